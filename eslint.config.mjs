@@ -1,0 +1,44 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** Folders that hold pure science code: no editor, no compute engine, no file system. */
+const pureScience = ['src/trainer/science/**/*.ts'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'test-output/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' }],
+    },
+  },
+  {
+    files: pureScience,
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['vscode', 'onnxruntime-*', '@tensorflow/*', '@vladmandic/*', 'sharp', 'node:*', 'fs', 'path', '../io/*', '../../io/*', '../cli/*'],
+            message: 'Science code is pure: no editor, no compute engine, no I/O.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/trainer/**/*.ts'],
+    ignores: pureScience,
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['vscode', '**/extension/*', '**/webview/*'], message: 'The trainer runs without VS Code.' }],
+      }],
+    },
+  },
+  {
+    files: ['**/*.mjs', 'bin/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', require: 'readonly', __dirname: 'readonly' } },
+  },
+);
