@@ -1,0 +1,152 @@
+/**
+ * Landmark results cached on disk by file content, so a dataset is detected once (CK+48 takes ~40 s, a photo
+ * folder much longer) and training, evaluation and explanation runs reuse the same faces.
+ *
+ * One small JSON file per (image content, detector version): renaming or moving a dataset keeps its cache, and
+ * a new detector configuration never reads results of an old one.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Box, Point } from '../science/types';
+import { decodeImage, ImageError, readImageFile } from './image';
+import type { RgbImage } from './image';
+import type { DetectedFace, DetectionMethod, FaceLandmarker } from './landmarks';
+
+export interface LandmarkCacheOptions {
+  /** Cache folder; defaults to defaultLandmarkCacheDir(). */
+  readonly dir?: string;
+  /** Passed to decodeImage on a cache miss. */
+  readonly maxPixels?: number;
+  /** The already decoded file, when the caller has it, to avoid decoding twice on a miss. */
+  readonly image?: RgbImage;
+}
+
+/** Bump when the file layout below changes. */
+const CACHE_FORMAT = 1;
+const METHODS: readonly DetectionMethod[] = ['detector', 'padded', 'whole-image'];
+
+/** `$XDG_CACHE_HOME/au-lens/landmarks`, else `~/.cache/au-lens/landmarks`. */
+export function defaultLandmarkCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
+  return path.join(base, 'au-lens', 'landmarks');
+}
+
+export function sha256(bytes: Uint8Array | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Two-character sub-folders keep any one folder small for datasets of hundreds of thousands of images. */
+export function landmarkCachePath(dir: string, contentSha256: string, detectorVersion: string): string {
+  const key = sha256(`${contentSha256}\n${detectorVersion}`);
+  return path.join(dir, key.slice(0, 2), `${key}.json`);
+}
+
+/** Hundredths of a pixel: far below the model's precision, and it keeps the files small. */
+function round(v: number): number {
+  return Math.round(v * 100) / 100;
+}
+
+function encodeFace(f: DetectedFace): unknown {
+  return {
+    box: [round(f.box.x), round(f.box.y), round(f.box.width), round(f.box.height)],
+    score: Math.round(f.score * 1e4) / 1e4,
+    method: f.method,
+    landmarks: f.landmarks.map((p) => [round(p.x), round(p.y)]),
+  };
+}
+
+function isNumberArray(v: unknown, length: number): v is number[] {
+  return Array.isArray(v) && v.length === length && v.every((n) => typeof n === 'number' && Number.isFinite(n));
+}
+
+/** undefined for anything that is not exactly what encodeFace wrote. */
+function decodeFace(v: unknown): DetectedFace | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const o = v as Record<string, unknown>;
+  if (!isNumberArray(o.box, 4) || typeof o.score !== 'number' || !METHODS.includes(o.method as DetectionMethod)) return undefined;
+  if (!Array.isArray(o.landmarks) || o.landmarks.length !== 68 || !o.landmarks.every((p) => isNumberArray(p, 2))) return undefined;
+  const [x, y, width, height] = o.box as [number, number, number, number];
+  const box: Box = { x, y, width, height };
+  const landmarks: Point[] = (o.landmarks as [number, number][]).map(([px, py]) => ({ x: px, y: py }));
+  return { box, score: o.score, method: o.method as DetectionMethod, landmarks };
+}
+
+interface CacheEntry {
+  readonly format: number;
+  readonly detector: string;
+  readonly sha256: string;
+  readonly faces: unknown[];
+}
+
+async function readEntry(file: string, contentSha256: string, detectorVersion: string): Promise<DetectedFace[] | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const entry = JSON.parse(text) as Partial<CacheEntry>;
+    // The key is a hash of both, so a mismatch means a damaged or foreign file: treat it as a miss and rewrite it.
+    if (entry.format !== CACHE_FORMAT || entry.detector !== detectorVersion || entry.sha256 !== contentSha256) return undefined;
+    if (!Array.isArray(entry.faces)) return undefined;
+    const faces = entry.faces.map(decodeFace);
+    return faces.every((f): f is DetectedFace => f !== undefined) ? faces : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Temp file + rename: a crash or a parallel run never leaves a half-written entry under the real name. */
+async function writeEntry(file: string, entry: CacheEntry): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, JSON.stringify(entry));
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Detects faces on an image file, reading the result from the cache when this detector version has seen these
+ * exact bytes before. Image problems throw ImageError; an image without a face gives [] (see describeNoFace).
+ * Hits and misses return identical values (coordinates rounded to 0.01 px either way).
+ */
+export async function detectWithCache(
+  detector: FaceLandmarker,
+  filePath: string,
+  options: LandmarkCacheOptions = {},
+): Promise<DetectedFace[]> {
+  const bytes = await readImageFile(filePath);
+  const contentSha256 = sha256(bytes);
+  const file = landmarkCachePath(options.dir ?? defaultLandmarkCacheDir(), contentSha256, detector.version);
+  const cached = await readEntry(file, contentSha256, detector.version);
+  if (cached) return cached;
+
+  const image = options.image ?? (await decodeImage(bytes, { source: filePath, maxPixels: options.maxPixels }));
+  const faces = (await detector.detect(image)).map(encodeFace);
+  try {
+    await writeEntry(file, { format: CACHE_FORMAT, detector: detector.version, sha256: contentSha256, faces });
+  } catch {
+    // A read-only or full cache folder costs speed, not correctness: the result is still returned.
+  }
+  return faces.map((f) => decodeFace(f) as DetectedFace);
+}
+
+/** The message for an image that decoded but holds no detectable face, with what the user can try. */
+export function describeNoFace(filePath: string, width?: number, height?: number): string {
+  const size = width !== undefined && height !== undefined ? ` (${width}×${height})` : '';
+  return `${filePath}${size}: no face found; use a photo with a clearly visible, roughly frontal face, or crop it to the face`;
+}
+
+/** One line for any failure of detectWithCache, for the CLI's per-file report. */
+export function describeFailure(filePath: string, error: unknown): string {
+  if (error instanceof ImageError) return error.message;
+  const text = error instanceof Error ? error.message : String(error);
+  return `${filePath}: landmark detection failed: ${text.split('\n')[0] ?? text}`;
+}
