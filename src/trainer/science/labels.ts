@@ -19,6 +19,9 @@ const SYNONYMS: Readonly<Record<string, Expression>> = {
   contempt: 'contempt',
 };
 
+/** Every spelling parseExpression accepts (lower case), e.g. to suggest a fix for a typo. */
+export const EXPRESSION_SPELLINGS: readonly string[] = Object.keys(SYNONYMS);
+
 /** Maps a folder or label name (any case, any synonym) to its canonical expression, or undefined. */
 export function parseExpression(name: string): Expression | undefined {
   return SYNONYMS[name.trim().toLowerCase()];
