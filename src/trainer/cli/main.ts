@@ -1,0 +1,55 @@
+import { aumapCommand } from './aumap';
+import type { CliIo, Command } from './command';
+import { UsageError } from './command';
+import { landmarksCommand } from './landmarks';
+
+const COMMANDS: readonly Command[] = [aumapCommand, landmarksCommand];
+
+function help(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'au-lens — AU-guided facial-expression tooling',
+    '',
+    'Usage: au-lens <command> [flags]     (au-lens <command> --help for its flags)',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+  ].join('\n');
+}
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(help());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.err(`au-lens: unknown command "${name}"\n\n${help()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(command.usage);
+    return 0;
+  }
+  try {
+    await command.run(rest, io);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`au-lens ${command.name}: ${err.message}\n\n${command.usage}`);
+      return 2;
+    }
+    // Known failures carry actionable messages; a stack trace would only hide them.
+    const e = err as Error;
+    io.err(`au-lens ${command.name}: ${e.message}`);
+    if (process.env['AU_LENS_DEBUG']) io.err(e.stack ?? '');
+    return 1;
+  }
+}
+
+/** Entry point of the `au-lens` binary. */
+export async function main(argv: readonly string[]): Promise<void> {
+  const io: CliIo = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
+  process.exitCode = await runCli(argv, io);
+}
