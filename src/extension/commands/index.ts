@@ -1,0 +1,25 @@
+import * as vscode from 'vscode';
+import type { Ctx } from '../ctx';
+import { showAuMaps } from './auMaps';
+
+type CommandFactory = (ctx: Ctx) => (...args: never[]) => Promise<void>;
+
+/** Every command, by its id without the `auLens.` prefix; package.json declares the same ids. */
+const COMMANDS: Readonly<Record<string, CommandFactory>> = {
+  showAuMaps,
+};
+
+export function registerCommands(ctx: Ctx): void {
+  for (const [name, factory] of Object.entries(COMMANDS)) {
+    const run = factory(ctx) as (...args: unknown[]) => Promise<void>;
+    ctx.pushExtCleanup(vscode.commands.registerCommand(`auLens.${name}`, async (...args: unknown[]) => {
+      try {
+        await run(...args);
+      } catch (err) {
+        // VS Code swallows errors thrown by command handlers; surface them.
+        ctx.log.error(`auLens.${name}: ${(err as Error).stack ?? String(err)}`);
+        void vscode.window.showErrorMessage(`AU Lens: ${(err as Error).message}`, 'Show Output').then((a) => a && ctx.log.show());
+      }
+    }));
+  }
+}

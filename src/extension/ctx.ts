@@ -1,0 +1,24 @@
+import * as vscode from 'vscode';
+import { WorkerClient } from '../trainer/workerClient';
+import { Config } from './config';
+import { Log } from './log';
+
+/** Owns the extension's state and disposables. The worker starts on first use, never during activation. */
+export class Ctx {
+  readonly log = new Log();
+  readonly config = new Config();
+  private worker: WorkerClient | undefined;
+
+  constructor(readonly extCtx: vscode.ExtensionContext) {
+    extCtx.subscriptions.push(this.log, { dispose: () => void this.worker?.dispose() });
+  }
+
+  get trainer(): WorkerClient {
+    this.worker ??= new WorkerClient(vscode.Uri.joinPath(this.extCtx.extensionUri, 'dist', 'worker.js').fsPath);
+    return this.worker;
+  }
+
+  pushExtCleanup(d: vscode.Disposable): void {
+    this.extCtx.subscriptions.push(d);
+  }
+}

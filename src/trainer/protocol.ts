@@ -1,0 +1,37 @@
+/**
+ * The typed protocol between the extension host and the trainer worker. Both sides import this file, so a
+ * renamed method or a changed payload is a compile error on both ends.
+ */
+import type { AuMapsReport, AuMapsRequest } from './explain/auMaps';
+
+export interface WorkerMethods {
+  'auMaps/draw': { params: AuMapsRequest; result: { png: Uint8Array; report: AuMapsReport } };
+}
+
+export type WorkerMethod = keyof WorkerMethods;
+
+export interface WorkerRequest<M extends WorkerMethod = WorkerMethod> {
+  readonly id: number;
+  readonly method: M;
+  readonly params: WorkerMethods[M]['params'];
+}
+
+/** An error crosses the thread boundary as plain data; `kind` tells the user's mistake from a failure. */
+export interface WorkerError {
+  readonly kind: 'request' | 'failure';
+  readonly message: string;
+}
+
+export type WorkerResponse<M extends WorkerMethod = WorkerMethod> =
+  | { readonly id: number; readonly ok: true; readonly result: WorkerMethods[M]['result'] }
+  | { readonly id: number; readonly ok: false; readonly error: WorkerError };
+
+export function isWorkerRequest(value: unknown): value is WorkerRequest {
+  const v = value as Partial<WorkerRequest> | null;
+  return typeof v === 'object' && v !== null && typeof v.id === 'number' && typeof v.method === 'string';
+}
+
+export function isWorkerResponse(value: unknown): value is WorkerResponse {
+  const v = value as Partial<WorkerResponse> | null;
+  return typeof v === 'object' && v !== null && typeof v.id === 'number' && typeof v.ok === 'boolean';
+}

@@ -1,0 +1,60 @@
+/**
+ * Starts the trainer worker and sends it typed requests. The extension and the tests use it; it needs no
+ * VS Code, so the same client can drive the worker from scripts.
+ */
+import { Worker } from 'node:worker_threads';
+import type { WorkerMethod, WorkerMethods, WorkerResponse } from './protocol';
+import { isWorkerResponse } from './protocol';
+
+/** The worker rejected the request itself (bad expression, missing face): the user can fix the request. */
+export class WorkerRequestError extends Error {
+  override readonly name = 'WorkerRequestError';
+}
+
+interface Pending {
+  resolve(result: unknown): void;
+  reject(error: Error): void;
+}
+
+export class WorkerClient {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private exited: Error | undefined;
+
+  constructor(workerScript: string) {
+    this.worker = new Worker(workerScript);
+    this.worker.on('message', (message: unknown) => this.onMessage(message));
+    this.worker.on('error', (err) => this.failAll(err));
+    this.worker.on('exit', (code) => this.failAll(new Error(`the AU Lens worker stopped (exit code ${code})`)));
+  }
+
+  request<M extends WorkerMethod>(method: M, params: WorkerMethods[M]['params']): Promise<WorkerMethods[M]['result']> {
+    if (this.exited) return Promise.reject(this.exited);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
+      this.worker.postMessage({ id, method, params });
+    });
+  }
+
+  async dispose(): Promise<void> {
+    await this.worker.terminate();
+  }
+
+  private onMessage(message: unknown): void {
+    if (!isWorkerResponse(message)) return;
+    const response = message as WorkerResponse;
+    const pending = this.pending.get(response.id);
+    if (!pending) return;
+    this.pending.delete(response.id);
+    if (response.ok) pending.resolve(response.result);
+    else pending.reject(response.error.kind === 'request' ? new WorkerRequestError(response.error.message) : new Error(response.error.message));
+  }
+
+  private failAll(error: Error): void {
+    this.exited = error;
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+  }
+}

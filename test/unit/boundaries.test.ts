@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { repoRoot } from '../helpers/paths';
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts'))
+    .map((e) => path.join(e.parentPath, e.name));
+}
+
+function imports(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm)].map((m) => (m[1] ?? m[2])!);
+}
+
+/** The module boundary a newcomer should see at once, checked on every file rather than trusted. */
+describe('module boundaries', () => {
+  const src = path.join(repoRoot, 'src');
+
+  it('keeps science code pure: only its own files', () => {
+    const scienceDir = path.join(src, 'trainer', 'science');
+    for (const file of tsFiles(scienceDir)) {
+      for (const spec of imports(file)) {
+        const resolved = path.resolve(path.dirname(file), spec);
+        assert.ok(spec.startsWith('.') && resolved.startsWith(scienceDir), `${path.relative(repoRoot, file)} imports "${spec}"`);
+      }
+    }
+  });
+
+  it('keeps VS Code out of the trainer', () => {
+    for (const file of tsFiles(path.join(src, 'trainer'))) {
+      for (const spec of imports(file)) {
+        assert.ok(spec !== 'vscode' && !spec.includes('/extension/') && !spec.includes('/webview/'), `${path.relative(repoRoot, file)} imports "${spec}"`);
+      }
+    }
+  });
+
+  it('lets the extension reach the trainer only through its protocol and client', () => {
+    const allowed = ['protocol', 'workerClient', 'science'];
+    for (const file of tsFiles(path.join(src, 'extension'))) {
+      for (const spec of imports(file).filter((s) => s.includes('/trainer/'))) {
+        const rest = spec.slice(spec.indexOf('/trainer/') + '/trainer/'.length);
+        assert.ok(allowed.some((a) => rest === a || rest.startsWith(`${a}/`)), `${path.relative(repoRoot, file)} imports "${spec}"`);
+      }
+    }
+  });
+});

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import { WorkerClient, WorkerRequestError } from '../../src/trainer/workerClient';
+import { faceApiDemoDir, repoRoot } from '../helpers/paths';
+
+describe('trainer worker', () => {
+  const script = path.join(repoRoot, 'dist', 'worker.js');
+  const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'au-lens-worker-'));
+  let client: WorkerClient;
+
+  before(function () {
+    assert.ok(existsSync(script), `${script} is missing: run "npm run build" first`);
+    client = new WorkerClient(script);
+  });
+  after(async () => client?.dispose());
+
+  it('draws AU maps off the main thread through the typed protocol', async () => {
+    const { png, report } = await client.request('auMaps/draw', { imagePath: path.join(faceApiDemoDir, 'sample2.jpg'), expression: 'sad', face: 0, cacheDir });
+    assert.equal(report.expressions[0]!.expression, 'sad');
+    assert.deepEqual(report.expressions[0]!.aus, [1, 4, 6, 15, 17]);
+    const meta = await sharp(Buffer.from(png)).metadata();
+    assert.equal(meta.format, 'png');
+  });
+
+  it('tells a bad request from a failure', async () => {
+    await assert.rejects(
+      client.request('auMaps/draw', { imagePath: path.join(faceApiDemoDir, 'sample2.jpg'), expression: 'smug', cacheDir }),
+      (err: Error) => err instanceof WorkerRequestError && /unknown expression "smug"/.test(err.message),
+    );
+    await assert.rejects(
+      client.request('auMaps/draw', { imagePath: path.join(faceApiDemoDir, 'missing.jpg'), cacheDir }),
+      (err: Error) => !(err instanceof WorkerRequestError) && /missing\.jpg/.test(err.message),
+    );
+  });
+});
