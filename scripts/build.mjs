@@ -1,0 +1,30 @@
+// Bundles every entry point with esbuild. Native and wasm packages stay external: they load their binaries and
+// model files from node_modules by path at run time, which a bundle cannot carry.
+import * as esbuild from 'esbuild';
+import { existsSync, readdirSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+const nodeExternal = ['vscode', 'sharp', 'onnxruntime-node', '@tensorflow/*', '@vladmandic/face-api', '@vladmandic/face-api/*'];
+
+/** Each folder of src/webview with a main.ts is one webview app, bundled for the browser. */
+const webviewApps = existsSync('src/webview')
+  ? readdirSync('src/webview', { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(`src/webview/${d.name}/main.ts`))
+      .map((d) => d.name)
+  : [];
+
+/** @type {esbuild.BuildOptions[]} */
+const targets = [
+  { entryPoints: { cli: 'src/trainer/cli/main.ts', worker: 'src/trainer/worker.ts', extension: 'src/extension/main.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+  ...webviewApps.map((app) => ({ entryPoints: { [`webview/${app}`]: `src/webview/${app}/main.ts` }, platform: 'browser', format: 'iife', target: 'es2022' })),
+];
+
+const common = { bundle: true, outdir: 'dist', sourcemap: !production, minify: production, logLevel: 'warning' };
+
+if (watch) {
+  for (const t of targets) await (await esbuild.context({ ...common, ...t })).watch();
+} else {
+  await Promise.all(targets.map((t) => esbuild.build({ ...common, ...t })));
+}
