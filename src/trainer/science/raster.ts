@@ -61,6 +61,19 @@ function linearTaps(srcSize: number, dstSize: number, alignCorners: boolean): Ta
 }
 
 /**
+ * The resize of one axis as a dstSize×srcSize row-major matrix with the same taps as `resizeBilinear`, so an
+ * in-graph resize (a MatMul on each axis) and its transpose (the backward) match this module exactly.
+ */
+export function interpolationMatrix(srcSize: number, dstSize: number, alignCorners: boolean): Float32Array {
+  const m = new Float32Array(dstSize * srcSize);
+  linearTaps(srcSize, dstSize, alignCorners).forEach(({ i0, i1, w1 }, d) => {
+    m[d * srcSize + i0]! += 1 - w1;
+    m[d * srcSize + i1]! += w1;
+  });
+  return m;
+}
+
+/**
  * Bilinear resize. `alignCorners: false` is OpenCV's INTER_LINEAR and PyTorch's default (half-pixel centres);
  * `true` is PyTorch's align_corners=True, which the paper uses to upsample attention for ATT-COS.
  */
