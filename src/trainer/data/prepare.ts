@@ -1,0 +1,171 @@
+/**
+ * Turns dataset files into training-ready samples once per run: decode, landmarks (through the on-disk cache), the
+ * face frame, the frame resampled to the base square, and the AU map of the sample's class moved onto it.
+ * Per epoch, augment.ts then only has to warp these small squares.
+ *
+ * The base square has side round(S·256/224) for input size S: the paper resizes to 256 and crops 224
+ * (docs/paper-notes.md §6). The AU map is built in the 224 face frame, where the paper's pixel constants hold
+ * (§3), and moved to the base side with NEAREST, as the paper moves maps.
+ */
+import type { DatasetSample } from '../io/dataset';
+import { decodeImage, ImageError } from '../io/image';
+import type { RgbImage } from '../io/image';
+import { detectWithCache } from '../io/landmarkCache';
+import type { DetectedFace, FaceLandmarker } from '../io/landmarks';
+import type { Codebook } from '../science/codebook';
+import { ausForExpression } from '../science/codebook';
+import type { FaceFrame } from '../science/faceFrame';
+import { FACE_FRAME_SIZE, faceFrame, landmarksInFrame } from '../science/faceFrame';
+import type { AuHeatmap } from '../science/heatmap';
+import { buildAuHeatmap } from '../science/heatmap';
+import type { Expression } from '../science/labels';
+import { resizeNearest } from '../science/raster';
+import { baseSideFor } from './augment';
+import { resampleRegion, toBytes } from './resample';
+
+/** Why a sample has no AU map: its class uses no AU (neutral), no face was found, or every AU fell outside. */
+export type AuInvalidReason = Extract<AuHeatmap, { valid: false }>['reason'] | 'no-face';
+
+export interface PreparedSample {
+  readonly path: string;
+  /** Index of the class in the run's label order. */
+  readonly label: number;
+  /** Side of the base square. */
+  readonly side: number;
+  /** side × side × 3 bytes, row-major RGB. */
+  readonly rgb: Uint8Array;
+  /** side × side AU map in [0, 1]; undefined = no target, the sample trains with cross-entropy only. */
+  readonly au?: Float32Array;
+  readonly auInvalidReason?: AuInvalidReason;
+}
+
+export interface PrepareOptions {
+  /** Class order: a sample's label is the index of its expression here. */
+  readonly labels: readonly Expression[];
+  readonly inputSize: number;
+  readonly codebook: Codebook;
+  readonly detector: FaceLandmarker;
+  /** Landmark cache folder (default: the user cache, see landmarkCache.ts). */
+  readonly cacheDir?: string;
+  readonly maxPixels?: number;
+  /** Called after each file, prepared or not. */
+  readonly onProgress?: (done: number, total: number) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface PrepareReport {
+  readonly total: number;
+  readonly prepared: number;
+  /** Files that could not be read or decoded; they are left out of training. */
+  readonly corrupt: { readonly path: string; readonly reason: string }[];
+  /** Files without a detected face: kept, without an AU map. */
+  readonly noFace: string[];
+  readonly auValid: number;
+  readonly auInvalid: number;
+}
+
+export interface PrepareResult {
+  readonly samples: PreparedSample[];
+  readonly report: PrepareReport;
+}
+
+/** The most confident face; detectors sort by score, but a cache written by another tool might not. */
+function mostConfident(faces: readonly DetectedFace[]): DetectedFace | undefined {
+  return faces.reduce<DetectedFace | undefined>((best, f) => (best === undefined || f.score > best.score ? f : best), undefined);
+}
+
+/**
+ * The square the sample is cut from. A face crop (the detector needed the padded or whole-image fallback, as on
+ * CK+48) is its own frame; in a photo, the most confident face's box enlarged by 30 %. Without a face, the whole
+ * image, centred in a square, so the network still sees it for cross-entropy.
+ */
+export function sampleFrame(image: { width: number; height: number }, face: DetectedFace | undefined): FaceFrame {
+  if (face) return faceFrame(face.box, image.width, image.height, face.method !== 'detector');
+  const side = Math.max(image.width, image.height);
+  return { x: (image.width - side) / 2, y: (image.height - side) / 2, side };
+}
+
+export interface PreparedImage {
+  readonly side: number;
+  readonly rgb: Uint8Array;
+  readonly frame: FaceFrame;
+  readonly face?: DetectedFace;
+  readonly au?: Float32Array;
+  readonly auInvalidReason?: AuInvalidReason;
+}
+
+/**
+ * One decoded image and its detected faces → the base square and, for `expression`, its AU map. Shared by
+ * training and by single-image inference, so both see the same crop.
+ */
+export function prepareImage(
+  image: RgbImage,
+  faces: readonly DetectedFace[],
+  expression: Expression,
+  codebook: Codebook,
+  inputSize: number,
+): PreparedImage {
+  const side = baseSideFor(inputSize);
+  const face = mostConfident(faces);
+  const frame = sampleFrame(image, face);
+  const rgb = toBytes(resampleRegion(image, frame, side));
+  if (!face) return { side, rgb, frame, auInvalidReason: 'no-face' };
+  const heatmap = buildAuHeatmap(landmarksInFrame(face.landmarks, frame), FACE_FRAME_SIZE, FACE_FRAME_SIZE, ausForExpression(codebook, expression));
+  if (!heatmap.valid) return { side, rgb, frame, face, auInvalidReason: heatmap.reason };
+  return { side, rgb, frame, face, au: resizeNearest(heatmap.map, side, side).data };
+}
+
+/**
+ * Prepares every sample, in order. A file that cannot be read or decoded is listed in `report.corrupt` and left
+ * out (the run goes on); a file without a face keeps its image and gets no AU map. Other failures (the detector
+ * itself breaking) are not about one file and are thrown. Cancelled through `signal`: it rejects with the
+ * signal's reason between two files.
+ */
+export async function prepareSamples(
+  samples: readonly Pick<DatasetSample, 'path' | 'label'>[],
+  options: PrepareOptions,
+): Promise<PrepareResult> {
+  const { labels, inputSize, codebook, detector, signal } = options;
+  const labelIndex = new Map(labels.map((l, i) => [l, i]));
+  const unknown = samples.find((s) => !labelIndex.has(s.label));
+  if (unknown) throw new RangeError(`${unknown.path}: class ${unknown.label} is not among the run's labels (${labels.join(', ')})`);
+  baseSideFor(inputSize); // throws on a bad input size before any file is read
+
+  const prepared: PreparedSample[] = [];
+  const corrupt: { path: string; reason: string }[] = [];
+  const noFace: string[] = [];
+  let auValid = 0;
+  for (const [i, sample] of samples.entries()) {
+    signal?.throwIfAborted();
+    let result: PreparedImage | undefined;
+    try {
+      const image = await decodeImage(sample.path, options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels });
+      const faces = await detectWithCache(detector, sample.path, {
+        image,
+        ...(options.cacheDir !== undefined && { dir: options.cacheDir }),
+      });
+      result = prepareImage(image, faces, sample.label, codebook, inputSize);
+    } catch (error) {
+      if (!(error instanceof ImageError)) throw error;
+      corrupt.push({ path: sample.path, reason: error.problem });
+    }
+    if (result) {
+      if (result.auInvalidReason === 'no-face') noFace.push(sample.path);
+      if (result.au) auValid++;
+      prepared.push({
+        path: sample.path,
+        label: labelIndex.get(sample.label)!,
+        side: result.side,
+        rgb: result.rgb,
+        ...(result.au && { au: result.au }),
+        ...(result.auInvalidReason && { auInvalidReason: result.auInvalidReason }),
+      });
+    }
+    options.onProgress?.(i + 1, samples.length);
+  }
+  signal?.throwIfAborted();
+  return {
+    samples: prepared,
+    report: { total: samples.length, prepared: prepared.length, corrupt, noFace, auValid, auInvalid: prepared.length - auValid },
+  };
+}
