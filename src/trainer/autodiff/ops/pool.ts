@@ -1,0 +1,40 @@
+/** Max pooling (the ResNet stem's 3×3 s2 p1) and global average pooling (before the classifier). */
+import type { Tensor } from '../../onnx/graph';
+import { numel } from '../../onnx/graph';
+import type { PoolOptions } from '../../onnx/ops';
+import { expand, globalAveragePool, maxPool, mul, reshape, scatterElements } from '../../onnx/ops';
+import type { DiffOp } from '../tape';
+
+/**
+ * y = MaxPool(x). The backward scatters dY into the positions of the maxima; ONNX's MaxPool indices are flat
+ * over N·C·H·W, and a position that wins several overlapping windows receives the sum of their gradients
+ * (ScatterElements with reduction 'add'), as PyTorch's max_pool2d backward does.
+ */
+export const MaxPool2d: DiffOp<PoolOptions, Tensor> = {
+  name: 'MaxPool2d',
+  forward: (g, [x], o) => {
+    if (x!.shape.length !== 4) throw new RangeError(`MaxPool2d needs (N,C,H,W), got [${x!.shape}]`);
+    const [y, indices] = maxPool(g, x!, o);
+    return { outputs: [y], saved: indices };
+  },
+  backward: (g, { inputs: [x], saved: indices }, [dy]) => {
+    const flat = (t: Tensor): Tensor => reshape(g, t, [numel(t.shape)]);
+    const zeros = expand(g, g.scalar(0), [numel(x!.shape)]);
+    return [reshape(g, scatterElements(g, zeros, flat(indices), flat(dy!), 0, 'add'), x!.shape)];
+  },
+};
+
+/** y = mean of x over H and W: (N, C, H, W) → (N, C). */
+export const GlobalAvgPool: DiffOp = {
+  name: 'GlobalAvgPool',
+  forward: (g, [x]) => {
+    if (x!.shape.length !== 4) throw new RangeError(`GlobalAvgPool needs (N,C,H,W), got [${x!.shape}]`);
+    const [n, c] = x!.shape as [number, number];
+    return { outputs: [reshape(g, globalAveragePool(g, x!), [n, c])], saved: undefined };
+  },
+  backward: (g, { inputs: [x] }, [dy]) => {
+    const [n, c, h, w] = x!.shape as [number, number, number, number];
+    // Scale the small (N, C) gradient before broadcasting it over H·W.
+    return [expand(g, reshape(g, mul(g, dy!, g.scalar(1 / (h * w))), [n, c, 1, 1]), x!.shape)];
+  },
+};
