@@ -1,0 +1,41 @@
+/**
+ * The explanation graph: the inference outputs plus, for each requested layer, its activations and the gradient
+ * of the target class score at it — what Grad-CAM, Grad-CAM++ and LayerCAM weigh (pytorch-grad-cam hooks the
+ * same two tensors at a layer's output). The score is Σ_n logits[n, target_n], so each image's gradient is that
+ * of its own target logit.
+ */
+import { Tape } from '../autodiff/tape';
+import { Graph } from '../onnx/graph';
+import { oneHot } from '../onnx/ops';
+import { toModelBytes } from '../onnx/serialize';
+import { checkLayers } from '../models/presets';
+import type { GraphIO, InferenceConfig } from './inference';
+import { emitInference } from './inference';
+import type { WeightSource } from './weights';
+import { ioSpecs } from './weights';
+
+export interface ExplanationConfig extends InferenceConfig {
+  readonly layers: readonly string[];
+}
+
+export const activationName = (layer: string): string => `act.${layer}`;
+export const gradientName = (layer: string): string => `grad.${layer}`;
+
+export function buildExplanation(config: ExplanationConfig, weights: WeightSource): { model: Uint8Array; io: GraphIO } {
+  const { preset, numClasses, batch, layers } = config;
+  if (layers.length === 0) throw new RangeError('an explanation needs at least one layer');
+  checkLayers(preset, layers);
+  const g = new Graph(`explain_${preset}`);
+  const tape = new Tape(g);
+  const forward = emitInference(g, tape, config, weights);
+  const target = g.input('target', 'int64', [batch]);
+  const acts = layers.map((l) => forward.stages.get(l)!);
+  // ∂(Σ_n logits[n, t_n])/∂logits is the one-hot matrix of the targets: seed the backward with it.
+  const grads = tape.gradients(forward.logits, acts, oneHot(g, target, numClasses));
+  layers.forEach((layer, i) => {
+    g.output(acts[i]!, activationName(layer));
+    g.output(grads.get(acts[i]!.name)!, gradientName(layer));
+  });
+  const model = toModelBytes(g, { kind: 'explanation', preset, numClasses: String(numClasses), batch: String(batch), layers: layers.join(',') });
+  return { model, io: { inputs: ioSpecs(g.inputs), outputs: ioSpecs(g.outputs) } };
+}

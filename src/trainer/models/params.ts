@@ -1,0 +1,88 @@
+/**
+ * Parameter specs and initialisation. Names are exactly the PyTorch state_dict keys of the peer's modules
+ * (SmallResNet: 'stem.0.weight', 'stages.1.0.downsample.0.weight'…; torchvision nets without the peer's 'net.'
+ * prefix: 'conv1.weight', 'layer1.0.bn1.running_var'…; no num_batches_tracked), so weights move between the
+ * two worlds by name.
+ */
+import { deriveSeed, gaussian, mulberry32, uniform } from '../science/random';
+import { convBns, modelLayout } from './layout';
+import type { PresetName } from './presets';
+
+export type ParamRole = 'conv' | 'bn_weight' | 'bn_bias' | 'bn_running_mean' | 'bn_running_var' | 'fc_weight' | 'fc_bias';
+
+export interface ParamSpec {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly role: ParamRole;
+}
+
+/** Weights and running statistics by name. */
+export type ParamStore = Map<string, Float32Array>;
+
+/** Running statistics are state updated by the forward pass, not trained by the optimiser. */
+export function isTrainable(spec: ParamSpec): boolean {
+  return spec.role !== 'bn_running_mean' && spec.role !== 'bn_running_var';
+}
+
+/** All parameters and running statistics of a preset, in state_dict order. */
+export function paramSpecs(preset: PresetName | string, numClasses: number): ParamSpec[] {
+  const layout = modelLayout(preset, numClasses);
+  const specs: ParamSpec[] = [];
+  for (const u of convBns(layout)) {
+    specs.push({ name: `${u.conv}.weight`, shape: [u.cout, u.cin, u.kernel, u.kernel], role: 'conv' });
+    specs.push({ name: `${u.bn}.weight`, shape: [u.cout], role: 'bn_weight' });
+    specs.push({ name: `${u.bn}.bias`, shape: [u.cout], role: 'bn_bias' });
+    specs.push({ name: `${u.bn}.running_mean`, shape: [u.cout], role: 'bn_running_mean' });
+    specs.push({ name: `${u.bn}.running_var`, shape: [u.cout], role: 'bn_running_var' });
+  }
+  const { fc } = layout;
+  specs.push({ name: `${fc.name}.weight`, shape: [fc.out, fc.in], role: 'fc_weight' });
+  specs.push({ name: `${fc.name}.bias`, shape: [fc.out], role: 'fc_bias' });
+  return specs;
+}
+
+/** FNV-1a of a name, so a parameter's random stream depends on its name, not on its place in a list. */
+function nameHash(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/**
+ * torchvision's ResNet initialisation: convs kaiming_normal_(mode='fan_out', nonlinearity='relu'), i.e.
+ * N(0, 2 / (cout·k·k)); BatchNorm γ = 1, β = 0, running mean 0, running var 1; the Linear head keeps PyTorch's
+ * default, U(±1/√in) for weight and bias (kaiming_uniform_ with a = √5). Drawn with our seeded PRNG, one stream
+ * per parameter name.
+ */
+export function initParams(specs: readonly ParamSpec[], seed: number): ParamStore {
+  const store: ParamStore = new Map();
+  const fcIn = specs.find((s) => s.role === 'fc_weight')?.shape[1];
+  for (const spec of specs) {
+    const n = spec.shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(n);
+    const random = mulberry32(deriveSeed(seed, nameHash(spec.name)));
+    switch (spec.role) {
+      case 'conv': {
+        const [cout, , kh, kw] = spec.shape as [number, number, number, number];
+        const std = Math.sqrt(2 / (cout * kh * kw));
+        for (let i = 0; i < n; i++) data[i] = gaussian(random, 0, std);
+        break;
+      }
+      case 'bn_weight':
+      case 'bn_running_var':
+        data.fill(1);
+        break;
+      case 'fc_weight':
+      case 'fc_bias': {
+        if (fcIn === undefined) throw new Error(`"${spec.name}" needs the fc weight's input size for its bound`);
+        const bound = 1 / Math.sqrt(fcIn);
+        for (let i = 0; i < n; i++) data[i] = uniform(random, -bound, bound);
+        break;
+      }
+      default:
+        break; // β and running means start at zero
+    }
+    store.set(spec.name, data);
+  }
+  return store;
+}
