@@ -41,3 +41,10 @@ export function parseIntFlag(value: string | undefined, flag: string, fallback: 
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${flag} must be a non-negative integer, got "${value}"`);
   return n;
 }
+
+export function parseNumberFlag(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`--${flag} must be a non-negative number, got "${value}"`);
+  return n;
+}

@@ -2,8 +2,10 @@ import { aumapCommand } from './aumap';
 import type { CliIo, Command } from './command';
 import { UsageError } from './command';
 import { landmarksCommand } from './landmarks';
+import { trainCommand } from './train';
+import { evalCommand } from './eval';
 
-const COMMANDS: readonly Command[] = [aumapCommand, landmarksCommand];
+const COMMANDS: readonly Command[] = [aumapCommand, landmarksCommand, trainCommand, evalCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

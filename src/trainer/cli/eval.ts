@@ -1,0 +1,65 @@
+import * as os from 'node:os';
+import { CAM_METHOD_NAMES, isCamMethodName } from '../cam';
+import type { CamMethodName } from '../cam';
+import { writeFileAtomic } from '../io/atomicFile';
+import { LandmarkDetector } from '../io/landmarks';
+import { evaluateCheckpoint } from '../eval/evaluateCheckpoint';
+import { formatEvalReport } from '../eval/evaluator';
+import { SPLIT_NAMES } from '../science/split';
+import type { SplitName } from '../science/split';
+import type { Command } from './command';
+import { parseFlags, parseIntFlag, requireFlag, UsageError } from './command';
+
+const USAGE = `Usage: au-lens eval --checkpoint CKPT --data DIR [flags]
+
+Evaluates a checkpoint: accuracy, balanced accuracy, confusion matrix, ATT-COS of every layer, CAM-COS of
+CAM, Grad-CAM, Grad-CAM++ and LayerCAM (for the true class, as the paper), and localisation against the AU maps,
+per class and averaged over the six non-neutral classes.
+
+Flags:
+  --checkpoint CKPT   a checkpoint written by au-lens train
+  --data DIR          image folders per class
+  --split NAME        train | val | test | all (default: test on the run's own data, all elsewhere)
+  --methods A,B       CAM methods (default: ${CAM_METHOD_NAMES.join(',')}; "none" for none)
+  --batch N           (default 32)
+  --threads N         (default: all cores)
+  --cache DIR         landmark cache folder
+  --json FILE         also write the full report as JSON`;
+
+function parseMethods(value: string | undefined): CamMethodName[] | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'none') return [];
+  return value.split(',').map((m) => {
+    if (!isCamMethodName(m)) throw new UsageError(`unknown CAM method "${m}"; use ${CAM_METHOD_NAMES.join(', ')}`);
+    return m;
+  });
+}
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'evaluate a checkpoint: accuracy, ATT-COS, CAM-COS and AU localisation',
+  usage: USAGE,
+  async run(argv, io) {
+    const f = parseFlags(argv, {
+      checkpoint: { type: 'string' }, data: { type: 'string' }, split: { type: 'string' }, methods: { type: 'string' },
+      batch: { type: 'string' }, threads: { type: 'string' }, cache: { type: 'string' }, json: { type: 'string' },
+    });
+    const split = f.split;
+    if (split !== undefined && split !== 'all' && !(SPLIT_NAMES as readonly string[]).includes(split)) throw new UsageError(`--split must be train, val, test or all, got "${split}"`);
+    const methods = parseMethods(f.methods);
+    const result = await evaluateCheckpoint({
+      checkpoint: requireFlag(f.checkpoint, 'checkpoint'),
+      data: requireFlag(f.data, 'data'),
+      ...(split !== undefined && { split: split as SplitName | 'all' }),
+      batch: parseIntFlag(f.batch, 'batch', 32),
+      threads: parseIntFlag(f.threads, 'threads', os.availableParallelism()),
+      ...(methods !== undefined && { methods }),
+      ...(f.cache !== undefined && { cacheDir: f.cache }),
+    }, { detector: await LandmarkDetector.create() });
+    for (const w of result.warnings) io.err(`warning: ${w}`);
+    for (const s of result.skipped) io.err(`skipped ${s.path}: ${s.reason}`);
+    io.out(`${result.checkpoint} on ${result.data} (${result.split} split)`);
+    io.out(formatEvalReport(result.report));
+    if (f.json) await writeFileAtomic(f.json, `${JSON.stringify(result, null, 2)}\n`);
+  },
+};

@@ -1,0 +1,84 @@
+/**
+ * `au-lens eval`: a checkpoint on a dataset. On the data it was trained on, the default is the run's held-out
+ * test subjects (the split is re-derived from the seed and fractions stored in the checkpoint); on other data,
+ * every image.
+ */
+import type { CamMethodName } from '../cam';
+import { CAM_METHOD_NAMES } from '../cam';
+import { BatchLoader } from '../data/loader';
+import { prepareSamples } from '../data/prepare';
+import { manifestHash } from '../io/dataset';
+import type { FaceLandmarker } from '../io/landmarks';
+import { paramSpecs } from '../models/params';
+import { isPresetName, presetInfo } from '../models/presets';
+import type { SplitName } from '../science/split';
+import type { Checkpoint } from '../train/checkpoint';
+import { assertCompatible, loadCheckpoint } from '../train/checkpoint';
+import type { SplitSettings } from '../train/dataSplit';
+import { DEFAULT_FRACTIONS, loadSplitDataset, samplesOf } from '../train/dataSplit';
+import { ModelState } from '../train/modelState';
+import type { EvalReport } from './evaluator';
+import { Evaluator } from './evaluator';
+import { ModelRunner, evaluateBatches } from './modelRunner';
+
+export interface EvaluateOptions {
+  readonly checkpoint: string;
+  readonly data: string;
+  /** Default: 'test' on the run's own data, 'all' elsewhere. */
+  readonly split?: SplitName | 'all';
+  readonly batch: number;
+  readonly threads: number;
+  readonly methods?: readonly CamMethodName[];
+  readonly cacheDir?: string;
+}
+
+export interface CheckpointEvaluation {
+  readonly checkpoint: string;
+  readonly data: string;
+  readonly split: SplitName | 'all';
+  readonly warnings: readonly string[];
+  readonly skipped: readonly { path: string; reason: string }[];
+  readonly report: EvalReport;
+}
+
+function splitSettings(ckpt: Checkpoint): SplitSettings {
+  const s = ckpt.optimizer.settings ?? {};
+  const fractions = (s['fractions'] as SplitSettings['fractions'] | undefined) ?? DEFAULT_FRACTIONS;
+  const subjectPattern = s['subjectPattern'] as string | undefined;
+  return { seed: ckpt.optimizer.seed, fractions, classes: ckpt.labels, ...(subjectPattern !== undefined && { subjectPattern }) };
+}
+
+export async function evaluateCheckpoint(options: EvaluateOptions, hooks: { detector: FaceLandmarker; onProgress?: (done: number, total: number) => void; signal?: AbortSignal }): Promise<CheckpointEvaluation> {
+  const ckpt = await loadCheckpoint(options.checkpoint);
+  const preset = ckpt.model.preset;
+  if (!isPresetName(preset)) throw new Error(`${options.checkpoint}: unknown model preset "${preset}"`);
+  const specs = paramSpecs(preset, ckpt.labels.length);
+  assertCompatible(ckpt, specs, preset);
+
+  const data = await loadSplitDataset(options.data, splitSettings(ckpt));
+  const sameData = manifestHash(data.dataset) === ckpt.dataManifestHash;
+  const split = options.split ?? (sameData ? 'test' : 'all');
+  const warnings = [...data.dataset.warnings];
+  if (split !== 'all' && !sameData) warnings.push(`${options.data} is not the data this model was trained on, so its "${split}" split is not held out from training`);
+  const info = presetInfo(preset);
+  const prepared = await prepareSamples(samplesOf(data, split), {
+    labels: ckpt.labels, inputSize: info.inputSize, codebook: ckpt.codebook, detector: hooks.detector,
+    ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }),
+    ...(hooks.onProgress !== undefined && { onProgress: hooks.onProgress }),
+    ...(hooks.signal !== undefined && { signal: hooks.signal }),
+  });
+  if (prepared.samples.length === 0) throw new Error(`no usable image in the ${split} split of ${options.data}`);
+
+  const state = ModelState.fromParams(specs, new Map(ckpt.tensors.model.map((t) => [t.name, t.data])));
+  const camLayer = ckpt.layers[0] ?? info.defaultLayer;
+  const methods = options.methods ?? CAM_METHOD_NAMES;
+  const runner = await ModelRunner.create({ preset, numClasses: ckpt.labels.length, batch: options.batch, ...(methods.length > 0 && { camLayer }) }, { threads: options.threads });
+  try {
+    const evaluator = new Evaluator({ labels: ckpt.labels, layers: info.layers, camLayer, methods });
+    const loader = new BatchLoader(prepared.samples, { batchSize: options.batch, inputSize: info.inputSize, mode: 'eval' });
+    await evaluateBatches(runner, loader.epoch(0), state.model, evaluator, state.params().get('fc.weight'), hooks.signal);
+    return { checkpoint: options.checkpoint, data: options.data, split, warnings, skipped: prepared.report.corrupt, report: evaluator.result() };
+  } finally {
+    await runner.release();
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Runs an inference or explanation graph over batches and feeds the evaluator. Weights are graph inputs, so
+ * the same session evaluates a model at every epoch of a run.
+ */
+import type { Batch } from '../data/loader';
+import { activationName, buildExplanation, gradientName } from '../graphs/explain';
+import { attentionName, buildInference } from '../graphs/inference';
+import type { PresetName } from '../models/presets';
+import { presetInfo } from '../models/presets';
+import type { EngineOptions, ort } from '../onnx/session';
+import { createSession, floatTensor, int64Tensor } from '../onnx/session';
+import type { EvalBatch, Evaluator } from './evaluator';
+
+export interface RunnerConfig {
+  readonly preset: PresetName;
+  readonly numClasses: number;
+  readonly batch: number;
+  /** When set, the graph also yields activations and class-score gradients at this layer, for the CAMs. */
+  readonly camLayer?: string;
+}
+
+export class ModelRunner {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly config: RunnerConfig,
+  ) {}
+
+  static async create(config: RunnerConfig, engine: EngineOptions): Promise<ModelRunner> {
+    const { model } = config.camLayer
+      ? buildExplanation({ ...config, layers: [config.camLayer] }, 'inputs')
+      : buildInference(config, 'inputs');
+    return new ModelRunner(await createSession(model, engine), config);
+  }
+
+  /** Runs one batch; gradients are taken for each sample's own label, as the paper computes CAMs. */
+  async run(batch: Batch, weights: ReadonlyMap<string, ort.Tensor>): Promise<ort.InferenceSession.OnnxValueMapType> {
+    const { batch: n, preset } = this.config;
+    const s = presetInfo(preset).inputSize;
+    const feeds: Record<string, ort.Tensor> = { image: floatTensor(batch.image, [n, 3, s, s]) };
+    if (this.config.camLayer) feeds['target'] = int64Tensor(batch.labels, [n]);
+    for (const [name, t] of weights) feeds[name] = t;
+    return this.session.run(feeds);
+  }
+
+  /** The evaluator's view of one batch's outputs. */
+  toEvalBatch(batch: Batch, out: ort.InferenceSession.OnnxValueMapType, fcWeight: Float32Array | undefined): EvalBatch {
+    const info = presetInfo(this.config.preset);
+    const attention = Object.fromEntries(info.layers.map((layer) => {
+      const [, h, w] = info.layerShapes[layer]!;
+      return [layer, { data: out[attentionName(layer)]!.data as Float32Array, height: h, width: w }];
+    }));
+    const s = info.inputSize;
+    const base: EvalBatch = {
+      count: batch.count,
+      labels: batch.labels,
+      logits: out['logits']!.data as Float32Array,
+      attention,
+      auMaps: batch.auMaps,
+      auSize: s,
+      auValid: batch.auValid,
+      paths: batch.paths,
+    };
+    const layer = this.config.camLayer;
+    if (!layer || !fcWeight) return base;
+    const [c, h, w] = info.layerShapes[layer]!;
+    return {
+      ...base,
+      camActs: { data: out[activationName(layer)]!.data as Float32Array, channels: c, height: h, width: w },
+      camGrads: { data: out[gradientName(layer)]!.data as Float32Array, channels: c, height: h, width: w },
+      fcWeight: { data: fcWeight, classes: this.config.numClasses, channels: c },
+    };
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** Runs every batch of an evaluation pass into the evaluator. */
+export async function evaluateBatches(runner: ModelRunner, batches: AsyncIterable<Batch>, weights: ReadonlyMap<string, ort.Tensor>, evaluator: Evaluator, fcWeight?: Float32Array, signal?: AbortSignal): Promise<void> {
+  for await (const batch of batches) {
+    if (signal?.aborted) return;
+    evaluator.addBatch(runner.toEvalBatch(batch, await runner.run(batch, weights), fcWeight));
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * A training run: data → split by subject → prepared samples → one ONNX training step per batch → validation
+ * each epoch → atomic checkpoints (`last.ckpt` every epoch, `best.ckpt` on the best validation accuracy).
+ * The same loop serves the CLI, the editor's worker and tests: progress goes through `onEvent`, cancellation
+ * through an AbortSignal, and nothing a run wrote before is lost on cancel, divergence or a failed save.
+ */
+import { mkdir, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { IMAGENET_NORMALISATION } from '../data/augment';
+import { BatchLoader } from '../data/loader';
+import { prepareSamples } from '../data/prepare';
+import { ModelRunner, evaluateBatches } from '../eval/modelRunner';
+import { Evaluator } from '../eval/evaluator';
+import { manifestHash, writeManifest } from '../io/dataset';
+import type { FaceLandmarker } from '../io/landmarks';
+import { initParams, paramSpecs } from '../models/params';
+import type { PresetName } from '../models/presets';
+import { checkLayers, presetInfo } from '../models/presets';
+import type { Codebook } from '../science/codebook';
+import type { Checkpoint } from './checkpoint';
+import { assertCompatible, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import type { SplitFractions } from '../science/split';
+import type { SplitSettings } from './dataSplit';
+import { loadSplitDataset, samplesOf } from './dataSplit';
+import { ModelState } from './modelState';
+import type { StepSchedule } from './schedule';
+import { learningRate } from './schedule';
+import { TrainStepper } from './stepper';
+import type { Expression } from '../science/labels';
+import type { JsonValue } from './checkpoint';
+
+export interface TrainOptions {
+  readonly data: string;
+  /** The run folder: run.json, manifest.json, last.ckpt, best.ckpt. */
+  readonly out: string;
+  readonly preset: PresetName;
+  /** Weight of the AU alignment term; 0 trains the cross-entropy baseline. */
+  readonly lambda: number;
+  /** Aligned layers; default: the preset's last stage (the paper's choice). */
+  readonly layers?: readonly string[];
+  readonly epochs: number;
+  readonly batch: number;
+  readonly seed: number;
+  readonly threads: number;
+  readonly lr: number;
+  readonly weightDecay: number;
+  readonly lrStepEpochs: number;
+  readonly lrGamma: number;
+  readonly momentum: number;
+  readonly codebook: Codebook;
+  readonly classes?: readonly Expression[];
+  readonly fractions: SplitFractions;
+  readonly subjectPattern?: string;
+  readonly cacheDir?: string;
+  /** Continue the run in `out` from its last.ckpt. */
+  readonly resume: boolean;
+}
+
+export type TrainEvent =
+  | { readonly type: 'data'; readonly images: number; readonly labels: readonly Expression[]; readonly split: Record<'train' | 'val' | 'test', number>; readonly skipped: number; readonly warnings: readonly string[] }
+  | { readonly type: 'prepare'; readonly done: number; readonly total: number }
+  | { readonly type: 'prepared'; readonly corrupt: readonly { path: string; reason: string }[]; readonly noFace: number; readonly auValid: number; readonly auInvalid: number }
+  | { readonly type: 'step'; readonly epoch: number; readonly batch: number; readonly batches: number; readonly step: number; readonly loss: number; readonly ce: number; readonly align: number; readonly lr: number; readonly imagesPerSecond: number }
+  | { readonly type: 'epoch'; readonly epoch: number; readonly epochs: number; readonly train: EpochTrainMetrics; readonly val: ValidationMetrics | null; readonly best: boolean; readonly seconds: number }
+  | { readonly type: 'checkpoint'; readonly kind: 'last' | 'best'; readonly path: string; readonly bytes: number }
+  | { readonly type: 'stopped'; readonly reason: 'cancelled'; readonly path: string };
+
+export interface EpochTrainMetrics {
+  readonly loss: number;
+  readonly ce: number;
+  readonly align: number;
+  readonly accuracy: number;
+  readonly lr: number;
+}
+
+export interface ValidationMetrics {
+  readonly accuracy: number | null;
+  readonly balancedAccuracy: number | null;
+  /** Six-class average ATT-COS per layer. */
+  readonly attCos: Readonly<Record<string, number | null>>;
+}
+
+export interface TrainHooks {
+  readonly onEvent?: (event: TrainEvent) => void;
+  readonly signal?: AbortSignal;
+  readonly detector: FaceLandmarker;
+}
+
+export interface TrainOutcome {
+  readonly status: 'completed' | 'cancelled';
+  readonly last: string;
+  readonly best: string | null;
+  readonly bestEpoch: number | null;
+  readonly epochs: number;
+}
+
+/** A run that cannot go on; the message says why and what survived. */
+export class TrainingError extends Error {
+  override readonly name = 'TrainingError';
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(() => true, () => false);
+}
+
+function argmaxAccuracy(logits: Float32Array, labels: BigInt64Array, classes: number): number {
+  let correct = 0;
+  for (let n = 0; n < labels.length; n++) {
+    let best = 0;
+    for (let k = 1; k < classes; k++) if (logits[n * classes + k]! > logits[n * classes + best]!) best = k;
+    if (BigInt(best) === labels[n]) correct++;
+  }
+  return correct;
+}
+
+export async function train(options: TrainOptions, hooks: TrainHooks): Promise<TrainOutcome> {
+  const emit = hooks.onEvent ?? ((): void => undefined);
+  const info = presetInfo(options.preset);
+  const layers = options.layers && options.layers.length > 0 ? options.layers : [info.defaultLayer];
+  checkLayers(options.preset, layers);
+  const lastPath = path.join(options.out, 'last.ckpt');
+  const bestPath = path.join(options.out, 'best.ckpt');
+
+  let resumed: Checkpoint | undefined;
+  if (options.resume) {
+    if (!(await exists(lastPath))) throw new TrainingError(`nothing to resume in ${options.out}: it has no last.ckpt`);
+    resumed = await loadCheckpoint(lastPath);
+  } else if (await exists(lastPath)) {
+    throw new TrainingError(`${options.out} already holds a run (last.ckpt); pass --resume to continue it or choose another --out`);
+  }
+
+  const settings: SplitSettings = {
+    seed: options.seed,
+    fractions: options.fractions,
+    ...(options.classes !== undefined && { classes: options.classes }),
+    ...(options.subjectPattern !== undefined && { subjectPattern: options.subjectPattern }),
+  };
+  const data = await loadSplitDataset(options.data, settings);
+  const { labels } = data;
+  const hash = manifestHash(data.dataset);
+  emit({
+    type: 'data', images: data.dataset.samples.length, labels,
+    split: { train: data.split.train.length, val: data.split.val.length, test: data.split.test.length },
+    skipped: data.dataset.skipped.length, warnings: data.dataset.warnings,
+  });
+  if (resumed) {
+    if (resumed.model.preset !== options.preset) throw new TrainingError(`the run in ${options.out} trains ${resumed.model.preset}, not ${options.preset}`);
+    if (resumed.dataManifestHash !== hash) throw new TrainingError(`the data in ${options.data} changed since the run in ${options.out} started (manifest hash differs); start a new run`);
+    if (resumed.labels.join() !== labels.join()) throw new TrainingError(`the classes differ from the run's: ${resumed.labels.join(', ')}`);
+  }
+  await mkdir(options.out, { recursive: true });
+  await writeManifest(data.dataset, data.split, path.join(options.out, 'manifest.json'));
+
+  const prepare = (which: 'train' | 'val'): ReturnType<typeof prepareSamples> =>
+    prepareSamples(samplesOf(data, which), {
+      labels, inputSize: info.inputSize, codebook: options.codebook, detector: hooks.detector,
+      ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }),
+      ...(hooks.signal !== undefined && { signal: hooks.signal }),
+      onProgress: (done, total) => emit({ type: 'prepare', done, total }),
+    });
+  const trainSet = await prepare('train');
+  const valSet = await prepare('val');
+  const corrupt = [...trainSet.report.corrupt, ...valSet.report.corrupt];
+  emit({
+    type: 'prepared', corrupt, noFace: trainSet.report.noFace.length + valSet.report.noFace.length,
+    auValid: trainSet.report.auValid + valSet.report.auValid, auInvalid: trainSet.report.auInvalid + valSet.report.auInvalid,
+  });
+
+  const specs = paramSpecs(options.preset, labels.length);
+  let state: ModelState;
+  if (resumed) {
+    assertCompatible(resumed, specs, options.preset);
+    state = ModelState.fromParams(specs, new Map(resumed.tensors.model.map((t) => [t.name, t.data])), new Map(resumed.tensors.momentum.map((t) => [t.name, t.data])));
+  } else {
+    state = ModelState.fromParams(specs, initParams(specs, options.seed));
+  }
+
+  const engine = { threads: options.threads };
+  const stepper = await TrainStepper.create({
+    preset: options.preset, numClasses: labels.length, batch: options.batch, lambda: options.lambda, layers,
+    momentum: options.momentum, nesterov: true, weightDecay: options.weightDecay,
+  }, engine);
+  const runner = valSet.samples.length > 0 ? await ModelRunner.create({ preset: options.preset, numClasses: labels.length, batch: options.batch }, engine) : undefined;
+  const trainLoader = new BatchLoader(trainSet.samples, { batchSize: options.batch, inputSize: info.inputSize, mode: 'train', seed: options.seed });
+  const valLoader = new BatchLoader(valSet.samples, { batchSize: options.batch, inputSize: info.inputSize, mode: 'eval' });
+  const schedule: StepSchedule = { baseLr: options.lr, stepEpochs: options.lrStepEpochs, gamma: options.lrGamma, minLr: 1e-7 };
+
+  const metrics: { [key: string]: JsonValue }[] = resumed ? [...resumed.metrics] : [];
+  let best = resumed?.optimizer.best ?? null;
+  let step = resumed?.step ?? 0;
+  let startBatch = resumed?.optimizer.batchInEpoch ?? 0;
+  const startEpoch = resumed?.epoch ?? 0;
+
+  const checkpoint = (epoch: number, batchInEpoch: number, lr: number): Checkpoint => ({
+    model: { preset: options.preset, numClasses: labels.length, inputSize: info.inputSize },
+    labels, codebook: options.codebook, lambda: options.lambda, layers, normalisation: IMAGENET_NORMALISATION,
+    dataManifestHash: hash, epoch, step,
+    optimizer: {
+      lr, scheduleStep: epoch, seed: options.seed, batchInEpoch, best,
+      settings: {
+        baseLr: options.lr, momentum: options.momentum, nesterov: true, weightDecay: options.weightDecay,
+        lrStepEpochs: options.lrStepEpochs, lrGamma: options.lrGamma, batch: options.batch, epochs: options.epochs,
+        fractions: { ...options.fractions }, classes: [...labels], ...(options.subjectPattern !== undefined && { subjectPattern: options.subjectPattern }),
+      },
+    },
+    metrics, createdAt: '', tensors: state.checkpointTensors(),
+  });
+  const save = async (kind: 'last' | 'best', file: string, ckpt: Checkpoint): Promise<void> => {
+    try {
+      emit({ type: 'checkpoint', kind, path: file, bytes: await saveCheckpoint(file, ckpt) });
+    } catch (err) {
+      throw new TrainingError(`could not save ${file}: ${(err as Error).message}; the previous checkpoint there is intact`);
+    }
+  };
+
+  try {
+    for (let epoch = startEpoch; epoch < options.epochs; epoch++) {
+      const lr = learningRate(schedule, epoch);
+      const started = performance.now();
+      const sums = { loss: 0, ce: 0, align: 0, correct: 0, images: 0, steps: 0 };
+      const batches = trainLoader.epoch(epoch, { startBatch });
+      let batchIndex = startBatch;
+      startBatch = 0;
+      let last = performance.now();
+      for await (const batch of batches) {
+        if (hooks.signal?.aborted) {
+          await save('last', lastPath, checkpoint(epoch, batchIndex, lr));
+          emit({ type: 'stopped', reason: 'cancelled', path: lastPath });
+          return { status: 'cancelled', last: lastPath, best: (await exists(bestPath)) ? bestPath : null, bestEpoch: best?.epoch ?? null, epochs: epoch };
+        }
+        const result = await stepper.step(batch, lr, state);
+        if (!Number.isFinite(result.loss)) {
+          throw new TrainingError(`the loss became ${result.loss} at epoch ${epoch + 1}, step ${step + 1} (lr ${lr}); the model diverged — lower --lr or --lambda. ` +
+            ((await exists(lastPath)) ? `The last good checkpoint is ${lastPath}.` : 'No checkpoint was written yet.'));
+        }
+        step++;
+        batchIndex++;
+        const now = performance.now();
+        sums.loss += result.loss; sums.ce += result.ce; sums.align += result.align; sums.steps++;
+        sums.correct += argmaxAccuracy(result.logits, batch.labels, labels.length);
+        sums.images += batch.count;
+        emit({ type: 'step', epoch: epoch + 1, batch: batchIndex, batches: trainLoader.batchesPerEpoch, step, loss: result.loss, ce: result.ce, align: result.align, lr, imagesPerSecond: batch.count / ((now - last) / 1000) });
+        last = now;
+      }
+      const trainMetrics: EpochTrainMetrics = { loss: sums.loss / sums.steps, ce: sums.ce / sums.steps, align: sums.align / sums.steps, accuracy: sums.correct / Math.max(1, sums.images), lr };
+
+      let val: ValidationMetrics | null = null;
+      if (runner) {
+        const evaluator = new Evaluator({ labels, layers: info.layers, camLayer: layers[0]!, methods: [] });
+        await evaluateBatches(runner, valLoader.epoch(0), state.model, evaluator);
+        const report = evaluator.result();
+        val = {
+          accuracy: report.accuracy, balancedAccuracy: report.balancedAccuracy,
+          attCos: Object.fromEntries(info.layers.map((l) => [l, report.attCos.byKey[l]?.average ?? null])),
+        };
+      }
+      // Model selection on validation subjects only, never on the test split; the earliest of equal scores wins.
+      const score = val?.accuracy ?? trainMetrics.accuracy;
+      const isBest = best === null || score > best.value;
+      if (isBest) best = { metric: val ? 'val.accuracy' : 'train.accuracy', value: score, epoch: epoch + 1, step };
+      metrics.push({
+        epoch: epoch + 1, step, lr, trainLoss: trainMetrics.loss, trainCe: trainMetrics.ce, trainAlign: trainMetrics.align, trainAccuracy: trainMetrics.accuracy,
+        valAccuracy: val?.accuracy ?? null, valBalancedAccuracy: val?.balancedAccuracy ?? null, valAttCos: val?.attCos[layers[0]!] ?? null,
+      });
+      const ckpt = checkpoint(epoch + 1, 0, lr);
+      await save('last', lastPath, ckpt);
+      if (isBest) await save('best', bestPath, ckpt);
+      emit({ type: 'epoch', epoch: epoch + 1, epochs: options.epochs, train: trainMetrics, val, best: isBest, seconds: (performance.now() - started) / 1000 });
+    }
+  } finally {
+    await stepper.release();
+    await runner?.release();
+  }
+  return { status: 'completed', last: lastPath, best: (await exists(bestPath)) ? bestPath : null, bestEpoch: best?.epoch ?? null, epochs: options.epochs };
+}
