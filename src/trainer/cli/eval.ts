@@ -7,6 +7,7 @@ import { evaluateCheckpoint } from '../eval/evaluateCheckpoint';
 import { formatEvalReport } from '../eval/evaluator';
 import { SPLIT_NAMES } from '../science/split';
 import type { SplitName } from '../science/split';
+import { CheckpointMismatchError } from '../train/checkpoint';
 import type { Command } from './command';
 import { parseFlags, parseIntFlag, requireFlag, UsageError } from './command';
 
@@ -47,15 +48,24 @@ export const evalCommand: Command = {
     const split = f.split;
     if (split !== undefined && split !== 'all' && !(SPLIT_NAMES as readonly string[]).includes(split)) throw new UsageError(`--split must be train, val, test or all, got "${split}"`);
     const methods = parseMethods(f.methods);
-    const result = await evaluateCheckpoint({
-      checkpoint: requireFlag(f.checkpoint, 'checkpoint'),
+    const checkpoint = requireFlag(f.checkpoint, 'checkpoint');
+    const options = {
+      checkpoint,
       data: requireFlag(f.data, 'data'),
       ...(split !== undefined && { split: split as SplitName | 'all' }),
       batch: parseIntFlag(f.batch, 'batch', 32),
       threads: parseIntFlag(f.threads, 'threads', os.availableParallelism()),
       ...(methods !== undefined && { methods }),
       ...(f.cache !== undefined && { cacheDir: f.cache }),
-    }, { detector: await LandmarkDetector.create() });
+    };
+    if (options.batch < 1) throw new UsageError('--batch must be at least 1');
+    const result = await evaluateCheckpoint(options, { detector: await LandmarkDetector.create() }).catch((err: unknown) => {
+      // The mismatch message names a tensor, not the file; the user needs to know which file is broken.
+      if (err instanceof CheckpointMismatchError) {
+        throw new Error(`${checkpoint}: the checkpoint does not fit the model it describes (${err.message}); it was altered or written by an incompatible AU Lens`, { cause: err });
+      }
+      throw err;
+    });
     for (const w of result.warnings) io.err(`warning: ${w}`);
     for (const s of result.skipped) io.err(`skipped ${s.path}: ${s.reason}`);
     io.out(`${result.checkpoint} on ${result.data} (${result.split} split)`);

@@ -1,10 +1,13 @@
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { loadCodebook } from '../io/codebookFile';
 import { LandmarkDetector } from '../io/landmarks';
-import { PRESET_NAMES, isPresetName } from '../models/presets';
+import { PRESET_NAMES, checkLayers, isPresetName } from '../models/presets';
 import { parseExpression } from '../science/labels';
 import type { Expression } from '../science/labels';
+import { CheckpointError, loadCheckpoint } from '../train/checkpoint';
 import { DEFAULT_FRACTIONS } from '../train/dataSplit';
+import { resumeDefaults } from '../train/runSettings';
 import type { TrainEvent, TrainOptions } from '../train/trainRun';
 import { train } from '../train/trainRun';
 import type { CliIo, Command } from './command';
@@ -34,7 +37,8 @@ Flags:
   --classes A,B       classes to keep, in output order (default: neutral happy surprise fear anger disgust sad)
   --codebook NAME|FILE  AU codebook preset or JSON file (default paper)
   --cache DIR         landmark cache folder
-  --resume            continue the run in RUNDIR
+  --resume            continue the run in RUNDIR with its own settings (flags given must match them;
+                      --epochs may extend the run)
   --json              JSON lines of progress instead of a progress bar`;
 
 function parseClasses(value: string | undefined): Expression[] | undefined {
@@ -44,6 +48,20 @@ function parseClasses(value: string | undefined): Expression[] | undefined {
     if (!e) throw new UsageError(`unknown class "${name}" in --classes`);
     return e;
   });
+}
+
+/**
+ * On --resume, the run's settings stand in for the flags not given, so `--resume` alone continues the run as it
+ * was. A missing or unreadable last.ckpt gives no defaults: train() then explains what is wrong with it.
+ */
+async function runDefaults(out: string | undefined, resume: boolean): Promise<Partial<TrainOptions>> {
+  if (!resume || out === undefined) return {};
+  try {
+    return resumeDefaults(await loadCheckpoint(path.join(out, 'last.ckpt')));
+  } catch (err) {
+    if (err instanceof CheckpointError) return {};
+    throw err;
+  }
 }
 
 function percent(x: number | null | undefined): string {
@@ -79,7 +97,7 @@ function humanReporter(io: CliIo): (e: TrainEvent) => void {
       case 'checkpoint':
         break;
       case 'stopped':
-        io.out(`stopped: saved ${e.path}; continue with --resume`);
+        io.out(e.path === null ? 'stopped before the first step; nothing was saved' : `stopped: saved ${e.path}; continue with --resume`);
         break;
     }
   };
@@ -96,32 +114,41 @@ export const trainCommand: Command = {
       threads: { type: 'string' }, classes: { type: 'string' }, codebook: { type: 'string' }, cache: { type: 'string' },
       resume: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
     });
-    const preset = f.model ?? TRAIN_DEFAULTS.model;
+    const d = await runDefaults(f.out, f.resume);
+    const preset = f.model ?? d.preset ?? TRAIN_DEFAULTS.model;
     if (!isPresetName(preset)) throw new UsageError(`unknown --model "${preset}"; use one of ${PRESET_NAMES.join(', ')}`);
+    const layers = f.layers?.split(',').map((l) => l.trim());
+    try {
+      if (layers) checkLayers(preset, layers);
+    } catch (err) {
+      throw new UsageError(`--layers: ${(err as Error).message}`);
+    }
     const classes = parseClasses(f.classes);
     const options: TrainOptions = {
       data: requireFlag(f.data, 'data'),
       out: requireFlag(f.out, 'out'),
       preset,
-      lambda: parseNumberFlag(f.lambda, 'lambda', TRAIN_DEFAULTS.lambda),
-      ...(f.layers !== undefined && { layers: f.layers.split(',').map((l) => l.trim()) }),
-      epochs: parseIntFlag(f.epochs, 'epochs', TRAIN_DEFAULTS.epochs),
-      batch: parseIntFlag(f.batch, 'batch', TRAIN_DEFAULTS.batch),
-      seed: parseIntFlag(f.seed, 'seed', TRAIN_DEFAULTS.seed),
+      lambda: parseNumberFlag(f.lambda, 'lambda', d.lambda ?? TRAIN_DEFAULTS.lambda),
+      ...((layers ?? d.layers) !== undefined && { layers: layers ?? d.layers }),
+      epochs: parseIntFlag(f.epochs, 'epochs', d.epochs ?? TRAIN_DEFAULTS.epochs),
+      batch: parseIntFlag(f.batch, 'batch', d.batch ?? TRAIN_DEFAULTS.batch),
+      seed: parseIntFlag(f.seed, 'seed', d.seed ?? TRAIN_DEFAULTS.seed),
       threads: parseIntFlag(f.threads, 'threads', os.availableParallelism()),
-      lr: parseNumberFlag(f.lr, 'lr', TRAIN_DEFAULTS.lr),
-      weightDecay: parseNumberFlag(f['weight-decay'], 'weight-decay', TRAIN_DEFAULTS.weightDecay),
-      lrStepEpochs: TRAIN_DEFAULTS.lrStep,
-      lrGamma: TRAIN_DEFAULTS.lrGamma,
-      momentum: TRAIN_DEFAULTS.momentum,
-      codebook: await loadCodebook(f.codebook),
-      ...(classes !== undefined && { classes }),
-      fractions: DEFAULT_FRACTIONS,
+      lr: parseNumberFlag(f.lr, 'lr', d.lr ?? TRAIN_DEFAULTS.lr),
+      weightDecay: parseNumberFlag(f['weight-decay'], 'weight-decay', d.weightDecay ?? TRAIN_DEFAULTS.weightDecay),
+      lrStepEpochs: d.lrStepEpochs ?? TRAIN_DEFAULTS.lrStep,
+      lrGamma: d.lrGamma ?? TRAIN_DEFAULTS.lrGamma,
+      momentum: d.momentum ?? TRAIN_DEFAULTS.momentum,
+      codebook: f.codebook === undefined && d.codebook ? d.codebook : await loadCodebook(f.codebook),
+      ...((classes ?? d.classes) !== undefined && { classes: classes ?? d.classes }),
+      fractions: d.fractions ?? DEFAULT_FRACTIONS,
+      ...(d.subjectPattern !== undefined && { subjectPattern: d.subjectPattern }),
       ...(f.cache !== undefined && { cacheDir: f.cache }),
       resume: f.resume,
     };
     if (options.batch < 2) throw new UsageError('--batch must be at least 2 (BatchNorm needs more than one sample)');
     if (options.epochs < 1) throw new UsageError('--epochs must be at least 1');
+    if (options.lr <= 0) throw new UsageError('--lr must be positive');
 
     const abort = new AbortController();
     const onSigint = (): void => {
@@ -134,7 +161,7 @@ export const trainCommand: Command = {
       const onEvent = f.json ? (e: TrainEvent): void => io.out(JSON.stringify(e)) : humanReporter(io);
       const outcome = await train(options, { onEvent, signal: abort.signal, detector: await LandmarkDetector.create() });
       if (f.json) io.out(JSON.stringify({ type: 'done', ...outcome }));
-      else io.out(`${outcome.status}: last ${outcome.last}${outcome.best ? `, best ${outcome.best} (epoch ${outcome.bestEpoch})` : ''}`);
+      else io.out(`${outcome.status}: last ${outcome.last ?? 'none'}${outcome.best ? `, best ${outcome.best} (epoch ${outcome.bestEpoch})` : ''}`);
     } finally {
       process.off('SIGINT', onSigint);
     }

@@ -35,6 +35,17 @@ export class ModelState {
     return new Map([...this.model].map(([name, t]) => [name, t.data as Float32Array]));
   }
 
+  /** The first tensor holding a NaN or an infinity (a diverged update), or undefined when all are finite. */
+  firstNonFinite(): string | undefined {
+    for (const [name, t] of this.model) {
+      if (!(t.data as Float32Array).every(Number.isFinite)) return name;
+    }
+    for (const [name, t] of this.momentum) {
+      if (!(t.data as Float32Array).every(Number.isFinite)) return `momentum of ${name}`;
+    }
+    return undefined;
+  }
+
   checkpointTensors(): { model: CheckpointTensor[]; momentum: CheckpointTensor[] } {
     const byName = new Map(this.specs.map((s) => [s.name, s.shape]));
     const toList = (m: Map<string, ort.Tensor>): CheckpointTensor[] =>

@@ -17,12 +17,13 @@ import { initParams, paramSpecs } from '../models/params';
 import type { PresetName } from '../models/presets';
 import { checkLayers, presetInfo } from '../models/presets';
 import type { Codebook } from '../science/codebook';
-import type { Checkpoint } from './checkpoint';
+import type { Checkpoint, CheckpointFs } from './checkpoint';
 import { assertCompatible, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import type { SplitFractions } from '../science/split';
 import type { SplitSettings } from './dataSplit';
 import { loadSplitDataset, samplesOf } from './dataSplit';
 import { ModelState } from './modelState';
+import { resumeDifferences, settingsRecord } from './runSettings';
 import type { StepSchedule } from './schedule';
 import { learningRate } from './schedule';
 import { TrainStepper } from './stepper';
@@ -63,7 +64,8 @@ export type TrainEvent =
   | { readonly type: 'step'; readonly epoch: number; readonly batch: number; readonly batches: number; readonly step: number; readonly loss: number; readonly ce: number; readonly align: number; readonly lr: number; readonly imagesPerSecond: number }
   | { readonly type: 'epoch'; readonly epoch: number; readonly epochs: number; readonly train: EpochTrainMetrics; readonly val: ValidationMetrics | null; readonly best: boolean; readonly seconds: number }
   | { readonly type: 'checkpoint'; readonly kind: 'last' | 'best'; readonly path: string; readonly bytes: number }
-  | { readonly type: 'stopped'; readonly reason: 'cancelled'; readonly path: string };
+  /** `path`: the checkpoint to resume from; null when cancelled before a new run saved anything. */
+  | { readonly type: 'stopped'; readonly reason: 'cancelled'; readonly path: string | null };
 
 export interface EpochTrainMetrics {
   readonly loss: number;
@@ -84,11 +86,14 @@ export interface TrainHooks {
   readonly onEvent?: (event: TrainEvent) => void;
   readonly signal?: AbortSignal;
   readonly detector: FaceLandmarker;
+  /** Where checkpoints are written (default node:fs/promises); tests inject a failing disk through it. */
+  readonly checkpointFs?: CheckpointFs;
 }
 
 export interface TrainOutcome {
   readonly status: 'completed' | 'cancelled';
-  readonly last: string;
+  /** null only when a new run was cancelled before its first checkpoint. */
+  readonly last: string | null;
   readonly best: string | null;
   readonly bestEpoch: number | null;
   readonly epochs: number;
@@ -113,20 +118,82 @@ function argmaxAccuracy(logits: Float32Array, labels: BigInt64Array, classes: nu
   return correct;
 }
 
+function checkOptions(options: TrainOptions): void {
+  if (!Number.isInteger(options.batch) || options.batch < 2) throw new TrainingError(`the batch size must be an integer of at least 2 (BatchNorm needs more than one sample), got ${options.batch}`);
+  if (!Number.isInteger(options.epochs) || options.epochs < 1) throw new TrainingError(`the number of epochs must be a positive integer, got ${options.epochs}`);
+  if (!(options.lr > 0) || !Number.isFinite(options.lr)) throw new TrainingError(`the learning rate must be a positive number, got ${options.lr}`);
+}
+
+/**
+ * The run folder's checkpoint to resume from, or undefined for a new run. Refuses, before anything is written,
+ * a new run where one exists (best.ckpt alone counts: the first epoch would overwrite it) and a resume with
+ * nothing to resume.
+ */
+async function openRunFolder(options: TrainOptions, lastPath: string, bestPath: string): Promise<Checkpoint | undefined> {
+  const folder = await stat(options.out).catch(() => undefined);
+  if (folder && !folder.isDirectory()) throw new TrainingError(`--out ${options.out} is a file; give a folder for the run`);
+  if (!options.resume) {
+    for (const file of folder ? [lastPath, bestPath] : []) {
+      if (await exists(file)) {
+        throw new TrainingError(`${options.out} already holds a run (${path.basename(file)}); pass --resume to continue it or choose another --out. Nothing was changed`);
+      }
+    }
+    return undefined;
+  }
+  if (!(await exists(lastPath))) throw new TrainingError(`nothing to resume in ${options.out}: it has no last.ckpt`);
+  try {
+    return await loadCheckpoint(lastPath);
+  } catch (err) {
+    throw new TrainingError(`cannot resume the run in ${options.out}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function divergedMessage(what: string, epoch: number, step: number, lr: number, lastSaved: boolean, lastPath: string): string {
+  return `${what} at epoch ${epoch + 1}, step ${step} (lr ${lr}); the model diverged — lower --lr or --lambda. ` +
+    (lastSaved ? `The last good checkpoint ${lastPath} is unchanged.` : 'No checkpoint was written yet.');
+}
+
+/** Sums over the steps of the current epoch; kept in a mid-epoch checkpoint so a resumed epoch reports the same means. */
+interface EpochSums {
+  loss: number;
+  ce: number;
+  align: number;
+  correct: number;
+  images: number;
+  steps: number;
+}
+
+function emptySums(): EpochSums {
+  return { loss: 0, ce: 0, align: 0, correct: 0, images: 0, steps: 0 };
+}
+
+function storedSums(value: JsonValue | undefined): EpochSums {
+  const sums = emptySums();
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return sums;
+  const record = value as { readonly [key: string]: JsonValue };
+  for (const key of Object.keys(sums) as (keyof EpochSums)[]) {
+    const v = record[key];
+    if (typeof v === 'number') sums[key] = v;
+  }
+  return sums;
+}
+
 export async function train(options: TrainOptions, hooks: TrainHooks): Promise<TrainOutcome> {
   const emit = hooks.onEvent ?? ((): void => undefined);
+  checkOptions(options);
   const info = presetInfo(options.preset);
   const layers = options.layers && options.layers.length > 0 ? options.layers : [info.defaultLayer];
   checkLayers(options.preset, layers);
   const lastPath = path.join(options.out, 'last.ckpt');
   const bestPath = path.join(options.out, 'best.ckpt');
 
-  let resumed: Checkpoint | undefined;
-  if (options.resume) {
-    if (!(await exists(lastPath))) throw new TrainingError(`nothing to resume in ${options.out}: it has no last.ckpt`);
-    resumed = await loadCheckpoint(lastPath);
-  } else if (await exists(lastPath)) {
-    throw new TrainingError(`${options.out} already holds a run (last.ckpt); pass --resume to continue it or choose another --out`);
+  const resumed = await openRunFolder(options, lastPath, bestPath);
+  if (resumed) {
+    const differences = resumeDifferences(resumed, options, layers);
+    if (differences.length > 0) {
+      throw new TrainingError(`cannot resume the run in ${options.out} with other settings (${differences.join('; ')}); ` +
+        'resume with the run\'s settings or start a new run in another --out');
+    }
   }
 
   const settings: SplitSettings = {
@@ -144,7 +211,6 @@ export async function train(options: TrainOptions, hooks: TrainHooks): Promise<T
     skipped: data.dataset.skipped.length, warnings: data.dataset.warnings,
   });
   if (resumed) {
-    if (resumed.model.preset !== options.preset) throw new TrainingError(`the run in ${options.out} trains ${resumed.model.preset}, not ${options.preset}`);
     if (resumed.dataManifestHash !== hash) throw new TrainingError(`the data in ${options.data} changed since the run in ${options.out} started (manifest hash differs); start a new run`);
     if (resumed.labels.join() !== labels.join()) throw new TrainingError(`the classes differ from the run's: ${resumed.labels.join(', ')}`);
   }
@@ -158,13 +224,27 @@ export async function train(options: TrainOptions, hooks: TrainHooks): Promise<T
       ...(hooks.signal !== undefined && { signal: hooks.signal }),
       onProgress: (done, total) => emit({ type: 'prepare', done, total }),
     });
-  const trainSet = await prepare('train');
-  const valSet = await prepare('val');
+  let trainSet: Awaited<ReturnType<typeof prepareSamples>>;
+  let valSet: Awaited<ReturnType<typeof prepareSamples>>;
+  try {
+    trainSet = await prepare('train');
+    valSet = await prepare('val');
+  } catch (err) {
+    if (!hooks.signal?.aborted) throw err;
+    // Cancelled before the first step: whatever the folder held is as it was.
+    const last = resumed ? lastPath : null;
+    emit({ type: 'stopped', reason: 'cancelled', path: last });
+    return { status: 'cancelled', last, best: (await exists(bestPath)) ? bestPath : null, bestEpoch: resumed?.optimizer.best?.epoch ?? null, epochs: resumed?.epoch ?? 0 };
+  }
   const corrupt = [...trainSet.report.corrupt, ...valSet.report.corrupt];
   emit({
     type: 'prepared', corrupt, noFace: trainSet.report.noFace.length + valSet.report.noFace.length,
     auValid: trainSet.report.auValid + valSet.report.auValid, auInvalid: trainSet.report.auInvalid + valSet.report.auInvalid,
   });
+  if (trainSet.samples.length < options.batch) {
+    throw new TrainingError(`the training split has ${trainSet.samples.length} usable image(s)` +
+      `${trainSet.report.corrupt.length > 0 ? ` (${trainSet.report.corrupt.length} unreadable)` : ''}, fewer than one batch of ${options.batch}; lower --batch or add images`);
+  }
 
   const specs = paramSpecs(options.preset, labels.length);
   let state: ModelState;
@@ -189,50 +269,55 @@ export async function train(options: TrainOptions, hooks: TrainHooks): Promise<T
   let best = resumed?.optimizer.best ?? null;
   let step = resumed?.step ?? 0;
   let startBatch = resumed?.optimizer.batchInEpoch ?? 0;
+  let startSums = startBatch > 0 ? storedSums(resumed?.optimizer.settings?.['epochSums']) : emptySums();
   const startEpoch = resumed?.epoch ?? 0;
+  let lastSaved = resumed !== undefined;
 
-  const checkpoint = (epoch: number, batchInEpoch: number, lr: number): Checkpoint => ({
+  const checkpoint = (epoch: number, batchInEpoch: number, lr: number, sums?: EpochSums): Checkpoint => ({
     model: { preset: options.preset, numClasses: labels.length, inputSize: info.inputSize },
     labels, codebook: options.codebook, lambda: options.lambda, layers, normalisation: IMAGENET_NORMALISATION,
     dataManifestHash: hash, epoch, step,
     optimizer: {
       lr, scheduleStep: epoch, seed: options.seed, batchInEpoch, best,
-      settings: {
-        baseLr: options.lr, momentum: options.momentum, nesterov: true, weightDecay: options.weightDecay,
-        lrStepEpochs: options.lrStepEpochs, lrGamma: options.lrGamma, batch: options.batch, epochs: options.epochs,
-        fractions: { ...options.fractions }, classes: [...labels], ...(options.subjectPattern !== undefined && { subjectPattern: options.subjectPattern }),
-      },
+      settings: { ...settingsRecord(options, labels), ...(sums && batchInEpoch > 0 && { epochSums: { ...sums } }) },
     },
     metrics, createdAt: '', tensors: state.checkpointTensors(),
   });
   const save = async (kind: 'last' | 'best', file: string, ckpt: Checkpoint): Promise<void> => {
     try {
-      emit({ type: 'checkpoint', kind, path: file, bytes: await saveCheckpoint(file, ckpt) });
+      emit({ type: 'checkpoint', kind, path: file, bytes: await saveCheckpoint(file, ckpt, hooks.checkpointFs) });
     } catch (err) {
-      throw new TrainingError(`could not save ${file}: ${(err as Error).message}; the previous checkpoint there is intact`);
+      throw new TrainingError(`could not save ${file}: ${(err as Error).message}; ` +
+        ((await exists(file)) ? 'the previous checkpoint there is intact' : 'no checkpoint was written there'), { cause: err });
     }
+    if (kind === 'last') lastSaved = true;
+  };
+  // A step whose loss is finite can still leave non-finite weights (its update overflowed); they must never
+  // replace a good checkpoint, so they are looked for before every save.
+  const assertFinite = (epoch: number, lr: number): void => {
+    const bad = state.firstNonFinite();
+    if (bad) throw new TrainingError(divergedMessage(`"${bad}" became non-finite`, epoch, step, lr, lastSaved, lastPath));
   };
 
   try {
     for (let epoch = startEpoch; epoch < options.epochs; epoch++) {
       const lr = learningRate(schedule, epoch);
       const started = performance.now();
-      const sums = { loss: 0, ce: 0, align: 0, correct: 0, images: 0, steps: 0 };
+      const sums = startSums;
+      startSums = emptySums();
       const batches = trainLoader.epoch(epoch, { startBatch });
       let batchIndex = startBatch;
       startBatch = 0;
       let last = performance.now();
       for await (const batch of batches) {
         if (hooks.signal?.aborted) {
-          await save('last', lastPath, checkpoint(epoch, batchIndex, lr));
+          assertFinite(epoch, lr);
+          await save('last', lastPath, checkpoint(epoch, batchIndex, lr, sums));
           emit({ type: 'stopped', reason: 'cancelled', path: lastPath });
           return { status: 'cancelled', last: lastPath, best: (await exists(bestPath)) ? bestPath : null, bestEpoch: best?.epoch ?? null, epochs: epoch };
         }
         const result = await stepper.step(batch, lr, state);
-        if (!Number.isFinite(result.loss)) {
-          throw new TrainingError(`the loss became ${result.loss} at epoch ${epoch + 1}, step ${step + 1} (lr ${lr}); the model diverged — lower --lr or --lambda. ` +
-            ((await exists(lastPath)) ? `The last good checkpoint is ${lastPath}.` : 'No checkpoint was written yet.'));
-        }
+        if (!Number.isFinite(result.loss)) throw new TrainingError(divergedMessage(`the loss became ${result.loss}`, epoch, step + 1, lr, lastSaved, lastPath));
         step++;
         batchIndex++;
         const now = performance.now();
@@ -242,8 +327,8 @@ export async function train(options: TrainOptions, hooks: TrainHooks): Promise<T
         emit({ type: 'step', epoch: epoch + 1, batch: batchIndex, batches: trainLoader.batchesPerEpoch, step, loss: result.loss, ce: result.ce, align: result.align, lr, imagesPerSecond: batch.count / ((now - last) / 1000) });
         last = now;
       }
+      assertFinite(epoch, lr);
       const trainMetrics: EpochTrainMetrics = { loss: sums.loss / sums.steps, ce: sums.ce / sums.steps, align: sums.align / sums.steps, accuracy: sums.correct / Math.max(1, sums.images), lr };
-
       let val: ValidationMetrics | null = null;
       if (runner) {
         const evaluator = new Evaluator({ labels, layers: info.layers, camLayer: layers[0]!, methods: [] });

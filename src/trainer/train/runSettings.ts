@@ -1,0 +1,76 @@
+/**
+ * The settings that make a run what it is, as the checkpoint stores them: what resuming must not change (the
+ * split, the data order and augmentation, the loss, the optimiser) and what a resume without flags inherits.
+ * The epoch count is not among them: extending a run is what resuming is for.
+ */
+import { isPresetName } from '../models/presets';
+import type { Codebook } from '../science/codebook';
+import { ausForExpression } from '../science/codebook';
+import type { Expression } from '../science/labels';
+import { EXPRESSIONS } from '../science/labels';
+import type { SplitFractions } from '../science/split';
+import type { Checkpoint, JsonValue } from './checkpoint';
+import type { TrainOptions } from './trainRun';
+
+/** What goes into `optimizer.settings` (besides the fields the checkpoint has at its top level). */
+export function settingsRecord(options: TrainOptions, labels: readonly Expression[]): { [key: string]: JsonValue } {
+  return {
+    baseLr: options.lr, momentum: options.momentum, nesterov: true, weightDecay: options.weightDecay,
+    lrStepEpochs: options.lrStepEpochs, lrGamma: options.lrGamma, batch: options.batch, epochs: options.epochs,
+    fractions: { ...options.fractions }, classes: [...labels],
+    ...(options.subjectPattern !== undefined && { subjectPattern: options.subjectPattern }),
+  };
+}
+
+/** A codebook as the loss sees it: the AUs of each expression (names and descriptions do not matter). */
+function codebookKey(codebook: Codebook): string {
+  return EXPRESSIONS.map((e) => `${e}:${ausForExpression(codebook, e).join('+')}`).join(' ');
+}
+
+function fractionsKey(f: SplitFractions): string {
+  const sum = f.train + f.val + f.test;
+  return `${f.train / sum}/${f.val / sum}/${f.test / sum}`;
+}
+
+/**
+ * Each setting of `options` that differs from the run's, as "name: X in the run, Y now". Settings a checkpoint
+ * does not record (written by another tool) are not compared.
+ */
+export function resumeDifferences(run: Checkpoint, options: TrainOptions, layers: readonly string[]): string[] {
+  const s = run.optimizer.settings ?? {};
+  const pairs: [name: string, stored: JsonValue | undefined, asked: JsonValue][] = [
+    ['model', run.model.preset, options.preset],
+    ['lambda', run.lambda, options.lambda],
+    ['layers', run.layers.join(','), layers.join(',')],
+    ['seed', run.optimizer.seed, options.seed],
+    ['batch', s['batch'], options.batch],
+    ['lr', s['baseLr'], options.lr],
+    ['weight decay', s['weightDecay'], options.weightDecay],
+    ['momentum', s['momentum'], options.momentum],
+    ['lr step epochs', s['lrStepEpochs'], options.lrStepEpochs],
+    ['lr gamma', s['lrGamma'], options.lrGamma],
+    ['split fractions', s['fractions'] === undefined ? undefined : fractionsKey(s['fractions'] as unknown as SplitFractions), fractionsKey(options.fractions)],
+    ['subject pattern', s['subjectPattern'] ?? null, options.subjectPattern ?? null],
+  ];
+  const differences = pairs
+    .filter(([, stored, asked]) => stored !== undefined && stored !== asked)
+    .map(([name, stored, asked]) => `${name}: ${String(stored)} in the run, ${String(asked)} now`);
+  if (codebookKey(run.codebook) !== codebookKey(options.codebook)) {
+    differences.push(`codebook: "${run.codebook.name}" in the run, "${options.codebook.name}" now, with other AUs for some expressions`);
+  }
+  return differences;
+}
+
+/** The run's own settings, for a resume that does not repeat them. */
+export function resumeDefaults(run: Checkpoint): Partial<TrainOptions> {
+  const s = run.optimizer.settings ?? {};
+  const num = (key: string): number | undefined => (typeof s[key] === 'number' ? s[key] : undefined);
+  const picked: Partial<Record<keyof TrainOptions, unknown>> = {
+    preset: isPresetName(run.model.preset) ? run.model.preset : undefined,
+    lambda: run.lambda, layers: run.layers, seed: run.optimizer.seed, codebook: run.codebook, classes: run.labels,
+    batch: num('batch'), lr: num('baseLr'), weightDecay: num('weightDecay'), momentum: num('momentum'),
+    lrStepEpochs: num('lrStepEpochs'), lrGamma: num('lrGamma'), epochs: num('epochs'),
+    fractions: s['fractions'], subjectPattern: typeof s['subjectPattern'] === 'string' ? s['subjectPattern'] : undefined,
+  };
+  return Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined)) as Partial<TrainOptions>;
+}
