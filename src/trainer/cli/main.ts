@@ -1,11 +1,14 @@
 import { aumapCommand } from './aumap';
+import { benchExplainCommand } from './benchExplain';
 import type { CliIo, Command } from './command';
 import { UsageError } from './command';
 import { landmarksCommand } from './landmarks';
 import { trainCommand } from './train';
 import { evalCommand } from './eval';
+import { explainCommand } from './explain';
+import { exportCommand } from './export';
 
-const COMMANDS: readonly Command[] = [aumapCommand, landmarksCommand, trainCommand, evalCommand];
+const COMMANDS: readonly Command[] = [aumapCommand, landmarksCommand, trainCommand, evalCommand, exportCommand, explainCommand, benchExplainCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

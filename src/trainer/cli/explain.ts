@@ -1,0 +1,78 @@
+import * as os from 'node:os';
+import { CAM_METHODS } from '../cam';
+import type { ExplanationReport } from '../explain/explainImage';
+import { ExplainRequestError, Explainer } from '../explain/explainImage';
+import { writeExplanation } from '../explain/renderExplanation';
+import { LandmarkDetector } from '../io/landmarks';
+import type { Command } from './command';
+import { parseFlags, parseIntFlag, requireFlag, UsageError } from './command';
+
+const USAGE = `Usage: au-lens explain --model CKPT|MODEL.onnx --image FILE --out DIR [flags]
+
+Explains one face: the class scores, each layer's attention and the CAMs (CAM, Grad-CAM, Grad-CAM++,
+LayerCAM) of the predicted class (or --class), with ATT-COS, CAM-COS, AU localisation and the share of each
+map's energy on each Action Unit of that class. Writes DIR/report.json, one PNG per map over the face crop
+and DIR/sheet.png with all of them.
+
+An ONNX model written by au-lens export gives attention and CAM only: the gradient CAMs need the checkpoint.
+
+Flags:
+  --model FILE        an AU Lens checkpoint or a model written by au-lens export
+  --image FILE        JPEG, PNG, TIFF, WebP or GIF
+  --out DIR           output folder (created if needed)
+  --face N            face to explain (0 = the most confident; default: the most confident)
+  --class NAME        expression to explain (default: the predicted class)
+  --threads N         engine threads (default: all cores)
+  --cache DIR         landmark cache folder (default: ~/.cache/au-lens/landmarks)
+  --max-pixels N      refuse larger images (default 100000000)
+  --json              print the report as JSON`;
+
+const fmt = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : v.toFixed(2));
+
+/** The report as lines for a terminal. */
+export function formatExplanation(r: ExplanationReport): string[] {
+  const lines = [r.reading, `  scores: ${Object.entries(r.scores).map(([c, p]) => `${c} ${fmt(p)}`).join('  ')}`];
+  lines.push(`  ATT-COS: ${Object.entries(r.attCos).map(([l, v]) => `${l} ${fmt(v)}`).join('  ')}`);
+  lines.push(`  CAM-COS (${r.explained.class}): ${Object.entries(r.camCos).map(([m, v]) => `${CAM_METHODS[m as keyof typeof CAM_METHODS].title} ${fmt(v)}`).join('  ')}`);
+  if (r.cosineNote) lines.push(`  ${r.cosineNote}`);
+  if (r.methods.unavailable.length > 0) {
+    lines.push(`  not computed: ${r.methods.unavailable.map((u) => CAM_METHODS[u.method].title).join(', ')} (${r.methods.unavailable[0]!.reason})`);
+  }
+  return lines;
+}
+
+export const explainCommand: Command = {
+  name: 'explain',
+  summary: 'explain one face: scores, attention, CAMs and their alignment with the AUs (JSON + PNGs)',
+  usage: USAGE,
+  async run(argv, io) {
+    const f = parseFlags(argv, {
+      model: { type: 'string' }, image: { type: 'string' }, out: { type: 'string' }, face: { type: 'string' }, class: { type: 'string' },
+      threads: { type: 'string' }, cache: { type: 'string' }, 'max-pixels': { type: 'string' }, json: { type: 'boolean', default: false },
+    });
+    const request = {
+      model: requireFlag(f.model, 'model'),
+      image: requireFlag(f.image, 'image'),
+      ...(f.face !== undefined && { face: parseIntFlag(f.face, 'face', 0) }),
+      ...(f.class !== undefined && { className: f.class }),
+    };
+    const out = requireFlag(f.out, 'out');
+    const explainer = new Explainer({
+      landmarker: () => LandmarkDetector.create(),
+      threads: parseIntFlag(f.threads, 'threads', os.availableParallelism()),
+      ...(f.cache !== undefined && { landmarkCache: f.cache }),
+      ...(f['max-pixels'] !== undefined && { maxPixels: parseIntFlag(f['max-pixels'], 'max-pixels', 0) }),
+    });
+    try {
+      const explanation = await explainer.explain(request);
+      const written = await writeExplanation(explanation, out);
+      if (f.json) io.out(JSON.stringify({ ...explanation.report, out: written }));
+      else io.out([...formatExplanation(explanation.report), `  → ${written.report}, ${written.sheet} and ${written.maps.length} map PNGs`].join('\n'));
+    } catch (error) {
+      if (error instanceof ExplainRequestError) throw new UsageError(error.message);
+      throw error;
+    } finally {
+      await explainer.release();
+    }
+  },
+};

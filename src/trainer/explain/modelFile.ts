@@ -1,0 +1,208 @@
+/**
+ * A model file opened for explanation, with its ONNX Runtime session kept warm. Two kinds:
+ * - an AU Lens checkpoint: its weights are baked into the explanation graph (explainGraph.ts), which yields the
+ *   gradients Grad-CAM, Grad-CAM++ and LayerCAM need;
+ * - an ONNX model written by `au-lens export`: its metadata describes it, and it runs as it is. It has no gradient
+ *   outputs, so only the attention maps and CAM (the fc weights are in the file) are available.
+ * Anything else is refused with a message saying what the file is and what is supported.
+ */
+import { open, readFile } from 'node:fs/promises';
+import type { onnx } from 'onnx-proto';
+import type { CamMethodName, LayerActivations } from '../cam';
+import { CAM_METHOD_NAMES, CAM_METHODS } from '../cam';
+import type { ModelDescription } from '../export/modelDescription';
+import { checkpointModel, ModelFileError } from '../export/modelDescription';
+import { decodeOnnxModel, describeExportedModel, metadataOf } from '../export/modelMetadata';
+import { activationName, gradientName } from '../graphs/explain';
+import { attentionName } from '../graphs/inference';
+import { modelLayout } from '../models/layout';
+import { presetInfo } from '../models/presets';
+import type { EngineOptions, ort } from '../onnx/session';
+import { createSession, floatTensor, int64Tensor } from '../onnx/session';
+import type { Heatmap } from '../science/types';
+import { CHECKPOINT_MAGIC, CheckpointError, loadCheckpoint } from '../train/checkpoint';
+import { buildExplainerGraph, EXPLAINED_OUTPUT, PREDICTED_CLASS } from './explainGraph';
+
+export type ModelKind = 'checkpoint' | 'onnx';
+
+/** One image's outputs. */
+export interface ModelOutputs {
+  /** Pre-softmax scores in label order. */
+  readonly logits: Float32Array;
+  /** Channel-mean attention of every layer, at the layer's resolution. */
+  readonly attention: ReadonlyMap<string, Heatmap>;
+  /** The CAM layer's activations. */
+  readonly activations: LayerActivations;
+  /** d logit[explained] / d activations, when the model yields gradients. */
+  readonly gradients?: Float32Array;
+  /** The class the gradients belong to, when the graph chose it; otherwise the caller decides. */
+  readonly explained?: number;
+}
+
+export interface UnavailableMethod {
+  readonly method: CamMethodName;
+  readonly reason: string;
+}
+
+export interface OpenModel {
+  readonly file: string;
+  readonly kind: ModelKind;
+  readonly description: ModelDescription;
+  /** The layer the CAMs are computed on: the last stage, whose channels the linear head weighs. */
+  readonly camLayer: string;
+  readonly methods: readonly CamMethodName[];
+  readonly unavailable: readonly UnavailableMethod[];
+  /** The linear head's weight, classes × channels. */
+  readonly fcWeight: Float32Array;
+  /** Runs one normalised (1, 3, S, S) image; target −1 explains the predicted class. */
+  run(image: Float32Array, target: number): Promise<ModelOutputs>;
+  release(): Promise<void>;
+}
+
+const GRADIENT_METHODS_REASON = 'needs class-score gradients, which an exported ONNX model does not carry; explain the checkpoint it was exported from for this method';
+
+function attentionMaps(out: ort.InferenceSession.OnnxValueMapType, description: ModelDescription): Map<string, Heatmap> {
+  const info = presetInfo(description.preset);
+  return new Map(description.attentionLayers.map((layer) => {
+    const [, height, width] = info.layerShapes[layer]!;
+    return [layer, { width, height, data: out[attentionName(layer)]!.data as Float32Array }];
+  }));
+}
+
+function activationsOf(data: Float32Array, description: ModelDescription, layer: string): LayerActivations {
+  const [channels, height, width] = presetInfo(description.preset).layerShapes[layer]!;
+  return { channels, height, width, data };
+}
+
+const fcWeightName = (d: ModelDescription): string => `${modelLayout(d.preset, d.labels.length).fc.name}.weight`;
+
+class SessionModel implements OpenModel {
+  constructor(
+    readonly file: string,
+    readonly kind: ModelKind,
+    readonly description: ModelDescription,
+    readonly fcWeight: Float32Array,
+    private readonly session: ort.InferenceSession,
+  ) {}
+
+  get camLayer(): string {
+    return this.description.featureLayer;
+  }
+
+  get methods(): readonly CamMethodName[] {
+    return this.kind === 'checkpoint' ? CAM_METHOD_NAMES : CAM_METHOD_NAMES.filter((m) => !CAM_METHODS[m].needs.includes('gradients'));
+  }
+
+  get unavailable(): readonly UnavailableMethod[] {
+    return CAM_METHOD_NAMES.filter((m) => !this.methods.includes(m)).map((method) => ({ method, reason: GRADIENT_METHODS_REASON }));
+  }
+
+  async run(image: Float32Array, target: number): Promise<ModelOutputs> {
+    const s = this.description.inputSize;
+    const feeds: Record<string, ort.Tensor> = { image: floatTensor(image, [1, 3, s, s]) };
+    if (this.kind === 'checkpoint') feeds['target'] = int64Tensor([target], [1]);
+    const out = await this.session.run(feeds);
+    const attention = attentionMaps(out, this.description);
+    const logits = out['logits']!.data as Float32Array;
+    if (this.kind === 'onnx') {
+      return { logits, attention, activations: activationsOf(out['features']!.data as Float32Array, this.description, this.camLayer) };
+    }
+    return {
+      logits,
+      attention,
+      activations: activationsOf(out[activationName(this.camLayer)]!.data as Float32Array, this.description, this.camLayer),
+      gradients: out[gradientName(this.camLayer)]!.data as Float32Array,
+      explained: Number((out[EXPLAINED_OUTPUT]!.data as BigInt64Array)[0]),
+    };
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+async function startsWithCheckpointMagic(file: string): Promise<boolean> {
+  const magic = Buffer.from(`${CHECKPOINT_MAGIC}\n`, 'utf8');
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ModelFileError(file, code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, not a model file' : `cannot read the file (${code ?? String(error)})`, error);
+  }
+  try {
+    const head = Buffer.alloc(magic.length);
+    const { bytesRead } = await handle.read(head, 0, magic.length, 0);
+    return bytesRead === magic.length && head.equals(magic);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function openCheckpoint(file: string, engine: EngineOptions): Promise<OpenModel> {
+  let checkpoint;
+  try {
+    checkpoint = await loadCheckpoint(file);
+  } catch (error) {
+    if (error instanceof CheckpointError) throw new ModelFileError(file, error.problem, error);
+    throw error;
+  }
+  const { description, params } = checkpointModel(checkpoint, file);
+  const graph = buildExplainerGraph({ preset: description.preset, numClasses: description.labels.length, camLayer: description.featureLayer }, params);
+  return new SessionModel(file, 'checkpoint', description, params.get(fcWeightName(description))!, await createSession(graph, engine));
+}
+
+/** A float32 initializer's values, from raw little-endian bytes or the float_data field. */
+function initializerData(init: onnx.ITensorProto): Float32Array {
+  if (init.rawData && init.rawData.length > 0) {
+    const view = new DataView(init.rawData.buffer, init.rawData.byteOffset, init.rawData.byteLength);
+    return Float32Array.from({ length: init.rawData.byteLength / 4 }, (_, i) => view.getFloat32(4 * i, true));
+  }
+  return Float32Array.from(init.floatData ?? []);
+}
+
+async function openExported(file: string, bytes: Uint8Array, engine: EngineOptions): Promise<OpenModel> {
+  const proto = decodeOnnxModel(bytes, file);
+  const description = describeExportedModel(metadataOf(proto), file);
+  const info = presetInfo(description.preset);
+  const k = description.labels.length;
+  const c = info.featureChannels;
+  const fcName = fcWeightName(description);
+  const fc = (proto.graph?.initializer ?? []).find((t) => t.name === fcName);
+  const fcWeight = fc ? initializerData(fc) : undefined;
+  if (!fcWeight || fcWeight.length !== k * c) {
+    throw new ModelFileError(file, `the model has no "${fcName}" initializer of ${k}×${c} values; re-export it with au-lens export`);
+  }
+  let session: ort.InferenceSession;
+  try {
+    session = await createSession(bytes, engine);
+  } catch (error) {
+    throw new ModelFileError(file, `ONNX Runtime cannot load the model (${(error as Error).message.split('\n')[0]})`, error);
+  }
+  const needed = ['logits', 'features', ...description.attentionLayers.map(attentionName)];
+  const missing = needed.find((n) => !session.outputNames.includes(n)) ?? (session.inputNames.includes('image') ? undefined : 'image');
+  if (missing !== undefined) {
+    await session.release();
+    throw new ModelFileError(file, `the model has no "${missing}" ${missing === 'image' ? 'input' : 'output'}; re-export it with au-lens export`);
+  }
+  return new SessionModel(file, 'onnx', description, fcWeight, session);
+}
+
+/**
+ * Opens a checkpoint (recognised by its magic line, whatever its name) or an exported ONNX model. ModelFileError
+ * for everything a user can fix by choosing another file; ForeignModelError (a ModelFileError) for an ONNX
+ * model that AU Lens did not export.
+ */
+export async function openModel(file: string, engine: EngineOptions = {}): Promise<OpenModel> {
+  if (await startsWithCheckpointMagic(file)) return openCheckpoint(file, engine);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new ModelFileError(file, `cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`, error);
+  }
+  if (bytes.length === 0) throw new ModelFileError(file, 'empty file (0 bytes)');
+  return openExported(file, bytes, engine);
+}
+
+export { PREDICTED_CLASS };
