@@ -1,8 +1,44 @@
 #!/usr/bin/env bash
-# The one test command: installs what is missing, builds, then runs type checks, lint and every test suite.
+# The one test command: installs what is missing, builds, type-checks and lints, then runs every test suite:
+# unit tests (mocha), integration tests in a real VS Code extension host, and an end-to-end smoke test through the
+# real VS Code UI (both on the VS Code server from the npm package code-server; scripts/setup-vscode-host.sh).
+# Every suite runs even when an earlier one failed. The last line sums them all up as `N passed, N failed`, and the
+# exit status is non-zero when anything failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npm run --silent typecheck
 npm run --silent lint
-npm run --silent test:unit
+bash scripts/setup-vscode-host.sh
+
+logs="$(mktemp -d)"
+trap 'rm -rf "$logs"' EXIT
+passed=0 failed=0
+
+# Runs one suite and adds its counts: from its closing `N passed, N failed` line, else from mocha's
+# `N passing` / `N failing`. A suite that exits non-zero without a failing test (a crash) counts as one failure.
+suite() {
+  local name="$1"; shift
+  echo "== $name"
+  local rc=0
+  "$@" 2>&1 | tee "$logs/$name.log" || rc=$?
+  local p f line
+  line="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logs/$name.log" | tail -n 1 || true)"
+  if [ -n "$line" ]; then
+    p="${line%% passed*}"; f="${line#*, }"; f="${f%% failed}"
+  else
+    p="$(grep -Eo '^ *[0-9]+ passing' "$logs/$name.log" | tail -n 1 | grep -Eo '[0-9]+' || echo 0)"
+    f="$(grep -Eo '^ *[0-9]+ failing' "$logs/$name.log" | tail -n 1 | grep -Eo '[0-9]+' || echo 0)"
+  fi
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  passed=$((passed + p)) failed=$((failed + f))
+  echo "== $name: $p passed, $f failed"
+}
+
+suite unit npm run --silent test:unit
+suite integration node scripts/run-vscode-tests.mjs
+suite e2e node scripts/e2e-smoke.mjs
+
+echo "== all suites (unit, integration in the VS Code extension host, end-to-end through the VS Code UI):"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

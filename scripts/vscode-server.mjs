@@ -1,0 +1,83 @@
+// Shared by the integration runner and the end-to-end smoke test: starts the VS Code server that ships inside the npm
+// package code-server (installed by scripts/setup-vscode-host.sh) on 127.0.0.1 only, and prepares a throwaway copy of
+// the fixture workspace. Recipe: ../shared/docs/vscode-test-host.md, section 3.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { clearTimeout, setTimeout } from 'node:timers';
+import { fileURLToPath } from 'node:url';
+
+export const extDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const hostDir = path.resolve(process.env.VSCODE_HOST_DIR ?? path.join(extDir, 'test/vscode-host'));
+
+/** Debian Chromium. Root needs --no-sandbox; the rest keeps it from reaching for the network. */
+export const CHROMIUM = {
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+};
+
+/** The MIT-licensed face photo from face-api's demo folder; copied at test time so no photo sits in the repo. */
+export const FACE_IMAGE = path.join(extDir, 'node_modules/@vladmandic/face-api/demo/sample2.jpg');
+
+/**
+ * Copies test/fixtures/workspace (or $TEST_WORKSPACE) into tmp/workspace, adds the face photo and returns the
+ * workspace path. Tests may write to it. (No user settings: a settings.json in --user-data-dir or the server's
+ * Machine folder was tried and not applied by this web workbench; the server flags and skipWelcome do the job.)
+ */
+export function prepareWorkspace(tmp) {
+  const src = path.resolve(process.env.TEST_WORKSPACE ?? path.join(extDir, 'test/fixtures/workspace'));
+  const ws = path.join(tmp, 'workspace');
+  fs.cpSync(src, ws, { recursive: true });
+  fs.copyFileSync(FACE_IMAGE, path.join(ws, 'face.jpg'));
+  return ws;
+}
+
+function serverMain() {
+  const main = path.join(hostDir, 'node_modules/code-server/lib/vscode/out/server-main.js');
+  if (!fs.existsSync(main)) throw new Error(`${main} is missing: run "bash scripts/setup-vscode-host.sh" first`);
+  return main;
+}
+
+/**
+ * Starts VS Code's own server-main.js. --enable-smoke-test-driver makes built products honour the URL payload
+ * (extensionDevelopmentPath, extensionTestsPath). Resolves once the port is known; stop() waits for the exit.
+ */
+export async function startServer({ tmp }) {
+  const args = [serverMain(), '--host', '127.0.0.1', '--port', '0', '--without-connection-token',
+    '--accept-server-license-terms', '--enable-smoke-test-driver', '--server-data-dir', path.join(tmp, 'server-data'),
+    '--user-data-dir', path.join(tmp, 'user-data'), '--extensions-dir', path.join(tmp, 'extensions'),
+    '--disable-telemetry', '--disable-workspace-trust'];
+  const env = { ...process.env, EXTENSIONS_GALLERY: '{}', // no marketplace or open-vsx lookups
+    XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'), XDG_DATA_HOME: path.join(tmp, 'xdg-data') };
+  const child = spawn(process.env.VSCODE_HOST_NODE ?? process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const port = await new Promise((resolve, reject) => {
+    const onData = (d) => {
+      log += d;
+      const m = /Extension host agent listening on (\d+)/.exec(log);
+      if (m) resolve(m[1]);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (c) => reject(new Error(`VS Code server exited early (${c}):\n${log}`)));
+  });
+  const exited = new Promise((r) => child.once('exit', r));
+  const stop = async () => { // SIGTERM, then SIGKILL after 5 s; resolves when the server process is gone
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(t);
+  };
+  return { host: `127.0.0.1:${port}`, getLog: () => log, stop };
+}
+
+/** The workbench URL for a folder, loading this repository as the extension under development. */
+export function workbenchUrl(host, folder, extra = []) {
+  // vscode-remote://host/<raw absolute path>: percent-encoding the path breaks it (VS Code parses it with URI.parse)
+  const remote = (p) => `vscode-remote://${host}${p}`;
+  const payload = [['extensionDevelopmentPath', remote(extDir)], ['skipWelcome', 'true'],
+    ...extra.map(([k, p]) => [k, remote(p)])];
+  return `http://${host}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}
