@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { clearTimeout, setTimeout } from 'node:timers';
+import { setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 
 export const extDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,6 +33,20 @@ export function prepareWorkspace(tmp) {
   return ws;
 }
 
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Whether a process group still has a live (not zombie) member; read from /proc (Linux). */
+function groupAlive(pgid) {
+  for (const pid of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    let stat;
+    try { stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8'); } catch { continue; } // exited meanwhile
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // after "pid (comm) ": state ppid pgrp
+    if (Number(pgrp) === pgid && state !== 'Z') return true;
+  }
+  return false;
+}
+
 function serverMain() {
   const main = path.join(hostDir, 'node_modules/code-server/lib/vscode/out/server-main.js');
   if (!fs.existsSync(main)) throw new Error(`${main} is missing: run "bash scripts/setup-vscode-host.sh" first`);
@@ -41,7 +55,8 @@ function serverMain() {
 
 /**
  * Starts VS Code's own server-main.js. --enable-smoke-test-driver makes built products honour the URL payload
- * (extensionDevelopmentPath, extensionTestsPath). Resolves once the port is known; stop() waits for the exit.
+ * (extensionDevelopmentPath, extensionTestsPath). Resolves once the port is known; stop() resolves when the server
+ * and every process it started are gone.
  */
 export async function startServer({ tmp }) {
   const args = [serverMain(), '--host', '127.0.0.1', '--port', '0', '--without-connection-token',
@@ -50,7 +65,8 @@ export async function startServer({ tmp }) {
     '--disable-telemetry', '--disable-workspace-trust'];
   const env = { ...process.env, EXTENSIONS_GALLERY: '{}', // no marketplace or open-vsx lookups
     XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'), XDG_DATA_HOME: path.join(tmp, 'xdg-data') };
-  const child = spawn(process.env.VSCODE_HOST_NODE ?? process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.env.VSCODE_HOST_NODE ?? process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true }); // its own process group, so that stop() also reaches the extension host it forks
   let log = '';
   const port = await new Promise((resolve, reject) => {
     const onData = (d) => {
@@ -62,13 +78,17 @@ export async function startServer({ tmp }) {
     child.stderr.on('data', onData);
     child.on('exit', (c) => reject(new Error(`VS Code server exited early (${c}):\n${log}`)));
   });
-  const exited = new Promise((r) => child.once('exit', r));
-  const stop = async () => { // SIGTERM, then SIGKILL after 5 s; resolves when the server process is gone
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(t);
+  // Stopping only the server once left its extension host running (reparented to init): signal the whole group,
+  // and wait until no live process is left in it. Should the runner die, the group goes with it.
+  const signal = (sig) => { try { process.kill(-child.pid, sig); } catch { /* the group is gone */ } };
+  process.once('exit', () => signal('SIGKILL'));
+  for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => process.exit(130));
+  const stop = async () => { // SIGTERM, then SIGKILL after 5 s
+    signal('SIGTERM');
+    for (let i = 0; i < 50 && groupAlive(child.pid); i++) await sleep(100);
+    if (!groupAlive(child.pid)) return;
+    signal('SIGKILL');
+    for (let i = 0; i < 20 && groupAlive(child.pid); i++) await sleep(100);
   };
   return { host: `127.0.0.1:${port}`, getLog: () => log, stop };
 }
