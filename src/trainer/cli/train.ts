@@ -13,7 +13,7 @@ import { train } from '../train/trainRun';
 import type { CliIo, Command } from './command';
 import { parseFlags, parseIntFlag, parseNumberFlag, requireFlag, UsageError } from './command';
 
-export const TRAIN_DEFAULTS = { model: 'tiny64', lambda: 1, epochs: 100, batch: 32, seed: 0, lr: 0.05, weightDecay: 5e-4, lrStep: 4, lrGamma: 0.9, momentum: 0.9 } as const;
+export const TRAIN_DEFAULTS = { model: 'tiny64', lambda: 4, epochs: 100, batch: 32, seed: 0, lr: 0.05, weightDecay: 5e-4, lrStep: 4, lrGamma: 0.9, momentum: 0.9 } as const;
 
 const USAGE = `Usage: au-lens train --data DIR --out RUNDIR [flags]
 
