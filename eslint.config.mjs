@@ -38,6 +38,18 @@ export default tseslint.config(
     },
   },
   {
+    // Webview pages run in the browser: no editor API, no Node, and of the trainer only its pure science.
+    files: ['src/webview/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['vscode', 'node:*', 'fs', 'path', '**/extension/*'], message: 'Webview code runs in the browser: only webview/ and trainer/science.' },
+          { regex: '(^|/)trainer/(?!science/)', message: 'Of the trainer, webview code may import only its pure science.' },
+        ],
+      }],
+    },
+  },
+  {
     files: ['**/*.mjs', 'bin/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', require: 'readonly', __dirname: 'readonly' } },
   },

@@ -1,7 +1,7 @@
 // Bundles every entry point with esbuild. Native and wasm packages stay external: they load their binaries and
 // model files from node_modules by path at run time, which a bundle cannot carry.
 import * as esbuild from 'esbuild';
-import { existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -22,6 +22,10 @@ const targets = [
 ];
 
 const common = { bundle: true, outdir: 'dist', sourcemap: !production, minify: production, logLevel: 'warning' };
+
+// Each app's page is a static file with #{token} placeholders that the extension fills (panels/webviewHtml.ts).
+mkdirSync('dist/webview', { recursive: true });
+for (const app of webviewApps) copyFileSync(`src/webview/${app}/index.html`, `dist/webview/${app}.html`);
 
 if (watch) {
   for (const t of targets) await (await esbuild.context({ ...common, ...t })).watch();

@@ -2,6 +2,7 @@
 // workbench in headless Debian Chromium, driven the way a person uses it. Needs `npm run build` and
 // scripts/setup-vscode-host.sh. Screenshots go to $SCREENSHOT_DIR (default test-output/e2e); look at them.
 // The last line printed is `N passed, N failed` (one check per step). KEEP_TMP=1 keeps the temporary folder.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,18 +33,18 @@ async function step(name, body) {
 
 const shoot = (name) => page.screenshot({ path: path.join(shots, `${name}.png`) });
 const explorerRow = (name) => page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();
-const menuItem = () => page.locator('.monaco-menu .action-item', { hasText: 'Show AU Heatmaps' });
+const menuItem = (label = 'Show AU Heatmaps') => page.locator('.monaco-menu .action-item', { hasText: label });
 const tab = (label) => page.locator('.tabs-container .tab', { hasText: label });
 
 /** Right-clicks an Explorer row until the menu shows; extension menu entries arrive a moment after the Explorer. */
-async function contextMenu(name, { expectEntry }) {
+async function contextMenu(name, { expectEntry, label }) {
   const row = explorerRow(name);
   for (let i = 0; ; i++) {
     await row.click({ button: 'right' });
     await page.locator('.monaco-menu').waitFor();
     if (!expectEntry) { await page.waitForTimeout(300); return; }
     try {
-      await menuItem().waitFor({ timeout: 2000 });
+      await menuItem(label).waitFor({ timeout: 2000 });
       return;
     } catch (e) {
       if (i >= 15) throw e;
@@ -53,20 +54,54 @@ async function contextMenu(name, { expectEntry }) {
 }
 
 /**
- * Picks "Show AU Heatmaps" from an Explorer row's context menu. The click holds the button 100 ms as a hand does:
- * with an instant press and release the menu sometimes ignored the click (seen after the Command Palette had run).
- * Should the menu still stay open, select the entry with the keyboard instead, and say so.
+ * Picks an entry ("Show AU Heatmaps" by default) from an Explorer row's context menu. The click holds the button
+ * 100 ms as a hand does: with an instant press and release the menu sometimes ignored the click (seen after the
+ * Command Palette had run). Should the menu still stay open, select the entry with the keyboard instead, and say so.
  */
-async function showAuMapsFromExplorer(name, { screenshot } = {}) {
-  await contextMenu(name, { expectEntry: true });
+async function showAuMapsFromExplorer(name, { screenshot, label = 'Show AU Heatmaps' } = {}) {
+  await contextMenu(name, { expectEntry: true, label });
   if (screenshot) await shoot(screenshot);
-  await menuItem().click({ delay: 100 });
+  await menuItem(label).click({ delay: 100 });
   const closed = () => page.locator('.monaco-menu').waitFor({ state: 'detached', timeout: 3000 }).then(() => true, () => false);
   if (await closed()) return;
   log('  the context menu ignored the click; selecting the entry with Enter');
-  await menuItem().hover();
+  await menuItem(label).hover();
   await page.keyboard.press('Enter');
-  if (!(await closed())) throw new Error('the context menu did not run "Show AU Heatmaps"');
+  if (!(await closed())) throw new Error(`the context menu did not run "${label}"`);
+}
+
+/** The explanation panel's page (the only webview open when it is used). */
+const panel = () => page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
+
+/** A number that changes whenever the overlay canvas's pixels do; reading them also proves the canvas is not tainted. */
+const canvasSignature = () => panel().locator('#overlay').evaluate((c) => {
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let sum = 0, sq = 0;
+  for (let i = 0; i < d.length; i += 4) { const v = d[i] * 3 + d[i + 1] * 5 + d[i + 2] * 7; sum += v; sq += v * v; }
+  const n = d.length / 4;
+  return { sum, spread: Math.sqrt(sq / n - (sum / n) ** 2) };
+});
+
+/** Moves keyboard focus out of a webview (F1 does not reach the workbench from inside one) and the mouse off tooltips. */
+async function focusWorkbench() {
+  await page.locator('.sidebar .composite.title').first().click();
+  await page.mouse.move(150, 400);
+}
+
+/** Switches the colour theme through "Preferences: Color Theme", as a user does. */
+async function colourTheme(name) {
+  await focusWorkbench();
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.fill('>Preferences: Color Theme');
+  // Click the exact entry: Enter would run whichever command ranks first (e.g. "Browse Color Themes").
+  await page.locator('.quick-input-list .monaco-list-row[aria-label^="Preferences: Color Theme"]').first().click();
+  await page.locator('.quick-input-widget input[placeholder*="Color Theme" i]').waitFor();
+  await input.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  await page.waitForTimeout(800); // the webview gets the new theme variables
 }
 
 /** Runs a command from the Command Palette (F1), as a user would type it. */
@@ -94,6 +129,8 @@ async function imageShown() {
 
 try {
   const ws = prepareWorkspace(tmp);
+  // An untrained checkpoint to select from the status bar (scores mean nothing; maps and metrics have real shapes).
+  execFileSync(process.execPath, ['--import', 'tsx', path.join(extDir, 'scripts/make-demo-checkpoint.ts'), path.join(ws, 'models/demo.ckpt')], { cwd: extDir });
   server = await startServer({ tmp });
   log(`VS Code server on ${server.host}`);
   browser = await chromium.launch(CHROMIUM);
@@ -111,6 +148,7 @@ try {
     await page.keyboard.press('Escape');
     await contextMenu('notes.txt', { expectEntry: false });
     if (await menuItem().count()) throw new Error('"Show AU Heatmaps" offered for notes.txt');
+    if (await menuItem('Explain Expression').count()) throw new Error('"Explain Expression" offered for notes.txt');
     await page.keyboard.press('Escape');
   });
 
@@ -157,8 +195,105 @@ try {
     log(`  output: ${(await line.innerText()).trim()}`);
   });
 
-  await step('Developer: Show Running Extensions lists AU Lens with the activation time VS Code measured', async () => {
+  await step('Explorer: right-click the image, "Explain Expression" shows landmarks and every AU map in the panel', async () => {
     await runCommand('View: Hide Panel');
+    await runCommand('View: Close All Editors');
+    await showAuMapsFromExplorer('face.jpg', { label: 'Explain Expression', screenshot: '8-explain-context-menu' });
+    await tab('Explain: face.jpg').waitFor({ timeout: 60_000 });
+    await panel().locator('#thumbs .thumb').nth(5).waitFor({ timeout: 60_000 }); // six expressions have AUs
+    await panel().locator('#no-model vscode-button', { hasText: 'Select Model' }).waitFor();
+    // The face is cut from the photo in the canvas: a loaded photo gives texture, a grey stand-in none.
+    for (let i = 0; i < 50 && (await canvasSignature()).spread < 20; i++) await page.waitForTimeout(100);
+    const { spread } = await canvasSignature();
+    if (spread < 20) throw new Error(`the overlay looks blank (pixel spread ${spread.toFixed(1)})`);
+    await page.waitForTimeout(500);
+    await shoot('9-explain-no-model');
+  });
+
+  await step('the opacity slider (keyboard) changes the overlay', async () => {
+    const slider = panel().locator('#opacity');
+    const before = (await canvasSignature()).sum;
+    await slider.focus();
+    await slider.press('End');
+    await panel().locator('#opacity-out', { hasText: '100 %' }).waitFor();
+    const full = (await canvasSignature()).sum;
+    await slider.press('Home');
+    await panel().locator('#opacity-out', { hasText: /^0 %/ }).waitFor();
+    const none = (await canvasSignature()).sum;
+    if (before === full || full === none) throw new Error(`the overlay did not change: ${before} / ${full} / ${none}`);
+    await slider.fill('70');
+    await panel().locator('#opacity-out', { hasText: '70 %' }).waitFor();
+    await focusWorkbench();
+    await shoot('10-explain-opacity');
+  });
+
+  await step('status bar: select the checkpoint; the panel explains with it', async () => {
+    await page.locator('.statusbar-item', { hasText: 'AU Lens:' }).first().click();
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'demo.ckpt' });
+    await row.waitFor();
+    await shoot('11-select-model');
+    await row.click();
+    await page.locator('.statusbar-item', { hasText: 'demo.ckpt' }).waitFor();
+    await panel().locator('#reading', { hasText: 'attention lies on' }).waitFor({ timeout: 60_000 });
+    await panel().locator('#thumbs .thumb').nth(8).waitFor(); // the AU map, 4 layers' attention, 4 CAMs
+    await panel().locator('#bars .bar-row').nth(6).waitFor(); // 7 classes
+    await page.waitForTimeout(500);
+    log(`  reading: ${(await panel().locator('#reading').innerText()).trim()}`);
+    await focusWorkbench();
+    await shoot('12-explain-model');
+    await panel().locator('#scores-h').scrollIntoViewIfNeeded();
+    await shoot('13-explain-photo-and-scores');
+    await panel().locator('#metrics-card').scrollIntoViewIfNeeded();
+    await shoot('14-explain-metrics');
+  });
+
+  await step('the split slider compares two maps', async () => {
+    await panel().locator('#maps-h').scrollIntoViewIfNeeded();
+    const before = (await canvasSignature()).sum;
+    await panel().locator('#map-b').click();
+    await panel().locator('#map-b [role="option"]', { hasText: /^\s*Grad-CAM\s*$/ }).first().click();
+    const split = panel().locator('#split');
+    for (let i = 0; i < 50 && (await split.isDisabled()); i++) await page.waitForTimeout(100);
+    await split.fill('35');
+    await panel().locator('#split-out', { hasText: '35 %' }).waitFor();
+    if ((await canvasSignature()).sum === before) throw new Error('the split view did not change the overlay');
+    await panel().locator('#overlay-caption', { hasText: 'right: Grad-CAM' }).waitFor();
+    await focusWorkbench();
+    await shoot('15-explain-split');
+  });
+
+  await step('Developer: Reload Window brings the panel back, explained again (WebviewPanelSerializer)', async () => {
+    await focusWorkbench();
+    await runCommand('Developer: Reload Window');
+    await page.locator('.monaco-workbench').waitFor();
+    await tab('Explain: face.jpg').waitFor({ timeout: 60_000 });
+    await panel().locator('#reading', { hasText: 'attention lies on' }).waitFor({ timeout: 60_000 });
+    await page.locator('.statusbar-item', { hasText: 'demo.ckpt' }).waitFor();
+  });
+
+  await step('the panel follows the colour theme (dark, high contrast)', async () => {
+    await panel().locator('#maps-h').scrollIntoViewIfNeeded();
+    // This workbench starts in Light Modern.
+    await colourTheme('Dark Modern');
+    await shoot('16-explain-dark');
+    await colourTheme('Dark High Contrast');
+    await shoot('17-explain-high-contrast');
+    await colourTheme('Light Modern');
+  });
+
+  await step('an unreadable image: the panel and a notification say so, with their actions', async () => {
+    await focusWorkbench();
+    await showAuMapsFromExplorer('broken.png', { label: 'Explain Expression' });
+    await tab('Explain: broken.png').waitFor({ timeout: 60_000 });
+    await panel().locator('#error-text', { hasText: 'not an image' }).waitFor({ timeout: 60_000 });
+    await panel().locator('#error-actions vscode-button', { hasText: 'Show Output' }).waitFor();
+    await page.locator('.notification-toast', { hasText: 'not an image' }).waitFor();
+    await page.waitForTimeout(1500); // the progress notification closes
+    await shoot('18-explain-error');
+  });
+
+  await step('Developer: Show Running Extensions lists AU Lens with the activation time VS Code measured', async () => {
+    await focusWorkbench(); // the Output panel was hidden before the explanation steps
     await runCommand('View: Close All Editors');
     await runCommand('Developer: Show Running Extensions');
     const list = page.locator('.runtime-extensions-editor .monaco-list');

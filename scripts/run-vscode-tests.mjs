@@ -24,7 +24,9 @@ async function buildTests() {
   fs.rmSync(outDir, { recursive: true, force: true });
   const entryPoints = fs.readdirSync(srcDir).filter((f) => f.endsWith('.ts')).map((f) => path.join(srcDir, f));
   await esbuild.build({ entryPoints, outdir: outDir, bundle: true, platform: 'node', format: 'cjs', target: 'node20',
-    external: ['vscode', 'mocha'], sourcemap: 'inline', logLevel: 'warning' });
+    // Native and model packages load their files by path at run time: resolve them from node_modules, unbundled.
+    external: ['vscode', 'mocha', 'sharp', 'onnxruntime-node', '@tensorflow/*', '@vladmandic/face-api', '@vladmandic/face-api/*'],
+    sourcemap: 'inline', logLevel: 'warning' });
   return path.join(outDir, 'index');
 }
 

@@ -2,15 +2,18 @@ import * as vscode from 'vscode';
 import { WorkerClient } from '../trainer/workerClient';
 import { Config } from './config';
 import { Log } from './log';
+import { ModelStore } from './models';
 
 /** Owns the extension's state and disposables. The worker starts on first use, never during activation. */
 export class Ctx {
   readonly log = new Log();
   readonly config = new Config();
+  readonly models: ModelStore;
   private worker: WorkerClient | undefined;
 
   constructor(readonly extCtx: vscode.ExtensionContext) {
-    extCtx.subscriptions.push(this.log, { dispose: () => void this.worker?.dispose() });
+    this.models = new ModelStore(extCtx.workspaceState);
+    extCtx.subscriptions.push(this.log, this.models, { dispose: () => void this.worker?.dispose() });
   }
 
   get trainer(): WorkerClient {

@@ -1,13 +1,27 @@
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { Ctx } from './ctx';
+import { EXPLAIN_VIEW_TYPE, ExplainPanel } from './panels/explainPanel';
+import type { ExplainPageState } from '../webview/protocol/explain';
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What activate() returns: a window onto the panel for the integration tests (the webview's DOM is out of reach). */
+export interface AuLensApi {
+  readonly explainPanel: () => ExplainPanel | undefined;
+}
+
+export function activate(context: vscode.ExtensionContext): AuLensApi {
   const started = performance.now();
   const ctx = new Ctx(context);
   registerCommands(ctx);
+  // Panels survive a window reload (activation event onWebviewPanel:auLens.explain).
+  ctx.pushExtCleanup(vscode.window.registerWebviewPanelSerializer(EXPLAIN_VIEW_TYPE, {
+    deserializeWebviewPanel: (panel, state: unknown) => ExplainPanel.revive(ctx, panel, state as ExplainPageState | undefined).catch((err: Error) => {
+      ctx.log.error(`restoring the explanation panel: ${err.message}`);
+    }),
+  }));
   // Activation must stay cheap (the worker and its models start on first use); the log line lets tests check it.
   ctx.log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
+  return { explainPanel: () => ExplainPanel.currentPanel };
 }
 
 export function deactivate(): void {

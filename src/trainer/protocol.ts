@@ -3,9 +3,12 @@
  * renamed method or a changed payload is a compile error on both ends.
  */
 import type { AuMapsReport, AuMapsRequest } from './explain/auMaps';
+import type { ExplainRunRequest, ExplainRunResult } from './explain/panelData';
 
 export interface WorkerMethods {
   'auMaps/draw': { params: AuMapsRequest; result: { png: Uint8Array; report: AuMapsReport } };
+  /** One photo for the explanation panel: with a model its report and maps, without one landmarks and AU maps. */
+  'explain/run': { params: ExplainRunRequest; result: ExplainRunResult };
 }
 
 export type WorkerMethod = keyof WorkerMethods;
@@ -16,10 +19,14 @@ export interface WorkerRequest<M extends WorkerMethod = WorkerMethod> {
   readonly params: WorkerMethods[M]['params'];
 }
 
+/** What went wrong, so the editor can offer the right way out (another image, another model, another face). */
+export type WorkerErrorCode = 'image' | 'no-face' | 'model' | 'request' | 'other';
+
 /** An error crosses the thread boundary as plain data; `kind` tells the user's mistake from a failure. */
 export interface WorkerError {
   readonly kind: 'request' | 'failure';
   readonly message: string;
+  readonly code?: WorkerErrorCode;
 }
 
 export type WorkerResponse<M extends WorkerMethod = WorkerMethod> =

@@ -3,12 +3,30 @@
  * thread. It keeps models loaded between requests so repeated calls are warm.
  */
 import { parentPort } from 'node:worker_threads';
+import { ModelFileError } from './export/modelDescription';
 import { AuMapsRequestError, drawAuMaps } from './explain/auMaps';
+import { Explainer, ExplainRequestError } from './explain/explainImage';
+import { explainForPanel, NoFaceError, transferablesOf } from './explain/panelData';
+import { ImageError } from './io/image';
 import { LandmarkDetector } from './io/landmarks';
-import type { WorkerMethod, WorkerMethods, WorkerRequest, WorkerResponse } from './protocol';
+import type { WorkerError, WorkerMethod, WorkerMethods, WorkerRequest, WorkerResponse } from './protocol';
 import { isWorkerRequest } from './protocol';
 
 let detector: Promise<LandmarkDetector> | undefined;
+const landmarker = (): Promise<LandmarkDetector> => (detector ??= LandmarkDetector.create());
+
+/** One Explainer per landmark cache folder (tests use their own), each keeping its model sessions warm. */
+const explainers = new Map<string, Explainer>();
+function explainerFor(cacheDir: string | undefined): Explainer {
+  const key = cacheDir ?? '';
+  let explainer = explainers.get(key);
+  if (!explainer) {
+    // Two intra-op threads: the editor keeps a core, and the models are small.
+    explainer = new Explainer({ landmarker, threads: 2, ...(cacheDir !== undefined && { landmarkCache: cacheDir }) });
+    explainers.set(key, explainer);
+  }
+  return explainer;
+}
 
 type Handlers = { [M in WorkerMethod]: (params: WorkerMethods[M]['params']) => Promise<WorkerMethods[M]['result']> };
 
@@ -19,7 +37,18 @@ const handlers: Handlers = {
     // A copy owns its memory, so it can be transferred without detaching a pooled buffer.
     return { png: new Uint8Array(png), report };
   },
+  'explain/run': async (params) => explainForPanel(params, { explainer: explainerFor(params.cacheDir), landmarker: await landmarker() }),
 };
+
+/** The error as data, with what kind of problem it is so the editor can offer the right action. */
+function errorOf(err: unknown): WorkerError {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof AuMapsRequestError || err instanceof ExplainRequestError) return { kind: 'request', code: 'request', message };
+  if (err instanceof NoFaceError) return { kind: 'request', code: 'no-face', message };
+  if (err instanceof ModelFileError) return { kind: 'request', code: 'model', message };
+  if (err instanceof ImageError) return { kind: 'failure', code: 'image', message };
+  return { kind: 'failure', code: 'other', message };
+}
 
 async function handle(request: WorkerRequest): Promise<WorkerResponse> {
   try {
@@ -28,8 +57,7 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
     const result = (await handler(request.params)) as WorkerMethods[WorkerMethod]['result'];
     return { id: request.id, ok: true, result };
   } catch (err) {
-    const kind = err instanceof AuMapsRequestError ? 'request' : 'failure';
-    return { id: request.id, ok: false, error: { kind, message: (err as Error).message } };
+    return { id: request.id, ok: false, error: errorOf(err) };
   }
 }
 
@@ -38,7 +66,7 @@ if (!port) throw new Error('worker.js must run as a worker thread');
 port.on('message', (message: unknown) => {
   if (!isWorkerRequest(message)) return;
   void handle(message).then((response) => {
-    const transfer = response.ok && 'png' in response.result ? [response.result.png.buffer as ArrayBuffer] : [];
+    const transfer = !response.ok ? [] : 'png' in response.result ? [response.result.png.buffer as ArrayBuffer] : transferablesOf(response.result);
     port.postMessage(response, transfer);
   });
 });

@@ -3,12 +3,25 @@
  * VS Code, so the same client can drive the worker from scripts.
  */
 import { Worker } from 'node:worker_threads';
-import type { WorkerMethod, WorkerMethods, WorkerResponse } from './protocol';
+import type { WorkerErrorCode, WorkerMethod, WorkerMethods, WorkerResponse } from './protocol';
 import { isWorkerResponse } from './protocol';
 
 /** The worker rejected the request itself (bad expression, missing face): the user can fix the request. */
 export class WorkerRequestError extends Error {
   override readonly name = 'WorkerRequestError';
+
+  constructor(message: string, readonly code: WorkerErrorCode = 'request') {
+    super(message);
+  }
+}
+
+/** The request failed in the worker (unreadable image, crash); `code` says what kind of problem it was. */
+export class WorkerFailure extends Error {
+  override readonly name = 'WorkerFailure';
+
+  constructor(message: string, readonly code: WorkerErrorCode = 'other') {
+    super(message);
+  }
 }
 
 interface Pending {
@@ -49,7 +62,10 @@ export class WorkerClient {
     if (!pending) return;
     this.pending.delete(response.id);
     if (response.ok) pending.resolve(response.result);
-    else pending.reject(response.error.kind === 'request' ? new WorkerRequestError(response.error.message) : new Error(response.error.message));
+    else {
+      const { kind, message: text, code } = response.error;
+      pending.reject(kind === 'request' ? new WorkerRequestError(text, code) : new WorkerFailure(text, code));
+    }
   }
 
   private failAll(error: Error): void {

@@ -36,6 +36,16 @@ describe('module boundaries', () => {
     }
   });
 
+  it('keeps webview pages to the browser: their own files and the pure science only', () => {
+    for (const file of tsFiles(path.join(src, 'webview'))) {
+      for (const spec of imports(file)) {
+        const resolved = path.resolve(path.dirname(file), spec);
+        const ok = spec.startsWith('.') && (resolved.startsWith(path.join(src, 'webview')) || resolved.startsWith(path.join(src, 'trainer', 'science')));
+        assert.ok(ok, `${path.relative(repoRoot, file)} imports "${spec}"`);
+      }
+    }
+  });
+
   it('lets the extension reach the trainer only through its protocol and client', () => {
     const allowed = ['protocol', 'workerClient', 'science'];
     for (const file of tsFiles(path.join(src, 'extension'))) {

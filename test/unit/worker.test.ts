@@ -25,6 +25,15 @@ describe('trainer worker', () => {
     assert.equal(meta.format, 'png');
   });
 
+  it('explains a photo for the panel: maps arrive as Float32Array, errors say what kind they are', async () => {
+    const imagePath = path.join(faceApiDemoDir, 'sample2.jpg');
+    const r = await client.request('explain/run', { imagePath, cacheDir });
+    assert.equal(r.kind, 'landmarks');
+    assert.ok(r.maps[0]!.data instanceof Float32Array && r.maps[0]!.data.length === 224 * 224);
+    await assert.rejects(client.request('explain/run', { imagePath, model: path.join(repoRoot, 'package.json'), cacheDir }),
+      (err: Error) => err instanceof WorkerRequestError && err.code === 'model' && /neither an AU Lens checkpoint/.test(err.message));
+  });
+
   it('tells a bad request from a failure', async () => {
     await assert.rejects(
       client.request('auMaps/draw', { imagePath: path.join(faceApiDemoDir, 'sample2.jpg'), expression: 'smug', cacheDir }),

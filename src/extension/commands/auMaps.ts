@@ -2,25 +2,11 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { WorkerRequestError } from '../../trainer/workerClient';
 import type { Ctx } from '../ctx';
-
-const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.webp', '.gif']);
-
-/** The image the user means: the Explorer item they right-clicked, else the image open in the active tab. */
-function targetImage(uri: vscode.Uri | undefined): vscode.Uri | undefined {
-  if (uri) return uri;
-  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  if (input instanceof vscode.TabInputCustom || input instanceof vscode.TabInputText) return input.uri;
-  return undefined;
-}
+import { onImage } from './images';
 
 /** Draws landmarks and every expression's AU heatmap on an image and opens the result beside it. */
 export function showAuMaps(ctx: Ctx): (uri?: vscode.Uri) => Promise<void> {
-  return async (uri) => {
-    const image = targetImage(uri);
-    if (!image || !IMAGE_EXTENSIONS.has(path.extname(image.fsPath).toLowerCase())) {
-      void vscode.window.showErrorMessage('AU Lens: select an image (PNG, JPEG, TIFF, WebP or GIF) in the Explorer or open one first.');
-      return;
-    }
+  return onImage(async (image) => {
     const name = path.basename(image.fsPath);
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `AU Lens: drawing AU heatmaps on ${name}`, cancellable: true },
@@ -50,5 +36,5 @@ export function showAuMaps(ctx: Ctx): (uri?: vscode.Uri) => Promise<void> {
     const out = vscode.Uri.joinPath(dir, `${path.parse(name).name}-aumaps.png`);
     await vscode.workspace.fs.writeFile(out, result.png);
     await vscode.commands.executeCommand('vscode.open', out, { viewColumn: vscode.ViewColumn.Beside, preview: true });
-  };
+  });
 }

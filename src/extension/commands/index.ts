@@ -1,12 +1,18 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { showAuMaps } from './auMaps';
+import { explainExpression } from './explain';
+import { selectModel } from './selectModel';
+import { trainModel } from './trainModel';
 
 type CommandFactory = (ctx: Ctx) => (...args: never[]) => Promise<void>;
 
 /** Every command, by its id without the `auLens.` prefix; package.json declares the same ids. */
 const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   showAuMaps,
+  explainExpression,
+  selectModel,
+  trainModel,
 };
 
 export function registerCommands(ctx: Ctx): void {

@@ -1,0 +1,51 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Ctx } from '../ctx';
+
+const MODEL_GLOB = '**/*.{ckpt,onnx}';
+const EXCLUDE_GLOB = '**/{node_modules,.git}/**';
+
+type Pick = vscode.QuickPickItem & { readonly model?: string | null; readonly browse?: true };
+
+/**
+ * Chooses the model the panel explains with: a quick pick of the workspace's checkpoints and ONNX models, "No
+ * model" and "Browse…". With an argument (a Uri or path; null for none) it sets the model without asking.
+ */
+export function selectModel(ctx: Ctx): (model?: vscode.Uri | string | null) => Promise<void> {
+  return async (model) => {
+    if (model !== undefined) {
+      await ctx.models.set(model === null ? undefined : typeof model === 'string' ? model : model.fsPath);
+      return;
+    }
+    const active = ctx.models.active;
+    const found = await vscode.workspace.findFiles(MODEL_GLOB, EXCLUDE_GLOB, 500);
+    found.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
+    const items: Pick[] = [
+      ...found.map((uri): Pick => ({
+        label: `$(${uri.fsPath.endsWith('.onnx') ? 'package' : 'file-binary'}) ${path.basename(uri.fsPath)}`,
+        description: vscode.workspace.asRelativePath(path.dirname(uri.fsPath)),
+        detail: uri.fsPath === active ? 'active model' : undefined,
+        model: uri.fsPath,
+      })),
+      { label: '', kind: vscode.QuickPickItemKind.Separator },
+      { label: '$(circle-slash) No model', description: 'landmarks and the AU maps of every expression', detail: active === undefined ? 'active' : undefined, model: null },
+      { label: '$(folder-opened) Browse…', description: 'a checkpoint (.ckpt) or exported model (.onnx) anywhere', browse: true },
+    ];
+    const picked = await vscode.window.showQuickPick(items, {
+      title: 'AU Lens: Select Model',
+      placeHolder: found.length ? 'The model to explain expressions with' : 'No checkpoints or ONNX models in this workspace: browse, or train one',
+      matchOnDescription: true,
+    });
+    if (!picked) return;
+    if (picked.browse) {
+      const files = await vscode.window.showOpenDialog({
+        title: 'AU Lens: Select Model', canSelectMany: false, filters: { 'AU Lens models': ['ckpt', 'onnx'] },
+        ...(active !== undefined && { defaultUri: vscode.Uri.file(path.dirname(active)) }),
+      });
+      if (files?.[0]) await ctx.models.set(files[0].fsPath);
+      return;
+    }
+    await ctx.models.set(picked.model ?? undefined);
+    ctx.log.info(`model: ${ctx.models.active ?? 'none'}`);
+  };
+}

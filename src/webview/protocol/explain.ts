@@ -1,0 +1,118 @@
+/**
+ * The explanation panel's messages, imported by the host (src/extension/panels/explainPanel.ts) and the page
+ * (src/webview/explain/main.ts). The view types are plain data: the host fills them from the worker's result
+ * (src/trainer/explain/panelData.ts), so a field the worker drops or renames is a compile error there.
+ */
+import type { LocalisationReport } from '../../trainer/science/metrics/localisation';
+import type { PanelAu, PanelExpression, PanelFace, PanelMap } from '../../trainer/science/panelView';
+import { IpcCommand, IpcNotification, IpcRequest } from './ipc';
+
+export const scope = 'explain';
+
+/** What is explained: the host keeps it and the page stores it, so a reloaded window can ask for it again. */
+export interface ExplainTarget {
+  /** File system path of the photo. */
+  readonly image: string;
+  readonly imageName: string;
+  /** A checkpoint or exported model; absent: landmarks and AU maps only. */
+  readonly model?: string;
+  readonly modelName?: string;
+  readonly face?: number;
+  /** The class to explain; absent: the predicted one. */
+  readonly className?: string;
+}
+
+export type ViewFace = PanelFace;
+export type ViewMap = PanelMap;
+export type ViewAu = PanelAu;
+export type ViewExpression = PanelExpression;
+
+export interface ViewAuShare extends ViewAu {
+  readonly share: number;
+  readonly pixels: number;
+}
+
+export type ViewLocalisation = Omit<LocalisationReport<unknown>, 'perAuEnergyShare'>;
+
+/** The parts of the worker's ExplanationReport the panel shows (the JSON export holds all of it). */
+export interface ViewReport {
+  readonly model: { readonly path: string; readonly kind: string; readonly preset: string; readonly labels: readonly string[]; readonly camLayer: string };
+  readonly scores: Readonly<Partial<Record<string, number>>>;
+  readonly predicted: { readonly class: string; readonly probability: number };
+  readonly explained: { readonly class: string; readonly probability: number; readonly requested: boolean; readonly aus: readonly ViewAu[] };
+  readonly attCos: Readonly<Record<string, number | null>>;
+  readonly camCos: Readonly<Record<string, number | null>>;
+  readonly cosineNote: string | null;
+  readonly methods: { readonly unavailable: readonly { readonly method: string; readonly reason: string }[] };
+  readonly perAuEnergyShare: Readonly<Record<string, readonly ViewAuShare[] | null>>;
+  readonly localisation: { readonly threshold: number; readonly maps: Readonly<Record<string, ViewLocalisation | null>> };
+  readonly reading: string;
+}
+
+interface ViewCommon {
+  readonly image: { readonly path: string; readonly width: number; readonly height: number };
+  readonly faces: readonly ViewFace[];
+  readonly face: number;
+  readonly frame: { readonly x: number; readonly y: number; readonly side: number };
+  readonly maps: readonly ViewMap[];
+  readonly totalMs: number;
+}
+
+export type ViewResult =
+  | (ViewCommon & { readonly kind: 'model'; readonly report: ViewReport })
+  | (ViewCommon & { readonly kind: 'landmarks'; readonly codebook: string; readonly expressions: readonly ViewExpression[] });
+
+export interface ExplainView {
+  readonly target: ExplainTarget;
+  /** The photo (or its PNG preview) as a webview URI. */
+  readonly photoUri: string;
+  /** Photo pixels per image pixel: 1, or the preview's scale. */
+  readonly photoScale: number;
+  readonly result: ViewResult;
+}
+
+/** Ways out of an error, each run by the host. */
+export type ErrorAction = 'selectModel' | 'showOutput' | 'retry' | 'explainWithoutModel' | 'trainModel' | 'manageTrust';
+
+export interface ExplainFailure {
+  readonly target: ExplainTarget;
+  readonly message: string;
+  readonly code: 'image' | 'no-face' | 'model' | 'request' | 'other' | 'cancelled' | 'untrusted';
+  readonly actions: readonly ErrorAction[];
+}
+
+/** What the page drew, for tests and the log: the webview's DOM cannot be read from the extension API. */
+export interface RenderedState {
+  readonly kind: ViewResult['kind'];
+  readonly photoLoaded: boolean;
+  readonly faces: number;
+  readonly mapA: string;
+  readonly mapB: string | null;
+  readonly opacity: number;
+  readonly split: number;
+  readonly maps: number;
+}
+
+// webview → host
+export const ReadyCommand = new IpcCommand<undefined>(scope, 'ready');
+export const SelectFaceCommand = new IpcCommand<{ readonly face: number }>(scope, 'face/select');
+/** null: explain the predicted class again. */
+export const ExplainClassCommand = new IpcCommand<{ readonly className: string | null }>(scope, 'class/explain');
+export const RunActionCommand = new IpcCommand<{ readonly action: ErrorAction }>(scope, 'action/run');
+export const DidRenderCommand = new IpcCommand<RenderedState>(scope, 'didRender');
+export const ExportPngRequest = new IpcRequest<{ readonly png: Uint8Array }, { readonly path: string | null }>(scope, 'export/png');
+export const ExportJsonRequest = new IpcRequest<undefined, { readonly path: string | null }>(scope, 'export/json');
+
+// host → webview
+export const DidStartNotification = new IpcNotification<{ readonly target: ExplainTarget }>(scope, 'didStart');
+export const DidExplainNotification = new IpcNotification<ExplainView>(scope, 'didExplain');
+export const DidFailNotification = new IpcNotification<ExplainFailure>(scope, 'didFail');
+
+/** Page state kept by the webview (vscode.setState) and handed back to the serializer after a reload. */
+export interface ExplainPageState {
+  readonly target?: ExplainTarget;
+  readonly mapA?: string;
+  readonly mapB?: string | null;
+  readonly opacity?: number;
+  readonly split?: number;
+}
