@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The main job for a new user: set everything up, then draw AU heatmaps on a free-licence demo photo.
+# The main job for a new user: set everything up, draw AU heatmaps on a free-licence demo photo, then open AU Lens
+# in a local VS Code (the VS Code server the tests use) on a demo workspace. Ctrl+C stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 mkdir -p out
 photo=node_modules/@vladmandic/face-api/demo/sample1.jpg
 node bin/au-lens.js aumap --image "$photo" --expression all --out out/aumap-sample1.png
-echo "Open out/aumap-sample1.png to see the landmarks and the AU heatmap of every expression."
+echo "Wrote out/aumap-sample1.png: landmarks and the AU heatmap of every expression."
+bash scripts/setup-vscode-host.sh
+node scripts/demo-vscode.mjs
