@@ -8,17 +8,20 @@ import { formatEvalReport } from '../eval/evaluator';
 import { SPLIT_NAMES } from '../science/split';
 import type { SplitName } from '../science/split';
 import { CheckpointMismatchError } from '../train/checkpoint';
+import { isPretrainedModel, PRETRAINED_MODELS } from '../train/pretrained';
 import type { Command } from './command';
 import { parseFlags, parseIntFlag, requireFlag, UsageError } from './command';
 
-const USAGE = `Usage: au-lens eval --checkpoint CKPT --data DIR [flags]
+const USAGE = `Usage: au-lens eval --checkpoint CKPT | --model NAME --data DIR [flags]
 
-Evaluates a checkpoint: accuracy, balanced accuracy, confusion matrix, ATT-COS of every layer, CAM-COS of
-CAM, Grad-CAM, Grad-CAM++ and LayerCAM (for the true class, as the paper), and localisation against the AU maps,
-per class and averaged over the six non-neutral classes.
+Evaluates a checkpoint or a pretrained model: accuracy, balanced accuracy, confusion matrix, ATT-COS of every
+layer, CAM-COS of CAM, Grad-CAM, Grad-CAM++ and LayerCAM (for the true class, as the paper), and localisation
+against the AU maps, per class and averaged over the six non-neutral classes. Data without some of the model's
+classes (CK+48 has no neutral) is scored over the classes it has: argmax over their outputs only.
 
 Flags:
   --checkpoint CKPT   a checkpoint written by au-lens train
+  --model NAME        a pretrained model instead: ${PRETRAINED_MODELS.join(', ')}
   --data DIR          image folders per class
   --split NAME        train | val | test | all (default: test on the run's own data, all elsewhere)
   --methods A,B       CAM methods (default: ${CAM_METHOD_NAMES.join(',')}; "none" for none)
@@ -42,13 +45,15 @@ export const evalCommand: Command = {
   usage: USAGE,
   async run(argv, io) {
     const f = parseFlags(argv, {
-      checkpoint: { type: 'string' }, data: { type: 'string' }, split: { type: 'string' }, methods: { type: 'string' },
+      checkpoint: { type: 'string' }, model: { type: 'string' }, data: { type: 'string' }, split: { type: 'string' }, methods: { type: 'string' },
       batch: { type: 'string' }, threads: { type: 'string' }, cache: { type: 'string' }, json: { type: 'string' },
     });
     const split = f.split;
     if (split !== undefined && split !== 'all' && !(SPLIT_NAMES as readonly string[]).includes(split)) throw new UsageError(`--split must be train, val, test or all, got "${split}"`);
     const methods = parseMethods(f.methods);
-    const checkpoint = requireFlag(f.checkpoint, 'checkpoint');
+    if (f.checkpoint !== undefined && f.model !== undefined) throw new UsageError('give --checkpoint or --model, not both');
+    if (f.model !== undefined && !isPretrainedModel(f.model)) throw new UsageError(`unknown --model "${f.model}"; use one of ${PRETRAINED_MODELS.join(', ')}, or --checkpoint for a checkpoint file`);
+    const checkpoint = f.model ?? requireFlag(f.checkpoint, 'checkpoint');
     const options = {
       checkpoint,
       data: requireFlag(f.data, 'data'),

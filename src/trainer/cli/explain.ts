@@ -4,10 +4,11 @@ import type { ExplanationReport } from '../explain/explainImage';
 import { ExplainRequestError, Explainer } from '../explain/explainImage';
 import { writeExplanation } from '../explain/renderExplanation';
 import { LandmarkDetector } from '../io/landmarks';
+import { DEFAULT_MODEL, PRETRAINED_MODELS } from '../train/pretrained';
 import type { Command } from './command';
 import { parseFlags, parseIntFlag, requireFlag, UsageError } from './command';
 
-const USAGE = `Usage: au-lens explain --model CKPT|MODEL.onnx --image FILE --out DIR [flags]
+const USAGE = `Usage: au-lens explain [--model NAME|CKPT|MODEL.onnx] --image FILE --out DIR [flags]
 
 Explains one face: the class scores, each layer's attention and the CAMs (CAM, Grad-CAM, Grad-CAM++,
 LayerCAM) of the predicted class (or --class), with ATT-COS, CAM-COS, AU localisation and the share of each
@@ -17,7 +18,8 @@ and DIR/sheet.png with all of them.
 An ONNX model written by au-lens export gives attention and CAM only: the gradient CAMs need the checkpoint.
 
 Flags:
-  --model FILE        an AU Lens checkpoint or a model written by au-lens export
+  --model NAME|FILE   a pretrained model (${PRETRAINED_MODELS.join(', ')}), an AU Lens checkpoint or a model
+                      written by au-lens export (default ${DEFAULT_MODEL}: face-api's expression network, MIT)
   --image FILE        JPEG, PNG, TIFF, WebP or GIF
   --out DIR           output folder (created if needed)
   --face N            face to explain (0 = the most confident; default: the most confident)
@@ -51,7 +53,7 @@ export const explainCommand: Command = {
       threads: { type: 'string' }, cache: { type: 'string' }, 'max-pixels': { type: 'string' }, json: { type: 'boolean', default: false },
     });
     const request = {
-      model: requireFlag(f.model, 'model'),
+      ...(f.model !== undefined && { model: f.model }),
       image: requireFlag(f.image, 'image'),
       ...(f.face !== undefined && { face: parseIntFlag(f.face, 'face', 0) }),
       ...(f.class !== undefined && { className: f.class }),

@@ -11,7 +11,7 @@ and the last stage's 'features'. The au_lens.* metadata holds the class labels, 
 AU codebook and layer names; au-lens explain reads it.
 
 Flags:
-  --checkpoint CKPT   a checkpoint written by au-lens train
+  --checkpoint CKPT   a checkpoint written by au-lens train, or a pretrained model's name (faceapi-expression)
   --out MODEL.onnx    the file to write (replaced atomically)
   --json              print a machine-readable summary`;
 

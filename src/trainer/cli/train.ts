@@ -2,18 +2,19 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadCodebook } from '../io/codebookFile';
 import { LandmarkDetector } from '../io/landmarks';
-import { PRESET_NAMES, checkLayers, isPresetName } from '../models/presets';
+import { MODEL_NAMES, checkLayers, isModelName } from '../models/presets';
 import { parseExpression } from '../science/labels';
 import type { Expression } from '../science/labels';
 import { CheckpointError, loadCheckpoint } from '../train/checkpoint';
 import { DEFAULT_FRACTIONS } from '../train/dataSplit';
+import { isPretrainedModel, PRETRAINED_MODELS } from '../train/pretrained';
 import { resumeDefaults } from '../train/runSettings';
 import type { TrainEvent, TrainOptions } from '../train/trainRun';
 import { train } from '../train/trainRun';
 import type { CliIo, Command } from './command';
 import { parseFlags, parseIntFlag, parseNumberFlag, requireFlag, UsageError } from './command';
 
-export const TRAIN_DEFAULTS = { model: 'tiny64', lambda: 4, epochs: 100, batch: 32, seed: 0, lr: 0.05, weightDecay: 5e-4, lrStep: 4, lrGamma: 0.9, momentum: 0.9 } as const;
+export const TRAIN_DEFAULTS = { model: 'tiny64', lambda: 4, epochs: 100, batch: 32, seed: 0, lr: 0.05, fineTuneLr: 0.005, weightDecay: 5e-4, lrStep: 4, lrGamma: 0.9, momentum: 0.9 } as const;
 
 const USAGE = `Usage: au-lens train --data DIR --out RUNDIR [flags]
 
@@ -25,12 +26,16 @@ Ctrl-C stops after the current step and saves RUNDIR/last.ckpt; --resume continu
 Flags:
   --data DIR          image folders per class (<DIR>/<class>/<images>)
   --out RUNDIR        run folder: manifest.json, last.ckpt, best.ckpt
-  --model NAME        ${PRESET_NAMES.join(' | ')} (default ${TRAIN_DEFAULTS.model})
+  --model NAME        ${MODEL_NAMES.join(' | ')} (default: the --init model, else ${TRAIN_DEFAULTS.model})
+  --init NAME|CKPT    fine-tune from a pretrained model (${PRETRAINED_MODELS.join(', ')}) or a checkpoint of the
+                      same model; the classifier keeps the rows of the run's classes when it has them all,
+                      else it is re-created
   --lambda X          weight of the AU alignment term (default ${TRAIN_DEFAULTS.lambda})
   --layers A,B        aligned layers (default: the last stage)
   --epochs N          (default ${TRAIN_DEFAULTS.epochs})
   --batch N           (default ${TRAIN_DEFAULTS.batch})
-  --lr X              initial learning rate, SGD + Nesterov momentum 0.9 (default ${TRAIN_DEFAULTS.lr})
+  --lr X              initial learning rate, SGD + Nesterov momentum 0.9 (default ${TRAIN_DEFAULTS.lr}; with --init
+                      ${TRAIN_DEFAULTS.fineTuneLr}, so fine-tuning does not wash out the pretrained features)
   --weight-decay X    (default ${TRAIN_DEFAULTS.weightDecay})
   --seed N            seeds the split, the initial weights and the augmentation (default ${TRAIN_DEFAULTS.seed})
   --threads N         engine threads (default: all cores)
@@ -64,6 +69,17 @@ async function runDefaults(out: string | undefined, resume: boolean): Promise<Pa
   }
 }
 
+/** The model --init names: a pretrained model's own, or the one in the checkpoint. */
+async function initModel(init: string): Promise<string> {
+  if (isPretrainedModel(init)) return init;
+  try {
+    return (await loadCheckpoint(init)).model.preset;
+  } catch (err) {
+    if (err instanceof CheckpointError) throw new UsageError(`--init: ${err.message}; give a checkpoint or one of ${PRETRAINED_MODELS.join(', ')}`);
+    throw err;
+  }
+}
+
 function percent(x: number | null | undefined): string {
   return x === null || x === undefined ? '–' : `${(100 * x).toFixed(1)} %`;
 }
@@ -76,6 +92,9 @@ function humanReporter(io: CliIo): (e: TrainEvent) => void {
       case 'data':
         io.out(`data: ${e.images} images, classes ${e.labels.join(', ')}; split by subject: train ${e.split.train}, val ${e.split.val}, test ${e.split.test}`);
         for (const w of e.warnings) io.err(`warning: ${w}`);
+        break;
+      case 'init':
+        io.out(`init: ${e.source} (classes ${e.from.join(', ')}); classifier ${e.head === 'kept' ? 'kept' : e.head === 'selected' ? 'cut to the run\'s classes' : 're-created for the run\'s classes'}`);
         break;
       case 'prepare':
         if (tty) process.stderr.write(`\rpreparing faces and AU maps ${e.done}/${e.total}${e.done === e.total ? '\n' : ''}`);
@@ -111,12 +130,13 @@ export const trainCommand: Command = {
     const f = parseFlags(argv, {
       data: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' }, lambda: { type: 'string' }, layers: { type: 'string' },
       epochs: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, 'weight-decay': { type: 'string' }, seed: { type: 'string' },
-      threads: { type: 'string' }, classes: { type: 'string' }, codebook: { type: 'string' }, cache: { type: 'string' },
+      threads: { type: 'string' }, classes: { type: 'string' }, codebook: { type: 'string' }, cache: { type: 'string' }, init: { type: 'string' },
       resume: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
     });
     const d = await runDefaults(f.out, f.resume);
-    const preset = f.model ?? d.preset ?? TRAIN_DEFAULTS.model;
-    if (!isPresetName(preset)) throw new UsageError(`unknown --model "${preset}"; use one of ${PRESET_NAMES.join(', ')}`);
+    if (f.init !== undefined && f.resume) throw new UsageError('--init starts a new run; a resumed run continues from its own last.ckpt');
+    const preset = f.model ?? d.preset ?? (f.init === undefined ? TRAIN_DEFAULTS.model : await initModel(f.init));
+    if (!isModelName(preset)) throw new UsageError(`unknown --model "${preset}"; use one of ${MODEL_NAMES.join(', ')}`);
     const layers = f.layers?.split(',').map((l) => l.trim());
     try {
       if (layers) checkLayers(preset, layers);
@@ -128,13 +148,14 @@ export const trainCommand: Command = {
       data: requireFlag(f.data, 'data'),
       out: requireFlag(f.out, 'out'),
       preset,
+      ...(f.init !== undefined && { init: f.init }),
       lambda: parseNumberFlag(f.lambda, 'lambda', d.lambda ?? TRAIN_DEFAULTS.lambda),
       ...((layers ?? d.layers) !== undefined && { layers: layers ?? d.layers }),
       epochs: parseIntFlag(f.epochs, 'epochs', d.epochs ?? TRAIN_DEFAULTS.epochs),
       batch: parseIntFlag(f.batch, 'batch', d.batch ?? TRAIN_DEFAULTS.batch),
       seed: parseIntFlag(f.seed, 'seed', d.seed ?? TRAIN_DEFAULTS.seed),
       threads: parseIntFlag(f.threads, 'threads', os.availableParallelism()),
-      lr: parseNumberFlag(f.lr, 'lr', d.lr ?? TRAIN_DEFAULTS.lr),
+      lr: parseNumberFlag(f.lr, 'lr', d.lr ?? (f.init === undefined ? TRAIN_DEFAULTS.lr : TRAIN_DEFAULTS.fineTuneLr)),
       weightDecay: parseNumberFlag(f['weight-decay'], 'weight-decay', d.weightDecay ?? TRAIN_DEFAULTS.weightDecay),
       lrStepEpochs: d.lrStepEpochs ?? TRAIN_DEFAULTS.lrStep,
       lrGamma: d.lrGamma ?? TRAIN_DEFAULTS.lrGamma,

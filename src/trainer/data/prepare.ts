@@ -14,8 +14,9 @@ import { detectWithCache } from '../io/landmarkCache';
 import type { DetectedFace, FaceLandmarker } from '../io/landmarks';
 import type { Codebook } from '../science/codebook';
 import { ausForExpression } from '../science/codebook';
-import type { FaceFrame } from '../science/faceFrame';
-import { FACE_FRAME_SIZE, faceFrame, landmarksInFrame } from '../science/faceFrame';
+import type { FaceCrop, FaceFrame } from '../science/faceFrame';
+import { cropFrame, FACE_FRAME_SIZE, landmarksInFrame, moveFrameMap, sameFrame } from '../science/faceFrame';
+import type { Box } from '../science/types';
 import type { AuHeatmap } from '../science/heatmap';
 import { buildAuHeatmap } from '../science/heatmap';
 import type { Expression } from '../science/labels';
@@ -43,6 +44,8 @@ export interface PrepareOptions {
   /** Class order: a sample's label is the index of its expression here. */
   readonly labels: readonly Expression[];
   readonly inputSize: number;
+  /** How the model crops a face in a photo (its PresetInfo.crop); default 'paper'. */
+  readonly crop?: FaceCrop;
   readonly codebook: Codebook;
   readonly detector: FaceLandmarker;
   /** Landmark cache folder (default: the user cache, see landmarkCache.ts). */
@@ -76,11 +79,12 @@ function mostConfident(faces: readonly DetectedFace[]): DetectedFace | undefined
 
 /**
  * The square the sample is cut from. A face crop (the detector needed the padded or whole-image fallback, as on
- * CK+48) is its own frame; in a photo, the most confident face's box enlarged by 30 %. Without a face, the whole
- * image, centred in a square, so the network still sees it for cross-entropy.
+ * CK+48) is its own frame; in a photo, the most confident face's box enlarged by 30 % (crop 'paper', also the
+ * frame AU maps are built in) or the box alone (crop 'box'). Without a face, the whole image, centred in a
+ * square, so the network still sees it for cross-entropy.
  */
-export function sampleFrame(image: { width: number; height: number }, face: DetectedFace | undefined): FaceFrame {
-  if (face) return faceFrame(face.box, image.width, image.height, face.method !== 'detector');
+export function sampleFrame(image: { width: number; height: number }, face: DetectedFace | undefined, crop: FaceCrop = 'paper'): FaceFrame {
+  if (face) return cropFrame(face.box, image.width, image.height, face.method !== 'detector', crop);
   const side = Math.max(image.width, image.height);
   return { x: (image.width - side) / 2, y: (image.height - side) / 2, side };
 }
@@ -94,9 +98,31 @@ export interface PreparedImage {
   readonly auInvalidReason?: AuInvalidReason;
 }
 
+/** Blacks out the pixels of a side × side crop of `frame` whose centres lie outside `box` (crop 'box'). */
+export function maskOutsideBox(rgb: Uint8Array, side: number, frame: FaceFrame, box: Box): void {
+  const k = side / frame.side;
+  const [x0, x1] = [(box.x - frame.x) * k, (box.x + box.width - frame.x) * k];
+  const [y0, y1] = [(box.y - frame.y) * k, (box.y + box.height - frame.y) * k];
+  for (let y = 0; y < side; y++) {
+    const rowOutside = y + 0.5 < y0 || y + 0.5 > y1;
+    for (let x = 0; x < side; x++) {
+      if (rowOutside || x + 0.5 < x0 || x + 0.5 > x1) rgb.fill(0, (y * side + x) * 3, (y * side + x) * 3 + 3);
+    }
+  }
+}
+
+/** The base square a model with crop `crop` sees of `face` (the whole image when there is none). */
+export function cropImage(image: RgbImage, face: DetectedFace | undefined, side: number, crop: FaceCrop): { frame: FaceFrame; rgb: Uint8Array } {
+  const frame = sampleFrame(image, face, crop);
+  const rgb = toBytes(resampleRegion(image, frame, side));
+  if (face && crop === 'box' && face.method === 'detector') maskOutsideBox(rgb, side, frame, face.box);
+  return { frame, rgb };
+}
+
 /**
  * One decoded image and its detected faces → the base square and, for `expression`, its AU map. Shared by
- * training and by single-image inference, so both see the same crop.
+ * training and by single-image inference, so both see the same crop. The AU map is built in the paper's face
+ * frame and moved into the model's crop when that differs (crop 'box').
  */
 export function prepareImage(
   image: RgbImage,
@@ -104,15 +130,16 @@ export function prepareImage(
   expression: Expression,
   codebook: Codebook,
   inputSize: number,
+  crop: FaceCrop = 'paper',
 ): PreparedImage {
   const side = baseSideFor(inputSize);
   const face = mostConfident(faces);
-  const frame = sampleFrame(image, face);
-  const rgb = toBytes(resampleRegion(image, frame, side));
+  const { frame, rgb } = cropImage(image, face, side, crop);
   if (!face) return { side, rgb, frame, auInvalidReason: 'no-face' };
-  const heatmap = buildAuHeatmap(landmarksInFrame(face.landmarks, frame), FACE_FRAME_SIZE, FACE_FRAME_SIZE, ausForExpression(codebook, expression));
+  const auFrame = sampleFrame(image, face);
+  const heatmap = buildAuHeatmap(landmarksInFrame(face.landmarks, auFrame), FACE_FRAME_SIZE, FACE_FRAME_SIZE, ausForExpression(codebook, expression));
   if (!heatmap.valid) return { side, rgb, frame, face, auInvalidReason: heatmap.reason };
-  return { side, rgb, frame, face, au: resizeNearest(heatmap.map, side, side).data };
+  return { side, rgb, frame, face, au: (sameFrame(auFrame, frame) ? resizeNearest(heatmap.map, side, side) : moveFrameMap(heatmap.map, auFrame, frame, side)).data };
 }
 
 /**
@@ -144,7 +171,7 @@ export async function prepareSamples(
         image,
         ...(options.cacheDir !== undefined && { dir: options.cacheDir }),
       });
-      result = prepareImage(image, faces, sample.label, codebook, inputSize);
+      result = prepareImage(image, faces, sample.label, codebook, inputSize, options.crop);
     } catch (error) {
       if (!(error instanceof ImageError)) throw error;
       corrupt.push({ path: sample.path, reason: error.problem });

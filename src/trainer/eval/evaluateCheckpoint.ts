@@ -1,7 +1,8 @@
 /**
- * `au-lens eval`: a checkpoint on a dataset. On the data it was trained on, the default is the run's held-out
- * test subjects (the split is re-derived from the seed and fractions stored in the checkpoint); on other data,
- * every image.
+ * `au-lens eval`: a checkpoint (or a pretrained model by name) on a dataset. On the data it was trained on, the
+ * default is the run's held-out test subjects (the split is re-derived from the seed and fractions stored in the
+ * checkpoint); on other data, every image. Data without some of the model's classes (CK+48 has no neutral) is
+ * scored over the classes it has: the head is cut to their rows, so the argmax runs over those outputs alone.
  */
 import type { CamMethodName } from '../cam';
 import { CAM_METHOD_NAMES } from '../cam';
@@ -10,10 +11,12 @@ import { prepareSamples } from '../data/prepare';
 import { manifestHash } from '../io/dataset';
 import type { FaceLandmarker } from '../io/landmarks';
 import { paramSpecs } from '../models/params';
-import { isPresetName, presetInfo } from '../models/presets';
+import { isModelName, presetInfo } from '../models/presets';
 import type { SplitName } from '../science/split';
 import type { Checkpoint } from '../train/checkpoint';
-import { assertCompatible, loadCheckpoint } from '../train/checkpoint';
+import { assertCompatible } from '../train/checkpoint';
+import { restrictClasses } from '../train/initWeights';
+import { loadModelCheckpoint } from '../train/pretrained';
 import type { SplitSettings } from '../train/dataSplit';
 import { DEFAULT_FRACTIONS, loadSplitDataset, samplesOf } from '../train/dataSplit';
 import { ModelState } from '../train/modelState';
@@ -22,6 +25,7 @@ import { Evaluator } from './evaluator';
 import { ModelRunner, evaluateBatches } from './modelRunner';
 
 export interface EvaluateOptions {
+  /** A checkpoint file or a pretrained model's name (train/pretrained.ts). */
   readonly checkpoint: string;
   readonly data: string;
   /** Default: 'test' on the run's own data, 'all' elsewhere. */
@@ -49,20 +53,25 @@ function splitSettings(ckpt: Checkpoint): SplitSettings {
 }
 
 export async function evaluateCheckpoint(options: EvaluateOptions, hooks: { detector: FaceLandmarker; onProgress?: (done: number, total: number) => void; signal?: AbortSignal }): Promise<CheckpointEvaluation> {
-  const ckpt = await loadCheckpoint(options.checkpoint);
-  const preset = ckpt.model.preset;
-  if (!isPresetName(preset)) throw new Error(`${options.checkpoint}: unknown model preset "${preset}"`);
-  const specs = paramSpecs(preset, ckpt.labels.length);
-  assertCompatible(ckpt, specs, preset);
+  const stored = await loadModelCheckpoint(options.checkpoint);
+  const preset = stored.model.preset;
+  if (!isModelName(preset)) throw new Error(`${options.checkpoint}: unknown model preset "${preset}"`);
+  assertCompatible(stored, paramSpecs(preset, stored.labels.length), preset);
 
-  const data = await loadSplitDataset(options.data, splitSettings(ckpt));
-  const sameData = manifestHash(data.dataset) === ckpt.dataManifestHash;
+  const data = await loadSplitDataset(options.data, splitSettings(stored));
+  const sameData = manifestHash(data.dataset) === stored.dataManifestHash;
   const split = options.split ?? (sameData ? 'test' : 'all');
   const warnings = [...data.dataset.warnings];
   if (split !== 'all' && !sameData) warnings.push(`${options.data} is not the data this model was trained on, so its "${split}" split is not held out from training`);
+  const absent = stored.labels.filter((l) => !data.labels.includes(l));
+  if (absent.length > 0) {
+    warnings.push(`${options.data} has no ${absent.join(', ')} images: the model is scored over its ${data.labels.length} other classes (argmax over their outputs only)`);
+  }
+  const ckpt = absent.length > 0 ? restrictClasses(stored, data.labels) : stored;
+  const specs = paramSpecs(preset, ckpt.labels.length);
   const info = presetInfo(preset);
   const prepared = await prepareSamples(samplesOf(data, split), {
-    labels: ckpt.labels, inputSize: info.inputSize, codebook: ckpt.codebook, detector: hooks.detector,
+    labels: ckpt.labels, inputSize: info.inputSize, crop: info.crop, codebook: ckpt.codebook, detector: hooks.detector,
     ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }),
     ...(hooks.onProgress !== undefined && { onProgress: hooks.onProgress }),
     ...(hooks.signal !== undefined && { signal: hooks.signal }),
@@ -75,7 +84,7 @@ export async function evaluateCheckpoint(options: EvaluateOptions, hooks: { dete
   const runner = await ModelRunner.create({ preset, numClasses: ckpt.labels.length, batch: options.batch, ...(methods.length > 0 && { camLayer }) }, { threads: options.threads });
   try {
     const evaluator = new Evaluator({ labels: ckpt.labels, layers: info.layers, camLayer, methods });
-    const loader = new BatchLoader(prepared.samples, { batchSize: options.batch, inputSize: info.inputSize, mode: 'eval' });
+    const loader = new BatchLoader(prepared.samples, { batchSize: options.batch, inputSize: info.inputSize, mode: 'eval', normalisation: ckpt.normalisation });
     await evaluateBatches(runner, loader.epoch(0), state.model, evaluator, state.params().get('fc.weight'), hooks.signal);
     return { checkpoint: options.checkpoint, data: options.data, split, warnings, skipped: prepared.report.corrupt, report: evaluator.result() };
   } finally {

@@ -5,14 +5,14 @@
 import type { Batch } from '../data/loader';
 import { activationName, buildExplanation, gradientName } from '../graphs/explain';
 import { attentionName, buildInference } from '../graphs/inference';
-import type { PresetName } from '../models/presets';
+import type { ModelName } from '../models/presets';
 import { presetInfo } from '../models/presets';
 import type { EngineOptions, ort } from '../onnx/session';
 import { createSession, floatTensor, int64Tensor } from '../onnx/session';
 import type { EvalBatch, Evaluator } from './evaluator';
 
 export interface RunnerConfig {
-  readonly preset: PresetName;
+  readonly preset: ModelName;
   readonly numClasses: number;
   readonly batch: number;
   /** When set, the graph also yields activations and class-score gradients at this layer, for the CAMs. */

@@ -8,7 +8,7 @@ import { Tape } from '../autodiff/tape';
 import { activationName, gradientName } from '../graphs/explain';
 import { emitInference } from '../graphs/inference';
 import type { ParamStore } from '../models/params';
-import type { PresetName } from '../models/presets';
+import type { ModelName } from '../models/presets';
 import { checkLayers } from '../models/presets';
 import { Graph } from '../onnx/graph';
 import { compare, oneHot, where } from '../onnx/ops';
@@ -21,7 +21,7 @@ export const PREDICTED_CLASS = -1;
 export const EXPLAINED_OUTPUT = 'explained';
 
 export interface ExplainerGraphConfig {
-  readonly preset: PresetName;
+  readonly preset: ModelName;
   readonly numClasses: number;
   readonly camLayer: string;
 }

@@ -13,15 +13,15 @@ import * as path from 'node:path';
 import type { CamInput, CamMethodName } from '../cam';
 import { CAM_METHODS, fcRow } from '../cam';
 import { baseSideFor, evalTransformSample } from '../data/augment';
-import { sampleFrame } from '../data/prepare';
-import { resampleRegion, toBytes } from '../data/resample';
+import { cropImage, sampleFrame } from '../data/prepare';
 import type { RgbImage } from '../io/image';
 import { decodeImage } from '../io/image';
 import { describeNoFace, detectWithCache } from '../io/landmarkCache';
 import type { DetectedFace, FaceLandmarker } from '../io/landmarks';
+import { presetInfo } from '../models/presets';
 import { ausForExpression } from '../science/codebook';
 import type { FaceFrame } from '../science/faceFrame';
-import { FACE_FRAME_SIZE, landmarksInFrame } from '../science/faceFrame';
+import { FACE_FRAME_SIZE, landmarksInFrame, moveFrameMap, sameFrame } from '../science/faceFrame';
 import type { AuHeatmap } from '../science/heatmap';
 import { buildAuHeatmap } from '../science/heatmap';
 import type { Expression } from '../science/labels';
@@ -31,12 +31,16 @@ import type { AuEnergyShare, LocalisationReport } from '../science/metrics/local
 import { DEFAULT_MASK_THRESHOLD, localisationReport } from '../science/metrics/localisation';
 import { resizeNearest } from '../science/raster';
 import type { Heatmap } from '../science/types';
+import { DEFAULT_MODEL, isPretrainedModel } from '../train/pretrained';
 import type { ModelKind, ModelOutputs, OpenModel, UnavailableMethod } from './modelFile';
 import { openModel, PREDICTED_CLASS } from './modelFile';
 
 export interface ExplainRequest {
-  /** An AU Lens checkpoint or a model written by `au-lens export`. */
-  readonly model: string;
+  /**
+   * An AU Lens checkpoint, a model written by `au-lens export`, or a pretrained model's name; default
+   * DEFAULT_MODEL (face-api's expression network), so a fresh install explains without training.
+   */
+  readonly model?: string;
   readonly image: string;
   /** Index into the detected faces (as `au-lens aumap --face`); default: the most confident face. */
   readonly face?: number;
@@ -127,7 +131,7 @@ export interface ExplanationMaps {
   readonly image: RgbImage;
   readonly frame: FaceFrame;
   readonly face: DetectedFace;
-  /** The explained class's AU map in the 224 face frame; undefined when invalid. */
+  /** The explained class's AU map over the square the model saw (`frame`), at 224 px; undefined when invalid. */
   readonly auFrameMap?: Heatmap;
   /** The same AU map at the model's input size, as the metrics see it. */
   readonly auInputMap?: Heatmap;
@@ -181,11 +185,12 @@ export class Explainer {
 
   constructor(private readonly options: ExplainerOptions) {}
 
-  /** The open model for `file`, reopened when the file changed since it was opened. */
+  /** The open model for `file` (or a pretrained model's name), reopened when the file changed since it was opened. */
   async model(file: string): Promise<{ model: OpenModel; openedNow: boolean }> {
-    const key = path.resolve(file);
-    const info = await stat(key).catch(() => undefined);
-    const stamp = info ? `${info.size}:${info.mtimeMs}` : 'missing';
+    const pretrained = isPretrainedModel(file);
+    const key = pretrained ? `pretrained:${file}` : path.resolve(file);
+    const info = pretrained ? undefined : await stat(key).catch(() => undefined);
+    const stamp = pretrained ? 'pretrained' : info ? `${info.size}:${info.mtimeMs}` : 'missing';
     const cached = this.models.get(key);
     if (cached && cached.stamp === stamp) {
       // Refresh the LRU order.
@@ -225,7 +230,8 @@ export class Explainer {
 
   async explain(request: ExplainRequest): Promise<Explanation> {
     const started = performance.now();
-    const { model, openedNow } = await this.model(request.model);
+    const modelRef = request.model ?? DEFAULT_MODEL;
+    const { model, openedNow } = await this.model(modelRef);
     const modelMs = openedNow ? elapsed(started) : 0;
     const d = model.description;
     const target = request.className === undefined ? PREDICTED_CLASS : classIndex(request.className, d.labels);
@@ -240,9 +246,9 @@ export class Explainer {
     const face = faces[faceIndex]!;
 
     t = performance.now();
-    const frame = sampleFrame(image, face);
     const side = baseSideFor(d.inputSize);
-    const input = evalTransformSample({ side, rgb: toBytes(resampleRegion(image, frame, side)) }, d.inputSize, d.normalisation).image;
+    const { frame, rgb } = cropImage(image, face, side, presetInfo(d.preset).crop);
+    const input = evalTransformSample({ side, rgb }, d.inputSize, d.normalisation).image;
     const prepareMs = elapsed(t);
 
     t = performance.now();
@@ -250,13 +256,13 @@ export class Explainer {
     const inferenceMs = elapsed(t);
 
     t = performance.now();
-    const scored = scoreExplanation({ model, outputs, target, face, frame });
+    const scored = scoreExplanation({ model, outputs, target, face, frame, auFrame: sampleFrame(image, face) });
     const mapsMs = elapsed(t);
 
     const report: ExplanationReport = {
       image: { path: request.image, width: image.width, height: image.height },
       model: {
-        path: request.model, kind: model.kind, preset: d.preset, inputSize: d.inputSize, labels: d.labels, codebook: d.codebook.name,
+        path: modelRef, kind: model.kind, preset: d.preset, inputSize: d.inputSize, labels: d.labels, codebook: d.codebook.name,
         attentionLayers: d.attentionLayers, alignedLayers: d.alignedLayers, camLayer: model.camLayer,
       },
       face: { index: faceIndex, found: faces.length, box: face.box, score: face.score, method: face.method, frame },
@@ -310,15 +316,22 @@ interface ScoreInput {
   /** The requested class index, or PREDICTED_CLASS. */
   readonly target: number;
   readonly face: DetectedFace;
+  /** The square the model saw. */
   readonly frame: FaceFrame;
+  /** The paper's face frame, where AU maps are built (default: `frame`). */
+  readonly auFrame?: FaceFrame;
 }
 
 type ScoredReport = Omit<ExplanationReport, 'image' | 'model' | 'face' | 'timingsMs'>;
 
-/** A frame-sized map moved to the model's input as the data pipeline moves it: nearest to the base square, nearest to S. */
-function toInputSize(map: Heatmap, inputSize: number): Heatmap {
+/**
+ * A map of the paper's frame moved to the model's input as the data pipeline moves it (prepare.ts, augment.ts):
+ * nearest to the base square of the model's crop, nearest to S.
+ */
+function toInputSize(map: Heatmap, inputSize: number, auFrame: FaceFrame, frame: FaceFrame): Heatmap {
   const side = baseSideFor(inputSize);
-  const input = resizeNearest(resizeNearest(map, side, side), inputSize, inputSize);
+  const base = sameFrame(auFrame, frame) ? resizeNearest(map, side, side) : moveFrameMap(map, auFrame, frame, side);
+  const input = resizeNearest(base, inputSize, inputSize);
   // The loader clips maps to [0, 1] last (augment.ts mapInto).
   for (let i = 0; i < input.data.length; i++) input.data[i] = Math.min(1, Math.max(0, input.data[i]!));
   return input;
@@ -335,6 +348,8 @@ function withoutShares(full: LocalisationReport<number>): LocalisationScores {
 /** Scores, maps and metrics of one run; pure apart from the CAM arithmetic. */
 export function scoreExplanation(input: ScoreInput): { report: ScoredReport; maps: Omit<ExplanationMaps, 'image' | 'frame' | 'face'> } {
   const { model, outputs, target, face, frame } = input;
+  // AU maps are drawn in the paper's frame, where its constants hold, and seen from the model's own crop.
+  const auFrame = input.auFrame ?? frame;
   const d = model.description;
   const s = d.inputSize;
   const probabilities = softmax(outputs.logits);
@@ -344,9 +359,10 @@ export function scoreExplanation(input: ScoreInput): { report: ScoredReport; map
   const auNames = new Map(d.codebook.actionUnits.map((a) => [a.facs, a.name]));
   const aus = ausForExpression(d.codebook, explainedClass);
 
-  const heatmap: AuHeatmap = buildAuHeatmap(landmarksInFrame(face.landmarks, frame), FACE_FRAME_SIZE, FACE_FRAME_SIZE, aus);
-  const auInputMap = heatmap.valid ? toInputSize(heatmap.map, s) : undefined;
-  const regions = heatmap.valid ? heatmap.perAu.map((a) => ({ facs: a.facs, map: toInputSize(a.map, s) })) : [];
+  const heatmap: AuHeatmap = buildAuHeatmap(landmarksInFrame(face.landmarks, auFrame), FACE_FRAME_SIZE, FACE_FRAME_SIZE, aus);
+  const auFrameMap = !heatmap.valid ? undefined : sameFrame(auFrame, frame) ? heatmap.map : moveFrameMap(heatmap.map, auFrame, frame, FACE_FRAME_SIZE);
+  const auInputMap = heatmap.valid ? toInputSize(heatmap.map, s, auFrame, frame) : undefined;
+  const regions = heatmap.valid ? heatmap.perAu.map((a) => ({ facs: a.facs, map: toInputSize(a.map, s, auFrame, frame) })) : [];
 
   const cams = new Map<CamMethodName, Heatmap>();
   const camInput: CamInput = {
@@ -396,7 +412,7 @@ export function scoreExplanation(input: ScoreInput): { report: ScoredReport; map
   return {
     report: { ...report, reading: readingOf(report, model.camLayer, drawn) },
     maps: {
-      ...(heatmap.valid && { auFrameMap: heatmap.map, auInputMap }),
+      ...(auFrameMap && { auFrameMap, auInputMap }),
       attention: outputs.attention,
       cams,
     },

@@ -1,7 +1,8 @@
 /**
  * A model file opened for explanation, with its ONNX Runtime session kept warm. Two kinds:
- * - an AU Lens checkpoint: its weights are baked into the explanation graph (explainGraph.ts), which yields the
- *   gradients Grad-CAM, Grad-CAM++ and LayerCAM need;
+ * - an AU Lens checkpoint, or a pretrained model by name (train/pretrained.ts), which is one in memory: its weights
+ *   are baked into the explanation graph (explainGraph.ts), which yields the gradients Grad-CAM, Grad-CAM++ and
+ *   LayerCAM need;
  * - an ONNX model written by `au-lens export`: its metadata describes it, and it runs as it is. It has no gradient
  *   outputs, so only the attention maps and CAM (the fc weights are in the file) are available.
  * Anything else is refused with a message saying what the file is and what is supported.
@@ -15,12 +16,14 @@ import { checkpointModel, ModelFileError } from '../export/modelDescription';
 import { decodeOnnxModel, describeExportedModel, metadataOf } from '../export/modelMetadata';
 import { activationName, gradientName } from '../graphs/explain';
 import { attentionName } from '../graphs/inference';
-import { modelLayout } from '../models/layout';
+import { paramSpecs } from '../models/params';
 import { presetInfo } from '../models/presets';
 import type { EngineOptions, ort } from '../onnx/session';
 import { createSession, floatTensor, int64Tensor } from '../onnx/session';
 import type { Heatmap } from '../science/types';
+import type { Checkpoint } from '../train/checkpoint';
 import { CHECKPOINT_MAGIC, CheckpointError, loadCheckpoint } from '../train/checkpoint';
+import { isPretrainedModel, pretrainedCheckpoint } from '../train/pretrained';
 import { buildExplainerGraph, EXPLAINED_OUTPUT, PREDICTED_CLASS } from './explainGraph';
 
 export type ModelKind = 'checkpoint' | 'onnx';
@@ -74,7 +77,7 @@ function activationsOf(data: Float32Array, description: ModelDescription, layer:
   return { channels, height, width, data };
 }
 
-const fcWeightName = (d: ModelDescription): string => `${modelLayout(d.preset, d.labels.length).fc.name}.weight`;
+const fcWeightName = (d: ModelDescription): string => paramSpecs(d.preset, d.labels.length).find((s) => s.role === 'fc_weight')!.name;
 
 class SessionModel implements OpenModel {
   constructor(
@@ -147,6 +150,10 @@ async function openCheckpoint(file: string, engine: EngineOptions): Promise<Open
     if (error instanceof CheckpointError) throw new ModelFileError(file, error.problem, error);
     throw error;
   }
+  return openLoaded(checkpoint, file, engine);
+}
+
+async function openLoaded(checkpoint: Checkpoint, file: string, engine: EngineOptions): Promise<OpenModel> {
   const { description, params } = checkpointModel(checkpoint, file);
   const graph = buildExplainerGraph({ preset: description.preset, numClasses: description.labels.length, camLayer: description.featureLayer }, params);
   return new SessionModel(file, 'checkpoint', description, params.get(fcWeightName(description))!, await createSession(graph, engine));
@@ -189,11 +196,12 @@ async function openExported(file: string, bytes: Uint8Array, engine: EngineOptio
 }
 
 /**
- * Opens a checkpoint (recognised by its magic line, whatever its name) or an exported ONNX model. ModelFileError
- * for everything a user can fix by choosing another file; ForeignModelError (a ModelFileError) for an ONNX
- * model that AU Lens did not export.
+ * Opens a pretrained model by name, a checkpoint (recognised by its magic line, whatever its name) or an exported
+ * ONNX model. ModelFileError for everything a user can fix by choosing another file; ForeignModelError (a
+ * ModelFileError) for an ONNX model that AU Lens did not export.
  */
 export async function openModel(file: string, engine: EngineOptions = {}): Promise<OpenModel> {
+  if (isPretrainedModel(file)) return openLoaded(await pretrainedCheckpoint(file), file, engine);
   if (await startsWithCheckpointMagic(file)) return openCheckpoint(file, engine);
   let bytes: Uint8Array;
   try {

@@ -12,7 +12,7 @@ import type { ParamStore } from '../models/params';
 import { presetInfo } from '../models/presets';
 import { Graph } from '../onnx/graph';
 import type { Checkpoint } from '../train/checkpoint';
-import { loadCheckpoint } from '../train/checkpoint';
+import { loadModelCheckpoint } from '../train/pretrained';
 import { BATCH_DIM, dynamicBatchModel } from './dynamicBatch';
 import type { ModelDescription } from './modelDescription';
 import { checkpointModel } from './modelDescription';
@@ -88,13 +88,13 @@ export function exportCheckpointBytes(checkpoint: Checkpoint, file: string): { b
 }
 
 /**
- * Reads a checkpoint and writes its model to `out` atomically: readers see the old file or the whole new one,
- * and nothing is written when the checkpoint cannot be exported.
+ * Reads a checkpoint (or a pretrained model by name) and writes its model to `out` atomically: readers see the old
+ * file or the whole new one, and nothing is written when the checkpoint cannot be exported.
  */
 export async function exportCheckpoint(checkpointFile: string, out: string): Promise<ExportSummary> {
   const existing = await stat(out).catch(() => undefined);
   if (existing?.isDirectory()) throw new Error(`${out} is a folder; give the path of the .onnx file to write`);
-  const checkpoint = await loadCheckpoint(checkpointFile);
+  const checkpoint = await loadModelCheckpoint(checkpointFile);
   const { bytes, description } = exportCheckpointBytes(checkpoint, checkpointFile);
   await writeFileAtomic(out, bytes);
   return {

@@ -6,15 +6,15 @@
 import type { Normalisation } from '../data/augment';
 import type { ParamStore } from '../models/params';
 import { paramSpecs } from '../models/params';
-import type { PresetName } from '../models/presets';
-import { checkLayers, isPresetName, PRESET_NAMES, presetInfo } from '../models/presets';
+import type { ModelName } from '../models/presets';
+import { checkLayers, isModelName, MODEL_NAMES, presetInfo } from '../models/presets';
 import type { Codebook } from '../science/codebook';
 import type { Expression } from '../science/labels';
 import type { Checkpoint } from '../train/checkpoint';
 import { assertCompatible, CheckpointMismatchError } from '../train/checkpoint';
 
 export interface ModelDescription {
-  readonly preset: PresetName;
+  readonly preset: ModelName;
   /** Class order: output k of the network is labels[k]. */
   readonly labels: readonly Expression[];
   readonly inputSize: number;
@@ -40,9 +40,9 @@ export class ModelFileError extends Error {
 }
 
 /** The preset, checked, with the list of known ones in the message. */
-export function knownPreset(file: string, preset: string): PresetName {
-  if (!isPresetName(preset)) {
-    throw new ModelFileError(file, `unknown model preset "${preset}" (this AU Lens knows ${PRESET_NAMES.join(', ')}); use the AU Lens version that wrote it`);
+export function knownPreset(file: string, preset: string): ModelName {
+  if (!isModelName(preset)) {
+    throw new ModelFileError(file, `unknown model preset "${preset}" (this AU Lens knows ${MODEL_NAMES.join(', ')}); use the AU Lens version that wrote it`);
   }
   return preset;
 }

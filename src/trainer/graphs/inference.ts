@@ -8,7 +8,7 @@ import { Tape } from '../autodiff/tape';
 import { Graph } from '../onnx/graph';
 import { toModelBytes } from '../onnx/serialize';
 import { paramSpecs } from '../models/params';
-import type { PresetName } from '../models/presets';
+import type { ModelName } from '../models/presets';
 import { presetInfo } from '../models/presets';
 import type { Forward } from '../models/resnet';
 import { buildForward } from '../models/resnet';
@@ -16,7 +16,7 @@ import type { IOSpec, WeightSource } from './weights';
 import { ioSpecs, weightTensors } from './weights';
 
 export interface InferenceConfig {
-  readonly preset: PresetName;
+  readonly preset: ModelName;
   readonly numClasses: number;
   readonly batch: number;
 }

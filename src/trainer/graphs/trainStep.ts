@@ -13,14 +13,14 @@ import { Graph } from '../onnx/graph';
 import { add, mul, sub, zerosLike } from '../onnx/ops';
 import { toModelBytes } from '../onnx/serialize';
 import { isTrainable, paramSpecs } from '../models/params';
-import type { PresetName } from '../models/presets';
+import type { ModelName } from '../models/presets';
 import { checkLayers, presetInfo } from '../models/presets';
 import { buildForward } from '../models/resnet';
 import type { IOSpec } from './weights';
 import { ioSpecs, weightTensors } from './weights';
 
 export interface TrainStepConfig {
-  readonly preset: PresetName;
+  readonly preset: ModelName;
   readonly numClasses: number;
   readonly batch: number;
   /** Weight of the alignment term (the peer: 4). */

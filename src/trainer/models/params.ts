@@ -5,10 +5,12 @@
  * two worlds by name.
  */
 import { deriveSeed, gaussian, mulberry32, uniform } from '../science/random';
+import { faceApiParamSpecs, isFaceApiModel } from './faceApiExpression';
 import { convBns, modelLayout } from './layout';
-import type { PresetName } from './presets';
+import type { ModelName } from './presets';
 
-export type ParamRole = 'conv' | 'bn_weight' | 'bn_bias' | 'bn_running_mean' | 'bn_running_var' | 'fc_weight' | 'fc_bias';
+/** 'conv_bias': the bias of a conv without BatchNorm (face-api's); the ResNets' convs have none. */
+export type ParamRole = 'conv' | 'conv_bias' | 'bn_weight' | 'bn_bias' | 'bn_running_mean' | 'bn_running_var' | 'fc_weight' | 'fc_bias';
 
 export interface ParamSpec {
   readonly name: string;
@@ -24,8 +26,9 @@ export function isTrainable(spec: ParamSpec): boolean {
   return spec.role !== 'bn_running_mean' && spec.role !== 'bn_running_var';
 }
 
-/** All parameters and running statistics of a preset, in state_dict order. */
-export function paramSpecs(preset: PresetName | string, numClasses: number): ParamSpec[] {
+/** All parameters and running statistics of a model, in state_dict order (network order for face-api's). */
+export function paramSpecs(preset: ModelName | string, numClasses: number): ParamSpec[] {
+  if (isFaceApiModel(preset)) return faceApiParamSpecs(numClasses);
   const layout = modelLayout(preset, numClasses);
   const specs: ParamSpec[] = [];
   for (const u of convBns(layout)) {
@@ -80,7 +83,7 @@ export function initParams(specs: readonly ParamSpec[], seed: number): ParamStor
         break;
       }
       default:
-        break; // β and running means start at zero
+        break; // β, running means and conv biases start at zero
     }
     store.set(spec.name, data);
   }

@@ -2,11 +2,28 @@
  * The model presets: the peer's networks (/work/shared/peers/torch/README.md, "Model definitions") by name.
  * tiny64 and small96 are the peer's SmallResNet (conv3x3 stem without max-pool); resnet18 and resnet50 are
  * torchvision's layouts with layer3 and layer4 at stride 1, so the attention maps stay large (the paper's
- * "large maps" variant, no dilation).
+ * "large maps" variant, no dilation). MODEL_NAMES adds face-api's expression network (faceApiExpression.ts), a
+ * model of another family that the same functions describe.
  */
+import type { Normalisation } from '../data/augment';
+import { IMAGENET_NORMALISATION } from '../data/augment';
+import type { FaceCrop } from '../science/faceFrame';
+import type { FaceApiModelName } from './faceApiExpression';
+import { FACEAPI_EXPRESSION, faceApiInfo, isFaceApiModel } from './faceApiExpression';
 
 export const PRESET_NAMES = ['tiny64', 'small96', 'resnet18', 'resnet50'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
+
+/**
+ * Every model AU Lens can build: the ResNet presets and face-api's expression network (faceApiExpression.ts).
+ * Checkpoints, graphs and exported models name their model with one of these.
+ */
+export const MODEL_NAMES = [...PRESET_NAMES, FACEAPI_EXPRESSION] as const;
+export type ModelName = PresetName | FaceApiModelName;
+
+export function isModelName(name: string): name is ModelName {
+  return (MODEL_NAMES as readonly string[]).includes(name);
+}
 
 /** torchvision's BasicBlock (two 3x3 convs, expansion 1) or Bottleneck v1.5 (stride on the 3x3, expansion 4). */
 export type BlockType = 'basic' | 'bottleneck';
@@ -83,12 +100,19 @@ export interface PresetInfo {
   readonly featureChannels: number;
   /** [C, H, W] of each layer for one image. */
   readonly layerShapes: Readonly<Record<string, readonly [number, number, number]>>;
+  /** How the input is normalised: ImageNet statistics for the ResNets, the source's own for imported models. */
+  readonly normalisation: Normalisation;
+  /** How a face in a photo is cropped for the model: the paper's enlarged box, or face-api's box alone. */
+  readonly crop: FaceCrop;
 }
 
 /** Output size of a conv or pool with kernel k, stride s and symmetric padding p (floor, as PyTorch). */
 const outSize = (size: number, k: number, s: number, p: number): number => Math.floor((size + 2 * p - k) / s) + 1;
 
+/** The shapes and layers of any model of MODEL_NAMES. */
 export function presetInfo(name: string): PresetInfo {
+  if (isFaceApiModel(name)) return faceApiInfo();
+  if (!isPresetName(name)) throw new RangeError(`unknown model preset "${name}"; known presets: ${MODEL_NAMES.join(', ')}`);
   const p = getPreset(name);
   let size = p.stem === 'small' ? p.inputSize : outSize(outSize(p.inputSize, 7, 2, 3), 3, 2, 1);
   const layerShapes: Record<string, readonly [number, number, number]> = { stem: [p.stemWidth, size, size] };
@@ -98,10 +122,13 @@ export function presetInfo(name: string): PresetInfo {
     layerShapes[`stage${i + 1}`] = [st.width, size, size];
   });
   const layers = Object.keys(layerShapes);
-  return { inputSize: p.inputSize, layers, defaultLayer: layers[layers.length - 1]!, featureChannels: p.stages[p.stages.length - 1]!.width, layerShapes };
+  return {
+    inputSize: p.inputSize, layers, defaultLayer: layers[layers.length - 1]!, featureChannels: p.stages[p.stages.length - 1]!.width, layerShapes,
+    normalisation: IMAGENET_NORMALISATION, crop: 'paper',
+  };
 }
 
-/** Checks that every requested attention layer exists in the preset, with the known ones in the message. */
+/** Checks that every requested attention layer exists in the model, with the known ones in the message. */
 export function checkLayers(name: string, layers: readonly string[]): void {
   const known = presetInfo(name).layers;
   for (const layer of layers) {

@@ -10,15 +10,16 @@ import { GlobalAvgPool, MaxPool2d } from '../autodiff/ops/pool';
 import type { Tape } from '../autodiff/tape';
 import type { Tensor } from '../onnx/graph';
 import { sameShape } from '../onnx/graph';
+import { buildFaceApiForward, isFaceApiModel } from './faceApiExpression';
 import type { ConvBn } from './layout';
 import { modelLayout } from './layout';
-import type { PresetName } from './presets';
+import type { ModelName } from './presets';
 
 /** PyTorch BatchNorm2d's default ε. */
 export const BN_EPSILON = 1e-5;
 
 export interface ModelConfig {
-  readonly preset: PresetName;
+  readonly preset: ModelName;
   readonly numClasses: number;
 }
 
@@ -42,7 +43,9 @@ export interface Forward {
   readonly bnStats: BatchStats[];
 }
 
+/** The forward of any model of MODEL_NAMES; face-api's network has no BatchNorm, so its two modes are one graph. */
 export function buildForward(tape: Tape, config: ModelConfig, image: Tensor, params: ReadonlyMap<string, Tensor>, mode: 'train' | 'eval'): Forward {
+  if (isFaceApiModel(config.preset)) return buildFaceApiForward(tape, image, params);
   const layout = modelLayout(config.preset, config.numClasses);
   const size = layout.preset.inputSize;
   if (!sameShape(image.shape.slice(1), [3, size, size])) {

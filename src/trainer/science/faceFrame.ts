@@ -3,6 +3,7 @@
  * 224×224 face crop (RAF-DB boxes enlarged by 30 %, resized to 224), so every face is mapped into that frame,
  * its map is built there, and the map is pasted back onto the photo.
  */
+import { warpMap } from './geometry';
 import { resizeBilinear } from './raster';
 import type { Box, Heatmap, Landmarks68 } from './types';
 
@@ -26,6 +27,39 @@ export function faceFrame(box: Box, imageWidth: number, imageHeight: number, tig
   if (tightCrop) return { x: 0, y: 0, side: Math.max(imageWidth, imageHeight) };
   const side = Math.max(box.width, box.height) * BOX_ENLARGEMENT;
   return { x: box.x + box.width / 2 - side / 2, y: box.y + box.height / 2 - side / 2, side };
+}
+
+/**
+ * How a face in a photo becomes a model's input square (a tight crop is its own frame either way):
+ * - 'paper': the face frame above, the box enlarged by 30 % (the paper's crop; our presets);
+ * - 'box': the detector's box alone, on the square about its centre with black around the box, as face-api feeds
+ *   its own networks (extractFaceTensors, then padToSquare): its expression network answers differently on the
+ *   looser crop (neutral instead of happy on face-api's demo/sample1.jpg).
+ */
+export type FaceCrop = 'paper' | 'box';
+
+/** The input square of a model that crops faces as `crop` says; for 'paper' it is faceFrame. */
+export function cropFrame(box: Box, imageWidth: number, imageHeight: number, tightCrop: boolean, crop: FaceCrop): FaceFrame {
+  if (crop === 'paper' || tightCrop) return faceFrame(box, imageWidth, imageHeight, tightCrop);
+  const side = Math.max(box.width, box.height);
+  return { x: box.x + box.width / 2 - side / 2, y: box.y + box.height / 2 - side / 2, side };
+}
+
+export function sameFrame(a: FaceFrame, b: FaceFrame): boolean {
+  return a.x === b.x && a.y === b.y && a.side === b.side;
+}
+
+/**
+ * A map of frame `from` (any resolution) as seen in frame `to`, at outSide × outSide, by centred nearest
+ * sampling as maps are moved everywhere else (zero where `to` reaches past `from`). AU maps are built in the
+ * paper's frame, where their pixel constants hold, and moved into a model's own input frame with this.
+ */
+export function moveFrameMap(map: Heatmap, from: FaceFrame, to: FaceFrame, outSide: number): Heatmap {
+  // Map pixel → image: from.xy + p·from.side/map.width; image → output pixel: (q − to.xy)·outSide/to.side.
+  const k = outSide / to.side;
+  const sx = (from.side / map.width) * k;
+  const sy = (from.side / map.height) * k;
+  return warpMap(map, [sx, 0, (from.x - to.x) * k, 0, sy, (from.y - to.y) * k], outSide, outSide, 'nearest', 0);
 }
 
 /** Landmarks in image coordinates → coordinates in the 224×224 frame. */

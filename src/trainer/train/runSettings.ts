@@ -3,7 +3,7 @@
  * split, the data order and augmentation, the loss, the optimiser) and what a resume without flags inherits.
  * The epoch count is not among them: extending a run is what resuming is for.
  */
-import { isPresetName } from '../models/presets';
+import { isModelName } from '../models/presets';
 import type { Codebook } from '../science/codebook';
 import { ausForExpression } from '../science/codebook';
 import type { Expression } from '../science/labels';
@@ -18,6 +18,7 @@ export function settingsRecord(options: TrainOptions, labels: readonly Expressio
     baseLr: options.lr, momentum: options.momentum, nesterov: true, weightDecay: options.weightDecay,
     lrStepEpochs: options.lrStepEpochs, lrGamma: options.lrGamma, batch: options.batch, epochs: options.epochs,
     fractions: { ...options.fractions }, classes: [...labels],
+    ...(options.init !== undefined && { init: options.init }),
     ...(options.subjectPattern !== undefined && { subjectPattern: options.subjectPattern }),
   };
 }
@@ -66,7 +67,7 @@ export function resumeDefaults(run: Checkpoint): Partial<TrainOptions> {
   const s = run.optimizer.settings ?? {};
   const num = (key: string): number | undefined => (typeof s[key] === 'number' ? s[key] : undefined);
   const picked: Partial<Record<keyof TrainOptions, unknown>> = {
-    preset: isPresetName(run.model.preset) ? run.model.preset : undefined,
+    preset: isModelName(run.model.preset) ? run.model.preset : undefined,
     lambda: run.lambda, layers: run.layers, seed: run.optimizer.seed, codebook: run.codebook, classes: run.labels,
     batch: num('batch'), lr: num('baseLr'), weightDecay: num('weightDecay'), momentum: num('momentum'),
     lrStepEpochs: num('lrStepEpochs'), lrGamma: num('lrGamma'), epochs: num('epochs'),

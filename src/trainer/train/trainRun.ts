@@ -6,7 +6,6 @@
  */
 import { mkdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { IMAGENET_NORMALISATION } from '../data/augment';
 import { BatchLoader } from '../data/loader';
 import { prepareSamples } from '../data/prepare';
 import { ModelRunner, evaluateBatches } from '../eval/modelRunner';
@@ -14,11 +13,14 @@ import { Evaluator } from '../eval/evaluator';
 import { manifestHash, writeManifest } from '../io/dataset';
 import type { FaceLandmarker } from '../io/landmarks';
 import { initParams, paramSpecs } from '../models/params';
-import type { PresetName } from '../models/presets';
+import type { ModelName } from '../models/presets';
 import { checkLayers, presetInfo } from '../models/presets';
 import type { Codebook } from '../science/codebook';
 import type { Checkpoint, CheckpointFs } from './checkpoint';
-import { assertCompatible, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { assertCompatible, CheckpointMismatchError, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import type { HeadAdaptation } from './initWeights';
+import { initialWeights } from './initWeights';
+import { loadModelCheckpoint } from './pretrained';
 import type { SplitFractions } from '../science/split';
 import type { SplitSettings } from './dataSplit';
 import { loadSplitDataset, samplesOf } from './dataSplit';
@@ -34,7 +36,12 @@ export interface TrainOptions {
   readonly data: string;
   /** The run folder: run.json, manifest.json, last.ckpt, best.ckpt. */
   readonly out: string;
-  readonly preset: PresetName;
+  readonly preset: ModelName;
+  /**
+   * Start from this model instead of random weights (fine-tuning): a pretrained model's name
+   * ('faceapi-expression') or a checkpoint file of the same model. Ignored on resume.
+   */
+  readonly init?: string;
   /** Weight of the AU alignment term; 0 trains the cross-entropy baseline. */
   readonly lambda: number;
   /** Aligned layers; default: the preset's last stage (the paper's choice). */
@@ -59,6 +66,8 @@ export interface TrainOptions {
 
 export type TrainEvent =
   | { readonly type: 'data'; readonly images: number; readonly labels: readonly Expression[]; readonly split: Record<'train' | 'val' | 'test', number>; readonly skipped: number; readonly warnings: readonly string[] }
+  /** A new run starting from `source` (TrainOptions.init); `head` says how its classifier met the run's classes. */
+  | { readonly type: 'init'; readonly source: string; readonly head: HeadAdaptation; readonly from: readonly Expression[] }
   | { readonly type: 'prepare'; readonly done: number; readonly total: number }
   | { readonly type: 'prepared'; readonly corrupt: readonly { path: string; reason: string }[]; readonly noFace: number; readonly auValid: number; readonly auInvalid: number }
   | { readonly type: 'step'; readonly epoch: number; readonly batch: number; readonly batches: number; readonly step: number; readonly loss: number; readonly ce: number; readonly align: number; readonly lr: number; readonly imagesPerSecond: number }
@@ -178,6 +187,18 @@ function storedSums(value: JsonValue | undefined): EpochSums {
   return sums;
 }
 
+/** The model a new run starts from, checked to be the run's model before any data is prepared. */
+async function openInit(ref: string, preset: ModelName): Promise<Checkpoint> {
+  let source: Checkpoint;
+  try {
+    source = await loadModelCheckpoint(ref);
+  } catch (err) {
+    throw new TrainingError(`cannot start from ${ref}: ${(err as Error).message}`, { cause: err });
+  }
+  if (source.model.preset !== preset) throw new TrainingError(`cannot start a ${preset} run from ${ref}, which is a ${source.model.preset} model`);
+  return source;
+}
+
 export async function train(options: TrainOptions, hooks: TrainHooks): Promise<TrainOutcome> {
   const emit = hooks.onEvent ?? ((): void => undefined);
   checkOptions(options);
@@ -195,6 +216,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks): Promise<T
         'resume with the run\'s settings or start a new run in another --out');
     }
   }
+  const init = resumed || options.init === undefined ? undefined : await openInit(options.init, options.preset);
 
   const settings: SplitSettings = {
     seed: options.seed,
@@ -219,7 +241,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks): Promise<T
 
   const prepare = (which: 'train' | 'val'): ReturnType<typeof prepareSamples> =>
     prepareSamples(samplesOf(data, which), {
-      labels, inputSize: info.inputSize, codebook: options.codebook, detector: hooks.detector,
+      labels, inputSize: info.inputSize, crop: info.crop, codebook: options.codebook, detector: hooks.detector,
       ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }),
       ...(hooks.signal !== undefined && { signal: hooks.signal }),
       onProgress: (done, total) => emit({ type: 'prepare', done, total }),
@@ -251,6 +273,17 @@ export async function train(options: TrainOptions, hooks: TrainHooks): Promise<T
   if (resumed) {
     assertCompatible(resumed, specs, options.preset);
     state = ModelState.fromParams(specs, new Map(resumed.tensors.model.map((t) => [t.name, t.data])), new Map(resumed.tensors.momentum.map((t) => [t.name, t.data])));
+  } else if (init) {
+    let start: ReturnType<typeof initialWeights>;
+    try {
+      start = initialWeights(init, options.preset, labels, options.seed);
+    } catch (err) {
+      if (!(err instanceof CheckpointMismatchError)) throw err;
+      throw new TrainingError(`cannot start from ${options.init}: ${err.message}`, { cause: err });
+    }
+    const { params, head } = start;
+    emit({ type: 'init', source: options.init!, head, from: init.labels });
+    state = ModelState.fromParams(specs, params);
   } else {
     state = ModelState.fromParams(specs, initParams(specs, options.seed));
   }
@@ -261,8 +294,9 @@ export async function train(options: TrainOptions, hooks: TrainHooks): Promise<T
     momentum: options.momentum, nesterov: true, weightDecay: options.weightDecay,
   }, engine);
   const runner = valSet.samples.length > 0 ? await ModelRunner.create({ preset: options.preset, numClasses: labels.length, batch: options.batch }, engine) : undefined;
-  const trainLoader = new BatchLoader(trainSet.samples, { batchSize: options.batch, inputSize: info.inputSize, mode: 'train', seed: options.seed });
-  const valLoader = new BatchLoader(valSet.samples, { batchSize: options.batch, inputSize: info.inputSize, mode: 'eval' });
+  const { normalisation } = info;
+  const trainLoader = new BatchLoader(trainSet.samples, { batchSize: options.batch, inputSize: info.inputSize, mode: 'train', seed: options.seed, normalisation });
+  const valLoader = new BatchLoader(valSet.samples, { batchSize: options.batch, inputSize: info.inputSize, mode: 'eval', normalisation });
   const schedule: StepSchedule = { baseLr: options.lr, stepEpochs: options.lrStepEpochs, gamma: options.lrGamma, minLr: 1e-7 };
 
   const metrics: { [key: string]: JsonValue }[] = resumed ? [...resumed.metrics] : [];
@@ -275,7 +309,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks): Promise<T
 
   const checkpoint = (epoch: number, batchInEpoch: number, lr: number, sums?: EpochSums): Checkpoint => ({
     model: { preset: options.preset, numClasses: labels.length, inputSize: info.inputSize },
-    labels, codebook: options.codebook, lambda: options.lambda, layers, normalisation: IMAGENET_NORMALISATION,
+    labels, codebook: options.codebook, lambda: options.lambda, layers, normalisation,
     dataManifestHash: hash, epoch, step,
     optimizer: {
       lr, scheduleStep: epoch, seed: options.seed, batchInEpoch, best,

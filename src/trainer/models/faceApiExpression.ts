@@ -1,0 +1,180 @@
+/**
+ * face-api's facial-expression network (`faceExpressionNet` of @vladmandic/face-api, MIT) as an AU Lens model,
+ * built from our differentiable ops so it can be explained and fine-tuned like the ResNet presets. Its source
+ * (node_modules/@vladmandic/face-api/src/faceFeatureExtractor/FaceFeatureExtractor.ts, denseBlock.ts,
+ * common/depthwiseSeparableConv.ts, faceProcessor/FaceProcessor.ts) defines, for a 112×112 RGB input:
+ *
+ * - input: (x − [122.782, 117.001, 104.298]) / 255 on 0–255 RGB (FACEAPI_NORMALISATION), of the detector's face
+ *   box black-padded to a square (extractFaceTensors + NetInput.toBatchTensor's padToSquare): crop 'box';
+ * - four `denseBlock4`s (dense0…dense3, 32, 64, 128, 256 channels, each halving the side: 56, 28, 14, 7):
+ *     out1 = relu(conv0(x, stride 2))            dense0: a plain 3×3 conv + bias; others: separable
+ *     out2 = sep1(out1)
+ *     out3 = sep2(relu(out1 + out2))
+ *     out4 = sep3(relu(out1 + (out2 + out3)))
+ *     y    = relu(out1 + (out2 + (out3 + out4)))
+ *   where sep = depthwise 3×3 → pointwise 1×1 → + bias (tf.separableConv2d), all with TF 'same' padding, which
+ *   pads a stride-2 3×3 conv of an even side by 0 before and 1 after (not PyTorch's symmetric 1);
+ * - avgPool 7×7 stride 2 'valid' of the 7×7 dense3 output, i.e. a global average pool, then fc (x·W + b, W 256×7).
+ * No BatchNorm: the shipped weights have it folded into the conv biases.
+ *
+ * Every block output is an attention layer (dense0…dense3); dense3 feeds the linear head, so CAM is exact.
+ */
+import { ChannelBias } from '../autodiff/ops/bias';
+import { Conv2d } from '../autodiff/ops/conv';
+import { Add, Relu } from '../autodiff/ops/elementwise';
+import { Linear } from '../autodiff/ops/linear';
+import { GlobalAvgPool } from '../autodiff/ops/pool';
+import type { Tape } from '../autodiff/tape';
+import type { Normalisation } from '../data/augment';
+import type { Tensor } from '../onnx/graph';
+import { sameShape } from '../onnx/graph';
+import type { Expression } from '../science/labels';
+import type { ParamSpec } from './params';
+import type { PresetInfo } from './presets';
+import type { Forward } from './resnet';
+
+export const FACEAPI_EXPRESSION = 'faceapi-expression';
+export type FaceApiModelName = typeof FACEAPI_EXPRESSION;
+
+export function isFaceApiModel(name: string): name is FaceApiModelName {
+  return name === FACEAPI_EXPRESSION;
+}
+
+/** face-api's FACE_EXPRESSION_LABELS (neutral, happy, sad, angry, fearful, disgusted, surprised) in our names. */
+export const FACEAPI_EXPRESSION_LABELS: readonly Expression[] = Object.freeze(['neutral', 'happy', 'sad', 'anger', 'fear', 'disgust', 'surprise'] as const);
+
+/**
+ * FaceFeatureExtractor.forwardInput: `normalize(x, meanRgb).div(255)` on 0–255 RGB. Our pipeline computes
+ * (x/255 − mean)/std, which is the same with mean = meanRgb/255 and std = 1.
+ */
+export const FACEAPI_NORMALISATION: Normalisation = Object.freeze({
+  mean: Object.freeze([122.782 / 255, 117.001 / 255, 104.298 / 255] as const),
+  std: Object.freeze([1, 1, 1] as const),
+});
+
+const INPUT_SIZE = 112;
+const WIDTHS = [32, 64, 128, 256] as const;
+const KERNEL = 3;
+/** Convs per denseBlock4. */
+const CONVS_PER_BLOCK = 4;
+
+/** One conv of a dense block: conv0 of dense0 is a plain conv, every other one depthwise-separable. */
+export interface FaceApiConv {
+  /** Our parameter prefix, face-api's path with '.' for '/': 'dense1.conv2'. */
+  readonly name: string;
+  /** face-api's weight-map prefix: 'dense1/conv2'. */
+  readonly tfName: string;
+  readonly kind: 'plain' | 'separable';
+  readonly cin: number;
+  readonly cout: number;
+  readonly stride: number;
+}
+
+export interface FaceApiBlock {
+  /** Layer name for attention and CAMs: 'dense0' … 'dense3'. */
+  readonly name: string;
+  readonly convs: readonly FaceApiConv[];
+  /** Output side for the 112 input. */
+  readonly side: number;
+}
+
+/** The four dense blocks, in network order. */
+export function faceApiBlocks(): FaceApiBlock[] {
+  let cin = 3;
+  let side = INPUT_SIZE;
+  return WIDTHS.map((width, b) => {
+    side = Math.ceil(side / 2);
+    const convs = Array.from({ length: CONVS_PER_BLOCK }, (_, k): FaceApiConv => ({
+      name: `dense${b}.conv${k}`,
+      tfName: `dense${b}/conv${k}`,
+      kind: b === 0 && k === 0 ? 'plain' : 'separable',
+      cin: k === 0 ? cin : width,
+      cout: width,
+      stride: k === 0 ? 2 : 1,
+    }));
+    cin = width;
+    return { name: `dense${b}`, convs, side };
+  });
+}
+
+export function faceApiInfo(): PresetInfo {
+  const blocks = faceApiBlocks();
+  const layerShapes = Object.fromEntries(blocks.map((b, i) => [b.name, [WIDTHS[i]!, b.side, b.side] as const]));
+  const layers = blocks.map((b) => b.name);
+  return { inputSize: INPUT_SIZE, layers, defaultLayer: layers[layers.length - 1]!, featureChannels: WIDTHS[WIDTHS.length - 1]!, layerShapes, normalisation: FACEAPI_NORMALISATION, crop: 'box' };
+}
+
+/** Our parameter names of a conv: plain 'weight' or the separable pair, and the bias. */
+export const depthwiseName = (conv: FaceApiConv): string => `${conv.name}.depthwise.weight`;
+export const pointwiseName = (conv: FaceApiConv): string => `${conv.name}.pointwise.weight`;
+export const plainName = (conv: FaceApiConv): string => `${conv.name}.weight`;
+export const biasName = (conv: FaceApiConv): string => `${conv.name}.bias`;
+export const FACEAPI_HEAD = 'fc';
+
+/** Parameters in network order, in ONNX/PyTorch layouts (conv weights (Cout, Cin/group, kh, kw); fc (out, in)). */
+export function faceApiParamSpecs(numClasses: number): ParamSpec[] {
+  if (!Number.isInteger(numClasses) || numClasses < 2) throw new RangeError(`numClasses must be an integer ≥ 2, got ${numClasses}`);
+  const specs: ParamSpec[] = [];
+  for (const block of faceApiBlocks()) {
+    for (const conv of block.convs) {
+      if (conv.kind === 'plain') specs.push({ name: plainName(conv), shape: [conv.cout, conv.cin, KERNEL, KERNEL], role: 'conv' });
+      else {
+        specs.push({ name: depthwiseName(conv), shape: [conv.cin, 1, KERNEL, KERNEL], role: 'conv' });
+        specs.push({ name: pointwiseName(conv), shape: [conv.cout, conv.cin, 1, 1], role: 'conv' });
+      }
+      specs.push({ name: biasName(conv), shape: [conv.cout], role: 'conv_bias' });
+    }
+  }
+  const features = WIDTHS[WIDTHS.length - 1]!;
+  specs.push({ name: `${FACEAPI_HEAD}.weight`, shape: [numClasses, features], role: 'fc_weight' });
+  specs.push({ name: `${FACEAPI_HEAD}.bias`, shape: [numClasses], role: 'fc_bias' });
+  return specs;
+}
+
+/** TF 'same' padding [top, left, bottom, right] of a k×k conv: the odd pixel goes after, as TensorFlow does. */
+export function samePads(size: number, kernel: number, stride: number): [number, number, number, number] {
+  const total = Math.max((Math.ceil(size / stride) - 1) * stride + kernel - size, 0);
+  const before = Math.floor(total / 2);
+  return [before, before, total - before, total - before];
+}
+
+/** The eval forward (the network has no BatchNorm, so train and eval modes are the same graph). */
+export function buildFaceApiForward(tape: Tape, image: Tensor, params: ReadonlyMap<string, Tensor>): Forward {
+  if (!sameShape(image.shape.slice(1), [3, INPUT_SIZE, INPUT_SIZE])) {
+    throw new RangeError(`${FACEAPI_EXPRESSION} needs images (N, 3, ${INPUT_SIZE}, ${INPUT_SIZE}), got [${image.shape.join(', ')}]`);
+  }
+  const param = (name: string): Tensor => {
+    const t = params.get(name);
+    if (!t) throw new Error(`missing parameter "${name}"`);
+    return t;
+  };
+  const relu = (x: Tensor): Tensor => tape.apply1(Relu, [x], undefined);
+  const plus = (a: Tensor, b: Tensor): Tensor => tape.apply1(Add, [a, b], undefined);
+  const conv = (x: Tensor, w: Tensor, stride: number, group: number): Tensor => {
+    const pads = samePads(x.shape[2]!, w.shape[2]!, stride);
+    return tape.apply1(Conv2d, [x, w], { strides: [stride, stride], pads, group });
+  };
+  const convUnit = (x: Tensor, u: FaceApiConv): Tensor => {
+    const y = u.kind === 'plain'
+      ? conv(x, param(plainName(u)), u.stride, 1)
+      // tf.separableConv2d: depthwise (channel multiplier 1) with the stride and 'same' padding, then a 1×1 'valid'.
+      : conv(conv(x, param(depthwiseName(u)), u.stride, u.cin), param(pointwiseName(u)), 1, 1);
+    return tape.apply1(ChannelBias, [y, param(biasName(u))], undefined);
+  };
+
+  const stages = new Map<string, Tensor>();
+  let x = image;
+  for (const block of faceApiBlocks()) {
+    const [c0, c1, c2, c3] = block.convs as [FaceApiConv, FaceApiConv, FaceApiConv, FaceApiConv];
+    // denseBlock4, with its additions in face-api's order.
+    const out1 = relu(convUnit(x, c0));
+    const out2 = convUnit(out1, c1);
+    const out3 = convUnit(relu(plus(out1, out2)), c2);
+    const out4 = convUnit(relu(plus(out1, plus(out2, out3))), c3);
+    x = relu(plus(out1, plus(out2, plus(out3, out4))));
+    stages.set(block.name, x);
+  }
+  const pooled = tape.apply1(GlobalAvgPool, [x], undefined);
+  const logits = tape.apply1(Linear, [pooled, param(`${FACEAPI_HEAD}.weight`), param(`${FACEAPI_HEAD}.bias`)], undefined);
+  return { logits, stages, bnStats: [] };
+}

@@ -1,0 +1,47 @@
+/**
+ * A fresh install explains with face-api's expression network: `au-lens explain` without --model, on face-api's
+ * demo photo with the real detector, cropping the face as face-api does (so it reads the smile face-api reads).
+ */
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import * as path from 'node:path';
+import { runCli } from '../../../src/trainer/cli/main';
+import type { ExplanationReport } from '../../../src/trainer/explain/explainImage';
+import { cropFrame } from '../../../src/trainer/science/faceFrame';
+import { faceApiDemoDir } from '../../helpers/paths';
+import { makeTempDir } from '../io/fixtures';
+
+describe('au-lens explain without --model: face-api\'s expression network', function () {
+  this.timeout(60_000);
+  let dir = '';
+  let cleanup: () => Promise<void> = async () => {};
+
+  before(async () => {
+    ({ dir, cleanup } = await makeTempDir('explain-default'));
+  });
+  after(() => cleanup());
+
+  it('explains the photo\'s face with every layer and CAM, on face-api\'s crop of it', async () => {
+    const out = path.join(dir, 'out');
+    const lines: string[] = [];
+    const errors: string[] = [];
+    const code = await runCli(['explain', '--image', path.join(faceApiDemoDir, 'sample1.jpg'), '--out', out, '--cache', path.join(dir, 'cache'), '--threads', '1', '--json'],
+      { out: (l) => lines.push(l), err: (l) => errors.push(l) });
+    assert.equal(code, 0, errors.join('\n'));
+    const report = JSON.parse(lines.join('\n')) as ExplanationReport;
+    assert.deepEqual(
+      [report.model.path, report.model.kind, report.model.preset, report.model.inputSize, report.model.camLayer],
+      ['faceapi-expression', 'checkpoint', 'faceapi-expression', 112, 'dense3'],
+    );
+    assert.deepEqual(report.model.labels, ['neutral', 'happy', 'sad', 'anger', 'fear', 'disgust', 'surprise']);
+    // face-api's own detectAllFaces(…).withFaceExpressions() reads this face as happy 0.97.
+    assert.equal(report.predicted.class, 'happy');
+    assert.ok(report.predicted.probability > 0.9, `${report.predicted.probability}`);
+    assert.deepEqual(report.face.frame, cropFrame(report.face.box, report.image.width, report.image.height, false, 'box'));
+    assert.deepEqual(Object.keys(report.attCos), ['dense0', 'dense1', 'dense2', 'dense3']);
+    assert.ok(Object.values(report.attCos).every((v) => v !== null && v > 0 && v < 1));
+    assert.deepEqual(report.methods.computed, ['cam', 'gradcam', 'gradcam++', 'layercam']);
+    assert.match(report.reading, /^happy 0\.\d\d — \d+ % of dense3 attention lies on AU6, AU12, AU25$/);
+    assert.equal((await readdir(out)).filter((f) => f.endsWith('.png')).length, 10);
+  });
+});
