@@ -143,17 +143,25 @@ describe('models/faceApiExpression: face-api\'s expression network', function ()
           const rms = Math.sqrt(w.reduce((a, v) => a + v * v, 0) / w.length) || 1;
           direction.set(s.name, randn(w.length, 100 + gi * 7 + direction.size, rms));
         }
-        const analytic = [...direction].reduce((sum, [name, d]) => sum + base[`grad.${name}`]!.reduce((a, v, i) => a + v * d[i]!, 0), 0);
-        // Hundreds of thousands of ReLUs: a step flips some of them, and that error shrinks only linearly with the
-        // step (8 % at 1e-4 relative, < 0.5 % at 1e-5), while float32 rounding stays below 1 % at 1e-5.
-        const eps = 1e-5;
+        // The head enters the loss linearly, so any step is exact there. In the blocks, hundreds of thousands of
+        // ReLUs flip under a step, an error that shrinks only linearly with it (8 % at 1e-4 of each tensor's RMS,
+        // 2.5 % at 2e-5, < 1 % at 1e-5), while float32 rounding of the loss grows as the step shrinks.
+        const eps = prefix === 'fc.' ? 1e-2 : 1e-5;
         const moved = (sign: number): ParamStore => new Map([...params].map(([name, w]) => {
           const d = direction.get(name);
           return [name, d ? w.map((v, i) => v + sign * eps * d[i]!) : w];
         }));
-        const numeric = ((await run(moved(1)))['loss']![0]! - (await run(moved(-1)))['loss']![0]!) / (2 * eps);
+        const [plus, minus] = [moved(1), moved(-1)];
+        // The step as float32 stores it, so rounding of the weights themselves does not count as an error.
+        const analytic = [...direction.keys()].reduce((sum, name) => {
+          const [p, m, grad] = [plus.get(name)!, minus.get(name)!, base[`grad.${name}`]!];
+          return sum + grad.reduce((a, v, i) => a + v * (p[i]! - m[i]!), 0) / (2 * eps);
+        }, 0);
+        const numeric = ((await run(plus))['loss']![0]! - (await run(minus))['loss']![0]!) / (2 * eps);
         const rel = Math.abs(analytic - numeric) / Math.max(Math.abs(numeric), 1e-3);
-        assert.ok(rel < 2e-2, `${prefix}*: analytic ${analytic}, finite differences ${numeric} (relative error ${rel.toExponential(2)})`);
+        // Measured: ≤ 0.3 % here, ≤ 0.9 % with other float paths of the conv kernels; a lost or doubled branch of a
+        // dense block would be tens of percent off.
+        assert.ok(rel < 3e-2, `${prefix}*: analytic ${analytic}, finite differences ${numeric} (relative error ${rel.toExponential(2)})`);
       }
     } finally {
       await session.release();
