@@ -195,11 +195,27 @@ try {
     log(`  output: ${(await line.innerText()).trim()}`);
   });
 
-  await step('Explorer: right-click the image, "Explain Expression" shows landmarks and every AU map in the panel', async () => {
+  await step('Explorer: right-click the image, "Explain Expression" explains it with the built-in face-api model', async () => {
     await runCommand('View: Hide Panel');
     await runCommand('View: Close All Editors');
     await showAuMapsFromExplorer('face.jpg', { label: 'Explain Expression', screenshot: '8-explain-context-menu' });
     await tab('Explain: face.jpg').waitFor({ timeout: 60_000 });
+    await page.locator('.statusbar-item', { hasText: 'face-api (built-in)' }).waitFor();
+    await panel().locator('#reading', { hasText: 'attention lies on' }).waitFor({ timeout: 60_000 });
+    await panel().locator('#thumbs .thumb').nth(8).waitFor(); // the AU map, 4 dense blocks' attention, 4 CAMs
+    await panel().locator('#bars .bar-row').nth(6).waitFor(); // face-api's 7 classes
+    await page.waitForTimeout(500);
+    log(`  reading: ${(await panel().locator('#reading').innerText()).trim()}`);
+    await focusWorkbench();
+    await shoot('9-explain-builtin-model');
+  });
+
+  await step('status bar: "No model" shows landmarks and every AU map in the panel', async () => {
+    await page.locator('.statusbar-item', { hasText: 'AU Lens:' }).first().click();
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'No model' });
+    await row.waitFor();
+    await row.click();
+    await page.locator('.statusbar-item', { hasText: 'no model' }).waitFor();
     await panel().locator('#thumbs .thumb').nth(5).waitFor({ timeout: 60_000 }); // six expressions have AUs
     await panel().locator('#no-model vscode-button', { hasText: 'Select Model' }).waitFor();
     // The face is cut from the photo in the canvas: a loaded photo gives texture, a grey stand-in none.

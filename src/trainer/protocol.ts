@@ -42,3 +42,10 @@ export function isWorkerResponse(value: unknown): value is WorkerResponse {
   const v = value as Partial<WorkerResponse> | null;
   return typeof v === 'object' && v !== null && typeof v.id === 'number' && typeof v.ok === 'boolean';
 }
+
+/**
+ * The model the editor explains with until the user picks another: face-api's expression network, which ships
+ * with the face-api package (MIT), so a fresh install explains without training. The trainer knows it by this
+ * name (train/pretrained.ts DEFAULT_MODEL; a unit test keeps the two equal).
+ */
+export const BUILTIN_MODEL = 'faceapi-expression';

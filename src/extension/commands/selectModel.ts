@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { BUILTIN_MODEL } from '../../trainer/protocol';
 import type { Ctx } from '../ctx';
 
 const MODEL_GLOB = '**/*.{ckpt,onnx}';
@@ -28,6 +29,7 @@ export function selectModel(ctx: Ctx): (model?: vscode.Uri | string | null) => P
         model: uri.fsPath,
       })),
       { label: '', kind: vscode.QuickPickItemKind.Separator },
+      { label: '$(sparkle) face-api expression network', description: 'built in (MIT), works without training', detail: active === BUILTIN_MODEL ? 'active model' : undefined, model: BUILTIN_MODEL },
       { label: '$(circle-slash) No model', description: 'landmarks and the AU maps of every expression', detail: active === undefined ? 'active' : undefined, model: null },
       { label: '$(folder-opened) Browse…', description: 'a checkpoint (.ckpt) or exported model (.onnx) anywhere', browse: true },
     ];
@@ -40,7 +42,7 @@ export function selectModel(ctx: Ctx): (model?: vscode.Uri | string | null) => P
     if (picked.browse) {
       const files = await vscode.window.showOpenDialog({
         title: 'AU Lens: Select Model', canSelectMany: false, filters: { 'AU Lens models': ['ckpt', 'onnx'] },
-        ...(active !== undefined && { defaultUri: vscode.Uri.file(path.dirname(active)) }),
+        ...(active !== undefined && active !== BUILTIN_MODEL && { defaultUri: vscode.Uri.file(path.dirname(active)) }),
       });
       if (files?.[0]) await ctx.models.set(files[0].fsPath);
       return;
