@@ -1,4 +1,5 @@
 import { aumapCommand } from './aumap';
+import { benchCommand } from './bench';
 import { benchExplainCommand } from './benchExplain';
 import type { CliIo, Command } from './command';
 import { UsageError } from './command';
@@ -8,7 +9,7 @@ import { evalCommand } from './eval';
 import { explainCommand } from './explain';
 import { exportCommand } from './export';
 
-const COMMANDS: readonly Command[] = [aumapCommand, landmarksCommand, trainCommand, evalCommand, exportCommand, explainCommand, benchExplainCommand];
+const COMMANDS: readonly Command[] = [aumapCommand, landmarksCommand, trainCommand, evalCommand, benchCommand, exportCommand, explainCommand, benchExplainCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

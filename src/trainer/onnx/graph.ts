@@ -88,6 +88,11 @@ export class Graph {
     return tensor;
   }
 
+  /** Whether t is stored in the model (an initializer) rather than fed or computed. */
+  isConstant(t: Tensor): boolean {
+    return this.initializers.some((i) => i.tensor.name === t.name);
+  }
+
   scalar(value: number): Tensor {
     return this.constant([value], []);
   }

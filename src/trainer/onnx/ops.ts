@@ -135,6 +135,13 @@ export function slice(g: Graph, x: Tensor, starts: readonly number[], ends: read
   return g.node('Slice', inputs, [{ dtype: x.dtype, shape }])[0]!;
 }
 
+/** (N, C, H, W) → (N, C·b², H/b, W/b); output channel (row phase·b + column phase)·C + c. */
+export function spaceToDepth(g: Graph, x: Tensor, block: number): Tensor {
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  if (h % block !== 0 || w % block !== 0) throw new RangeError(`spaceToDepth needs H and W divisible by ${block}, got [${x.shape.join(', ')}]`);
+  return g.node('SpaceToDepth', [x], [{ dtype: x.dtype, shape: [n, c * block * block, h / block, w / block] }], { blocksize: { i: block } })[0]!;
+}
+
 /** Constant padding; `pads` is ONNX's [x1_begin, x2_begin, …, x1_end, x2_end, …]. */
 export function pad(g: Graph, x: Tensor, pads: readonly number[], value = 0): Tensor {
   const r = x.shape.length;

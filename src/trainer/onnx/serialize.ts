@@ -1,5 +1,6 @@
 import { onnx } from 'onnx-proto';
 import type { Attr, DType, Graph, Tensor } from './graph';
+import { NCHWC_DOMAIN } from './nchwc';
 
 /** onnx-proto knows IR version 8, which carries opsets up to 17 (ReduceMean still takes `axes` as an attribute). */
 export const IR_VERSION = 8;
@@ -37,7 +38,10 @@ export function toModelBytes(graph: Graph, metadata: ModelMetadata = {}): Uint8A
   const model: onnx.IModelProto = {
     irVersion: IR_VERSION,
     producerName: 'au-lens',
-    opsetImport: [{ domain: '', version: OPSET }, { domain: 'com.microsoft', version: 1 }],
+    opsetImport: [
+      { domain: '', version: OPSET }, { domain: 'com.microsoft', version: 1 },
+      ...(graph.nodes.some((n) => n.domain === NCHWC_DOMAIN) ? [{ domain: NCHWC_DOMAIN, version: 1 }] : []),
+    ],
     metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
     graph: {
       name: graph.name,

@@ -57,6 +57,17 @@ describe('autodiff: Conv2d', () => {
     '1×1 stride 2, odd and even sizes': [[[2, 8, 5, 6], 6, 1, params(2, 0)]],
     'stride 1 with padding wider than the kernel (the ConvTranspose route for dX)': [[[2, 3, 4, 4], 2, 1, params(1, 1)]],
     '7×7 stride 2 pad 3 (ResNet stem)': [[[2, 3, 11, 12], 4, 7, params(2, 3)]],
+    '3×3 stride 3 (windows from a SpaceToDepth with padding up to whole phases)': [[[1, 3, 8, 7], 2, 3, params(3, 1)]],
+    'blocked NCHWc layout (channels in multiples of 16, or an RGB input): 3×3 stride 1 and 2, 1×1': [
+      [[2, 16, 5, 5], 32, 3, params(1, 1)],
+      [[2, 16, 6, 7], 16, 3, params(2, 1)],
+      [[2, 32, 4, 4], 16, 1, params(1, 0)],
+      [[2, 3, 5, 5], 16, 3, params(1, 1)],
+    ],
+    'from 128 input channels (the batch inside the dW MatMuls), stride 1 and 2': [
+      [[2, 128, 4, 4], 4, 3, params(1, 1)],
+      [[2, 128, 5, 5], 4, 3, params(2, 1)],
+    ],
     'depthwise 3×3 stride 1 and stride 2, and a non-square depthwise kernel': [
       [[2, 4, 5, 5], 4, 3, params(1, 1, 4)],
       [[2, 4, 7, 6], 4, 3, params(2, 1, 4)],

@@ -1,18 +1,27 @@
 /**
  * 2-D convolution without bias: every conv in our models is followed by BatchNorm, as in torchvision's ResNets.
- * The backward rules were chosen by timing alternatives on ONNX Runtime's CPU provider (1 thread):
+ * The rules were chosen by timing alternatives on ONNX Runtime's CPU provider (1 thread):
+ * - The forward, and dX at stride 1, run in ORT's blocked NCHWc layout where the channels allow and the weight is
+ *   not a constant (onnx/nchwc.ts: 7–45 % faster per layer). A constant weight stays a plain Conv, which ORT
+ *   folds with the following BatchNorm and blocks itself.
  * - dX at stride 1 is a Conv of dY with the flipped, transposed weight (13–35 % faster than ConvTranspose on
  *   the small96/tiny64 layers); at other strides it is ConvTranspose, whose output_padding recovers sizes that
- *   the forward's floor division lost.
- * - dW (group 1) multiplies im2col windows of x (Pad, strided Slices) with dYᵀ per sample and sums over the
- *   batch. With ≥ 16 input channels every kernel offset gets its own MatMul, which skips the Concat into one
- *   k²-times-larger im2col buffer: as fast or faster (256→256 at 24×24: 69 vs 92 ms) and far less memory (peak
- *   RSS 276 vs 601 MB for a 64→64, 48×48, batch-16 dW). RGB stems keep the single im2col MatMul, because
- *   per-offset matrices with 3 rows run at a third of the speed.
+ *   the forward's floor division lost. (One blocked stride-1 conv per stride phase followed by DepthToSpace was
+ *   tried for the strided case: ORT's DepthToSpace alone cost more than the ConvTranspose it replaced.)
+ * - dW (group 1) multiplies im2col windows of x (at stride 1 one cropping Pad each, 15 % faster than Pad + Slice)
+ *   with dYᵀ and sums over the batch. With ≥ 16 input channels every kernel offset gets its own MatMul, which
+ *   skips the Concat into one k²-times-larger im2col buffer: as fast or faster (256→256 at 24×24: 69 vs 92 ms)
+ *   and far less memory (peak RSS 276 vs 601 MB for a 64→64, 48×48, batch-16 dW). RGB stems keep the single
+ *   im2col MatMul, because per-offset matrices with 3 rows run at a third of the speed. From 128 input channels
+ *   the batch joins the MatMul's inner dimension ((Cout, N·Ho·Wo) × (N·Ho·Wo, Cin) per offset, no per-sample
+ *   products to sum): 11–15 % faster there, equal or slower on narrower layers. Strided windows come from a
+ *   SpaceToDepth of x and stride-1 Slices, 1.7–2.9× faster than Slices with steps, which copy element by element.
  * - dW (depthwise, group = Cin = Cout) is, per kernel offset, Σ over N, H, W of dY · the shifted x.
  */
 import type { Graph, Tensor } from '../../onnx/graph';
-import { concat, conv, convTranspose, matmul, mul, pad, reduceSum, reshape, slice, transpose } from '../../onnx/ops';
+import { blockedConv, canBlock } from '../../onnx/nchwc';
+import type { Conv2dOptions } from '../../onnx/ops';
+import { concat, conv, convTranspose, matmul, mul, pad, reduceSum, reshape, slice, spaceToDepth, transpose } from '../../onnx/ops';
 import type { DiffOp } from '../tape';
 
 export interface Conv2dParams {
@@ -24,6 +33,8 @@ export interface Conv2dParams {
 
 /** Below this many input channels, the per-offset dW MatMuls are too thin to be fast (see the header). */
 const PER_OFFSET_MIN_CHANNELS = 16;
+/** From this many input channels, dW folds the batch into the MatMuls' inner dimension (see the header). */
+const BATCH_IN_K_MIN_CHANNELS = 128;
 
 type Shape4 = readonly [number, number, number, number];
 
@@ -40,11 +51,17 @@ function isDepthwise(x: Tensor, w: Tensor, group: number): boolean {
   return group === x.shape[1] && group === w.shape[0];
 }
 
-/** x reversed along the given axes (a Slice with step −1; ops.slice handles positive steps only). */
-function reversed(g: Graph, x: Tensor, axes: readonly number[]): Tensor {
-  // An end of −(dim + 1) is clamped to "before index 0", so the whole axis is kept.
-  const ends = axes.map((a) => -x.shape[a]! - 1);
-  return g.node('Slice', [x, g.ints(axes.map(() => -1)), g.ints(ends), g.ints(axes), g.ints(axes.map(() => -1))], [{ dtype: x.dtype, shape: x.shape }])[0]!;
+/**
+ * x (A, B, kh, kw) with both kernel axes reversed, i.e. the flattened kh·kw index reversed, as a small MatMul with
+ * the exchange matrix: ORT's Slice with steps −1 copies element by element (1.2 ms for a 256×256×3×3 kernel, every
+ * step). Exact for finite weights: each entry is one product by 1 plus products by 0.
+ */
+function flippedKernel(g: Graph, x: Tensor): Tensor {
+  const [a, b, kh, kw] = x.shape as Shape4;
+  const k = kh * kw;
+  const exchange = new Float32Array(k * k);
+  for (let i = 0; i < k; i++) exchange[i * k + (k - 1 - i)] = 1;
+  return reshape(g, matmul(g, reshape(g, x, [a * b, k]), g.constant(exchange, [k, k])), x.shape);
 }
 
 /** The weight of the stride-1 convolution that maps dY to dX: per group, channels swapped, kernel flipped. */
@@ -57,7 +74,12 @@ function adjointWeight(g: Graph, w: Tensor, group: number): Tensor {
       ? transpose(g, w, [1, 0, 2, 3])
       : reshape(g, transpose(g, reshape(g, w, [group, coutPerGroup, cinPerGroup, kh, kw]), [0, 2, 1, 3, 4]), [group * cinPerGroup, coutPerGroup, kh, kw]);
   }
-  return kh === 1 && kw === 1 ? swapped : reversed(g, swapped, [2, 3]);
+  return kh === 1 && kw === 1 ? swapped : flippedKernel(g, swapped);
+}
+
+/** A conv without bias: blocked where it can be and where ORT would not block it itself (see the header). */
+function convolve(g: Graph, x: Tensor, w: Tensor, o: Conv2dOptions): Tensor {
+  return canBlock(x, w, o.group ?? 1) && !g.isConstant(w) ? blockedConv(g, x, w, o) : conv(g, x, w, undefined, o);
 }
 
 function inputGrad(g: Graph, dy: Tensor, w: Tensor, xShape: readonly number[], p: Conv2dParams): Tensor {
@@ -66,24 +88,44 @@ function inputGrad(g: Graph, dy: Tensor, w: Tensor, xShape: readonly number[], p
   // At stride 1 the forward used every padded row and column, so the "full" convolution with pads k−1−p
   // returns exactly x's size; larger pads than k−1 would need negative pads and take the general route.
   if (p.strides[0] === 1 && p.strides[1] === 1 && Math.max(t, b) < kh && Math.max(l, r) < kw) {
-    return conv(g, dy, adjointWeight(g, w, p.group), undefined, { pads: [kh - 1 - t, kw - 1 - l, kh - 1 - b, kw - 1 - r], group: p.group });
+    return convolve(g, dy, adjointWeight(g, w, p.group), { pads: [kh - 1 - t, kw - 1 - l, kh - 1 - b, kw - 1 - r], group: p.group });
   }
   return convTranspose(g, dy, w, xShape, p);
 }
 
 /**
  * The windows of padded x that each kernel tap multiplies: window(i, j) is the (N, C, Ho, Wo) strided view for
- * offset (i, j). Windows are made on demand so that each is consumed before the next is sliced.
+ * offset (i, j), taken over axes 2 and 3 (so x may also be (C, N, H, W)). Windows are made on demand so that each
+ * is consumed before the next is made. With strides and a kernel wider than 1, x is first split into its stride
+ * phases by SpaceToDepth, and each window is a stride-1 Slice of one phase.
  */
-function windowsOf(g: Graph, x: Tensor, out: readonly [number, number], p: Conv2dParams): (i: number, j: number) => Tensor {
-  const [t, l, b, r] = p.pads;
-  const xp = t || l || b || r ? pad(g, x, [0, 0, t, l, 0, 0, b, r]) : x;
+function windowsOf(g: Graph, x: Tensor, out: readonly [number, number], kernel: readonly [number, number], p: Conv2dParams): (i: number, j: number) => Tensor {
   const [sh, sw] = p.strides;
-  return (i, j) => {
-    const ends = [i + sh * (out[0] - 1) + 1, j + sw * (out[1] - 1) + 1];
-    const whole = i === 0 && j === 0 && sh === 1 && sw === 1 && ends[0] === xp.shape[2] && ends[1] === xp.shape[3];
-    return whole ? xp : slice(g, xp, [i, j], ends, [2, 3], [sh, sw]);
-  };
+  const [t, l, b, r] = p.pads;
+  if (sh === sw && sh > 1 && kernel[0] * kernel[1] > 1) {
+    const s = sh;
+    // Pad up to whole phases; the extra rows and columns lie past every window.
+    const [hp, wp] = [x.shape[2]! + t + b, x.shape[3]! + l + r];
+    const xp = pad(g, x, [0, 0, t, l, 0, 0, b + (s - (hp % s)) % s, r + (s - (wp % s)) % s]);
+    const c = x.shape[1]!;
+    // SpaceToDepth's channel (phase_row·s + phase_col)·C + c holds xp[…, s·y + phase_row, s·x + phase_col].
+    const phases = spaceToDepth(g, xp, s);
+    return (i, j) => {
+      const phase = (i % s) * s + (j % s);
+      const [y0, x0] = [Math.floor(i / s), Math.floor(j / s)];
+      return slice(g, phases, [phase * c, y0, x0], [(phase + 1) * c, y0 + out[0], x0 + out[1]], [1, 2, 3]);
+    };
+  }
+  if (sh === 1 && sw === 1) {
+    // One Pad per window, cropping with negative pads (ONNX Pad since opset 2): no padded copy of x and no Slice,
+    // 15 % faster; the window whose pads are all zero is x itself.
+    return (i, j) => {
+      const pads = [0, 0, t - i, l - j, 0, 0, i - t + out[0] - x.shape[2]!, j - l + out[1] - x.shape[3]!];
+      return pads.every((v) => v === 0) ? x : pad(g, x, pads);
+    };
+  }
+  const xp = t || l || b || r ? pad(g, x, [0, 0, t, l, 0, 0, b, r]) : x;
+  return (i, j) => slice(g, xp, [i, j], [i + sh * (out[0] - 1) + 1, j + sw * (out[1] - 1) + 1], [2, 3], [sh, sw]);
 }
 
 /** Kernel offsets in row-major order, the order of w's last two axes. */
@@ -95,11 +137,21 @@ function weightGrad(g: Graph, x: Tensor, dy: Tensor, w: Tensor, p: Conv2dParams)
   const [n, cin] = x.shape as Shape4;
   const [cout, , kh, kw] = w.shape as Shape4;
   const [, , ho, wo] = dy.shape as Shape4;
+  const all = offsets(kh, kw);
+  if (cin >= BATCH_IN_K_MIN_CHANNELS) {
+    // Per offset (Cout, N·Ho·Wo) × (N·Ho·Wo, Cin): windows of the channel-major x, dY channel-major too. Stacked
+    // (k², Cout·Cin), one 2-D transpose gives w's layout (a 4-D Transpose of the (k, k, Cin, Cout) stack cost 3 ms
+    // on a 256×256 kernel).
+    const window = windowsOf(g, transpose(g, x, [1, 0, 2, 3]), [ho, wo], [kh, kw], p);
+    const dyRows = reshape(g, transpose(g, dy, [1, 0, 2, 3]), [cout, n * ho * wo]);
+    const parts = all.map(([i, j]) => matmul(g, dyRows, transpose(g, reshape(g, window(i, j), [cin, n * ho * wo]), [1, 0])));
+    const stacked = reshape(g, parts.length === 1 ? parts[0]! : concat(g, parts, 0), [all.length, cout * cin]);
+    return reshape(g, transpose(g, stacked, [1, 0]), w.shape);
+  }
   const dyT = transpose(g, reshape(g, dy, [n, cout, ho * wo]), [0, 2, 1]);
-  const window = windowsOf(g, x, [ho, wo], p);
+  const window = windowsOf(g, x, [ho, wo], [kh, kw], p);
   // Multiplying windows by dYᵀ (rather than dY by windowsᵀ) transposes the smaller operand; it measured 15 %
   // faster than com.microsoft FusedMatMul(dY, im2col, transB) on a 64→64, 48×48, batch-16 layer.
-  const all = offsets(kh, kw);
   const perMatMul = cin >= PER_OFFSET_MIN_CHANNELS ? 1 : all.length;
   const parts: Tensor[] = [];
   for (let k = 0; k < all.length; k += perMatMul) {
@@ -115,7 +167,7 @@ function weightGrad(g: Graph, x: Tensor, dy: Tensor, w: Tensor, p: Conv2dParams)
 function depthwiseWeightGrad(g: Graph, x: Tensor, dy: Tensor, w: Tensor, p: Conv2dParams): Tensor {
   const [c, , kh, kw] = w.shape as Shape4;
   const [, , ho, wo] = dy.shape as Shape4;
-  const window = windowsOf(g, x, [ho, wo], p);
+  const window = windowsOf(g, x, [ho, wo], [kh, kw], p);
   const taps = offsets(kh, kw).map(([i, j]) => reshape(g, reduceSum(g, mul(g, window(i, j), dy), [0, 2, 3]), [c, 1]));
   return reshape(g, taps.length === 1 ? taps[0]! : concat(g, taps, 1), [c, 1, kh, kw]);
 }
@@ -125,7 +177,7 @@ export const Conv2d: DiffOp<Conv2dParams> = {
   name: 'Conv2d',
   forward: (g, [x, w], p) => {
     checkShapes(x!, w!, p);
-    return { outputs: [conv(g, x!, w!, undefined, p)], saved: undefined };
+    return { outputs: [convolve(g, x!, w!, p)], saved: undefined };
   },
   backward: (g, { inputs: [x, w], params: p }, [dy], needed) => {
     let dw: Tensor | undefined;

@@ -1,12 +1,17 @@
 import type { Tensor } from '../../onnx/graph';
-import { add, compare, unary, where, zerosLike } from '../../onnx/ops';
+import { add, cast, compare, mul, unary } from '../../onnx/ops';
 import type { DiffOp } from '../tape';
 
-/** y = max(x, 0); the backward passes dy where y > 0. */
+/**
+ * y = max(x, 0); the backward passes dy where y > 0, as dy times the 0/1 mask: ONNX Runtime's Where is twice as
+ * slow as that Mul (12–20 % of a BatchNorm-ReLU block's forward and backward). Unlike PyTorch's
+ * threshold_backward, a non-finite dy where y ≤ 0 gives NaN rather than 0; such a step has a non-finite loss or
+ * weights anyway, and the training loop keeps its last good state.
+ */
 export const Relu: DiffOp = {
   name: 'Relu',
   forward: (g, [x]) => ({ outputs: [unary(g, 'Relu', x!)], saved: undefined }),
-  backward: (g, { outputs: [y] }, [dy]) => [where(g, compare(g, 'Greater', y!, g.scalar(0)), dy!, zerosLike(g, dy!))],
+  backward: (g, { outputs: [y] }, [dy]) => [mul(g, dy!, cast(g, compare(g, 'Greater', y!, g.scalar(0)), 'float32'))],
 };
 
 /** y = a + b for tensors of one shape (residual connections). */

@@ -1,0 +1,50 @@
+import { DEFAULT_BATCH, runBench } from '../bench/runBench';
+import type { BenchMode } from '../bench/runBench';
+import { PRESET_NAMES, isPresetName } from '../models/presets';
+import type { Command } from './command';
+import { parseFlags, parseIntFlag, requireFlag, UsageError } from './command';
+
+export const BENCH_DEFAULTS = { threads: 1, steps: 5, warmup: 2, reps: 3 } as const;
+
+const USAGE = `Usage: au-lens bench train|infer --model NAME [flags]
+
+Measures training-step or inference throughput on synthetic data, as the PyTorch peer's bench.py does, and
+prints one JSON line: img/s min / median / max over the repetitions, GFLOP/s (conv + linear, 2·MAC; a training
+step counts 3× the forward), peak RSS in MB, and how many CPUs other processes used during each repetition.
+scripts/bench-vs-torch.sh runs it beside the peer.
+
+Flags:
+  --model NAME   ${PRESET_NAMES.join(' | ')}
+  --batch N      (default: the peer's, ${PRESET_NAMES.map((p) => `${p} ${DEFAULT_BATCH[p]}`).join(', ')})
+  --threads N    engine threads (default ${BENCH_DEFAULTS.threads})
+  --steps N      timed steps per repetition (default ${BENCH_DEFAULTS.steps})
+  --warmup N     untimed steps first (default ${BENCH_DEFAULTS.warmup})
+  --reps N       timed repetitions (default ${BENCH_DEFAULTS.reps})`;
+
+function parseMode(value: string | undefined): BenchMode {
+  if (value === 'train' || value === 'infer') return value;
+  throw new UsageError(value === undefined || value.startsWith('-') ? 'say what to measure: train or infer' : `unknown mode "${value}"; use train or infer`);
+}
+
+export const benchCommand: Command = {
+  name: 'bench',
+  summary: 'training / inference throughput on synthetic data, comparable with the PyTorch peer',
+  usage: USAGE,
+  async run(argv, io) {
+    const mode = parseMode(argv[0]);
+    const f = parseFlags(argv.slice(1), {
+      model: { type: 'string' }, batch: { type: 'string' }, threads: { type: 'string' },
+      steps: { type: 'string' }, warmup: { type: 'string' }, reps: { type: 'string' },
+    });
+    const preset = requireFlag(f.model, 'model');
+    if (!isPresetName(preset)) throw new UsageError(`unknown --model "${preset}"; use one of ${PRESET_NAMES.join(', ')}`);
+    const batch = parseIntFlag(f.batch, 'batch', DEFAULT_BATCH[preset]);
+    const threads = parseIntFlag(f.threads, 'threads', BENCH_DEFAULTS.threads);
+    const steps = parseIntFlag(f.steps, 'steps', BENCH_DEFAULTS.steps);
+    const reps = parseIntFlag(f.reps, 'reps', BENCH_DEFAULTS.reps);
+    if (batch < 2) throw new UsageError('--batch must be at least 2 (train-mode BatchNorm needs more than one sample)');
+    if (threads < 1 || steps < 1 || reps < 1) throw new UsageError('--threads, --steps and --reps must be at least 1');
+    const result = await runBench({ preset, mode, batch, threads, steps, reps, warmup: parseIntFlag(f.warmup, 'warmup', BENCH_DEFAULTS.warmup) });
+    io.out(JSON.stringify(result));
+  },
+};
