@@ -13,6 +13,7 @@ import { accuracy, balancedAccuracy, confusionMatrix, CosineAggregator, perClass
 import { attentionCosine, camCosine, isValidAuMap, prepareAttention, prepareAuMap, prepareCam } from '../science/metrics/cosine';
 import type { LocalisationReport } from '../science/metrics/localisation';
 import { DEFAULT_MASK_THRESHOLD, localisationReport } from '../science/metrics/localisation';
+import { argmax, softmax } from '../science/metrics/scores';
 import type { Heatmap } from '../science/types';
 
 export { formatEvalReport } from './formatReport';
@@ -179,7 +180,9 @@ export class Evaluator {
     const s = batch.auSize;
     for (let i = 0; i < batch.count; i++) {
       const label = Number(batch.labels[i]!);
-      const { prediction, confidence } = argmaxSoftmax(batch.logits.subarray(i * k, (i + 1) * k));
+      const row = batch.logits.subarray(i * k, (i + 1) * k);
+      const prediction = argmax(row);
+      const confidence = softmax(row)[prediction]!;
       const auMap: Heatmap = { width: s, height: s, data: batch.auMaps.subarray(i * s * s, (i + 1) * s * s) };
       const valid = batch.auValid[i]! > 0 && isValidAuMap(auMap);
       if (!valid) this.invalidAu++;
@@ -343,11 +346,3 @@ function camInput(b: EvalBatch, i: number, label: number): CamInput {
 }
 
 /** First maximum (as torch.argmax on CPU) and its softmax probability, in float64. */
-function argmaxSoftmax(logits: Float32Array): { prediction: number; confidence: number } {
-  let prediction = 0;
-  for (let j = 1; j < logits.length; j++) if (logits[j]! > logits[prediction]!) prediction = j;
-  const max = logits[prediction]!;
-  let z = 0;
-  for (const v of logits) z += Math.exp(v - max);
-  return { prediction, confidence: 1 / z };
-}

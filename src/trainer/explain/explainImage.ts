@@ -29,6 +29,7 @@ import { parseExpression } from '../science/labels';
 import { attentionCosine, camCosine, prepareAttention, prepareCam } from '../science/metrics/cosine';
 import type { AuEnergyShare, LocalisationReport } from '../science/metrics/localisation';
 import { DEFAULT_MASK_THRESHOLD, localisationReport } from '../science/metrics/localisation';
+import { argmax, softmax } from '../science/metrics/scores';
 import { resizeNearest } from '../science/raster';
 import type { Heatmap } from '../science/types';
 import { DEFAULT_MODEL, isPretrainedModel } from '../train/pretrained';
@@ -164,20 +165,6 @@ interface CachedModel {
 }
 
 const elapsed = (since: number): number => performance.now() - since;
-
-/** Softmax in float64, as the evaluator's confidence. */
-function softmax(logits: Float32Array): number[] {
-  if (!logits.every(Number.isFinite)) throw new Error('the model produced non-finite scores (diverged weights?); explain another checkpoint');
-  const max = Math.max(...logits);
-  const exps = Array.from(logits, (v) => Math.exp(v - max));
-  const z = exps.reduce((a, b) => a + b, 0);
-  return exps.map((e) => e / z);
-}
-
-/** First maximum, as torch.argmax and the graph's ArgMax. */
-function argmax(values: readonly number[]): number {
-  return values.reduce((best, v, i) => (v > values[best]! ? i : best), 0);
-}
 
 export class Explainer {
   private readonly models = new Map<string, CachedModel>();
@@ -352,6 +339,7 @@ export function scoreExplanation(input: ScoreInput): { report: ScoredReport; map
   const auFrame = input.auFrame ?? frame;
   const d = model.description;
   const s = d.inputSize;
+  if (!outputs.logits.every(Number.isFinite)) throw new Error('the model produced non-finite scores (diverged weights?); explain another checkpoint');
   const probabilities = softmax(outputs.logits);
   const predicted = argmax(probabilities);
   const explained = target >= 0 ? target : outputs.explained ?? predicted;

@@ -16,6 +16,7 @@ import { initParams, paramSpecs } from '../models/params';
 import type { ModelName } from '../models/presets';
 import { checkLayers, presetInfo } from '../models/presets';
 import type { Codebook } from '../science/codebook';
+import { argmax } from '../science/metrics/scores';
 import type { Checkpoint, CheckpointFs } from './checkpoint';
 import { assertCompatible, CheckpointMismatchError, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import type { HeadAdaptation } from './initWeights';
@@ -117,13 +118,9 @@ async function exists(file: string): Promise<boolean> {
   return stat(file).then(() => true, () => false);
 }
 
-function argmaxAccuracy(logits: Float32Array, labels: BigInt64Array, classes: number): number {
+function correctPredictions(logits: Float32Array, labels: BigInt64Array, classes: number): number {
   let correct = 0;
-  for (let n = 0; n < labels.length; n++) {
-    let best = 0;
-    for (let k = 1; k < classes; k++) if (logits[n * classes + k]! > logits[n * classes + best]!) best = k;
-    if (BigInt(best) === labels[n]) correct++;
-  }
+  for (let n = 0; n < labels.length; n++) if (BigInt(argmax(logits.subarray(n * classes, (n + 1) * classes))) === labels[n]) correct++;
   return correct;
 }
 
@@ -356,7 +353,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks): Promise<T
         batchIndex++;
         const now = performance.now();
         sums.loss += result.loss; sums.ce += result.ce; sums.align += result.align; sums.steps++;
-        sums.correct += argmaxAccuracy(result.logits, batch.labels, labels.length);
+        sums.correct += correctPredictions(result.logits, batch.labels, labels.length);
         sums.images += batch.count;
         emit({ type: 'step', epoch: epoch + 1, batch: batchIndex, batches: trainLoader.batchesPerEpoch, step, loss: result.loss, ce: result.ce, align: result.align, lr, imagesPerSecond: batch.count / ((now - last) / 1000) });
         last = now;
