@@ -37,7 +37,7 @@ suite() {
 
 suite unit npm run --silent test:unit
 suite integration node scripts/run-vscode-tests.mjs
-suite e2e node scripts/e2e-smoke.mjs
+suite e2e bash scripts/e2e/run.sh
 
 echo "== all suites (unit, integration in the VS Code extension host, end-to-end through the VS Code UI):"
 echo "$passed passed, $failed failed"

@@ -1,159 +1,39 @@
-// End-to-end smoke test through the real VS Code UI: the VS Code server from the npm package code-server, its web
-// workbench in headless Debian Chromium, driven the way a person uses it. Needs `npm run build` and
-// scripts/setup-vscode-host.sh. Screenshots go to $SCREENSHOT_DIR (default test-output/e2e); look at them.
-// The last line printed is `N passed, N failed` (one check per step). KEEP_TMP=1 keeps the temporary folder.
+// End-to-end smoke test of the explanation features through the real VS Code UI (scripts/e2e/lib.mjs), driven the
+// way a person uses it: AU heatmaps from the Explorer and the Command Palette, errors, the explanation panel with the
+// built-in model, no model and a checkpoint, its sliders, reload, themes, and VS Code's activation time.
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { CHROMIUM, extDir, prepareWorkspace, startServer, workbenchUrl } from './vscode-server.mjs';
+import { extDir, runE2E } from './lib.mjs';
 
-const t0 = Date.now();
-const log = (m) => console.log(`[e2e +${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
-const shots = path.resolve(process.env.SCREENSHOT_DIR ?? path.join(extDir, 'test-output/e2e'));
-fs.rmSync(shots, { recursive: true, force: true });
-fs.mkdirSync(shots, { recursive: true });
+/** An untrained checkpoint to select from the status bar (scores mean nothing; maps and metrics have real shapes). */
+const prepare = (ws) => execFileSync(process.execPath, ['--import', 'tsx', path.join(extDir, 'scripts/make-demo-checkpoint.ts'),
+  path.join(ws, 'models/demo.ckpt')], { cwd: extDir });
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'au-lens-e2e-'));
-let server, browser, page, passed = 0, failed = 0;
+await runE2E('explain', { prepare }, async (ui) => {
+  const { page, log, step, shoot, explorerRow, menuItem, tab, contextMenu, explorerMenu, focusWorkbench, runCommand, colourTheme, imageShown } = ui;
+  /** The explanation panel's page (the only webview open when it is used). */
+  const panel = () => ui.webview();
 
-/** One step of the smoke test; the first failure stops the run, since later steps build on earlier ones. */
-async function step(name, body) {
-  try {
-    await body();
-    passed++;
-    log(`✔ ${name}`);
-  } catch (e) {
-    failed++;
-    log(`✘ ${name}`);
-    throw e;
-  }
-}
-
-const shoot = (name) => page.screenshot({ path: path.join(shots, `${name}.png`) });
-const explorerRow = (name) => page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();
-const menuItem = (label = 'Show AU Heatmaps') => page.locator('.monaco-menu .action-item', { hasText: label });
-const tab = (label) => page.locator('.tabs-container .tab', { hasText: label });
-
-/** Right-clicks an Explorer row until the menu shows; extension menu entries arrive a moment after the Explorer. */
-async function contextMenu(name, { expectEntry, label }) {
-  const row = explorerRow(name);
-  for (let i = 0; ; i++) {
-    await row.click({ button: 'right' });
-    await page.locator('.monaco-menu').waitFor();
-    if (!expectEntry) { await page.waitForTimeout(300); return; }
-    try {
-      await menuItem(label).waitFor({ timeout: 2000 });
-      return;
-    } catch (e) {
-      if (i >= 15) throw e;
-      await page.keyboard.press('Escape');
-    }
-  }
-}
-
-/**
- * Picks an entry ("Show AU Heatmaps" by default) from an Explorer row's context menu. The click holds the button
- * 100 ms as a hand does: with an instant press and release the menu sometimes ignored the click (seen after the
- * Command Palette had run). Should the menu still stay open, select the entry with the keyboard instead, and say so.
- */
-async function showAuMapsFromExplorer(name, { screenshot, label = 'Show AU Heatmaps' } = {}) {
-  await contextMenu(name, { expectEntry: true, label });
-  if (screenshot) await shoot(screenshot);
-  await menuItem(label).click({ delay: 100 });
-  const closed = () => page.locator('.monaco-menu').waitFor({ state: 'detached', timeout: 3000 }).then(() => true, () => false);
-  if (await closed()) return;
-  log('  the context menu ignored the click; selecting the entry with Enter');
-  await menuItem(label).hover();
-  await page.keyboard.press('Enter');
-  if (!(await closed())) throw new Error(`the context menu did not run "${label}"`);
-}
-
-/** The explanation panel's page (the only webview open when it is used). */
-const panel = () => page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
-
-/** A number that changes whenever the overlay canvas's pixels do; reading them also proves the canvas is not tainted. */
-const canvasSignature = () => panel().locator('#overlay').evaluate((c) => {
-  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-  let sum = 0, sq = 0;
-  for (let i = 0; i < d.length; i += 4) { const v = d[i] * 3 + d[i + 1] * 5 + d[i + 2] * 7; sum += v; sq += v * v; }
-  const n = d.length / 4;
-  return { sum, spread: Math.sqrt(sq / n - (sum / n) ** 2) };
-});
-
-/** Moves keyboard focus out of a webview (F1 does not reach the workbench from inside one) and the mouse off tooltips. */
-async function focusWorkbench() {
-  await page.locator('.sidebar .composite.title').first().click();
-  await page.mouse.move(150, 400);
-}
-
-/** Switches the colour theme through "Preferences: Color Theme", as a user does. */
-async function colourTheme(name) {
-  await focusWorkbench();
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.fill('>Preferences: Color Theme');
-  // Click the exact entry: Enter would run whichever command ranks first (e.g. "Browse Color Themes").
-  await page.locator('.quick-input-list .monaco-list-row[aria-label^="Preferences: Color Theme"]').first().click();
-  await page.locator('.quick-input-widget input[placeholder*="Color Theme" i]').waitFor();
-  await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
-  await page.waitForTimeout(800); // the webview gets the new theme variables
-}
-
-/** Runs a command from the Command Palette (F1), as a user would type it. */
-async function runCommand(title, { screenshot } = {}) {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
-  if (screenshot) await shoot(screenshot);
-  await page.keyboard.press('Enter');
-}
-
-/** Waits until the image preview (a webview) has decoded its picture; returns its natural size. */
-async function imageShown() {
-  const img = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame').locator('img').first();
-  await img.waitFor();
-  for (let i = 0; i < 100; i++) {
-    const size = await img.evaluate((e) => [e.naturalWidth, e.naturalHeight]);
-    if (size[0] > 0) return size;
-    await page.waitForTimeout(100);
-  }
-  throw new Error('the image preview never showed the PNG');
-}
-
-try {
-  const ws = prepareWorkspace(tmp);
-  // An untrained checkpoint to select from the status bar (scores mean nothing; maps and metrics have real shapes).
-  execFileSync(process.execPath, ['--import', 'tsx', path.join(extDir, 'scripts/make-demo-checkpoint.ts'), path.join(ws, 'models/demo.ckpt')], { cwd: extDir });
-  server = await startServer({ tmp });
-  log(`VS Code server on ${server.host}`);
-  browser = await chromium.launch(CHROMIUM);
-  page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-  page.setDefaultTimeout(30_000);
-  await page.goto(workbenchUrl(server.host, ws));
-
-  await step('the workbench opens the fixture folder', async () => {
-    await page.locator('.monaco-workbench').waitFor();
-    await explorerRow('face.jpg').waitFor();
+  /** A number that changes whenever the overlay canvas's pixels do; reading them also proves the canvas is not tainted. */
+  const canvasSignature = () => panel().locator('#overlay').evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let sum = 0, sq = 0;
+    for (let i = 0; i < d.length; i += 4) { const v = d[i] * 3 + d[i + 1] * 5 + d[i + 2] * 7; sum += v; sq += v * v; }
+    const n = d.length / 4;
+    return { sum, spread: Math.sqrt(sq / n - (sum / n) ** 2) };
   });
 
   await step('a text file has no "Show AU Heatmaps" in its context menu', async () => {
-    await contextMenu('face.jpg', { expectEntry: true }); // first wait until our menu contributions are in
+    await contextMenu('face.jpg', { expectEntry: true, label: 'Show AU Heatmaps' }); // first wait until our menu contributions are in
     await page.keyboard.press('Escape');
     await contextMenu('notes.txt', { expectEntry: false });
-    if (await menuItem().count()) throw new Error('"Show AU Heatmaps" offered for notes.txt');
+    if (await menuItem('Show AU Heatmaps').count()) throw new Error('"Show AU Heatmaps" offered for notes.txt');
     if (await menuItem('Explain Expression').count()) throw new Error('"Explain Expression" offered for notes.txt');
     await page.keyboard.press('Escape');
   });
 
   await step('Explorer: right-click the image, "Show AU Heatmaps" opens the heatmap PNG', async () => {
-    await showAuMapsFromExplorer('face.jpg', { screenshot: '1-explorer-context-menu' });
+    await explorerMenu('face.jpg', 'Show AU Heatmaps', { screenshot: '1-explorer-context-menu' });
     await tab('face-aumaps.png').waitFor({ timeout: 60_000 });
     const [w, h] = await imageShown();
     log(`  face-aumaps.png shown at ${w}x${h}`);
@@ -176,7 +56,7 @@ try {
   });
 
   await step('a file that is not an image: error notification, "Show Output" reveals the AU Lens channel', async () => {
-    await showAuMapsFromExplorer('broken.png');
+    await explorerMenu('broken.png', 'Show AU Heatmaps');
     const toast = page.locator('.notification-toast', { hasText: 'not an image' });
     await toast.waitFor({ timeout: 60_000 });
     await page.waitForTimeout(500); // the toast fades in
@@ -198,7 +78,7 @@ try {
   await step('Explorer: right-click the image, "Explain Expression" explains it with the built-in face-api model', async () => {
     await runCommand('View: Hide Panel');
     await runCommand('View: Close All Editors');
-    await showAuMapsFromExplorer('face.jpg', { label: 'Explain Expression', screenshot: '8-explain-context-menu' });
+    await explorerMenu('face.jpg', 'Explain Expression', { screenshot: '8-explain-context-menu' });
     await tab('Explain: face.jpg').waitFor({ timeout: 60_000 });
     await page.locator('.statusbar-item', { hasText: 'face-api (built-in)' }).waitFor();
     await panel().locator('#reading', { hasText: 'attention lies on' }).waitFor({ timeout: 60_000 });
@@ -299,7 +179,7 @@ try {
 
   await step('an unreadable image: the panel and a notification say so, with their actions', async () => {
     await focusWorkbench();
-    await showAuMapsFromExplorer('broken.png', { label: 'Explain Expression' });
+    await explorerMenu('broken.png', 'Explain Expression');
     await tab('Explain: broken.png').waitFor({ timeout: 60_000 });
     await panel().locator('#error-text', { hasText: 'not an image' }).waitFor({ timeout: 60_000 });
     await panel().locator('#error-actions vscode-button', { hasText: 'Show Output' }).waitFor();
@@ -325,16 +205,4 @@ try {
     await shoot('8-running-extensions');
     log(`  running extensions: ${(await row.innerText()).replace(/\s+/g, ' ').trim()}`);
   });
-} catch (e) {
-  console.error(e);
-  if (!failed) failed++;
-  await page?.screenshot({ path: path.join(shots, 'failure.png') }).catch(() => {});
-} finally {
-  await browser?.close().catch(() => {});
-  await server?.stop();
-  if (failed && server) console.error(server.getLog().slice(-3000));
-  log(`done; screenshots in ${shots}`);
-  console.log(`${passed} passed, ${failed} failed`);
-}
-if (!failed && !process.env.KEEP_TMP) fs.rmSync(tmp, { recursive: true, force: true });
-process.exit(failed ? 1 : 0);
+});
