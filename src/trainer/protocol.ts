@@ -5,13 +5,18 @@
 import type { AuMapsReport, AuMapsRequest } from './explain/auMaps';
 import type { ExplainRunRequest, ExplainRunResult } from './explain/panelData';
 
+/**
+ * Every method: its params, its result, and what it reports while it runs (`progress`; `never` for methods that
+ * report nothing). Any request can be cancelled; what a cancelled request answers is up to its method.
+ */
 export interface WorkerMethods {
-  'auMaps/draw': { params: AuMapsRequest; result: { png: Uint8Array; report: AuMapsReport } };
+  'auMaps/draw': { params: AuMapsRequest; result: { png: Uint8Array; report: AuMapsReport }; progress: never };
   /** One photo for the explanation panel: with a model its report and maps, without one landmarks and AU maps. */
-  'explain/run': { params: ExplainRunRequest; result: ExplainRunResult };
+  'explain/run': { params: ExplainRunRequest; result: ExplainRunResult; progress: never };
 }
 
 export type WorkerMethod = keyof WorkerMethods;
+export type WorkerProgressOf<M extends WorkerMethod> = WorkerMethods[M]['progress'];
 
 export interface WorkerRequest<M extends WorkerMethod = WorkerMethod> {
   readonly id: number;
@@ -33,9 +38,30 @@ export type WorkerResponse<M extends WorkerMethod = WorkerMethod> =
   | { readonly id: number; readonly ok: true; readonly result: WorkerMethods[M]['result'] }
   | { readonly id: number; readonly ok: false; readonly error: WorkerError };
 
+/** Sent by the worker while request `id` runs, as often as its method likes. */
+export interface WorkerProgress<M extends WorkerMethod = WorkerMethod> {
+  readonly id: number;
+  readonly progress: WorkerProgressOf<M>;
+}
+
+/** Sent by the host to cancel request `id`: the handler's AbortSignal fires, and the request still answers. */
+export interface WorkerCancel {
+  readonly cancel: number;
+}
+
 export function isWorkerRequest(value: unknown): value is WorkerRequest {
   const v = value as Partial<WorkerRequest> | null;
   return typeof v === 'object' && v !== null && typeof v.id === 'number' && typeof v.method === 'string';
+}
+
+export function isWorkerProgress(value: unknown): value is WorkerProgress {
+  const v = value as Partial<WorkerProgress> | null;
+  return typeof v === 'object' && v !== null && typeof v.id === 'number' && 'progress' in v;
+}
+
+export function isWorkerCancel(value: unknown): value is WorkerCancel {
+  const v = value as Partial<WorkerCancel> | null;
+  return typeof v === 'object' && v !== null && typeof v.cancel === 'number';
 }
 
 export function isWorkerResponse(value: unknown): value is WorkerResponse {

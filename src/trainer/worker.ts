@@ -9,8 +9,8 @@ import { Explainer, ExplainRequestError } from './explain/explainImage';
 import { explainForPanel, NoFaceError, transferablesOf } from './explain/panelData';
 import { ImageError } from './io/image';
 import { LandmarkDetector } from './io/landmarks';
-import type { WorkerError, WorkerMethod, WorkerMethods, WorkerRequest, WorkerResponse } from './protocol';
-import { isWorkerRequest } from './protocol';
+import type { WorkerError, WorkerMethod, WorkerMethods, WorkerProgress, WorkerProgressOf, WorkerRequest, WorkerResponse } from './protocol';
+import { isWorkerCancel, isWorkerRequest } from './protocol';
 
 let detector: Promise<LandmarkDetector> | undefined;
 const landmarker = (): Promise<LandmarkDetector> => (detector ??= LandmarkDetector.create());
@@ -28,7 +28,13 @@ function explainerFor(cacheDir: string | undefined): Explainer {
   return explainer;
 }
 
-type Handlers = { [M in WorkerMethod]: (params: WorkerMethods[M]['params']) => Promise<WorkerMethods[M]['result']> };
+/** What a handler gets besides its params: the request's cancel signal and a way to report progress. */
+export interface RequestContext<M extends WorkerMethod> {
+  readonly signal: AbortSignal;
+  readonly progress: (progress: WorkerProgressOf<M>) => void;
+}
+
+type Handlers = { [M in WorkerMethod]: (params: WorkerMethods[M]['params'], request: RequestContext<M>) => Promise<WorkerMethods[M]['result']> };
 
 const handlers: Handlers = {
   'auMaps/draw': async (params) => {
@@ -50,20 +56,33 @@ function errorOf(err: unknown): WorkerError {
   return { kind: 'failure', code: 'other', message };
 }
 
+const port = parentPort;
+if (!port) throw new Error('worker.js must run as a worker thread');
+
+/** The abort controllers of the requests in flight, by request id. */
+const running = new Map<number, AbortController>();
+
 async function handle(request: WorkerRequest): Promise<WorkerResponse> {
+  const controller = new AbortController();
+  running.set(request.id, controller);
   try {
-    const handler = handlers[request.method] as (params: unknown) => Promise<unknown>;
+    const handler = handlers[request.method] as (params: unknown, context: RequestContext<WorkerMethod>) => Promise<unknown>;
     if (!handler) return { id: request.id, ok: false, error: { kind: 'failure', message: `unknown method "${request.method}"` } };
-    const result = (await handler(request.params)) as WorkerMethods[WorkerMethod]['result'];
+    const progress = (p: WorkerProgressOf<WorkerMethod>): void => port!.postMessage({ id: request.id, progress: p } satisfies WorkerProgress);
+    const result = (await handler(request.params, { signal: controller.signal, progress })) as WorkerMethods[WorkerMethod]['result'];
     return { id: request.id, ok: true, result };
   } catch (err) {
     return { id: request.id, ok: false, error: errorOf(err) };
+  } finally {
+    running.delete(request.id);
   }
 }
 
-const port = parentPort;
-if (!port) throw new Error('worker.js must run as a worker thread');
 port.on('message', (message: unknown) => {
+  if (isWorkerCancel(message)) {
+    running.get(message.cancel)?.abort();
+    return;
+  }
   if (!isWorkerRequest(message)) return;
   void handle(message).then((response) => {
     const transfer = !response.ok ? [] : 'png' in response.result ? [response.result.png.buffer as ArrayBuffer] : transferablesOf(response.result);

@@ -3,8 +3,8 @@
  * VS Code, so the same client can drive the worker from scripts.
  */
 import { Worker } from 'node:worker_threads';
-import type { WorkerErrorCode, WorkerMethod, WorkerMethods, WorkerResponse } from './protocol';
-import { isWorkerResponse } from './protocol';
+import type { WorkerCancel, WorkerErrorCode, WorkerMethod, WorkerMethods, WorkerProgressOf, WorkerResponse } from './protocol';
+import { isWorkerProgress, isWorkerResponse } from './protocol';
 
 /** The worker rejected the request itself (bad expression, missing face): the user can fix the request. */
 export class WorkerRequestError extends Error {
@@ -27,6 +27,13 @@ export class WorkerFailure extends Error {
 interface Pending {
   resolve(result: unknown): void;
   reject(error: Error): void;
+  onProgress?: ((progress: never) => void) | undefined;
+}
+
+export interface RequestOptions<M extends WorkerMethod> {
+  /** Aborting sends a cancel to the worker; the request still settles with what its method answers then. */
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: WorkerProgressOf<M>) => void;
 }
 
 export class WorkerClient {
@@ -42,13 +49,19 @@ export class WorkerClient {
     this.worker.on('exit', (code) => this.failAll(new Error(`the AU Lens worker stopped (exit code ${code})`)));
   }
 
-  request<M extends WorkerMethod>(method: M, params: WorkerMethods[M]['params']): Promise<WorkerMethods[M]['result']> {
+  request<M extends WorkerMethod>(method: M, params: WorkerMethods[M]['params'], options: RequestOptions<M> = {}): Promise<WorkerMethods[M]['result']> {
     if (this.exited) return Promise.reject(this.exited);
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
+    const { signal, onProgress } = options;
+    const cancel = (): void => {
+      if (this.pending.has(id)) this.worker.postMessage({ cancel: id } satisfies WorkerCancel);
+    };
+    return new Promise<WorkerMethods[M]['result']>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject, onProgress: onProgress as Pending['onProgress'] });
       this.worker.postMessage({ id, method, params });
-    });
+      if (signal?.aborted) cancel();
+      else signal?.addEventListener('abort', cancel, { once: true });
+    }).finally(() => signal?.removeEventListener('abort', cancel));
   }
 
   async dispose(): Promise<void> {
@@ -56,6 +69,10 @@ export class WorkerClient {
   }
 
   private onMessage(message: unknown): void {
+    if (isWorkerProgress(message)) {
+      this.pending.get(message.id)?.onProgress?.(message.progress as never);
+      return;
+    }
     if (!isWorkerResponse(message)) return;
     const response = message as WorkerResponse;
     const pending = this.pending.get(response.id);
