@@ -3,6 +3,7 @@ import { benchCommand } from './bench';
 import { benchExplainCommand } from './benchExplain';
 import type { CliIo, Command } from './command';
 import { UsageError } from './command';
+import { DEVICE_ENV, DEVICES, isDevice } from '../onnx/device';
 import { landmarksCommand } from './landmarks';
 import { trainCommand } from './train';
 import { evalCommand } from './eval';
@@ -20,7 +21,27 @@ function help(): string {
     '',
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Global flags:',
+    `  --device ${DEVICES.join('|')}   where models run (default cpu; or set ${DEVICE_ENV}). cuda needs ONNX Runtime's`,
+    '                     CUDA provider: npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12',
   ].join('\n');
+}
+
+/** Takes the global --device flag out of a command's flags; every session of this process then uses it. */
+function applyDevice(argv: readonly string[]): string[] {
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg !== '--device' && !arg.startsWith('--device=')) {
+      rest.push(arg);
+      continue;
+    }
+    const value = arg === '--device' ? argv[++i] : arg.slice('--device='.length);
+    if (value === undefined || !isDevice(value)) throw new UsageError(`--device must be ${DEVICES.join(' or ')}, got "${value ?? ''}"`);
+    process.env[DEVICE_ENV] = value;
+  }
+  return rest;
 }
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -39,7 +60,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 0;
   }
   try {
-    await command.run(rest, io);
+    await command.run(applyDevice(rest), io);
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {

@@ -3,13 +3,16 @@
  * installation carries it and asks for it.
  */
 import * as ort from 'onnxruntime-node';
+import type { Device } from './device';
+import { checkDeviceAvailable, deviceFromEnv } from './device';
 import type { DType } from './graph';
 import { usesBlockedOps, withoutBlockedOps } from './nchwc';
 
 export interface EngineOptions {
   /** Intra-op threads (default: 1, which leaves a core for the UI and data loading). */
   readonly threads?: number;
-  readonly provider?: 'cpu' | 'cuda';
+  /** Default: AU_LENS_DEVICE, else the CPU (device.ts). */
+  readonly provider?: Device;
 }
 
 export type Feeds = Record<string, ort.Tensor>;
@@ -25,6 +28,8 @@ export type Feeds = Record<string, ort.Tensor>;
  * step (small96 peak RSS 0.80 instead of 1.28 GB, same CPU time per step).
  */
 export async function createSession(model: Uint8Array, options: EngineOptions = {}): Promise<ort.InferenceSession> {
+  const provider = options.provider ?? deviceFromEnv();
+  checkDeviceAvailable(provider);
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: options.threads ?? 1,
     interOpNumThreads: 1,
@@ -32,8 +37,10 @@ export async function createSession(model: Uint8Array, options: EngineOptions = 
     graphOptimizationLevel: 'all',
     enableMemPattern: false,
     extra: { session: { intra_op: { allow_spinning: '0' } } },
-    executionProviders: options.provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
+    executionProviders: provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
   };
+  // The blocked-layout ops are CPU kernels: on CUDA each would copy its tensors to the host and back.
+  if (provider === 'cuda' && usesBlockedOps(model)) model = withoutBlockedOps(model);
   try {
     return await ort.InferenceSession.create(model, sessionOptions);
   } catch (err) {

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runCli } from '../../../src/trainer/cli/main';
+import { checkDeviceAvailable, DEVICE_ENV, DeviceError, deviceFromEnv, nativeLibraryDir } from '../../../src/trainer/onnx/device';
+import { createSession } from '../../../src/trainer/onnx/session';
+
+describe('execution device', () => {
+  const saved = process.env[DEVICE_ENV];
+  afterEach(() => {
+    if (saved === undefined) delete process.env[DEVICE_ENV];
+    else process.env[DEVICE_ENV] = saved;
+  });
+
+  it('reads AU_LENS_DEVICE (CPU when unset) and refuses an unknown device', () => {
+    assert.equal(deviceFromEnv({}), 'cpu');
+    assert.equal(deviceFromEnv({ [DEVICE_ENV]: ' CUDA ' }), 'cuda');
+    assert.throws(() => deviceFromEnv({ [DEVICE_ENV]: 'tpu' }), (e: Error) => e instanceof DeviceError && /"tpu" is not a device; use cpu or cuda/.test(e.message));
+  });
+
+  it('says how to install the CUDA provider when it is missing, and accepts it once present', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'au-lens-ort-'));
+    assert.throws(() => checkDeviceAvailable('cuda', dir),
+      (e: Error) => e instanceof DeviceError && /CUDA provider of ONNX Runtime is not installed/.test(e.message) && /--onnxruntime-node-install=cuda12/.test(e.message));
+    writeFileSync(path.join(dir, 'libonnxruntime_providers_cuda.so'), '');
+    checkDeviceAvailable('cuda', dir);
+    checkDeviceAvailable('cpu', path.join(dir, 'nowhere'));
+  });
+
+  it('finds onnxruntime-node\'s native library folder for this platform', () => {
+    assert.match(nativeLibraryDir(), new RegExp(`napi-v6[\\\\/]${process.platform}[\\\\/]${process.arch}$`));
+  });
+
+  it('a session on CUDA without its provider fails with that message, not on the CPU in silence', async function () {
+    if (process.env['CUDA_PROVIDER_INSTALLED']) this.skip();
+    await assert.rejects(createSession(new Uint8Array(0), { provider: 'cuda' }), /CUDA provider of ONNX Runtime is not installed/);
+  });
+
+  it('au-lens takes --device anywhere among a command\'s flags and refuses a bad one', async () => {
+    const lines: string[] = [];
+    const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
+    assert.equal(await runCli(['bench', '--device', 'gpu', '--model', 'tiny64'], io), 2);
+    assert.match(lines.join('\n'), /--device must be cpu or cuda, got "gpu"/);
+    lines.length = 0;
+    // The device check comes before any work: bench fails at its first session, naming the missing provider.
+    const code = await runCli(['bench', 'infer', '--model', 'tiny64', '--device=cuda', '--steps', '1', '--reps', '1', '--warmup', '0'], io);
+    assert.equal(process.env[DEVICE_ENV], 'cuda');
+    if (!process.env['CUDA_PROVIDER_INSTALLED']) {
+      assert.equal(code, 1);
+      assert.match(lines.join('\n'), /au-lens bench: the CUDA provider of ONNX Runtime is not installed/);
+    }
+  });
+});
