@@ -1,0 +1,142 @@
+/**
+ * From what a user asks for to the TrainOptions a run needs: the defaults, the run's own settings on resume, and
+ * the checks that name the setting at fault. The CLI (flags), the editor's worker (quick picks, run-config files)
+ * and the run log share it, so a run started from either place is the same run.
+ */
+import * as path from 'node:path';
+import { loadCodebook } from '../io/codebookFile';
+import { MODEL_NAMES, checkLayers, isModelName } from '../models/presets';
+import { parseExpression } from '../science/labels';
+import type { Expression } from '../science/labels';
+import { CheckpointError, loadCheckpoint } from './checkpoint';
+import { DEFAULT_FRACTIONS } from './dataSplit';
+import { isPretrainedModel, PRETRAINED_MODELS } from './pretrained';
+import { resumeDefaults } from './runSettings';
+import type { TrainOptions } from './trainRun';
+
+export const TRAIN_DEFAULTS = { model: 'tiny64', lambda: 4, epochs: 100, batch: 32, seed: 0, lr: 0.05, fineTuneLr: 0.005, weightDecay: 5e-4, lrStep: 4, lrGamma: 0.9, momentum: 0.9 } as const;
+
+/** A run as a user asks for it: only the data and the run folder are required; the rest has defaults. */
+export interface TrainRequest {
+  readonly data: string;
+  /** The run folder. */
+  readonly out: string;
+  readonly preset?: string;
+  /** Fine-tune from a pretrained model's name or a checkpoint file. */
+  readonly init?: string;
+  readonly lambda?: number;
+  readonly layers?: readonly string[];
+  readonly epochs?: number;
+  readonly batch?: number;
+  readonly lr?: number;
+  readonly weightDecay?: number;
+  readonly seed?: number;
+  readonly threads?: number;
+  readonly classes?: readonly string[];
+  /** A codebook preset name or the path of a codebook JSON file. */
+  readonly codebook?: string;
+  readonly cacheDir?: string;
+  readonly resume?: boolean;
+}
+
+export type TrainRequestField = keyof TrainRequest;
+
+/** A setting a run cannot use; `field` names it so each front end can say it its own way (flag, JSON key). */
+export class TrainRequestError extends Error {
+  override readonly name = 'TrainRequestError';
+
+  constructor(readonly field: TrainRequestField | undefined, message: string) {
+    super(message);
+  }
+}
+
+export interface ResolveOptions {
+  /** How the front end names a setting in messages: `--model` on the command line, `"preset"` in a config file. */
+  readonly label: (field: TrainRequestField) => string;
+  /** Engine threads when the request gives none. */
+  readonly defaultThreads: number;
+}
+
+/**
+ * On resume, the run's settings stand in for those not given, so a bare resume continues the run as it was. A
+ * missing or unreadable last.ckpt gives no defaults: train() then explains what is wrong with it.
+ */
+async function runDefaults(request: TrainRequest): Promise<Partial<TrainOptions>> {
+  if (!request.resume) return {};
+  try {
+    return resumeDefaults(await loadCheckpoint(path.join(request.out, 'last.ckpt')));
+  } catch (err) {
+    if (err instanceof CheckpointError) return {};
+    throw err;
+  }
+}
+
+/** The model `init` names: a pretrained model's own, or the one in the checkpoint. */
+async function initModel(init: string, label: ResolveOptions['label']): Promise<string> {
+  if (isPretrainedModel(init)) return init;
+  try {
+    return (await loadCheckpoint(init)).model.preset;
+  } catch (err) {
+    if (err instanceof CheckpointError) throw new TrainRequestError('init', `${label('init')}: ${err.message}; give a checkpoint or one of ${PRETRAINED_MODELS.join(', ')}`);
+    throw err;
+  }
+}
+
+function parseClasses(names: readonly string[] | undefined, label: ResolveOptions['label']): Expression[] | undefined {
+  return names?.map((name) => {
+    const e = parseExpression(name);
+    if (!e) throw new TrainRequestError('classes', `unknown class "${name}" in ${label('classes')}`);
+    return e;
+  });
+}
+
+function checkRanges(options: TrainOptions, label: ResolveOptions['label']): void {
+  if (options.batch < 2) throw new TrainRequestError('batch', `${label('batch')} must be at least 2 (BatchNorm needs more than one sample)`);
+  if (options.epochs < 1) throw new TrainRequestError('epochs', `${label('epochs')} must be at least 1`);
+  if (options.lr <= 0) throw new TrainRequestError('lr', `${label('lr')} must be positive`);
+  if (options.lambda < 0) throw new TrainRequestError('lambda', `${label('lambda')} must not be negative`);
+}
+
+/** The options of the run `request` asks for, with defaults (the run's own on resume); throws TrainRequestError. */
+export async function resolveTrainOptions(request: TrainRequest, { label, defaultThreads }: ResolveOptions): Promise<TrainOptions> {
+  if (request.data === '') throw new TrainRequestError('data', `${label('data')} is empty; give the data folder`);
+  if (request.out === '') throw new TrainRequestError('out', `${label('out')} is empty; give the run folder`);
+  if (request.init !== undefined && request.resume) throw new TrainRequestError('init', `${label('init')} starts a new run; a resumed run continues from its own last.ckpt`);
+  const d = await runDefaults(request);
+  const preset = request.preset ?? d.preset ?? (request.init === undefined ? TRAIN_DEFAULTS.model : await initModel(request.init, label));
+  if (!isModelName(preset)) throw new TrainRequestError('preset', `unknown ${label('preset')} "${preset}"; use one of ${MODEL_NAMES.join(', ')}`);
+  try {
+    if (request.layers) checkLayers(preset, request.layers);
+  } catch (err) {
+    throw new TrainRequestError('layers', `${label('layers')}: ${(err as Error).message}`);
+  }
+  const classes = parseClasses(request.classes, label) ?? d.classes;
+  const layers = request.layers ?? d.layers;
+  // A bad codebook throws CodebookError, whose message already names the file and what is wrong with it.
+  const codebook = request.codebook === undefined && d.codebook ? d.codebook : await loadCodebook(request.codebook);
+  const options: TrainOptions = {
+    data: request.data,
+    out: request.out,
+    preset,
+    ...(request.init !== undefined && { init: request.init }),
+    lambda: request.lambda ?? d.lambda ?? TRAIN_DEFAULTS.lambda,
+    ...(layers !== undefined && { layers }),
+    epochs: request.epochs ?? d.epochs ?? TRAIN_DEFAULTS.epochs,
+    batch: request.batch ?? d.batch ?? TRAIN_DEFAULTS.batch,
+    seed: request.seed ?? d.seed ?? TRAIN_DEFAULTS.seed,
+    threads: request.threads ?? defaultThreads,
+    lr: request.lr ?? d.lr ?? (request.init === undefined ? TRAIN_DEFAULTS.lr : TRAIN_DEFAULTS.fineTuneLr),
+    weightDecay: request.weightDecay ?? d.weightDecay ?? TRAIN_DEFAULTS.weightDecay,
+    lrStepEpochs: d.lrStepEpochs ?? TRAIN_DEFAULTS.lrStep,
+    lrGamma: d.lrGamma ?? TRAIN_DEFAULTS.lrGamma,
+    momentum: d.momentum ?? TRAIN_DEFAULTS.momentum,
+    codebook,
+    ...(classes !== undefined && { classes }),
+    fractions: d.fractions ?? DEFAULT_FRACTIONS,
+    ...(d.subjectPattern !== undefined && { subjectPattern: d.subjectPattern }),
+    ...(request.cacheDir !== undefined && { cacheDir: request.cacheDir }),
+    resume: request.resume ?? false,
+  };
+  checkRanges(options, label);
+  return options;
+}
