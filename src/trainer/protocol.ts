@@ -2,6 +2,7 @@
  * The typed protocol between the extension host and the trainer worker. Both sides import this file, so a
  * renamed method or a changed payload is a compile error on both ends.
  */
+import type { EvalRunProgress, EvalRunRequest, EvalRunResult } from './eval/evalFile';
 import type { AuMapsReport, AuMapsRequest } from './explain/auMaps';
 import type { ExplainRunRequest, ExplainRunResult } from './explain/panelData';
 
@@ -13,6 +14,8 @@ export interface WorkerMethods {
   'auMaps/draw': { params: AuMapsRequest; result: { png: Uint8Array; report: AuMapsReport }; progress: never };
   /** One photo for the explanation panel: with a model its report and maps, without one landmarks and AU maps. */
   'explain/run': { params: ExplainRunRequest; result: ExplainRunResult; progress: never };
+  /** Evaluates a model on a dataset folder, writes eval-<folder>.json beside the checkpoint; cancel rejects. */
+  'eval/run': { params: EvalRunRequest; result: EvalRunResult; progress: EvalRunProgress };
 }
 
 export type WorkerMethod = keyof WorkerMethods;

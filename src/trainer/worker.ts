@@ -3,12 +3,14 @@
  * thread. It keeps models loaded between requests so repeated calls are warm.
  */
 import { parentPort } from 'node:worker_threads';
+import { EvalRequestError, runEvaluation } from './eval/evalRun';
 import { ModelFileError } from './export/modelDescription';
 import { AuMapsRequestError, drawAuMaps } from './explain/auMaps';
 import { Explainer, ExplainRequestError } from './explain/explainImage';
 import { explainForPanel, NoFaceError, transferablesOf } from './explain/panelData';
 import { ImageError } from './io/image';
 import { LandmarkDetector } from './io/landmarks';
+import { CheckpointError } from './train/checkpoint';
 import type { WorkerError, WorkerMethod, WorkerMethods, WorkerProgress, WorkerProgressOf, WorkerRequest, WorkerResponse } from './protocol';
 import { isWorkerCancel, isWorkerRequest } from './protocol';
 
@@ -44,14 +46,15 @@ const handlers: Handlers = {
     return { png: new Uint8Array(png), report };
   },
   'explain/run': async (params) => explainForPanel(params, { explainer: explainerFor(params.cacheDir), landmarker: await landmarker() }),
+  'eval/run': async (params, { signal, progress }) => runEvaluation(params, { detector: await landmarker(), signal, onProgress: progress }),
 };
 
 /** The error as data, with what kind of problem it is so the editor can offer the right action. */
 function errorOf(err: unknown): WorkerError {
   const message = err instanceof Error ? err.message : String(err);
-  if (err instanceof AuMapsRequestError || err instanceof ExplainRequestError) return { kind: 'request', code: 'request', message };
+  if (err instanceof AuMapsRequestError || err instanceof ExplainRequestError || err instanceof EvalRequestError) return { kind: 'request', code: 'request', message };
   if (err instanceof NoFaceError) return { kind: 'request', code: 'no-face', message };
-  if (err instanceof ModelFileError) return { kind: 'request', code: 'model', message };
+  if (err instanceof ModelFileError || err instanceof CheckpointError) return { kind: 'request', code: 'model', message };
   if (err instanceof ImageError) return { kind: 'failure', code: 'image', message };
   return { kind: 'failure', code: 'other', message };
 }
@@ -85,7 +88,8 @@ port.on('message', (message: unknown) => {
   }
   if (!isWorkerRequest(message)) return;
   void handle(message).then((response) => {
-    const transfer = !response.ok ? [] : 'png' in response.result ? [response.result.png.buffer as ArrayBuffer] : transferablesOf(response.result);
+    const result = response.ok ? response.result : null;
+    const transfer = result === null ? [] : 'png' in result ? [result.png.buffer as ArrayBuffer] : 'maps' in result ? transferablesOf(result) : [];
     port.postMessage(response, transfer);
   });
 });

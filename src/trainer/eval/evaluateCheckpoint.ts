@@ -20,7 +20,8 @@ import { loadModelCheckpoint } from '../train/pretrained';
 import type { SplitSettings } from '../train/dataSplit';
 import { DEFAULT_FRACTIONS, loadSplitDataset, samplesOf } from '../train/dataSplit';
 import { ModelState } from '../train/modelState';
-import type { EvalReport } from './evaluator';
+import type { Batch } from '../data/loader';
+import type { EvalReport, SampleRecord } from './evaluator';
 import { Evaluator } from './evaluator';
 import { ModelRunner, evaluateBatches } from './modelRunner';
 
@@ -43,6 +44,21 @@ export interface CheckpointEvaluation {
   readonly warnings: readonly string[];
   readonly skipped: readonly { path: string; reason: string }[];
   readonly report: EvalReport;
+  /** Every evaluated image's record, in evaluation order. */
+  readonly samples: readonly SampleRecord[];
+}
+
+/** How far an evaluation is: images prepared (landmarks, AU maps), then images run through the model. */
+export type EvaluationProgress = (done: number, total: number, stage: 'prepare' | 'evaluate') => void;
+
+/** The batches, reporting how many images have gone through once each batch is back from the evaluator. */
+async function* counted(batches: AsyncIterable<Batch>, total: number, onProgress: EvaluationProgress | undefined): AsyncGenerator<Batch> {
+  let done = 0;
+  for await (const batch of batches) {
+    yield batch;
+    done += batch.count;
+    onProgress?.(done, total, 'evaluate');
+  }
 }
 
 function splitSettings(ckpt: Checkpoint): SplitSettings {
@@ -52,7 +68,7 @@ function splitSettings(ckpt: Checkpoint): SplitSettings {
   return { seed: ckpt.optimizer.seed, fractions, classes: ckpt.labels, ...(subjectPattern !== undefined && { subjectPattern }) };
 }
 
-export async function evaluateCheckpoint(options: EvaluateOptions, hooks: { detector: FaceLandmarker; onProgress?: (done: number, total: number) => void; signal?: AbortSignal }): Promise<CheckpointEvaluation> {
+export async function evaluateCheckpoint(options: EvaluateOptions, hooks: { detector: FaceLandmarker; onProgress?: EvaluationProgress; signal?: AbortSignal }): Promise<CheckpointEvaluation> {
   const stored = await loadModelCheckpoint(options.checkpoint);
   const preset = stored.model.preset;
   if (!isModelName(preset)) throw new Error(`${options.checkpoint}: unknown model preset "${preset}"`);
@@ -73,7 +89,7 @@ export async function evaluateCheckpoint(options: EvaluateOptions, hooks: { dete
   const prepared = await prepareSamples(samplesOf(data, split), {
     labels: ckpt.labels, inputSize: info.inputSize, crop: info.crop, codebook: ckpt.codebook, detector: hooks.detector,
     ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }),
-    ...(hooks.onProgress !== undefined && { onProgress: hooks.onProgress }),
+    ...(hooks.onProgress !== undefined && { onProgress: (done: number, total: number) => hooks.onProgress?.(done, total, 'prepare') }),
     ...(hooks.signal !== undefined && { signal: hooks.signal }),
   });
   if (prepared.samples.length === 0) throw new Error(`no usable image in the ${split} split of ${options.data}`);
@@ -85,8 +101,12 @@ export async function evaluateCheckpoint(options: EvaluateOptions, hooks: { dete
   try {
     const evaluator = new Evaluator({ labels: ckpt.labels, layers: info.layers, camLayer, methods });
     const loader = new BatchLoader(prepared.samples, { batchSize: options.batch, inputSize: info.inputSize, mode: 'eval', normalisation: ckpt.normalisation });
-    await evaluateBatches(runner, loader.epoch(0), state.model, evaluator, state.params().get('fc.weight'), hooks.signal);
-    return { checkpoint: options.checkpoint, data: options.data, split, warnings, skipped: prepared.report.corrupt, report: evaluator.result() };
+    const batches = counted(loader.epoch(0), prepared.samples.length, hooks.onProgress);
+    await evaluateBatches(runner, batches, state.model, evaluator, state.params().get('fc.weight'), hooks.signal);
+    // evaluateBatches stops early on cancel; a part of the data must not pass for the whole.
+    hooks.signal?.throwIfAborted();
+    const report = evaluator.result();
+    return { checkpoint: options.checkpoint, data: options.data, split, warnings, skipped: prepared.report.corrupt, report, samples: evaluator.samples() };
   } finally {
     await runner.release();
   }

@@ -1,0 +1,89 @@
+/**
+ * The editor's evaluation ('eval/run'): the CLI's evaluation (evaluateCheckpoint) with a record per image, written
+ * atomically as `eval-<dataset folder>.json` beside the evaluated checkpoint (its run folder).
+ */
+import { stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { writeFileAtomic } from '../io/atomicFile';
+import type { FaceLandmarker } from '../io/landmarks';
+import type { SampleScore } from '../science/metrics/aggregate';
+import { isPretrainedModel } from '../train/pretrained';
+import type { EvalImageRecord, EvalRunProgress, EvalRunRequest, EvalRunResult } from './evalFile';
+import { EVAL_FILE_FORMAT, EVAL_FILE_VERSION, evalFileName } from './evalFile';
+import { evaluateCheckpoint } from './evaluateCheckpoint';
+import type { SampleRecord } from './evaluator';
+
+/** A request the user can fix (a missing folder, an unknown choice); the worker reports it as such. */
+export class EvalRequestError extends Error {
+  override readonly name = 'EvalRequestError';
+}
+
+export interface EvalRunHooks {
+  readonly detector: FaceLandmarker;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: EvalRunProgress) => void;
+  /** Engine threads; default 2, so the editor keeps a core. */
+  readonly threads?: number;
+}
+
+/** Where the eval file of `request` goes: its outDir, else the checkpoint's folder; null for a built-in model alone. */
+export function evalFileFor(request: Pick<EvalRunRequest, 'model' | 'data' | 'outDir'>): string | null {
+  const dir = request.outDir ?? (isPretrainedModel(request.model) ? null : path.dirname(request.model));
+  return dir === null ? null : path.join(dir, evalFileName(request.data));
+}
+
+const scoreOrNull = (s: SampleScore): number | null => (s === 'invalid' ? null : s);
+
+function mapScores(scores: Readonly<Record<string, SampleScore>>): Record<string, number | null> {
+  return Object.fromEntries(Object.entries(scores).map(([k, s]) => [k, scoreOrNull(s)]));
+}
+
+export function imageRecord(sample: SampleRecord): EvalImageRecord {
+  return {
+    path: sample.path ?? '',
+    label: sample.label,
+    prediction: sample.prediction,
+    confidence: sample.confidence,
+    attCos: mapScores(sample.attCos),
+    camCos: mapScores(sample.camCos),
+  };
+}
+
+export async function runEvaluation(request: EvalRunRequest, hooks: EvalRunHooks): Promise<EvalRunResult> {
+  if (request.images !== 'all' && request.images !== 'test') throw new EvalRequestError(`images must be "all" or "test", got "${String(request.images)}"`);
+  if (typeof request.model !== 'string' || request.model === '') throw new EvalRequestError('no model given: a checkpoint file or a built-in model name');
+  if (typeof request.data !== 'string' || request.data === '') throw new EvalRequestError('no dataset folder given');
+  const folder = await stat(request.data).catch(() => null);
+  if (!folder?.isDirectory()) throw new EvalRequestError(`${request.data} is not a folder: pick a dataset folder with one subfolder of images per class`);
+  const evaluation = await evaluateCheckpoint({
+    checkpoint: request.model,
+    data: request.data,
+    split: request.images,
+    batch: 16,
+    threads: hooks.threads ?? 2,
+    ...(request.cacheDir !== undefined && { cacheDir: request.cacheDir }),
+  }, {
+    detector: hooks.detector,
+    ...(hooks.signal !== undefined && { signal: hooks.signal }),
+    ...(hooks.onProgress !== undefined && { onProgress: (done: number, total: number, stage: EvalRunProgress['stage']) => hooks.onProgress?.({ stage, done, total }) }),
+  });
+  const file = evalFileFor(request);
+  const result: EvalRunResult = {
+    format: EVAL_FILE_FORMAT,
+    version: EVAL_FILE_VERSION,
+    model: request.model,
+    data: request.data,
+    dataset: path.basename(path.resolve(request.data)),
+    split: evaluation.split,
+    createdAt: new Date().toISOString(),
+    warnings: evaluation.warnings,
+    skipped: evaluation.skipped,
+    report: evaluation.report,
+    images: evaluation.samples.map(imageRecord),
+    file,
+  };
+  // A cancel that arrives after the last batch still leaves the previous evaluation file as it was.
+  hooks.signal?.throwIfAborted();
+  if (file !== null) await writeFileAtomic(file, `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
