@@ -1,20 +1,17 @@
 import * as os from 'node:os';
-import * as path from 'node:path';
-import { loadCodebook } from '../io/codebookFile';
 import { LandmarkDetector } from '../io/landmarks';
-import { MODEL_NAMES, checkLayers, isModelName } from '../models/presets';
-import { parseExpression } from '../science/labels';
-import type { Expression } from '../science/labels';
-import { CheckpointError, loadCheckpoint } from '../train/checkpoint';
-import { DEFAULT_FRACTIONS } from '../train/dataSplit';
-import { isPretrainedModel, PRETRAINED_MODELS } from '../train/pretrained';
-import { resumeDefaults } from '../train/runSettings';
+import { MODEL_NAMES } from '../models/presets';
+import { PRETRAINED_MODELS } from '../train/pretrained';
+import type { TrainRequest, TrainRequestField } from '../train/trainRequest';
+import { resolveTrainOptions, TRAIN_DEFAULTS, TrainRequestError } from '../train/trainRequest';
 import type { TrainEvent, TrainOptions } from '../train/trainRun';
 import { train } from '../train/trainRun';
 import type { CliIo, Command } from './command';
 import { parseFlags, parseIntFlag, parseNumberFlag, requireFlag, UsageError } from './command';
 
-export const TRAIN_DEFAULTS = { model: 'tiny64', lambda: 4, epochs: 100, batch: 32, seed: 0, lr: 0.05, fineTuneLr: 0.005, weightDecay: 5e-4, lrStep: 4, lrGamma: 0.9, momentum: 0.9 } as const;
+/** The flag that sets each field of a request, for messages. */
+const FLAGS: Partial<Record<TrainRequestField, string>> = { preset: 'model', weightDecay: 'weight-decay', cacheDir: 'cache' };
+const flagLabel = (field: TrainRequestField): string => `--${FLAGS[field] ?? field}`;
 
 const USAGE = `Usage: au-lens train --data DIR --out RUNDIR [flags]
 
@@ -45,40 +42,6 @@ Flags:
   --resume            continue the run in RUNDIR with its own settings (flags given must match them;
                       --epochs may extend the run)
   --json              JSON lines of progress instead of a progress bar`;
-
-function parseClasses(value: string | undefined): Expression[] | undefined {
-  if (value === undefined) return undefined;
-  return value.split(',').map((name) => {
-    const e = parseExpression(name);
-    if (!e) throw new UsageError(`unknown class "${name}" in --classes`);
-    return e;
-  });
-}
-
-/**
- * On --resume, the run's settings stand in for the flags not given, so `--resume` alone continues the run as it
- * was. A missing or unreadable last.ckpt gives no defaults: train() then explains what is wrong with it.
- */
-async function runDefaults(out: string | undefined, resume: boolean): Promise<Partial<TrainOptions>> {
-  if (!resume || out === undefined) return {};
-  try {
-    return resumeDefaults(await loadCheckpoint(path.join(out, 'last.ckpt')));
-  } catch (err) {
-    if (err instanceof CheckpointError) return {};
-    throw err;
-  }
-}
-
-/** The model --init names: a pretrained model's own, or the one in the checkpoint. */
-async function initModel(init: string): Promise<string> {
-  if (isPretrainedModel(init)) return init;
-  try {
-    return (await loadCheckpoint(init)).model.preset;
-  } catch (err) {
-    if (err instanceof CheckpointError) throw new UsageError(`--init: ${err.message}; give a checkpoint or one of ${PRETRAINED_MODELS.join(', ')}`);
-    throw err;
-  }
-}
 
 function percent(x: number | null | undefined): string {
   return x === null || x === undefined ? '–' : `${(100 * x).toFixed(1)} %`;
@@ -133,43 +96,31 @@ export const trainCommand: Command = {
       threads: { type: 'string' }, classes: { type: 'string' }, codebook: { type: 'string' }, cache: { type: 'string' }, init: { type: 'string' },
       resume: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
     });
-    const d = await runDefaults(f.out, f.resume);
-    if (f.init !== undefined && f.resume) throw new UsageError('--init starts a new run; a resumed run continues from its own last.ckpt');
-    const preset = f.model ?? d.preset ?? (f.init === undefined ? TRAIN_DEFAULTS.model : await initModel(f.init));
-    if (!isModelName(preset)) throw new UsageError(`unknown --model "${preset}"; use one of ${MODEL_NAMES.join(', ')}`);
-    const layers = f.layers?.split(',').map((l) => l.trim());
-    try {
-      if (layers) checkLayers(preset, layers);
-    } catch (err) {
-      throw new UsageError(`--layers: ${(err as Error).message}`);
-    }
-    const classes = parseClasses(f.classes);
-    const options: TrainOptions = {
+    const request: TrainRequest = {
       data: requireFlag(f.data, 'data'),
       out: requireFlag(f.out, 'out'),
-      preset,
+      ...(f.model !== undefined && { preset: f.model }),
       ...(f.init !== undefined && { init: f.init }),
-      lambda: parseNumberFlag(f.lambda, 'lambda', d.lambda ?? TRAIN_DEFAULTS.lambda),
-      ...((layers ?? d.layers) !== undefined && { layers: layers ?? d.layers }),
-      epochs: parseIntFlag(f.epochs, 'epochs', d.epochs ?? TRAIN_DEFAULTS.epochs),
-      batch: parseIntFlag(f.batch, 'batch', d.batch ?? TRAIN_DEFAULTS.batch),
-      seed: parseIntFlag(f.seed, 'seed', d.seed ?? TRAIN_DEFAULTS.seed),
-      threads: parseIntFlag(f.threads, 'threads', os.availableParallelism()),
-      lr: parseNumberFlag(f.lr, 'lr', d.lr ?? (f.init === undefined ? TRAIN_DEFAULTS.lr : TRAIN_DEFAULTS.fineTuneLr)),
-      weightDecay: parseNumberFlag(f['weight-decay'], 'weight-decay', d.weightDecay ?? TRAIN_DEFAULTS.weightDecay),
-      lrStepEpochs: d.lrStepEpochs ?? TRAIN_DEFAULTS.lrStep,
-      lrGamma: d.lrGamma ?? TRAIN_DEFAULTS.lrGamma,
-      momentum: d.momentum ?? TRAIN_DEFAULTS.momentum,
-      codebook: f.codebook === undefined && d.codebook ? d.codebook : await loadCodebook(f.codebook),
-      ...((classes ?? d.classes) !== undefined && { classes: classes ?? d.classes }),
-      fractions: d.fractions ?? DEFAULT_FRACTIONS,
-      ...(d.subjectPattern !== undefined && { subjectPattern: d.subjectPattern }),
+      ...(f.lambda !== undefined && { lambda: parseNumberFlag(f.lambda, 'lambda', 0) }),
+      ...(f.layers !== undefined && { layers: f.layers.split(',').map((l) => l.trim()) }),
+      ...(f.epochs !== undefined && { epochs: parseIntFlag(f.epochs, 'epochs', 0) }),
+      ...(f.batch !== undefined && { batch: parseIntFlag(f.batch, 'batch', 0) }),
+      ...(f.seed !== undefined && { seed: parseIntFlag(f.seed, 'seed', 0) }),
+      ...(f.threads !== undefined && { threads: parseIntFlag(f.threads, 'threads', 0) }),
+      ...(f.lr !== undefined && { lr: parseNumberFlag(f.lr, 'lr', 0) }),
+      ...(f['weight-decay'] !== undefined && { weightDecay: parseNumberFlag(f['weight-decay'], 'weight-decay', 0) }),
+      ...(f.classes !== undefined && { classes: f.classes.split(',') }),
+      ...(f.codebook !== undefined && { codebook: f.codebook }),
       ...(f.cache !== undefined && { cacheDir: f.cache }),
       resume: f.resume,
     };
-    if (options.batch < 2) throw new UsageError('--batch must be at least 2 (BatchNorm needs more than one sample)');
-    if (options.epochs < 1) throw new UsageError('--epochs must be at least 1');
-    if (options.lr <= 0) throw new UsageError('--lr must be positive');
+    let options: TrainOptions;
+    try {
+      options = await resolveTrainOptions(request, { label: flagLabel, defaultThreads: os.availableParallelism() });
+    } catch (err) {
+      if (err instanceof TrainRequestError) throw new UsageError(err.message);
+      throw err;
+    }
 
     const abort = new AbortController();
     const onSigint = (): void => {
