@@ -5,6 +5,8 @@
 import type { EvalRunProgress, EvalRunRequest, EvalRunResult } from './eval/evalFile';
 import type { AuMapsReport, AuMapsRequest } from './explain/auMaps';
 import type { ExplainRunRequest, ExplainRunResult } from './explain/panelData';
+import type { TrainRequest } from './train/trainRequest';
+import type { TrainEvent, TrainOutcome } from './train/trainRun';
 
 /**
  * Every method: its params, its result, and what it reports while it runs (`progress`; `never` for methods that
@@ -16,6 +18,11 @@ export interface WorkerMethods {
   'explain/run': { params: ExplainRunRequest; result: ExplainRunResult; progress: never };
   /** Evaluates a model on a dataset folder, writes eval-<folder>.json beside the checkpoint; cancel rejects. */
   'eval/run': { params: EvalRunRequest; result: EvalRunResult; progress: EvalRunProgress };
+  /**
+   * Trains a run (keeping run.json and progress.jsonl in its folder up to date); progress is every TrainEvent.
+   * Cancel stops after the current step and saves last.ckpt: the result then says 'cancelled'.
+   */
+  'train/run': { params: TrainRequest; result: TrainOutcome; progress: TrainEvent };
 }
 
 export type WorkerMethod = keyof WorkerMethods;

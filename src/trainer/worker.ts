@@ -2,6 +2,7 @@
  * The trainer worker: runs heavy work (landmarks, heatmaps, later training) off the extension host's main
  * thread. It keeps models loaded between requests so repeated calls are warm.
  */
+import { availableParallelism } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { EvalRequestError, runEvaluation } from './eval/evalRun';
 import { ModelFileError } from './export/modelDescription';
@@ -11,6 +12,11 @@ import { explainForPanel, NoFaceError, transferablesOf } from './explain/panelDa
 import { ImageError } from './io/image';
 import { LandmarkDetector } from './io/landmarks';
 import { CheckpointError } from './train/checkpoint';
+import { DatasetError } from './io/dataset';
+import { CodebookError } from './science/codebook';
+import { runTrainJob } from './train/trainJob';
+import { TrainRequestError } from './train/trainRequest';
+import { TrainingError } from './train/trainRun';
 import type { WorkerError, WorkerMethod, WorkerMethods, WorkerProgress, WorkerProgressOf, WorkerRequest, WorkerResponse } from './protocol';
 import { isWorkerCancel, isWorkerRequest } from './protocol';
 
@@ -47,12 +53,16 @@ const handlers: Handlers = {
   },
   'explain/run': async (params) => explainForPanel(params, { explainer: explainerFor(params.cacheDir), landmarker: await landmarker() }),
   'eval/run': async (params, { signal, progress }) => runEvaluation(params, { detector: await landmarker(), signal, onProgress: progress }),
+  // All cores but one: the editor and the explanation worker stay responsive while a run trains.
+  'train/run': async (params, { signal, progress }) => runTrainJob(params, { signal, onEvent: progress, detector: landmarker, defaultThreads: Math.max(1, availableParallelism() - 1) }),
 };
 
 /** The error as data, with what kind of problem it is so the editor can offer the right action. */
 function errorOf(err: unknown): WorkerError {
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof AuMapsRequestError || err instanceof ExplainRequestError || err instanceof EvalRequestError) return { kind: 'request', code: 'request', message };
+  // A run's settings, data or divergence: the user can fix them (another folder, more images, a lower lr).
+  if (err instanceof TrainRequestError || err instanceof TrainingError || err instanceof DatasetError || err instanceof CodebookError) return { kind: 'request', code: 'request', message };
   if (err instanceof NoFaceError) return { kind: 'request', code: 'no-face', message };
   if (err instanceof ModelFileError || err instanceof CheckpointError) return { kind: 'request', code: 'model', message };
   if (err instanceof ImageError) return { kind: 'failure', code: 'image', message };
