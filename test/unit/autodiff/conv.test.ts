@@ -3,7 +3,9 @@ import type { Conv2dParams } from '../../../src/trainer/autodiff/ops/conv';
 import { Conv2d } from '../../../src/trainer/autodiff/ops/conv';
 import { Tape } from '../../../src/trainer/autodiff/tape';
 import { Graph } from '../../../src/trainer/onnx/graph';
-import { gradCheck } from '../../helpers/gradcheck';
+import { toModelBytes } from '../../../src/trainer/onnx/serialize';
+import { createSession, floatTensor } from '../../../src/trainer/onnx/session';
+import { gradCheck, randn } from '../../helpers/gradcheck';
 import { runOp } from '../../helpers/runOp';
 
 const params = (s: number, p: number | Conv2dParams['pads'], group = 1): Conv2dParams => ({
@@ -82,6 +84,39 @@ describe('autodiff: Conv2d', () => {
   for (const [name, list] of Object.entries(cases)) {
     it(name, async () => {
       for (const [x, cout, k, p, weightConstant] of list) await check(x, cout, k, p, { weightConstant });
+    });
+  }
+
+  // Finite differences lose too many digits on tensors this large (the sum of 800k products), so the weight
+  // gradient is compared with a plain-JS sum in double precision instead.
+  for (const stride of [1, 2]) {
+    it(`sums dW over batch chunks when x outgrows the caches (2 + 1 images, stride ${stride})`, async () => {
+      const [n, cin, size, cout] = [3, 32, 90, 4];
+      const out = Math.floor((size + 2 - 3) / stride) + 1;
+      const x = randn(n * cin * size * size, 11);
+      const dy = randn(n * cout * out * out, 12);
+      const g = new Graph();
+      const tape = new Tape(g);
+      const xs = g.input('x', 'float32', [n, cin, size, size]);
+      const ws = g.input('w', 'float32', [cout, cin, 3, 3]);
+      const y = tape.apply1(Conv2d, [xs, ws], params(stride, 1));
+      g.output(tape.gradients(y, [ws], g.input('dy', 'float32', y.shape)).get('w')!, 'dw');
+      assert.ok(g.nodes.some((node) => node.op === 'Add'), 'the chunks are not summed: dW ran on the whole batch');
+      const session = await createSession(toModelBytes(g));
+      const run = await session.run({ x: floatTensor(x, xs.shape), w: floatTensor(new Float32Array(cout * cin * 9), ws.shape), dy: floatTensor(dy, y.shape) });
+      await session.release();
+      const dw = run['dw']!.data as Float32Array;
+      let worst = 0;
+      for (let co = 0; co < cout; co++) for (let ci = 0; ci < cin; ci++) for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
+        let sum = 0;
+        for (let b = 0; b < n; b++) for (let oy = 0; oy < out; oy++) for (let ox = 0; ox < out; ox++) {
+          const [iy, ix] = [oy * stride + i - 1, ox * stride + j - 1];
+          if (iy < 0 || ix < 0 || iy >= size || ix >= size) continue;
+          sum += dy[((b * cout + co) * out + oy) * out + ox]! * x[((b * cin + ci) * size + iy) * size + ix]!;
+        }
+        worst = Math.max(worst, Math.abs(dw[((co * cin + ci) * 3 + i) * 3 + j]! - sum) / (1 + Math.abs(sum)));
+      }
+      assert.ok(worst < 1e-4, `dW off by ${worst}`);
     });
   }
 
