@@ -18,9 +18,8 @@ import type { RgbImage } from '../io/image';
 import { decodeImage } from '../io/image';
 import { describeNoFace, detectWithCache } from '../io/landmarkCache';
 import type { DetectedFace, FaceLandmarker } from '../io/landmarks';
-import { presetInfo } from '../models/presets';
 import { ausForExpression } from '../science/codebook';
-import type { FaceFrame } from '../science/faceFrame';
+import type { FaceCrop, FaceFrame } from '../science/faceFrame';
 import { FACE_FRAME_SIZE, landmarksInFrame, moveFrameMap, sameFrame } from '../science/faceFrame';
 import type { AuHeatmap } from '../science/heatmap';
 import { buildAuHeatmap } from '../science/heatmap';
@@ -35,6 +34,7 @@ import type { Heatmap } from '../science/types';
 import { DEFAULT_MODEL, isPretrainedModel } from '../train/pretrained';
 import type { ModelKind, ModelOutputs, OpenModel, UnavailableMethod } from './modelFile';
 import { openModel, PREDICTED_CLASS } from './modelFile';
+import { sidecarPathFor } from '../import/sidecar';
 
 export interface ExplainRequest {
   /**
@@ -42,6 +42,8 @@ export interface ExplainRequest {
    * DEFAULT_MODEL (face-api's expression network), so a fresh install explains without training.
    */
   readonly model?: string;
+  /** The sidecar of an ONNX model trained elsewhere; default: beside the model (`model.au-lens.json`). */
+  readonly sidecar?: string;
   readonly image: string;
   /** Index into the detected faces (as `au-lens aumap --face`); default: the most confident face. */
   readonly face?: number;
@@ -71,6 +73,8 @@ export interface ExplanationReport {
     readonly path: string;
     readonly kind: ModelKind;
     readonly preset: string;
+    /** How the face was cropped for the model. */
+    readonly crop: FaceCrop;
     readonly inputSize: number;
     readonly labels: readonly Expression[];
     readonly codebook: string;
@@ -172,12 +176,18 @@ export class Explainer {
 
   constructor(private readonly options: ExplainerOptions) {}
 
-  /** The open model for `file` (or a pretrained model's name), reopened when the file changed since it was opened. */
-  async model(file: string): Promise<{ model: OpenModel; openedNow: boolean }> {
+  /**
+   * The open model for `file` (or a pretrained model's name), reopened when the file or its sidecar changed since
+   * it was opened.
+   */
+  async model(file: string, sidecar?: string): Promise<{ model: OpenModel; openedNow: boolean }> {
     const pretrained = isPretrainedModel(file);
     const key = pretrained ? `pretrained:${file}` : path.resolve(file);
-    const info = pretrained ? undefined : await stat(key).catch(() => undefined);
-    const stamp = pretrained ? 'pretrained' : info ? `${info.size}:${info.mtimeMs}` : 'missing';
+    const stampOf = async (f: string): Promise<string> => {
+      const info = await stat(f).catch(() => undefined);
+      return info ? `${info.size}:${info.mtimeMs}` : 'missing';
+    };
+    const stamp = pretrained ? 'pretrained' : `${await stampOf(key)}|${await stampOf(sidecar ?? sidecarPathFor(key))}`;
     const cached = this.models.get(key);
     if (cached && cached.stamp === stamp) {
       // Refresh the LRU order.
@@ -186,7 +196,7 @@ export class Explainer {
       return { model: await cached.model, openedNow: false };
     }
     if (cached) await this.close(key, cached);
-    const entry: CachedModel = { stamp, model: openModel(file, { threads: this.options.threads ?? 1 }) };
+    const entry: CachedModel = { stamp, model: openModel(file, { threads: this.options.threads ?? 1 }, sidecar === undefined ? {} : { sidecar }) };
     this.models.set(key, entry);
     // A failed open must not stay cached: the user fixes the file and tries again.
     entry.model.catch(() => {
@@ -218,7 +228,7 @@ export class Explainer {
   async explain(request: ExplainRequest): Promise<Explanation> {
     const started = performance.now();
     const modelRef = request.model ?? DEFAULT_MODEL;
-    const { model, openedNow } = await this.model(modelRef);
+    const { model, openedNow } = await this.model(modelRef, request.sidecar);
     const modelMs = openedNow ? elapsed(started) : 0;
     const d = model.description;
     const target = request.className === undefined ? PREDICTED_CLASS : classIndex(request.className, d.labels);
@@ -234,7 +244,7 @@ export class Explainer {
 
     t = performance.now();
     const side = baseSideFor(d.inputSize);
-    const { frame, rgb } = cropImage(image, face, side, presetInfo(d.preset).crop);
+    const { frame, rgb } = cropImage(image, face, side, model.crop);
     const input = evalTransformSample({ side, rgb }, d.inputSize, d.normalisation).image;
     const prepareMs = elapsed(t);
 
@@ -249,7 +259,7 @@ export class Explainer {
     const report: ExplanationReport = {
       image: { path: request.image, width: image.width, height: image.height },
       model: {
-        path: modelRef, kind: model.kind, preset: d.preset, inputSize: d.inputSize, labels: d.labels, codebook: d.codebook.name,
+        path: modelRef, kind: model.kind, preset: d.preset, crop: model.crop, inputSize: d.inputSize, labels: d.labels, codebook: d.codebook.name,
         attentionLayers: d.attentionLayers, alignedLayers: d.alignedLayers, camLayer: model.camLayer,
       },
       face: { index: faceIndex, found: faces.length, box: face.box, score: face.score, method: face.method, frame },

@@ -4,7 +4,9 @@
  *   are baked into the explanation graph (explainGraph.ts), which yields the gradients Grad-CAM, Grad-CAM++ and
  *   LayerCAM need;
  * - an ONNX model written by `au-lens export`: its metadata describes it, and it runs as it is. It has no gradient
- *   outputs, so only the attention maps and CAM (the fc weights are in the file) are available.
+ *   outputs, so only the attention maps and CAM (the fc weights are in the file) are available;
+ * - any other ONNX image classifier, described by its sidecar config (import/: the chosen layers exposed as
+ *   outputs, gradients when the differentiator covers its graph).
  * Anything else is refused with a message saying what the file is and what is supported.
  */
 import { open, readFile } from 'node:fs/promises';
@@ -13,12 +15,14 @@ import type { CamMethodName, LayerActivations } from '../cam';
 import { CAM_METHOD_NAMES, CAM_METHODS } from '../cam';
 import type { ModelDescription } from '../export/modelDescription';
 import { checkpointModel, ModelFileError } from '../export/modelDescription';
-import { decodeOnnxModel, describeExportedModel, metadataOf } from '../export/modelMetadata';
+import { decodeOnnxModel, describeExportedModel, METADATA_KEYS, metadataOf } from '../export/modelMetadata';
+import { openImported } from '../import/foreignModel';
 import { activationName, gradientName } from '../graphs/explain';
 import { attentionName } from '../graphs/inference';
 import { paramSpecs } from '../models/params';
 import { presetInfo } from '../models/presets';
 import type { EngineOptions, ort } from '../onnx/session';
+import type { FaceCrop } from '../science/faceFrame';
 import { createSession, floatTensor, int64Tensor } from '../onnx/session';
 import type { Heatmap } from '../science/types';
 import type { Checkpoint } from '../train/checkpoint';
@@ -26,7 +30,12 @@ import { CHECKPOINT_MAGIC, CheckpointError, loadCheckpoint } from '../train/chec
 import { isPretrainedModel, pretrainedCheckpoint } from '../train/pretrained';
 import { buildExplainerGraph, EXPLAINED_OUTPUT, PREDICTED_CLASS } from './explainGraph';
 
-export type ModelKind = 'checkpoint' | 'onnx';
+export type ModelKind = 'checkpoint' | 'onnx' | 'imported';
+
+/** A model's description; an imported model has no preset ('imported') and describes its layers by its sidecar. */
+export interface OpenModelDescription extends Omit<ModelDescription, 'preset'> {
+  readonly preset: string;
+}
 
 /** One image's outputs. */
 export interface ModelOutputs {
@@ -50,7 +59,9 @@ export interface UnavailableMethod {
 export interface OpenModel {
   readonly file: string;
   readonly kind: ModelKind;
-  readonly description: ModelDescription;
+  readonly description: OpenModelDescription;
+  /** How a face is cropped for the model. */
+  readonly crop: FaceCrop;
   /** The layer the CAMs are computed on: the last stage, whose channels the linear head weighs. */
   readonly camLayer: string;
   readonly methods: readonly CamMethodName[];
@@ -90,6 +101,10 @@ class SessionModel implements OpenModel {
 
   get camLayer(): string {
     return this.description.featureLayer;
+  }
+
+  get crop(): FaceCrop {
+    return presetInfo(this.description.preset).crop;
   }
 
   get methods(): readonly CamMethodName[] {
@@ -168,8 +183,9 @@ function initializerData(init: onnx.ITensorProto): Float32Array {
   return Float32Array.from(init.floatData ?? []);
 }
 
-async function openExported(file: string, bytes: Uint8Array, engine: EngineOptions): Promise<OpenModel> {
+async function openOnnx(file: string, bytes: Uint8Array, engine: EngineOptions, sidecar: string | undefined): Promise<OpenModel> {
   const proto = decodeOnnxModel(bytes, file);
+  if (!metadataOf(proto).has(METADATA_KEYS.format)) return openImported(file, proto, engine, sidecar);
   const description = describeExportedModel(metadataOf(proto), file);
   const info = presetInfo(description.preset);
   const k = description.labels.length;
@@ -195,12 +211,17 @@ async function openExported(file: string, bytes: Uint8Array, engine: EngineOptio
   return new SessionModel(file, 'onnx', description, fcWeight, session);
 }
 
+export interface OpenOptions {
+  /** The sidecar of an ONNX model trained elsewhere; default: beside the model (import/sidecar.ts). */
+  readonly sidecar?: string;
+}
+
 /**
- * Opens a pretrained model by name, a checkpoint (recognised by its magic line, whatever its name) or an exported
- * ONNX model. ModelFileError for everything a user can fix by choosing another file; ForeignModelError (a
- * ModelFileError) for an ONNX model that AU Lens did not export.
+ * Opens a pretrained model by name, a checkpoint (recognised by its magic line, whatever its name), an exported
+ * ONNX model or an ONNX classifier trained elsewhere with its sidecar. ModelFileError for everything a user can
+ * fix by choosing another file or editing the sidecar.
  */
-export async function openModel(file: string, engine: EngineOptions = {}): Promise<OpenModel> {
+export async function openModel(file: string, engine: EngineOptions = {}, options: OpenOptions = {}): Promise<OpenModel> {
   if (isPretrainedModel(file)) return openLoaded(await pretrainedCheckpoint(file), file, engine);
   if (await startsWithCheckpointMagic(file)) return openCheckpoint(file, engine);
   let bytes: Uint8Array;
@@ -210,7 +231,7 @@ export async function openModel(file: string, engine: EngineOptions = {}): Promi
     throw new ModelFileError(file, `cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`, error);
   }
   if (bytes.length === 0) throw new ModelFileError(file, 'empty file (0 bytes)');
-  return openExported(file, bytes, engine);
+  return openOnnx(file, bytes, engine, options.sidecar);
 }
 
 export { PREDICTED_CLASS };

@@ -10,7 +10,6 @@ import { writeFileAtomic } from '../io/atomicFile';
 import type { RgbImage } from '../io/image';
 import type { Tile, TileFace } from '../io/render';
 import { renderTiles, tileGrid, viewOf } from '../io/render';
-import { presetInfo } from '../models/presets';
 import { prepareAttention, prepareCam } from '../science/metrics/cosine';
 import { normaliseMinMax, resizeBilinear } from '../science/raster';
 import type { Explanation, ExplanationReport } from './explainImage';
@@ -75,7 +74,7 @@ function tilesOf(e: Explanation, side: number): { name: string; tile: Tile }[] {
 export async function writeExplanation(e: Explanation, dir: string, side = DISPLAY_SIDE): Promise<WrittenExplanation> {
   const { image, face } = e.maps;
   // What the model saw, black around the box for a model that crops as face-api does.
-  const crop: RgbImage = { width: side, height: side, data: cropImage(image, face, side, presetInfo(e.report.model.preset).crop).rgb, source: image.source };
+  const crop: RgbImage = { width: side, height: side, data: cropImage(image, face, side, e.report.model.crop).rgb, source: image.source };
   const view = viewOf({ x: 0, y: 0, width: side, height: side });
   const tiles = tilesOf(e, side);
   const rendered = await renderTiles(crop, view, tiles.map((t) => t.tile));

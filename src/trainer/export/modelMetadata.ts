@@ -112,7 +112,7 @@ const isTriple = (v: unknown): v is [number, number, number] => Array.isArray(v)
 export function describeExportedModel(metadata: ReadonlyMap<string, string>, file: string): ModelDescription {
   const k = METADATA_KEYS;
   if (metadata.get(k.format) !== MODEL_FORMAT) {
-    throw new ForeignModelError(file, 'not an AU Lens model (it has no au_lens.format metadata); importing foreign ONNX models is not supported yet — export AU Lens checkpoints with au-lens export');
+    throw new ForeignModelError(file, 'not an AU Lens export (it has no au_lens.format metadata); to explain an ONNX classifier trained elsewhere, give it a sidecar config: au-lens inspect --model FILE --write-sidecar');
   }
   const version = metadata.get(k.formatVersion);
   if (version !== String(MODEL_FORMAT_VERSION)) {

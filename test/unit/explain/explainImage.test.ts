@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { CAM_METHOD_NAMES } from '../../../src/trainer/cam';
 import { exportCheckpoint } from '../../../src/trainer/export/exportModel';
-import { ForeignModelError } from '../../../src/trainer/export/modelMetadata';
+import { ModelFileError } from '../../../src/trainer/export/modelDescription';
 import type { Explanation } from '../../../src/trainer/explain/explainImage';
 import { ExplainRequestError, Explainer } from '../../../src/trainer/explain/explainImage';
 import { DISPLAY_SIDE, writeExplanation } from '../../../src/trainer/explain/renderExplanation';
@@ -181,7 +181,7 @@ describe('explain: Explainer on one photo', function () {
     const g = new Graph('foreign');
     g.output(g.node('Relu', [g.input('x', 'float32', [1, 4])], [{ dtype: 'float32', shape: [1, 4] }])[0]!, 'y');
     const foreign = await writeFixture(dir, 'foreign.onnx', Buffer.from(toModelBytes(g)));
-    await assert.rejects(explainer.explain({ model: foreign, image: photo }), (e: unknown) => e instanceof ForeignModelError && /importing foreign ONNX models is not supported yet/.test(e.message));
+    await assert.rejects(explainer.explain({ model: foreign, image: photo }), (e: unknown) => e instanceof ModelFileError && /foreign\.onnx: an ONNX model trained elsewhere needs a sidecar config .* expected at .*foreign\.au-lens\.json; write one with `au-lens inspect/.test(e.message));
     const garbage = await writeFixture(dir, 'garbage.onnx', Buffer.from('definitely not a model'));
     await assert.rejects(explainer.explain({ model: garbage, image: photo }), /garbage\.onnx: neither an AU Lens checkpoint nor a valid ONNX model/);
     await assert.rejects(explainer.explain({ model: path.join(dir, 'missing.ckpt'), image: photo }), /missing\.ckpt: file not found/);

@@ -125,7 +125,7 @@ describe('export: the exported ONNX model', function () {
 
   it('refuses a foreign model and damaged metadata with the key at fault', () => {
     const metadata = metadataOf(onnx.ModelProto.decode(bytes));
-    assert.throws(() => describeExportedModel(new Map(), 'other.onnx'), (e: unknown) => e instanceof ForeignModelError && /importing foreign ONNX models is not supported yet/.test(e.message));
+    assert.throws(() => describeExportedModel(new Map(), 'other.onnx'), (e: unknown) => e instanceof ForeignModelError && /give it a sidecar config: au-lens inspect/.test(e.message));
     const broken = (key: string, value: string): Map<string, string> => new Map([...metadata, [key, value]]);
     assert.throws(() => describeExportedModel(broken(METADATA_KEYS.labels, '["happy","joyful"]'), 'm.onnx'), /au_lens\.labels/);
     assert.throws(() => describeExportedModel(broken(METADATA_KEYS.preset, 'vgg16'), 'm.onnx'), /unknown model preset "vgg16"/);

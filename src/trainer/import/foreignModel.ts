@@ -1,0 +1,222 @@
+/**
+ * An ONNX classifier trained elsewhere, opened for explanation with its sidecar (sidecar.ts). The chosen layers
+ * become outputs: when every op of the graph is covered by the differentiator the model runs as a rebuilt graph
+ * (translateGraph.ts) that also yields the CAM layer's gradient, so every CAM method works; otherwise the file
+ * itself runs with the layers exposed as outputs and the report says which ops keep the gradient methods out.
+ * Attention is the channel mean of each layer (the paper's T_l), CAM reads the linear head (linearHead.ts).
+ */
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { onnx } from 'onnx-proto';
+import type { CamMethodName, LayerActivations } from '../cam';
+import { CAM_METHOD_NAMES, CAM_METHODS } from '../cam';
+import { EXPLAINED_OUTPUT } from '../explain/explainGraph';
+import type { ModelOutputs, OpenModel, OpenModelDescription, UnavailableMethod } from '../explain/modelFile';
+import { ModelFileError } from '../export/modelDescription';
+import { loadCodebook } from '../io/codebookFile';
+import type { EngineOptions, ort } from '../onnx/session';
+import { createSession, floatTensor, int64Tensor } from '../onnx/session';
+import { CodebookError } from '../science/codebook';
+import type { Heatmap } from '../science/types';
+import type { CandidateLayer, ClassifierIo } from './foreignGraph';
+import { classifierIo, discoverLayers, nodeOutputs, withOutputs } from './foreignGraph';
+import { findLinearHead } from './linearHead';
+import type { Sidecar } from './sidecar';
+import { parseSidecar, rgbNormalisation, SidecarError, sidecarPathFor } from './sidecar';
+import { buildTranslatedExplainer, CAM_GRADIENT_OUTPUT, describeUnsupported, layerOutputName, TranslationError, unsupportedOps } from './translateGraph';
+
+/** How to write a sidecar, for messages. */
+export const writeSidecarHint = (file: string): string =>
+  `write one with \`au-lens inspect --model ${file} --write-sidecar\` or the editor command "AU Lens: Import ONNX Model…"`;
+
+/** The sidecar beside `file` (or at `sidecarFile`), parsed; ModelFileError when it is missing or unreadable. */
+export async function readSidecar(file: string, sidecarFile?: string): Promise<{ sidecar: Sidecar; path: string }> {
+  const where = sidecarFile ?? sidecarPathFor(file);
+  let text: string;
+  try {
+    text = await readFile(where, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new ModelFileError(file, `an ONNX model trained elsewhere needs a sidecar config (labels, input, layers), expected at ${where}; ${writeSidecarHint(file)}`, error);
+    }
+    throw new ModelFileError(file, `cannot read its sidecar ${where} (${code ?? String(error)})`, error);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ModelFileError(file, `its sidecar ${where} is not valid JSON (${(error as Error).message})`, error);
+  }
+  try {
+    return { sidecar: parseSidecar(json, where), path: where };
+  } catch (error) {
+    if (error instanceof SidecarError) throw new ModelFileError(file, `sidecar ${error.message}`, error);
+    throw error;
+  }
+}
+
+/** Channel mean over (C, H, W): the paper's layer attention. */
+export function channelMean(a: LayerActivations): Heatmap {
+  const plane = a.height * a.width;
+  const data = new Float32Array(plane);
+  for (let c = 0; c < a.channels; c++) for (let i = 0; i < plane; i++) data[i] = data[i]! + a.data[c * plane + i]!;
+  for (let i = 0; i < plane; i++) data[i] = data[i]! / a.channels;
+  return { width: a.width, height: a.height, data };
+}
+
+const listCandidates = (layers: readonly CandidateLayer[]): string =>
+  layers.map((l) => `${l.value} [${l.shape.join('×')}]`).join(', ');
+
+interface Runner {
+  readonly session: ort.InferenceSession;
+  readonly translated: boolean;
+}
+
+class ImportedModel implements OpenModel {
+  readonly kind = 'imported' as const;
+
+  constructor(
+    readonly file: string,
+    readonly description: OpenModelDescription,
+    readonly crop: Sidecar['crop'],
+    readonly fcWeight: Float32Array,
+    readonly methods: readonly CamMethodName[],
+    readonly unavailable: readonly UnavailableMethod[],
+    private readonly runner: Runner,
+    private readonly io: ClassifierIo,
+    private readonly sidecar: Sidecar,
+    private readonly shapes: readonly (readonly [number, number, number])[],
+  ) {}
+
+  get camLayer(): string {
+    return this.sidecar.camLayer;
+  }
+
+  async run(image: Float32Array, target: number): Promise<ModelOutputs> {
+    const out = await runOnce(this.runner, this.io, bgrIfNeeded(image, this.sidecar), target);
+    const layers = this.sidecar.layers.map((l, i) => {
+      const [channels, height, width] = this.shapes[i]!;
+      const data = (this.runner.translated ? out[layerOutputName(i)] : out[l.value])!.data as Float32Array;
+      return { name: l.name, activations: { channels, height, width, data } };
+    });
+    const cam = layers.find((l) => l.name === this.camLayer)!.activations;
+    const logits = (this.runner.translated ? out['logits'] : out[this.io.logits])!.data as Float32Array;
+    return {
+      logits,
+      attention: new Map(layers.map((l) => [l.name, channelMean(l.activations)])),
+      activations: cam,
+      ...(this.runner.translated && {
+        gradients: out[CAM_GRADIENT_OUTPUT]!.data as Float32Array,
+        explained: Number((out[EXPLAINED_OUTPUT]!.data as BigInt64Array)[0]),
+      }),
+    };
+  }
+
+  async release(): Promise<void> {
+    await this.runner.session.release();
+  }
+}
+
+/** The sidecar's channel order: AU Lens makes RGB planes. */
+function bgrIfNeeded(image: Float32Array, sidecar: Sidecar): Float32Array {
+  if (sidecar.input.channels === 'RGB') return image;
+  const plane = image.length / 3;
+  const out = new Float32Array(image.length);
+  out.set(image.subarray(2 * plane), 0);
+  out.set(image.subarray(plane, 2 * plane), plane);
+  out.set(image.subarray(0, plane), 2 * plane);
+  return out;
+}
+
+async function runOnce(runner: Runner, io: ClassifierIo, image: Float32Array, target: number): Promise<ort.InferenceSession.OnnxValueMapType> {
+  const s = io.size;
+  if (runner.translated) return runner.session.run({ image: floatTensor(image, [1, 3, s, s]), target: int64Tensor([target], [1]) });
+  return runner.session.run({ [io.input]: floatTensor(image, [1, 3, s, s]) });
+}
+
+/** The translated graph when every op is covered, with the reason when it is not. */
+function gradientGraph(proto: onnx.IModelProto, io: ClassifierIo, sidecar: Sidecar): { bytes: Uint8Array } | { reason: string } {
+  const missing = unsupportedOps(proto);
+  if (missing.length > 0) return { reason: `needs class-score gradients, but the differentiator does not cover these ops of the model: ${describeUnsupported(missing)}` };
+  const cam = sidecar.layers.find((l) => l.name === sidecar.camLayer)!;
+  try {
+    return { bytes: buildTranslatedExplainer(proto, { ...io, layers: sidecar.layers.map((l) => l.value), camValue: cam.value, numClasses: sidecar.labels.length }) };
+  } catch (error) {
+    if (error instanceof TranslationError || error instanceof RangeError) return { reason: `needs class-score gradients, but the model's graph cannot be differentiated: ${error.message}` };
+    throw error;
+  }
+}
+
+async function loadSession(file: string, bytes: Uint8Array, engine: EngineOptions): Promise<ort.InferenceSession> {
+  try {
+    return await createSession(bytes, engine);
+  } catch (error) {
+    throw new ModelFileError(file, `ONNX Runtime cannot load the model (${(error as Error).message.split('\n')[0]})`, error);
+  }
+}
+
+/** Opens a foreign classifier; `proto` is the decoded file. */
+export async function openImported(file: string, proto: onnx.IModelProto, engine: EngineOptions, sidecarFile?: string): Promise<OpenModel> {
+  const { sidecar, path: sidecarPath } = await readSidecar(file, sidecarFile);
+  const where = `its sidecar ${sidecarPath}`;
+  const io = classifierIo(proto, file, {
+    ...(sidecar.input.name !== undefined && { input: sidecar.input.name }),
+    ...(sidecar.input.size !== undefined && { size: sidecar.input.size }),
+    ...(sidecar.logits !== undefined && { logits: sidecar.logits }),
+  }, where);
+  const known = new Set(nodeOutputs(proto).map((o) => o.value));
+  const absent = sidecar.layers.find((l) => !known.has(l.value));
+  if (absent) {
+    const { layers } = await discoverLayers(proto, file, io, engine);
+    throw new ModelFileError(file, `${where} names layer "${absent.name}" as value "${absent.value}", which the graph does not have; its candidate layers: ${listCandidates(layers)}`);
+  }
+  const gradient = gradientGraph(proto, io, sidecar);
+  const translated = 'bytes' in gradient;
+  const session = await loadSession(file, translated ? gradient.bytes : withOutputs(proto, sidecar.layers.map((l) => l.value)), engine);
+  const runner: Runner = { session, translated };
+  try {
+    const s = io.size;
+    const probe = await runOnce(runner, io, new Float32Array(3 * s * s), 0).catch((error: unknown) => {
+      throw new ModelFileError(file, `the model does not run on a 1×3×${s}×${s} image (${(error as Error).message.split('\n')[0]}); check "input.size" in ${where}`, error);
+    });
+    const logits = (translated ? probe['logits'] : probe[io.logits])!;
+    const k = sidecar.labels.length;
+    if (logits.dims.length !== 2 || Number(logits.dims[1]) !== k) {
+      throw new ModelFileError(file, logits.dims.length !== 2
+        ? `not an image classifier: output "${io.logits}" is [${logits.dims.join(', ')}], but class scores are [N, K]`
+        : `the model has ${Number(logits.dims[1])} outputs but ${where} lists ${k} labels; list one label per output, in output order`);
+    }
+    const shapes = sidecar.layers.map((l, i) => {
+      const dims = (translated ? probe[layerOutputName(i)] : probe[l.value])!.dims.map(Number);
+      if (dims.length !== 4 || dims[2]! < 2 || dims[3]! < 2) {
+        throw new ModelFileError(file, `layer "${l.name}" (${l.value}) is [${dims.join(', ')}], not a spatial feature map N×C×H×W with H, W > 1; pick another in ${where} (\`au-lens inspect --model ${file}\` lists them)`);
+      }
+      return [dims[1]!, dims[2]!, dims[3]!] as const;
+    });
+    const camIndex = sidecar.layers.findIndex((l) => l.name === sidecar.camLayer);
+    const channels = shapes[camIndex]![0];
+    const head = findLinearHead(proto, sidecar.layers[camIndex]!.value, io.logits, k, channels);
+    const unavailable: UnavailableMethod[] = CAM_METHOD_NAMES.flatMap((method) => {
+      const needs = CAM_METHODS[method].needs;
+      if (needs.includes('gradients') && !translated) return [{ method, reason: (gradient as { reason: string }).reason }];
+      if (needs.includes('classWeights') && 'reason' in head) return [{ method, reason: head.reason }];
+      return [];
+    });
+    const codebook = await loadCodebook(sidecar.codebook.endsWith('.json') ? path.resolve(path.dirname(sidecarPath), sidecar.codebook) : sidecar.codebook).catch((error: unknown) => {
+      if (error instanceof CodebookError) throw new ModelFileError(file, `${where}: ${error.message}`, error);
+      throw error;
+    });
+    const names = sidecar.layers.map((l) => l.name);
+    const description: OpenModelDescription = {
+      preset: 'imported', labels: sidecar.labels, inputSize: io.size, normalisation: rgbNormalisation(sidecar.input), codebook,
+      alignedLayers: [], attentionLayers: names, featureLayer: sidecar.camLayer, lambda: 0,
+    };
+    const fcWeight = 'weight' in head ? head.weight : new Float32Array(k * channels);
+    const methods = CAM_METHOD_NAMES.filter((m) => !unavailable.some((u) => u.method === m));
+    return new ImportedModel(file, description, sidecar.crop, fcWeight, methods, unavailable, runner, io, sidecar, shapes);
+  } catch (error) {
+    await session.release();
+    throw error;
+  }
+}
