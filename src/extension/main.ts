@@ -1,12 +1,15 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { Ctx } from './ctx';
+import { COMPARE_VIEW_TYPE, ComparePanel } from './panels/comparePanel';
 import { EXPLAIN_VIEW_TYPE, ExplainPanel } from './panels/explainPanel';
+import type { ComparePageState } from '../webview/protocol/compare';
 import type { ExplainPageState } from '../webview/protocol/explain';
 
 /** What activate() returns: a window onto the panel for the integration tests (the webview's DOM is out of reach). */
 export interface AuLensApi {
   readonly explainPanel: () => ExplainPanel | undefined;
+  readonly comparePanel: () => ComparePanel | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): AuLensApi {
@@ -19,9 +22,14 @@ export function activate(context: vscode.ExtensionContext): AuLensApi {
       ctx.log.error(`restoring the explanation panel: ${err.message}`);
     }),
   }));
+  ctx.pushExtCleanup(vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, {
+    deserializeWebviewPanel: (panel, state: unknown) => ComparePanel.revive(ctx, panel, state as ComparePageState | undefined).catch((err: Error) => {
+      ctx.log.error(`restoring the comparison panel: ${err.message}`);
+    }),
+  }));
   // Activation must stay cheap (the worker and its models start on first use); the log line lets tests check it.
   ctx.log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
-  return { explainPanel: () => ExplainPanel.currentPanel };
+  return { explainPanel: () => ExplainPanel.currentPanel, comparePanel: () => ComparePanel.currentPanel };
 }
 
 export function deactivate(): void {

@@ -74,7 +74,7 @@ describe('Explain Expression and Select Model', () => {
     const pkg = vscode.extensions.getExtension(EXT_ID)!.packageJSON as {
       activationEvents: string[]; contributes: { menus: Record<string, { command: string; when: string }[]> };
     };
-    assert.deepEqual(pkg.activationEvents, ['onWebviewPanel:auLens.explain']);
+    assert.ok(pkg.activationEvents.includes('onWebviewPanel:auLens.explain'));
     const explorer = pkg.contributes.menus['explorer/context']!.find((m) => m.command === 'auLens.explainExpression')!;
     assert.match(explorer.when, /png\|jpe\?g\|tiff\?\|webp\|gif/);
     assert.ok(pkg.contributes.menus['editor/title']!.some((m) => m.command === 'auLens.explainExpression'));

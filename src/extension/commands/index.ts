@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { showAuMaps } from './auMaps';
+import { compareModels } from './compareModels';
 import { explainExpression } from './explain';
 import { selectModel } from './selectModel';
 import { trainModel } from './trainModel';
@@ -10,6 +11,7 @@ type CommandFactory = (ctx: Ctx) => (...args: never[]) => Promise<void>;
 /** Every command, by its id without the `auLens.` prefix; package.json declares the same ids. */
 const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   showAuMaps,
+  compareModels,
   explainExpression,
   selectModel,
   trainModel,

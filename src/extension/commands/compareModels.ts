@@ -1,0 +1,48 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { CompareTarget } from '../../webview/protocol/compare';
+import type { CompareOn } from '../compare/picks';
+import { compareModel, pickModel, pickSubject } from '../compare/picks';
+import type { Ctx } from '../ctx';
+import { ComparePanel } from '../panels/comparePanel';
+
+/** What a caller may pass as a model: a path, a Uri, or a tree item with a resourceUri (the runs view's checkpoint). */
+type ModelArg = vscode.Uri | string | { readonly resourceUri?: vscode.Uri } | undefined;
+
+/**
+ * "Compare Models…": model A (the argument, else a pick), model B, and what to compare on; then the comparison panel.
+ * A third argument skips the last pick (tests, other commands).
+ */
+export function compareModels(ctx: Ctx): (a?: ModelArg, b?: ModelArg, on?: CompareOn) => Promise<void> {
+  return async (argA, argB, on) => {
+    const a = modelPath(argA) ?? (await pickModel('A', undefined));
+    if (a === undefined) return;
+    const b = modelPath(argB) ?? (await pickModel('B', a));
+    if (b === undefined) return;
+    if (path.resolve(a) === path.resolve(b)) {
+      void vscode.window.showErrorMessage(`AU Lens: A and B are the same model (${compareModel(a).name}); pick two different models to compare.`);
+      return;
+    }
+    const untrusted = [a, b].filter((m) => m.toLowerCase().endsWith('.onnx') && !vscode.workspace.isTrusted);
+    if (untrusted.length) {
+      const answer = await vscode.window.showErrorMessage(
+        `AU Lens runs ONNX models only in trusted workspaces (${untrusted.map((m) => path.basename(m)).join(', ')}); trust this folder or pick checkpoints.`,
+        'Manage Workspace Trust');
+      if (answer) await vscode.commands.executeCommand('workbench.trust.manage');
+      return;
+    }
+    const subject = on ?? (await pickSubject());
+    if (!subject) return;
+    const models = { a: compareModel(a), b: compareModel(b) };
+    const target: CompareTarget = subject.mode === 'image'
+      ? { ...models, mode: 'image', image: subject.image, imageName: path.basename(subject.image) }
+      : { ...models, mode: 'dataset', data: subject.data, dataName: path.basename(subject.data) };
+    await ComparePanel.show(ctx, target);
+  };
+}
+
+function modelPath(arg: ModelArg): string | undefined {
+  if (arg instanceof vscode.Uri) return arg.fsPath;
+  if (typeof arg === 'string') return arg === '' ? undefined : arg;
+  return arg?.resourceUri?.fsPath;
+}

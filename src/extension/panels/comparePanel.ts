@@ -1,0 +1,243 @@
+/**
+ * The comparison panel: two models (A and B) on one photo (maps side by side with their difference) or on one
+ * dataset folder (paired statistics and flipped images). One per window, revealed rather than duplicated, revived
+ * after a reload by the serializer registered in main.ts; like the explanation panel, notifications wait until the
+ * page says it is ready, and the page keeps only its UI state.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { EvalRunResult } from '../../trainer/eval/evalFile';
+import type { ExplainRunResult } from '../../trainer/explain/panelData';
+import type {
+  CompareFailure, CompareModel, ComparePageState, CompareRenderedState, CompareTarget, CompareView, DatasetCompareView, ImageCompareView,
+} from '../../webview/protocol/compare';
+import {
+  DidCompareNotification, DidFailNotification, DidRenderCommand, DidStartNotification, ExplainClassCommand, ExplainImageCommand, ReadyCommand,
+  RetryCommand,
+} from '../../webview/protocol/compare';
+import type { IpcMessage, IpcNotification } from '../../webview/protocol/ipc';
+import { compareEvaluations } from '../compare/datasetComparison';
+import { pairMaps } from '../compare/mapPairs';
+import type { Ctx } from '../ctx';
+import { ExplainPanel, explainTarget } from './explainPanel';
+import { webviewHtml, webviewOptions } from './webviewHtml';
+
+export const COMPARE_VIEW_TYPE = 'auLens.compare';
+
+type ModelResult = Extract<ExplainRunResult, { kind: 'model' }>;
+
+/** Thrown inside the progress callback when the user cancels; never shown as an error. */
+class Cancelled extends Error {}
+
+export class ComparePanel implements vscode.Disposable {
+  private static current: ComparePanel | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private ready = false;
+  private queue: IpcMessage[] = [];
+  private last: IpcMessage | undefined;
+  private generation = 0;
+  private target: CompareTarget | undefined;
+  /** What the page last reported drawing (tests read it). */
+  rendered: CompareRenderedState | undefined;
+  lastView: CompareView | undefined;
+  lastFailure: CompareFailure | undefined;
+  /** Settles when the comparison in flight (if any) has been shown or has failed. */
+  idle: Promise<void> = Promise.resolve();
+
+  static get currentPanel(): ComparePanel | undefined {
+    return ComparePanel.current;
+  }
+
+  static async show(ctx: Ctx, target: CompareTarget): Promise<ComparePanel> {
+    let panel = ComparePanel.current;
+    if (panel) panel.panel.reveal(undefined, true);
+    else {
+      const webview = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, 'Compare Models', { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
+        webviewOptions(ctx.extCtx.extensionUri, ctx.extCtx.globalStorageUri, rootsFor(target)));
+      panel = new ComparePanel(ctx, webview);
+      await panel.load();
+    }
+    await panel.compare(target);
+    return panel;
+  }
+
+  /** Rebuilds a panel VS Code restored after a reload and compares again what it showed. */
+  static async revive(ctx: Ctx, webview: vscode.WebviewPanel, state: ComparePageState | undefined): Promise<void> {
+    ComparePanel.current?.panel.dispose();
+    const target = state?.target;
+    webview.webview.options = webviewOptions(ctx.extCtx.extensionUri, ctx.extCtx.globalStorageUri, target ? rootsFor(target) : []);
+    const panel = new ComparePanel(ctx, webview);
+    await panel.load();
+    if (target) await panel.compare(target);
+  }
+
+  private constructor(private readonly ctx: Ctx, private readonly panel: vscode.WebviewPanel) {
+    ComparePanel.current = this;
+    panel.iconPath = vscode.Uri.joinPath(ctx.extCtx.extensionUri, 'media', 'au-lens.svg');
+    panel.onDidDispose(() => this.dispose(), null, this.disposables);
+    panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m), null, this.disposables);
+    panel.onDidChangeViewState(() => {
+      if (!panel.visible) this.ready = false;
+    }, null, this.disposables);
+  }
+
+  private async load(): Promise<void> {
+    this.panel.webview.html = await webviewHtml(this.panel.webview, this.ctx.extCtx.extensionUri, 'compare');
+  }
+
+  /** Compares `target`, showing progress; a newer call supersedes this one. */
+  compare(target: CompareTarget): Promise<void> {
+    this.idle = this.run(target);
+    return this.idle;
+  }
+
+  private async run(target: CompareTarget): Promise<void> {
+    const generation = ++this.generation;
+    this.target = target;
+    const subject = target.mode === 'image' ? target.imageName : target.dataName;
+    this.panel.title = `Compare: ${subject}`;
+    await this.ensureRoots(target);
+    this.post(DidStartNotification, { target });
+    this.ctx.log.info(`compare ${target.a.model} (A) with ${target.b.model} (B) on ${target.mode === 'image' ? target.image : target.data}`);
+    try {
+      const view = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `AU Lens: comparing ${target.a.name} and ${target.b.name} on ${subject}`, cancellable: true },
+        (progress, token) => {
+          const abort = new AbortController();
+          const cancelled = new Promise<never>((_, reject) => token.onCancellationRequested(() => {
+            abort.abort();
+            reject(new Cancelled());
+          }));
+          const work = target.mode === 'image' ? this.compareImage(target, abort.signal) : this.compareDataset(target, abort.signal, progress);
+          return Promise.race([work, cancelled]);
+        },
+      );
+      if (generation !== this.generation) return;
+      this.lastView = view;
+      this.lastFailure = undefined;
+      this.ctx.log.info(view.mode === 'image'
+        ? `A predicts ${view.a.report.predicted.class}, B predicts ${view.b.report.predicted.class}; ${view.layers.note}`
+        : `${view.reading} (${view.comparison.n} images, ${view.flips.length} flipped); ${view.layers.note}`);
+      this.post(DidCompareNotification, view);
+    } catch (err) {
+      if (generation !== this.generation) return;
+      this.fail(target, err instanceof Cancelled ? 'the comparison was cancelled' : (err as Error).message, err instanceof Cancelled);
+    }
+  }
+
+  private async compareImage(target: Extract<CompareTarget, { mode: 'image' }>, signal: AbortSignal): Promise<ImageCompareView> {
+    const explain = async (m: CompareModel, side: string): Promise<ModelResult> => {
+      const result = await this.ctx.trainer.request('explain/run', {
+        imagePath: target.image, model: m.model, codebook: this.ctx.config.codebook, maxPixels: this.ctx.config.maxImagePixels,
+        ...(target.className !== undefined && { className: target.className }),
+      }, { signal });
+      if (result.kind !== 'model') throw new Error(`${side} (${m.name}) gave no model explanation`);
+      return result;
+    };
+    // One after the other: the worker runs one model at a time anyway, and A's face detection is cached for B.
+    const a = await explain(target.a, 'A');
+    const b = await explain(target.b, 'B');
+    const { layers, pairs } = pairMaps(a.maps, b.maps);
+    const classes = [a.report.explained.class, b.report.explained.class];
+    return {
+      mode: 'image', target, ...this.photoOf(a), frame: a.frame, face: a.faces[a.face], layers, pairs,
+      a: { report: a.report, maps: a.maps }, b: { report: b.report, maps: b.maps },
+      note: classes[0] === classes[1] ? null : `A explains ${classes[0]} and B explains ${classes[1]} (each model's prediction), so the AU maps and CAMs are of different classes; pick one class to compare like with like.`,
+    };
+  }
+
+  private async compareDataset(target: Extract<CompareTarget, { mode: 'dataset' }>, signal: AbortSignal, progress: vscode.Progress<{ message?: string; increment?: number }>): Promise<DatasetCompareView> {
+    let shown = 0;
+    const evaluate = (m: CompareModel, side: 'A' | 'B', offset: number): Promise<EvalRunResult> => this.ctx.trainer.request('eval/run', { model: m.model, data: target.data, images: 'all' }, {
+      signal,
+      onProgress: (p) => {
+        // Each model is half of the bar; preparing (landmarks) and evaluating are each half of a model's share.
+        const at = offset + 25 * (p.stage === 'evaluate' ? 1 : 0) + (25 * p.done) / Math.max(1, p.total);
+        progress.report({ message: `${side}: ${p.stage === 'prepare' ? 'finding faces' : 'evaluating'} ${p.done}/${p.total}`, increment: Math.max(0, at - shown) });
+        shown = Math.max(shown, at);
+      },
+    });
+    const a = await evaluate(target.a, 'A', 0);
+    const b = await evaluate(target.b, 'B', 50);
+    const { comparison, reading, layers, unpaired } = compareEvaluations(a, b);
+    const { flips, ...rest } = comparison;
+    const webview = this.panel.webview;
+    return {
+      mode: 'dataset', target, comparison: rest, reading, layers, unpaired, files: { a: a.file, b: b.file },
+      flips: flips.map((f) => ({ ...f, name: path.basename(f.path), thumbUri: webview.asWebviewUri(vscode.Uri.file(f.path)).toString() })),
+    };
+  }
+
+  /** The photo as the page can load it: the file itself, or the worker's PNG preview (TIFF) as a data URI. */
+  private photoOf(result: ModelResult): { photoUri: string; photoScale: number } {
+    if (!result.preview) return { photoUri: this.panel.webview.asWebviewUri(vscode.Uri.file(result.image.path)).toString(), photoScale: 1 };
+    return { photoUri: `data:image/png;base64,${Buffer.from(result.preview.png).toString('base64')}`, photoScale: result.preview.scale };
+  }
+
+  private fail(target: CompareTarget, message: string, cancelled: boolean): void {
+    this.ctx.log[cancelled ? 'info' : 'error'](`compare: ${message}`);
+    const failure: CompareFailure = { target, message, cancelled };
+    this.lastFailure = failure;
+    this.lastView = undefined;
+    this.post(DidFailNotification, failure);
+    if (!cancelled) {
+      void vscode.window.showErrorMessage(`AU Lens: ${message}`, 'Try Again', 'Show Output').then((picked) => {
+        if (picked === 'Try Again') return this.compare(target);
+        if (picked === 'Show Output') this.ctx.log.show();
+      });
+    }
+  }
+
+  /** New resource roots reload the page, so wait for its ready message again. */
+  private async ensureRoots(target: CompareTarget): Promise<void> {
+    const roots = this.panel.webview.options.localResourceRoots ?? [];
+    const needed = rootsFor(target);
+    if (needed.every((n) => roots.some((r) => r.fsPath === n.fsPath))) return;
+    this.ready = false;
+    this.panel.webview.options = webviewOptions(this.ctx.extCtx.extensionUri, this.ctx.extCtx.globalStorageUri, needed);
+    await this.load();
+  }
+
+  private post<P>(type: IpcNotification<P>, params: P): void {
+    const message = type.message(params);
+    if (type !== DidStartNotification) this.last = message;
+    if (this.ready) void this.panel.webview.postMessage(message);
+    else this.queue.push(message);
+  }
+
+  /** Handles one message from the page (public so tests can play the page's part). */
+  async onMessage(message: unknown): Promise<void> {
+    if (ReadyCommand.is(message)) {
+      this.ready = true;
+      const pending = this.queue.length ? this.queue : this.last ? [this.last] : [];
+      this.queue = [];
+      for (const m of pending) void this.panel.webview.postMessage(m);
+    } else if (DidRenderCommand.is(message)) {
+      this.rendered = message.params;
+    } else if (ExplainImageCommand.is(message)) {
+      const t = this.target;
+      if (t) await ExplainPanel.show(this.ctx, explainTarget(vscode.Uri.file(message.params.path), t[message.params.side].model));
+    } else if (ExplainClassCommand.is(message)) {
+      const t = this.target;
+      if (t?.mode !== 'image') return;
+      const rest = { ...t };
+      delete rest.className;
+      await this.compare(message.params.className === null ? rest : { ...rest, className: message.params.className });
+    } else if (RetryCommand.is(message)) {
+      if (this.target) await this.compare(this.target);
+    }
+  }
+
+  dispose(): void {
+    if (ComparePanel.current === this) ComparePanel.current = undefined;
+    this.generation++;
+    this.panel.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+/** The photo's or dataset's folder and the workspace folders. */
+function rootsFor(target: CompareTarget): vscode.Uri[] {
+  const folder = target.mode === 'image' ? path.dirname(target.image) : target.data;
+  return [...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri), vscode.Uri.file(folder)];
+}

@@ -1,0 +1,61 @@
+import * as assert from 'node:assert/strict';
+import { compareEvaluations } from '../../../src/extension/compare/datasetComparison';
+import { pairMaps } from '../../../src/extension/compare/mapPairs';
+import type { EvalImageRecord, EvalRunResult } from '../../../src/trainer/eval/evalFile';
+import type { Expression } from '../../../src/trainer/science/labels';
+import type { ViewMap } from '../../../src/webview/protocol/explain';
+
+function evaluation(layers: readonly string[], images: readonly EvalImageRecord[]): EvalRunResult {
+  return { report: { layers }, images } as unknown as EvalRunResult;
+}
+
+function record(path: string, label: Expression, prediction: Expression, attCos: Record<string, number | null>): EvalImageRecord {
+  return { path, label, prediction, confidence: 0.9, attCos, camCos: {} };
+}
+
+describe('compare/datasetComparison', () => {
+  it('pairs two evaluations by path, compares layers by name and counts the unpaired images', () => {
+    const a = evaluation(['layer3', 'layer4'], [
+      record('/d/happy/1.png', 'happy', 'happy', { layer3: 0.2, layer4: 0.5 }),
+      record('/d/sad/2.png', 'sad', 'happy', { layer3: 0.1, layer4: 0.3 }),
+      record('/d/sad/3.png', 'sad', 'sad', { layer3: 0.1, layer4: 0.3 }),
+    ]);
+    const b = evaluation(['layer3', 'layer4'], [
+      record('/d/sad/2.png', 'sad', 'sad', { layer3: 0.3, layer4: 0.6 }),
+      record('/d/happy/1.png', 'happy', 'happy', { layer3: 0.2, layer4: 0.7 }),
+      record('/d/fear/9.png', 'fear', 'fear', { layer3: 0.9, layer4: 0.9 }),
+    ]);
+    const r = compareEvaluations(a, b, { resamples: 100 });
+    assert.equal(r.comparison.n, 2);
+    assert.equal(r.unpaired, 2);
+    assert.equal(r.layers.by, 'name');
+    assert.equal(r.comparison.mcnemar.c, 1);
+    assert.deepEqual(r.comparison.flips.map((f) => [f.path, f.kind]), [['/d/sad/2.png', 'wrong-to-right']]);
+    const layer4 = r.comparison.attCos.find((d) => d.layer.a === 'layer4')!;
+    assert.ok(Math.abs(layer4.all!.value - (0.2 + 0.3) / 2) < 1e-9);
+    assert.match(r.reading, /^No clear difference in accuracy: \+50\.0 points \[0\.0, 100\.0\], McNemar p = 1$/);
+  });
+
+  it('says so when no image was evaluated by both models', () => {
+    const a = evaluation(['layer4'], [record('/x/happy/1.png', 'happy', 'happy', { layer4: 0.5 })]);
+    const b = evaluation(['layer4'], [record('/y/happy/1.png', 'happy', 'happy', { layer4: 0.5 })]);
+    assert.throws(() => compareEvaluations(a, b), /no image was evaluated by both models \(1 by A, 1 by B\): were they given the same folder\?/);
+  });
+});
+
+describe('compare/mapPairs', () => {
+  const map = (id: string, kind: ViewMap['kind'], key: string): ViewMap => ({ id, kind, key, title: `${key} title`, side: 1, data: new Float32Array(1) });
+
+  it('pairs the AU map and CAMs by id and attention through the layer match', () => {
+    const a = [map('au', 'au', 'au'), map('attention:layer1', 'attention', 'layer1'), map('attention:layer4', 'attention', 'layer4'), map('cam:gradcam', 'cam', 'gradcam')];
+    const b = [map('au', 'au', 'au'), map('attention:dense0', 'attention', 'dense0'), map('attention:dense3', 'attention', 'dense3'), map('cam:gradcam', 'cam', 'gradcam'), map('cam:layercam', 'cam', 'layercam')];
+    const { layers, pairs } = pairMaps(a, b);
+    assert.equal(layers.by, 'position');
+    assert.deepEqual(pairs.map((p) => [p.id, p.a, p.b]), [
+      ['au', 'au', 'au'],
+      ['attention:first: layer1 / dense0', 'attention:layer1', 'attention:dense0'],
+      ['attention:last: layer4 / dense3', 'attention:layer4', 'attention:dense3'],
+      ['cam:gradcam', 'cam:gradcam', 'cam:gradcam'],
+    ]);
+  });
+});
