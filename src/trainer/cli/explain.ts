@@ -8,7 +8,7 @@ import { DEFAULT_MODEL, PRETRAINED_MODELS } from '../train/pretrained';
 import type { Command } from './command';
 import { parseFlags, parseIntFlag, requireFlag, UsageError } from './command';
 
-const USAGE = `Usage: au-lens explain [--model NAME|CKPT|MODEL.onnx] --image FILE --out DIR [flags]
+const USAGE = `Usage: au-lens explain [--model NAME|CKPT|MODEL.onnx] [--sidecar FILE] --image FILE --out DIR [flags]
 
 Explains one face: the class scores, each layer's attention and the CAMs (CAM, Grad-CAM, Grad-CAM++,
 LayerCAM) of the predicted class (or --class), with ATT-COS, CAM-COS, AU localisation and the share of each
@@ -16,10 +16,14 @@ map's energy on each Action Unit of that class. Writes DIR/report.json, one PNG 
 and DIR/sheet.png with all of them.
 
 An ONNX model written by au-lens export gives attention and CAM only: the gradient CAMs need the checkpoint.
+An ONNX classifier trained elsewhere needs a sidecar config (MODEL.au-lens.json beside it, or --sidecar):
+au-lens inspect --model MODEL.onnx --write-sidecar writes one.
 
 Flags:
   --model NAME|FILE   a pretrained model (${PRETRAINED_MODELS.join(', ')}), an AU Lens checkpoint or a model
                       written by au-lens export (default ${DEFAULT_MODEL}: face-api's expression network, MIT)
+                      or an ONNX classifier trained elsewhere with its sidecar
+  --sidecar FILE      the sidecar config of an ONNX model trained elsewhere (default: MODEL.au-lens.json)
   --image FILE        JPEG, PNG, TIFF, WebP or GIF
   --out DIR           output folder (created if needed)
   --face N            face to explain (0 = the most confident; default: the most confident)
@@ -49,11 +53,12 @@ export const explainCommand: Command = {
   usage: USAGE,
   async run(argv, io) {
     const f = parseFlags(argv, {
-      model: { type: 'string' }, image: { type: 'string' }, out: { type: 'string' }, face: { type: 'string' }, class: { type: 'string' },
+      model: { type: 'string' }, sidecar: { type: 'string' }, image: { type: 'string' }, out: { type: 'string' }, face: { type: 'string' }, class: { type: 'string' },
       threads: { type: 'string' }, cache: { type: 'string' }, 'max-pixels': { type: 'string' }, json: { type: 'boolean', default: false },
     });
     const request = {
       ...(f.model !== undefined && { model: f.model }),
+      ...(f.sidecar !== undefined && { sidecar: f.sidecar }),
       image: requireFlag(f.image, 'image'),
       ...(f.face !== undefined && { face: parseIntFlag(f.face, 'face', 0) }),
       ...(f.class !== undefined && { className: f.class }),

@@ -9,8 +9,9 @@ import { trainCommand } from './train';
 import { evalCommand } from './eval';
 import { explainCommand } from './explain';
 import { exportCommand } from './export';
+import { inspectCommand } from './inspect';
 
-const COMMANDS: readonly Command[] = [aumapCommand, landmarksCommand, trainCommand, evalCommand, benchCommand, exportCommand, explainCommand, benchExplainCommand];
+const COMMANDS: readonly Command[] = [aumapCommand, landmarksCommand, trainCommand, evalCommand, benchCommand, exportCommand, inspectCommand, explainCommand, benchExplainCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

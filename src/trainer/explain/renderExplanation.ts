@@ -80,7 +80,9 @@ export async function writeExplanation(e: Explanation, dir: string, side = DISPL
   const rendered = await renderTiles(crop, view, tiles.map((t) => t.tile));
   const sheetPng = await tileGrid(rendered, view, SHEET_COLUMNS);
   // Every tile but the plain face is one map's PNG.
-  const maps = tiles.flatMap((t, i) => (t.name === 'face' ? [] : [{ map: t.name, file: path.join(dir, `${t.name}.png`), png: rendered[i]! }]));
+  // Layer names of imported models come from their sidecar and may hold path separators.
+  const fileName = (name: string): string => `${name.replace(/[^\w.+-]+/g, '_')}.png`;
+  const maps = tiles.flatMap((t, i) => (t.name === 'face' ? [] : [{ map: t.name, file: path.join(dir, fileName(t.name)), png: rendered[i]! }]));
   const sheet = path.join(dir, 'sheet.png');
   const report = path.join(dir, 'report.json');
   const files = { report: path.basename(report), sheet: path.basename(sheet), maps: maps.map((m) => ({ map: m.map, file: path.basename(m.file) })) };
