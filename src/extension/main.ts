@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { Ctx } from './ctx';
+import { missingNativeParts, nativePartsMessage } from './nativeParts';
 import { COMPARE_VIEW_TYPE, ComparePanel } from './panels/comparePanel';
 import { EXPLAIN_VIEW_TYPE, ExplainPanel } from './panels/explainPanel';
 import type { ComparePageState } from '../webview/protocol/compare';
@@ -16,6 +17,13 @@ export function activate(context: vscode.ExtensionContext): AuLensApi {
   const started = performance.now();
   const ctx = new Ctx(context);
   registerCommands(ctx);
+  // A VSIX for another platform lacks this one's binaries: say so now, not as "Cannot find module" on first use.
+  const missing = missingNativeParts(context.extensionPath);
+  if (missing.length) {
+    const message = nativePartsMessage(missing, { version: String((context.extension.packageJSON as { version: unknown }).version) });
+    ctx.log.error(`${message} Looked for: ${missing.map((m) => m.path).join(', ')}`);
+    void vscode.window.showErrorMessage(message, 'Show Output').then((action) => action && ctx.log.show());
+  }
   // Panels survive a window reload (activation event onWebviewPanel:auLens.explain).
   ctx.pushExtCleanup(vscode.window.registerWebviewPanelSerializer(EXPLAIN_VIEW_TYPE, {
     deserializeWebviewPanel: (panel, state: unknown) => ExplainPanel.revive(ctx, panel, state as ExplainPageState | undefined).catch((err: Error) => {
