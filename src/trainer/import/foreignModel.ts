@@ -19,7 +19,7 @@ import { createSession, floatTensor, int64Tensor } from '../onnx/session';
 import { CodebookError } from '../science/codebook';
 import type { Heatmap } from '../science/types';
 import type { CandidateLayer, ClassifierIo } from './foreignGraph';
-import { classifierIo, discoverLayers, nodeOutputs, withOutputs } from './foreignGraph';
+import { classCount, classifierIo, discoverLayers, nodeOutputs, withOutputs } from './foreignGraph';
 import { findLinearHead } from './linearHead';
 import type { Sidecar } from './sidecar';
 import { parseSidecar, rgbNormalisation, SidecarError, sidecarPathFor } from './sidecar';
@@ -64,6 +64,9 @@ export function channelMean(a: LayerActivations): Heatmap {
   for (let i = 0; i < plane; i++) data[i] = data[i]! / a.channels;
   return { width: a.width, height: a.height, data };
 }
+
+const labelCountProblem = (outputs: number, labels: number, where: string): string =>
+  `the model has ${outputs} outputs but ${where} lists ${labels} labels; list one label per output, in output order`;
 
 const listCandidates = (layers: readonly CandidateLayer[]): string =>
   layers.map((l) => `${l.value} [${l.shape.join('×')}]`).join(', ');
@@ -165,6 +168,9 @@ export async function openImported(file: string, proto: onnx.IModelProto, engine
     ...(sidecar.input.size !== undefined && { size: sidecar.input.size }),
     ...(sidecar.logits !== undefined && { logits: sidecar.logits }),
   }, where);
+  const k = sidecar.labels.length;
+  const declared = classCount(proto, io.logits);
+  if (declared !== undefined && declared !== k) throw new ModelFileError(file, labelCountProblem(declared, k, where));
   const known = new Set(nodeOutputs(proto).map((o) => o.value));
   const absent = sidecar.layers.find((l) => !known.has(l.value));
   if (absent) {
@@ -181,11 +187,10 @@ export async function openImported(file: string, proto: onnx.IModelProto, engine
       throw new ModelFileError(file, `the model does not run on a 1×3×${s}×${s} image (${(error as Error).message.split('\n')[0]}); check "input.size" in ${where}`, error);
     });
     const logits = (translated ? probe['logits'] : probe[io.logits])!;
-    const k = sidecar.labels.length;
     if (logits.dims.length !== 2 || Number(logits.dims[1]) !== k) {
       throw new ModelFileError(file, logits.dims.length !== 2
         ? `not an image classifier: output "${io.logits}" is [${logits.dims.join(', ')}], but class scores are [N, K]`
-        : `the model has ${Number(logits.dims[1])} outputs but ${where} lists ${k} labels; list one label per output, in output order`);
+        : labelCountProblem(Number(logits.dims[1]), k, where));
     }
     const shapes = sidecar.layers.map((l, i) => {
       const dims = (translated ? probe[layerOutputName(i)] : probe[l.value])!.dims.map(Number);
