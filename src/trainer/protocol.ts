@@ -3,7 +3,9 @@
  * renamed method or a changed payload is a compile error on both ends.
  */
 import type { EvalRunProgress, EvalRunRequest, EvalRunResult } from './eval/evalFile';
+import type { ExportSummary } from './export/exportModel';
 import type { AuMapsReport, AuMapsRequest } from './explain/auMaps';
+import type { ModelInspection, WriteSidecarRequest } from './import/inspectModel';
 import type { ExplainRunRequest, ExplainRunResult } from './explain/panelData';
 import type { TrainRequest } from './train/trainRequest';
 import type { TrainEvent, TrainOutcome } from './train/trainRun';
@@ -18,6 +20,12 @@ export interface WorkerMethods {
   'explain/run': { params: ExplainRunRequest; result: ExplainRunResult; progress: never };
   /** Evaluates a model on a dataset folder, writes eval-<folder>.json beside the checkpoint; cancel rejects. */
   'eval/run': { params: EvalRunRequest; result: EvalRunResult; progress: EvalRunProgress };
+  /** An ONNX classifier trained elsewhere: its input, classes and candidate layers (au-lens inspect). */
+  'import/inspect': { params: { model: string; size?: number }; result: ModelInspection; progress: never };
+  /** Writes the sidecar config that makes such a model explainable (au-lens inspect --write-sidecar). */
+  'import/writeSidecar': { params: WriteSidecarRequest; result: { path: string }; progress: never };
+  /** Writes a checkpoint's model as a standalone ONNX file (au-lens export). */
+  'export/onnx': { params: { checkpoint: string; out: string }; result: ExportSummary; progress: never };
   /**
    * Trains a run (keeping run.json and progress.jsonl in its folder up to date); progress is every TrainEvent.
    * Cancel stops after the current step and saves last.ckpt: the result then says 'cancelled'.

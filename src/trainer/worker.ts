@@ -5,10 +5,12 @@
 import { availableParallelism } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { EvalRequestError, runEvaluation } from './eval/evalRun';
+import { exportCheckpoint } from './export/exportModel';
 import { ModelFileError } from './export/modelDescription';
 import { AuMapsRequestError, drawAuMaps } from './explain/auMaps';
 import { Explainer, ExplainRequestError } from './explain/explainImage';
 import { explainForPanel, NoFaceError, transferablesOf } from './explain/panelData';
+import { inspectModel, writeSidecarFor } from './import/inspectModel';
 import { ImageError } from './io/image';
 import { LandmarkDetector } from './io/landmarks';
 import { CheckpointError } from './train/checkpoint';
@@ -53,6 +55,9 @@ const handlers: Handlers = {
   },
   'explain/run': async (params) => explainForPanel(params, { explainer: explainerFor(params.cacheDir), landmarker: await landmarker() }),
   'eval/run': async (params, { signal, progress }) => runEvaluation(params, { detector: await landmarker(), signal, onProgress: progress }),
+  'export/onnx': async (params) => exportCheckpoint(params.checkpoint, params.out),
+  'import/inspect': async (params) => inspectModel(params.model, params.size === undefined ? {} : { size: params.size }, { threads: 2 }),
+  'import/writeSidecar': async (params) => writeSidecarFor(params, { threads: 2 }),
   // All cores but one: the editor and the explanation worker stay responsive while a run trains.
   'train/run': async (params, { signal, progress }) => runTrainJob(params, { signal, onEvent: progress, detector: landmarker, defaultThreads: Math.max(1, availableParallelism() - 1) }),
 };

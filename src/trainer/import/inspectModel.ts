@@ -127,3 +127,15 @@ export async function writeSidecar(inspection: ModelInspection, sidecar: Sidecar
   }
   return where;
 }
+
+export interface WriteSidecarRequest extends SidecarChoice {
+  readonly model: string;
+  readonly size?: number;
+  readonly overwrite?: boolean;
+}
+
+/** Inspects the model again (it may have changed since it was listed) and writes the chosen sidecar. */
+export async function writeSidecarFor(request: WriteSidecarRequest, engine: EngineOptions = {}): Promise<{ path: string }> {
+  const inspection = await inspectModel(request.model, request.size === undefined ? {} : { size: request.size }, engine);
+  return { path: await writeSidecar(inspection, sidecarFor(inspection, request), request.overwrite ?? false) };
+}
