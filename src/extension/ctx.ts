@@ -1,19 +1,24 @@
 import * as vscode from 'vscode';
 import { WorkerClient } from '../trainer/workerClient';
 import { Config } from './config';
+import { QualityGateDiagnostics } from './evaluation/qualityGates';
 import { Log } from './log';
 import { ModelStore } from './models';
+import { RunsTreeProvider } from './runs/runsTree';
 
 /** Owns the extension's state and disposables. The worker starts on first use, never during activation. */
 export class Ctx {
   readonly log = new Log();
   readonly config = new Config();
   readonly models: ModelStore;
+  /** The runs view's data (scanned on first use) and the quality-gate diagnostics of the evaluations. */
+  readonly runs = new RunsTreeProvider();
+  readonly qualityGates = new QualityGateDiagnostics();
   private worker: WorkerClient | undefined;
 
   constructor(readonly extCtx: vscode.ExtensionContext) {
     this.models = new ModelStore(extCtx.workspaceState);
-    extCtx.subscriptions.push(this.log, this.models, { dispose: () => void this.worker?.dispose() });
+    extCtx.subscriptions.push(this.log, this.models, this.runs, this.qualityGates, { dispose: () => void this.worker?.dispose() });
   }
 
   get trainer(): WorkerClient {

@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { Ctx } from './ctx';
+import { registerRunsAndEvaluation } from './evaluation/register';
+import { EvaluationPanel } from './panels/evaluationPanel';
 import { missingNativeParts, nativePartsMessage } from './nativeParts';
 import { COMPARE_VIEW_TYPE, ComparePanel } from './panels/comparePanel';
 import { EXPLAIN_VIEW_TYPE, ExplainPanel } from './panels/explainPanel';
@@ -11,12 +13,16 @@ import type { ExplainPageState } from '../webview/protocol/explain';
 export interface AuLensApi {
   readonly explainPanel: () => ExplainPanel | undefined;
   readonly comparePanel: () => ComparePanel | undefined;
+  readonly evaluationPanel: () => EvaluationPanel | undefined;
+  /** The runs view's provider and the quality-gate diagnostics. */
+  readonly ctx: Pick<Ctx, 'runs' | 'qualityGates'>;
 }
 
 export function activate(context: vscode.ExtensionContext): AuLensApi {
   const started = performance.now();
   const ctx = new Ctx(context);
   registerCommands(ctx);
+  registerRunsAndEvaluation(ctx);
   // A VSIX for another platform lacks this one's binaries: say so now, not as "Cannot find module" on first use.
   const missing = missingNativeParts(context.extensionPath);
   if (missing.length) {
@@ -37,7 +43,7 @@ export function activate(context: vscode.ExtensionContext): AuLensApi {
   }));
   // Activation must stay cheap (the worker and its models start on first use); the log line lets tests check it.
   ctx.log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
-  return { explainPanel: () => ExplainPanel.currentPanel, comparePanel: () => ComparePanel.currentPanel };
+  return { explainPanel: () => ExplainPanel.currentPanel, comparePanel: () => ComparePanel.currentPanel, evaluationPanel: () => EvaluationPanel.currentPanel, ctx };
 }
 
 export function deactivate(): void {

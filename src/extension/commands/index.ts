@@ -2,6 +2,13 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { showAuMaps } from './auMaps';
 import { compareModels } from './compareModels';
+import { deleteRun } from './deleteRun';
+import { evaluateModel } from './evaluateModel';
+import { exportOnnx } from './exportOnnx';
+import { openFailingImages } from '../evaluation/openFailingImages';
+import { explainWithModel } from '../runs/explainWithModel';
+import { refreshRuns } from './refreshRuns';
+import { revealRun } from './revealRun';
 import { explainExpression } from './explain';
 import { selectModel } from './selectModel';
 import { trainModel } from './trainModel';
@@ -12,6 +19,13 @@ type CommandFactory = (ctx: Ctx) => (...args: never[]) => Promise<void>;
 const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   showAuMaps,
   compareModels,
+  evaluateModel,
+  exportOnnx,
+  refreshRuns,
+  revealRun,
+  deleteRun,
+  explainWithModel,
+  openFailingImages,
   explainExpression,
   selectModel,
   trainModel,

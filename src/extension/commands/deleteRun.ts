@@ -1,0 +1,42 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Ctx } from '../ctx';
+import { isRunsNode, runFolderOf } from '../runs/runNodes';
+import { runStatus } from '../runs/runsTree';
+import { readRun } from '../runs/runScan';
+
+/**
+ * Deletes a run folder after a modal confirmation that names it and what it holds; a running run is refused. The
+ * folder goes to the trash where the platform has one, so a slip can be undone.
+ */
+export function deleteRun(ctx: Ctx): (arg?: unknown) => Promise<void> {
+  return async (arg) => {
+    const folder = runFolderOf(arg);
+    if (folder === undefined) throw new Error('pick a run in the Runs view to delete');
+    const run = isRunsNode(arg) && arg.kind !== 'metric' ? arg.run : await readRun(folder.endsWith('.ckpt') ? path.dirname(folder) : folder);
+    if (runStatus(run) === 'running') {
+      void vscode.window.showWarningMessage(`AU Lens: "${run.name}" is training; cancel it before deleting it.`);
+      return;
+    }
+    const parts = [
+      run.checkpoints.length > 0 && `${run.checkpoints.length} checkpoint${run.checkpoints.length > 1 ? 's' : ''} (${run.checkpoints.map((c) => c.name).join(', ')})`,
+      run.evaluations.length > 0 && `${run.evaluations.length} evaluation${run.evaluations.length > 1 ? 's' : ''}`,
+    ].filter(Boolean);
+    const answer = await vscode.window.showWarningMessage(`Delete the run "${run.name}"?`, {
+      modal: true,
+      detail: `The folder ${run.folder}${parts.length ? ` with ${parts.join(' and ')}` : ''} moves to the trash.`,
+    }, 'Delete');
+    if (answer !== 'Delete') return;
+    const uri = vscode.Uri.file(run.folder);
+    try {
+      await vscode.workspace.fs.delete(uri, { recursive: true, useTrash: true });
+    } catch (err) {
+      // Some remote and container file systems have no trash.
+      const again = await vscode.window.showWarningMessage(`The trash is not available (${(err as Error).message}). Delete "${run.name}" permanently?`, { modal: true }, 'Delete Permanently');
+      if (again !== 'Delete Permanently') return;
+      await vscode.workspace.fs.delete(uri, { recursive: true, useTrash: false });
+    }
+    ctx.log.info(`deleted run ${run.folder}`);
+    await ctx.runs.refresh();
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * The evaluation results panel: one per window, showing one evaluation (from 'eval/run' or an eval file). The
+ * page asks for its data when ready; after a window reload the serializer reads the eval file it stored again.
+ */
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { EvalRunResult } from '../../trainer/eval/evalFile';
+import { parseEvalFile } from '../../trainer/eval/evalFile';
+import type { EvaluationPageState, EvaluationView } from '../../webview/protocol/evaluation';
+import { DidLoadNotification, ExplainImageCommand, OpenFileCommand, ReadyCommand } from '../../webview/protocol/evaluation';
+import type { Ctx } from '../ctx';
+import { explainWith } from '../evaluation/explainWith';
+import { checkGates, worstImages } from '../evaluation/gates';
+import { readGates } from '../evaluation/qualityGates';
+import { webviewHtml, webviewOptions } from './webviewHtml';
+
+export const EVALUATION_VIEW_TYPE = 'auLens.evaluation';
+const WORST_SHOWN = 24;
+
+/** The folders of the evaluated photos, so their thumbnails may load. */
+function rootsFor(result: EvalRunResult | undefined): vscode.Uri[] {
+  const folders = new Set(result ? [result.data, ...result.images.map((r) => path.dirname(path.dirname(r.path)))] : []);
+  return [...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri), ...[...folders].map((f) => vscode.Uri.file(f))];
+}
+
+export class EvaluationPanel implements vscode.Disposable {
+  private static current: EvaluationPanel | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private result: EvalRunResult | undefined;
+  /** What the page was last sent (tests read it: the webview's DOM is out of the extension's reach). */
+  lastView: EvaluationView | undefined;
+
+  static get currentPanel(): EvaluationPanel | undefined {
+    return EvaluationPanel.current;
+  }
+
+  /** Reveals the panel (creating it if needed) with `result`. */
+  static async show(ctx: Ctx, result: EvalRunResult): Promise<EvaluationPanel> {
+    let panel = EvaluationPanel.current;
+    if (panel) panel.panel.reveal(undefined, false);
+    else {
+      const webview = vscode.window.createWebviewPanel(EVALUATION_VIEW_TYPE, 'Evaluation', vscode.ViewColumn.Active,
+        webviewOptions(ctx.extCtx.extensionUri, ctx.extCtx.globalStorageUri, rootsFor(result)));
+      panel = new EvaluationPanel(ctx, webview);
+    }
+    await panel.load(result);
+    return panel;
+  }
+
+  static async showFile(ctx: Ctx, file: string): Promise<EvaluationPanel> {
+    return EvaluationPanel.show(ctx, parseEvalFile(await readFile(file, 'utf8'), file));
+  }
+
+  /** Rebuilds a panel VS Code restored after a reload from the eval file its page stored. */
+  static async revive(ctx: Ctx, webview: vscode.WebviewPanel, state: EvaluationPageState | undefined): Promise<void> {
+    EvaluationPanel.current?.panel.dispose();
+    const result = state?.file ? parseEvalFile(await readFile(state.file, 'utf8'), state.file) : undefined;
+    webview.webview.options = webviewOptions(ctx.extCtx.extensionUri, ctx.extCtx.globalStorageUri, rootsFor(result));
+    const panel = new EvaluationPanel(ctx, webview);
+    if (result) await panel.load(result);
+    else webview.dispose();
+  }
+
+  private constructor(private readonly ctx: Ctx, private readonly panel: vscode.WebviewPanel) {
+    EvaluationPanel.current = this;
+    panel.iconPath = vscode.Uri.joinPath(ctx.extCtx.extensionUri, 'media', 'au-lens.svg');
+    panel.onDidDispose(() => this.dispose(), null, this.disposables);
+    panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m), null, this.disposables);
+  }
+
+  private async load(result: EvalRunResult): Promise<void> {
+    this.result = result;
+    this.panel.title = `Evaluation: ${path.basename(result.model)} on ${result.dataset}`;
+    const roots = this.panel.webview.options.localResourceRoots ?? [];
+    const needed = rootsFor(result).filter((r) => !roots.some((o) => o.fsPath === r.fsPath));
+    if (needed.length > 0) this.panel.webview.options = { ...this.panel.webview.options, localResourceRoots: [...roots, ...needed] };
+    this.lastView = this.viewOf(result);
+    // A fresh page asks for the view when ready (ReadyCommand); the html is set once per load so reveal re-asks.
+    this.panel.webview.html = await webviewHtml(this.panel.webview, this.ctx.extCtx.extensionUri, 'evaluation');
+  }
+
+  private viewOf(result: EvalRunResult): EvaluationView {
+    const layer = result.report.camLayer;
+    return {
+      file: result.file, model: result.model, modelName: path.basename(result.model), data: result.data, dataset: result.dataset,
+      split: result.split, createdAt: result.createdAt, warnings: result.warnings, report: result.report,
+      worst: worstImages(result.images, layer).slice(0, WORST_SHOWN).map((r) => ({
+        path: r.path, name: path.basename(r.path), src: this.panel.webview.asWebviewUri(vscode.Uri.file(r.path)).toString(),
+        label: r.label, prediction: r.prediction, confidence: r.confidence, attCos: r.attCos[layer] ?? null,
+      })),
+      gateFailures: checkGates(result, readGates()).map((f) => f.message),
+    };
+  }
+
+  private async onMessage(message: unknown): Promise<void> {
+    try {
+      if (ReadyCommand.is(message)) {
+        if (this.lastView) await this.panel.webview.postMessage(DidLoadNotification.message(this.lastView));
+      } else if (ExplainImageCommand.is(message) && this.result) {
+        await explainWith(this.result.model, message.params.path);
+      } else if (OpenFileCommand.is(message) && this.result?.file) {
+        await vscode.window.showTextDocument(vscode.Uri.file(this.result.file), { viewColumn: vscode.ViewColumn.Beside });
+      }
+    } catch (err) {
+      this.ctx.log.error(`evaluation panel: ${(err as Error).message}`);
+      void vscode.window.showErrorMessage(`AU Lens: ${(err as Error).message}`);
+    }
+  }
+
+  dispose(): void {
+    if (EvaluationPanel.current === this) EvaluationPanel.current = undefined;
+    this.panel.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

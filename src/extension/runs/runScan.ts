@@ -1,0 +1,84 @@
+/**
+ * The runs under a workspace folder, read from disk: a run is a folder holding run.json, a checkpoint (*.ckpt) or
+ * an evaluation (eval-*.json, e.g. of the built-in model), typically runs/<name>/. Each run has its status (run.json), its checkpoints (headers only) and its evaluations
+ * (eval-*.json). Plain node: the tree view maps the result to items, and the unit tests build it from a temp folder.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { EvalRunResult } from '../../trainer/eval/evalFile';
+import { isEvalFileName, parseEvalFile } from '../../trainer/eval/evalFile';
+import type { RunRecord } from '../../trainer/train/runLog';
+import { readRunRecord, RUN_FILE } from '../../trainer/train/runLog';
+import type { CheckpointSummary } from './checkpointInfo';
+import { readCheckpointSummary } from './checkpointInfo';
+
+export type CheckpointEntry = { readonly file: string; readonly name: string } & ({ readonly summary: CheckpointSummary } | { readonly error: string });
+export type EvalEntry = { readonly file: string; readonly name: string } & ({ readonly result: EvalRunResult } | { readonly error: string });
+
+export interface RunEntry {
+  readonly folder: string;
+  readonly name: string;
+  /** From run.json; undefined for a folder of checkpoints without one. */
+  readonly record?: RunRecord;
+  /** Why run.json could not be read. */
+  readonly recordError?: string;
+  /** best.ckpt, then last.ckpt, then the others by name. */
+  readonly checkpoints: readonly CheckpointEntry[];
+  readonly evaluations: readonly EvalEntry[];
+}
+
+const SKIPPED = new Set(['node_modules', '.git', '.vscode-test', 'dist', 'out']);
+export const MAX_DEPTH = 4;
+
+const checkpointRank = (name: string): number => (name === 'best.ckpt' ? 0 : name === 'last.ckpt' ? 1 : 2);
+
+/** Folders under `root` (itself included, at most MAX_DEPTH levels down) with run.json, a checkpoint or an evaluation. */
+export async function findRunFolders(root: string, depth = MAX_DEPTH): Promise<string[]> {
+  const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
+  const found: string[] = [];
+  if (entries.some((e) => e.isFile() && (e.name === RUN_FILE || e.name.endsWith('.ckpt') || isEvalFileName(e.name)))) found.push(root);
+  if (depth > 0) {
+    for (const e of entries) {
+      if (e.isDirectory() && !SKIPPED.has(e.name) && !e.name.startsWith('.')) found.push(...(await findRunFolders(path.join(root, e.name), depth - 1)));
+    }
+  }
+  return found;
+}
+
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+export async function readRun(folder: string): Promise<RunEntry> {
+  const names = (await readdir(folder)).sort();
+  let record: RunRecord | undefined;
+  let recordError: string | undefined;
+  try {
+    record = await readRunRecord(folder);
+  } catch (err) {
+    recordError = messageOf(err);
+  }
+  const checkpoints = await Promise.all(names.filter((n) => n.endsWith('.ckpt'))
+    .sort((a, b) => checkpointRank(a) - checkpointRank(b) || a.localeCompare(b))
+    .map(async (name): Promise<CheckpointEntry> => {
+      const file = path.join(folder, name);
+      return readCheckpointSummary(file).then((summary) => ({ file, name, summary }), (err: unknown) => ({ file, name, error: messageOf(err) }));
+    }));
+  const evaluations = await Promise.all(names.filter(isEvalFileName).map(async (name): Promise<EvalEntry> => {
+    const file = path.join(folder, name);
+    try {
+      return { file, name, result: parseEvalFile(await readFile(file, 'utf8'), file) };
+    } catch (err) {
+      return { file, name, error: messageOf(err) };
+    }
+  }));
+  return {
+    folder, name: record?.name ?? path.basename(folder), checkpoints, evaluations,
+    ...(record !== undefined && { record }), ...(recordError !== undefined && { recordError }),
+  };
+}
+
+/** Every run under the roots, by folder path. */
+export async function scanRuns(roots: readonly string[]): Promise<RunEntry[]> {
+  const folders = (await Promise.all(roots.map((r) => findRunFolders(r)))).flat();
+  const runs = await Promise.all([...new Set(folders)].map(readRun));
+  return runs.sort((a, b) => a.folder.localeCompare(b.folder));
+}
