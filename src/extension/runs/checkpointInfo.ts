@@ -30,7 +30,10 @@ async function headerText(file: string): Promise<string> {
     for (;;) {
       const buffer = Buffer.alloc(CHUNK);
       const { bytesRead } = await handle.read(buffer, 0, CHUNK, length);
-      if (bytesRead === 0) throw new Error('truncated (the header never ends)');
+      if (bytesRead === 0) {
+        const start = Buffer.concat(chunks).subarray(0, CHECKPOINT_MAGIC.length).toString('utf8');
+        throw new Error(start === CHECKPOINT_MAGIC ? 'truncated (the header never ends)' : 'not an AU Lens checkpoint');
+      }
       chunks.push(buffer.subarray(0, bytesRead));
       length += bytesRead;
       const all = Buffer.concat(chunks);
