@@ -1,7 +1,7 @@
 // Shared by the integration runner and the end-to-end smoke test: starts the VS Code server that ships inside the npm
 // package code-server (installed by scripts/setup-vscode-host.sh) on 127.0.0.1 only, and prepares a throwaway copy of
 // the fixture workspace. Recipe: ../shared/docs/vscode-test-host.md, section 3.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout } from 'node:timers';
@@ -93,11 +93,27 @@ export async function startServer({ tmp }) {
   return { host: `127.0.0.1:${port}`, getLog: () => log, stop };
 }
 
-/** The workbench URL for a folder, loading this repository as the extension under development. */
-export function workbenchUrl(host, folder, extra = []) {
+/**
+ * Installs a VSIX the way a user does (`--install-extension`, here through the server's own CLI) into the clean
+ * extensions folder of `tmp` that startServer({ tmp }) then uses. Returns what the installer printed.
+ */
+export function installVsix({ tmp, vsix }) {
+  const file = path.resolve(vsix);
+  if (!fs.existsSync(file)) throw new Error(`${file} does not exist: run "npm run package" first`);
+  return execFileSync(process.env.VSCODE_HOST_NODE ?? process.execPath, [serverMain(), '--accept-server-license-terms',
+    '--server-data-dir', path.join(tmp, 'server-data'), '--user-data-dir', path.join(tmp, 'user-data'),
+    '--extensions-dir', path.join(tmp, 'extensions'), '--install-extension', file], { encoding: 'utf8',
+    env: { ...process.env, EXTENSIONS_GALLERY: '{}' } }).trim();
+}
+
+/**
+ * The workbench URL for a folder. By default it loads this repository as the extension under development; with
+ * `development: false` it loads only what is installed (a VSIX put there by installVsix), as a user's window does.
+ */
+export function workbenchUrl(host, folder, extra = [], { development = true } = {}) {
   // vscode-remote://host/<raw absolute path>: percent-encoding the path breaks it (VS Code parses it with URI.parse)
   const remote = (p) => `vscode-remote://${host}${p}`;
-  const payload = [['extensionDevelopmentPath', remote(extDir)], ['skipWelcome', 'true'],
+  const payload = [...(development ? [['extensionDevelopmentPath', remote(extDir)]] : []), ['skipWelcome', 'true'],
     ...extra.map(([k, p]) => [k, remote(p)])];
   return `http://${host}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }

@@ -5,12 +5,14 @@
 //   await runE2E('training', { prepare: (ws) => … }, async (ui) => { await ui.step('…', async () => { … }); });
 //
 // Screenshots go to $SCREENSHOT_DIR/<suite> (default test-output/e2e/<suite>); look at them. The last line printed is
-// `N passed, N failed` (one check per step). KEEP_TMP=1 keeps the temporary folder.
+// `N passed, N failed` (one check per step). KEEP_TMP=1 keeps the temporary folder. AU_LENS_VSIX=<file> runs a suite
+// against that VSIX installed into a clean extensions folder (as a user installs it) instead of this repository loaded
+// as the extension under development.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROMIUM, extDir, prepareWorkspace, startServer, workbenchUrl } from '../vscode-server.mjs';
+import { CHROMIUM, extDir, installVsix, prepareWorkspace, startServer, workbenchUrl } from '../vscode-server.mjs';
 
 export { extDir };
 
@@ -29,12 +31,14 @@ export async function runE2E(suite, { prepare, viewport = { width: 1400, height:
   try {
     const ws = prepareWorkspace(tmp);
     await prepare?.(ws);
+    const vsix = process.env.AU_LENS_VSIX;
+    if (vsix) log(`installed ${path.basename(vsix)}: ${installVsix({ tmp, vsix }).split('\n').pop()}`);
     server = await startServer({ tmp });
     log(`VS Code server on ${server.host}`);
     browser = await chromium.launch(CHROMIUM);
     page = await (await browser.newContext({ viewport })).newPage();
     page.setDefaultTimeout(30_000);
-    await page.goto(workbenchUrl(server.host, ws));
+    await page.goto(workbenchUrl(server.host, ws, [], { development: !vsix }));
     const step = async (name, run) => {
       try {
         await run();
@@ -46,7 +50,7 @@ export async function runE2E(suite, { prepare, viewport = { width: 1400, height:
         throw e;
       }
     };
-    const ui = workbenchMoves(page, { log, shots, ws, tmp, step });
+    const ui = workbenchMoves(page, { log, shots, ws, tmp, step, installed: Boolean(vsix) });
     await ui.step('the workbench opens the fixture folder', async () => {
       await page.locator('.monaco-workbench').waitFor();
       await ui.explorerRow('face.jpg').waitFor();
@@ -68,7 +72,7 @@ export async function runE2E(suite, { prepare, viewport = { width: 1400, height:
 }
 
 /** The moves of a person in the workbench, bound to one page. */
-function workbenchMoves(page, { log, shots, ws, tmp, step }) {
+function workbenchMoves(page, { log, shots, ws, tmp, step, installed }) {
   const shoot = (name) => page.screenshot({ path: path.join(shots, `${name}.png`) });
   const explorerRow = (name) => page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();
   const menuItem = (label) => page.locator('.monaco-menu .action-item', { hasText: label });
@@ -172,6 +176,6 @@ function workbenchMoves(page, { log, shots, ws, tmp, step }) {
     throw new Error('the image preview never showed the PNG');
   }
 
-  return { page, log, shots, ws, tmp, step, shoot, explorerRow, menuItem, tab, quickPickRow, notification, statusItem,
+  return { page, log, shots, ws, tmp, step, installed, shoot, explorerRow, menuItem, tab, quickPickRow, notification, statusItem,
     webview, contextMenu, explorerMenu, focusWorkbench, runCommand, answerQuickInput, colourTheme, imageShown };
 }

@@ -1,0 +1,60 @@
+// End-to-end test of AU Lens as a user gets it: the VSIX for this platform installed into a clean extensions folder
+// (AU_LENS_VSIX, default the one `npm run package` writes; packaged first when missing), loaded without
+// extensionDevelopmentPath. Proves that the installed extension finds its native binaries and face-api's models
+// inside the VSIX: it explains a face with the built-in model.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { defaultVsix } from '../vsix-contents.mjs';
+import { extDir, runE2E } from './lib.mjs';
+
+process.env.AU_LENS_VSIX ??= defaultVsix();
+if (!fs.existsSync(process.env.AU_LENS_VSIX)) {
+  console.log(`[e2e installed] packaging ${path.basename(process.env.AU_LENS_VSIX)} first`);
+  execFileSync(process.execPath, ['scripts/package-vsix.mjs', '--out', process.env.AU_LENS_VSIX], { cwd: extDir, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+await runE2E('installed', {}, async (ui) => {
+  const { page, log, step, shoot, tab, runCommand, explorerMenu, focusWorkbench } = ui;
+
+  await step('the window is a user\'s window, not an Extension Development Host', async () => {
+    const title = await page.title();
+    if (/Extension Development Host/.test(title)) throw new Error(`the window title is "${title}"`);
+  });
+
+  await step('the Extensions view lists AU Lens as installed (from the VSIX)', async () => {
+    await runCommand('Extensions: Show Enabled Extensions'); // no gallery here, so no "Show Installed"
+    const row = page.locator('.extensions-viewlet .monaco-list-row', { hasText: 'AU Lens' }).first();
+    await row.waitFor({ timeout: 30_000 });
+    await page.mouse.move(700, 500);
+    await shoot('1-extensions-installed');
+    log(`  extensions view: ${(await row.innerText()).replace(/\s+/g, ' ').trim().slice(0, 160)}`);
+    await row.click();
+    await tab('Extension: AU Lens').waitFor();
+    await page.waitForTimeout(1000); // the details page renders the README
+    await shoot('2-extension-details');
+    await runCommand('View: Close All Editors');
+    await runCommand('View: Show Explorer');
+  });
+
+  await step('Explorer: right-click face.jpg, "Explain Expression" explains it with the built-in model', async () => {
+    await explorerMenu('face.jpg', 'Explain Expression');
+    await tab('Explain: face.jpg').waitFor({ timeout: 60_000 });
+    await page.locator('.statusbar-item', { hasText: 'face-api (built-in)' }).waitFor();
+    const panel = ui.webview();
+    await panel.locator('#reading', { hasText: 'attention lies on' }).waitFor({ timeout: 90_000 });
+    await panel.locator('#thumbs .thumb').nth(8).waitFor(); // the AU map, 4 dense blocks' attention, 4 CAMs
+    await page.waitForTimeout(500);
+    log(`  reading: ${(await panel.locator('#reading').innerText()).trim()}`);
+    await focusWorkbench();
+    await shoot('3-explain-installed');
+  });
+
+  await step('the AU Lens output reports no missing native part', async () => {
+    await runCommand('Output: Show Output Channels...');
+    await ui.quickPickRow('AU Lens').click();
+    await page.locator('.output-view .view-lines', { hasText: 'activated in' }).waitFor();
+    if (await page.locator('.output-view .view-lines', { hasText: 'is not installed for' }).count()) throw new Error('the native-parts check fired');
+    await shoot('4-output');
+  });
+});
