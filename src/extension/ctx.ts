@@ -5,6 +5,7 @@ import { QualityGateDiagnostics } from './evaluation/qualityGates';
 import { Log } from './log';
 import { ModelStore } from './models';
 import { RunsTreeProvider } from './runs/runsTree';
+import { TrainingRuns } from './training/trainingRuns';
 
 /** Owns the extension's state and disposables. The worker starts on first use, never during activation. */
 export class Ctx {
@@ -14,10 +15,14 @@ export class Ctx {
   /** The runs view's data (scanned on first use) and the quality-gate diagnostics of the evaluations. */
   readonly runs = new RunsTreeProvider();
   readonly qualityGates = new QualityGateDiagnostics();
+  /** Training runs started in this window (each in a worker of its own). */
+  readonly training: TrainingRuns;
   private worker: WorkerClient | undefined;
 
   constructor(readonly extCtx: vscode.ExtensionContext) {
     this.models = new ModelStore(extCtx.workspaceState);
+    this.training = new TrainingRuns(vscode.Uri.joinPath(extCtx.extensionUri, 'dist', 'worker.js').fsPath, this.log, this.config);
+    extCtx.subscriptions.push(this.training);
     extCtx.subscriptions.push(this.log, this.models, this.runs, this.qualityGates, { dispose: () => void this.worker?.dispose() });
   }
 

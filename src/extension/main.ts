@@ -5,7 +5,10 @@ import { registerRunsAndEvaluation } from './evaluation/register';
 import { EvaluationPanel } from './panels/evaluationPanel';
 import { missingNativeParts, nativePartsMessage } from './nativeParts';
 import { COMPARE_VIEW_TYPE, ComparePanel } from './panels/comparePanel';
+import { DASHBOARD_VIEW_TYPE, DashboardPanel } from './panels/dashboardPanel';
 import { EXPLAIN_VIEW_TYPE, ExplainPanel } from './panels/explainPanel';
+import type { TrainingRuns } from './training/trainingRuns';
+import type { DashboardPageState } from '../webview/protocol/dashboard';
 import type { ComparePageState } from '../webview/protocol/compare';
 import type { ExplainPageState } from '../webview/protocol/explain';
 
@@ -16,6 +19,9 @@ export interface AuLensApi {
   readonly evaluationPanel: () => EvaluationPanel | undefined;
   /** The runs view's provider and the quality-gate diagnostics. */
   readonly ctx: Pick<Ctx, 'runs' | 'qualityGates'>;
+  /** Training runs of this window, and the training dashboard. */
+  readonly training: TrainingRuns;
+  readonly dashboardPanel: () => DashboardPanel | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): AuLensApi {
@@ -41,9 +47,18 @@ export function activate(context: vscode.ExtensionContext): AuLensApi {
       ctx.log.error(`restoring the comparison panel: ${err.message}`);
     }),
   }));
+  ctx.pushExtCleanup(vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
+    deserializeWebviewPanel: (panel, state: unknown) => DashboardPanel.revive(ctx, panel, state as DashboardPageState | undefined).catch((err: Error) => {
+      ctx.log.error(`restoring the training dashboard: ${err.message}`);
+    }),
+  }));
+  // After activation, not during it: runs whose window closed mid-run become "interrupted" and are offered for resuming.
+  const recover = setTimeout(() => void ctx.training.recoverInterrupted().catch((err: Error) => ctx.log.error(`looking for interrupted runs: ${err.message}`)), 2000);
+  ctx.pushExtCleanup({ dispose: () => clearTimeout(recover) });
   // Activation must stay cheap (the worker and its models start on first use); the log line lets tests check it.
   ctx.log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
-  return { explainPanel: () => ExplainPanel.currentPanel, comparePanel: () => ComparePanel.currentPanel, evaluationPanel: () => EvaluationPanel.currentPanel, ctx };
+  return { explainPanel: () => ExplainPanel.currentPanel, comparePanel: () => ComparePanel.currentPanel, evaluationPanel: () => EvaluationPanel.currentPanel, ctx,
+    training: ctx.training, dashboardPanel: () => DashboardPanel.currentPanel };
 }
 
 export function deactivate(): void {

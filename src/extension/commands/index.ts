@@ -12,6 +12,9 @@ import { revealRun } from './revealRun';
 import { explainExpression } from './explain';
 import { selectModel } from './selectModel';
 import { trainModel } from './trainModel';
+import { resumeTraining } from './resumeTraining';
+import { cancelTraining } from './cancelTraining';
+import { showTrainingDashboard } from './showTrainingDashboard';
 
 type CommandFactory = (ctx: Ctx) => (...args: never[]) => Promise<void>;
 
@@ -29,6 +32,9 @@ const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   explainExpression,
   selectModel,
   trainModel,
+  resumeTraining,
+  cancelTraining,
+  showTrainingDashboard,
 };
 
 export function registerCommands(ctx: Ctx): void {

@@ -1,25 +1,23 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
+import { DashboardPanel } from '../panels/dashboardPanel';
+import { runTrainingWizard } from '../training/trainingWizard';
 
 /**
- * Starts `au-lens train` in a terminal on a data folder the user picks (one sub-folder per class). Training runs in
- * the CLI, where its progress and cancel (Ctrl+C, resumable) already work; its best.ckpt is then a model to select.
+ * Trains a model in the editor: with a run-config file (Explorer context menu, or a Uri) it trains that file's
+ * run; otherwise the quick picks ask for the settings. The dashboard opens beside the editor; the command ends
+ * when the run does.
  */
-export function trainModel(ctx: Ctx): () => Promise<void> {
-  return async () => {
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const data = await vscode.window.showOpenDialog({
-      title: 'AU Lens: training data (one folder per class: happy/, sad/, …)', canSelectFiles: false, canSelectFolders: true, canSelectMany: false,
-      ...(folder && { defaultUri: folder }),
-    });
-    if (!data?.[0]) return;
-    const cli = vscode.Uri.joinPath(ctx.extCtx.extensionUri, 'bin', 'au-lens.js').fsPath;
-    const out = folder ? vscode.Uri.joinPath(folder, 'runs', 'au-lens-run').fsPath : 'au-lens-run';
-    const terminal = vscode.window.createTerminal({ name: 'AU Lens: train' });
-    terminal.show();
-    terminal.sendText(`node ${JSON.stringify(cli)} train --data ${JSON.stringify(data[0].fsPath)} --out ${JSON.stringify(out)}`);
-    ctx.log.info(`training started in a terminal: data ${data[0].fsPath}, run folder ${out}`);
-    void vscode.window.showInformationMessage(`AU Lens: training in the terminal. When it ends, select ${out}/best.ckpt as the model.`, 'Select Model…')
-      .then((a) => a && vscode.commands.executeCommand('auLens.selectModel'));
+export function trainModel(ctx: Ctx): (config?: vscode.Uri) => Promise<void> {
+  return async (config) => {
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri;
+    if (!root) {
+      void vscode.window.showErrorMessage('AU Lens: open a folder first: training writes its run to <workspace>/runs/<name>.', 'Open Folder…')
+        .then((a) => a && vscode.commands.executeCommand('workbench.action.files.openFolder'));
+      return;
+    }
+    const picked = config instanceof vscode.Uri ? { kind: 'config' as const, file: config } : await runTrainingWizard(root);
+    if (!picked) return;
+    await DashboardPanel.follow(ctx, () => (picked.kind === 'config' ? ctx.training.startConfig(picked.file) : ctx.training.start(picked.request)));
   };
 }

@@ -55,11 +55,14 @@ export function runNameOfConfig(file: string): string {
   return base.endsWith(RUN_CONFIG_SUFFIX) ? base.slice(0, -RUN_CONFIG_SUFFIX.length) : path.parse(base).name;
 }
 
+/** `init` and `codebook` name a pretrained model or preset ("faceapi-expression", "paper") or give a file. */
+const isFileRef = (value: string): boolean => /[\\/]/.test(value) || /\.(ckpt|json)$/i.test(value);
+
 /**
  * The request a config file's JSON asks for, paths made absolute against the file's folder; `out` defaults to
- * `<folder>/runs/<config name>`. A path that names a pretrained model (`init`) or codebook preset stays as is.
+ * `<folder>/runs/<config name>`. A model or codebook given by name stays as is.
  */
-export function parseRunConfig(json: unknown, file: string, isName: (field: 'init' | 'codebook', value: string) => boolean = () => false): TrainRequest {
+export function parseRunConfig(json: unknown, file: string): TrainRequest {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new RunConfigError(undefined, `${path.basename(file)} must hold a JSON object of settings`);
   const record = json as Record<string, unknown>;
   for (const [field, value] of Object.entries(record)) {
@@ -74,15 +77,18 @@ export function parseRunConfig(json: unknown, file: string, isName: (field: 'ini
   delete resolved['$schema'];
   for (const field of PATH_FIELDS) {
     const value = resolved[field];
-    if (typeof value === 'string' && !(field !== 'data' && field !== 'out' && isName(field, value))) resolved[field] = path.resolve(folder, value);
+    if (typeof value === 'string' && (field === 'data' || field === 'out' || isFileRef(value))) resolved[field] = path.resolve(folder, value);
   }
   resolved['out'] ??= path.join(folder, 'runs', runNameOfConfig(file));
   return resolved as unknown as TrainRequest;
 }
 
-/** A request as a config file in `folder`: paths relative to it, so the file moves with the workspace. */
-export function runConfigOf(request: TrainRequest, folder: string, schema: string): Record<string, unknown> {
-  const config: Record<string, unknown> = { $schema: schema };
+/**
+ * A request as a config file in `folder`: paths relative to it, so the file moves with the workspace. No
+ * `$schema`: the editor finds the schema by the file name (contributes.jsonValidation).
+ */
+export function runConfigOf(request: TrainRequest, folder: string): Record<string, unknown> {
+  const config: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(request)) {
     if (!(field in FIELDS) || value === undefined) continue;
     const isPath = (PATH_FIELDS as readonly string[]).includes(field) && typeof value === 'string' && path.isAbsolute(value);

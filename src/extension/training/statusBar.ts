@@ -1,0 +1,30 @@
+import * as vscode from 'vscode';
+import type { RunProgress } from './runProgress';
+import { fractionDone, progressText } from './runProgress';
+
+/** The status bar item while a run trains: a spinning icon, epoch and share done; a click opens the dashboard. */
+export class TrainingStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('auLens.training', vscode.StatusBarAlignment.Left, 50);
+
+  constructor() {
+    this.item.name = 'AU Lens Training';
+    this.item.command = 'auLens.showTrainingDashboard';
+  }
+
+  show(name: string, progress: RunProgress): void {
+    const share = progress.phase === 'training' ? ` · ${Math.round(100 * fractionDone(progress))} %` : '';
+    const short = progress.phase === 'training' ? `epoch ${progress.epoch}/${progress.epochs}${share}` : progressText(progress);
+    this.item.text = `$(sync~spin) AU Lens: ${short}`;
+    this.item.tooltip = `Training ${name}: ${progressText(progress)}. Click for the training dashboard; "AU Lens: Cancel Training" stops it.`;
+    this.item.accessibilityInformation = { label: `AU Lens is training ${name}, ${short}. Open the training dashboard.`, role: 'button' };
+    this.item.show();
+  }
+
+  hide(): void {
+    this.item.hide();
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}

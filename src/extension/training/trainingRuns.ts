@@ -1,0 +1,240 @@
+/**
+ * The editor's training runs: one at a time, each in a worker of its own (a second dist/worker.js, so explanations
+ * in the shared worker stay responsive), with a cancellable progress notification, a status bar item, log lines
+ * and events for the dashboard. The worker keeps run.json and progress.jsonl in the run folder; a run whose
+ * window closed mid-run is found on the next activation, marked "interrupted" and offered for resuming.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { parseRunConfig, RunConfigError } from '../../trainer/train/runConfig';
+import type { RunRecord } from '../../trainer/train/runLog';
+import { interruptedRecord, processAlive, readRunRecord, RUN_FILE, writeRunRecord } from '../../trainer/train/runLog';
+import type { TrainRequest } from '../../trainer/train/trainRequest';
+import type { TrainEvent, TrainOutcome } from '../../trainer/train/trainRun';
+import { WorkerClient } from '../../trainer/workerClient';
+import type { Config } from '../config';
+import type { Log } from '../log';
+import type { RunProgress } from './runProgress';
+import { advance, fractionDone, progressText, startProgress } from './runProgress';
+import { TrainingStatusBar } from './statusBar';
+
+export interface ActiveRun {
+  readonly name: string;
+  readonly folder: string;
+  progress: RunProgress;
+  readonly abort: AbortController;
+  /** Settles when the run has ended, however it ended. */
+  readonly done: Promise<TrainOutcome | undefined>;
+}
+
+export interface RunEvent {
+  readonly folder: string;
+  readonly event: TrainEvent;
+}
+
+const percent = (x: number | null | undefined): string => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(1)} %`);
+
+export class TrainingRuns implements vscode.Disposable {
+  private active: ActiveRun | undefined;
+  private readonly statusBar = new TrainingStatusBar();
+  private readonly events = new vscode.EventEmitter<RunEvent>();
+  private readonly changed = new vscode.EventEmitter<ActiveRun | undefined>();
+  /** Every TrainEvent of the run in progress. */
+  readonly onEvent = this.events.event;
+  /** A run started (the run) or ended (undefined). */
+  readonly onDidChange = this.changed.event;
+  /** Outcomes and errors of ended runs, for tests and the dashboard (latest last). */
+  readonly ended: { folder: string; outcome?: TrainOutcome; error?: string }[] = [];
+
+  constructor(private readonly workerScript: string, private readonly log: Log, private readonly config: Config) {}
+
+  get current(): ActiveRun | undefined {
+    return this.active;
+  }
+
+  /**
+   * Starts a run; with one in progress the user chooses to cancel it first or to wait for it. Resolves when the
+   * run has ended (undefined: not started, or it failed; the user was told why).
+   */
+  async start(request: TrainRequest): Promise<TrainOutcome | undefined> {
+    const name = path.basename(request.out);
+    if (this.active) {
+      const other = this.active;
+      const choice = await vscode.window.showWarningMessage(`AU Lens is training ${other.name}. Only one run trains at a time.`,
+        { modal: true, detail: `Cancel ${other.name} (its last checkpoint is saved and it can be resumed), or start ${name} when it ends.` },
+        'Cancel It and Start', 'Start When It Ends');
+      if (!choice) return undefined;
+      if (choice === 'Cancel It and Start') other.abort.abort();
+      await other.done;
+      if (this.active) return undefined;
+    }
+    const full: TrainRequest = request.resume || request.codebook !== undefined ? request : { ...request, codebook: this.config.codebook };
+    return this.run(name, full);
+  }
+
+  /** Reads, checks and starts a run-config file; a bad file is reported naming the setting, and nothing starts. */
+  async startConfig(file: vscode.Uri): Promise<TrainOutcome | undefined> {
+    let request: TrainRequest;
+    try {
+      const json: unknown = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(file)));
+      request = parseRunConfig(json, file.fsPath);
+    } catch (err) {
+      const message = err instanceof SyntaxError ? `not valid JSON (${err.message})` : (err as Error).message;
+      this.log.error(`${file.fsPath}: ${message}`);
+      const field = err instanceof RunConfigError ? err.field : undefined;
+      void vscode.window.showErrorMessage(`AU Lens: ${path.basename(file.fsPath)}: ${message}`, 'Open File').then((a) => a && this.openAt(file, field));
+      return undefined;
+    }
+    this.log.info(`training from ${file.fsPath}`);
+    return this.start(request);
+  }
+
+  /** Continues a cancelled or interrupted run from its last.ckpt with its own settings. */
+  async resume(folder: string): Promise<TrainOutcome | undefined> {
+    const record = await readRunRecord(folder);
+    if (!record) throw new Error(`${folder} has no ${RUN_FILE}; it was not started from the editor`);
+    return this.start({ data: record.settings.data, out: folder, resume: true, ...(record.settings.cacheDir !== undefined && { cacheDir: record.settings.cacheDir }) });
+  }
+
+  cancel(): boolean {
+    if (!this.active) return false;
+    this.log.info(`cancelling ${this.active.name}: it stops after the current step and saves last.ckpt`);
+    this.active.abort.abort();
+    return true;
+  }
+
+  private run(name: string, request: TrainRequest): Promise<TrainOutcome | undefined> {
+    const abort = new AbortController();
+    let settle: (outcome: TrainOutcome | undefined) => void = () => undefined;
+    const run: ActiveRun = { name, folder: request.out, progress: startProgress(request.epochs ?? 0), abort, done: new Promise((r) => (settle = r)) };
+    this.active = run;
+    void vscode.commands.executeCommand('setContext', 'auLens.training', true);
+    this.log.info(`training ${name}${request.resume ? ' (resumed)' : ''}: ${JSON.stringify(request)}`);
+    this.changed.fire(run);
+    this.statusBar.show(name, run.progress);
+    const client = new WorkerClient(this.workerScript);
+    void vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `AU Lens: training ${name}`, cancellable: true },
+      async (progress, token) => {
+        token.onCancellationRequested(() => this.cancel());
+        let shown = 0;
+        const onProgress = (event: TrainEvent): void => {
+          run.progress = advance(run.progress, event);
+          this.logEvent(name, event);
+          const increment = Math.max(0, 100 * fractionDone(run.progress) - shown);
+          shown += increment;
+          progress.report({ message: progressText(run.progress), increment });
+          this.statusBar.show(name, run.progress);
+          this.events.fire({ folder: run.folder, event });
+        };
+        try {
+          const outcome = await client.request('train/run', request, { signal: abort.signal, onProgress });
+          this.finish(run, outcome);
+          settle(outcome);
+        } catch (err) {
+          this.fail(run, err as Error);
+          settle(undefined);
+        } finally {
+          void client.dispose();
+          if (this.active === run) this.active = undefined;
+          void vscode.commands.executeCommand('setContext', 'auLens.training', false);
+          this.statusBar.hide();
+          this.changed.fire(undefined);
+        }
+      },
+    );
+    return run.done;
+  }
+
+  private logEvent(name: string, e: TrainEvent): void {
+    switch (e.type) {
+      case 'data':
+        this.log.info(`${name}: ${e.images} images, classes ${e.labels.join(', ')}; split by subject: train ${e.split.train}, val ${e.split.val}, test ${e.split.test}`);
+        for (const w of e.warnings) this.log.warn(`${name}: ${w}`);
+        break;
+      case 'prepared':
+        this.log.info(`${name}: AU maps ${e.auValid} valid, ${e.auInvalid} without; ${e.noFace} without a face; ${e.corrupt.length} unreadable skipped`);
+        break;
+      case 'epoch': {
+        const att = e.val ? Object.entries(e.val.attCos).map(([l, v]) => `${l} ${v === null ? '–' : v.toFixed(2)}`).join(' ') : '';
+        this.log.info(`${name}: epoch ${e.epoch}/${e.epochs} loss ${e.train.loss.toFixed(3)} (ce ${e.train.ce.toFixed(3)}, align ${e.train.align.toFixed(3)}) ` +
+          `train ${percent(e.train.accuracy)} val ${percent(e.val?.accuracy)} ATT-COS ${att} ${e.seconds.toFixed(1)} s${e.best ? ' *best' : ''}`);
+        break;
+      }
+      case 'stopped':
+        this.log.info(`${name}: stopped; ${e.path ?? 'nothing was saved yet'}`);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private finish(run: ActiveRun, outcome: TrainOutcome): void {
+    this.ended.push({ folder: run.folder, outcome });
+    const best = run.progress.bestValAccuracy;
+    this.log.info(`${run.name}: ${outcome.status} after ${outcome.epochs} epoch(s); best ${outcome.best ?? 'none'}${outcome.bestEpoch ? ` (epoch ${outcome.bestEpoch})` : ''}`);
+    if (outcome.status === 'cancelled') {
+      const saved = outcome.last ? 'Its last checkpoint is saved.' : 'It had not saved a checkpoint yet.';
+      void vscode.window.showInformationMessage(`AU Lens: training ${run.name} was cancelled. ${saved}`, ...(outcome.last ? ['Resume'] : []), 'Open Dashboard')
+        .then((a) => (a === 'Resume' ? vscode.commands.executeCommand('auLens.resumeTraining', run.folder) : a && vscode.commands.executeCommand('auLens.showTrainingDashboard', run.folder)));
+      return;
+    }
+    const bestText = best !== null ? ` Best validation accuracy ${percent(best)}${outcome.bestEpoch ? ` (epoch ${outcome.bestEpoch})` : ''}.` : '';
+    void vscode.window.showInformationMessage(`AU Lens: ${run.name} finished ${outcome.epochs} epochs.${bestText}`, ...(outcome.best ? ['Use Best Model'] : []), 'Open Dashboard')
+      .then((a) => (a === 'Use Best Model' ? vscode.commands.executeCommand('auLens.selectModel', outcome.best) : a && vscode.commands.executeCommand('auLens.showTrainingDashboard', run.folder)));
+  }
+
+  private fail(run: ActiveRun, err: Error): void {
+    this.ended.push({ folder: run.folder, error: err.message });
+    this.log.error(`${run.name}: ${err.message}`);
+    void vscode.window.showErrorMessage(`AU Lens: training ${run.name} failed: ${err.message}`, 'Show Output', 'Open Dashboard')
+      .then((a) => (a === 'Show Output' ? this.log.show() : a && vscode.commands.executeCommand('auLens.showTrainingDashboard', run.folder)));
+  }
+
+  private async openAt(file: vscode.Uri, field: string | undefined): Promise<void> {
+    const editor = await vscode.window.showTextDocument(file);
+    if (field === undefined) return;
+    const offset = editor.document.getText().indexOf(`"${field}"`);
+    if (offset < 0) return;
+    const at = editor.document.positionAt(offset);
+    editor.selection = new vscode.Selection(at, at.translate(0, field.length + 2));
+    editor.revealRange(editor.selection);
+  }
+
+  /** The workspace's runs that have a run.json, by folder. */
+  async records(): Promise<{ folder: string; record: RunRecord }[]> {
+    const files = await vscode.workspace.findFiles(`**/${RUN_FILE}`, '**/{node_modules,.git}/**', 500);
+    const found = await Promise.all(files.map(async (file) => {
+      const folder = path.dirname(file.fsPath);
+      const record = await readRunRecord(folder).catch(() => undefined);
+      return record && { folder, record };
+    }));
+    return found.filter((r): r is { folder: string; record: RunRecord } => r !== undefined);
+  }
+
+  /**
+   * Runs in the workspace whose run.json says "running" but whose training process is gone become "interrupted";
+   * each is offered for resuming. Returns them.
+   */
+  async recoverInterrupted(): Promise<RunRecord[]> {
+    const found: RunRecord[] = [];
+    for (const { folder, record } of await this.records()) {
+      if (this.active?.folder === folder) continue;
+      const interrupted = interruptedRecord(record, new Date(), processAlive, process.pid);
+      if (!interrupted) continue;
+      await writeRunRecord(folder, interrupted);
+      found.push(interrupted);
+      this.log.warn(`${interrupted.name}: was training when its window closed; marked interrupted (resume continues from last.ckpt)`);
+      void vscode.window.showWarningMessage(`AU Lens: training ${interrupted.name} was interrupted after ${interrupted.epochs.done} of ${interrupted.epochs.total} epochs (the window closed).`, 'Resume', 'Open Dashboard')
+        .then((a) => (a === 'Resume' ? vscode.commands.executeCommand('auLens.resumeTraining', folder) : a && vscode.commands.executeCommand('auLens.showTrainingDashboard', folder)));
+    }
+    return found;
+  }
+
+  dispose(): void {
+    this.active?.abort.abort();
+    this.statusBar.dispose();
+    this.events.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { guessDatasets } from '../../../src/extension/training/datasetGuess';
+import { advance, fractionDone, pointsOf, progressText, startProgress } from '../../../src/extension/training/runProgress';
+import type { TrainEvent } from '../../../src/trainer/train/trainRun';
+
+const step = (stepNo: number, epoch: number, batch: number, loss: number): TrainEvent =>
+  ({ type: 'step', epoch, batch, batches: 4, step: stepNo, loss, ce: loss - 0.1, align: 0.1, lr: 0.01, imagesPerSecond: 120.4 });
+const epoch = (n: number, acc: number, best: boolean): TrainEvent => ({
+  type: 'epoch', epoch: n, epochs: 2, seconds: 3, best,
+  train: { loss: 0.8, ce: 0.7, align: 0.1, accuracy: 0.5, lr: 0.01 }, val: { accuracy: acc, balancedAccuracy: acc, attCos: { stage3: 0.4 } },
+});
+
+describe('training progress in the editor', () => {
+  it('says what the run does: preparing, then epoch, loss and speed; and how much is done', () => {
+    let p = startProgress(2);
+    assert.equal(progressText(p), 'starting…');
+    p = advance(p, { type: 'prepare', done: 3, total: 10 });
+    assert.equal(progressText(p), 'preparing faces and AU maps 3/10');
+    assert.equal(fractionDone(p), 0);
+    p = advance(p, step(2, 1, 2, 0.8449));
+    assert.equal(progressText(p), 'epoch 1/2 · loss 0.84 · 120 img/s');
+    assert.equal(fractionDone(p), 0.25);
+    p = advance(p, epoch(1, 0.75, true));
+    assert.equal(p.bestValAccuracy, 0.75);
+    p = advance(p, epoch(2, 0.5, false));
+    assert.equal(p.bestValAccuracy, 0.75, 'a worse epoch keeps the best');
+    assert.equal(advance(p, { type: 'stopped', reason: 'cancelled', path: null }).phase, 'stopping');
+  });
+
+  it('keeps the later values of steps and epochs a resumed run repeats', () => {
+    const { steps, epochs } = pointsOf([step(1, 1, 1, 2), step(2, 1, 2, 1.5), step(3, 1, 3, 1.4), step(2, 1, 2, 1.45), epoch(1, 0.5, true), step(3, 1, 3, 1.3)]);
+    assert.deepEqual(steps.map((s) => [s.step, s.loss]), [[1, 2], [2, 1.45], [3, 1.3]]);
+    assert.deepEqual(epochs.map((e) => [e.epoch, e.valAccuracy, e.attCos['stage3']]), [[1, 0.5, 0.4]]);
+  });
+
+  it('finds data folders: two or more class folders with images, most images first', () => {
+    const found = guessDatasets([
+      '/ws/ck/happy/a.png', '/ws/ck/happy/b.png', '/ws/ck/sad/c.png',
+      '/ws/small/x/1.png', '/ws/small/y/2.png',
+      '/ws/photos/one/holiday.jpg',
+    ]);
+    assert.deepEqual(found, [
+      { folder: '/ws/ck', classes: ['happy', 'sad'], images: 3 },
+      { folder: '/ws/small', classes: ['x', 'y'], images: 2 },
+    ]);
+  });
+});
