@@ -37,6 +37,7 @@ suite() {
 
 suite unit npm run --silent test:unit
 suite integration node scripts/run-vscode-tests.mjs
+suite vsix node scripts/check-vsix.mjs   # before e2e: its VSIX is the one the 'installed' e2e suite installs
 suite e2e bash scripts/e2e/run.sh
 
 echo "== all suites (unit, integration in the VS Code extension host, end-to-end through the VS Code UI):"
