@@ -5,6 +5,7 @@ import { compareModels } from './compareModels';
 import { deleteRun } from './deleteRun';
 import { evaluateModel } from './evaluateModel';
 import { exportOnnx } from './exportOnnx';
+import { importOnnxModel } from './importOnnxModel';
 import { openFailingImages } from '../evaluation/openFailingImages';
 import { explainWithModel } from '../runs/explainWithModel';
 import { refreshRuns } from './refreshRuns';
@@ -24,6 +25,7 @@ const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   compareModels,
   evaluateModel,
   exportOnnx,
+  importOnnxModel,
   refreshRuns,
   revealRun,
   deleteRun,

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BUILTIN_MODEL } from '../../trainer/protocol';
 import type { Ctx } from '../ctx';
+import { needsImport } from './importOnnxModel';
 
 const MODEL_GLOB = '**/*.{ckpt,onnx}';
 const EXCLUDE_GLOB = '**/{node_modules,.git}/**';
@@ -44,10 +45,24 @@ export function selectModel(ctx: Ctx): (model?: vscode.Uri | string | null) => P
         title: 'AU Lens: Select Model', canSelectMany: false, filters: { 'AU Lens models': ['ckpt', 'onnx'] },
         ...(active !== undefined && active !== BUILTIN_MODEL && { defaultUri: vscode.Uri.file(path.dirname(active)) }),
       });
-      if (files?.[0]) await ctx.models.set(files[0].fsPath);
+      if (files?.[0]) await setOrOfferImport(ctx, files[0].fsPath);
       return;
     }
-    await ctx.models.set(picked.model ?? undefined);
+    if (typeof picked.model === 'string') await setOrOfferImport(ctx, picked.model);
+    else await ctx.models.set(undefined);
     ctx.log.info(`model: ${ctx.models.active ?? 'none'}`);
   };
+}
+
+/** Sets the model, unless it is an ONNX model trained elsewhere without its sidecar: then offers the import. */
+async function setOrOfferImport(ctx: Ctx, model: string): Promise<void> {
+  if (await needsImport(model)) {
+    const answer = await vscode.window.showInformationMessage(
+      `AU Lens: ${path.basename(model)} was not exported by AU Lens. To explain it, import it: pick the layers to explain and its labels (written to a sidecar config beside it).`,
+      'Import…',
+    );
+    if (answer === 'Import…') await vscode.commands.executeCommand('auLens.importOnnxModel', vscode.Uri.file(model));
+    return;
+  }
+  await ctx.models.set(model);
 }
