@@ -1,0 +1,155 @@
+/**
+ * The Runs view, Evaluate Model and the quality gates in the real extension host: a run folder with a tiny64
+ * checkpoint in the throwaway workspace, a few CK+48 faces copied beside it, picks and confirmations stubbed (the
+ * tests share the extension's vscode object). The webview's DOM is out of reach: the tests read what the host sent.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { AuLensApi } from '../../src/extension/main';
+import type { RunsNode } from '../../src/extension/runs/runNodes';
+import { childrenOf, treeItemOf } from '../../src/extension/runs/runsTree';
+import { untrainedCheckpoint } from '../../src/trainer/explain/benchExplain';
+import { saveCheckpoint } from '../../src/trainer/train/checkpoint';
+
+const EXT_ID = 'au-lens.au-lens';
+const CK48 = '/work/shared/data/ck48';
+const root = (): string => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function poll<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  for (const end = Date.now() + timeoutMs; Date.now() < end; await sleep(100)) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Replaces a `vscode.window` function until restore(); `answer` gets the call's arguments. */
+function stub(name: string, answer: (...args: unknown[]) => unknown): { calls: unknown[][]; restore(): void } {
+  const window = vscode.window as unknown as Record<string, unknown>;
+  const original = window[name];
+  const calls: unknown[][] = [];
+  window[name] = (...args: unknown[]) => {
+    calls.push(args);
+    return Promise.resolve(answer(...args));
+  };
+  return { calls, restore: () => { window[name] = original; } };
+}
+
+describe('Runs view, Evaluate Model and quality gates', function () {
+  this.timeout(120_000);
+  let api: AuLensApi;
+  const restore: (() => void)[] = [];
+  let runDir = '';
+  let data = '';
+
+  before(async function () {
+    if (!existsSync(CK48)) this.skip();
+    api = await vscode.extensions.getExtension<AuLensApi>(EXT_ID)!.activate();
+    runDir = path.join(root(), 'runs', 'tiny-run');
+    const ckpt = untrainedCheckpoint('tiny64', 3, ['happy', 'sad', 'surprise']);
+    await saveCheckpoint(path.join(runDir, 'best.ckpt'), { ...ckpt, epoch: 1, metrics: [{ epoch: 1, valAccuracy: 0.5, valAttCos: 0.3 }] });
+    data = path.join(root(), 'faces');
+    for (const cls of ['happy', 'surprise']) {
+      await mkdir(path.join(data, cls), { recursive: true });
+      for (const f of (await readdir(path.join(CK48, cls))).sort().slice(0, 2)) await copyFile(path.join(CK48, cls, f), path.join(data, cls, f));
+    }
+    await vscode.workspace.getConfiguration('auLens.qualityGates').update('minAttCos', 0.99, vscode.ConfigurationTarget.Workspace);
+  });
+  afterEach(() => {
+    for (const r of restore.splice(0)) r();
+  });
+  after(async () => {
+    await vscode.workspace.getConfiguration('auLens.qualityGates').update('minAttCos', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('lists the run with its checkpoint and metrics, and declares the view and its menus', async () => {
+    await vscode.commands.executeCommand('auLens.refreshRuns');
+    const runs = await api.ctx.runs.current();
+    const run = runs.find((r) => r.folder === runDir);
+    assert.ok(run, `runs: ${runs.map((r) => r.folder).join(', ')}`);
+    const node: RunsNode = { kind: 'run', run };
+    const [ckpt] = childrenOf(node);
+    assert.equal(ckpt?.kind, 'checkpoint');
+    const item = treeItemOf(ckpt);
+    assert.equal(item.label, 'best.ckpt');
+    assert.match(String(item.description), /epoch 1 · val 50\.0 %/);
+    assert.equal(item.contextValue, 'auLens.checkpoint');
+    const metrics = childrenOf(ckpt).map((m) => treeItemOf(m));
+    assert.ok(metrics.some((m) => m.label === 'validation accuracy' && m.description === '50.0 %'));
+    const pkg = vscode.extensions.getExtension(EXT_ID)!.packageJSON as { contributes: { views: Record<string, { id: string }[]>; menus: Record<string, { command: string; when: string }[]> } };
+    assert.equal(pkg.contributes.views['auLens']?.[0]?.id, 'auLens.runs');
+    const ctxMenu = pkg.contributes.menus['view/item/context']!.map((m) => m.command);
+    for (const c of ['auLens.evaluateModel', 'auLens.explainWithModel', 'auLens.compareModels', 'auLens.exportOnnx', 'auLens.revealRun', 'auLens.deleteRun']) assert.ok(ctxMenu.includes(c), c);
+  });
+
+  it('evaluates a checkpoint from the tree on a picked folder: eval JSON, results panel, a gate diagnostic on its line', async () => {
+    const run = (await api.ctx.runs.current()).find((r) => r.folder === runDir)!;
+    const picks = stub('showQuickPick', async (items: unknown) => ((await items) as (vscode.QuickPickItem & { data?: string })[]).find((i) => i.data === data));
+    restore.push(picks.restore);
+    await vscode.commands.executeCommand('auLens.evaluateModel', { kind: 'checkpoint', run, checkpoint: run.checkpoints[0] });
+    const file = path.join(runDir, 'eval-faces.json');
+    assert.ok(existsSync(file), 'eval-faces.json was written');
+    const stored = JSON.parse(await readFile(file, 'utf8')) as { images: { path: string }[] };
+    assert.equal(stored.images.length, 4);
+    const view = api.evaluationPanel()?.lastView;
+    assert.ok(view, 'the results panel shows the evaluation');
+    assert.equal(view.report.samples, 4);
+    assert.ok(view.worst.length === 4 && view.worst.every((w) => w.src.length > 0));
+    assert.ok(view.gateFailures.some((g) => /ATT-COS .* < 0\.99 \(auLens\.qualityGates\.minAttCos\)/.test(g)));
+
+    const diagnostics = await poll('a gate diagnostic', () => {
+      const d = vscode.languages.getDiagnostics(vscode.Uri.file(file));
+      return d.length > 0 && d;
+    });
+    const d = diagnostics[0]!;
+    assert.equal(d.severity, vscode.DiagnosticSeverity.Warning);
+    assert.equal(d.source, 'AU Lens');
+    const doc = await vscode.workspace.openTextDocument(file);
+    assert.match(doc.lineAt(d.range.start.line).text, /"mean": [\d.]+/);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, d.range);
+    const titles = actions.map((a) => a.title);
+    assert.ok(titles.some((t) => /^Open the failing images \((happy|surprise)\)$/.test(t)), titles.join(' | '));
+    assert.ok(titles.includes('Change the threshold (auLens.qualityGates.minAttCos)'), titles.join(' | '));
+
+    // Relaxing the gate clears the problem.
+    await vscode.workspace.getConfiguration('auLens.qualityGates').update('minAttCos', 0, vscode.ConfigurationTarget.Workspace);
+    await poll('the diagnostic to go', () => vscode.languages.getDiagnostics(vscode.Uri.file(file)).length === 0);
+  });
+
+  it('refuses a bad dataset folder with a clear error and writes nothing', async () => {
+    const bad = path.join(root(), 'not-a-dataset.txt');
+    await writeFile(bad, 'x');
+    const errors = stub('showErrorMessage', () => undefined);
+    restore.push(errors.restore);
+    const dialog = stub('showOpenDialog', () => [vscode.Uri.file(bad)]);
+    restore.push(dialog.restore);
+    const picks = stub('showQuickPick', async (items: unknown) => ((await items) as (vscode.QuickPickItem & { browse?: true })[]).find((i) => i.browse));
+    restore.push(picks.restore);
+    await vscode.commands.executeCommand('auLens.evaluateModel', path.join(runDir, 'best.ckpt'));
+    await poll('the error', () => errors.calls.length > 0);
+    assert.match(String(errors.calls[0]![0]), /not-a-dataset\.txt is not a folder/);
+    assert.ok(!existsSync(path.join(runDir, 'eval-not-a-dataset.txt.json')));
+  });
+
+  it('deletes a run only after a modal confirmation that names it', async () => {
+    const doomed = path.join(root(), 'runs', 'doomed');
+    await saveCheckpoint(path.join(doomed, 'last.ckpt'), untrainedCheckpoint('tiny64', 4, ['happy', 'sad']));
+    const run = (await api.ctx.runs.refresh()).find((r) => r.folder === doomed)!;
+    const answers: (string | undefined)[] = [undefined, 'Delete'];
+    const warn = stub('showWarningMessage', (...args: unknown[]) => (args.includes('Delete Permanently') ? 'Delete Permanently' : answers.shift()));
+    restore.push(warn.restore);
+    await vscode.commands.executeCommand('auLens.deleteRun', { kind: 'run', run });
+    assert.match(String(warn.calls[0]![0]), /Delete the run "doomed"\?/);
+    assert.deepEqual((warn.calls[0]![1] as { modal: boolean }).modal, true);
+    assert.match((warn.calls[0]![1] as { detail: string }).detail, /1 checkpoint \(last\.ckpt\)/);
+    assert.ok(existsSync(doomed), 'nothing is deleted without the confirmation');
+    await vscode.commands.executeCommand('auLens.deleteRun', { kind: 'run', run });
+    assert.ok(!existsSync(doomed), 'the run folder is gone');
+    assert.ok(!(await api.ctx.runs.current()).some((r) => r.folder === doomed));
+  });
+});
