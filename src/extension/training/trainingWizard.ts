@@ -25,6 +25,8 @@ export type WizardResult =
 
 interface Answers {
   data?: string;
+  /** Images in the data folder, when the workspace scan counted them. */
+  images?: number;
   preset?: string;
   lambda?: number;
   layers?: readonly string[];
@@ -64,6 +66,16 @@ function validRunName(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The batch for a data folder of `images` images: the trainer's default, made smaller for a small folder so the
+ * training split (about 70 % of it) still gives two batches an epoch; a power of two, at least 2.
+ */
+export function defaultBatch(images: number | undefined): number {
+  if (images === undefined) return TRAIN_DEFAULTS.batch;
+  const fits = Math.min(TRAIN_DEFAULTS.batch, (0.7 * images) / 2);
+  return Math.max(2, 2 ** Math.floor(Math.log2(Math.max(1, fits))));
+}
+
 export function validEpochs(text: string): string | undefined {
   const n = Number(text);
   return text.trim() !== '' && Number.isInteger(n) && n >= 1 && n <= 10_000 ? undefined : 'A whole number of epochs from 1 to 10000';
@@ -74,14 +86,16 @@ function validLambda(text: string): string | undefined {
   return text.trim() !== '' && Number.isFinite(n) && n >= 0 ? undefined : 'A number ≥ 0 (0 trains the cross-entropy baseline)';
 }
 
-async function dataItems(): Promise<Item<string | 'browse' | 'config'>[]> {
+type DataItem = Item<string | 'browse' | 'config'> & { readonly images?: number };
+
+async function dataItems(): Promise<DataItem[]> {
   const images = await vscode.workspace.findFiles(IMAGE_GLOB, EXCLUDE_GLOB, MAX_IMAGES);
   const configs = await vscode.workspace.findFiles(`**/*${RUN_CONFIG_SUFFIX}`, EXCLUDE_GLOB, 1);
   const found = guessDatasets(images.map((u) => u.fsPath)).slice(0, 20);
   return [
-    ...found.map((d): Item<string> => ({
+    ...found.map((d): DataItem => ({
       label: `$(folder) ${path.basename(d.folder)}`, description: vscode.workspace.asRelativePath(d.folder),
-      detail: `${d.classes.length} classes (${d.classes.slice(0, 7).join(', ')}${d.classes.length > 7 ? ', …' : ''}) · ${d.images} images`, value: d.folder,
+      detail: `${d.classes.length} classes (${d.classes.slice(0, 7).join(', ')}${d.classes.length > 7 ? ', …' : ''}) · ${d.images} images`, value: d.folder, images: d.images,
     })),
     { label: '$(folder-opened) Browse…', description: 'a folder with one sub-folder per class', value: 'browse' },
     { label: '$(file-code) Run a config file…', description: configs.length > 0 ? `a workspace *${RUN_CONFIG_SUFFIX} file` : `none in this workspace yet`, value: 'config' },
@@ -138,6 +152,7 @@ export async function runTrainingWizard(root: vscode.Uri, now = new Date()): Pro
         const data = picked.value === 'browse' ? await browseData() : picked.value;
         if (data === undefined) continue;
         a.data = data;
+        a.images = picked.value === 'browse' ? undefined : picked.images;
         answer = data;
         break;
       }
@@ -188,7 +203,7 @@ export async function runTrainingWizard(root: vscode.Uri, now = new Date()): Pro
       }
       default: {
         const items: Item<'start' | 'save-start' | 'save'>[] = [
-          { label: '$(play) Start training', description: `runs/${a.name}`, value: 'start' },
+          { label: '$(play) Start training', description: `runs/${a.name} · batch ${defaultBatch(a.images)}`, value: 'start' },
           { label: '$(save) Save as run config and start', description: `${a.name}${RUN_CONFIG_SUFFIX}`, value: 'save-start' },
           { label: '$(save) Save as run config only', description: 'edit it, then right-click it → AU Lens: Train Model', value: 'save' },
         ];
@@ -205,6 +220,7 @@ export async function runTrainingWizard(root: vscode.Uri, now = new Date()): Pro
     data: a.data!, out: vscode.Uri.joinPath(root, 'runs', name).fsPath, preset: a.preset ?? TRAIN_DEFAULTS.model,
     ...(a.preset === 'faceapi-expression' && { init: 'faceapi-expression' }),
     lambda: a.lambda ?? TRAIN_DEFAULTS.lambda, ...(a.layers && { layers: a.layers }), epochs: a.epochs ?? TRAIN_DEFAULTS.epochs,
+    batch: defaultBatch(a.images),
   };
   if (start?.value !== 'start') {
     const file = await saveConfig(root, request, name);
