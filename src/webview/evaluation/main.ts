@@ -11,6 +11,8 @@ import { byId, fixed, h, percent } from '../shared/dom';
 import { HostIpc } from '../shared/hostIpc';
 
 const ipc = new HostIpc<EvaluationPageState>();
+/** The panel lists the first few; the Problems view has them all. */
+const GATES_SHOWN = 6;
 
 /** Readable text on a jet background: dark on the bright middle, light on the dark ends. */
 function heatCell(value: number | null | undefined, text: string): HTMLTableCellElement {
@@ -104,7 +106,10 @@ function render(view: EvaluationView): void {
   byId('summary').replaceChildren(...summary(view));
   const gates = byId('gates');
   gates.hidden = view.gateFailures.length === 0;
-  gates.replaceChildren(h('strong', {}, `Quality gates failed (${view.gateFailures.length}) — see the Problems view:`), h('ul', {}, ...view.gateFailures.map((g) => h('li', {}, g))));
+  const shown = view.gateFailures.slice(0, GATES_SHOWN);
+  const more = view.gateFailures.length - shown.length;
+  gates.replaceChildren(h('strong', {}, `Quality gates failed (${view.gateFailures.length}) — each is a problem in the Problems view:`),
+    h('ul', {}, ...shown.map((g) => h('li', {}, g)), more > 0 && h('li', { class: 'muted' }, `…and ${more} more`)));
   const warnings = byId('warnings');
   warnings.hidden = view.warnings.length === 0;
   warnings.replaceChildren(...view.warnings.map((w) => h('p', {}, `⚠ ${w}`)));
