@@ -71,7 +71,7 @@ describe('Import ONNX Model…', () => {
     restore.push(picks.restore, labels.restore);
     await vscode.commands.executeCommand('auLens.importOnnxModel', model);
     assert.equal(offered.length, 19);
-    assert.deepEqual(offered[0], { label: '/model/stem/stem.0/Conv_output_0', description: '16 × 64 × 64', detail: 'Conv /model/stem/stem.0/Conv', picked: false, value: '/model/stem/stem.0/Conv_output_0' });
+    assert.deepEqual(offered[0], { label: 'stem.0.Conv', description: '16 × 64 × 64', detail: '/model/stem/stem.0/Conv_output_0 · Conv', picked: false, value: '/model/stem/stem.0/Conv_output_0' });
     assert.deepEqual(offered.filter((i) => i.picked).map((i) => i.description), ['16 × 64 × 64', '32 × 32 × 32', '64 × 16 × 16']);
     assert.equal(labels.calls.length, 1);
 

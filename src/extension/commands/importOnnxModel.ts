@@ -62,9 +62,9 @@ async function inspect(ctx: Ctx, model: string, size?: number): Promise<ModelIns
 
 function layerItems(inspection: ModelInspection): LayerPick[] {
   return inspection.layers.map((l) => ({
-    label: l.value,
+    label: l.name,
     description: `${l.shape[0]} × ${l.shape[1]} × ${l.shape[2]}`,
-    detail: l.node,
+    detail: `${l.value} · ${l.node.split(' ')[0]}`,
     picked: inspection.defaults.includes(l.value),
     value: l.value,
   }));
@@ -113,8 +113,8 @@ export function importOnnxModel(ctx: Ctx): (arg?: unknown) => Promise<void> {
     }
     const gradients = inspection.unsupported.length === 0 ? 'Grad-CAMs available' : `no Grad-CAMs: ${inspection.unsupported.map((o) => o.op).join(', ')} not covered`;
     const layers = await vscode.window.showQuickPick(layerItems(inspection), {
-      title: `${TITLE} — layers to explain (2/3)`,
-      placeHolder: `${inspection.layers.length} feature maps of ${path.basename(model)} (C × H × W, graph order; ${gradients}); the last picked is the CAM layer`,
+      title: `${TITLE} — layers to explain (2/3) · ${inspection.layers.length} feature maps of ${path.basename(model)} · ${gradients}`,
+      placeHolder: 'C × H × W in graph order; the last one picked is the CAM layer',
       canPickMany: true, matchOnDescription: true, matchOnDetail: true, ignoreFocusOut: true,
     });
     if (!layers) return;

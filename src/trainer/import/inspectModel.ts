@@ -22,8 +22,8 @@ export interface ModelInspection {
   readonly io: ClassifierIo;
   /** K of the [N, K] logits. */
   readonly classes: number;
-  /** Spatial feature maps in graph order. */
-  readonly layers: readonly CandidateLayer[];
+  /** Spatial feature maps in graph order, each with a readable name (layerDisplayName). */
+  readonly layers: readonly (CandidateLayer & { readonly name: string })[];
   /** The values of the default choice: the last map of each resolution (a ResNet's stage outputs). */
   readonly defaults: readonly string[];
   /** Ops the differentiator lacks; empty when the gradient CAMs will work. */
@@ -65,7 +65,7 @@ export async function inspectModel(file: string, options: InspectOptions = {}, e
   const where = sidecarPathFor(file);
   const exists = await readFile(where).then(() => true, () => false);
   return {
-    file, io, classes: k, layers, defaults: defaultLayers(layers).map((l) => l.value), unsupported: unsupportedOps(proto),
+    file, io, classes: k, layers: layers.map((l) => ({ ...l, name: layerDisplayName(l.value) })), defaults: defaultLayers(layers).map((l) => l.value), unsupported: unsupportedOps(proto),
     sidecar: { path: where, exists },
   };
 }
