@@ -32,7 +32,7 @@ describe('import: au-lens inspect and the sidecar', function () {
     assert.deepEqual(r.io, { input: 'input', size: 64, logits: 'logits' });
     assert.equal(r.classes, 7);
     assert.equal(r.layers.length, 19);
-    assert.deepEqual(r.layers[0], { value: '/model/stem/stem.0/Conv_output_0', node: 'Conv /model/stem/stem.0/Conv', shape: [16, 64, 64] });
+    assert.deepEqual(r.layers[0], { name: 'stem.0.Conv', value: '/model/stem/stem.0/Conv_output_0', node: 'Conv /model/stem/stem.0/Conv', shape: [16, 64, 64] });
     const { layers } = peerFixture();
     assert.deepEqual(r.defaults, [layers['stage1'], layers['stage2'], layers['stage3']]);
     assert.deepEqual(r.unsupported, []);
