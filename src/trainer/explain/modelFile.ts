@@ -10,12 +10,12 @@
  * Anything else is refused with a message saying what the file is and what is supported.
  */
 import { open, readFile } from 'node:fs/promises';
-import type { onnx } from 'onnx-proto';
 import type { CamMethodName, LayerActivations } from '../cam';
 import { CAM_METHOD_NAMES, CAM_METHODS } from '../cam';
 import type { ModelDescription } from '../export/modelDescription';
 import { checkpointModel, ModelFileError } from '../export/modelDescription';
 import { decodeOnnxModel, describeExportedModel, METADATA_KEYS, metadataOf } from '../export/modelMetadata';
+import { tensorValues } from '../import/foreignGraph';
 import { openImported } from '../import/foreignModel';
 import { activationName, gradientName } from '../graphs/explain';
 import { attentionName } from '../graphs/inference';
@@ -174,15 +174,6 @@ async function openLoaded(checkpoint: Checkpoint, file: string, engine: EngineOp
   return new SessionModel(file, 'checkpoint', description, params.get(fcWeightName(description))!, await createSession(graph, engine));
 }
 
-/** A float32 initializer's values, from raw little-endian bytes or the float_data field. */
-function initializerData(init: onnx.ITensorProto): Float32Array {
-  if (init.rawData && init.rawData.length > 0) {
-    const view = new DataView(init.rawData.buffer, init.rawData.byteOffset, init.rawData.byteLength);
-    return Float32Array.from({ length: init.rawData.byteLength / 4 }, (_, i) => view.getFloat32(4 * i, true));
-  }
-  return Float32Array.from(init.floatData ?? []);
-}
-
 async function openOnnx(file: string, bytes: Uint8Array, engine: EngineOptions, sidecar: string | undefined): Promise<OpenModel> {
   const proto = decodeOnnxModel(bytes, file);
   if (!metadataOf(proto).has(METADATA_KEYS.format)) return openImported(file, proto, engine, sidecar);
@@ -192,7 +183,8 @@ async function openOnnx(file: string, bytes: Uint8Array, engine: EngineOptions, 
   const c = info.featureChannels;
   const fcName = fcWeightName(description);
   const fc = (proto.graph?.initializer ?? []).find((t) => t.name === fcName);
-  const fcWeight = fc ? initializerData(fc) : undefined;
+  const values = fc && tensorValues(fc);
+  const fcWeight = values instanceof Float32Array ? values : undefined;
   if (!fcWeight || fcWeight.length !== k * c) {
     throw new ModelFileError(file, `the model has no "${fcName}" initializer of ${k}×${c} values; re-export it with au-lens export`);
   }

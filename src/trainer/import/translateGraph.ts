@@ -62,8 +62,9 @@ export interface TranslationConfig {
   readonly input: string;
   readonly size: number;
   readonly logits: string;
-  /** ONNX values whose activations are outputs, in order; the last is the CAM layer unless `camValue` says. */
+  /** ONNX values whose activations are outputs, in order. */
   readonly layers: readonly string[];
+  /** The ONNX value of the CAM layer, whose gradient is an output. */
   readonly camValue: string;
   readonly numClasses: number;
 }
