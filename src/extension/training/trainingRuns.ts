@@ -129,7 +129,7 @@ export class TrainingRuns implements vscode.Disposable {
         };
         try {
           const outcome = await client.request('train/run', request, { signal: abort.signal, onProgress });
-          this.finish(run, outcome);
+          await this.finish(run, outcome);
           settle(outcome);
         } catch (err) {
           this.fail(run, err as Error);
@@ -169,9 +169,10 @@ export class TrainingRuns implements vscode.Disposable {
     }
   }
 
-  private finish(run: ActiveRun, outcome: TrainOutcome): void {
+  private async finish(run: ActiveRun, outcome: TrainOutcome): Promise<void> {
     this.ended.push({ folder: run.folder, outcome });
-    const best = run.progress.bestValAccuracy;
+    // The run's best over all its sessions (a resumed run may not beat the epochs before it).
+    const best = (await readRunRecord(run.folder).catch(() => undefined))?.best?.valAccuracy ?? run.progress.bestValAccuracy;
     this.log.info(`${run.name}: ${outcome.status} after ${outcome.epochs} epoch(s); best ${outcome.best ?? 'none'}${outcome.bestEpoch ? ` (epoch ${outcome.bestEpoch})` : ''}`);
     if (outcome.status === 'cancelled') {
       const saved = outcome.last ? 'Its last checkpoint is saved.' : 'It had not saved a checkpoint yet.';

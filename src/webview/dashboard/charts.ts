@@ -20,19 +20,27 @@ const chartColour = (i: number): string => {
 interface SeriesSpec {
   readonly label: string;
   readonly dash?: boolean;
+  /** A theme colour variable instead of the next chart colour (a reference line in a neutral colour). */
+  readonly colourVar?: string;
 }
+
+/** Steps and epochs are whole numbers: ticks only at whole steps. */
+const WHOLE_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000];
 
 function axes(xLabel: string, yLabel: string): uPlot.Axis[] {
   const stroke = themeVar('--vscode-foreground', '#888');
   const grid = { stroke: themeVar('--vscode-editorWidget-border', 'rgba(128,128,128,0.3)'), width: 1 };
   const font = `11px ${themeVar('--vscode-font-family', 'sans-serif')}`;
   return [
-    { label: xLabel, stroke, grid, ticks: grid, font, labelFont: font },
+    { label: xLabel, stroke, grid, ticks: grid, font, labelFont: font, incrs: WHOLE_INCRS },
     { label: yLabel, stroke, grid, ticks: grid, font, labelFont: font, size: 50 },
   ];
 }
 
-function build(container: HTMLElement, x: string, y: string, series: readonly SeriesSpec[], data: uPlot.AlignedData, yRange?: [number, number]): uPlot {
+/** `points`: mark every value (epochs are few; a single one would otherwise not show). */
+function build(container: HTMLElement, x: string, y: string, series: readonly SeriesSpec[], data: uPlot.AlignedData, options: { yRange?: [number, number]; points?: boolean } = {}): uPlot {
+  const { yRange, points = false } = options;
+  let next = 0;
   container.replaceChildren();
   const opts: uPlot.Options = {
     width: Math.max(280, container.clientWidth),
@@ -42,7 +50,10 @@ function build(container: HTMLElement, x: string, y: string, series: readonly Se
     cursor: { drag: { x: true, y: false } },
     series: [
       { label: x },
-      ...series.map((s, i): uPlot.Series => ({ label: s.label, stroke: chartColour(i), width: 2, spanGaps: true, points: { show: false }, ...(s.dash && { dash: [6, 4] }) })),
+      ...series.map((s): uPlot.Series => ({
+        label: s.label, stroke: s.colourVar ? themeVar(s.colourVar, '#888') : chartColour(next++), width: 2, spanGaps: true,
+        points: { show: points, size: 6 }, ...(s.dash && { dash: [6, 4] }),
+      })),
     ],
   };
   return new uPlot(opts, data, container);
@@ -75,8 +86,8 @@ export class Charts {
     for (const c of [this.loss, this.val, this.speed]) c?.destroy();
     this.layers = layersOf(epochs);
     this.loss = build(this.boxes.loss, 'step', 'loss', [{ label: 'total' }, { label: 'CE' }, { label: 'alignment', dash: true }], stepData(steps));
-    this.val = build(this.boxes.val, 'epoch', 'score', [{ label: 'val. accuracy' }, { label: 'train accuracy', dash: true }, ...this.layers.map((l) => ({ label: `ATT-COS ${l}` }))],
-      epochData(epochs, this.layers), [0, 1]);
+    const series: SeriesSpec[] = [{ label: 'val. accuracy' }, { label: 'train accuracy', dash: true, colourVar: '--vscode-descriptionForeground' }, ...this.layers.map((l) => ({ label: `ATT-COS ${l}` }))];
+    this.val = build(this.boxes.val, 'epoch', 'score', series, epochData(epochs, this.layers), { yRange: [0, 1], points: true });
     this.speed = build(this.boxes.speed, 'step', 'img/s', [{ label: 'img/s' }], [steps.map((s) => s.step), steps.map((s) => s.imagesPerSecond)]);
   }
 

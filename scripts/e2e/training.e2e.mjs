@@ -1,0 +1,137 @@
+// End-to-end test of training from the editor through the real VS Code UI (scripts/e2e/lib.mjs): "AU Lens: Train
+// Model" from the Command Palette through every quick pick, the progress notification and status bar item while it
+// trains, the live dashboard, Cancel and Resume from the dashboard, a window reload mid-run (the run becomes
+// interrupted and is resumed from the notification; the dashboard comes back), the finished run, and the dashboard in
+// light, dark and high contrast themes. The data are a small CK+48 subset copied into the throwaway workspace (research-only
+// images: never committed; the screenshots stay on this machine).
+import fs from 'node:fs';
+import path from 'node:path';
+import { runE2E } from './lib.mjs';
+
+const CK48 = path.resolve(process.env.CK48_DIR ?? '/work/shared/data/ck48');
+const CLASSES = ['happy', 'sad', 'surprise'];
+const SUBJECTS_PER_CLASS = 12;
+const RUN = 'e2e-run';
+const EPOCHS = 40;
+
+/** One peak frame per subject, so the split by subject has subjects for train, validation and test. */
+function prepare(ws) {
+  if (!fs.existsSync(CK48)) throw new Error(`${CK48} is missing: the training suite needs the CK+48 faces`);
+  for (const label of CLASSES) {
+    const bySubject = new Map();
+    for (const file of fs.readdirSync(path.join(CK48, label)).sort()) bySubject.set(file.split('_')[0], file);
+    const dir = path.join(ws, 'data', 'ck3', label);
+    fs.mkdirSync(dir, { recursive: true });
+    for (const file of [...bySubject.values()].slice(0, SUBJECTS_PER_CLASS)) fs.copyFileSync(path.join(CK48, label, file), path.join(dir, file));
+  }
+}
+
+await runE2E('training', { prepare }, async (ui) => {
+  const { page, log, step, shoot, runCommand, answerQuickInput, quickPickRow, notification, statusItem, focusWorkbench, colourTheme } = ui;
+  const dashboard = () => ui.webview();
+  const title = () => page.locator('.quick-input-widget .quick-input-title');
+  const atStep = async (n) => page.locator('.quick-input-widget .quick-input-title', { hasText: `${n}/7` }).waitFor();
+  const dashboardStatus = (status) => dashboard().locator(`#status.${status}`).waitFor({ timeout: 180_000 });
+
+  await step('Command Palette: "AU Lens: Train Model" lists the workspace\'s data folder first', async () => {
+    await runCommand('AU Lens: Train Model', { screenshot: '1-command-palette' });
+    await quickPickRow('ck3').waitFor({ timeout: 30_000 });
+    await atStep(1);
+    log(`  title: ${await title().innerText()}`);
+    await shoot('2-pick-data-folder');
+    await answerQuickInput({ row: 'ck3' });
+  });
+
+  await step('network, λ and layers keep their defaults (tiny64, λ = 4, the last stage)', async () => {
+    await atStep(2);
+    await quickPickRow('tiny64').waitFor();
+    await shoot('3-pick-network');
+    await answerQuickInput();
+    await atStep(3);
+    await quickPickRow('λ = 4').waitFor();
+    await shoot('4-pick-lambda');
+    await answerQuickInput();
+    await atStep(4);
+    await quickPickRow('stage3').waitFor();
+    await shoot('5-pick-layers');
+    await answerQuickInput();
+  });
+
+  await step(`${EPOCHS} epochs (a bad number is refused first), run name ${RUN}, start`, async () => {
+    await atStep(5);
+    await page.locator('.quick-input-widget input').fill('0');
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget .quick-input-message', { hasText: 'whole number' }).waitFor();
+    await shoot('6-epochs-refused');
+    await answerQuickInput({ text: String(EPOCHS) });
+    await atStep(6);
+    await answerQuickInput({ text: RUN });
+    await atStep(7);
+    await quickPickRow('Start training').waitFor();
+    await shoot('7-start');
+    await answerQuickInput();
+  });
+
+  await step('a progress notification and a status bar item while it trains', async () => {
+    const toast = notification(`training ${RUN}`);
+    await toast.waitFor({ timeout: 60_000 });
+    await notification('epoch').waitFor({ timeout: 120_000 });
+    await statusItem('AU Lens: epoch').waitFor();
+    await shoot('8-progress-notification');
+    log(`  status bar: ${(await statusItem('AU Lens: epoch').innerText()).trim()}`);
+  });
+
+  await step('the dashboard beside the editor draws the run live; Cancel stops it after a saved checkpoint', async () => {
+    await dashboard().locator('#title', { hasText: RUN }).waitFor({ timeout: 60_000 });
+    await dashboardStatus('running');
+    // Wait for a finished epoch, so the validation chart has a point and last.ckpt exists.
+    await dashboard().locator('#best', { hasText: 'epoch' }).waitFor({ timeout: 120_000 });
+    await dashboard().locator('#chart-loss canvas').waitFor();
+    await shoot('9-dashboard-running');
+    await dashboard().locator('#cancel').click();
+    await dashboardStatus('cancelled');
+    await notification('was cancelled').waitFor({ timeout: 60_000 });
+    await dashboard().locator('#resume').waitFor();
+    await shoot('10-cancelled');
+    const run = JSON.parse(fs.readFileSync(path.join(ui.ws, 'runs', RUN, 'run.json'), 'utf8'));
+    if (run.status !== 'cancelled' || !fs.existsSync(path.join(ui.ws, 'runs', RUN, 'last.ckpt'))) throw new Error(`run.json says ${run.status}; last.ckpt ${fs.existsSync(path.join(ui.ws, 'runs', RUN, 'last.ckpt'))}`);
+    log(`  cancelled after ${run.epochs.done} of ${run.epochs.total} epochs`);
+  });
+
+  await step('Resume in the dashboard continues the run; a window reload mid-run interrupts it and offers Resume', async () => {
+    await dashboard().locator('#resume').click();
+    await dashboardStatus('running');
+    const epochNow = async () => Number((await dashboard().locator('#epoch').innerText()).split('/')[0]);
+    const before = await epochNow();
+    while ((await epochNow()) <= before + 1) await page.waitForTimeout(100);
+    await focusWorkbench();
+    await runCommand('Developer: Reload Window');
+    await page.locator('.monaco-workbench').waitFor();
+    const toast = notification('was interrupted');
+    await toast.waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(500);
+    await shoot('11-interrupted-after-reload');
+    await toast.locator('.monaco-button', { hasText: 'Resume' }).click();
+  });
+
+  await step('the dashboard came back with the window (serializer) and follows the resumed run to the end', async () => {
+    await dashboardStatus('completed');
+    await notification(`${RUN} finished ${EPOCHS} epochs`).waitFor({ timeout: 60_000 });
+    const run = JSON.parse(fs.readFileSync(path.join(ui.ws, 'runs', RUN, 'run.json'), 'utf8'));
+    if (run.status !== 'completed' || run.epochs.done !== EPOCHS) throw new Error(`run.json: ${run.status}, ${run.epochs.done} epochs`);
+    await page.waitForTimeout(500);
+    await shoot('12-finished-light');
+  });
+
+  await step('the dashboard is readable in dark and high contrast themes', async () => {
+    // This workbench starts in Light Modern.
+    await focusWorkbench();
+    await colourTheme('Dark Modern');
+    await dashboard().locator('#chart-val canvas').waitFor();
+    await shoot('13-dashboard-dark');
+    await colourTheme('Dark High Contrast');
+    await dashboard().locator('#chart-val canvas').waitFor();
+    await shoot('14-dashboard-high-contrast');
+    await colourTheme('Light Modern');
+  });
+});
