@@ -7,6 +7,8 @@ import { runCli } from '../../../src/trainer/cli/main';
 import { openModel } from '../../../src/trainer/explain/modelFile';
 import { inspectModel, layerDisplayName } from '../../../src/trainer/import/inspectModel';
 import { parseSidecar, rgbNormalisation, sidecarPathFor } from '../../../src/trainer/import/sidecar';
+import { EXPRESSIONS } from '../../../src/trainer/science/labels';
+import { repoRoot } from '../../helpers/paths';
 import { peerFixture, placePeerModel } from './fixture';
 
 async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -72,5 +74,25 @@ describe('import: au-lens inspect and the sidecar', function () {
     assert.deepEqual(n.std.map((v) => +v.toFixed(4)), [0.229, 0.2239, 0.2251]);
     assert.deepEqual(s.layers, [{ value: 'x', name: 'x' }]);
     assert.deepEqual(parseSidecar({ labels: ['happy', 'sad'], layers: ['x'] }, 'f').input.mean, [0.485, 0.456, 0.406]);
+  });
+
+  it('agrees with its JSON schema on fields, labels and enums (the editor validates what loading accepts)', async () => {
+    const schema = JSON.parse(await readFile(path.join(repoRoot, 'schemas', 'au-lens-model.schema.json'), 'utf8')) as {
+      properties: Record<string, { items?: { enum?: string[] }; properties?: Record<string, { enum?: unknown[] }>; enum?: unknown[] }>;
+    };
+    const allowed = (json: Record<string, unknown>): string[] => {
+      try {
+        parseSidecar(json, 'f');
+      } catch (error) {
+        return /allowed: (.*)$/.exec((error as Error).message)![1]!.split(', ');
+      }
+      return assert.fail('accepted an unknown field');
+    };
+    assert.deepEqual(allowed({ bogus: 1 }), Object.keys(schema.properties));
+    assert.deepEqual(allowed({ labels: ['happy', 'sad'], input: { bogus: 1 }, layers: ['x'] }), Object.keys(schema.properties['input']!.properties!));
+    assert.deepEqual(schema.properties['labels']!.items!.enum, [...EXPRESSIONS]);
+    assert.deepEqual(schema.properties['input']!.properties!['channels']!.enum, ['RGB', 'BGR']);
+    assert.deepEqual(schema.properties['input']!.properties!['scale']!.enum, [1, 255]);
+    assert.deepEqual(schema.properties['crop']!.enum, ['paper', 'box']);
   });
 });
