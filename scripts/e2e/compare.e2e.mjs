@@ -39,6 +39,9 @@ await runE2E('compare', { prepare }, async (ui) => {
     await answerQuickInput(options);
   };
 
+  /** Scrolls the panel so that `selector` is at the top (scrollIntoViewIfNeeded leaves a half-visible card alone). */
+  const scrollTo = (selector) => panel().locator(selector).evaluate((e) => e.scrollIntoView({ block: 'start' }));
+
   const canvasSpread = (id) => panel().locator(`#${id}`).evaluate((c) => {
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     let sum = 0, sq = 0;
@@ -83,7 +86,7 @@ await runE2E('compare', { prepare }, async (ui) => {
     await panel().locator('#caption-diff', { hasText: 'B − A' }).waitFor();
     await focusWorkbench();
     await shoot('6-image-mode-gradcam');
-    await panel().locator('#cos-h').scrollIntoViewIfNeeded();
+    await scrollTo('#scores-h');
     await shoot('7-image-mode-tables');
   });
 
@@ -102,9 +105,9 @@ await runE2E('compare', { prepare }, async (ui) => {
     await page.waitForTimeout(800);
     await focusWorkbench();
     await shoot('10-dataset-mode');
-    await panel().locator('#att-h').scrollIntoViewIfNeeded();
+    await scrollTo('#att-h');
     await shoot('11-dataset-att-cos');
-    await panel().locator('#flips-h').scrollIntoViewIfNeeded();
+    await scrollTo('#flips-h');
     await shoot('12-dataset-flips');
   });
 
@@ -131,7 +134,7 @@ await runE2E('compare', { prepare }, async (ui) => {
   });
 
   await step('the panel follows the colour theme (dark, high contrast)', async () => {
-    await panel().locator('#att-h').scrollIntoViewIfNeeded();
+    await scrollTo('#att-h');
     await colourTheme('Dark Modern');
     await shoot('14-dataset-dark');
     await colourTheme('Dark High Contrast');

@@ -15,40 +15,17 @@ import { untrainedCheckpoint } from '../../src/trainer/explain/benchExplain';
 import { BUILTIN_MODEL } from '../../src/trainer/protocol';
 import { saveCheckpoint } from '../../src/trainer/train/checkpoint';
 import { ExplainImageCommand } from '../../src/webview/protocol/compare';
+import { poll, stubWindow } from './support/host';
 
 const EXT_ID = 'au-lens.au-lens';
 const CK48 = '/work/shared/data/ck48';
 const workspaceFile = (name: string): vscode.Uri => vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, name);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function poll<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  for (const end = Date.now() + timeoutMs; Date.now() < end; await sleep(100)) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-type Window = Record<string, unknown>;
-
-/** Replaces a `vscode.window` function until restore(); `answer` gets the call's arguments. */
-function stub(name: string, answer: (...args: unknown[]) => unknown): { calls: unknown[][]; restore(): void } {
-  const window = vscode.window as unknown as Window;
-  const original = window[name];
-  const calls: unknown[][] = [];
-  window[name] = (...args: unknown[]) => {
-    calls.push(args);
-    return Promise.resolve(answer(...args));
-  };
-  return { calls, restore: () => { window[name] = original; } };
-}
-
 type Item = vscode.QuickPickItem & { value?: unknown };
 
 /** Answers successive quick picks, each with the first item whose label or value matches. */
 function answerPicks(...choices: RegExp[]): { titles: string[]; restore(): void } {
   const titles: string[] = [];
-  const s = stub('showQuickPick', async (items: unknown, options: unknown) => {
+  const s = stubWindow('showQuickPick', async (items: unknown, options: unknown) => {
     titles.push((options as vscode.QuickPickOptions).title ?? '');
     const choice = choices.shift();
     const list = (await items) as Item[];
@@ -107,12 +84,12 @@ describe('Compare Models', () => {
     for (const pair of view.pairs) {
       assert.ok(view.a.maps.some((m) => m.id === pair.a) && view.b.maps.some((m) => m.id === pair.b), pair.id);
     }
-    const rendered = await poll('the page to draw', () => p.rendered?.mode === 'image' && p.rendered);
+    const rendered = await poll('the page to draw', () => p.rendered?.mode === 'image' && p.rendered, 60_000);
     assert.equal(rendered.map, view.pairs.filter((m) => m.kind === 'attention').at(-1)!.id, 'deepest attention shown first');
   });
 
   it('refuses A = B with a clear error and leaves the panel as it was', async () => {
-    const errors = stub('showErrorMessage', () => undefined);
+    const errors = stubWindow('showErrorMessage', () => undefined);
     restore.push(errors.restore);
     const before = panel().lastView;
     await vscode.commands.executeCommand('auLens.compareModels', ckpt, ckpt.fsPath, { mode: 'image', image: workspaceFile('face.jpg').fsPath });
@@ -161,7 +138,7 @@ describe('Compare Models', () => {
   it('a folder without images: the panel says what is wrong', async () => {
     const empty = workspaceFile('empty-data');
     await vscode.workspace.fs.createDirectory(empty);
-    const errors = stub('showErrorMessage', () => undefined);
+    const errors = stubWindow('showErrorMessage', () => undefined);
     restore.push(errors.restore);
     await vscode.commands.executeCommand('auLens.compareModels', ckpt, BUILTIN_MODEL, { mode: 'dataset', data: empty.fsPath });
     const p = panel();

@@ -4,20 +4,19 @@ import type { CompareTarget } from '../../webview/protocol/compare';
 import type { CompareOn } from '../compare/picks';
 import { compareModel, pickModel, pickSubject } from '../compare/picks';
 import type { Ctx } from '../ctx';
+import { checkpointOf } from '../runs/runNodes';
 import { ComparePanel } from '../panels/comparePanel';
-
-/** What a caller may pass as a model: a path, a Uri, or a tree item with a resourceUri (the runs view's checkpoint). */
-type ModelArg = vscode.Uri | string | { readonly resourceUri?: vscode.Uri } | undefined;
 
 /**
  * "Compare Models…": model A (the argument, else a pick), model B, and what to compare on; then the comparison panel.
  * A third argument skips the last pick (tests, other commands).
  */
-export function compareModels(ctx: Ctx): (a?: ModelArg, b?: ModelArg, on?: CompareOn) => Promise<void> {
+export function compareModels(ctx: Ctx): (a?: unknown, b?: unknown, on?: CompareOn) => Promise<void> {
   return async (argA, argB, on) => {
-    const a = modelPath(argA) ?? (await pickModel('A', undefined));
+    // A runs-view node (checkpoint or run), a Uri or a path; the built-in model's name passes as a path.
+    const a = checkpointOf(argA) ?? (await pickModel('A', undefined));
     if (a === undefined) return;
-    const b = modelPath(argB) ?? (await pickModel('B', a));
+    const b = checkpointOf(argB) ?? (await pickModel('B', a));
     if (b === undefined) return;
     if (path.resolve(a) === path.resolve(b)) {
       void vscode.window.showErrorMessage(`AU Lens: A and B are the same model (${compareModel(a).name}); pick two different models to compare.`);
@@ -39,10 +38,4 @@ export function compareModels(ctx: Ctx): (a?: ModelArg, b?: ModelArg, on?: Compa
       : { ...models, mode: 'dataset', data: subject.data, dataName: path.basename(subject.data) };
     await ComparePanel.show(ctx, target);
   };
-}
-
-function modelPath(arg: ModelArg): string | undefined {
-  if (arg instanceof vscode.Uri) return arg.fsPath;
-  if (typeof arg === 'string') return arg === '' ? undefined : arg;
-  return arg?.resourceUri?.fsPath;
 }

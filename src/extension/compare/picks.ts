@@ -1,14 +1,14 @@
 /**
  * The quick picks of "Compare Models…": a model (workspace checkpoints and exported models, the built-in model,
  * Browse…), what to compare on (this image, another image, a dataset folder), and a dataset folder (workspace folders
- * with one subfolder of images per expression, Browse…). Each returns undefined when the user dismisses it.
+ * with class subfolders of images, Browse…). Each returns undefined when the user dismisses it.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BUILTIN_MODEL } from '../../trainer/protocol';
-import { parseExpression } from '../../trainer/science/labels';
 import type { CompareModel } from '../../webview/protocol/compare';
 import { IMAGE_EXTENSIONS, targetImage } from '../commands/images';
+import { guessDatasets } from '../training/datasetGuess';
 
 const EXCLUDE = '**/{node_modules,.git}/**';
 const IMAGE_GLOB = `**/*.{${[...IMAGE_EXTENSIONS].map((e) => e.slice(1)).join(',')}}`;
@@ -71,28 +71,12 @@ export async function pickSubject(): Promise<CompareOn | undefined> {
   return data === undefined ? undefined : { mode: 'dataset', data };
 }
 
-/** Workspace folders holding at least one subfolder named after an expression with images in it, by image count. */
-export async function datasetFolders(): Promise<{ readonly folder: string; readonly images: number; readonly classes: number }[]> {
-  const images = await vscode.workspace.findFiles(IMAGE_GLOB, EXCLUDE, 20_000);
-  const byFolder = new Map<string, { images: number; classes: Set<string> }>();
-  for (const uri of images) {
-    const classDir = path.dirname(uri.fsPath);
-    const expression = parseExpression(path.basename(classDir));
-    if (!expression) continue;
-    const root = path.dirname(classDir);
-    const entry = byFolder.get(root) ?? { images: 0, classes: new Set<string>() };
-    entry.images++;
-    entry.classes.add(expression);
-    byFolder.set(root, entry);
-  }
-  return [...byFolder].map(([folder, e]) => ({ folder, images: e.images, classes: e.classes.size })).sort((x, y) => y.images - x.images);
-}
-
 async function pickDatasetFolder(): Promise<string | undefined> {
-  const found = await datasetFolders();
+  // The same folders the training wizard offers: two or more class folders holding images.
+  const found = guessDatasets((await vscode.workspace.findFiles(IMAGE_GLOB, EXCLUDE, 20_000)).map((u) => u.fsPath));
   const items: Item<string>[] = [
     ...found.map((f): Item<string> => ({
-      label: `$(folder) ${vscode.workspace.asRelativePath(f.folder)}`, description: `${f.images} images in ${f.classes} classes`, value: f.folder,
+      label: `$(folder) ${vscode.workspace.asRelativePath(f.folder)}`, description: `${f.images} images in ${f.classes.length} classes`, value: f.folder,
     })),
     { label: '$(folder-opened) Browse…', description: 'a folder with one subfolder of images per expression', browse: true },
   ];

@@ -15,11 +15,11 @@ import {
   DidCompareNotification, DidFailNotification, DidRenderCommand, DidStartNotification, ExplainClassCommand, ExplainImageCommand, ReadyCommand,
   RetryCommand,
 } from '../../webview/protocol/compare';
-import type { IpcMessage, IpcNotification } from '../../webview/protocol/ipc';
 import { compareEvaluations } from '../compare/datasetComparison';
 import { pairMaps } from '../compare/mapPairs';
 import type { Ctx } from '../ctx';
 import { ExplainPanel, explainTarget } from './explainPanel';
+import { PageChannel } from './pageChannel';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
 export const COMPARE_VIEW_TYPE = 'auLens.compare';
@@ -32,9 +32,7 @@ class Cancelled extends Error {}
 export class ComparePanel implements vscode.Disposable {
   private static current: ComparePanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  private ready = false;
-  private queue: IpcMessage[] = [];
-  private last: IpcMessage | undefined;
+  private readonly channel: PageChannel;
   private generation = 0;
   private target: CompareTarget | undefined;
   /** What the page last reported drawing (tests read it). */
@@ -74,11 +72,9 @@ export class ComparePanel implements vscode.Disposable {
   private constructor(private readonly ctx: Ctx, private readonly panel: vscode.WebviewPanel) {
     ComparePanel.current = this;
     panel.iconPath = vscode.Uri.joinPath(ctx.extCtx.extensionUri, 'media', 'au-lens.svg');
+    this.channel = new PageChannel(panel, (m) => this.onMessage(m));
+    this.disposables.push(this.channel);
     panel.onDidDispose(() => this.dispose(), null, this.disposables);
-    panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m), null, this.disposables);
-    panel.onDidChangeViewState(() => {
-      if (!panel.visible) this.ready = false;
-    }, null, this.disposables);
   }
 
   private async load(): Promise<void> {
@@ -97,7 +93,7 @@ export class ComparePanel implements vscode.Disposable {
     const subject = target.mode === 'image' ? target.imageName : target.dataName;
     this.panel.title = `Compare: ${subject}`;
     await this.ensureRoots(target);
-    this.post(DidStartNotification, { target });
+    this.channel.post(DidStartNotification, { target }, true);
     this.ctx.log.info(`compare ${target.a.model} (A) with ${target.b.model} (B) on ${target.mode === 'image' ? target.image : target.data}`);
     try {
       const view = await vscode.window.withProgress(
@@ -118,7 +114,7 @@ export class ComparePanel implements vscode.Disposable {
       this.ctx.log.info(view.mode === 'image'
         ? `A predicts ${view.a.report.predicted.class}, B predicts ${view.b.report.predicted.class}; ${view.layers.note}`
         : `${view.reading} (${view.comparison.n} images, ${view.flips.length} flipped); ${view.layers.note}`);
-      this.post(DidCompareNotification, view);
+      this.channel.post(DidCompareNotification, view);
     } catch (err) {
       if (generation !== this.generation) return;
       this.fail(target, err instanceof Cancelled ? 'the comparison was cancelled' : (err as Error).message, err instanceof Cancelled);
@@ -179,7 +175,7 @@ export class ComparePanel implements vscode.Disposable {
     const failure: CompareFailure = { target, message, cancelled };
     this.lastFailure = failure;
     this.lastView = undefined;
-    this.post(DidFailNotification, failure);
+    this.channel.post(DidFailNotification, failure);
     if (!cancelled) {
       void vscode.window.showErrorMessage(`AU Lens: ${message}`, 'Try Again', 'Show Output').then((picked) => {
         if (picked === 'Try Again') return this.compare(target);
@@ -193,25 +189,15 @@ export class ComparePanel implements vscode.Disposable {
     const roots = this.panel.webview.options.localResourceRoots ?? [];
     const needed = rootsFor(target);
     if (needed.every((n) => roots.some((r) => r.fsPath === n.fsPath))) return;
-    this.ready = false;
+    this.channel.reloading();
     this.panel.webview.options = webviewOptions(this.ctx.extCtx.extensionUri, this.ctx.extCtx.globalStorageUri, needed);
     await this.load();
-  }
-
-  private post<P>(type: IpcNotification<P>, params: P): void {
-    const message = type.message(params);
-    if (type !== DidStartNotification) this.last = message;
-    if (this.ready) void this.panel.webview.postMessage(message);
-    else this.queue.push(message);
   }
 
   /** Handles one message from the page (public so tests can play the page's part). */
   async onMessage(message: unknown): Promise<void> {
     if (ReadyCommand.is(message)) {
-      this.ready = true;
-      const pending = this.queue.length ? this.queue : this.last ? [this.last] : [];
-      this.queue = [];
-      for (const m of pending) void this.panel.webview.postMessage(m);
+      this.channel.pageReady();
     } else if (DidRenderCommand.is(message)) {
       this.rendered = message.params;
     } else if (ExplainImageCommand.is(message)) {

@@ -8,7 +8,8 @@ const FULL_COLOUR_AT = 0.2;
 /** Rows listed at most; the rest are counted. */
 export const MAX_FLIPS = 200;
 
-const pts = (fraction: number): string => `${fraction < 0 ? '−' : fraction > 0 ? '+' : ''}${Math.abs(100 * fraction).toFixed(1)}`;
+/** Percentage points; `sign` adds "+" to a positive difference (interval bounds go without, as in the reading). */
+const pts = (fraction: number, sign = true): string => `${fraction < 0 ? '−' : fraction > 0 && sign ? '+' : ''}${Math.abs(100 * fraction).toFixed(1)}`;
 const num = (v: number): string => `${v < 0 ? '−' : v > 0 ? '+' : ''}${Math.abs(v).toFixed(3)}`;
 
 export function accuracyTable(view: DatasetCompareView): HTMLElement {
@@ -19,7 +20,7 @@ export function accuracyTable(view: DatasetCompareView): HTMLElement {
     ['Images compared', `${c.n}${view.unpaired ? ` (${view.unpaired} seen by one model only, left out)` : ''}`],
     ['Accuracy A', percent(c.accuracyA)],
     ['Accuracy B', percent(c.accuracyB)],
-    ['Δ accuracy (B − A)', `${pts(d.value)} points${d.low === null || d.high === null ? '' : `, 95 % interval [${pts(d.low)}, ${pts(d.high)}]`}`],
+    ['Δ accuracy (B − A)', `${pts(d.value)} points${d.low === null || d.high === null ? '' : `, 95 % interval [${pts(d.low, false)}, ${pts(d.high, false)}]`}`],
     ['A right, B wrong (b)', String(m.b)],
     ['A wrong, B right (c)', String(m.c)],
     [`McNemar (${m.method === 'exact-binomial' ? 'exact binomial' : 'χ² with continuity correction'})`, `statistic ${fixed(m.statistic, 3)}, p ${m.p < 0.001 ? '< 0.001' : `= ${m.p.toPrecision(2)}`}`],
