@@ -88,12 +88,15 @@ function ignoreLines(targetName) {
 /** Fails early, with the command that fixes it, when the target's native packages are not installed. */
 function checkNativePackages(targetName) {
   const target = targetOf(targetName);
-  const missing = [];
-  if (!onnxruntimeBinDirs().some(({ os, cpu }) => os === target.os && cpu === target.cpu)) missing.push(`onnxruntime-node's bin/napi-v*/${target.os}/${target.cpu}`);
-  for (const pkg of sharpPackages(target)) if (!fs.existsSync(path.join(extDir, 'node_modules/@img', pkg))) missing.push(`@img/${pkg}`);
+  if (!onnxruntimeBinDirs().some(({ os, cpu }) => os === target.os && cpu === target.cpu)) {
+    throw new Error(`cannot package ${targetName}: the installed onnxruntime-node has no bin/napi-v*/${target.os}/${target.cpu}`);
+  }
+  const missing = sharpPackages(target).filter((pkg) => !fs.existsSync(path.join(extDir, 'node_modules/@img', pkg)));
   if (missing.length) {
-    throw new Error(`cannot package ${targetName}: ${missing.join(' and ')} not installed. Install sharp's binaries for that platform with ` +
-      `"npm install --no-save --os=${target.os} --cpu=${target.cpu} sharp" and package again.`);
+    // npm installs one platform's optional packages; --os/--cpu swaps them all (esbuild's too), hence build first.
+    throw new Error(`cannot package ${targetName}: ${missing.map((p) => `@img/${p}`).join(' and ')} not installed. For another platform: ` +
+      `"node scripts/build.mjs --production && npm install --no-save --os=${target.os} --cpu=${target.cpu} && ` +
+      `npm run package -- --target ${targetName} --no-build", then "npm ci" to get this machine's binaries back.`);
   }
 }
 

@@ -8,12 +8,12 @@ export const extDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)),
 
 /**
  * vsce target → Node's platform and arch. Only targets with both an onnxruntime-node binary (bin/napi-v6/<os>/<cpu>)
- * and a sharp package (@img/sharp-<os><cpu>) are listed: onnxruntime-node ships no musl (alpine) or armhf binaries.
+ * and a sharp package (@img/sharp-<os>-<cpu>) are listed: onnxruntime-node 1.30 ships no darwin-x64 (Intel Mac),
+ * musl (alpine) or armhf binaries, so VS Code on those platforms finds no AU Lens VSIX to install.
  */
 export const TARGETS = {
   'linux-x64': { os: 'linux', cpu: 'x64' },
   'linux-arm64': { os: 'linux', cpu: 'arm64' },
-  'darwin-x64': { os: 'darwin', cpu: 'x64' },
   'darwin-arm64': { os: 'darwin', cpu: 'arm64' },
   'win32-x64': { os: 'win32', cpu: 'x64' },
   'win32-arm64': { os: 'win32', cpu: 'arm64' },

@@ -3,7 +3,7 @@ import { registerCommands } from './commands';
 import { Ctx } from './ctx';
 import { registerRunsAndEvaluation } from './evaluation/register';
 import { EvaluationPanel } from './panels/evaluationPanel';
-import { missingNativeParts, nativePartsMessage } from './nativeParts';
+import { nativePartsProblem } from './nativeParts';
 import { COMPARE_VIEW_TYPE, ComparePanel } from './panels/comparePanel';
 import { DASHBOARD_VIEW_TYPE, DashboardPanel } from './panels/dashboardPanel';
 import { EXPLAIN_VIEW_TYPE, ExplainPanel } from './panels/explainPanel';
@@ -30,11 +30,10 @@ export function activate(context: vscode.ExtensionContext): AuLensApi {
   registerCommands(ctx);
   registerRunsAndEvaluation(ctx);
   // A VSIX for another platform lacks this one's binaries: say so now, not as "Cannot find module" on first use.
-  const missing = missingNativeParts(context.extensionPath);
-  if (missing.length) {
-    const message = nativePartsMessage(missing, { version: String((context.extension.packageJSON as { version: unknown }).version) });
-    ctx.log.error(`${message} Looked for: ${missing.map((m) => m.path).join(', ')}`);
-    void vscode.window.showErrorMessage(message, 'Show Output').then((action) => action && ctx.log.show());
+  const problem = nativePartsProblem(context.extensionPath, String((context.extension.packageJSON as { version?: unknown }).version));
+  if (problem) {
+    ctx.log.error(`${problem.message} Looked for: ${problem.lookedFor}`);
+    void vscode.window.showErrorMessage(problem.message, 'Show Output').then((action) => action && ctx.log.show());
   }
   // Panels survive a window reload (activation event onWebviewPanel:auLens.explain).
   ctx.pushExtCleanup(vscode.window.registerWebviewPanelSerializer(EXPLAIN_VIEW_TYPE, {

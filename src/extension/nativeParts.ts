@@ -65,3 +65,10 @@ export function nativePartsMessage(missing: readonly MissingPart[], options: { p
     `Install the AU Lens VSIX built for ${target} (au-lens-${target}-${options.version}.vsix) with "Extensions: Install from VSIX…", ` +
     `or in a source checkout run "npm ci" (or "npm rebuild") on this machine.`;
 }
+
+/** The user-facing message and the paths looked for, when something is missing; undefined when all is there. */
+export function nativePartsProblem(extensionPath: string, version: string, options: NativeCheckOptions = {}): { message: string; lookedFor: string } | undefined {
+  const missing = missingNativeParts(extensionPath, options);
+  if (!missing.length) return undefined;
+  return { message: nativePartsMessage(missing, { platform: options.platform, arch: options.arch, version }), lookedFor: missing.map((m) => m.path).join(', ') };
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { missingNativeParts, nativePartsMessage } from '../../../src/extension/nativeParts';
+import { missingNativeParts, nativePartsMessage, nativePartsProblem } from '../../../src/extension/nativeParts';
 
 const root = path.resolve(__dirname, '../../..');
 
@@ -35,5 +35,13 @@ describe('native parts check', () => {
     assert.match(text, /Install from VSIX/);
     assert.match(text, /npm rebuild/);
     assert.doesNotMatch(text, /Cannot find module/);
+  });
+
+  it('nativePartsProblem: nothing when all is there; else the message and the paths looked for', () => {
+    assert.equal(nativePartsProblem(root, '0.1.0'), undefined);
+    const problem = nativePartsProblem(root, '0.1.0', { platform: 'linux', arch: 'arm64' });
+    // onnxruntime-node carries every platform's binary in a source checkout; sharp only this machine's.
+    assert.match(problem?.message ?? '', /not installed for linux-arm64: sharp's binary is missing\. Install the AU Lens VSIX built for linux-arm64/);
+    assert.match(problem?.lookedFor ?? '', /sharp-linux-arm64$/);
   });
 });
