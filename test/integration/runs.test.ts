@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AuLensApi } from '../../src/extension/main';
@@ -134,6 +134,46 @@ describe('Runs view, Evaluate Model and quality gates', function () {
     await poll('the error', () => errors.calls.length > 0);
     assert.match(String(errors.calls[0]![0]), /not-a-dataset\.txt is not a folder/);
     assert.ok(!existsSync(path.join(runDir, 'eval-not-a-dataset.txt.json')));
+  });
+
+  it('exports a checkpoint as ONNX where the save dialog says; Explain with This Model explains the open image with it', async () => {
+    const out = path.join(root(), 'exported', 'tiny.onnx');
+    const save = stub('showSaveDialog', () => vscode.Uri.file(out));
+    restore.push(save.restore);
+    const info = stub('showInformationMessage', () => undefined);
+    restore.push(info.restore);
+    const run = (await api.ctx.runs.current()).find((r) => r.folder === runDir)!;
+    const node = { kind: 'checkpoint', run, checkpoint: run.checkpoints[0] };
+    await vscode.commands.executeCommand('auLens.exportOnnx', node);
+    assert.match(String((save.calls[0]![0] as vscode.SaveDialogOptions).defaultUri?.fsPath), /tiny-run-best\.onnx$/);
+    assert.ok(existsSync(out), 'the ONNX file was written');
+    assert.match(String(info.calls[0]![0]), /exported tiny\.onnx/);
+
+    // With an image in the active tab (and no explanation panel yet, or one that follows the active model).
+    await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(path.join(root(), 'face.jpg')));
+    await vscode.commands.executeCommand('auLens.explainWithModel', node);
+    const explained = await poll('an explanation with the checkpoint', async () => {
+      const panel = api.explainPanel();
+      await panel?.idle;
+      return panel?.lastView?.target.model === path.join(runDir, 'best.ckpt') && panel.lastView;
+    });
+    assert.equal(explained.target.imageName, 'face.jpg');
+    await vscode.commands.executeCommand('auLens.selectModel', null);
+  });
+
+  it('refuses to delete a run that is training', async () => {
+    const busy = path.join(root(), 'runs', 'busy');
+    await saveCheckpoint(path.join(busy, 'last.ckpt'), untrainedCheckpoint('tiny64', 5, ['happy', 'sad']));
+    const now = new Date().toISOString();
+    // A live process other than this extension host (its parent): the run trains in another window.
+    await writeFile(path.join(busy, 'run.json'), JSON.stringify({ version: 1, name: 'busy', status: 'running', settings: {}, pid: process.ppid, startedAt: now, updatedAt: now, epochs: { done: 0, total: 3 } }));
+    const run = (await api.ctx.runs.refresh()).find((r) => r.folder === busy)!;
+    const warn = stub('showWarningMessage', () => 'Delete');
+    restore.push(warn.restore);
+    await vscode.commands.executeCommand('auLens.deleteRun', { kind: 'run', run });
+    assert.match(String(warn.calls[0]![0]), /"busy" is training; cancel it before deleting it/);
+    assert.ok(existsSync(busy));
+    await rm(busy, { recursive: true }); // other suites look for running runs too
   });
 
   it('deletes a run only after a modal confirmation that names it', async () => {

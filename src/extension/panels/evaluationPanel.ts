@@ -98,7 +98,8 @@ export class EvaluationPanel implements vscode.Disposable {
       if (ReadyCommand.is(message)) {
         if (this.lastView) await this.panel.webview.postMessage(DidLoadNotification.message(this.lastView));
       } else if (ExplainImageCommand.is(message) && this.result) {
-        await explainWith(this.result.model, message.params.path);
+        // Only a photo of this evaluation: the page's messages are data, not orders.
+        if (this.result.images.some((r) => r.path === message.params.path)) await explainWith(this.result.model, message.params.path);
       } else if (OpenFileCommand.is(message) && this.result?.file) {
         await vscode.window.showTextDocument(vscode.Uri.file(this.result.file), { viewColumn: vscode.ViewColumn.Beside });
       }

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import type { EvalRunResult } from '../../trainer/eval/evalFile';
 import { isEvalFileName, parseEvalFile } from '../../trainer/eval/evalFile';
 import type { RunRecord } from '../../trainer/train/runLog';
-import { readRunRecord, RUN_FILE } from '../../trainer/train/runLog';
+import { readProgress, readRunRecord, RUN_FILE } from '../../trainer/train/runLog';
+import type { ValidationMetrics } from '../../trainer/train/trainRun';
 import type { CheckpointSummary } from './checkpointInfo';
 import { readCheckpointSummary } from './checkpointInfo';
 
@@ -25,6 +26,16 @@ export interface RunEntry {
   /** best.ckpt, then last.ckpt, then the others by name. */
   readonly checkpoints: readonly CheckpointEntry[];
   readonly evaluations: readonly EvalEntry[];
+  /** Validation metrics per finished epoch, from progress.jsonl (per-layer ATT-COS; the checkpoint keeps one layer's). */
+  readonly validation: Readonly<Record<number, ValidationMetrics>>;
+}
+
+/** The validation metrics of each epoch the run logged; a resumed run's later entry for an epoch wins. */
+async function validationByEpoch(folder: string): Promise<Record<number, ValidationMetrics>> {
+  const { events } = await readProgress(folder).catch(() => ({ events: [] }));
+  const byEpoch: Record<number, ValidationMetrics> = {};
+  for (const e of events) if (e.type === 'epoch' && e.val) byEpoch[e.epoch] = e.val;
+  return byEpoch;
 }
 
 const SKIPPED = new Set(['node_modules', '.git', '.vscode-test', 'dist', 'out']);
@@ -71,7 +82,7 @@ export async function readRun(folder: string): Promise<RunEntry> {
     }
   }));
   return {
-    folder, name: record?.name ?? path.basename(folder), checkpoints, evaluations,
+    folder, name: record?.name ?? path.basename(folder), checkpoints, evaluations, validation: await validationByEpoch(folder),
     ...(record !== undefined && { record }), ...(recordError !== undefined && { recordError }),
   };
 }

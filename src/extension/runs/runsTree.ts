@@ -47,10 +47,18 @@ export function childrenOf(node: RunsNode): RunsNode[] {
       const c = node.checkpoint;
       if (!('summary' in c)) return [];
       const s = c.summary;
+      const val = node.run.validation[s.epoch];
+      const valAttCos = val
+        ? Object.entries(val.attCos).map(([layer, v]) => metric(`${c.file}#valAttCos-${layer}`, `validation ATT-COS ${layer}`, fmt(v), 'mean over the six expressions, on the validation subjects'))
+        : [metric(`${c.file}#valAttCos`, `validation ATT-COS ${s.layers[0] ?? '?'}`, fmt(s.valAttCos), 'mean over the six expressions, on the validation subjects')];
+      const evaluations = node.run.evaluations.flatMap((e) => ('result' in e && e.result.model === c.file ? [e.result] : []))
+        .map((r) => metric(`${c.file}#eval-${r.dataset}`, `evaluation on ${r.dataset}`, `acc ${pct(r.report.accuracy)} · ATT-COS ${r.report.camLayer} ${fmt(r.report.attCos.byKey[r.report.camLayer]?.average)}`,
+          `${r.report.samples} images (${r.split}), ${new Date(r.createdAt).toLocaleString()}`));
       return [
         metric(`${c.file}#epoch`, 'epoch', String(s.epoch)),
         metric(`${c.file}#valAcc`, 'validation accuracy', pct(s.valAccuracy)),
-        metric(`${c.file}#valAttCos`, `validation ATT-COS (${s.layers[0] ?? '?'})`, fmt(s.valAttCos), 'mean over the six expressions, on the validation subjects'),
+        ...valAttCos,
+        ...evaluations,
         metric(`${c.file}#model`, 'model', `${s.preset}, λ = ${s.lambda}, ${s.labels.length} classes`),
       ];
     }

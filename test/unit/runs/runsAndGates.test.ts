@@ -34,7 +34,7 @@ describe('runs view model, eval records and quality gates', function () {
     await assert.rejects(readCheckpointSummary(path.join(run, 'broken.ckpt')), /not an AU Lens checkpoint/);
   });
 
-  it('builds runs → checkpoints (best, last, others) and evaluations from a folder, skipping node_modules', async () => {
+  it('builds runs → checkpoints (best, last, others), per-epoch validation from progress.jsonl and evaluations from a folder, skipping node_modules', async () => {
     assert.deepEqual(await findRunFolders(ws.root), [run]);
     const [entry, ...rest] = await scanRuns([ws.root]);
     assert.equal(rest.length, 0);
@@ -42,6 +42,10 @@ describe('runs view model, eval records and quality gates', function () {
     assert.equal(entry!.record, undefined);
     assert.deepEqual(entry!.checkpoints.map((c) => [c.name, 'summary' in c]), [['best.ckpt', true], ['last.ckpt', true], ['broken.ckpt', false]]);
     assert.deepEqual(entry!.evaluations.map((e) => [e.name, 'result' in e]), [['eval-data.json', true]]);
+    assert.deepEqual(entry!.validation, {});
+    const epoch = { type: 'epoch', epoch: 2, epochs: 2, train: {}, val: { accuracy: 0.75, balancedAccuracy: 0.7, attCos: { stage2: 0.3, stage3: 0.42 } }, best: true, seconds: 1 };
+    await writeFile(path.join(run, 'progress.jsonl'), `${JSON.stringify({ ...epoch, epoch: 1 })}\n${JSON.stringify(epoch)}\n{"torn`);
+    assert.deepEqual((await scanRuns([ws.root]))[0]!.validation[2]?.attCos, { stage2: 0.3, stage3: 0.42 });
     await writeFile(path.join(run, 'eval-bad.json'), '{');
     const again = await scanRuns([ws.root]);
     const bad = again[0]!.evaluations.find((e) => e.name === 'eval-bad.json')!;
