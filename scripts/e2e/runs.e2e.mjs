@@ -2,7 +2,8 @@
 // (scripts/e2e/lib.mjs): a tiny64 run trained for one epoch by the CLI on a few CK+48 face crops (research-only data,
 // copied at test time), a run.json as the editor writes it, and a strict ATT-COS gate in the workspace settings. The
 // AU Lens view in the activity bar, Evaluate from the checkpoint's context menu, the results panel, the gate in the
-// Problems view, its quick fix to the failing images, a worst image explained, and the dark and light themes.
+// Problems view, its quick fix to the failing images, a worst image explained, a window reload, and the dark, light and
+// high-contrast themes.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -112,18 +113,29 @@ await runE2E('runs', { prepare }, async (ui) => {
     await shoot('12-worst-image-explained');
   });
 
-  await step('dark and light themes', async () => {
+  await step('Developer: Reload Window brings the results panel back from its eval file (WebviewPanelSerializer)', async () => {
     await page.locator('.tabs-container .tab', { hasText: /^Explain:/ }).first().locator('.codicon-close').click();
+    await focusWorkbench();
+    await ui.runCommand('Developer: Reload Window');
+    await page.locator('.monaco-workbench').waitFor();
+    await tab('Evaluation: best.ckpt on ck48-few').waitFor({ timeout: 60_000 });
+    await tab('Evaluation: best.ckpt on ck48-few').click();
+    await evaluation().locator('#att-matrix td.heat').first().waitFor({ timeout: 60_000 });
+    await focusWorkbench();
+    await shoot('13-after-reload');
+  });
+
+  await step('dark and light themes', async () => {
     await tab('Evaluation: best.ckpt on ck48-few').click();
     await ui.webview().locator('#title').scrollIntoViewIfNeeded();
     await colourTheme('Dark Modern');
     await focusWorkbench();
-    await shoot('13-results-dark');
+    await shoot('14-results-dark');
     await colourTheme('Light Modern');
     await focusWorkbench();
-    await shoot('14-results-light');
+    await shoot('15-results-light');
     await colourTheme('Dark High Contrast');
     await focusWorkbench();
-    await shoot('15-results-high-contrast');
+    await shoot('16-results-high-contrast');
   });
 });
