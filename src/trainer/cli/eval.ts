@@ -21,7 +21,8 @@ classes (CK+48 has no neutral) is scored over the classes it has: argmax over th
 
 Flags:
   --checkpoint CKPT   a checkpoint written by au-lens train
-  --model NAME        a pretrained model instead: ${PRETRAINED_MODELS.join(', ')}
+  --model NAME|FILE   a pretrained model instead: ${PRETRAINED_MODELS.join(', ')}; or an ONNX model: one written
+                      by au-lens export, or one trained elsewhere with its sidecar (au-lens inspect)
   --data DIR          image folders per class
   --split NAME        train | val | test | all (default: test on the run's own data, all elsewhere)
   --methods A,B       CAM methods (default: ${CAM_METHOD_NAMES.join(',')}; "none" for none)
@@ -52,7 +53,9 @@ export const evalCommand: Command = {
     if (split !== undefined && split !== 'all' && !(SPLIT_NAMES as readonly string[]).includes(split)) throw new UsageError(`--split must be train, val, test or all, got "${split}"`);
     const methods = parseMethods(f.methods);
     if (f.checkpoint !== undefined && f.model !== undefined) throw new UsageError('give --checkpoint or --model, not both');
-    if (f.model !== undefined && !isPretrainedModel(f.model)) throw new UsageError(`unknown --model "${f.model}"; use one of ${PRETRAINED_MODELS.join(', ')}, or --checkpoint for a checkpoint file`);
+    if (f.model !== undefined && !isPretrainedModel(f.model) && !f.model.toLowerCase().endsWith('.onnx')) {
+      throw new UsageError(`unknown --model "${f.model}"; use one of ${PRETRAINED_MODELS.join(', ')}, an ONNX model (model.onnx), or --checkpoint for a checkpoint file`);
+    }
     const checkpoint = f.model ?? requireFlag(f.checkpoint, 'checkpoint');
     const options = {
       checkpoint,

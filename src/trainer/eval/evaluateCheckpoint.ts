@@ -24,9 +24,10 @@ import type { Batch } from '../data/loader';
 import type { EvalReport, SampleRecord } from './evaluator';
 import { Evaluator } from './evaluator';
 import { ModelRunner, evaluateBatches } from './modelRunner';
+import { evaluateOnnxModel } from '../import/evaluateImported';
 
 export interface EvaluateOptions {
-  /** A checkpoint file or a pretrained model's name (train/pretrained.ts). */
+  /** A checkpoint file, a pretrained model's name (train/pretrained.ts) or an ONNX model (import/evaluateImported.ts). */
   readonly checkpoint: string;
   readonly data: string;
   /** Default: 'test' on the run's own data, 'all' elsewhere. */
@@ -69,6 +70,8 @@ function splitSettings(ckpt: Checkpoint): SplitSettings {
 }
 
 export async function evaluateCheckpoint(options: EvaluateOptions, hooks: { detector: FaceLandmarker; onProgress?: EvaluationProgress; signal?: AbortSignal }): Promise<CheckpointEvaluation> {
+  // ONNX models (exported, or trained elsewhere with a sidecar) run image by image through their open session.
+  if (options.checkpoint.toLowerCase().endsWith('.onnx')) return evaluateOnnxModel(options, hooks);
   const stored = await loadModelCheckpoint(options.checkpoint);
   const preset = stored.model.preset;
   if (!isModelName(preset)) throw new Error(`${options.checkpoint}: unknown model preset "${preset}"`);
