@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AuLensApi } from '../../src/extension/main';
@@ -129,6 +129,8 @@ describe('Training from the editor', function () {
   it('trains one epoch of tiny64 through the quick picks (Back keeps the answers), with the dashboard beside', async () => {
     restore.push(captureMessages('showInformationMessage').restore);
     let refusal: string | undefined;
+    let nameRefusal: string | undefined;
+    await mkdir(path.join(workspaceRoot(), 'runs', 'taken'), { recursive: true });
     const quick = playQuickInputs([
       pickWhere((i) => i.value === data),
       acceptDefault, // tiny64
@@ -141,7 +143,11 @@ describe('Training from the editor', function () {
         refusal = input.validationMessage;
         typeValue('1')(input);
       },
-      typeValue('itest-quick'),
+      (input) => {
+        typeValue('taken')(input); // a run folder that exists: refused, the box stays open
+        nameRefusal = input.validationMessage;
+        typeValue('itest-quick')(input);
+      },
       acceptDefault, // Start training
     ]);
     restore.push(quick.restore);
@@ -151,6 +157,7 @@ describe('Training from the editor', function () {
     assert.equal(quick.shown[1]!.buttons[0], vscode.QuickInputButtons.Back);
     assert.ok(quick.shown[4]!.activeItems.some((i) => i.label === 'λ = 1'), 'Back shows the answer given');
     assert.match(refusal ?? '', /whole number of epochs/);
+    assert.match(nameRefusal ?? '', /runs\/taken already exists: choose another name/);
 
     const folder = path.join(workspaceRoot(), 'runs', 'itest-quick');
     const record = await readRunRecord(folder);

@@ -3,6 +3,7 @@
  * save the settings as a run-config file). Every step has a default, so Enter all the way trains the paper's
  * setting on the first data folder found; Back returns to the previous step with its answer kept.
  */
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { presetInfo } from '../../trainer/models/presets';
@@ -60,9 +61,11 @@ export function defaultRunName(preset: string, lambda: number, now: Date): strin
   return `${preset}-l${lambda}-${stamp(now)}`;
 }
 
-function validRunName(name: string): string | undefined {
+function validRunName(root: vscode.Uri, name: string): string | undefined {
   if (name.trim() === '') return 'Give the run a name: its folder is runs/<name>';
   if (!/^[\w.-]+$/.test(name) || name.startsWith('.')) return 'Use letters, digits, ".", "-" and "_" only (it becomes a folder name)';
+  // Checked here rather than by the trainer, so the user can pick another name without starting over.
+  if (existsSync(vscode.Uri.joinPath(root, 'runs', name).fsPath)) return `runs/${name} already exists: choose another name (AU Lens: Resume Training… continues a run)`;
   return undefined;
 }
 
@@ -196,7 +199,7 @@ export async function runTrainingWizard(root: vscode.Uri, now = new Date()): Pro
       }
       case 6: {
         const value = a.name ?? defaultRunName(a.preset ?? TRAIN_DEFAULTS.model, a.lambda ?? TRAIN_DEFAULTS.lambda, now);
-        const text = await inputText(step(6), { value, prompt: 'Run name: the run folder is runs/<name> in the workspace', validate: validRunName });
+        const text = await inputText(step(6), { value, prompt: 'Run name: the run folder is runs/<name> in the workspace', validate: (v) => validRunName(root, v) });
         answer = text;
         if (typeof text === 'string') a.name = text;
         break;
