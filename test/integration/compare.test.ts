@@ -14,7 +14,7 @@ import type { ComparePanel } from '../../src/extension/panels/comparePanel';
 import { untrainedCheckpoint } from '../../src/trainer/explain/benchExplain';
 import { BUILTIN_MODEL } from '../../src/trainer/protocol';
 import { saveCheckpoint } from '../../src/trainer/train/checkpoint';
-import { ExplainImageCommand } from '../../src/webview/protocol/compare';
+import { ExplainClassCommand, ExplainImageCommand } from '../../src/webview/protocol/compare';
 import { poll, stubWindow } from './support/host';
 
 const EXT_ID = 'au-lens.au-lens';
@@ -86,6 +86,13 @@ describe('Compare Models', () => {
     }
     const rendered = await poll('the page to draw', () => p.rendered?.mode === 'image' && p.rendered, 60_000);
     assert.equal(rendered.map, view.pairs.filter((m) => m.kind === 'attention').at(-1)!.id, 'deepest attention shown first');
+
+    // "Class explained": both models explain the same class, so AU maps and CAMs compare like with like.
+    await p.onMessage(ExplainClassCommand.message({ className: 'happy' }));
+    const same = p.lastView;
+    assert.ok(same?.mode === 'image');
+    assert.deepEqual([same.a.report.explained.class, same.b.report.explained.class, same.note], ['happy', 'happy', null]);
+    assert.equal(same.target.className, 'happy');
   });
 
   it('refuses A = B with a clear error and leaves the panel as it was', async () => {
