@@ -200,6 +200,22 @@ describe('Training from the editor', function () {
     assert.ok(existsSync(path.join(folder, 'best.ckpt')) && best.length > 0);
   });
 
+  it('trains one run at a time: starting a second asks, and "Cancel It and Start" cancels the first', async () => {
+    restore.push(captureMessages('showInformationMessage').restore);
+    const asked = captureMessages('showWarningMessage', 'Cancel It and Start');
+    restore.push(asked.restore);
+    const first = path.join(workspaceRoot(), 'itest-first.au-lens-run.json');
+    const second = path.join(workspaceRoot(), 'itest-second.au-lens-run.json');
+    await writeFile(first, JSON.stringify({ data: 'faces', epochs: 500, batch: 4 }));
+    await writeFile(second, JSON.stringify({ data: 'faces', epochs: 1, batch: 4 }));
+    const running = vscode.commands.executeCommand('auLens.trainModel', vscode.Uri.file(first));
+    await waitFor('the first run to train', () => api.training.current?.progress.phase === 'training');
+    await vscode.commands.executeCommand('auLens.trainModel', vscode.Uri.file(second));
+    await running;
+    assert.match(asked.calls[0] ?? '', /AU Lens is training itest-first\. Only one run trains at a time/);
+    assert.deepEqual(api.training.ended.slice(-2).map((e) => [path.basename(e.folder), e.outcome?.status]), [['itest-first', 'cancelled'], ['itest-second', 'completed']]);
+  });
+
   it('refuses a run-config file with a bad setting, naming it, and starts nothing', async () => {
     const errors = captureMessages('showErrorMessage');
     restore.push(errors.restore);
