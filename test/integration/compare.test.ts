@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readdir } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AuLensApi } from '../../src/extension/main';
@@ -15,7 +15,7 @@ import { untrainedCheckpoint } from '../../src/trainer/explain/benchExplain';
 import { BUILTIN_MODEL } from '../../src/trainer/protocol';
 import { saveCheckpoint } from '../../src/trainer/train/checkpoint';
 import { ExplainClassCommand, ExplainImageCommand } from '../../src/webview/protocol/compare';
-import { poll, stubWindow } from './support/host';
+import { poll, sleep, stubWindow } from './support/host';
 
 const EXT_ID = 'au-lens.au-lens';
 const CK48 = '/work/shared/data/ck48';
@@ -140,6 +140,28 @@ describe('Compare Models', () => {
     await explain.idle;
     assert.equal(explain.lastView?.target.image, image);
     assert.equal(explain.lastView?.target.model, BUILTIN_MODEL);
+  });
+
+  it('cancel: the panel says it was cancelled, no error pops up, and the earlier evaluation file is kept', async function () {
+    const data = workspaceFile('ck48-few');
+    if (!existsSync(data.fsPath)) this.skip();
+    const evalFile = path.join(path.dirname(ckpt.fsPath), 'eval-ck48-few.json');
+    const before = await readFile(evalFile, 'utf8');
+    // The user presses Cancel on the progress notification as soon as it shows.
+    const progress = stubWindow('withProgress', (_options, task) => (task as (p: unknown, t: vscode.CancellationToken) => unknown)(
+      { report: () => undefined },
+      { isCancellationRequested: true, onCancellationRequested: (listener: () => void) => (setTimeout(listener, 0), { dispose: () => undefined }) } as unknown as vscode.CancellationToken,
+    ));
+    restore.push(progress.restore);
+    const errors = stubWindow('showErrorMessage', () => undefined);
+    restore.push(errors.restore);
+    await vscode.commands.executeCommand('auLens.compareModels', ckpt, BUILTIN_MODEL, { mode: 'dataset', data: data.fsPath });
+    const p = panel();
+    await p.idle;
+    assert.equal(p.lastFailure?.cancelled, true, p.lastFailure?.message);
+    assert.equal(errors.calls.length, 0);
+    await sleep(500); // the worker stops at its next batch
+    assert.equal(await readFile(evalFile, 'utf8'), before);
   });
 
   it('a folder without images: the panel says what is wrong', async () => {
