@@ -52,9 +52,11 @@ describe('module boundaries', () => {
   });
 
   it('lets the extension reach the trainer only through its protocol and client', () => {
-    // Besides the protocol: the run folder's file formats (run.json, progress.jsonl, run configs, eval files) and
-    // the model table, which are bundle-safe (no native code), and types, which compile away.
-    const allowed = ['protocol', 'workerClient', 'science', 'train/runLog', 'train/runConfig', 'eval/evalFile', 'models/presets'];
+    // Besides the protocol: the run folder's file formats (run.json, progress.jsonl, run configs, eval files, a
+    // checkpoint's header for the runs view) and
+    // the model table and an imported model's sidecar config, which are bundle-safe (no native code), and types,
+    // which compile away.
+    const allowed = ['protocol', 'workerClient', 'science', 'train/runLog', 'train/runConfig', 'train/checkpointHeader', 'eval/evalFile', 'models/presets', 'import/sidecar'];
     for (const file of tsFiles(path.join(src, 'extension'))) {
       for (const spec of imports(file, { values: true }).filter((s) => s.includes('/trainer/'))) {
         const rest = spec.slice(spec.indexOf('/trainer/') + '/trainer/'.length);
