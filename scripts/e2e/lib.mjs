@@ -71,6 +71,20 @@ export async function runE2E(suite, { prepare, viewport = { width: 1400, height:
   process.exit(failed ? 1 : 0);
 }
 
+/**
+ * Copies a small CK+48 subset into the workspace (research-only images, copied at test time, never committed):
+ * `perClass` images of each class in `classes`, one per subject (the first frame file of each), under `dest`.
+ */
+export function copyCk48Subset(dest, { classes, perClass, ck48 = process.env.CK48_DIR ?? '/work/shared/data/ck48' }) {
+  if (!fs.existsSync(ck48)) throw new Error(`${ck48} is missing: this suite needs the CK+48 faces`);
+  for (const label of classes) {
+    const firstOfSubject = new Map();
+    for (const file of fs.readdirSync(path.join(ck48, label)).sort()) if (!firstOfSubject.has(file.split('_')[0])) firstOfSubject.set(file.split('_')[0], file);
+    fs.mkdirSync(path.join(dest, label), { recursive: true });
+    for (const file of [...firstOfSubject.values()].slice(0, perClass)) fs.copyFileSync(path.join(ck48, label, file), path.join(dest, label, file));
+  }
+}
+
 /** The moves of a person in the workbench, bound to one page. */
 function workbenchMoves(page, { log, shots, ws, tmp, step, installed }) {
   const shoot = (name) => page.screenshot({ path: path.join(shots, `${name}.png`) });
