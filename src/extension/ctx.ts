@@ -21,7 +21,10 @@ export class Ctx {
 
   constructor(readonly extCtx: vscode.ExtensionContext) {
     this.models = new ModelStore(extCtx.workspaceState);
-    this.training = new TrainingRuns(vscode.Uri.joinPath(extCtx.extensionUri, 'dist', 'worker.js').fsPath, this.log, this.config);
+    this.training = new TrainingRuns({
+      workerScript: vscode.Uri.joinPath(extCtx.extensionUri, 'dist', 'worker.js').fsPath,
+      landmarkCache: vscode.Uri.joinPath(extCtx.globalStorageUri, 'landmark-cache').fsPath,
+    }, this.log, this.config);
     extCtx.subscriptions.push(this.training);
     extCtx.subscriptions.push(this.log, this.models, this.runs, this.qualityGates, { dispose: () => void this.worker?.dispose() });
   }

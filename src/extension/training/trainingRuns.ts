@@ -46,7 +46,11 @@ export class TrainingRuns implements vscode.Disposable {
   /** Outcomes and errors of ended runs, for tests and the dashboard (latest last). */
   readonly ended: { folder: string; outcome?: TrainOutcome; error?: string }[] = [];
 
-  constructor(private readonly workerScript: string, private readonly log: Log, private readonly config: Config) {}
+  /**
+   * `landmarkCache`: where runs keep the faces they found (keyed by image content), so a resumed or repeated run on
+   * the same images skips the detector.
+   */
+  constructor(private readonly paths: { readonly workerScript: string; readonly landmarkCache: string }, private readonly log: Log, private readonly config: Config) {}
 
   get current(): ActiveRun | undefined {
     return this.active;
@@ -68,7 +72,11 @@ export class TrainingRuns implements vscode.Disposable {
       await other.done;
       if (this.active) return undefined;
     }
-    const full: TrainRequest = request.resume || request.codebook !== undefined ? request : { ...request, codebook: this.config.codebook };
+    const full: TrainRequest = {
+      ...request,
+      ...(request.cacheDir === undefined && { cacheDir: this.paths.landmarkCache }),
+      ...(!request.resume && request.codebook === undefined && { codebook: this.config.codebook }),
+    };
     return this.run(name, full);
   }
 
@@ -112,7 +120,7 @@ export class TrainingRuns implements vscode.Disposable {
     this.log.info(`training ${name}${request.resume ? ' (resumed)' : ''}: ${JSON.stringify(request)}`);
     this.changed.fire(run);
     this.statusBar.show(name, run.progress);
-    const client = new WorkerClient(this.workerScript);
+    const client = new WorkerClient(this.paths.workerScript);
     void vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `AU Lens: training ${name}`, cancellable: true },
       async (progress, token) => {
