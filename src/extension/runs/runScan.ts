@@ -10,8 +10,8 @@ import { isEvalFileName, parseEvalFile } from '../../trainer/eval/evalFile';
 import type { RunRecord } from '../../trainer/train/runLog';
 import { readProgress, readRunRecord, RUN_FILE } from '../../trainer/train/runLog';
 import type { ValidationMetrics } from '../../trainer/train/trainRun';
-import type { CheckpointSummary } from './checkpointInfo';
-import { readCheckpointSummary } from './checkpointInfo';
+import type { CheckpointSummary } from '../../trainer/train/checkpointHeader';
+import { readCheckpointSummary } from '../../trainer/train/checkpointHeader';
 
 export type CheckpointEntry = { readonly file: string; readonly name: string } & ({ readonly summary: CheckpointSummary } | { readonly error: string });
 export type EvalEntry = { readonly file: string; readonly name: string } & ({ readonly result: EvalRunResult } | { readonly error: string });

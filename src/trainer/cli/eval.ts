@@ -29,7 +29,7 @@ Flags:
   --batch N           (default 32)
   --threads N         (default: all cores)
   --cache DIR         landmark cache folder
-  --json FILE         also write the full report as JSON`;
+  --json FILE         also write the full report, and one record per image, as JSON`;
 
 function parseMethods(value: string | undefined): CamMethodName[] | undefined {
   if (value === undefined) return undefined;

@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { checkGates, failingImages, worstImages } from '../../../src/extension/evaluation/gates';
 import { locateJsonValue } from '../../../src/extension/evaluation/jsonLocate';
-import { readCheckpointSummary } from '../../../src/extension/runs/checkpointInfo';
+import { readCheckpointSummary } from '../../../src/trainer/train/checkpointHeader';
 import { findRunFolders, scanRuns } from '../../../src/extension/runs/runScan';
 import type { EvalRunResult } from '../../../src/trainer/eval/evalFile';
 import { runEvaluation } from '../../../src/trainer/eval/evalRun';

@@ -3,7 +3,7 @@
  * tensors after it are never read, so listing a folder of large checkpoints stays cheap.
  */
 import { open } from 'node:fs/promises';
-import { CHECKPOINT_MAGIC } from '../../trainer/train/checkpoint';
+import { CHECKPOINT_MAGIC } from './checkpoint';
 
 export interface CheckpointSummary {
   readonly file: string;
