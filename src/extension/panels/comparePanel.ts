@@ -159,7 +159,8 @@ export class ComparePanel implements vscode.Disposable {
     const { flips, ...rest } = comparison;
     const webview = this.panel.webview;
     return {
-      mode: 'dataset', target, comparison: rest, reading, layers, unpaired, files: { a: a.file, b: b.file },
+      mode: 'dataset', target, comparison: rest, reading, layers, unpaired,
+      files: { a: a.file === null ? null : vscode.workspace.asRelativePath(a.file), b: b.file === null ? null : vscode.workspace.asRelativePath(b.file) },
       flips: flips.map((f) => ({ ...f, name: path.basename(f.path), thumbUri: webview.asWebviewUri(vscode.Uri.file(f.path)).toString() })),
     };
   }

@@ -77,7 +77,7 @@ export interface DatasetCompareView {
   readonly flips: readonly FlipView[];
   /** Images evaluated by one model only (skipped by the other: no face, unreadable), left out of the statistics. */
   readonly unpaired: number;
-  /** Where each evaluation was written (null: not written, e.g. the built-in model). */
+  /** Where each evaluation was written, workspace-relative (null: not written, e.g. the built-in model). */
   readonly files: { readonly a: string | null; readonly b: string | null };
 }
 
