@@ -81,8 +81,11 @@ describe('Runs view, Evaluate Model and quality gates', function () {
     assert.equal(item.contextValue, 'auLens.checkpoint');
     const metrics = childrenOf(ckpt).map((m) => treeItemOf(m));
     assert.ok(metrics.some((m) => m.label === 'validation accuracy' && m.description === '50.0 %'));
-    const pkg = vscode.extensions.getExtension(EXT_ID)!.packageJSON as { contributes: { views: Record<string, { id: string }[]>; menus: Record<string, { command: string; when: string }[]> } };
+    const pkg = vscode.extensions.getExtension(EXT_ID)!.packageJSON as {
+      contributes: { views: Record<string, { id: string }[]>; viewsWelcome: { view: string; contents: string }[]; menus: Record<string, { command: string; when: string }[]> };
+    };
     assert.equal(pkg.contributes.views['auLens']?.[0]?.id, 'auLens.runs');
+    assert.ok(pkg.contributes.viewsWelcome.some((w) => w.view === 'auLens.runs' && w.contents.startsWith('No runs yet.\n[Train Model](command:auLens.trainModel)')));
     const ctxMenu = pkg.contributes.menus['view/item/context']!.map((m) => m.command);
     for (const c of ['auLens.evaluateModel', 'auLens.explainWithModel', 'auLens.compareModels', 'auLens.exportOnnx', 'auLens.revealRun', 'auLens.deleteRun']) assert.ok(ctxMenu.includes(c), c);
   });
