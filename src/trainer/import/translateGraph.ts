@@ -2,7 +2,7 @@
  * A foreign classifier's graph rebuilt with our builder and differentiator (autodiff/), its initializers as
  * constants, so one run yields the logits, the chosen layers' activations and d logit[target] / d CAM layer —
  * what Grad-CAM, Grad-CAM++ and LayerCAM weigh. Covers what a torch-exported ResNet contains (Conv with bias,
- * BatchNormalization in inference mode, Relu, Add, MaxPool, GlobalAveragePool, Flatten, Reshape, Gemm, MatMul
+ * BatchNormalization in inference mode, Relu, Add, MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape, Gemm, MatMul
  * with a constant weight, Identity, Dropout, Constant); `unsupportedOps` says what else a model needs.
  */
 import type { onnx } from 'onnx-proto';
@@ -17,7 +17,7 @@ import { compare, oneHot, reshape, where } from '../onnx/ops';
 import { toModelBytes } from '../onnx/serialize';
 import { tensorDims, tensorValues } from './foreignGraph';
 
-const SUPPORTED = new Set(['Conv', 'BatchNormalization', 'Relu', 'Add', 'MaxPool', 'GlobalAveragePool', 'Flatten', 'Reshape', 'Gemm', 'MatMul', 'Identity', 'Dropout', 'Constant']);
+const SUPPORTED = new Set(['Conv', 'BatchNormalization', 'Relu', 'Add', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'Flatten', 'Reshape', 'Gemm', 'MatMul', 'Identity', 'Dropout', 'Constant']);
 
 export interface UnsupportedOp {
   readonly op: string;
@@ -188,6 +188,19 @@ function translateNode(
       if (int(attrs, 'ceil_mode', 0) !== 0 || ints(attrs, 'dilations', [1, 1]).some((d) => d !== 1)) fail(label, 'uses ceil_mode or dilation; neither is covered');
       const kernel = ints(attrs, 'kernel_shape', []) as [number, number];
       return tape.apply1(MaxPool2d, [x()], { kernel, strides: ints(attrs, 'strides', [1, 1]) as [number, number], pads: ints(attrs, 'pads', [0, 0, 0, 0]) as [number, number, number, number] });
+    }
+    case 'AveragePool': {
+      // Average pooling is a depthwise convolution with weights 1/(kh·kw) — exactly so when the padding counts
+      // (count_include_pad) or there is none — and Conv2d already carries its backward.
+      const pads = ints(attrs, 'pads', [0, 0, 0, 0]) as [number, number, number, number];
+      if (int(attrs, 'ceil_mode', 0) !== 0 || (pads.some((p) => p !== 0) && int(attrs, 'count_include_pad', 0) !== 1)) {
+        fail(label, 'uses ceil_mode or padding that does not count; neither is covered');
+      }
+      const input = x();
+      const [kh, kw] = ints(attrs, 'kernel_shape', []) as [number, number];
+      const c = input.shape[1]!;
+      const weight = tape.graph.constant(new Float32Array(c * kh * kw).fill(1 / (kh * kw)), [c, 1, kh, kw]);
+      return tape.apply1(Conv2d, [input, weight], { strides: ints(attrs, 'strides', [1, 1]) as [number, number], pads, group: c });
     }
     case 'GlobalAveragePool': {
       const pooled = tape.apply1(GlobalAvgPool, [x()], undefined);
