@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { vsixSize } from './check-vsix-size.mjs';
-import { shippedPackages } from './notice.mjs';
+import { bundledPackages, shippedPackages } from './notice.mjs';
 import { defaultVsix, vsixEntries } from './vsix-contents.mjs';
 import { extDir, hostTarget, installedSharpPackages, onnxruntimeBinDirs, sharpPackages, targetOf } from './vsix-targets.mjs';
 
@@ -109,14 +109,14 @@ check(`no other platform's native binaries`, () => {
   fail('should not ship', files.filter((f) => others.some((o2) => f.startsWith(o2))));
 });
 
-check('NOTICE names every third-party package the VSIX ships, with its licence', () => {
+check('NOTICE names every third-party package the VSIX ships or dist/ bundles, with its licence', () => {
   const notice = execFileSync('unzip', ['-p', vsix, 'extension/NOTICE'], { encoding: 'utf8' });
-  const missing = shippedPackages(files).filter((dir) => {
+  const missing = [...shippedPackages(files), ...bundledPackages(extDir)].filter((dir) => {
     const m = JSON.parse(fs.readFileSync(path.join(extDir, dir, 'package.json'), 'utf8'));
     return !notice.includes(`${m.name}@${m.version} (`);
   });
   fail('not in NOTICE', missing);
-  for (const must of ['LGPL-3.0-or-later', 'Apache-2.0', 'MIT', 'libvips']) if (!notice.includes(must)) throw new Error(`NOTICE does not mention ${must}`);
+  for (const must of ['LGPL-3.0-or-later', 'Apache-2.0', 'MIT', 'BSD-3-Clause', 'libvips']) if (!notice.includes(must)) throw new Error(`NOTICE does not mention ${must}`);
 });
 
 check('engines.vscode is honest: no newer than the @types/vscode the code compiles against', () => {

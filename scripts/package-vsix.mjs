@@ -95,7 +95,7 @@ function checkNativePackages(targetName) {
   if (missing.length) {
     // npm installs one platform's optional packages; --os/--cpu swaps them all (esbuild's too), hence build first.
     throw new Error(`cannot package ${targetName}: ${missing.map((p) => `@img/${p}`).join(' and ')} not installed. For another platform: ` +
-      `"node scripts/build.mjs --production && npm install --no-save --os=${target.os} --cpu=${target.cpu} && ` +
+      `"npm run build && node scripts/build.mjs --production && npm install --no-save --os=${target.os} --cpu=${target.cpu} && ` +
       `npm run package -- --target ${targetName} --no-build", then "npm ci" to get this machine's binaries back.`);
   }
 }
@@ -105,7 +105,8 @@ async function main() {
   checkNativePackages(opts.target);
   const version = JSON.parse(fs.readFileSync(path.join(extDir, 'package.json'), 'utf8')).version;
   const out = path.resolve(opts.out ?? path.join(extDir, `au-lens-${opts.target}-${version}.vsix`));
-  if (opts.build) execFileSync(process.execPath, ['scripts/build.mjs', '--production'], { cwd: extDir, stdio: 'inherit' });
+  // The development build first: NOTICE reads the packages esbuild bundles from its source maps (left in dist/).
+  if (opts.build) for (const flags of [[], ['--production']]) execFileSync(process.execPath, ['scripts/build.mjs', ...flags], { cwd: extDir, stdio: 'inherit' });
   for (const f of ['LICENSE', 'CHANGELOG.md', 'media/icon.png']) {
     if (!fs.existsSync(path.join(extDir, f))) throw new Error(`${f} is missing${f.endsWith('.png') ? ' (node scripts/make-icon.mjs draws it)' : ''}`);
   }
