@@ -189,7 +189,7 @@ export class TrainingRuns implements vscode.Disposable {
       return;
     }
     const bestText = best !== null ? ` Best validation accuracy ${percent(best)}${outcome.bestEpoch ? ` (epoch ${outcome.bestEpoch})` : ''}.` : '';
-    void vscode.window.showInformationMessage(`AU Lens: ${run.name} finished ${outcome.epochs} epochs.${bestText}`, ...(outcome.best ? ['Use Best Model'] : []), 'Open Dashboard')
+    void vscode.window.showInformationMessage(`AU Lens: ${run.name} finished ${outcome.epochs} epoch${outcome.epochs === 1 ? '' : 's'}.${bestText}`, ...(outcome.best ? ['Use Best Model'] : []), 'Open Dashboard')
       .then((a) => (a === 'Use Best Model' ? vscode.commands.executeCommand('auLens.selectModel', outcome.best) : a && vscode.commands.executeCommand('auLens.showTrainingDashboard', run.folder)));
   }
 
