@@ -13,31 +13,11 @@ import type { RunsNode } from '../../src/extension/runs/runNodes';
 import { childrenOf, treeItemOf } from '../../src/extension/runs/runsTree';
 import { untrainedCheckpoint } from '../../src/trainer/explain/benchExplain';
 import { saveCheckpoint } from '../../src/trainer/train/checkpoint';
+import { poll, stubWindow as stub } from './support/host';
 
 const EXT_ID = 'au-lens.au-lens';
 const CK48 = '/work/shared/data/ck48';
 const root = (): string => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function poll<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  for (const end = Date.now() + timeoutMs; Date.now() < end; await sleep(100)) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-/** Replaces a `vscode.window` function until restore(); `answer` gets the call's arguments. */
-function stub(name: string, answer: (...args: unknown[]) => unknown): { calls: unknown[][]; restore(): void } {
-  const window = vscode.window as unknown as Record<string, unknown>;
-  const original = window[name];
-  const calls: unknown[][] = [];
-  window[name] = (...args: unknown[]) => {
-    calls.push(args);
-    return Promise.resolve(answer(...args));
-  };
-  return { calls, restore: () => { window[name] = original; } };
-}
 
 describe('Runs view, Evaluate Model and quality gates', function () {
   this.timeout(120_000);
@@ -155,11 +135,10 @@ describe('Runs view, Evaluate Model and quality gates', function () {
     // With an image in the active tab (and no explanation panel yet, or one that follows the active model).
     await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(path.join(root(), 'face.jpg')));
     await vscode.commands.executeCommand('auLens.explainWithModel', node);
-    const explained = await poll('an explanation with the checkpoint', async () => {
-      const panel = api.explainPanel();
-      await panel?.idle;
-      return panel?.lastView?.target.model === path.join(runDir, 'best.ckpt') && panel.lastView;
-    });
+    const explained = await poll('an explanation with the checkpoint', () => {
+      const view = api.explainPanel()?.lastView;
+      return view?.target.model === path.join(runDir, 'best.ckpt') && view;
+    }, 60_000);
     assert.equal(explained.target.imageName, 'face.jpg');
     await vscode.commands.executeCommand('auLens.selectModel', null);
   });

@@ -6,9 +6,12 @@ import { isEvalFileName } from '../../trainer/eval/evalFile';
 import { BUILTIN_MODEL } from '../../trainer/protocol';
 import { readRunRecord } from '../../trainer/train/runLog';
 import type { Ctx } from '../ctx';
-import { findDatasets } from '../evaluation/datasets';
 import { EvaluationPanel } from '../panels/evaluationPanel';
 import { checkpointOf, isRunsNode } from '../runs/runNodes';
+import { guessDatasets } from '../training/datasetGuess';
+import { IMAGE_EXTENSIONS } from './images';
+
+const IMAGE_GLOB = `**/*.{${[...IMAGE_EXTENSIONS].map((e) => e.slice(1)).join(',')}}`;
 
 type DatasetPick = vscode.QuickPickItem & { readonly data?: string; readonly images?: EvalImages; readonly browse?: true };
 type ModelPick = vscode.QuickPickItem & { readonly model: string };
@@ -35,9 +38,12 @@ async function pickDataset(model: string): Promise<{ data: string; images: EvalI
   if (typeof trainData === 'string' && existsSync(trainData)) {
     items.push({ label: `$(beaker) ${path.basename(trainData)} — held-out test subjects`, description: vscode.workspace.asRelativePath(trainData), detail: 'the test split of the data this model was trained on', data: trainData, images: 'test' });
   }
-  const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
-  for (const data of (await Promise.all(roots.map((r) => findDatasets(r)))).flat()) {
-    items.push({ label: `$(folder) ${path.basename(data)}`, description: vscode.workspace.asRelativePath(data), detail: 'every image of the folder', data, images: 'all' });
+  // The folders the training wizard and the comparison offer: two or more class folders holding images.
+  for (const found of guessDatasets((await vscode.workspace.findFiles(IMAGE_GLOB, '**/{node_modules,.git}/**', 20_000)).map((u) => u.fsPath))) {
+    items.push({
+      label: `$(folder) ${path.basename(found.folder)}`, description: vscode.workspace.asRelativePath(found.folder),
+      detail: `every image of the folder: ${found.images} in ${found.classes.length} classes`, data: found.folder, images: 'all',
+    });
   }
   items.push({ label: '$(folder-opened) Browse…', description: 'a folder with one subfolder of images per class', browse: true });
   const picked = await vscode.window.showQuickPick(items, { title: 'AU Lens: Evaluate Model — dataset', placeHolder: `The images to evaluate ${path.basename(model)} on`, matchOnDescription: true });
