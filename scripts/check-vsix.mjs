@@ -4,7 +4,7 @@
 // package, the size fits its budget. Then it unpacks the VSIX and explains a face with the CLI inside it, with
 // nothing from this repository's node_modules, which proves the native binaries, the tfjs wasm files and the
 // face-api models it carries work. Ends with `N passed, N failed`.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -138,6 +138,11 @@ check('the size fits its budget (npm run size:vsix)', () => {
   const { report, over } = vsixSize(vsix);
   console.log(`    ${(report.vsixBytes / 1e6).toFixed(1)} MB VSIX, ${(report.unpackedBytes / 1e6).toFixed(1)} MB unpacked, ${report.files} files`);
   fail('over budget', over.map((k) => `${k} ${report[k]} > ${report.budget[k]}`));
+});
+
+check('npm run package refuses an unsupported target (Intel Mac) and names the supported ones, before building', () => {
+  const r = spawnSync(process.execPath, ['scripts/package-vsix.mjs', '--target', 'darwin-x64'], { cwd: extDir, encoding: 'utf8' });
+  if (r.status === 0 || !/unsupported target "darwin-x64"; supported: linux-x64, /.test(r.stderr)) throw new Error(`exit ${r.status}: ${r.stderr}`);
 });
 
 check('unpacked alone, the VSIX explains a face with the built-in model (native binaries, wasm, face-api models inside)', () => {

@@ -1,9 +1,10 @@
 // Builds a VSIX for one platform: `npm run package [-- --target linux-arm64] [--out file.vsix] [--no-build]`.
 // The production bundle (minified, no source maps) goes into dist/, then `vsce package --target` packs it with the
-// packages loaded at run time, using .vscodeignore plus two generated parts: every top-level entry of the
-// repository that is not shipped (so a new folder stays out without anyone listing it), and the native binaries of
-// the other platforms. Prints the VSIX path as its last line.
-import { execFileSync } from 'node:child_process';
+// packages loaded at run time, using .vscodeignore plus generated lines: every top-level entry of the repository that
+// is not shipped (so a new folder stays out without anyone listing it), the packages only reachable through ones
+// .vscodeignore drops, and the other platforms' native binaries. NOTICE is rewritten to match. Afterwards dist/ holds
+// the development bundle again. Prints the VSIX path as its last line.
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -66,7 +67,8 @@ function unreachablePackages(baseIgnore) {
       queue.push([dir, [...Object.keys(m.dependencies ?? {}), ...Object.keys(m.optionalDependencies ?? {})]]);
     }
   }
-  const installed = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: extDir, encoding: 'utf8' })
+  // npm ls exits 1 on any tree problem (an extraneous package, say) but still lists the tree; vsce reads it the same way.
+  const installed = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: extDir, encoding: 'utf8' }).stdout
     .split('\n').filter(Boolean).map((p) => path.relative(extDir, p)).filter((p) => p.startsWith('node_modules'));
   return installed.filter((dir) => !reached.has(dir));
 }
@@ -105,28 +107,30 @@ async function main() {
   checkNativePackages(opts.target);
   const version = JSON.parse(fs.readFileSync(path.join(extDir, 'package.json'), 'utf8')).version;
   const out = path.resolve(opts.out ?? path.join(extDir, `au-lens-${opts.target}-${version}.vsix`));
-  // The development build first: NOTICE reads the packages esbuild bundles from its source maps (left in dist/).
-  if (opts.build) for (const flags of [[], ['--production']]) execFileSync(process.execPath, ['scripts/build.mjs', ...flags], { cwd: extDir, stdio: 'inherit' });
-  for (const f of ['LICENSE', 'CHANGELOG.md', 'media/icon.png']) {
-    if (!fs.existsSync(path.join(extDir, f))) throw new Error(`${f} is missing${f.endsWith('.png') ? ' (node scripts/make-icon.mjs draws it)' : ''}`);
+  const build = (flags) => execFileSync(process.execPath, ['scripts/build.mjs', ...flags], { cwd: extDir, stdio: 'inherit' });
+  try {
+    // The development build first: NOTICE reads the packages esbuild bundles from its source maps (left in dist/).
+    if (opts.build) for (const flags of [[], ['--production']]) build(flags);
+    for (const f of ['LICENSE', 'CHANGELOG.md', 'media/icon.png']) {
+      if (!fs.existsSync(path.join(extDir, f))) throw new Error(`${f} is missing${f.endsWith('.png') ? ' (node scripts/make-icon.mjs draws it)' : ''}`);
+    }
+    const ignoreFile = path.join(extDir, 'out', `vscodeignore-${opts.target}`);
+    fs.mkdirSync(path.dirname(ignoreFile), { recursive: true });
+    fs.writeFileSync(ignoreFile, ignoreLines(opts.target));
+    // NOTICE names exactly the packages this target ships: ask vsce for the file list it is about to pack.
+    writeNotice(extDir, await vsce.listFiles({ cwd: extDir, ignoreFile, packageManager: vsce.PackageManager.Npm }));
+    // No public repository exists yet: --allow-missing-repository, and README links stay relative (the images ship).
+    execFileSync(process.execPath, [path.join(extDir, 'node_modules/@vscode/vsce/vsce'), 'package', '--target', opts.target,
+      '--out', out, '--ignoreFile', ignoreFile, '--allow-missing-repository', '--no-rewrite-relative-links'],
+    { cwd: extDir, stdio: ['ignore', 'inherit', 'inherit'] });
+  } finally {
+    // The development bundle (source maps, unminified) for the tests and debugging that follow.
+    if (opts.build) build([]);
   }
-  const ignoreFile = path.join(extDir, 'out', `vscodeignore-${opts.target}`);
-  fs.mkdirSync(path.dirname(ignoreFile), { recursive: true });
-  fs.writeFileSync(ignoreFile, ignoreLines(opts.target));
-  // NOTICE names exactly the packages this target ships: ask vsce for the file list it is about to pack.
-  writeNotice(extDir, await vsce.listFiles({ cwd: extDir, ignoreFile, packageManager: vsce.PackageManager.Npm }));
-  // No public repository exists yet: --allow-missing-repository, and README links stay relative (the images ship).
-  execFileSync(process.execPath, [path.join(extDir, 'node_modules/@vscode/vsce/vsce'), 'package', '--target', opts.target,
-    '--out', out, '--ignoreFile', ignoreFile, '--allow-missing-repository', '--no-rewrite-relative-links'],
-  { cwd: extDir, stdio: ['ignore', 'inherit', 'inherit'] });
-  // Leave the development bundle (source maps, unminified) for the tests and debugging that follow.
-  if (opts.build) execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: extDir, stdio: 'inherit' });
   console.log(out);
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === path.join(extDir, 'scripts/package-vsix.mjs')) {
-  await main().catch((e) => {
-    console.error(`package-vsix: ${e.message}`);
-    process.exit(1);
-  });
-}
+await main().catch((e) => {
+  console.error(`package-vsix: ${e.message}`);
+  process.exit(1);
+});
