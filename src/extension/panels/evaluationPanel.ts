@@ -1,6 +1,7 @@
 /**
  * The evaluation results panel: one per window, showing one evaluation (from 'eval/run' or an eval file). The
- * page asks for its data when ready; after a window reload the serializer reads the eval file it stored again.
+ * page gets its data through a PageChannel (queued until ready, re-sent when the page reloads); after a window
+ * reload the serializer reads the eval file the page stored again.
  */
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -13,6 +14,7 @@ import type { Ctx } from '../ctx';
 import { explainWith } from '../evaluation/explainWith';
 import { checkGates, worstImages } from '../evaluation/gates';
 import { readGates } from '../evaluation/qualityGates';
+import { PageChannel } from './pageChannel';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
 export const EVALUATION_VIEW_TYPE = 'auLens.evaluation';
@@ -27,6 +29,7 @@ function rootsFor(result: EvalRunResult | undefined): vscode.Uri[] {
 export class EvaluationPanel implements vscode.Disposable {
   private static current: EvaluationPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly channel: PageChannel;
   private result: EvalRunResult | undefined;
   /** What the page was last sent (tests read it: the webview's DOM is out of the extension's reach). */
   lastView: EvaluationView | undefined;
@@ -43,8 +46,9 @@ export class EvaluationPanel implements vscode.Disposable {
       const webview = vscode.window.createWebviewPanel(EVALUATION_VIEW_TYPE, 'Evaluation', vscode.ViewColumn.Active,
         webviewOptions(ctx.extCtx.extensionUri, ctx.extCtx.globalStorageUri, rootsFor(result)));
       panel = new EvaluationPanel(ctx, webview);
+      await panel.loadPage();
     }
-    await panel.load(result);
+    panel.load(result);
     return panel;
   }
 
@@ -57,27 +61,39 @@ export class EvaluationPanel implements vscode.Disposable {
     EvaluationPanel.current?.panel.dispose();
     const result = state?.file ? parseEvalFile(await readFile(state.file, 'utf8'), state.file) : undefined;
     webview.webview.options = webviewOptions(ctx.extCtx.extensionUri, ctx.extCtx.globalStorageUri, rootsFor(result));
+    if (!result) {
+      webview.dispose();
+      return;
+    }
     const panel = new EvaluationPanel(ctx, webview);
-    if (result) await panel.load(result);
-    else webview.dispose();
+    await panel.loadPage();
+    panel.load(result);
   }
 
   private constructor(private readonly ctx: Ctx, private readonly panel: vscode.WebviewPanel) {
     EvaluationPanel.current = this;
     panel.iconPath = vscode.Uri.joinPath(ctx.extCtx.extensionUri, 'media', 'au-lens.svg');
+    this.channel = new PageChannel(panel, (m: unknown) => this.onMessage(m));
+    this.disposables.push(this.channel);
     panel.onDidDispose(() => this.dispose(), null, this.disposables);
-    panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m), null, this.disposables);
   }
 
-  private async load(result: EvalRunResult): Promise<void> {
+  private async loadPage(): Promise<void> {
+    this.panel.webview.html = await webviewHtml(this.panel.webview, this.ctx.extCtx.extensionUri, 'evaluation');
+  }
+
+  private load(result: EvalRunResult): void {
     this.result = result;
     this.panel.title = `Evaluation: ${path.basename(result.model)} on ${result.dataset}`;
     const roots = this.panel.webview.options.localResourceRoots ?? [];
     const needed = rootsFor(result).filter((r) => !roots.some((o) => o.fsPath === r.fsPath));
-    if (needed.length > 0) this.panel.webview.options = { ...this.panel.webview.options, localResourceRoots: [...roots, ...needed] };
+    if (needed.length > 0) {
+      // New resource roots reload the page: it says when it is ready again.
+      this.channel.reloading();
+      this.panel.webview.options = { ...this.panel.webview.options, localResourceRoots: [...roots, ...needed] };
+    }
     this.lastView = this.viewOf(result);
-    // A fresh page asks for the view when ready (ReadyCommand); the html is set once per load so reveal re-asks.
-    this.panel.webview.html = await webviewHtml(this.panel.webview, this.ctx.extCtx.extensionUri, 'evaluation');
+    this.channel.post(DidLoadNotification, this.lastView);
   }
 
   private viewOf(result: EvalRunResult): EvaluationView {
@@ -95,9 +111,8 @@ export class EvaluationPanel implements vscode.Disposable {
 
   private async onMessage(message: unknown): Promise<void> {
     try {
-      if (ReadyCommand.is(message)) {
-        if (this.lastView) await this.panel.webview.postMessage(DidLoadNotification.message(this.lastView));
-      } else if (ExplainImageCommand.is(message) && this.result) {
+      if (ReadyCommand.is(message)) this.channel.pageReady();
+      else if (ExplainImageCommand.is(message) && this.result) {
         // Only a photo of this evaluation: the page's messages are data, not orders.
         if (this.result.images.some((r) => r.path === message.params.path)) await explainWith(this.result.model, message.params.path);
       } else if (OpenFileCommand.is(message) && this.result?.file) {
