@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AuLensApi } from '../../src/extension/main';
@@ -102,6 +102,37 @@ describe('Runs view, Evaluate Model and quality gates', function () {
     // Relaxing the gate clears the problem.
     await vscode.workspace.getConfiguration('auLens.qualityGates').update('minAttCos', 0, vscode.ConfigurationTarget.Workspace);
     await poll('the diagnostic to go', () => vscode.languages.getDiagnostics(vscode.Uri.file(file)).length === 0);
+  });
+
+  it('cancelling the progress notification stops the evaluation and writes nothing', async () => {
+    const other = path.join(root(), 'faces-cancel');
+    await mkdir(other, { recursive: true });
+    for (const cls of ['happy', 'surprise']) await cp(path.join(data, cls), path.join(other, cls), { recursive: true });
+    const picks = stub('showQuickPick', async (items: unknown) => ((await items) as (vscode.QuickPickItem & { data?: string })[]).find((i) => i.data === other));
+    restore.push(picks.restore);
+    const info = stub('showInformationMessage', () => undefined);
+    restore.push(info.restore);
+    // The user presses Cancel as soon as the first progress arrives.
+    const progress = stub('withProgress', (_options: unknown, task: unknown) => {
+      const source = new vscode.CancellationTokenSource();
+      return (task as (p: vscode.Progress<unknown>, t: vscode.CancellationToken) => Promise<unknown>)({ report: () => source.cancel() }, source.token);
+    });
+    restore.push(progress.restore);
+    await vscode.commands.executeCommand('auLens.evaluateModel', path.join(runDir, 'best.ckpt'));
+    assert.match(String(info.calls[0]?.[0]), /evaluation cancelled; nothing was written/);
+    assert.ok(!existsSync(path.join(runDir, 'eval-faces-cancel.json')));
+  });
+
+  it('evaluates the built-in model into runs/faceapi-expression when it is the active model', async () => {
+    await vscode.commands.executeCommand('auLens.selectModel', 'faceapi-expression');
+    const picks = stub('showQuickPick', async (items: unknown) => ((await items) as (vscode.QuickPickItem & { data?: string })[]).find((i) => i.data === data));
+    restore.push(picks.restore);
+    await vscode.commands.executeCommand('auLens.evaluateModel');
+    const file = path.join(root(), 'runs', 'faceapi-expression', 'eval-faces.json');
+    assert.ok(existsSync(file), 'the evaluation of the built-in model is written into the workspace');
+    assert.equal(api.evaluationPanel()?.lastView?.modelName, 'faceapi-expression');
+    await vscode.commands.executeCommand('auLens.selectModel', null);
+    await rm(path.dirname(file), { recursive: true });
   });
 
   it('refuses a bad dataset folder with a clear error and writes nothing', async () => {
