@@ -13,12 +13,24 @@ const prepare = (ws) => {
 };
 
 await runE2E('import', { prepare }, async (ui) => {
-  const { page, log, ws, step, shoot, tab, runCommand, answerQuickInput, quickPickRow, explorerMenu, focusWorkbench, notification } = ui;
+  const { page, log, ws, step, shoot, tab, runCommand, answerQuickInput, quickPickRow, explorerMenu, focusWorkbench, notification, colourTheme } = ui;
   const panel = () => ui.webview();
   const model = path.join(ws, 'models/peer.onnx');
+  /** The palette entry of our command, once the extension's contributions are in (they arrive after the workbench). */
+  const runImport = async (options) => {
+    for (let i = 0; ; i++) {
+      try {
+        return await runCommand('AU Lens: Import ONNX Model…', options);
+      } catch (e) {
+        if (i >= 5) throw e;
+        await page.keyboard.press('Escape');
+        log('  the command is not in the palette yet; trying again');
+      }
+    }
+  };
 
   await step('Command Palette: "AU Lens: Import ONNX Model…" asks for the .onnx file', async () => {
-    await runCommand('AU Lens: Import ONNX Model…', { screenshot: '1-palette' });
+    await runImport({ screenshot: '1-palette' });
     // VS Code's own file dialog in the browser: a quick input that takes a path.
     await answerQuickInput({ text: model, screenshot: '2-file-dialog' });
   });
@@ -60,5 +72,21 @@ await runE2E('import', { prepare }, async (ui) => {
     log(`  reading: ${(await panel().locator('#reading').innerText()).trim()}`);
     await focusWorkbench();
     await shoot('6-explain-imported');
+  });
+
+  await step('Dark High Contrast: importing again offers to keep the existing sidecar', async () => {
+    await colourTheme('Dark High Contrast');
+    await runImport();
+    // The dialog now opens in models/ (where the last model was): let it settle before typing over its path.
+    await quickPickRow('peer.onnx').waitFor();
+    await answerQuickInput({ text: model });
+    // A sidecar exists now: a notification asks whether to keep it.
+    const toast = notification('peer.au-lens.json exists already');
+    await toast.waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(300);
+    await shoot('7-sidecar-exists-high-contrast');
+    await toast.locator('.monaco-button', { hasText: 'Use It' }).click();
+    await toast.waitFor({ state: 'detached' });
+    await colourTheme('Light Modern');
   });
 });

@@ -104,7 +104,7 @@ export function importOnnxModel(ctx: Ctx): (arg?: unknown) => Promise<void> {
     const inspection = await inspect(ctx, model);
     if (!inspection) return;
     if (inspection.sidecar.exists) {
-      const choice = await vscode.window.showWarningMessage(`${path.basename(inspection.sidecar.path)} exists already.`, { modal: true, detail: 'Use it as it is, or replace it with a new one?' }, 'Use It', 'Replace It');
+      const choice = await vscode.window.showWarningMessage(`AU Lens: ${path.basename(inspection.sidecar.path)} exists already. Use it as it is, or replace it with a new one?`, 'Use It', 'Replace It');
       if (choice === undefined) return;
       if (choice === 'Use It') {
         await ctx.models.set(model);
