@@ -8,24 +8,10 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AuLensApi } from '../../src/extension/main';
+import { poll, stubWindow } from './support/host';
 
 const EXT_ID = 'au-lens.au-lens';
 const workspaceFile = (name: string): vscode.Uri => vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, name);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-type Window = Record<string, unknown>;
-
-/** Replaces `vscode.window[name]` until restored; records the calls. */
-function stub(name: string, answer: (...args: never[]) => unknown): { calls: unknown[][]; restore(): void } {
-  const window = vscode.window as unknown as Window;
-  const original = window[name];
-  const calls: unknown[][] = [];
-  window[name] = (...args: never[]) => {
-    calls.push(args);
-    return Promise.resolve(answer(...args));
-  };
-  return { calls, restore: () => { window[name] = original; } };
-}
 
 describe('Import ONNX Model…', () => {
   let api: AuLensApi;
@@ -46,9 +32,9 @@ describe('Import ONNX Model…', () => {
   });
 
   it('offers the import when Select Model picks a foreign .onnx without a sidecar', async () => {
-    const offer = stub('showInformationMessage', () => undefined);
+    const offer = stubWindow('showInformationMessage', () => undefined);
     restore.push(offer.restore);
-    const picks = stub('showQuickPick', (items: readonly { model?: string }[]) => items.find((i) => i.model?.endsWith('peer.onnx')));
+    const picks = stubWindow('showQuickPick', (items) => (items as readonly { model?: string }[]).find((i) => i.model?.endsWith('peer.onnx')));
     restore.push(picks.restore);
     await vscode.commands.executeCommand('auLens.selectModel');
     assert.match(String(offer.calls.at(-1)?.[0]), /peer\.onnx was not exported by AU Lens\. To explain it, import it/);
@@ -58,12 +44,13 @@ describe('Import ONNX Model…', () => {
   it('lists the layers with shapes, preselects the stage outputs, writes the sidecar and explains with the model', async () => {
     const model = workspaceFile('imported/peer.onnx');
     let offered: { label: string; description?: string; picked?: boolean }[] = [];
-    const picks = stub('showQuickPick', (items: readonly { label: string; description?: string; picked?: boolean }[], options: { canPickMany?: boolean }) => {
-      offered = [...items];
-      assert.equal(options.canPickMany, true);
-      return items.filter((i) => i.picked);
+    const picks = stubWindow('showQuickPick', (items, options) => {
+      offered = [...(items as typeof offered)];
+      assert.equal((options as vscode.QuickPickOptions).canPickMany, true);
+      return offered.filter((i) => i.picked);
     });
-    const labels = stub('showInputBox', (options: { value?: string; validateInput?: (v: string) => unknown }) => {
+    const labels = stubWindow('showInputBox', (o) => {
+      const options = o as vscode.InputBoxOptions;
       assert.equal(options.validateInput?.('neutral, happy'), 'the model has 7 outputs: give 7 names (2 so far)');
       assert.match(String(options.validateInput?.('neutral, joyful, a, b, c, d, e')), /"joyful" is not an expression/);
       return options.value;
@@ -84,7 +71,7 @@ describe('Import ONNX Model…', () => {
 
     await vscode.commands.executeCommand('auLens.explainExpression', workspaceFile('face.jpg'));
     const panel = api.explainPanel()!;
-    for (const end = Date.now() + 30_000; Date.now() < end && panel.lastView?.result.kind !== 'model'; await sleep(100));
+    await poll('the model explanation', () => panel.lastView?.result.kind === 'model');
     await panel.idle;
     const view = panel.lastView!;
     assert.equal(view.result.kind, 'model');
