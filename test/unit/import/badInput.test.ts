@@ -4,8 +4,7 @@
  * differentiator lacks (the explanation still works, with the gradient-free methods), a truncated file.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import * as os from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import { openModel } from '../../../src/trainer/explain/modelFile';
@@ -14,7 +13,7 @@ import { inspectModel } from '../../../src/trainer/import/inspectModel';
 import { Graph } from '../../../src/trainer/onnx/graph';
 import { conv } from '../../../src/trainer/onnx/ops';
 import { toModelBytes } from '../../../src/trainer/onnx/serialize';
-import { PEER_ONNX, peerFixture, peerSidecar, placePeerModel } from './fixture';
+import { PEER_ONNX, peerFixture, peerSidecar, placePeerModel, useTempDir } from './fixture';
 
 const fixture = peerFixture();
 
@@ -33,25 +32,19 @@ const rejectsWith = (p: Promise<unknown>, pattern: RegExp): Promise<void> =>
 
 describe('import: bad input', function () {
   this.timeout(20000);
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'au-lens-import-bad-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const scratch = useTempDir('import-bad');
 
   it('refuses an image-to-image model: not a classifier, with the output shape', async () => {
     const g = new Graph('denoise');
     const x = g.input('image', 'float32', [1, 3, 16, 16]);
     g.output(conv(g, x, g.constant(new Float32Array(9), [3, 3, 1, 1]), undefined), 'clean');
-    const file = path.join(dir, 'denoise.onnx');
+    const file = path.join(scratch.dir, 'denoise.onnx');
     await writeFile(file, toModelBytes(g));
     await rejectsWith(inspectModel(file), /denoise\.onnx: not an image classifier: output "clean" is \[1, 3, 16, 16\], but class scores are \[N, K\].*image-to-image/);
   });
 
   it('refuses a 1-channel input and dynamic H/W without an input size, saying where to set it', async () => {
-    const gray = await editedPeer(dir, 'gray', (m) => {
+    const gray = await editedPeer(scratch.dir, 'gray', (m) => {
       m.graph!.input![0]!.type!.tensorType!.shape!.dim![1]!.dimValue = 1;
     });
     await rejectsWith(openModel(gray), /input "input" is \[batch, 1, 64, 64\], but AU Lens feeds RGB images as N×3×H×W; a 1-channel input/);
@@ -62,18 +55,18 @@ describe('import: bad input', function () {
     };
     const { input: _size, ...noSize } = peerSidecar(fixture);
     void _size;
-    const withoutSize = await editedPeer(dir, 'dynamic', dynamic, noSize);
+    const withoutSize = await editedPeer(scratch.dir, 'dynamic', dynamic, noSize);
     await rejectsWith(openModel(withoutSize), /dynamic height and width \[batch, 3, height, width\]; set the side the model was trained at as "input.size" in its sidecar .*dynamic\.au-lens\.json/);
     await rejectsWith(inspectModel(withoutSize), /set the side .* \(or pass --size\)/);
-    const withSize = await editedPeer(dir, 'dynamic-sized', dynamic);
+    const withSize = await editedPeer(scratch.dir, 'dynamic-sized', dynamic);
     const model = await openModel(withSize);
     assert.equal(model.description.inputSize, 64);
     await model.release();
   });
 
   it('says where the missing sidecar is expected and which command writes it', async () => {
-    const file = await placePeerModel(dir, undefined, 'bare.onnx');
-    await rejectsWith(openModel(file), new RegExp(`bare\\.onnx: an ONNX model trained elsewhere needs a sidecar config \\(labels, input, layers\\), expected at ${path.join(dir, 'bare.au-lens.json').replace(/[.\\/]/g, '\\$&')}; write one with \`au-lens inspect --model .*bare\\.onnx --write-sidecar\``));
+    const file = await placePeerModel(scratch.dir, undefined, 'bare.onnx');
+    await rejectsWith(openModel(file), new RegExp(`bare\\.onnx: an ONNX model trained elsewhere needs a sidecar config \\(labels, input, layers\\), expected at ${path.join(scratch.dir, 'bare.au-lens.json').replace(/[.\\/]/g, '\\$&')}; write one with \`au-lens inspect --model .*bare\\.onnx --write-sidecar\``));
   });
 
   it('names the sidecar field at fault and what is allowed', async () => {
@@ -86,23 +79,23 @@ describe('import: bad input', function () {
       [peerSidecar(fixture, { layer: [] }), /unknown field "layer"; allowed: /],
     ];
     for (const [i, [sidecar, pattern]] of cases.entries()) {
-      const file = await placePeerModel(dir, sidecar, `field${i}.onnx`);
+      const file = await placePeerModel(scratch.dir, sidecar, `field${i}.onnx`);
       await rejectsWith(openModel(file), pattern);
     }
-    const file = path.join(dir, 'field0.onnx');
-    await writeFile(path.join(dir, 'field0.au-lens.json'), '{ "labels": [');
+    const file = path.join(scratch.dir, 'field0.onnx');
+    await writeFile(path.join(scratch.dir, 'field0.au-lens.json'), '{ "labels": [');
     await rejectsWith(openModel(file), /its sidecar .*field0\.au-lens\.json is not valid JSON/);
   });
 
   it('lists the candidate layers when the sidecar names one that does not exist', async () => {
     const sidecar = peerSidecar(fixture, { layers: [{ value: '/model/stages.9/Relu_output_0', name: 'stage9' }] });
     delete sidecar['camLayer'];
-    const file = await placePeerModel(dir, sidecar, 'nolayer.onnx');
+    const file = await placePeerModel(scratch.dir, sidecar, 'nolayer.onnx');
     await rejectsWith(openModel(file), /names layer "stage9" as value "\/model\/stages\.9\/Relu_output_0", which the graph does not have; its candidate layers: \/model\/stem\/stem\.0\/Conv_output_0 \[16×64×64\], .*\/model\/stages\.2\/stages\.2\.0\/Relu_1_output_0 \[64×16×16\]/);
   });
 
   it('offers attention and CAM when an op is not covered, naming the op and its count, and still explains', async () => {
-    const file = await editedPeer(dir, 'leaky', (m) => {
+    const file = await editedPeer(scratch.dir, 'leaky', (m) => {
       for (const n of m.graph!.node!.filter((n) => n.opType === 'Relu').slice(0, 2)) n.opType = 'LeakyRelu';
     });
     const model = await openModel(file);
@@ -122,7 +115,7 @@ describe('import: bad input', function () {
   });
 
   it('offers no CAM when the head is not linear on the CAM layer, and says why', async () => {
-    const file = await placePeerModel(dir, peerSidecar(fixture, { camLayer: 'stage2' }), 'midcam.onnx');
+    const file = await placePeerModel(scratch.dir, peerSidecar(fixture, { camLayer: 'stage2' }), 'midcam.onnx');
     const model = await openModel(file);
     try {
       assert.deepEqual(model.methods, ['gradcam', 'gradcam++', 'layercam']);
@@ -136,13 +129,13 @@ describe('import: bad input', function () {
 
   it('refuses a truncated or corrupt file', async () => {
     const bytes = await readFile(PEER_ONNX);
-    const truncated = path.join(dir, 'truncated.onnx');
+    const truncated = path.join(scratch.dir, 'truncated.onnx');
     await writeFile(truncated, bytes.subarray(0, 5000));
     await rejectsWith(openModel(truncated), /truncated\.onnx: neither an AU Lens checkpoint nor a valid ONNX model/);
     await rejectsWith(inspectModel(truncated), /truncated\.onnx: neither an AU Lens checkpoint nor a valid ONNX model/);
-    const corrupt = path.join(dir, 'corrupt.onnx');
+    const corrupt = path.join(scratch.dir, 'corrupt.onnx');
     await writeFile(corrupt, Buffer.from('not a model at all'));
     await rejectsWith(inspectModel(corrupt), /corrupt\.onnx: neither an AU Lens checkpoint nor a valid ONNX model/);
-    await rejectsWith(inspectModel(path.join(dir, 'absent.onnx')), /absent\.onnx: file not found/);
+    await rejectsWith(inspectModel(path.join(scratch.dir, 'absent.onnx')), /absent\.onnx: file not found/);
   });
 });

@@ -1,14 +1,13 @@
 /** An imported model through the Explainer, as `au-lens explain` and the editor's panel use it. */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import * as os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { Explainer } from '../../../src/trainer/explain/explainImage';
 import type { RgbImage } from '../../../src/trainer/io/image';
 import type { DetectedFace, FaceLandmarker } from '../../../src/trainer/io/landmarks';
 import { syntheticFace } from '../../helpers/syntheticFace';
-import { peerFixture, peerSidecar, placePeerModel } from './fixture';
+import { peerFixture, peerSidecar, placePeerModel, useTempDir } from './fixture';
 
 class OneFace implements FaceLandmarker {
   readonly version = 'fake-import-1';
@@ -22,23 +21,21 @@ class OneFace implements FaceLandmarker {
 describe('import: explaining with an imported model', function () {
   this.timeout(30000);
   const fixture = peerFixture();
-  let dir: string;
+  const scratch = useTempDir('import-explain');
   let explainer: Explainer;
   before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'au-lens-import-explain-'));
     const raw = Buffer.alloc(200 * 200 * 3);
     for (let i = 0; i < raw.length; i++) raw[i] = (i * 37) % 251;
-    await sharp(raw, { raw: { width: 200, height: 200, channels: 3 } }).png().toFile(path.join(dir, 'photo.png'));
+    await sharp(raw, { raw: { width: 200, height: 200, channels: 3 } }).png().toFile(path.join(scratch.dir, 'photo.png'));
     explainer = new Explainer({ landmarker: async () => new OneFace(), landmarkCache: false });
   });
   after(async () => {
     await explainer.release();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('reports every layer\'s ATT-COS and every CAM method, and reopens the model when its sidecar changes', async () => {
-    const file = await placePeerModel(dir, peerSidecar(fixture));
-    const { report } = await explainer.explain({ model: file, image: path.join(dir, 'photo.png'), className: 'happy' });
+    const file = await placePeerModel(scratch.dir, peerSidecar(fixture));
+    const { report } = await explainer.explain({ model: file, image: path.join(scratch.dir, 'photo.png'), className: 'happy' });
     assert.equal(report.model.kind, 'imported');
     assert.equal(report.model.preset, 'imported');
     assert.equal(report.model.crop, 'paper');
@@ -48,8 +45,8 @@ describe('import: explaining with an imported model', function () {
     assert.ok(Object.values(report.camCos).every((v) => typeof v === 'number' && Number.isFinite(v)));
 
     const layers = peerSidecar(fixture)['layers'] as { value: string; name: string }[];
-    await writeFile(path.join(dir, 'model.au-lens.json'), JSON.stringify(peerSidecar(fixture, { layers: layers.slice(2), camLayer: 'stage3', crop: 'box' })));
-    const again = await explainer.explain({ model: file, image: path.join(dir, 'photo.png'), className: 'happy' });
+    await writeFile(path.join(scratch.dir, 'model.au-lens.json'), JSON.stringify(peerSidecar(fixture, { layers: layers.slice(2), camLayer: 'stage3', crop: 'box' })));
+    const again = await explainer.explain({ model: file, image: path.join(scratch.dir, 'photo.png'), className: 'happy' });
     assert.deepEqual(Object.keys(again.report.attCos), ['stage2', 'stage3']);
     assert.equal(again.report.model.crop, 'box');
     assert.ok(again.report.timingsMs.model > 0, 'reopened');

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { numel } from '../../../src/trainer/onnx/graph';
 import { PAPER_CLASSES } from '../../../src/trainer/science/labels';
 import { repoRoot } from '../../helpers/paths';
+import { makeTempDir } from '../io/fixtures';
 
 export const PEER_ONNX_DIR = path.join(repoRoot, 'test', 'fixtures', 'golden', 'tiny64-peer-onnx');
 export const PEER_ONNX = path.join(PEER_ONNX_DIR, 'model.onnx');
@@ -63,4 +64,15 @@ export function maxRelDiff(a: Float32Array, b: Float32Array): number {
     scale = Math.max(scale, Math.abs(b[i]!));
   }
   return diff / scale;
+}
+
+/** A temp folder for the calling suite, made before its tests and removed after them. */
+export function useTempDir(prefix: string): { readonly dir: string } {
+  const scratch = { dir: '' };
+  let cleanup: () => Promise<void> = async () => {};
+  before(async () => {
+    ({ dir: scratch.dir, cleanup } = await makeTempDir(prefix));
+  });
+  after(() => cleanup());
+  return scratch;
 }

@@ -1,7 +1,6 @@
 /** au-lens inspect and the sidecar it writes: candidate layers, defaults, labels, the normalisation recipe. */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import * as os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { runCli } from '../../../src/trainer/cli/main';
 import { openModel } from '../../../src/trainer/explain/modelFile';
@@ -9,7 +8,7 @@ import { inspectModel, layerDisplayName } from '../../../src/trainer/import/insp
 import { parseSidecar, rgbNormalisation, sidecarPathFor } from '../../../src/trainer/import/sidecar';
 import { EXPRESSIONS } from '../../../src/trainer/science/labels';
 import { repoRoot } from '../../helpers/paths';
-import { peerFixture, placePeerModel } from './fixture';
+import { peerFixture, placePeerModel, useTempDir } from './fixture';
 
 async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -20,16 +19,10 @@ async function cli(argv: string[]): Promise<{ code: number; out: string; err: st
 
 describe('import: au-lens inspect and the sidecar', function () {
   this.timeout(20000);
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'au-lens-inspect-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const scratch = useTempDir('inspect');
 
   it('lists the spatial maps in graph order with shapes, defaults to the last map of each resolution', async () => {
-    const file = await placePeerModel(dir, undefined);
+    const file = await placePeerModel(scratch.dir, undefined);
     const r = await inspectModel(file);
     assert.deepEqual(r.io, { input: 'input', size: 64, logits: 'logits' });
     assert.equal(r.classes, 7);
@@ -38,12 +31,12 @@ describe('import: au-lens inspect and the sidecar', function () {
     const { layers } = peerFixture();
     assert.deepEqual(r.defaults, [layers['stage1'], layers['stage2'], layers['stage3']]);
     assert.deepEqual(r.unsupported, []);
-    assert.equal(r.sidecar.path, path.join(dir, 'model.au-lens.json'));
+    assert.equal(r.sidecar.path, path.join(scratch.dir, 'model.au-lens.json'));
     assert.equal(layerDisplayName(layers['stage3']!), 'stages.2.0.Relu_1');
   });
 
   it('writes a sidecar that opens, refuses to overwrite it without --force, and refuses labels or layers that do not fit', async () => {
-    const file = path.join(dir, 'model.onnx');
+    const file = path.join(scratch.dir, 'model.onnx');
     const listed = await cli(['inspect', '--model', file, '--threads', '1']);
     assert.equal(listed.code, 0, listed.err);
     assert.match(listed.out, /input "input" 1×3×64×64, class scores "logits" \[N, 7\]/);

@@ -5,26 +5,18 @@
  * logits and attention when gradients are off the table.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import * as os from 'node:os';
-import * as path from 'node:path';
+
 import { openModel } from '../../../src/trainer/explain/modelFile';
 import { channelMean } from '../../../src/trainer/import/foreignModel';
-import { maxRelDiff, peerFixture, peerSidecar, placePeerModel } from './fixture';
+import { maxRelDiff, peerFixture, peerSidecar, placePeerModel, useTempDir } from './fixture';
 
 describe('import: torch.onnx.export of the peer tiny64 against PyTorch', function () {
   this.timeout(30000);
   const fixture = peerFixture();
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'au-lens-import-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const scratch = useTempDir('import');
 
   it('reproduces logits, every layer\'s attention and d logit[c] / d CAM layer, with every CAM method', async () => {
-    const file = await placePeerModel(dir, peerSidecar(fixture));
+    const file = await placePeerModel(scratch.dir, peerSidecar(fixture));
     const model = await openModel(file);
     try {
       assert.equal(model.kind, 'imported');

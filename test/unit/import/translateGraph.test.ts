@@ -4,8 +4,7 @@
  * d logit[c] / dA = W[:, c] / (H·W), because GAP(AveragePool₂ₓ₂(A)) = GAP(A) on an even grid.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import * as os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { openModel } from '../../../src/trainer/explain/modelFile';
 import { Graph } from '../../../src/trainer/onnx/graph';
@@ -13,6 +12,7 @@ import { conv, globalAveragePool, matmul, unary } from '../../../src/trainer/onn
 import { createSession, floatTensor } from '../../../src/trainer/onnx/session';
 import { toModelBytes } from '../../../src/trainer/onnx/serialize';
 import { mulberry32 } from '../../../src/trainer/science/random';
+import { useTempDir } from './fixture';
 
 const random = (n: number, seed: number): Float32Array => {
   const next = mulberry32(seed);
@@ -32,19 +32,13 @@ function pooledClassifier(): { bytes: Uint8Array; layer: string; pooled: string;
 
 describe('import: graph translation beyond the peer fixture', function () {
   this.timeout(20000);
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'au-lens-translate-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const scratch = useTempDir('translate');
 
   it('AveragePool and a MatMul head: logits as ONNX Runtime, the closed-form gradient, CAM from the MatMul weight', async () => {
     const { bytes, layer, pooled, head } = pooledClassifier();
-    const file = path.join(dir, 'pooled.onnx');
+    const file = path.join(scratch.dir, 'pooled.onnx');
     await writeFile(file, bytes);
-    await writeFile(path.join(dir, 'pooled.au-lens.json'), JSON.stringify({ labels: ['happy', 'sad', 'surprise'], layers: [{ value: layer, name: 'conv' }] }));
+    await writeFile(path.join(scratch.dir, 'pooled.au-lens.json'), JSON.stringify({ labels: ['happy', 'sad', 'surprise'], layers: [{ value: layer, name: 'conv' }] }));
     const model = await openModel(file);
     try {
       // The CAM layer does not feed the pooling that the head reads: no CAM, every gradient method.
@@ -63,7 +57,7 @@ describe('import: graph translation beyond the peer fixture', function () {
     } finally {
       await model.release();
     }
-    await writeFile(path.join(dir, 'pooled.au-lens.json'), JSON.stringify({ labels: ['happy', 'sad', 'surprise'], layers: [{ value: layer, name: 'conv' }, { value: pooled, name: 'pooled' }] }));
+    await writeFile(path.join(scratch.dir, 'pooled.au-lens.json'), JSON.stringify({ labels: ['happy', 'sad', 'surprise'], layers: [{ value: layer, name: 'conv' }, { value: pooled, name: 'pooled' }] }));
     const withHead = await openModel(file);
     try {
       assert.deepEqual(withHead.methods, ['cam', 'gradcam', 'gradcam++', 'layercam']);
