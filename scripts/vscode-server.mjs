@@ -58,9 +58,11 @@ function serverMain() {
  * (extensionDevelopmentPath, extensionTestsPath). Resolves once the port is known; stop() resolves when the server
  * and every process it started are gone.
  */
-export async function startServer({ tmp }) {
+export async function startServer({ tmp, smokeTestDriver = true }) {
+  // The smoke-test driver is only needed for the URL payload's development paths; it also makes the workbench refuse
+  // modal dialogs ("refused to show dialog in tests"), so a user's window (an installed VSIX) runs without it.
   const args = [serverMain(), '--host', '127.0.0.1', '--port', '0', '--without-connection-token',
-    '--accept-server-license-terms', '--enable-smoke-test-driver', '--server-data-dir', path.join(tmp, 'server-data'),
+    '--accept-server-license-terms', ...(smokeTestDriver ? ['--enable-smoke-test-driver'] : []), '--server-data-dir', path.join(tmp, 'server-data'),
     '--user-data-dir', path.join(tmp, 'user-data'), '--extensions-dir', path.join(tmp, 'extensions'),
     '--disable-telemetry', '--disable-workspace-trust'];
   const env = { ...process.env, EXTENSIONS_GALLERY: '{}', // no marketplace or open-vsx lookups

@@ -33,7 +33,7 @@ export async function runE2E(suite, { prepare, viewport = { width: 1400, height:
     await prepare?.(ws);
     const vsix = process.env.AU_LENS_VSIX;
     if (vsix) log(`installed ${path.basename(vsix)}: ${installVsix({ tmp, vsix }).split('\n').pop()}`);
-    server = await startServer({ tmp });
+    server = await startServer({ tmp, smokeTestDriver: !vsix });
     log(`VS Code server on ${server.host}`);
     browser = await chromium.launch(CHROMIUM);
     page = await (await browser.newContext({ viewport })).newPage();
