@@ -10,7 +10,8 @@ const USAGE = `Usage: au-lens inspect --model MODEL.onnx [--write-sidecar] [flag
 Lists what AU Lens can explain in an ONNX image classifier trained elsewhere (for example a PyTorch model
 exported with torch.onnx.export): its image input, its class scores, and the candidate layers — spatial
 feature maps N×C×H×W with H, W > 1, in graph order, with their shapes; * marks the default choice (the last
-map of each resolution). Says whether Grad-CAM, Grad-CAM++ and LayerCAM will work (every op covered).
+map of each resolution). Says whether Grad-CAM, Grad-CAM++ and LayerCAM will work: every op between the CAM
+layer (the last default) and the logits must be one the differentiator covers; ops before it run as they are.
 
 --write-sidecar writes MODEL.au-lens.json beside the model: labels, input size and normalisation (ImageNet
 mean/std on 0–1 RGB), the logits output, the layers (default choice, or --layers) and the CAM layer (the last).
@@ -32,7 +33,7 @@ export function formatInspection(r: ModelInspection): string[] {
     `${r.file}: input "${r.io.input}" 1×3×${r.io.size}×${r.io.size}, class scores "${r.io.logits}" [N, ${r.classes}]`,
     r.unsupported.length === 0
       ? '  gradients: every op is covered — CAM (linear head), Grad-CAM, Grad-CAM++, LayerCAM'
-      : `  gradients: not available, the differentiator lacks ${describeUnsupported(r.unsupported)}; attention and CAM (linear head) only`,
+      : `  gradients: not available with the default CAM layer, the differentiator lacks ${describeUnsupported(r.unsupported)} after it; attention and CAM (linear head) only`,
     `  candidate layers (${r.layers.length}, graph order; * default):`,
   ];
   for (const l of r.layers) lines.push(`  ${r.defaults.includes(l.value) ? '*' : ' '} ${l.value}  [${l.shape.join('×')}]  ${l.node}  (${layerDisplayName(l.value)})`);

@@ -153,8 +153,14 @@ function staticShapes(model: onnx.IModelProto): Map<string, readonly Dim[]> | un
   return nodeOutputs(model).every((o) => known.has(o.value)) ? known : undefined;
 }
 
-/** Runs the model once on a zero image of batch 1 with every node output exposed; their shapes. */
-async function measuredShapes(model: onnx.IModelProto, file: string, io: ClassifierIo, engine: EngineOptions): Promise<Map<string, readonly Dim[]>> {
+/** A value's shape and element type, as the runtime produced it. */
+export interface MeasuredValue {
+  readonly dims: readonly number[];
+  readonly type: string;
+}
+
+/** Runs the model once on a zero image of batch 1 with every node output exposed; each value's shape and type. */
+export async function measureValues(model: onnx.IModelProto, file: string, io: ClassifierIo, engine: EngineOptions): Promise<Map<string, MeasuredValue>> {
   const values = nodeOutputs(model).map((o) => o.value);
   let session;
   try {
@@ -165,7 +171,7 @@ async function measuredShapes(model: onnx.IModelProto, file: string, io: Classif
   try {
     const s = io.size;
     const out = await session.run({ [io.input]: floatTensor(new Float32Array(3 * s * s), [1, 3, s, s]) });
-    return new Map(Object.entries(out).map(([name, t]) => [name, t.dims.map(Number)]));
+    return new Map(Object.entries(out).map(([name, t]) => [name, { dims: t.dims.map(Number), type: t.type }]));
   } catch (error) {
     throw new ModelFileError(file, `the model does not run on a 1×3×${io.size}×${io.size} image (${(error as Error).message.split('\n')[0]}); check "input.size"`, error);
   } finally {
@@ -175,7 +181,7 @@ async function measuredShapes(model: onnx.IModelProto, file: string, io: Classif
 
 /** The spatial feature maps of the graph, in graph order, and the logits' shape for one image. */
 export async function discoverLayers(model: onnx.IModelProto, file: string, io: ClassifierIo, engine: EngineOptions = {}): Promise<{ layers: CandidateLayer[]; logits: readonly Dim[] }> {
-  const shapes = staticShapes(model) ?? await measuredShapes(model, file, io, engine);
+  const shapes = staticShapes(model) ?? new Map([...await measureValues(model, file, io, engine)].map(([name, v]) => [name, v.dims]));
   const layers = nodeOutputs(model).flatMap(({ value, node }) => {
     const dims = shapes.get(value);
     return isSpatial(dims) ? [{ value, node, shape: [dims[1], dims[2], dims[3]] as const }] : [];

@@ -19,11 +19,11 @@ import { createSession, floatTensor, int64Tensor } from '../onnx/session';
 import { CodebookError } from '../science/codebook';
 import type { Heatmap } from '../science/types';
 import type { CandidateLayer, ClassifierIo } from './foreignGraph';
-import { classCount, classifierIo, discoverLayers, nodeOutputs, withOutputs } from './foreignGraph';
+import { classCount, classifierIo, discoverLayers, measureValues, nodeOutputs, withOutputs } from './foreignGraph';
 import { findLinearHead } from './linearHead';
 import type { Sidecar } from './sidecar';
 import { parseSidecar, rgbNormalisation, SidecarError, sidecarPathFor } from './sidecar';
-import { buildTranslatedExplainer, CAM_GRADIENT_OUTPUT, describeUnsupported, layerOutputName, TranslationError, unsupportedOps } from './translateGraph';
+import { buildTranslatedExplainer, CAM_GRADIENT_OUTPUT, describeUnsupported, gradientBlockers, layerOutputName, TranslationError, unsupportedOps } from './translateGraph';
 
 /** How to write a sidecar, for messages. */
 export const writeSidecarHint = (file: string): string =>
@@ -138,13 +138,19 @@ async function runOnce(runner: Runner, io: ClassifierIo, image: Float32Array, ta
   return runner.session.run({ [io.input]: floatTensor(image, [1, 3, s, s]) });
 }
 
-/** The translated graph when every op is covered, with the reason when it is not. */
-function gradientGraph(proto: onnx.IModelProto, io: ClassifierIo, sidecar: Sidecar): { bytes: Uint8Array } | { reason: string } {
-  const missing = unsupportedOps(proto);
-  if (missing.length > 0) return { reason: `needs class-score gradients, but the differentiator does not cover these ops of the model: ${describeUnsupported(missing)}` };
+/**
+ * The rebuilt graph with gradients when every op between the CAM layer and the logits is covered (others are
+ * copied, with the shapes one run measures), with the reason when it is not.
+ */
+async function gradientGraph(proto: onnx.IModelProto, file: string, io: ClassifierIo, sidecar: Sidecar, engine: EngineOptions): Promise<{ bytes: Uint8Array } | { reason: string }> {
   const cam = sidecar.layers.find((l) => l.name === sidecar.camLayer)!;
+  const blockers = gradientBlockers(proto, cam.value);
+  if (blockers.length > 0) {
+    return { reason: `needs class-score gradients, but the differentiator does not cover these ops between the CAM layer and the logits: ${describeUnsupported(blockers)}` };
+  }
+  const types = unsupportedOps(proto).length > 0 ? await measureValues(proto, file, io, engine) : undefined;
   try {
-    return { bytes: buildTranslatedExplainer(proto, { ...io, layers: sidecar.layers.map((l) => l.value), camValue: cam.value, numClasses: sidecar.labels.length }) };
+    return { bytes: buildTranslatedExplainer(proto, { ...io, layers: sidecar.layers.map((l) => l.value), camValue: cam.value, numClasses: sidecar.labels.length }, types) };
   } catch (error) {
     if (error instanceof TranslationError || error instanceof RangeError) return { reason: `needs class-score gradients, but the model's graph cannot be differentiated: ${error.message}` };
     throw error;
@@ -177,9 +183,17 @@ export async function openImported(file: string, proto: onnx.IModelProto, engine
     const { layers } = await discoverLayers(proto, file, io, engine);
     throw new ModelFileError(file, `${where} names layer "${absent.name}" as value "${absent.value}", which the graph does not have; its candidate layers: ${listCandidates(layers)}`);
   }
-  const gradient = gradientGraph(proto, io, sidecar);
-  const translated = 'bytes' in gradient;
-  const session = await loadSession(file, translated ? gradient.bytes : withOutputs(proto, sidecar.layers.map((l) => l.value)), engine);
+  let gradient = await gradientGraph(proto, file, io, sidecar, engine);
+  let session: ort.InferenceSession | undefined;
+  if ('bytes' in gradient) {
+    // The rebuilt graph is opset 17; ops copied from a model of another opset may not load there.
+    session = await createSession(gradient.bytes, engine).catch((error: unknown) => {
+      gradient = { reason: `needs class-score gradients, but the rebuilt graph does not load (${(error as Error).message.split('\n')[0]})` };
+      return undefined;
+    });
+  }
+  const translated = session !== undefined;
+  session ??= await loadSession(file, withOutputs(proto, sidecar.layers.map((l) => l.value)), engine);
   const runner: Runner = { session, translated };
   try {
     const s = io.size;

@@ -15,7 +15,7 @@ import { classCount, classifierIo, defaultLayers, discoverLayers } from './forei
 import type { Sidecar, SidecarLayer } from './sidecar';
 import { parseSidecar, sidecarJson, sidecarPathFor } from './sidecar';
 import type { UnsupportedOp } from './translateGraph';
-import { unsupportedOps } from './translateGraph';
+import { gradientBlockers } from './translateGraph';
 
 export interface ModelInspection {
   readonly file: string;
@@ -26,7 +26,7 @@ export interface ModelInspection {
   readonly layers: readonly (CandidateLayer & { readonly name: string })[];
   /** The values of the default choice: the last map of each resolution (a ResNet's stage outputs). */
   readonly defaults: readonly string[];
-  /** Ops the differentiator lacks; empty when the gradient CAMs will work. */
+  /** Ops the differentiator lacks between the default CAM layer and the logits; empty when the gradient CAMs will work. */
   readonly unsupported: readonly UnsupportedOp[];
   /** Where the sidecar goes, and whether one is there already. */
   readonly sidecar: { readonly path: string; readonly exists: boolean };
@@ -62,10 +62,11 @@ export async function inspectModel(file: string, options: InspectOptions = {}, e
   }
   if (k === undefined || k < 2) throw new ModelFileError(file, `not an image classifier: output "${io.logits}" has ${k ?? 'an unknown number of'} classes`);
   if (layers.length === 0) throw new ModelFileError(file, 'the graph has no spatial feature map (N×C×H×W with H, W > 1) to explain');
+  const defaults = defaultLayers(layers).map((l) => l.value);
   const where = sidecarPathFor(file);
   const exists = await readFile(where).then(() => true, () => false);
   return {
-    file, io, classes: k, layers: layers.map((l) => ({ ...l, name: layerDisplayName(l.value) })), defaults: defaultLayers(layers).map((l) => l.value), unsupported: unsupportedOps(proto),
+    file, io, classes: k, layers: layers.map((l) => ({ ...l, name: layerDisplayName(l.value) })), defaults, unsupported: gradientBlockers(proto, defaults.at(-1)!),
     sidecar: { path: where, exists },
   };
 }

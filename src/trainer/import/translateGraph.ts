@@ -3,15 +3,17 @@
  * constants, so one run yields the logits, the chosen layers' activations and d logit[target] / d CAM layer —
  * what Grad-CAM, Grad-CAM++ and LayerCAM weigh. Covers what a torch-exported ResNet contains (Conv with bias,
  * BatchNormalization in inference mode, Relu, Add, MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape, Gemm, MatMul
- * with a constant weight, Identity, Dropout, Constant); `unsupportedOps` says what else a model needs.
+ * with a constant weight, Identity, Dropout, Constant). Other ops are copied as they are where no gradient passes
+ * through them — before the CAM layer, or on branches that do not depend on it — with the shapes and types one run
+ * of the file measured; `gradientBlockers` names the uncovered ops that lie on the gradient path.
  */
-import type { onnx } from 'onnx-proto';
+import { onnx } from 'onnx-proto';
 import { Add, BatchNormEval, Conv2d, GlobalAvgPool, Linear, MaxPool2d, Relu } from '../autodiff/ops';
 import { ChannelBias } from '../autodiff/ops/bias';
 import type { DiffOp } from '../autodiff/tape';
 import { Tape } from '../autodiff/tape';
 import { EXPLAINED_OUTPUT } from '../explain/explainGraph';
-import type { Tensor } from '../onnx/graph';
+import type { Attr, DType, Tensor } from '../onnx/graph';
 import { Graph, numel } from '../onnx/graph';
 import { compare, oneHot, reshape, where } from '../onnx/ops';
 import { toModelBytes } from '../onnx/serialize';
@@ -24,14 +26,35 @@ export interface UnsupportedOp {
   readonly count: number;
 }
 
-/** Op types (with counts, in first-use order) that the translation does not cover. */
-export function unsupportedOps(model: onnx.IModelProto): UnsupportedOp[] {
+const opName = (n: onnx.INodeProto): string => (n.domain ? `${n.domain}.${n.opType ?? '?'}` : n.opType ?? '?');
+const isCovered = (n: onnx.INodeProto): boolean => !n.domain && SUPPORTED.has(n.opType ?? '');
+
+function countOps(nodes: readonly onnx.INodeProto[]): UnsupportedOp[] {
   const counts = new Map<string, number>();
-  for (const n of model.graph?.node ?? []) {
-    const op = n.domain ? `${n.domain}.${n.opType ?? '?'}` : n.opType ?? '?';
-    if (!SUPPORTED.has(op)) counts.set(op, (counts.get(op) ?? 0) + 1);
-  }
+  for (const n of nodes) counts.set(opName(n), (counts.get(opName(n)) ?? 0) + 1);
   return [...counts].map(([op, count]) => ({ op, count }));
+}
+
+/** Op types (with counts, in first-use order) that the translation does not cover, wherever they are. */
+export function unsupportedOps(model: onnx.IModelProto): UnsupportedOp[] {
+  return countOps((model.graph?.node ?? []).filter((n) => !isCovered(n)));
+}
+
+/** The nodes downstream of `value`: the ones a gradient at it passes back through. */
+function dependsOn(model: onnx.IModelProto, value: string): Set<onnx.INodeProto> {
+  const reached = new Set([value]);
+  const nodes = new Set<onnx.INodeProto>();
+  for (const n of model.graph?.node ?? []) {
+    if (!(n.input ?? []).some((i) => reached.has(i))) continue;
+    nodes.add(n);
+    for (const o of n.output ?? []) reached.add(o);
+  }
+  return nodes;
+}
+
+/** The uncovered ops (with counts) between the CAM layer and the logits: these keep the gradient methods out. */
+export function gradientBlockers(model: onnx.IModelProto, camValue: string): UnsupportedOp[] {
+  return countOps([...dependsOn(model, camValue)].filter((n) => !isCovered(n)));
 }
 
 export const describeUnsupported = (ops: readonly UnsupportedOp[]): string => ops.map((o) => `${o.op} ×${o.count}`).join(', ');
@@ -72,8 +95,41 @@ export interface TranslationConfig {
 export const layerOutputName = (i: number): string => `layer.${i}`;
 export const CAM_GRADIENT_OUTPUT = 'grad.cam';
 
-/** Rebuilds the forward and appends the backward. Inputs 'image' [1, 3, S, S] and 'target' int64 [1] (−1: predicted). */
-export function buildTranslatedExplainer(model: onnx.IModelProto, config: TranslationConfig): Uint8Array {
+/** Shape and type of each value, for the ops copied as they are (foreignGraph.ts measureValues). */
+export type ValueTypes = ReadonlyMap<string, { readonly dims: readonly number[]; readonly type: string }>;
+
+const DTYPES: Readonly<Record<string, DType>> = { float32: 'float32', int64: 'int64', bool: 'bool' };
+
+/** An ONNX attribute in the builder's terms; undefined for kinds it cannot carry (tensors, graphs, strings lists). */
+function attrOf(a: onnx.IAttributeProto): Attr | undefined {
+  const T = onnx.AttributeProto.AttributeType;
+  switch (a.type) {
+    case T.INT: return { i: Number(a.i) };
+    case T.FLOAT: return { f: Number(a.f) };
+    case T.STRING: return { s: new TextDecoder().decode(a.s ?? new Uint8Array()) };
+    case T.INTS: return { ints: (a.ints ?? []).map(Number) };
+    case T.FLOATS: return { floats: (a.floats ?? []).map(Number) };
+    default: return undefined;
+  }
+}
+
+/** A node no gradient passes through, copied with its attributes and the measured output shapes. */
+function copyNode(g: Graph, node: onnx.INodeProto, label: string, inputs: (Tensor | undefined)[], types: ValueTypes | undefined): Tensor[] {
+  const attrs: Record<string, Attr> = {};
+  for (const a of node.attribute ?? []) attrs[a.name ?? ''] = attrOf(a) ?? fail(label, `has attribute "${a.name}" of a kind the rebuilt graph cannot carry`);
+  const outs = (node.output ?? []).map((o) => {
+    const t = types?.get(o);
+    const dtype = t && DTYPES[t.type];
+    return t && dtype ? { dtype, shape: t.dims } : fail(label, `makes "${o}" of unknown or unsupported type`);
+  });
+  return g.node(node.opType ?? '', inputs, outs, attrs, node.domain || undefined);
+}
+
+/**
+ * Rebuilds the forward and appends the backward. Inputs 'image' [1, 3, S, S] and 'target' int64 [1] (−1: predicted).
+ * `types` (one measured run) is needed when an uncovered op is to be copied.
+ */
+export function buildTranslatedExplainer(model: onnx.IModelProto, config: TranslationConfig, types?: ValueTypes): Uint8Array {
   const g = new Graph('au_lens_imported');
   const tape = new Tape(g);
   const values = new Map<string, Tensor>();
@@ -93,6 +149,7 @@ export function buildTranslatedExplainer(model: onnx.IModelProto, config: Transl
     return t;
   };
   const constantOf = (name: string, node: string): Constant => constants.get(name) ?? fail(node, `needs "${name}" to be a constant`);
+  const onGradientPath = dependsOn(model, config.camValue);
   for (const node of model.graph?.node ?? []) {
     const label = `${node.opType} "${node.name ?? ''}"`;
     const attrs: Attrs = new Map((node.attribute ?? []).map((a) => [a.name ?? '', a]));
@@ -105,7 +162,22 @@ export function buildTranslatedExplainer(model: onnx.IModelProto, config: Transl
       constants.set(out, { data: data!, dims: tensorDims(t!) });
       continue;
     }
-    values.set(out, translateNode(tape, node.opType ?? '', label, attrs, ins, tensorFor, constantOf));
+    const copy = (): void => {
+      const outs = copyNode(tape.graph, node, label, ins.map((i) => (i === '' ? undefined : tensorFor(i))), types);
+      (node.output ?? []).forEach((o, i) => values.set(o, outs[i]!));
+    };
+    if (!isCovered(node)) {
+      if (onGradientPath.has(node)) fail(label, 'lies between the CAM layer and the logits and is not covered by the differentiator');
+      copy();
+      continue;
+    }
+    try {
+      values.set(out, translateNode(tape, node.opType ?? '', label, attrs, ins, tensorFor, constantOf));
+    } catch (error) {
+      // A covered op in a form the rules do not take (a broadcasting Add, say) needs no rule where no gradient passes.
+      if (onGradientPath.has(node) || !types || !(error instanceof TranslationError || error instanceof RangeError)) throw error;
+      copy();
+    }
   }
   const logits = values.get(config.logits) ?? fail('graph', `output "${config.logits}" is not computed`);
   g.output(logits, 'logits');

@@ -13,7 +13,8 @@ import { inspectModel } from '../../../src/trainer/import/inspectModel';
 import { Graph } from '../../../src/trainer/onnx/graph';
 import { conv } from '../../../src/trainer/onnx/ops';
 import { toModelBytes } from '../../../src/trainer/onnx/serialize';
-import { PEER_ONNX, peerFixture, peerSidecar, placePeerModel, useTempDir } from './fixture';
+import { maxRelDiff, PEER_ONNX, peerFixture, peerSidecar, placePeerModel, useTempDir } from './fixture';
+import { createSession, floatTensor } from '../../../src/trainer/onnx/session';
 
 const fixture = peerFixture();
 
@@ -94,24 +95,46 @@ describe('import: bad input', function () {
     await rejectsWith(openModel(file), /names layer "stage9" as value "\/model\/stages\.9\/Relu_output_0", which the graph does not have; its candidate layers: \/model\/stem\/stem\.0\/Conv_output_0 \[16×64×64\], .*\/model\/stages\.2\/stages\.2\.0\/Relu_1_output_0 \[64×16×16\]/);
   });
 
-  it('offers attention and CAM when an op is not covered, naming the op and its count, and still explains', async () => {
-    const file = await editedPeer(scratch.dir, 'leaky', (m) => {
-      for (const n of m.graph!.node!.filter((n) => n.opType === 'Relu').slice(0, 2)) n.opType = 'LeakyRelu';
+  it('offers attention and CAM when an op after the CAM layer is not covered, naming the op and its count, and still explains', async () => {
+    // ReduceMean over H and W is the global average pooling in another form: CAM still finds the linear head.
+    const file = await editedPeer(scratch.dir, 'reduce', (m) => {
+      const pool = m.graph!.node!.find((n) => n.opType === 'GlobalAveragePool')!;
+      pool.opType = 'ReduceMean';
+      pool.attribute = [onnx.AttributeProto.create({ name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [2, 3] })];
     });
     const model = await openModel(file);
     try {
       assert.deepEqual(model.methods, ['cam']);
       assert.deepEqual(model.unavailable.map((u) => u.method), ['gradcam', 'gradcam++', 'layercam']);
-      assert.match(model.unavailable[0]!.reason, /the differentiator does not cover these ops of the model: LeakyRelu ×2/);
+      assert.match(model.unavailable[0]!.reason, /the differentiator does not cover these ops between the CAM layer and the logits: ReduceMean ×1/);
       const out = await model.run(fixture.tensor('input'), 0);
-      assert.equal(out.logits.length, 7);
+      assert.ok(maxRelDiff(out.logits, fixture.tensor('logits')) < 1e-5);
       assert.equal(out.gradients, undefined);
       assert.equal(out.attention.get('stage3')!.width, 16);
     } finally {
       await model.release();
     }
     const inspection = await inspectModel(file);
-    assert.deepEqual(inspection.unsupported, [{ op: 'LeakyRelu', count: 2 }]);
+    assert.deepEqual(inspection.unsupported, [{ op: 'ReduceMean', count: 1 }]);
+  });
+
+  it('copies uncovered ops before the CAM layer as they are, and keeps every gradient method', async () => {
+    const file = await editedPeer(scratch.dir, 'leaky', (m) => {
+      for (const n of m.graph!.node!.filter((n) => n.opType === 'Relu').slice(0, 2)) n.opType = 'LeakyRelu';
+    });
+    const model = await openModel(file);
+    try {
+      assert.deepEqual(model.methods, ['cam', 'gradcam', 'gradcam++', 'layercam']);
+      const out = await model.run(fixture.tensor('input'), fixture.gradClass);
+      const session = await createSession(await readFile(file));
+      const reference = (await session.run({ input: floatTensor(fixture.tensor('input'), [1, 3, 64, 64]) }))['logits']!.data as Float32Array;
+      await session.release();
+      assert.ok(maxRelDiff(out.logits, reference) < 1e-5, 'logits as ONNX Runtime runs the file');
+      assert.equal(out.gradients!.length, 64 * 16 * 16);
+    } finally {
+      await model.release();
+    }
+    assert.deepEqual((await inspectModel(file)).unsupported, []);
   });
 
   it('offers no CAM when the head is not linear on the CAM layer, and says why', async () => {
