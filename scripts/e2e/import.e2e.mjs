@@ -13,9 +13,30 @@ const prepare = (ws) => {
 };
 
 await runE2E('import', { prepare }, async (ui) => {
-  const { page, log, ws, step, shoot, tab, runCommand, answerQuickInput, quickPickRow, explorerMenu, focusWorkbench, notification, colourTheme } = ui;
+  const { page, log, ws, step, shoot, tab, runCommand, quickPickRow, explorerMenu, focusWorkbench, notification, colourTheme } = ui;
   const panel = () => ui.webview();
   const model = path.join(ws, 'models/peer.onnx');
+  /**
+   * Answers VS Code's own file dialog in the browser (a quick input that takes a path). It fills in its folder a
+   * moment after it opens, and may do so over typed text: wait for its list, type, and type again if it did.
+   */
+  const pickFile = async (file, { screenshot } = {}) => {
+    const input = page.locator('.quick-input-widget input');
+    await quickPickRow('..').waitFor();
+    for (let i = 0; ; i++) {
+      await input.fill(file);
+      await page.waitForTimeout(400);
+      if ((await input.inputValue()) !== file) continue;
+      if (screenshot) await shoot(screenshot);
+      await page.keyboard.press('Enter');
+      const closed = await page.locator('.quick-input-widget .quick-input-title', { hasText: 'model file (1/3)' })
+        .waitFor({ state: 'hidden', timeout: 3000 }).then(() => true, () => false);
+      if (closed) return;
+      if (i >= 5) throw new Error('the file dialog did not take the path');
+      log('  the file dialog kept its own path; typing it again');
+    }
+  };
+
   /** The palette entry of our command, once the extension's contributions are in (they arrive after the workbench). */
   const runImport = async (options) => {
     for (let i = 0; ; i++) {
@@ -31,8 +52,7 @@ await runE2E('import', { prepare }, async (ui) => {
 
   await step('Command Palette: "AU Lens: Import ONNX Model…" asks for the .onnx file', async () => {
     await runImport({ screenshot: '1-palette' });
-    // VS Code's own file dialog in the browser: a quick input that takes a path.
-    await answerQuickInput({ text: model, screenshot: '2-file-dialog' });
+    await pickFile(model, { screenshot: '2-file-dialog' });
   });
 
   await step('the layers quick pick lists every feature map with C × H × W, the stage outputs preselected', async () => {
@@ -77,9 +97,7 @@ await runE2E('import', { prepare }, async (ui) => {
   await step('Dark High Contrast: importing again offers to keep the existing sidecar', async () => {
     await colourTheme('Dark High Contrast');
     await runImport();
-    // The dialog now opens in models/ (where the last model was): let it settle before typing over its path.
-    await quickPickRow('peer.onnx').waitFor();
-    await answerQuickInput({ text: model });
+    await pickFile(model);
     // A sidecar exists now: a notification asks whether to keep it.
     const toast = notification('peer.au-lens.json exists already');
     await toast.waitFor({ timeout: 60_000 });

@@ -97,7 +97,7 @@ export function importOnnxModel(ctx: Ctx): (arg?: unknown) => Promise<void> {
   return async (arg) => {
     let model = modelPathOf(arg);
     if (model === undefined) {
-      const files = await vscode.window.showOpenDialog({ title: TITLE, canSelectMany: false, filters: { 'ONNX models': ['onnx'] } });
+      const files = await vscode.window.showOpenDialog({ title: `${TITLE} — model file (1/3)`, openLabel: 'Import', canSelectMany: false, filters: { 'ONNX models': ['onnx'] } });
       model = files?.[0]?.fsPath;
       if (model === undefined) return;
     }
