@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { presetInfo } from '../../trainer/models/presets';
 import { RUN_CONFIG_SUFFIX, runConfigOf } from '../../trainer/train/runConfig';
 import type { TrainRequest } from '../../trainer/train/trainRequest';
-import { TRAIN_DEFAULTS } from '../../trainer/train/trainRequest';
+import { TRAIN_DEFAULTS } from '../../trainer/train/trainDefaults';
 import { guessDatasets } from './datasetGuess';
 import type { Answer, Step } from './quickInput';
 import { BACK, inputText, pickMany, pickOne } from './quickInput';

@@ -12,9 +12,9 @@ import { CheckpointError, loadCheckpoint } from './checkpoint';
 import { DEFAULT_FRACTIONS } from './dataSplit';
 import { isPretrainedModel, PRETRAINED_MODELS } from './pretrained';
 import { resumeDefaults } from './runSettings';
+import { TRAIN_DEFAULTS } from './trainDefaults';
 import type { TrainOptions } from './trainRun';
 
-export const TRAIN_DEFAULTS = { model: 'tiny64', lambda: 4, epochs: 100, batch: 32, seed: 0, lr: 0.05, fineTuneLr: 0.005, weightDecay: 5e-4, lrStep: 4, lrGamma: 0.9, momentum: 0.9 } as const;
 
 /** A run as a user asks for it: only the data and the run folder are required; the rest has defaults. */
 export interface TrainRequest {

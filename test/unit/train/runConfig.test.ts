@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseRunConfig, RunConfigError, runConfigOf, runNameOfConfig } from '../../../src/trainer/train/runConfig';
-import { resolveTrainOptions, TRAIN_DEFAULTS, TrainRequestError } from '../../../src/trainer/train/trainRequest';
+import { TRAIN_DEFAULTS } from '../../../src/trainer/train/trainDefaults';
+import { resolveTrainOptions, TrainRequestError } from '../../../src/trainer/train/trainRequest';
 import { repoRoot } from '../../helpers/paths';
 
 const file = path.join('/ws', 'configs', 'fear-l4.au-lens-run.json');
