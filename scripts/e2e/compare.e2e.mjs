@@ -128,9 +128,9 @@ await runE2E('compare', { prepare }, async (ui) => {
   await step('Developer: Reload Window brings the comparison back (WebviewPanelSerializer)', async () => {
     await focusWorkbench();
     // A mark on the old page tells it from the reloaded one, so no check passes on the page before the reload.
-    await page.evaluate(() => { window.auLensBeforeReload = true; });
+    await page.evaluate(() => { globalThis.auLensBeforeReload = true; });
     await runCommand('Developer: Reload Window');
-    await page.waitForFunction(() => !window.auLensBeforeReload, null, { timeout: 60_000 });
+    await page.waitForFunction(() => !globalThis.auLensBeforeReload, null, { timeout: 60_000 });
     await page.locator('.monaco-workbench').waitFor();
     await tab('Compare: ck48-few').waitFor({ timeout: 60_000 });
     await panel().locator('#reading', { hasText: 'McNemar p' }).waitFor({ timeout: 180_000 });
