@@ -7,6 +7,7 @@ import { nativePartsProblem } from './nativeParts';
 import { COMPARE_VIEW_TYPE, ComparePanel } from './panels/comparePanel';
 import { DASHBOARD_VIEW_TYPE, DashboardPanel } from './panels/dashboardPanel';
 import { EXPLAIN_VIEW_TYPE, ExplainPanel } from './panels/explainPanel';
+import { reviveOnReload } from './panels/revive';
 import type { TrainingRuns } from './training/trainingRuns';
 import type { DashboardPageState } from '../webview/protocol/dashboard';
 import type { ComparePageState } from '../webview/protocol/compare';
@@ -35,22 +36,9 @@ export function activate(context: vscode.ExtensionContext): AuLensApi {
     ctx.log.error(`${problem.message} Looked for: ${problem.lookedFor}`);
     void vscode.window.showErrorMessage(problem.message, 'Show Output').then((action) => action && ctx.log.show());
   }
-  // Panels survive a window reload (activation event onWebviewPanel:auLens.explain).
-  ctx.pushExtCleanup(vscode.window.registerWebviewPanelSerializer(EXPLAIN_VIEW_TYPE, {
-    deserializeWebviewPanel: (panel, state: unknown) => ExplainPanel.revive(ctx, panel, state as ExplainPageState | undefined).catch((err: Error) => {
-      ctx.log.error(`restoring the explanation panel: ${err.message}`);
-    }),
-  }));
-  ctx.pushExtCleanup(vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, {
-    deserializeWebviewPanel: (panel, state: unknown) => ComparePanel.revive(ctx, panel, state as ComparePageState | undefined).catch((err: Error) => {
-      ctx.log.error(`restoring the comparison panel: ${err.message}`);
-    }),
-  }));
-  ctx.pushExtCleanup(vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
-    deserializeWebviewPanel: (panel, state: unknown) => DashboardPanel.revive(ctx, panel, state as DashboardPageState | undefined).catch((err: Error) => {
-      ctx.log.error(`restoring the training dashboard: ${err.message}`);
-    }),
-  }));
+  reviveOnReload<ExplainPageState>(ctx, EXPLAIN_VIEW_TYPE, 'explanation panel', ExplainPanel.revive);
+  reviveOnReload<ComparePageState>(ctx, COMPARE_VIEW_TYPE, 'comparison panel', ComparePanel.revive);
+  reviveOnReload<DashboardPageState>(ctx, DASHBOARD_VIEW_TYPE, 'training dashboard', DashboardPanel.revive);
   // After activation, not during it: runs whose window closed mid-run become "interrupted" and are offered for resuming.
   const recover = setTimeout(() => void ctx.training.recoverInterrupted().catch((err: Error) => ctx.log.error(`looking for interrupted runs: ${err.message}`)), 2000);
   recover.unref(); // never what keeps a process alive (the activation benchmark loads the extension in plain Node)

@@ -14,31 +14,11 @@ import type { ExplainPanel } from '../../src/extension/panels/explainPanel';
 import { untrainedCheckpoint } from '../../src/trainer/explain/benchExplain';
 import { saveCheckpoint } from '../../src/trainer/train/checkpoint';
 import { ExplainClassCommand, ExportJsonRequest, ExportPngRequest, SelectFaceCommand } from '../../src/webview/protocol/explain';
+import { poll, stubWindow as stub } from './support/host';
 
 const EXT_ID = 'au-lens.au-lens';
 const PAPER_CLASSES = ['neutral', 'happy', 'surprise', 'fear', 'anger', 'disgust', 'sad'];
 const workspaceFile = (name: string): vscode.Uri => vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, name);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function poll<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  for (const end = Date.now() + timeoutMs; Date.now() < end; await sleep(100)) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-/** Replaces a `vscode.window` function for one test (the tests share the extension's API object). */
-function stub<K extends 'showErrorMessage' | 'showSaveDialog'>(name: K, answer: (...args: unknown[]) => unknown): { calls: unknown[][]; restore(): void } {
-  const window = vscode.window as unknown as Record<string, unknown>;
-  const original = window[name];
-  const calls: unknown[][] = [];
-  window[name] = (...args: unknown[]) => {
-    calls.push(args);
-    return Promise.resolve(answer(...args));
-  };
-  return { calls, restore: () => { window[name] = original; } };
-}
 
 describe('Explain Expression and Select Model', () => {
   let api: AuLensApi;

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { EvaluationPageState } from '../../webview/protocol/evaluation';
 import type { Ctx } from '../ctx';
 import { EVALUATION_VIEW_TYPE, EvaluationPanel } from '../panels/evaluationPanel';
+import { reviveOnReload } from '../panels/revive';
 import { registerRunsView } from '../runs/runsTree';
 import { GateCodeActions } from './qualityGates';
 
@@ -13,10 +14,5 @@ export function registerRunsAndEvaluation(ctx: Ctx): void {
   for (const d of registerRunsView(ctx.runs)) ctx.pushExtCleanup(d);
   ctx.pushExtCleanup(ctx.runs.onDidScan((runs) => void ctx.qualityGates.onRuns(runs)));
   ctx.pushExtCleanup(vscode.languages.registerCodeActionsProvider({ pattern: '**/eval-*.json' }, new GateCodeActions(), { providedCodeActionKinds: GateCodeActions.kinds }));
-  ctx.pushExtCleanup(vscode.window.registerWebviewPanelSerializer(EVALUATION_VIEW_TYPE, {
-    deserializeWebviewPanel: (panel, state: unknown) => EvaluationPanel.revive(ctx, panel, state as EvaluationPageState | undefined).catch((err: Error) => {
-      ctx.log.error(`restoring the evaluation panel: ${err.message}`);
-      panel.dispose();
-    }),
-  }));
+  reviveOnReload<EvaluationPageState>(ctx, EVALUATION_VIEW_TYPE, 'evaluation panel', EvaluationPanel.revive);
 }

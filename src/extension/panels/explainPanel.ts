@@ -1,7 +1,7 @@
 /**
  * The explanation panel: one per window (revealed, not duplicated), revived after a reload by the serializer
- * registered in main.ts. The page says when it is ready; until then notifications wait in a queue (DVC's
- * BaseWebview). Data is re-sent on ready, so the page keeps only its UI state.
+ * registered in main.ts. Its page gets the data through a PageChannel (queued until the page is ready, the latest
+ * state re-sent when it reloads), so the page keeps only its UI state.
  */
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
@@ -16,6 +16,7 @@ import {
 import type { IpcMessage, IpcNotification } from '../../webview/protocol/ipc';
 import { IpcResponse } from '../../webview/protocol/ipc';
 import type { Ctx } from '../ctx';
+import { PageChannel } from './pageChannel';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
 export const EXPLAIN_VIEW_TYPE = 'auLens.explain';
@@ -58,13 +59,10 @@ export function explainTarget(image: vscode.Uri, model: string | undefined, extr
 export class ExplainPanel implements vscode.Disposable {
   private static current: ExplainPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  private ready = false;
-  private queue: IpcMessage[] = [];
+  private readonly channel: PageChannel;
   private generation = 0;
   private target: ExplainTarget | undefined;
   private result: ExplainRunResult | undefined;
-  /** The last view or failure sent, re-sent when the page (re)loads. */
-  private last: IpcMessage | undefined;
   /** What the page last reported drawing (tests read it; the webview's DOM is out of the extension's reach). */
   rendered: RenderedState | undefined;
   lastView: ExplainView | undefined;
@@ -104,11 +102,8 @@ export class ExplainPanel implements vscode.Disposable {
     ExplainPanel.current = this;
     panel.iconPath = vscode.Uri.joinPath(ctx.extCtx.extensionUri, 'media', 'au-lens.svg');
     panel.onDidDispose(() => this.dispose(), null, this.disposables);
-    panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m), null, this.disposables);
-    // A hidden page is discarded (retainContextWhenHidden is off): wait for its ready message again.
-    panel.onDidChangeViewState(() => {
-      if (!panel.visible) this.ready = false;
-    }, null, this.disposables);
+    this.channel = new PageChannel(panel, (m) => this.onMessage(m));
+    this.disposables.push(this.channel);
     ctx.models.onDidChange((model) => {
       if (this.target) void this.explain({ ...explainTarget(vscode.Uri.file(this.target.image), model), ...(this.target.face !== undefined && { face: this.target.face }) });
     }, null, this.disposables);
@@ -210,26 +205,20 @@ export class ExplainPanel implements vscode.Disposable {
   private async ensureRoots(image: string): Promise<void> {
     const roots = this.panel.webview.options.localResourceRoots ?? [];
     if (roots.some((r) => isInside(image, r.fsPath))) return;
-    this.ready = false;
+    this.channel.reloading();
     this.panel.webview.options = webviewOptions(this.ctx.extCtx.extensionUri, this.ctx.extCtx.globalStorageUri, rootsFor(image));
     await this.load();
   }
 
+  /** "Started" is transient: a reloaded page gets the last view or failure, and a run in flight posts its own. */
   private post<P>(type: IpcNotification<P>, params: P): void {
-    const message = type.message(params);
-    if (type !== DidStartNotification) this.last = message;
-    if (this.ready) void this.panel.webview.postMessage(message);
-    else this.queue.push(message);
+    this.channel.post(type, params, type === DidStartNotification);
   }
 
   /** Handles one message from the page (public so tests can play the page's part). */
   async onMessage(message: unknown): Promise<void> {
     if (ReadyCommand.is(message)) {
-      this.ready = true;
-      // A reloaded page gets the latest state only; an explanation in flight will post its own result.
-      const pending = this.queue.length ? this.queue : this.last ? [this.last] : [];
-      this.queue = [];
-      for (const m of pending) void this.panel.webview.postMessage(m);
+      this.channel.pageReady();
     } else if (DidRenderCommand.is(message)) {
       this.rendered = message.params;
     } else if (SelectFaceCommand.is(message)) {
