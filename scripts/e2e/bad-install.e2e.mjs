@@ -47,6 +47,8 @@ await runE2E('bad-install', {}, async (ui) => {
     await toast.waitFor({ timeout: 60_000 });
     log(`  notification: ${(await toast.locator('.notification-list-item-message').innerText()).trim()}`);
     if (!(await toast.innerText()).includes(`au-lens-${platform}-`)) throw new Error('the message does not name the VSIX to install');
+    // The explanation that failed says the same, not the missing module's own advice (npm commands a VSIX user cannot run).
+    await ui.webview().locator('#error-text', { hasText: `not installed for ${platform}` }).waitFor({ timeout: 60_000 });
     await page.waitForTimeout(500);
     await shoot('1-missing-binaries-error');
     await toast.locator('.monaco-button', { hasText: 'Show Output' }).click();

@@ -17,6 +17,8 @@ export class Ctx {
   readonly qualityGates = new QualityGateDiagnostics();
   /** Training runs started in this window (each in a worker of its own). */
   readonly training: TrainingRuns;
+  /** Set at activation when this platform's native binaries are missing: the reason any worker request fails. */
+  nativeProblem: string | undefined;
   private worker: WorkerClient | undefined;
 
   constructor(readonly extCtx: vscode.ExtensionContext) {
@@ -24,13 +26,14 @@ export class Ctx {
     this.training = new TrainingRuns({
       workerScript: vscode.Uri.joinPath(extCtx.extensionUri, 'dist', 'worker.js').fsPath,
       landmarkCache: vscode.Uri.joinPath(extCtx.globalStorageUri, 'landmark-cache').fsPath,
+      failureCause: () => this.nativeProblem,
     }, this.log, this.config);
     extCtx.subscriptions.push(this.training);
     extCtx.subscriptions.push(this.log, this.models, this.runs, this.qualityGates, { dispose: () => void this.worker?.dispose() });
   }
 
   get trainer(): WorkerClient {
-    this.worker ??= new WorkerClient(vscode.Uri.joinPath(this.extCtx.extensionUri, 'dist', 'worker.js').fsPath);
+    this.worker ??= new WorkerClient(vscode.Uri.joinPath(this.extCtx.extensionUri, 'dist', 'worker.js').fsPath, { failureCause: () => this.nativeProblem });
     return this.worker;
   }
 

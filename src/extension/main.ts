@@ -33,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): AuLensApi {
   // A VSIX for another platform lacks this one's binaries: say so now, not as "Cannot find module" on first use.
   const problem = nativePartsProblem(context.extensionPath, String((context.extension.packageJSON as { version?: unknown }).version));
   if (problem) {
+    ctx.nativeProblem = problem.message;
     ctx.log.error(`${problem.message} Looked for: ${problem.lookedFor}`);
     void vscode.window.showErrorMessage(problem.message, 'Show Output').then((action) => action && ctx.log.show());
   }

@@ -36,13 +36,21 @@ export interface RequestOptions<M extends WorkerMethod> {
   readonly onProgress?: (progress: WorkerProgressOf<M>) => void;
 }
 
+export interface WorkerClientOptions {
+  /**
+   * A cause the caller already knows for every failure, told instead of the failure's own message (the extension
+   * knows when this platform's native binaries are missing, and sharp's npm advice would mislead a VSIX user).
+   */
+  readonly failureCause?: () => string | undefined;
+}
+
 export class WorkerClient {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private exited: Error | undefined;
 
-  constructor(workerScript: string) {
+  constructor(workerScript: string, private readonly options: WorkerClientOptions = {}) {
     this.worker = new Worker(workerScript);
     this.worker.on('message', (message: unknown) => this.onMessage(message));
     this.worker.on('error', (err) => this.failAll(err));
@@ -81,13 +89,14 @@ export class WorkerClient {
     if (response.ok) pending.resolve(response.result);
     else {
       const { kind, message: text, code } = response.error;
-      pending.reject(kind === 'request' ? new WorkerRequestError(text, code) : new WorkerFailure(text, code));
+      pending.reject(kind === 'request' ? new WorkerRequestError(text, code) : new WorkerFailure(this.options.failureCause?.() ?? text, code));
     }
   }
 
   private failAll(error: Error): void {
-    this.exited = error;
-    for (const p of this.pending.values()) p.reject(error);
+    const cause = this.options.failureCause?.();
+    this.exited = cause === undefined ? error : new WorkerFailure(cause);
+    for (const p of this.pending.values()) p.reject(this.exited);
     this.pending.clear();
   }
 }

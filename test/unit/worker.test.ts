@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { WorkerClient, WorkerRequestError } from '../../src/trainer/workerClient';
+import { WorkerClient, WorkerFailure, WorkerRequestError } from '../../src/trainer/workerClient';
 import { faceApiDemoDir, repoRoot } from '../helpers/paths';
 
 describe('trainer worker', () => {
@@ -43,5 +43,19 @@ describe('trainer worker', () => {
       client.request('auMaps/draw', { imagePath: path.join(faceApiDemoDir, 'missing.jpg'), cacheDir }),
       (err: Error) => !(err instanceof WorkerRequestError) && /missing\.jpg/.test(err.message),
     );
+  });
+
+  it('tells a cause the caller knows (this platform\'s binaries missing) instead of the failure\'s own message', async () => {
+    const cause = 'AU Lens is not installed for linux-x64: sharp\'s binary is missing.';
+    const told = new WorkerClient(script, { failureCause: () => cause });
+    try {
+      await assert.rejects(told.request('auMaps/draw', { imagePath: path.join(faceApiDemoDir, 'missing.jpg'), cacheDir }),
+        (err: Error) => err instanceof WorkerFailure && err.message === cause);
+      // A mistake in the request is still the request's own.
+      await assert.rejects(told.request('auMaps/draw', { imagePath: path.join(faceApiDemoDir, 'sample2.jpg'), expression: 'smug', cacheDir }),
+        (err: Error) => err instanceof WorkerRequestError && /unknown expression "smug"/.test(err.message));
+    } finally {
+      await told.dispose();
+    }
   });
 });

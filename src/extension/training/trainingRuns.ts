@@ -50,7 +50,8 @@ export class TrainingRuns implements vscode.Disposable {
    * `landmarkCache`: where runs keep the faces they found (keyed by image content), so a resumed or repeated run on
    * the same images skips the detector.
    */
-  constructor(private readonly paths: { readonly workerScript: string; readonly landmarkCache: string }, private readonly log: Log, private readonly config: Config) {}
+  constructor(private readonly paths: { readonly workerScript: string; readonly landmarkCache: string; readonly failureCause?: () => string | undefined },
+    private readonly log: Log, private readonly config: Config) {}
 
   get current(): ActiveRun | undefined {
     return this.active;
@@ -120,7 +121,7 @@ export class TrainingRuns implements vscode.Disposable {
     this.log.info(`training ${name}${request.resume ? ' (resumed)' : ''}: ${JSON.stringify(request)}`);
     this.changed.fire(run);
     this.statusBar.show(name, run.progress);
-    const client = new WorkerClient(this.paths.workerScript);
+    const client = new WorkerClient(this.paths.workerScript, { ...(this.paths.failureCause && { failureCause: this.paths.failureCause }) });
     void vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `AU Lens: training ${name}`, cancellable: true },
       async (progress, token) => {
