@@ -134,17 +134,22 @@ function offsets(kh: number, kw: number): [number, number][] {
 }
 
 /**
- * dW over the batch in chunks whose x takes about this many bytes, summed: a chunk's windows and dY stay in the
- * caches while its nine offsets read them, where the whole batch streamed from memory once per offset. Measured on
- * the small96 layers (1 thread, CPU time of the dW graph, batch 16): 32→32 at 96×96 33 → 25 ms, 64→64 at 48×48
- * 20.6 → 18.5 ms, 256→256 at 24×24 58.9 → 55.8 ms; 2.4 MB chunks were as fast as or faster than 1.2 and 4.7 MB.
+ * dW over the batch in chunks of about CHUNK_BYTES of x, summed, for layers where one image's x outgrows a core's
+ * L2 cache (1 MB here): a chunk's windows and dY stay in the caches while its nine offsets read them, where the
+ * whole batch streamed from memory once per offset. Measured on small96's 32→32 layer at 96×96 (1.2 MB an image,
+ * batch 16): dW 33 → 25 ms CPU at 1 thread; the whole small96 step 12.4–12.7 → 12.9–13.0 img/s at 1 thread and
+ * 20.6–21.0 → 20.8–21.2 at 2 (au-lens bench train, alternated, quiet machine). Chunking the
+ * smaller layers too gained a little on the dW alone but cost 2–4 % of tiny64's step at 2 threads (smaller
+ * MatMuls to share between the threads, and the batch split), so they keep the whole batch.
  */
 const CHUNK_BYTES = 2.5e6;
+const CHUNKED_IMAGE_BYTES = 1e6;
 
 function weightGrad(g: Graph, x: Tensor, dy: Tensor, w: Tensor, p: Conv2dParams): Tensor {
   const [n, cin, h, wd] = x.shape as Shape4;
-  const perChunk = Math.max(1, Math.floor(CHUNK_BYTES / (cin * h * wd * 4)));
-  if (perChunk >= n) return batchWeightGrad(g, x, dy, w, p);
+  const imageBytes = cin * h * wd * 4;
+  const perChunk = Math.max(1, Math.floor(CHUNK_BYTES / imageBytes));
+  if (imageBytes < CHUNKED_IMAGE_BYTES || perChunk >= n) return batchWeightGrad(g, x, dy, w, p);
   const parts: Tensor[] = [];
   for (let b = 0; b < n; b += perChunk) {
     const end = Math.min(n, b + perChunk);
