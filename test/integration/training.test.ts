@@ -177,7 +177,7 @@ describe('Training from the editor', function () {
     assert.equal(api.training.current, undefined);
   });
 
-  it('cancels a run from a run-config file mid-run, keeps its checkpoint, and resumes it to the end', async () => {
+  it('cancels a run from a run-config file mid-run, keeps its checkpoint; the same config offers to resume it', async () => {
     restore.push(captureMessages('showInformationMessage').restore);
     const config = path.join(workspaceRoot(), 'itest-cancel.au-lens-run.json');
     await writeFile(config, JSON.stringify({ data: 'faces', preset: 'tiny64', lambda: 4, epochs: 8, batch: 4 }));
@@ -191,13 +191,26 @@ describe('Training from the editor', function () {
     assert.equal(cancelled?.status, 'cancelled');
     const best = await readFile(path.join(folder, 'best.ckpt'));
 
-    await vscode.commands.executeCommand('auLens.resumeTraining', folder);
+    // Run the config again: its folder holds the cancelled run, which is offered for resuming.
+    const offer = captureMessages('showWarningMessage', 'Resume');
+    restore.push(offer.restore);
+    await vscode.commands.executeCommand('auLens.trainModel', vscode.Uri.file(config));
+    assert.match(offer.calls[0] ?? '', /itest-cancel already holds a run \(cancelled, \d\/8 epochs\)\. Resume it, or change "out"/);
     assert.equal(api.training.ended.at(-1)?.outcome?.status, 'completed');
     const done = await readRunRecord(folder);
     assert.equal(done?.status, 'completed');
     assert.deepEqual(done?.epochs, { done: 8, total: 8 });
     assert.equal(done?.settings.lambda, 4, 'a resumed run keeps the settings it started with');
     assert.ok(existsSync(path.join(folder, 'best.ckpt')) && best.length > 0);
+
+    // Once more: a finished run is not offered for resuming, and nothing starts.
+    offer.restore();
+    const finished = captureMessages('showWarningMessage');
+    restore.push(finished.restore);
+    const runs = api.training.ended.length;
+    await vscode.commands.executeCommand('auLens.trainModel', vscode.Uri.file(config));
+    assert.match(finished.calls[0] ?? '', /already holds a run \(completed, 8\/8 epochs\)\. To train a new run, change "out"/);
+    assert.equal(api.training.ended.length, runs, 'a second run started over the finished one');
   });
 
   it('trains one run at a time: starting a second asks, and "Cancel It and Start" cancels the first', async () => {

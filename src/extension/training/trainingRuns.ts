@@ -94,8 +94,27 @@ export class TrainingRuns implements vscode.Disposable {
       void vscode.window.showErrorMessage(`AU Lens: ${path.basename(file.fsPath)}: ${message}`, 'Open File').then((a) => a && this.openAt(file, field));
       return undefined;
     }
+    if (await this.offerExistingRun(request)) return undefined;
     this.log.info(`training from ${file.fsPath}`);
     return this.start(request);
+  }
+
+  /**
+   * A run config run again finds its run folder taken by the run it started before: offer that run (resume it, or
+   * its dashboard) rather than failing with "already holds a run". True when the folder holds a run.
+   */
+  private async offerExistingRun(request: TrainRequest): Promise<boolean> {
+    if (request.resume) return false;
+    const record = await readRunRecord(request.out).catch(() => undefined);
+    if (!record) return false;
+    const resumable = record.status === 'cancelled' || record.status === 'interrupted' || record.status === 'failed';
+    const choice = await vscode.window.showWarningMessage(
+      `AU Lens: ${record.name} already holds a run (${record.status}, ${record.epochs.done}/${record.epochs.total} epochs). ` +
+      `${resumable ? 'Resume it, or change' : 'To train a new run, change'} "out" in the run config.`,
+      ...(resumable ? ['Resume'] : []), 'Open Dashboard');
+    if (choice === 'Resume') await this.resume(request.out);
+    else if (choice === 'Open Dashboard') void vscode.commands.executeCommand('auLens.showTrainingDashboard', request.out);
+    return true;
   }
 
   /** Continues a cancelled or interrupted run from its last.ckpt with its own settings. */
