@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
@@ -15,7 +15,10 @@ describe('trainer worker', () => {
     assert.ok(existsSync(script), `${script} is missing: run "npm run build" first`);
     client = new WorkerClient(script);
   });
-  after(async () => client?.dispose());
+  after(async () => {
+    await client?.dispose();
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
 
   it('draws AU maps off the main thread through the typed protocol', async () => {
     const { png, report } = await client.request('auMaps/draw', { imagePath: path.join(faceApiDemoDir, 'sample2.jpg'), expression: 'sad', face: 0, cacheDir });

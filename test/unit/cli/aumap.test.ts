@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
@@ -23,6 +23,9 @@ describe('au-lens aumap', () => {
   let tmp: string;
   before(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'au-lens-aumap-'));
+  });
+  after(async () => {
+    await rm(tmp, { recursive: true, force: true });
   });
 
   it('draws every expression on a free-licence photo with three faces', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../../../src/trainer/cli/main';
@@ -26,6 +26,7 @@ describe('execution device', () => {
     writeFileSync(path.join(dir, 'libonnxruntime_providers_cuda.so'), '');
     checkDeviceAvailable('cuda', dir);
     checkDeviceAvailable('cpu', path.join(dir, 'nowhere'));
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('finds onnxruntime-node\'s native library folder for this platform', () => {
