@@ -3,6 +3,7 @@
  * compared (science/metrics/paired.ts). Kept free of vscode so unit tests can feed it evaluation files.
  */
 import type { EvalImageRecord, EvalRunResult } from '../../trainer/eval/evalFile';
+import { parseEvalFile } from '../../trainer/eval/evalFile';
 import type { LayerMatch } from '../../trainer/science/layerMatch';
 import { matchLayers } from '../../trainer/science/layerMatch';
 import type { BootstrapOptions } from '../../trainer/science/metrics/bootstrap';
@@ -30,4 +31,27 @@ export function compareEvaluations(a: EvalRunResult, b: EvalRunResult, options: 
   }));
   const comparison = comparePaired(images, layers.pairs, options);
   return { comparison, reading: describeAccuracy(comparison), layers, unpaired: onlyA.length + onlyB.length };
+}
+
+/** What is known of an evaluation file saved beside a model, to decide whether a restored comparison may reuse it. */
+export interface SavedEvaluation {
+  readonly file: string;
+  readonly text: string;
+  readonly fileTime: number;
+  readonly modelTime: number;
+}
+
+/**
+ * The saved evaluation of `model` on every image of `data`, if it is one and is newer than the model file: a
+ * comparison restored after a window reload then shows at once instead of evaluating both models again. Anything
+ * else (another folder, a test split, a retrained model, a damaged file) gives undefined: evaluate again.
+ */
+export function reusableEvaluation(saved: SavedEvaluation, model: string, data: string): EvalRunResult | undefined {
+  if (saved.fileTime < saved.modelTime) return undefined;
+  try {
+    const result = parseEvalFile(saved.text, saved.file);
+    return result.model === model && result.data === data && result.split === 'all' ? result : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -4,9 +4,12 @@
  * after a reload by the serializer registered in main.ts; like the explanation panel, notifications wait until the
  * page says it is ready, and the page keeps only its UI state.
  */
+import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EvalRunResult } from '../../trainer/eval/evalFile';
+import { evalFileName } from '../../trainer/eval/evalFile';
+import { BUILTIN_MODEL } from '../../trainer/protocol';
 import type { ExplainRunResult } from '../../trainer/explain/panelData';
 import type {
   CompareFailure, CompareModel, ComparePageState, CompareRenderedState, CompareTarget, CompareView, DatasetCompareView, ImageCompareView,
@@ -15,7 +18,7 @@ import {
   DidCompareNotification, DidFailNotification, DidRenderCommand, DidStartNotification, ExplainClassCommand, ExplainImageCommand, ReadyCommand,
   RetryCommand,
 } from '../../webview/protocol/compare';
-import { compareEvaluations } from '../compare/datasetComparison';
+import { compareEvaluations, reusableEvaluation } from '../compare/datasetComparison';
 import { pairMaps } from '../compare/mapPairs';
 import type { Ctx } from '../ctx';
 import { ExplainPanel, explainTarget } from './explainPanel';
@@ -66,7 +69,7 @@ export class ComparePanel implements vscode.Disposable {
     webview.webview.options = webviewOptions(ctx.extCtx.extensionUri, ctx.extCtx.globalStorageUri, target ? rootsFor(target) : []);
     const panel = new ComparePanel(ctx, webview);
     await panel.load();
-    if (target) await panel.compare(target);
+    if (target) await panel.compare(target, true);
   }
 
   private constructor(private readonly ctx: Ctx, private readonly panel: vscode.WebviewPanel) {
@@ -82,12 +85,13 @@ export class ComparePanel implements vscode.Disposable {
   }
 
   /** Compares `target`, showing progress; a newer call supersedes this one. */
-  compare(target: CompareTarget): Promise<void> {
-    this.idle = this.run(target);
+  /** Compares `target`; `reuse` lets a dataset comparison read evaluations saved since the models last changed. */
+  compare(target: CompareTarget, reuse = false): Promise<void> {
+    this.idle = this.run(target, reuse);
     return this.idle;
   }
 
-  private async run(target: CompareTarget): Promise<void> {
+  private async run(target: CompareTarget, reuse: boolean): Promise<void> {
     const generation = ++this.generation;
     this.target = target;
     const subject = target.mode === 'image' ? target.imageName : target.dataName;
@@ -104,7 +108,7 @@ export class ComparePanel implements vscode.Disposable {
             abort.abort();
             reject(new Cancelled());
           }));
-          const work = target.mode === 'image' ? this.compareImage(target, abort.signal) : this.compareDataset(target, abort.signal, progress);
+          const work = target.mode === 'image' ? this.compareImage(target, abort.signal) : this.compareDataset(target, abort.signal, progress, reuse);
           return Promise.race([work, cancelled]);
         },
       );
@@ -142,9 +146,10 @@ export class ComparePanel implements vscode.Disposable {
     };
   }
 
-  private async compareDataset(target: Extract<CompareTarget, { mode: 'dataset' }>, signal: AbortSignal, progress: vscode.Progress<{ message?: string; increment?: number }>): Promise<DatasetCompareView> {
+  private async compareDataset(target: Extract<CompareTarget, { mode: 'dataset' }>, signal: AbortSignal, progress: vscode.Progress<{ message?: string; increment?: number }>,
+    reuse: boolean): Promise<DatasetCompareView> {
     let shown = 0;
-    const evaluate = (m: CompareModel, side: 'A' | 'B', offset: number): Promise<EvalRunResult> => this.ctx.trainer.request('eval/run', { model: m.model, data: target.data, images: 'all' }, {
+    const evaluate = async (m: CompareModel, side: 'A' | 'B', offset: number): Promise<EvalRunResult> => (reuse && await this.savedEvaluation(m.model, target.data)) || this.ctx.trainer.request('eval/run', { model: m.model, data: target.data, images: 'all' }, {
       signal,
       onProgress: (p) => {
         // Each model is half of the bar; preparing (landmarks) and evaluating are each half of a model's share.
@@ -163,6 +168,20 @@ export class ComparePanel implements vscode.Disposable {
       files: { a: a.file === null ? null : vscode.workspace.asRelativePath(a.file), b: b.file === null ? null : vscode.workspace.asRelativePath(b.file) },
       flips: flips.map((f) => ({ ...f, name: path.basename(f.path), thumbUri: webview.asWebviewUri(vscode.Uri.file(f.path)).toString() })),
     };
+  }
+
+  /** The evaluation saved beside `model` for `data`, when it still holds (datasetComparison.ts reusableEvaluation). */
+  private async savedEvaluation(model: string, data: string): Promise<EvalRunResult | undefined> {
+    if (model === BUILTIN_MODEL) return undefined; // its evaluations are not kept beside a model file
+    const file = path.join(path.dirname(model), evalFileName(data));
+    try {
+      const [text, fileStat, modelStat] = await Promise.all([readFile(file, 'utf8'), stat(file), stat(model)]);
+      const result = reusableEvaluation({ file, text, fileTime: fileStat.mtimeMs, modelTime: modelStat.mtimeMs }, model, data);
+      if (result) this.ctx.log.info(`compare: reusing ${file}`);
+      return result;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The photo as the page can load it: the file itself, or the worker's PNG preview (TIFF) as a data URI. */

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { compareEvaluations } from '../../../src/extension/compare/datasetComparison';
+import { compareEvaluations, reusableEvaluation } from '../../../src/extension/compare/datasetComparison';
 import { pairMaps } from '../../../src/extension/compare/mapPairs';
 import type { EvalImageRecord, EvalRunResult } from '../../../src/trainer/eval/evalFile';
 import type { Expression } from '../../../src/trainer/science/labels';
@@ -40,6 +40,29 @@ describe('compare/datasetComparison', () => {
     const a = evaluation(['layer4'], [record('/x/happy/1.png', 'happy', 'happy', { layer4: 0.5 })]);
     const b = evaluation(['layer4'], [record('/y/happy/1.png', 'happy', 'happy', { layer4: 0.5 })]);
     assert.throws(() => compareEvaluations(a, b), /no image was evaluated by both models \(1 by A, 1 by B\): were they given the same folder\?/);
+  });
+});
+
+describe('compare/reusableEvaluation (a comparison restored after a reload)', () => {
+  const saved = (fields: Record<string, unknown>, times = { fileTime: 2000, modelTime: 1000 }): Parameters<typeof reusableEvaluation>[0] => ({
+    file: '/runs/a/eval-faces.json', ...times,
+    text: JSON.stringify({
+      format: 'au-lens-eval', version: 1, model: '/runs/a/best.ckpt', data: '/ws/faces', split: 'all', images: [],
+      report: { labels: ['happy'], layers: ['stage3'], confusion: { matrix: [[1]] }, attCos: { byKey: {} }, camCos: { byKey: {} } },
+      ...fields,
+    }),
+  });
+
+  it('reuses an evaluation of every image of the folder saved after the model changed', () => {
+    assert.equal(reusableEvaluation(saved({}), '/runs/a/best.ckpt', '/ws/faces')?.model, '/runs/a/best.ckpt');
+  });
+
+  it('evaluates again for a retrained model, another folder or model, a test split, or a damaged file', () => {
+    assert.equal(reusableEvaluation(saved({}, { fileTime: 1000, modelTime: 2000 }), '/runs/a/best.ckpt', '/ws/faces'), undefined);
+    assert.equal(reusableEvaluation(saved({}), '/runs/a/best.ckpt', '/ws/other'), undefined);
+    assert.equal(reusableEvaluation(saved({}), '/runs/a/last.ckpt', '/ws/faces'), undefined);
+    assert.equal(reusableEvaluation(saved({ split: 'test' }), '/runs/a/best.ckpt', '/ws/faces'), undefined);
+    assert.equal(reusableEvaluation({ ...saved({}), text: '{"format":"au-lens-eval"' }, '/runs/a/best.ckpt', '/ws/faces'), undefined);
   });
 });
 
