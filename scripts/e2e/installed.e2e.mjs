@@ -80,7 +80,9 @@ await runE2E('installed', { prepare }, async (ui) => {
     await focusWorkbench();
     await runCommand('AU Lens: Train Model');
     // Seven steps, each shown once the previous one is answered: data folder, network, λ, layers, epochs, name, start.
-    const answers = [{ row: 'faces' }, {}, {}, {}, { text: '40' }, { text: RUN }, { row: 'Start training' }];
+    // Many epochs, so that the run is still training when Cancel is clicked (40 epochs of these few faces once
+    // finished in 30 s, before the click).
+    const answers = [{ row: 'faces' }, {}, {}, {}, { text: '2000' }, { text: RUN }, { row: 'Start training' }];
     for (const [i, answer] of answers.entries()) {
       await page.locator('.quick-input-widget .quick-input-title', { hasText: `${i + 1}/7` }).waitFor({ timeout: 30_000 });
       await answerQuickInput(answer);
