@@ -39,7 +39,7 @@ function explainerFor(cacheDir: string | undefined): Explainer {
 }
 
 /** What a handler gets besides its params: the request's cancel signal and a way to report progress. */
-export interface RequestContext<M extends WorkerMethod> {
+interface RequestContext<M extends WorkerMethod> {
   readonly signal: AbortSignal;
   readonly progress: (progress: WorkerProgressOf<M>) => void;
 }
@@ -48,8 +48,7 @@ type Handlers = { [M in WorkerMethod]: (params: WorkerMethods[M]['params'], requ
 
 const handlers: Handlers = {
   'auMaps/draw': async (params) => {
-    detector ??= LandmarkDetector.create();
-    const { png, report } = await drawAuMaps(params, await detector);
+    const { png, report } = await drawAuMaps(params, await landmarker());
     // A copy owns its memory, so it can be transferred without detaching a pooled buffer.
     return { png: new Uint8Array(png), report };
   },

@@ -8,10 +8,8 @@ import { readRunRecord } from '../../trainer/train/runLog';
 import type { Ctx } from '../ctx';
 import { EvaluationPanel } from '../panels/evaluationPanel';
 import { checkpointOf, isRunsNode } from '../runs/runNodes';
-import { guessDatasets } from '../training/datasetGuess';
-import { IMAGE_EXTENSIONS } from './images';
+import { findWorkspaceDatasets } from '../workspaceFiles';
 
-const IMAGE_GLOB = `**/*.{${[...IMAGE_EXTENSIONS].map((e) => e.slice(1)).join(',')}}`;
 
 type DatasetPick = vscode.QuickPickItem & { readonly data?: string; readonly images?: EvalImages; readonly browse?: true };
 type ModelPick = vscode.QuickPickItem & { readonly model: string };
@@ -39,7 +37,7 @@ async function pickDataset(model: string): Promise<{ data: string; images: EvalI
     items.push({ label: `$(beaker) ${path.basename(trainData)} — held-out test subjects`, description: vscode.workspace.asRelativePath(trainData), detail: 'the test split of the data this model was trained on', data: trainData, images: 'test' });
   }
   // The folders the training wizard and the comparison offer: two or more class folders holding images.
-  for (const found of guessDatasets((await vscode.workspace.findFiles(IMAGE_GLOB, '**/{node_modules,.git}/**', 20_000)).map((u) => u.fsPath))) {
+  for (const found of await findWorkspaceDatasets()) {
     items.push({
       label: `$(folder) ${path.basename(found.folder)}`, description: vscode.workspace.asRelativePath(found.folder),
       detail: `every image of the folder: ${found.images} in ${found.classes.length} classes`, data: found.folder, images: 'all',

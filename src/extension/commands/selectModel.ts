@@ -2,10 +2,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BUILTIN_MODEL } from '../../trainer/protocol';
 import type { Ctx } from '../ctx';
+import { findWorkspaceModels, modelFileItem } from '../workspaceFiles';
 import { needsImport } from './importOnnxModel';
 
-const MODEL_GLOB = '**/*.{ckpt,onnx}';
-const EXCLUDE_GLOB = '**/{node_modules,.git}/**';
 
 type Pick = vscode.QuickPickItem & { readonly model?: string | null; readonly browse?: true };
 
@@ -20,15 +19,9 @@ export function selectModel(ctx: Ctx): (model?: vscode.Uri | string | null) => P
       return;
     }
     const active = ctx.models.active;
-    const found = await vscode.workspace.findFiles(MODEL_GLOB, EXCLUDE_GLOB, 500);
-    found.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
+    const found = await findWorkspaceModels();
     const items: Pick[] = [
-      ...found.map((uri): Pick => ({
-        label: `$(${uri.fsPath.endsWith('.onnx') ? 'package' : 'file-binary'}) ${path.basename(uri.fsPath)}`,
-        description: vscode.workspace.asRelativePath(path.dirname(uri.fsPath)),
-        detail: uri.fsPath === active ? 'active model' : undefined,
-        model: uri.fsPath,
-      })),
+      ...found.map((file): Pick => ({ ...modelFileItem(file), detail: file === active ? 'active model' : undefined, model: file })),
       { label: '', kind: vscode.QuickPickItemKind.Separator },
       { label: '$(sparkle) face-api expression network', description: 'built in (MIT), works without training', detail: active === BUILTIN_MODEL ? 'active model' : undefined, model: BUILTIN_MODEL },
       { label: '$(circle-slash) No model', description: 'landmarks and the AU maps of every expression', detail: active === undefined ? 'active' : undefined, model: null },

@@ -8,10 +8,8 @@ import * as vscode from 'vscode';
 import { BUILTIN_MODEL } from '../../trainer/protocol';
 import type { CompareModel } from '../../webview/protocol/compare';
 import { IMAGE_EXTENSIONS, targetImage } from '../commands/images';
-import { guessDatasets } from '../training/datasetGuess';
+import { findWorkspaceDatasets, findWorkspaceModels, modelFileItem } from '../workspaceFiles';
 
-const EXCLUDE = '**/{node_modules,.git}/**';
-const IMAGE_GLOB = `**/*.{${[...IMAGE_EXTENSIONS].map((e) => e.slice(1)).join(',')}}`;
 
 type Item<T> = vscode.QuickPickItem & { readonly value?: T; readonly browse?: true };
 
@@ -29,14 +27,11 @@ async function pick<T>(items: readonly Item<T>[], options: vscode.QuickPickOptio
 
 /** Model A or B; `other` (the model already chosen) is marked, and choosing it again is refused by the caller. */
 export async function pickModel(side: 'A' | 'B', other: string | undefined): Promise<string | undefined> {
-  const found = await vscode.workspace.findFiles('**/*.{ckpt,onnx}', EXCLUDE, 500);
-  found.sort((x, y) => x.fsPath.localeCompare(y.fsPath));
   const items: Item<string>[] = [
-    ...found.map((uri): Item<string> => ({
-      label: `$(${uri.fsPath.endsWith('.onnx') ? 'package' : 'file-binary'}) ${path.basename(uri.fsPath)}`,
-      description: vscode.workspace.asRelativePath(path.dirname(uri.fsPath)),
-      ...(uri.fsPath === other && { detail: 'already model A' }),
-      value: uri.fsPath,
+    ...(await findWorkspaceModels()).map((file): Item<string> => ({
+      ...modelFileItem(file),
+      ...(file === other && { detail: 'already model A' }),
+      value: file,
     })),
     { label: '', kind: vscode.QuickPickItemKind.Separator },
     { label: '$(sparkle) face-api expression network', description: 'built in (MIT)', ...(other === BUILTIN_MODEL && { detail: 'already model A' }), value: BUILTIN_MODEL },
@@ -73,7 +68,7 @@ export async function pickSubject(): Promise<CompareOn | undefined> {
 
 async function pickDatasetFolder(): Promise<string | undefined> {
   // The same folders the training wizard offers: two or more class folders holding images.
-  const found = guessDatasets((await vscode.workspace.findFiles(IMAGE_GLOB, EXCLUDE, 20_000)).map((u) => u.fsPath));
+  const found = await findWorkspaceDatasets();
   const items: Item<string>[] = [
     ...found.map((f): Item<string> => ({
       label: `$(folder) ${vscode.workspace.asRelativePath(f.folder)}`, description: `${f.images} images in ${f.classes.length} classes`, value: f.folder,

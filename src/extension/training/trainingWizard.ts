@@ -10,15 +10,12 @@ import { presetInfo } from '../../trainer/models/presets';
 import { RUN_CONFIG_SUFFIX, runConfigOf } from '../../trainer/train/runConfig';
 import type { TrainRequest } from '../../trainer/train/trainRequest';
 import { TRAIN_DEFAULTS } from '../../trainer/train/trainDefaults';
-import { guessDatasets } from './datasetGuess';
+import { findWorkspaceDatasets } from '../workspaceFiles';
 import type { Answer, Step } from './quickInput';
 import { BACK, inputText, pickMany, pickOne } from './quickInput';
 
 const TITLE = 'AU Lens: Train Model';
-const IMAGE_GLOB = '**/*.{png,jpg,jpeg,PNG,JPG,JPEG,tif,tiff,bmp,webp}';
 const EXCLUDE_GLOB = '**/{node_modules,.git,runs,dist,out}/**';
-/** Enough to find data folders in a big workspace without scanning it all. */
-const MAX_IMAGES = 20_000;
 
 export type WizardResult =
   | { readonly kind: 'train'; readonly request: TrainRequest; readonly name: string }
@@ -92,9 +89,8 @@ function validLambda(text: string): string | undefined {
 type DataItem = Item<string | 'browse' | 'config'> & { readonly images?: number };
 
 async function dataItems(): Promise<DataItem[]> {
-  const images = await vscode.workspace.findFiles(IMAGE_GLOB, EXCLUDE_GLOB, MAX_IMAGES);
   const configs = await vscode.workspace.findFiles(`**/*${RUN_CONFIG_SUFFIX}`, EXCLUDE_GLOB, 1);
-  const found = guessDatasets(images.map((u) => u.fsPath)).slice(0, 20);
+  const found = (await findWorkspaceDatasets()).slice(0, 20);
   return [
     ...found.map((d): DataItem => ({
       label: `$(folder) ${path.basename(d.folder)}`, description: vscode.workspace.asRelativePath(d.folder),
