@@ -18,6 +18,8 @@ import type { RunProgress } from './runProgress';
 import { advance, fractionDone, progressText, startProgress } from './runProgress';
 import { TrainingStatusBar } from './statusBar';
 
+/** The least time between two progress updates of the notification and the status bar from step events. */
+const UI_UPDATE_MS = 250;
 export interface ActiveRun {
   readonly name: string;
   readonly folder: string;
@@ -146,14 +148,20 @@ export class TrainingRuns implements vscode.Disposable {
       async (progress, token) => {
         token.onCancellationRequested(() => this.cancel());
         let shown = 0;
+        let shownAt = 0;
         const onProgress = (event: TrainEvent): void => {
           run.progress = advance(run.progress, event);
           this.logEvent(name, event);
+          this.events.fire({ folder: run.folder, event });
+          // A small model takes dozens of steps a second; the notification and the status bar need a few updates a
+          // second, and one per step kept the workbench so busy that a webview opened meanwhile stayed blank.
+          const now = Date.now();
+          if (event.type === 'step' && now - shownAt < UI_UPDATE_MS) return;
+          shownAt = now;
           const increment = Math.max(0, 100 * fractionDone(run.progress) - shown);
           shown += increment;
           progress.report({ message: progressText(run.progress), increment });
           this.statusBar.show(name, run.progress);
-          this.events.fire({ folder: run.folder, event });
         };
         try {
           const outcome = await client.request('train/run', request, { signal: abort.signal, onProgress });
