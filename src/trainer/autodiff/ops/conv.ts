@@ -16,6 +16,11 @@
  *   the batch joins the MatMul's inner dimension ((Cout, N·Ho·Wo) × (N·Ho·Wo, Cin) per offset, no per-sample
  *   products to sum): 11–15 % faster there, equal or slower on narrower layers. Strided windows come from a
  *   SpaceToDepth of x and stride-1 Slices, 1.7–2.9× faster than Slices with steps, which copy element by element.
+ * - dW at stride 1 from 32 input channels needs no windows at all: offset (i, j) multiplies x shifted by kernel
+ *   column j with dY shifted by kernel row i (`shiftedOperands`), kh + kw − 2 copies instead of k² − 1 window
+ *   copies, and the channel-major products keep a transpose ORT fuses into each MatMul. dW alone at 2 threads,
+ *   batch 16, back to back: 256→256 at 24×24 55 → 40 ms, 128→256 31 → 22, 128→128 22.5 → 14, 32→32 at 96×96
+ *   18.7 → 17.4; with 16 channels (tiny64's 64×64 stage) it was slower (9.7 → 10.7 ms), so that keeps windows.
  * - dW (depthwise, group = Cin = Cout) is, per kernel offset, Σ over N, H, W of dY · the shifted x.
  */
 import type { Graph, Tensor } from '../../onnx/graph';
@@ -33,6 +38,8 @@ export interface Conv2dParams {
 
 /** Below this many input channels, the per-offset dW MatMuls are too thin to be fast (see the header). */
 const PER_OFFSET_MIN_CHANNELS = 16;
+/** From this many input channels, stride-1 dW multiplies shifted operands instead of windows (see shiftedOperands). */
+const SHIFTED_MIN_CHANNELS = 32;
 /** From this many input channels, dW folds the batch into the MatMuls' inner dimension (see the header). */
 const BATCH_IN_K_MIN_CHANNELS = 128;
 
@@ -158,31 +165,92 @@ function weightGrad(g: Graph, x: Tensor, dy: Tensor, w: Tensor, p: Conv2dParams)
   return parts.reduce((sum, part) => add(g, sum, part));
 }
 
+/**
+ * The two operands of each kernel offset's product at stride 1, made once per kernel row and once per kernel
+ * column instead of once per offset: Σ_{h,w} dY[h, w]·x[h + di, w + dj] = Σ_{h'} dY[h' − di, w]·x[h', w + dj]
+ * (di = i − top pad, dj = j − left pad), so offset (i, j) multiplies x shifted by column j (`column(j)`, H × Wo)
+ * with dY shifted by row i (`row(i)`, also H × Wo, zero where h' − di falls outside dY). A row shift of the
+ * flattened dY is one contiguous copy.
+ */
+interface ShiftedOperands {
+  readonly column: (j: number) => Tensor;
+  readonly row: (i: number) => Tensor;
+}
+
+/**
+ * `x` is (A, B, H, W) and `dy` (…, Ho·Wo) with its spatial axis at `dyAxis`; columns crop or zero-extend x's
+ * last axis to Wo, rows move dY's flat spatial axis by whole rows of Wo and extend it to H·Wo.
+ */
+function shiftedOperands(g: Graph, x: Tensor, dy: Tensor, dyAxis: number, out: readonly [number, number], p: Conv2dParams): ShiftedOperands {
+  const [t, l] = p.pads;
+  const [h, wd] = [x.shape[2]!, x.shape[3]!];
+  const [ho, wo] = out;
+  const columns = new Map<number, Tensor>();
+  const rows = new Map<number, Tensor>();
+  const memo = (cache: Map<number, Tensor>, k: number, make: () => Tensor): Tensor => {
+    const hit = cache.get(k) ?? make();
+    cache.set(k, hit);
+    return hit;
+  };
+  return {
+    column: (j) => memo(columns, j, () => {
+      const [left, right] = [l - j, j - l + wo - wd];
+      return left === 0 && right === 0 ? x : pad(g, x, [0, 0, 0, left, 0, 0, 0, right]);
+    }),
+    row: (i) => memo(rows, i, () => {
+      const di = i - t;
+      const before = di * wo;
+      const after = (h - ho - di) * wo;
+      if (before === 0 && after === 0) return dy;
+      const pads = new Array<number>(2 * dy.shape.length).fill(0);
+      pads[dyAxis] = before;
+      pads[dy.shape.length + dyAxis] = after;
+      return pad(g, dy, pads);
+    }),
+  };
+}
+
 function batchWeightGrad(g: Graph, x: Tensor, dy: Tensor, w: Tensor, p: Conv2dParams): Tensor {
-  const [n, cin] = x.shape as Shape4;
+  const [n, cin, h] = x.shape as Shape4;
   const [cout, , kh, kw] = w.shape as Shape4;
   const [, , ho, wo] = dy.shape as Shape4;
   const all = offsets(kh, kw);
+  const stride1 = p.strides[0] === 1 && p.strides[1] === 1;
   if (cin >= BATCH_IN_K_MIN_CHANNELS) {
     // Per offset (Cout, N·Ho·Wo) × (N·Ho·Wo, Cin): windows of the channel-major x, dY channel-major too. Stacked
     // (k², Cout·Cin), one 2-D transpose gives w's layout (a 4-D Transpose of the (k, k, Cin, Cout) stack cost 3 ms
     // on a 256×256 kernel).
-    const window = windowsOf(g, transpose(g, x, [1, 0, 2, 3]), [ho, wo], [kh, kw], p);
-    const dyRows = reshape(g, transpose(g, dy, [1, 0, 2, 3]), [cout, n * ho * wo]);
-    const parts = all.map(([i, j]) => matmul(g, dyRows, transpose(g, reshape(g, window(i, j), [cin, n * ho * wo]), [1, 0])));
+    const xc = transpose(g, x, [1, 0, 2, 3]);
+    const dyc = transpose(g, dy, [1, 0, 2, 3]);
+    let product: (i: number, j: number) => Tensor;
+    if (stride1) {
+      const shifted = shiftedOperands(g, xc, reshape(g, dyc, [cout, n, ho * wo]), 2, [ho, wo], p);
+      // A transpose per product, not one per column shared by three: ORT fuses each into its MatMul (transB).
+      product = (i, j) => matmul(g, reshape(g, shifted.row(i), [cout, n * h * wo]), transpose(g, reshape(g, shifted.column(j), [cin, n * h * wo]), [1, 0]));
+    } else {
+      const window = windowsOf(g, xc, [ho, wo], [kh, kw], p);
+      const dyRows = reshape(g, dyc, [cout, n * ho * wo]);
+      product = (i, j) => matmul(g, dyRows, transpose(g, reshape(g, window(i, j), [cin, n * ho * wo]), [1, 0]));
+    }
+    const parts = all.map(([i, j]) => product(i, j));
     const stacked = reshape(g, parts.length === 1 ? parts[0]! : concat(g, parts, 0), [all.length, cout * cin]);
     return reshape(g, transpose(g, stacked, [1, 0]), w.shape);
   }
   const dyT = transpose(g, reshape(g, dy, [n, cout, ho * wo]), [0, 2, 1]);
-  const window = windowsOf(g, x, [ho, wo], [kh, kw], p);
   // Multiplying windows by dYᵀ (rather than dY by windowsᵀ) transposes the smaller operand; it measured 15 %
   // faster than com.microsoft FusedMatMul(dY, im2col, transB) on a 64→64, 48×48, batch-16 layer.
-  const perMatMul = cin >= PER_OFFSET_MIN_CHANNELS ? 1 : all.length;
   const parts: Tensor[] = [];
-  for (let k = 0; k < all.length; k += perMatMul) {
-    const chunk = all.slice(k, k + perMatMul).map(([i, j]) => window(i, j));
-    const cols = reshape(g, chunk.length === 1 ? chunk[0]! : concat(g, chunk, 1), [n, chunk.length * cin, ho * wo]);
-    parts.push(matmul(g, cols, dyT));
+  if (stride1 && cin >= SHIFTED_MIN_CHANNELS) {
+    const shifted = shiftedOperands(g, x, dyT, 1, [ho, wo], p);
+    for (const [i, j] of all) parts.push(matmul(g, reshape(g, shifted.column(j), [n, cin, h * wo]), shifted.row(i)));
+  } else {
+    const window = windowsOf(g, x, [ho, wo], [kh, kw], p);
+    const perMatMul = cin >= PER_OFFSET_MIN_CHANNELS ? 1 : all.length;
+    for (let k = 0; k < all.length; k += perMatMul) {
+      const chunk = all.slice(k, k + perMatMul).map(([i, j]) => window(i, j));
+      const cols = reshape(g, chunk.length === 1 ? chunk[0]! : concat(g, chunk, 1), [n, chunk.length * cin, ho * wo]);
+      parts.push(matmul(g, cols, dyT));
+    }
   }
   // (k²·Cin, Cout), offset-major, summed over the batch.
   const summed = reduceSum(g, parts.length === 1 ? parts[0]! : concat(g, parts, 1), [0], false);
