@@ -23,9 +23,11 @@ export type Feeds = Record<string, ort.Tensor>;
  *
  * Two defaults differ from ORT's, both measured on the training steps (au-lens bench, a 2-core box shared with
  * other work): intra-op threads wait without spinning, because a spinning pool loses its core whenever another
- * process wants it (tiny64 at 2 threads with one foreign CPU busy: 137 instead of 74 img/s), as the PyTorch peer
- * needs OMP_WAIT_POLICY=PASSIVE; and no memory pattern, which pre-plans one block for every intermediate of the
- * step (small96 peak RSS 0.80 instead of 1.28 GB, same CPU time per step).
+ * process wants it (tiny64 at 2 threads with one foreign CPU busy: 137 instead of 74 img/s; small96: 13.8–14.0
+ * instead of 9.2–10.6), as the PyTorch peer needs OMP_WAIT_POLICY=PASSIVE — on an otherwise idle machine spinning
+ * would gain small96 1–10 % at 2 threads, not worth losing a quarter to a half beside a busy editor; and no memory
+ * pattern, which pre-plans one block for every intermediate of the step (small96 peak RSS 0.80 instead of 1.28 GB,
+ * same CPU time per step).
  */
 export async function createSession(model: Uint8Array, options: EngineOptions = {}): Promise<ort.InferenceSession> {
   const provider = options.provider ?? deviceFromEnv();
