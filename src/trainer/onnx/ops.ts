@@ -195,13 +195,20 @@ export interface PoolOptions {
   readonly pads: readonly [number, number, number, number];
 }
 
-/** Max pooling with the flat indices of the maxima (over N·C·H·W), which its backward needs. */
-export function maxPool(g: Graph, x: Tensor, o: PoolOptions): [Tensor, Tensor] {
+function maxPoolNode(g: Graph, x: Tensor, o: PoolOptions, withIndices: boolean): Tensor[] {
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const shape = [n, c, convOutputSize(h, o.kernel[0], o.strides[0], o.pads[0], o.pads[2]), convOutputSize(w, o.kernel[1], o.strides[1], o.pads[1], o.pads[3])];
-  const [y, idx] = g.node('MaxPool', [x], [{ dtype: 'float32', shape }, { dtype: 'int64', shape }], {
-    kernel_shape: { ints: o.kernel }, strides: { ints: o.strides }, pads: { ints: o.pads },
-  });
+  const outputs = [{ dtype: 'float32' as const, shape }, ...(withIndices ? [{ dtype: 'int64' as const, shape }] : [])];
+  return g.node('MaxPool', [x], outputs, { kernel_shape: { ints: o.kernel }, strides: { ints: o.strides }, pads: { ints: o.pads } });
+}
+
+export function maxPool(g: Graph, x: Tensor, o: PoolOptions): Tensor {
+  return maxPoolNode(g, x, o, false)[0]!;
+}
+
+/** Max pooling with the flat indices of the maxima (over N·C·H·W), which its backward needs. */
+export function maxPoolWithIndices(g: Graph, x: Tensor, o: PoolOptions): [Tensor, Tensor] {
+  const [y, idx] = maxPoolNode(g, x, o, true);
   return [y!, idx!];
 }
 

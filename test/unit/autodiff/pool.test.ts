@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { GlobalAvgPool, MaxPool2d } from '../../../src/trainer/autodiff/ops/pool';
+import { onnx } from 'onnx-proto';
+import { buildInference } from '../../../src/trainer/graphs/inference';
+import { initParams, paramSpecs } from '../../../src/trainer/models/params';
 import { numel } from '../../../src/trainer/onnx/graph';
 import type { PoolOptions } from '../../../src/trainer/onnx/ops';
 import { mulberry32, shuffled } from '../../../src/trainer/science/random';
@@ -62,6 +65,13 @@ describe('autodiff: MaxPool2d', () => {
     const { outputs: [y], grads: [dx] } = await runOp(MaxPool2d, [{ shape: [1, 1, 3, 3], data: x }], STEM, [0]);
     assert.deepEqual([...y!], [9, 9, 9, 9]);
     assert.deepEqual([...dx!], [0, 0, 0, 0, 4, 0, 0, 0, 0]);
+  });
+
+  it('asks MaxPool for indices only in the backward: an inference graph has none (ORT\'s WebGPU provider lacks them)', () => {
+    const { model } = buildInference({ preset: 'resnet18', numClasses: 7, batch: 1 }, initParams(paramSpecs('resnet18', 7), 0));
+    const pools = (onnx.ModelProto.decode(model).graph?.node ?? []).filter((n) => n.opType === 'MaxPool');
+    assert.equal(pools.length, 1);
+    assert.equal(pools[0]?.output?.length, 1);
   });
 
   it('routes each gradient to its own batch item and channel (indices are flat over N·C·H·W)', async () => {
