@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 const pureScience = ['src/trainer/science/**/*.ts'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'test-output/**'] },
+  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'test-output/**', '.devcarry/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -44,7 +44,7 @@ export const DEFAULT_BATCH: Readonly<Record<PresetName, number>> = { tiny64: 32,
 /** The peer's classes and optimiser settings. */
 const NUM_CLASSES = 7;
 const LEARNING_RATE = 0.002;
-const DEFAULT_LAMBDA = 4;
+export const DEFAULT_LAMBDA = 4;
 
 /** One JSON line, keyed as the peer's output where the quantity is the same. */
 export interface BenchResult {

@@ -3,7 +3,7 @@ import { benchCommand } from './bench';
 import { benchExplainCommand } from './benchExplain';
 import type { CliIo, Command } from './command';
 import { UsageError } from './command';
-import { DEVICE_ENV, DEVICES, isDevice } from '../onnx/device';
+import { DEVICE_ENV, DEVICES, deviceList, isDevice } from '../onnx/device';
 import { landmarksCommand } from './landmarks';
 import { trainCommand } from './train';
 import { evalCommand } from './eval';
@@ -24,8 +24,10 @@ function help(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Global flags:',
-    `  --device ${DEVICES.join('|')}   where models run (default cpu; or set ${DEVICE_ENV}). cuda needs ONNX Runtime's`,
-    '                     CUDA provider: npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12',
+    `  --device ${DEVICES.join('|')}`,
+    `        where models run, before or after the command (default cpu; or set ${DEVICE_ENV}). cuda needs ONNX`,
+    '        Runtime\'s CUDA provider: npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12; webgpu needs',
+    '        only the GPU\'s driver (Vulkan on Linux, Direct3D 12 on Windows, Metal on macOS)',
   ].join('\n');
 }
 
@@ -39,14 +41,18 @@ function applyDevice(argv: readonly string[]): string[] {
       continue;
     }
     const value = arg === '--device' ? argv[++i] : arg.slice('--device='.length);
-    if (value === undefined || !isDevice(value)) throw new UsageError(`--device must be ${DEVICES.join(' or ')}, got "${value ?? ''}"`);
+    if (value === undefined || !isDevice(value)) throw new UsageError(`--device must be ${deviceList()}, got "${value ?? ''}"`);
     process.env[DEVICE_ENV] = value;
   }
   return rest;
 }
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const [name, ...rest] = argv;
+  // A global flag may also come before the command: au-lens --device webgpu bench …
+  let leading = 0;
+  while (argv[leading]?.startsWith('--device')) leading += argv[leading] === '--device' ? 2 : 1;
+  const [name, ...after] = argv.slice(leading);
+  const rest = [...argv.slice(0, leading), ...after];
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(help());
     return name === undefined ? 2 : 0;

@@ -1,14 +1,22 @@
 /**
- * Which execution provider runs the models: ONNX Runtime's CPU provider (inside onnxruntime-node) or its CUDA
- * provider. onnxruntime-node's npm package leaves the CUDA provider out (too large for the registry): its install
- * script downloads it on request, so a machine has it only after the user asked for it. Asking for CUDA without it
- * must say how to get it, not fall back to the CPU in silence (a "GPU" run at CPU speed misleads).
+ * Which execution provider runs the models: ONNX Runtime's CPU provider (inside onnxruntime-node), its CUDA
+ * provider, or its WebGPU provider. onnxruntime-node's npm package leaves the CUDA provider out (too large for the
+ * registry): its install script downloads it on request, so a machine has it only after the user asked for it.
+ * The WebGPU provider (Dawn) is inside the package and reaches the GPU through Vulkan on Linux, Direct3D 12 on
+ * Windows and Metal on macOS, so it needs only the GPU's driver. Asking for a GPU that cannot be used must say how
+ * to get it, not fall back to the CPU in silence (a "GPU" run at CPU speed misleads).
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { listSupportedBackends } from 'onnxruntime-node';
 
-export type Device = 'cpu' | 'cuda';
-export const DEVICES: readonly Device[] = ['cpu', 'cuda'];
+export type Device = 'cpu' | 'cuda' | 'webgpu';
+export const DEVICES: readonly Device[] = ['cpu', 'cuda', 'webgpu'];
+
+/** "cpu, cuda or webgpu", for messages. */
+export function deviceList(): string {
+  return `${DEVICES.slice(0, -1).join(', ')} or ${DEVICES[DEVICES.length - 1]}`;
+}
 
 /** The environment variable that picks the device for every session of a process (the CLI's --device sets it). */
 export const DEVICE_ENV = 'AU_LENS_DEVICE';
@@ -25,7 +33,7 @@ export function isDevice(value: string): value is Device {
 export function deviceFromEnv(env: NodeJS.ProcessEnv = process.env): Device {
   const value = env[DEVICE_ENV]?.trim().toLowerCase();
   if (value === undefined || value === '') return 'cpu';
-  if (!isDevice(value)) throw new DeviceError(`${DEVICE_ENV}="${env[DEVICE_ENV]}" is not a device; use ${DEVICES.join(' or ')}`);
+  if (!isDevice(value)) throw new DeviceError(`${DEVICE_ENV}="${env[DEVICE_ENV]}" is not a device; use ${deviceList()}`);
   return value;
 }
 
@@ -38,10 +46,14 @@ export function nativeLibraryDir(): string {
 const CUDA_PROVIDER_LIBRARY = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
 
 /**
- * Throws a DeviceError that says how to install the CUDA provider when `device` is CUDA and it is not installed.
- * `libraryDir` is injectable for tests.
+ * Throws a DeviceError that says how to install the CUDA provider when `device` is CUDA and it is not installed,
+ * or that this build has no WebGPU provider. `libraryDir` is injectable for tests.
  */
 export function checkDeviceAvailable(device: Device, libraryDir: string = nativeLibraryDir()): void {
+  if (device === 'webgpu') {
+    if (listSupportedBackends().some((b) => b.name === 'webgpu' && b.bundled)) return;
+    throw new DeviceError(`this build of onnxruntime-node has no WebGPU provider for ${process.platform}-${process.arch}; use --device cpu`);
+  }
   if (device !== 'cuda') return;
   if (process.platform !== 'linux' && process.platform !== 'win32') {
     throw new DeviceError(`ONNX Runtime has no CUDA provider for ${process.platform}-${process.arch}; use --device cpu`);
@@ -50,4 +62,17 @@ export function checkDeviceAvailable(device: Device, libraryDir: string = native
   throw new DeviceError(`the CUDA provider of ONNX Runtime is not installed (${path.join(libraryDir, CUDA_PROVIDER_LIBRARY)} is missing). ` +
     'Install it with "npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12" in the AU Lens folder ' +
     '(downloads it; needs an NVIDIA driver with CUDA 12 and cuDNN 9), or use --device cpu');
+}
+
+/**
+ * The DeviceError for a WebGPU session that could not start, or undefined when `err` is not about the GPU. Dawn
+ * finds no adapter without a usable driver: on Linux that is libvulkan.so.1 plus the GPU vendor's Vulkan driver.
+ */
+export function webGpuStartError(err: unknown): DeviceError | undefined {
+  const message = err instanceof Error ? err.message : String(err);
+  if (!/WebGPU adapter|webgpu_context|No supported adapters/i.test(message)) return undefined;
+  const driver = process.platform === 'linux'
+    ? 'a Vulkan driver: libvulkan.so.1 and the GPU vendor\'s Vulkan driver (Debian: libvulkan1 with the NVIDIA driver, or mesa-vulkan-drivers)'
+    : process.platform === 'win32' ? 'a Direct3D 12 GPU driver' : 'Metal (any Mac with Apple silicon)';
+  return new DeviceError(`WebGPU found no GPU to run on (${message.split('\n')[0]!.replace(/^.*?(Failed to get a WebGPU adapter)/, '$1')}). It needs ${driver}; or use --device cpu`);
 }

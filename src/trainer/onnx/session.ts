@@ -1,10 +1,10 @@
 /**
  * ONNX Runtime sessions. The CPU provider ships inside onnxruntime-node; CUDA is used only when the user's
- * installation carries it and asks for it.
+ * installation carries it and asks for it; WebGPU (also inside onnxruntime-node) when asked for.
  */
 import * as ort from 'onnxruntime-node';
 import type { Device } from './device';
-import { checkDeviceAvailable, deviceFromEnv } from './device';
+import { checkDeviceAvailable, deviceFromEnv, webGpuStartError } from './device';
 import type { DType } from './graph';
 import { usesBlockedOps, withoutBlockedOps } from './nchwc';
 
@@ -39,13 +39,15 @@ export async function createSession(model: Uint8Array, options: EngineOptions = 
     graphOptimizationLevel: 'all',
     enableMemPattern: false,
     extra: { session: { intra_op: { allow_spinning: '0' } } },
-    executionProviders: provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
+    // Ops a GPU provider lacks run on the CPU provider, which ORT places beside it.
+    executionProviders: provider === 'cpu' ? ['cpu'] : [provider, 'cpu'],
   };
-  // The blocked-layout ops are CPU kernels: on CUDA each would copy its tensors to the host and back.
-  if (provider === 'cuda' && usesBlockedOps(model)) model = withoutBlockedOps(model);
+  // The blocked-layout ops are CPU kernels: on a GPU each would copy its tensors to the host and back.
+  if (provider !== 'cpu' && usesBlockedOps(model)) model = withoutBlockedOps(model);
   try {
     return await ort.InferenceSession.create(model, sessionOptions);
   } catch (err) {
+    if (provider === 'webgpu') throw webGpuStartError(err) ?? err;
     if (!usesBlockedOps(model)) throw err;
     return ort.InferenceSession.create(withoutBlockedOps(model), sessionOptions);
   }

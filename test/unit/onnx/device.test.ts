@@ -3,7 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../../../src/trainer/cli/main';
-import { checkDeviceAvailable, DEVICE_ENV, DeviceError, deviceFromEnv, nativeLibraryDir } from '../../../src/trainer/onnx/device';
+import { checkDeviceAvailable, DEVICE_ENV, DeviceError, deviceFromEnv, nativeLibraryDir, webGpuStartError } from '../../../src/trainer/onnx/device';
+import { Graph } from '../../../src/trainer/onnx/graph';
+import { mul } from '../../../src/trainer/onnx/ops';
+import { toModelBytes } from '../../../src/trainer/onnx/serialize';
+import { TrainStepper } from '../../../src/trainer/train/stepper';
 import { createSession } from '../../../src/trainer/onnx/session';
 
 describe('execution device', () => {
@@ -16,7 +20,8 @@ describe('execution device', () => {
   it('reads AU_LENS_DEVICE (CPU when unset) and refuses an unknown device', () => {
     assert.equal(deviceFromEnv({}), 'cpu');
     assert.equal(deviceFromEnv({ [DEVICE_ENV]: ' CUDA ' }), 'cuda');
-    assert.throws(() => deviceFromEnv({ [DEVICE_ENV]: 'tpu' }), (e: Error) => e instanceof DeviceError && /"tpu" is not a device; use cpu or cuda/.test(e.message));
+    assert.equal(deviceFromEnv({ [DEVICE_ENV]: 'webgpu' }), 'webgpu');
+    assert.throws(() => deviceFromEnv({ [DEVICE_ENV]: 'tpu' }), (e: Error) => e instanceof DeviceError && /"tpu" is not a device; use cpu, cuda or webgpu/.test(e.message));
   });
 
   it('says how to install the CUDA provider when it is missing, and accepts it once present', () => {
@@ -38,14 +43,40 @@ describe('execution device', () => {
     await assert.rejects(createSession(new Uint8Array(0), { provider: 'cuda' }), /CUDA provider of ONNX Runtime is not installed/);
   });
 
+  it('WebGPU is inside onnxruntime-node; without a GPU driver a session says what is missing instead of running on the CPU', async () => {
+    checkDeviceAvailable('webgpu');
+    const g = new Graph('square');
+    const x = g.input('x', 'float32', [2]);
+    g.output(mul(g, x, x), 'y');
+    try {
+      // A machine with a GPU and its driver runs it (the lent GPU machine did: README).
+      await (await createSession(toModelBytes(g), { provider: 'webgpu' })).release();
+    } catch (err) {
+      assert.ok(err instanceof DeviceError, String(err));
+      assert.match(err.message, /^WebGPU found no GPU to run on \(Failed to get a WebGPU adapter: No supported adapters\)\. It needs /);
+      if (process.platform === 'linux') assert.match(err.message, /libvulkan\.so\.1/);
+    }
+  });
+
+  it('refuses to train a model with a stem max-pool on WebGPU before building anything, saying what does run there', async () => {
+    await assert.rejects(TrainStepper.create({ preset: 'resnet18', numClasses: 7, batch: 2, lambda: 1, layers: ['stage4'] }, { provider: 'webgpu' }),
+      (e: Error) => e instanceof DeviceError && /^resnet18 cannot train on WebGPU: .*MaxPool indices.*--device cpu or cuda; tiny64 and small96 train on WebGPU/.test(e.message));
+  });
+
+  it('turns only GPU start failures into device errors', () => {
+    assert.equal(webGpuStartError(new Error('Load model from x failed: protobuf parsing failed')), undefined);
+    assert.ok(webGpuStartError(new Error('webgpu_context.cc:136 … Failed to get a WebGPU adapter: No supported adapters')) instanceof DeviceError);
+  });
+
   it('au-lens takes --device anywhere among a command\'s flags and refuses a bad one', async () => {
     const lines: string[] = [];
     const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
     assert.equal(await runCli(['bench', '--device', 'gpu', '--model', 'tiny64'], io), 2);
-    assert.match(lines.join('\n'), /--device must be cpu or cuda, got "gpu"/);
+    assert.match(lines.join('\n'), /--device must be cpu, cuda or webgpu, got "gpu"/);
     lines.length = 0;
     // The device check comes before any work: bench fails at its first session, naming the missing provider.
     const code = await runCli(['bench', 'infer', '--model', 'tiny64', '--device=cuda', '--steps', '1', '--reps', '1', '--warmup', '0'], io);
+    assert.equal(await runCli(['--device', 'gpu', 'bench'], io), 2, 'also before the command');
     assert.equal(process.env[DEVICE_ENV], 'cuda');
     if (!process.env['CUDA_PROVIDER_INSTALLED']) {
       assert.equal(code, 1);
