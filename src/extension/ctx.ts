@@ -30,11 +30,22 @@ export class Ctx {
     }, this.log, this.config);
     extCtx.subscriptions.push(this.training);
     extCtx.subscriptions.push(this.log, this.models, this.runs, this.qualityGates, { dispose: () => void this.worker?.dispose() });
+    extCtx.subscriptions.push(this.restartTrainerOnDeviceChange());
   }
 
   get trainer(): WorkerClient {
-    this.worker ??= new WorkerClient(vscode.Uri.joinPath(this.extCtx.extensionUri, 'dist', 'worker.js').fsPath, { failureCause: () => this.nativeProblem });
+    this.worker ??= new WorkerClient(vscode.Uri.joinPath(this.extCtx.extensionUri, 'dist', 'worker.js').fsPath, { failureCause: () => this.nativeProblem, env: this.config.workerEnv() });
     return this.worker;
+  }
+
+  /** A new device applies from the next request: the worker that holds sessions on the old one goes. */
+  private restartTrainerOnDeviceChange(): vscode.Disposable {
+    return vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration('auLens.device') || !this.worker) return;
+      this.log.info(`auLens.device is now ${this.config.device}: explanations and evaluations use it from the next request`);
+      void this.worker.dispose();
+      this.worker = undefined;
+    });
   }
 
   pushExtCleanup(d: vscode.Disposable): void {

@@ -42,6 +42,8 @@ export interface WorkerClientOptions {
    * knows when this platform's native binaries are missing, and sharp's npm advice would mislead a VSIX user).
    */
   readonly failureCause?: () => string | undefined;
+  /** The worker's process.env (default: this process's), e.g. with AU_LENS_DEVICE set. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export class WorkerClient {
@@ -51,7 +53,7 @@ export class WorkerClient {
   private exited: Error | undefined;
 
   constructor(workerScript: string, private readonly options: WorkerClientOptions = {}) {
-    this.worker = new Worker(workerScript);
+    this.worker = new Worker(workerScript, options.env ? { env: options.env } : {});
     this.worker.on('message', (message: unknown) => this.onMessage(message));
     this.worker.on('error', (err) => this.failAll(err));
     this.worker.on('exit', (code) => this.failAll(new Error(`the AU Lens worker stopped (exit code ${code})`)));

@@ -147,6 +147,25 @@ describe('Explain Expression and Select Model', () => {
     assert.equal(dialog.calls.length, 2);
   });
 
+  it('auLens.device = webgpu: without a GPU driver the panel says what is missing instead of running on the CPU; back on cpu it explains', async () => {
+    const errors = stub('showErrorMessage', () => undefined);
+    restore.push(errors.restore);
+    const settings = vscode.workspace.getConfiguration('auLens');
+    await vscode.commands.executeCommand('auLens.selectModel', workspaceFile('models/tiny64.ckpt'));
+    await settings.update('device', 'webgpu', vscode.ConfigurationTarget.Workspace);
+    try {
+      const p = await settled(vscode.commands.executeCommand('auLens.explainExpression', workspaceFile('face.jpg')));
+      await poll('the explanation on WebGPU', () => p.lastFailure ?? (p.lastView?.result.kind === 'model' && p.lastView));
+      await p.idle;
+      // A machine with a GPU and its driver explains there; this one must say what is missing.
+      if (p.lastFailure) assert.match(p.lastFailure.message, /WebGPU found no GPU to run on .*It needs .*--device cpu/);
+    } finally {
+      await settings.update('device', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    const p = await settled(vscode.commands.executeCommand('auLens.explainExpression', workspaceFile('face.jpg')));
+    await poll('the explanation on the CPU', () => p.lastView?.result.kind === 'model' && !p.lastFailure);
+  });
+
   it('a file that is no model: the panel and a notification say so and offer Select Model', async () => {
     const bad = workspaceFile('models/broken.ckpt');
     await vscode.workspace.fs.writeFile(bad, new TextEncoder().encode('not a model at all'));

@@ -53,10 +53,9 @@ describe('module boundaries', () => {
 
   it('lets the extension reach the trainer only through its protocol and client', () => {
     // Besides the protocol: the run folder's file formats (run.json, progress.jsonl, run configs, eval files, a
-    // checkpoint's header for the runs view), the training defaults and
-    // the model table and an imported model's sidecar config, which are bundle-safe (no native code), and types,
-    // which compile away.
-    const allowed = ['protocol', 'workerClient', 'science', 'train/runLog', 'train/runConfig', 'train/trainDefaults', 'train/checkpointHeader', 'eval/evalFile', 'models/presets', 'import/sidecar'];
+    // checkpoint's header for the runs view), the training defaults, the model table, an imported model's sidecar
+    // config and the device names, which are bundle-safe (no native code), and types, which compile away.
+    const allowed = ['protocol', 'workerClient', 'science', 'train/runLog', 'train/runConfig', 'train/trainDefaults', 'train/checkpointHeader', 'eval/evalFile', 'models/presets', 'import/sidecar', 'onnx/deviceNames'];
     for (const file of tsFiles(path.join(src, 'extension'))) {
       for (const spec of imports(file, { values: true }).filter((s) => s.includes('/trainer/'))) {
         const rest = spec.slice(spec.indexOf('/trainer/') + '/trainer/'.length);

@@ -142,7 +142,7 @@ export class TrainingRuns implements vscode.Disposable {
     this.log.info(`training ${name}${request.resume ? ' (resumed)' : ''}: ${JSON.stringify(request)}`);
     this.changed.fire(run);
     this.statusBar.show(name, run.progress);
-    const client = new WorkerClient(this.paths.workerScript, { ...(this.paths.failureCause && { failureCause: this.paths.failureCause }) });
+    const client = new WorkerClient(this.paths.workerScript, { ...(this.paths.failureCause && { failureCause: this.paths.failureCause }), env: this.config.workerEnv() });
     void vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `AU Lens: training ${name}`, cancellable: true },
       async (progress, token) => {

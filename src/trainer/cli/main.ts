@@ -3,7 +3,7 @@ import { benchCommand } from './bench';
 import { benchExplainCommand } from './benchExplain';
 import type { CliIo, Command } from './command';
 import { UsageError } from './command';
-import { DEVICE_ENV, DEVICES, deviceList, isDevice } from '../onnx/device';
+import { DEVICE_ENV, DEVICES, deviceList, isDevice } from '../onnx/deviceNames';
 import { landmarksCommand } from './landmarks';
 import { trainCommand } from './train';
 import { evalCommand } from './eval';

@@ -9,24 +9,11 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { listSupportedBackends } from 'onnxruntime-node';
-
-export type Device = 'cpu' | 'cuda' | 'webgpu';
-export const DEVICES: readonly Device[] = ['cpu', 'cuda', 'webgpu'];
-
-/** "cpu, cuda or webgpu", for messages. */
-export function deviceList(): string {
-  return `${DEVICES.slice(0, -1).join(', ')} or ${DEVICES[DEVICES.length - 1]}`;
-}
-
-/** The environment variable that picks the device for every session of a process (the CLI's --device sets it). */
-export const DEVICE_ENV = 'AU_LENS_DEVICE';
+import type { Device } from './deviceNames';
+import { DEVICE_ENV, deviceList, isDevice } from './deviceNames';
 
 export class DeviceError extends Error {
   override readonly name = 'DeviceError';
-}
-
-export function isDevice(value: string): value is Device {
-  return (DEVICES as readonly string[]).includes(value);
 }
 
 /** The device named by AU_LENS_DEVICE; the CPU when it is unset. */

@@ -3,7 +3,7 @@
  * installation carries it and asks for it; WebGPU (also inside onnxruntime-node) when asked for.
  */
 import * as ort from 'onnxruntime-node';
-import type { Device } from './device';
+import type { Device } from './deviceNames';
 import { checkDeviceAvailable, deviceFromEnv, webGpuStartError } from './device';
 import type { DType } from './graph';
 import { usesBlockedOps, withoutBlockedOps } from './nchwc';
