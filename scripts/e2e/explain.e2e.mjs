@@ -1,6 +1,7 @@
 // End-to-end smoke test of the explanation features through the real VS Code UI (scripts/e2e/lib.mjs), driven the
 // way a person uses it: AU heatmaps from the Explorer and the Command Palette, errors, the explanation panel with the
-// built-in model, no model and a checkpoint, its sliders, reload, themes, and VS Code's activation time.
+// built-in model, no model and a checkpoint, its sliders, reload, themes, the device setting without a GPU, and VS
+// Code's activation time.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { extDir, runE2E } from './lib.mjs';
@@ -186,6 +187,29 @@ await runE2E('explain', { prepare }, async (ui) => {
     await page.locator('.notification-toast', { hasText: 'not an image' }).waitFor();
     await page.waitForTimeout(1500); // the progress notification closes
     await shoot('18-explain-error');
+  });
+
+  await step('Settings: AU Lens › Device "webgpu" on a machine without a GPU driver: the panel says what is missing; "cpu" explains again', async () => {
+    await focusWorkbench();
+    await runCommand('Preferences: Open Workspace Settings');
+    const settings = page.locator('.settings-editor');
+    await settings.waitFor();
+    await page.keyboard.type('auLens.device');
+    const device = settings.locator('.setting-item-enum', { hasText: 'Where models train, evaluate and explain' }).locator('select');
+    await device.waitFor();
+    await device.selectOption('webgpu');
+    await page.waitForTimeout(500);
+    await shoot('19-settings-device-webgpu');
+    await explorerMenu('face.jpg', 'Explain Expression');
+    await tab('Explain: face.jpg').waitFor({ timeout: 60_000 });
+    await panel().locator('#error-text', { hasText: 'WebGPU found no GPU to run on' }).waitFor({ timeout: 60_000 });
+    log(`  panel: ${(await panel().locator('#error-text').innerText()).trim().slice(0, 160)}…`);
+    await page.waitForTimeout(1500); // the progress notification closes
+    await shoot('20-explain-webgpu-without-driver');
+    await tab('Settings').click();
+    await device.selectOption('cpu');
+    await explorerMenu('face.jpg', 'Explain Expression');
+    await panel().locator('#reading', { hasText: 'attention lies on' }).waitFor({ timeout: 60_000 });
   });
 
   await step('Developer: Show Running Extensions lists AU Lens with the activation time VS Code measured', async () => {

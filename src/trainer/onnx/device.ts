@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { listSupportedBackends } from 'onnxruntime-node';
 import type { Device } from './deviceNames';
-import { DEVICE_ENV, deviceList, isDevice } from './deviceNames';
+import { CHOOSE_DEVICE, DEVICE_ENV, deviceList, isDevice } from './deviceNames';
 
 export class DeviceError extends Error {
   override readonly name = 'DeviceError';
@@ -39,16 +39,16 @@ const CUDA_PROVIDER_LIBRARY = process.platform === 'win32' ? 'onnxruntime_provid
 export function checkDeviceAvailable(device: Device, libraryDir: string = nativeLibraryDir()): void {
   if (device === 'webgpu') {
     if (listSupportedBackends().some((b) => b.name === 'webgpu' && b.bundled)) return;
-    throw new DeviceError(`this build of onnxruntime-node has no WebGPU provider for ${process.platform}-${process.arch}; use --device cpu`);
+    throw new DeviceError(`this build of onnxruntime-node has no WebGPU provider for ${process.platform}-${process.arch}; run on the CPU: ${CHOOSE_DEVICE}`);
   }
   if (device !== 'cuda') return;
   if (process.platform !== 'linux' && process.platform !== 'win32') {
-    throw new DeviceError(`ONNX Runtime has no CUDA provider for ${process.platform}-${process.arch}; use --device cpu`);
+    throw new DeviceError(`ONNX Runtime has no CUDA provider for ${process.platform}-${process.arch}; run on the CPU or WebGPU: ${CHOOSE_DEVICE}`);
   }
   if (existsSync(path.join(libraryDir, CUDA_PROVIDER_LIBRARY))) return;
   throw new DeviceError(`the CUDA provider of ONNX Runtime is not installed (${path.join(libraryDir, CUDA_PROVIDER_LIBRARY)} is missing). ` +
     'Install it with "npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12" in the AU Lens folder ' +
-    '(downloads it; needs an NVIDIA driver with CUDA 12 and cuDNN 9), or use --device cpu');
+    `(downloads it; needs an NVIDIA driver with CUDA 12 and cuDNN 9), or run on the CPU or WebGPU: ${CHOOSE_DEVICE}`);
 }
 
 /**
@@ -61,5 +61,5 @@ export function webGpuStartError(err: unknown): DeviceError | undefined {
   const driver = process.platform === 'linux'
     ? 'a Vulkan driver: libvulkan.so.1 and the GPU vendor\'s Vulkan driver (Debian: libvulkan1 with the NVIDIA driver, or mesa-vulkan-drivers)'
     : process.platform === 'win32' ? 'a Direct3D 12 GPU driver' : 'Metal (any Mac with Apple silicon)';
-  return new DeviceError(`WebGPU found no GPU to run on (${message.split('\n')[0]!.replace(/^.*?(Failed to get a WebGPU adapter)/, '$1')}). It needs ${driver}; or use --device cpu`);
+  return new DeviceError(`WebGPU found no GPU to run on (${message.split('\n')[0]!.replace(/^.*?(Failed to get a WebGPU adapter)/, '$1')}). It needs ${driver}; or run on the CPU: ${CHOOSE_DEVICE}`);
 }

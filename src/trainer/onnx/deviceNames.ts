@@ -16,3 +16,6 @@ export const DEVICE_ENV = 'AU_LENS_DEVICE';
 export function isDevice(value: string): value is Device {
   return (DEVICES as readonly string[]).includes(value);
 }
+
+/** How to pick another device, from the CLI and from the editor: the end of every device error. */
+export const CHOOSE_DEVICE = '--device (in VS Code, the setting AU Lens › Device)';

@@ -10,6 +10,7 @@ import { createSession, floatTensor, int64Tensor } from '../onnx/session';
 import { hasStemPool } from '../models/layout';
 import { presetInfo } from '../models/presets';
 import { DeviceError, deviceFromEnv } from '../onnx/device';
+import { CHOOSE_DEVICE } from '../onnx/deviceNames';
 import type { ModelState } from './modelState';
 
 export interface StepResult {
@@ -28,8 +29,8 @@ export class TrainStepper {
   static async create(config: TrainStepConfig, engine: EngineOptions): Promise<TrainStepper> {
     if ((engine.provider ?? deviceFromEnv()) === 'webgpu' && hasStemPool(config.preset)) {
       throw new DeviceError(`${config.preset} cannot train on WebGPU: ONNX Runtime's WebGPU provider has no MaxPool indices, which the ` +
-        'backward of its stem\'s max-pool needs. Train it with --device cpu or cuda; tiny64 and small96 train on WebGPU, and every model ' +
-        'runs inference there');
+        `backward of its stem's max-pool needs. Train it on the CPU or CUDA (${CHOOSE_DEVICE}); tiny64 and small96 train on WebGPU, ` +
+        'and every model runs inference there');
     }
     const { model } = buildTrainStep(config);
     return new TrainStepper(await createSession(model, engine), config);

@@ -61,7 +61,7 @@ describe('execution device', () => {
 
   it('refuses to train a model with a stem max-pool on WebGPU before building anything, saying what does run there', async () => {
     await assert.rejects(TrainStepper.create({ preset: 'resnet18', numClasses: 7, batch: 2, lambda: 1, layers: ['stage4'] }, { provider: 'webgpu' }),
-      (e: Error) => e instanceof DeviceError && /^resnet18 cannot train on WebGPU: .*MaxPool indices.*--device cpu or cuda; tiny64 and small96 train on WebGPU/.test(e.message));
+      (e: Error) => e instanceof DeviceError && /^resnet18 cannot train on WebGPU: .*MaxPool indices.*Train it on the CPU or CUDA \(--device \(in VS Code, the setting AU Lens › Device\)\); tiny64 and small96 train on WebGPU/.test(e.message));
   });
 
   it('turns only GPU start failures into device errors', () => {
