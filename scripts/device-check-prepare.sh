@@ -18,6 +18,7 @@ cp -r node_modules/onnxruntime-common/package.json node_modules/onnxruntime-comm
 LISTS=$(mktemp -d); mkdir -p "$LISTS/partial"
 o=(-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 "-oDir::State::Lists=$LISTS")
 apt-get "${o[@]}" update >/dev/null
-(cd "$C/gl" && apt-get "${o[@]}" download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 2>/dev/null)
+(cd "$C/gl" && apt-get "${o[@]}" download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 2>&1 | grep -v unsandboxed || true)
+[ "$(ls "$C"/gl/*.deb | wc -l)" -eq 7 ] || { echo "device-check-prepare: apt-get download of the Vulkan/GL packages failed" >&2; exit 1; }
 cp scripts/device-check-run.sh "$C/run.sh"
 du -sh "$C"

@@ -3,7 +3,8 @@
  * from the same weights and batch on both (losses and every updated tensor compared), the inference graph's logits
  * and attention, then training and inference throughput on each. Prints one JSON line per result.
  *
- * Usage: node out/device-check.cjs [--device webgpu|cuda] [--model tiny64|small96] [--steps N] [--cpu-threads N]
+ * Usage: node out/device-check.cjs [--device webgpu|cuda] [--model tiny64|small96|resnet18|resnet50] [--steps N]
+ *        [--cpu-threads N]
  * (`npm run build:device-check` bundles it; it needs only onnxruntime-node beside it). --device cpu checks the
  * script itself: the CPU with all threads against one thread.
  */
@@ -40,8 +41,8 @@ function relativeDiff(a: Float32Array, b: Float32Array): number {
 
 function worst(pairs: Iterable<[string, number]>): { name: string; rel: number } {
   let out = { name: '', rel: -1 };
-  // NaN counts as worst.
-  for (const [name, rel] of pairs) if (!(rel <= out.rel)) out = { name, rel };
+  // A NaN (a diverged tensor) is the worst and stays so.
+  for (const [name, rel] of pairs) if (!Number.isNaN(out.rel) && !(rel <= out.rel)) out = { name, rel };
   return out;
 }
 
@@ -124,6 +125,7 @@ async function main(): Promise<void> {
   const preset = values.model;
   const info = presetInfo(preset);
   const steps = Number(values.steps);
+  if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps must be a whole number ≥ 1, got "${values.steps}"`);
   const cpu: EngineOptions = { provider: 'cpu', threads: Number(values['cpu-threads'] ?? os.availableParallelism()) };
   const gpu: EngineOptions = device === 'cpu' ? { provider: 'cpu', threads: 1 } : { provider: device };
   const batch = syntheticBatch(DEFAULT_BATCH[preset], info.inputSize, NUM_CLASSES, 1);

@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
-import type { Device } from '../trainer/onnx/deviceNames';
-import { DEVICE_ENV, isDevice } from '../trainer/onnx/deviceNames';
+import { DEVICE_ENV } from '../trainer/onnx/deviceNames';
 
 /** Typed access to the `auLens.*` settings declared in package.json. */
 export class Config {
@@ -12,15 +11,22 @@ export class Config {
     return value;
   }
 
-  /** auLens.device: where the trainer worker runs models (it reads AU_LENS_DEVICE, the CLI's --device). */
-  get device(): Device {
-    const value = this.get<string>('device') ?? 'cpu';
-    return isDevice(value) ? value : 'cpu';
+  /**
+   * auLens.device as the user set it (any scope), or undefined when unset: then the workers keep the environment's
+   * AU_LENS_DEVICE (the CLI's variable), which defaults to the CPU.
+   */
+  get deviceSetting(): string | undefined {
+    const i = vscode.workspace.getConfiguration('auLens').inspect<string>('device');
+    return i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
   }
 
-  /** The environment of a trainer worker: the extension host's, with the device setting. */
+  /**
+   * The environment of a trainer worker: the extension host's, with the device setting when one is set. A value
+   * that is no device goes through as it is, so the worker refuses it by name rather than running on the CPU.
+   */
   workerEnv(): NodeJS.ProcessEnv {
-    return { ...process.env, [DEVICE_ENV]: this.device };
+    const device = this.deviceSetting;
+    return device === undefined ? { ...process.env } : { ...process.env, [DEVICE_ENV]: device };
   }
 
   get maxImagePixels(): number {

@@ -38,12 +38,15 @@ export class Ctx {
     return this.worker;
   }
 
-  /** A new device applies from the next request: the worker that holds sessions on the old one goes. */
+  /**
+   * A new device applies from the next request: a new worker takes the requests, and the one holding sessions on
+   * the old device goes once its requests in flight have finished.
+   */
   private restartTrainerOnDeviceChange(): vscode.Disposable {
     return vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('auLens.device') || !this.worker) return;
-      this.log.info(`auLens.device is now ${this.config.device}: explanations and evaluations use it from the next request`);
-      void this.worker.dispose();
+      this.log.info(`auLens.device is now ${this.config.deviceSetting ?? 'unset'}: explanations and evaluations use it from the next request`);
+      this.worker.disposeWhenIdle();
       this.worker = undefined;
     });
   }

@@ -51,6 +51,7 @@ export class WorkerClient {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private exited: Error | undefined;
+  private retiring = false;
 
   constructor(workerScript: string, private readonly options: WorkerClientOptions = {}) {
     this.worker = new Worker(workerScript, options.env ? { env: options.env } : {});
@@ -78,6 +79,12 @@ export class WorkerClient {
     await this.worker.terminate();
   }
 
+  /** Disposes once the requests in flight have settled (now, when there are none), so none of them is cut off. */
+  disposeWhenIdle(): void {
+    this.retiring = true;
+    if (this.pending.size === 0) void this.dispose();
+  }
+
   private onMessage(message: unknown): void {
     if (isWorkerProgress(message)) {
       this.pending.get(message.id)?.onProgress?.(message.progress as never);
@@ -88,6 +95,7 @@ export class WorkerClient {
     const pending = this.pending.get(response.id);
     if (!pending) return;
     this.pending.delete(response.id);
+    if (this.retiring && this.pending.size === 0) void this.dispose();
     if (response.ok) pending.resolve(response.result);
     else {
       const { kind, message: text, code } = response.error;

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import { BUILTIN_MODEL } from '../../src/trainer/protocol';
 import { WorkerClient, WorkerFailure, WorkerRequestError } from '../../src/trainer/workerClient';
 import { faceApiDemoDir, repoRoot } from '../helpers/paths';
 
@@ -59,6 +60,23 @@ describe('trainer worker', () => {
         (err: Error) => err instanceof WorkerRequestError && /unknown expression "smug"/.test(err.message));
     } finally {
       await told.dispose();
+    }
+  });
+
+  it('retired when idle (a new device), it finishes the request in flight, then stops; the environment reaches it', async () => {
+    const retired = new WorkerClient(script, { env: { ...process.env, AU_LENS_DEVICE: 'tpu' } });
+    const inFlight = retired.request('auMaps/draw', { imagePath: path.join(faceApiDemoDir, 'sample2.jpg'), expression: 'sad', face: 0, cacheDir });
+    retired.disposeWhenIdle();
+    assert.equal((await inFlight).report.expressions[0]!.expression, 'sad');
+    // The worker stops once the request has settled; its exit fails every later request, also one sent meanwhile.
+    await assert.rejects(retired.request('auMaps/draw', { imagePath: path.join(faceApiDemoDir, 'sample2.jpg'), cacheDir }), /worker stopped/);
+    // A session reads the device from the worker's own environment: an unknown one is refused by name.
+    const other = new WorkerClient(script, { env: { ...process.env, AU_LENS_DEVICE: 'tpu' } });
+    try {
+      await assert.rejects(other.request('explain/run', { imagePath: path.join(faceApiDemoDir, 'sample2.jpg'), model: BUILTIN_MODEL, cacheDir }),
+        /AU_LENS_DEVICE="tpu" is not a device; use cpu, cuda or webgpu/);
+    } finally {
+      await other.dispose();
     }
   });
 });

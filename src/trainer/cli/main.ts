@@ -50,9 +50,18 @@ function applyDevice(argv: readonly string[]): string[] {
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   // A global flag may also come before the command: au-lens --device webgpu bench …
   let leading = 0;
-  while (argv[leading]?.startsWith('--device')) leading += argv[leading] === '--device' ? 2 : 1;
+  while (argv[leading] === '--device' || argv[leading]?.startsWith('--device=')) leading += argv[leading] === '--device' ? 2 : 1;
   const [name, ...after] = argv.slice(leading);
   const rest = [...argv.slice(0, leading), ...after];
+  if (leading > 0) {
+    try {
+      applyDevice(argv.slice(0, leading));
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      io.err(`au-lens: ${err.message}\n\n${help()}`);
+      return 2;
+    }
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(help());
     return name === undefined ? 2 : 0;

@@ -57,9 +57,9 @@ export function checkDeviceAvailable(device: Device, libraryDir: string = native
  */
 export function webGpuStartError(err: unknown): DeviceError | undefined {
   const message = err instanceof Error ? err.message : String(err);
-  if (!/WebGPU adapter|webgpu_context|No supported adapters/i.test(message)) return undefined;
+  if (!/Failed to get a WebGPU adapter|No supported adapters/i.test(message)) return undefined;
   const driver = process.platform === 'linux'
     ? 'a Vulkan driver: libvulkan.so.1 and the GPU vendor\'s Vulkan driver (Debian: libvulkan1 with the NVIDIA driver, or mesa-vulkan-drivers)'
-    : process.platform === 'win32' ? 'a Direct3D 12 GPU driver' : 'Metal (any Mac with Apple silicon)';
+    : process.platform === 'win32' ? 'a Direct3D 12 GPU driver' : 'a Mac GPU with Metal';
   return new DeviceError(`WebGPU found no GPU to run on (${message.split('\n')[0]!.replace(/^.*?(Failed to get a WebGPU adapter)/, '$1')}). It needs ${driver}; or run on the CPU: ${CHOOSE_DEVICE}`);
 }

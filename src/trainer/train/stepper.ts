@@ -29,7 +29,7 @@ export class TrainStepper {
   static async create(config: TrainStepConfig, engine: EngineOptions): Promise<TrainStepper> {
     if ((engine.provider ?? deviceFromEnv()) === 'webgpu' && hasStemPool(config.preset)) {
       throw new DeviceError(`${config.preset} cannot train on WebGPU: ONNX Runtime's WebGPU provider has no MaxPool indices, which the ` +
-        `backward of its stem's max-pool needs. Train it on the CPU or CUDA (${CHOOSE_DEVICE}); tiny64 and small96 train on WebGPU, ` +
+        `backward of its stem's max-pool needs. Train it on the CPU or CUDA: ${CHOOSE_DEVICE}. tiny64 and small96 train on WebGPU, ` +
         'and every model runs inference there');
     }
     const { model } = buildTrainStep(config);

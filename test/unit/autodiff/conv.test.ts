@@ -75,7 +75,7 @@ describe('autodiff: Conv2d', () => {
       [[2, 32, 5, 6], 4, [2, 3], params(1, [0, 1, 1, 1])],
       [[1, 32, 6, 5], 3, [3, 2], params(1, 0)],
       [[1, 32, 4, 4], 2, 1, params(1, 1)],
-      [[1, 128, 5, 6], 3, [3, 2], params(1, [1, 0, 2, 1])],
+      [[2, 128, 5, 6], 3, [3, 2], params(1, [1, 0, 2, 1])],
     ],
     'depthwise 3×3 stride 1 and stride 2, and a non-square depthwise kernel': [
       [[2, 4, 5, 5], 4, 3, params(1, 1, 4)],

@@ -17,8 +17,9 @@
  *   products to sum): 11–15 % faster there, equal or slower on narrower layers. Strided windows come from a
  *   SpaceToDepth of x and stride-1 Slices, 1.7–2.9× faster than Slices with steps, which copy element by element.
  * - dW at stride 1 from 32 input channels needs no windows at all: offset (i, j) multiplies x shifted by kernel
- *   column j with dY shifted by kernel row i (`shiftedOperands`), kh + kw − 2 copies instead of k² − 1 window
- *   copies, and the channel-major products keep a transpose ORT fuses into each MatMul. dW alone at 2 threads,
+ *   column j with dY shifted by kernel row i (`shiftedOperands`): kh + kw − 2 copies instead of kh·kw − 1 windows
+ *   when the output keeps x's size (up to kh + kw otherwise), and the channel-major products keep a transpose ORT
+ *   fuses into each MatMul. The channel-major path holds all kw column copies of x until its last kernel row. dW alone at 2 threads,
  *   batch 16, back to back: 256→256 at 24×24 55 → 40 ms, 128→256 31 → 22, 128→128 22.5 → 14, 32→32 at 96×96
  *   18.7 → 17.4; with 16 channels (tiny64's 64×64 stage) it was slower (9.7 → 10.7 ms), so that keeps windows.
  * - dW (depthwise, group = Cin = Cout) is, per kernel offset, Σ over N, H, W of dY · the shifted x.
@@ -225,7 +226,7 @@ function batchWeightGrad(g: Graph, x: Tensor, dy: Tensor, w: Tensor, p: Conv2dPa
     let product: (i: number, j: number) => Tensor;
     if (stride1) {
       const shifted = shiftedOperands(g, xc, reshape(g, dyc, [cout, n, ho * wo]), 2, [ho, wo], p);
-      // A transpose per product, not one per column shared by three: ORT fuses each into its MatMul (transB).
+      // A transpose per product, not one per column shared by its kh products: ORT fuses each into its MatMul (transB).
       product = (i, j) => matmul(g, reshape(g, shifted.row(i), [cout, n * h * wo]), transpose(g, reshape(g, shifted.column(j), [cin, n * h * wo]), [1, 0]));
     } else {
       const window = windowsOf(g, xc, [ho, wo], [kh, kw], p);
