@@ -1,7 +1,8 @@
 /**
  * Checks a GPU device against the CPU on the same graphs, for a machine that has one: one training step of a preset
  * from the same weights and batch on both (losses and every updated tensor compared), the inference graph's logits
- * and attention, then training and inference throughput on each. Prints one JSON line per result.
+ * and attention, then training and inference throughput on each, and the explanation graph's activations and
+ * class-score gradients at every layer. Prints one JSON line per result.
  *
  * Usage: node out/device-check.cjs [--device webgpu|cuda] [--model tiny64|small96|resnet18|resnet50] [--steps N]
  *        [--cpu-threads N]
@@ -13,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_BATCH, DEFAULT_LAMBDA } from '../src/trainer/bench/runBench';
 import type { Batch } from '../src/trainer/data/loader';
 import { syntheticBatch } from '../src/trainer/bench/synthetic';
+import { activationName, buildExplanation, gradientName } from '../src/trainer/graphs/explain';
 import { attentionName, buildInference } from '../src/trainer/graphs/inference';
 import type { PresetName } from '../src/trainer/models/presets';
 import { isPresetName, presetInfo } from '../src/trainer/models/presets';
@@ -21,7 +23,7 @@ import { DeviceError } from '../src/trainer/onnx/device';
 import type { Device } from '../src/trainer/onnx/deviceNames';
 import { deviceList, isDevice } from '../src/trainer/onnx/deviceNames';
 import type { EngineOptions } from '../src/trainer/onnx/session';
-import { createSession, floatTensor } from '../src/trainer/onnx/session';
+import { createSession, floatTensor, int64Tensor } from '../src/trainer/onnx/session';
 import { ModelState } from '../src/trainer/train/modelState';
 import { TrainStepper } from '../src/trainer/train/stepper';
 
@@ -117,6 +119,22 @@ async function compareTraining(preset: PresetName, batch: Batch, cpu: EngineOpti
   print({ check: 'training throughput', batch: DEFAULT_BATCH[preset], steps, img_s_cpu: onCpu.imgPerS, cpu_threads: cpu.threads, img_s_gpu: onGpu.imgPerS });
 }
 
+/** The explanation graph (every layer's activations and class-score gradients, what the CAMs weigh). */
+async function explanation(preset: PresetName, batch: Batch, engine: EngineOptions): Promise<Map<string, Float32Array>> {
+  const info = presetInfo(preset);
+  const n = DEFAULT_BATCH[preset];
+  const { model } = buildExplanation({ preset, numClasses: NUM_CLASSES, batch: n, layers: info.layers }, initParams(paramSpecs(preset, NUM_CLASSES), 0));
+  const session = await createSession(model, engine);
+  try {
+    const s = info.inputSize;
+    const names = info.layers.flatMap((l) => [activationName(l), gradientName(l)]);
+    const result = await session.run({ image: floatTensor(batch.image, [n, 3, s, s]), target: int64Tensor(batch.labels, [n]) }, names);
+    return new Map(names.map((name) => [name, result[name]!.data as Float32Array]));
+  } finally {
+    await session.release();
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { device: { type: 'string', default: 'webgpu' }, model: { type: 'string', default: 'tiny64' }, steps: { type: 'string', default: '10' }, 'cpu-threads': { type: 'string' } } });
   if (!isDevice(values.device)) throw new Error(`--device must be ${deviceList()}, got "${values.device}"`);
@@ -145,6 +163,10 @@ async function main(): Promise<void> {
     ...Object.fromEntries([...inferCpu.outputs].map(([name, a]) => [`${name}_rel`, relativeDiff(a, inferGpu.outputs.get(name)!)])),
     img_s_cpu: inferCpu.imgPerS, img_s_gpu: inferGpu.imgPerS,
   });
+
+  const [explainCpu, explainGpu] = [await explanation(preset, batch, cpu), await explanation(preset, batch, gpu)];
+  const worstMap = worst([...explainCpu].map(([name, a]) => [name, relativeDiff(a, explainGpu.get(name)!)]));
+  print({ check: 'explanation: every layer\'s activations and class-score gradients', worst: worstMap.name, worst_rel: worstMap.rel });
 }
 
 main().catch((err: unknown) => {
