@@ -13,6 +13,8 @@ import { attentionName, buildInference } from '../graphs/inference';
 import { initParams, isTrainable, paramSpecs } from '../models/params';
 import type { PresetName } from '../models/presets';
 import { presetInfo } from '../models/presets';
+import { deviceFromEnv } from '../onnx/device';
+import type { Device } from '../onnx/deviceNames';
 import { numel } from '../onnx/graph';
 import type { EngineOptions } from '../onnx/session';
 import { createSession, floatTensor, ort } from '../onnx/session';
@@ -50,6 +52,8 @@ export const DEFAULT_LAMBDA = 4;
 export interface BenchResult {
   readonly kind: 'model';
   readonly engine: string;
+  /** Where the models ran (--device / AU_LENS_DEVICE); the peer's CPU runs have no such key. */
+  readonly device: Device;
   readonly model: PresetName;
   readonly mode: BenchMode;
   readonly threads: number;
@@ -151,6 +155,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     return {
       kind: 'model',
       engine: `onnxruntime-node ${ort.env.versions.node ?? ort.env.versions.common}`,
+      device: deviceFromEnv(),
       model: o.preset,
       mode: o.mode,
       threads: o.threads,
