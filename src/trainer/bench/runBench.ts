@@ -44,7 +44,7 @@ export interface BenchOptions {
 export const DEFAULT_BATCH: Readonly<Record<PresetName, number>> = { tiny64: 32, small96: 16, resnet18: 16, resnet50: 8 };
 
 /** The peer's classes and optimiser settings. */
-const NUM_CLASSES = 7;
+export const NUM_CLASSES = 7;
 const LEARNING_RATE = 0.002;
 export const DEFAULT_LAMBDA = 4;
 
