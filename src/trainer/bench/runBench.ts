@@ -13,11 +13,10 @@ import { attentionName, buildInference } from '../graphs/inference';
 import { initParams, isTrainable, paramSpecs } from '../models/params';
 import type { PresetName } from '../models/presets';
 import { presetInfo } from '../models/presets';
-import { deviceFromEnv } from '../onnx/device';
 import type { Device } from '../onnx/deviceNames';
 import { numel } from '../onnx/graph';
 import type { EngineOptions } from '../onnx/session';
-import { createSession, floatTensor, ort } from '../onnx/session';
+import { createSession, engineDevice, floatTensor, ort } from '../onnx/session';
 import { ModelState } from '../train/modelState';
 import { TrainStepper } from '../train/stepper';
 import { forwardFlops } from './flops';
@@ -155,7 +154,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     return {
       kind: 'model',
       engine: `onnxruntime-node ${ort.env.versions.node ?? ort.env.versions.common}`,
-      device: deviceFromEnv(),
+      device: engineDevice(engine),
       model: o.preset,
       mode: o.mode,
       threads: o.threads,

@@ -17,6 +17,11 @@ export interface EngineOptions {
 
 export type Feeds = Record<string, ort.Tensor>;
 
+/** The device a session with these options runs on: theirs, else AU_LENS_DEVICE's, else the CPU. */
+export function engineDevice(options: EngineOptions): Device {
+  return options.provider ?? deviceFromEnv();
+}
+
 /**
  * A session for a model. Models with blocked-layout (NCHWc) convolutions load as plain ONNX where this CPU or
  * ORT build lacks those kernels (nchwc.ts).
@@ -30,7 +35,7 @@ export type Feeds = Record<string, ort.Tensor>;
  * same CPU time per step).
  */
 export async function createSession(model: Uint8Array, options: EngineOptions = {}): Promise<ort.InferenceSession> {
-  const provider = options.provider ?? deviceFromEnv();
+  const provider = engineDevice(options);
   checkDeviceAvailable(provider);
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: options.threads ?? 1,

@@ -6,10 +6,10 @@ import type { Batch } from '../data/loader';
 import type { TrainStepConfig } from '../graphs/trainStep';
 import { buildTrainStep, momentumName, TRAIN_INPUTS, TRAIN_OUTPUTS, updatedName } from '../graphs/trainStep';
 import type { EngineOptions, ort } from '../onnx/session';
-import { createSession, floatTensor, int64Tensor } from '../onnx/session';
+import { createSession, engineDevice, floatTensor, int64Tensor } from '../onnx/session';
 import { hasStemPool } from '../models/layout';
 import { presetInfo } from '../models/presets';
-import { DeviceError, deviceFromEnv } from '../onnx/device';
+import { DeviceError } from '../onnx/device';
 import { CHOOSE_DEVICE } from '../onnx/deviceNames';
 import type { ModelState } from './modelState';
 
@@ -27,7 +27,7 @@ export class TrainStepper {
   ) {}
 
   static async create(config: TrainStepConfig, engine: EngineOptions): Promise<TrainStepper> {
-    if ((engine.provider ?? deviceFromEnv()) === 'webgpu' && hasStemPool(config.preset)) {
+    if (engineDevice(engine) === 'webgpu' && hasStemPool(config.preset)) {
       throw new DeviceError(`${config.preset} cannot train on WebGPU: ONNX Runtime's WebGPU provider has no MaxPool indices, which the ` +
         `backward of its stem's max-pool needs. Train it on the CPU or CUDA: ${CHOOSE_DEVICE}. tiny64 and small96 train on WebGPU, ` +
         'and every model runs inference there');
