@@ -19,9 +19,10 @@
  * - dW at stride 1 from 32 input channels needs no windows at all: offset (i, j) multiplies x shifted by kernel
  *   column j with dY shifted by kernel row i (`shiftedOperands`): kh + kw − 2 copies instead of kh·kw − 1 windows
  *   when the output keeps x's size (up to kh + kw otherwise), and the channel-major products keep a transpose ORT
- *   fuses into each MatMul. The channel-major path holds all kw column copies of x until its last kernel row. dW alone at 2 threads,
- *   batch 16, back to back: 256→256 at 24×24 55 → 40 ms, 128→256 31 → 22, 128→128 22.5 → 14, 32→32 at 96×96
- *   18.7 → 17.4; with 16 channels (tiny64's 64×64 stage) it was slower (9.7 → 10.7 ms), so that keeps windows.
+ *   fuses into each MatMul. The channel-major path holds all kw column copies of x until its last kernel row.
+ *   dW alone at 2 threads, batch 16, back to back: 256→256 at 24×24 55 → 40 ms, 128→256 31 → 22, 128→128
+ *   22.5 → 14, 32→32 at 96×96 18.7 → 17.4; with 16 channels (tiny64's 64×64 stage) it was slower (9.7 → 10.7 ms),
+ *   so that keeps windows.
  * - dW (depthwise, group = Cin = Cout) is, per kernel offset, Σ over N, H, W of dY · the shifted x.
  */
 import type { Graph, Tensor } from '../../onnx/graph';
