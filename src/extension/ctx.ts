@@ -24,9 +24,8 @@ export class Ctx {
   constructor(readonly extCtx: vscode.ExtensionContext) {
     this.models = new ModelStore(extCtx.workspaceState);
     this.training = new TrainingRuns({
-      workerScript: vscode.Uri.joinPath(extCtx.extensionUri, 'dist', 'worker.js').fsPath,
+      newWorker: () => this.newWorker(),
       landmarkCache: vscode.Uri.joinPath(extCtx.globalStorageUri, 'landmark-cache').fsPath,
-      failureCause: () => this.nativeProblem,
     }, this.log, this.config);
     extCtx.subscriptions.push(this.training);
     extCtx.subscriptions.push(this.log, this.models, this.runs, this.qualityGates, { dispose: () => void this.worker?.dispose() });
@@ -34,8 +33,14 @@ export class Ctx {
   }
 
   get trainer(): WorkerClient {
-    this.worker ??= new WorkerClient(vscode.Uri.joinPath(this.extCtx.extensionUri, 'dist', 'worker.js').fsPath, { failureCause: () => this.nativeProblem, env: this.config.workerEnv() });
+    this.worker ??= this.newWorker();
     return this.worker;
+  }
+
+  /** A trainer worker: the shared one and each training run's own start alike (device setting, failure cause). */
+  private newWorker(): WorkerClient {
+    const script = vscode.Uri.joinPath(this.extCtx.extensionUri, 'dist', 'worker.js').fsPath;
+    return new WorkerClient(script, { failureCause: () => this.nativeProblem, env: this.config.workerEnv() });
   }
 
   /**

@@ -11,7 +11,7 @@ import type { RunRecord } from '../../trainer/train/runLog';
 import { interruptedRecord, processAlive, readRunRecord, RUN_FILE, writeRunRecord } from '../../trainer/train/runLog';
 import type { TrainRequest } from '../../trainer/train/trainRequest';
 import type { TrainEvent, TrainOutcome } from '../../trainer/train/trainRun';
-import { WorkerClient } from '../../trainer/workerClient';
+import type { WorkerClient } from '../../trainer/workerClient';
 import type { Config } from '../config';
 import type { Log } from '../log';
 import type { RunProgress } from './runProgress';
@@ -50,9 +50,9 @@ export class TrainingRuns implements vscode.Disposable {
 
   /**
    * `landmarkCache`: where runs keep the faces they found (keyed by image content), so a resumed or repeated run on
-   * the same images skips the detector.
+   * the same images skips the detector. `newWorker` starts the worker thread a run trains in.
    */
-  constructor(private readonly paths: { readonly workerScript: string; readonly landmarkCache: string; readonly failureCause?: () => string | undefined },
+  constructor(private readonly paths: { readonly newWorker: () => WorkerClient; readonly landmarkCache: string },
     private readonly log: Log, private readonly config: Config) {}
 
   get current(): ActiveRun | undefined {
@@ -142,7 +142,7 @@ export class TrainingRuns implements vscode.Disposable {
     this.log.info(`training ${name}${request.resume ? ' (resumed)' : ''}: ${JSON.stringify(request)}`);
     this.changed.fire(run);
     this.statusBar.show(name, run.progress);
-    const client = new WorkerClient(this.paths.workerScript, { ...(this.paths.failureCause && { failureCause: this.paths.failureCause }), env: this.config.workerEnv() });
+    const client = this.paths.newWorker();
     void vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `AU Lens: training ${name}`, cancellable: true },
       async (progress, token) => {
