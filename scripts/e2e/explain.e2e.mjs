@@ -3,6 +3,7 @@
 // built-in model, no model and a checkpoint, its sliders, reload, themes, the device setting without a GPU, and VS
 // Code's activation time.
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { extDir, runE2E } from './lib.mjs';
 
@@ -189,6 +190,17 @@ await runE2E('explain', { prepare }, async (ui) => {
     await shoot('18-explain-error');
   });
 
+  /**
+   * Waits until the Settings editor has written the workspace settings file, then a moment for the workbench to hand
+   * the new value to the extension host: a click right after choosing can reach the extension before the value does.
+   */
+  const settingWritten = async (text) => {
+    const file = path.join(ui.ws, '.vscode', 'settings.json');
+    for (let i = 0; i < 100 && !(fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes(text)); i++) await page.waitForTimeout(100);
+    if (!fs.readFileSync(file, 'utf8').includes(text)) throw new Error(`${file} never got ${text}`);
+    await page.waitForTimeout(1000);
+  };
+
   await step('Settings: AU Lens › Device "webgpu" on a machine without a GPU driver: the panel says what is missing; "cpu" explains again', async () => {
     await focusWorkbench();
     await runCommand('Preferences: Open Workspace Settings');
@@ -198,7 +210,7 @@ await runE2E('explain', { prepare }, async (ui) => {
     const device = settings.locator('.setting-item-enum', { hasText: 'Where models train, evaluate and explain' }).locator('select');
     await device.waitFor();
     await device.selectOption('webgpu');
-    await page.waitForTimeout(500);
+    await settingWritten('"auLens.device": "webgpu"');
     await shoot('19-settings-device-webgpu');
     await explorerMenu('face.jpg', 'Explain Expression');
     await tab('Explain: face.jpg').waitFor({ timeout: 60_000 });
@@ -208,8 +220,12 @@ await runE2E('explain', { prepare }, async (ui) => {
     await shoot('20-explain-webgpu-without-driver');
     await tab('Settings').click();
     await device.selectOption('cpu');
+    await settingWritten('"auLens.device": "cpu"');
     await explorerMenu('face.jpg', 'Explain Expression');
-    await panel().locator('#reading', { hasText: 'attention lies on' }).waitFor({ timeout: 60_000 });
+    await panel().locator('#reading', { hasText: 'attention lies on' }).waitFor({ timeout: 60_000 }).catch(async (e) => {
+      const shown = async (id) => (await panel().locator(id).isVisible()) ? (await panel().locator(id).innerText()).trim() : '(hidden)';
+      throw new Error(`no explanation on the CPU; the panel shows error "${await shown('#error-text')}", reading "${await shown('#reading')}"`, { cause: e });
+    });
   });
 
   await step('Developer: Show Running Extensions lists AU Lens with the activation time VS Code measured', async () => {
