@@ -51,6 +51,28 @@ export function checkDeviceAvailable(device: Device, libraryDir: string = native
     `(downloads it; needs an NVIDIA driver with CUDA 12 and cuDNN 9), or run on the CPU or WebGPU: ${CHOOSE_DEVICE}`);
 }
 
+/** The part of an ONNX node the WebGPU check reads. */
+export interface GraphNode {
+  readonly name?: string | null;
+  readonly opType?: string | null;
+  readonly output?: readonly string[] | null;
+}
+
+/**
+ * Refuses, before ORT does with a bare "Indices output is not supported", a graph that asks a MaxPool for its
+ * indices on WebGPU: that provider's MaxPool has no indices output, and max-pooling's backward needs it — training
+ * a model with a stem max-pool (resnet18, resnet50), or a gradient CAM of an imported model with a max-pool after
+ * its CAM layer.
+ */
+export function checkRunsOnWebGpu(nodes: readonly GraphNode[]): void {
+  const pool = nodes.find((n) => n.opType === 'MaxPool' && (n.output?.[1] ?? '') !== '');
+  if (!pool) return;
+  throw new DeviceError(`this graph needs the indices of max-pool "${pool.name ?? pool.output![0]}" for its backward (training a model ` +
+    'with a stem max-pool such as resnet18 or resnet50, or a gradient CAM through a max-pool), and ONNX Runtime\'s WebGPU provider ' +
+    `has no MaxPool indices. Run it on the CPU: ${CHOOSE_DEVICE}. tiny64 and small96 train on WebGPU, and every model's inference ` +
+    'and CAM run there');
+}
+
 /**
  * The DeviceError for a WebGPU session that could not start, or undefined when `err` is not about the GPU. Dawn
  * finds no adapter without a usable driver: on Linux that is libvulkan.so.1 plus the GPU vendor's Vulkan driver.

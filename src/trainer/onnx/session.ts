@@ -2,9 +2,10 @@
  * ONNX Runtime sessions. The CPU provider ships inside onnxruntime-node; CUDA is used only when the user's
  * installation carries it and asks for it; WebGPU (also inside onnxruntime-node) when asked for.
  */
+import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import type { Device } from './deviceNames';
-import { checkDeviceAvailable, deviceFromEnv, webGpuStartError } from './device';
+import { checkDeviceAvailable, checkRunsOnWebGpu, deviceFromEnv, webGpuStartError } from './device';
 import type { DType } from './graph';
 import { usesBlockedOps, withoutBlockedOps } from './nchwc';
 
@@ -37,6 +38,7 @@ export function engineDevice(options: EngineOptions): Device {
 export async function createSession(model: Uint8Array, options: EngineOptions = {}): Promise<ort.InferenceSession> {
   const provider = engineDevice(options);
   checkDeviceAvailable(provider);
+  if (provider === 'webgpu') checkRunsOnWebGpu(onnx.ModelProto.decode(model).graph?.node ?? []);
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: options.threads ?? 1,
     interOpNumThreads: 1,

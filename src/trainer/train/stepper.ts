@@ -6,11 +6,8 @@ import type { Batch } from '../data/loader';
 import type { TrainStepConfig } from '../graphs/trainStep';
 import { buildTrainStep, momentumName, TRAIN_INPUTS, TRAIN_OUTPUTS, updatedName } from '../graphs/trainStep';
 import type { EngineOptions, ort } from '../onnx/session';
-import { createSession, engineDevice, floatTensor, int64Tensor } from '../onnx/session';
-import { hasStemPool } from '../models/layout';
+import { createSession, floatTensor, int64Tensor } from '../onnx/session';
 import { presetInfo } from '../models/presets';
-import { DeviceError } from '../onnx/device';
-import { CHOOSE_DEVICE } from '../onnx/deviceNames';
 import type { ModelState } from './modelState';
 
 export interface StepResult {
@@ -27,11 +24,6 @@ export class TrainStepper {
   ) {}
 
   static async create(config: TrainStepConfig, engine: EngineOptions): Promise<TrainStepper> {
-    if (engineDevice(engine) === 'webgpu' && hasStemPool(config.preset)) {
-      throw new DeviceError(`${config.preset} cannot train on WebGPU: ONNX Runtime's WebGPU provider has no MaxPool indices, which the ` +
-        `backward of its stem's max-pool needs. Train it on the CPU or CUDA: ${CHOOSE_DEVICE}. tiny64 and small96 train on WebGPU, ` +
-        'and every model runs inference there');
-    }
     const { model } = buildTrainStep(config);
     return new TrainStepper(await createSession(model, engine), config);
   }

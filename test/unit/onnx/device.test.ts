@@ -6,7 +6,7 @@ import { runCli } from '../../../src/trainer/cli/main';
 import { checkDeviceAvailable, DeviceError, deviceFromEnv, nativeLibraryDir, webGpuStartError } from '../../../src/trainer/onnx/device';
 import { DEVICE_ENV } from '../../../src/trainer/onnx/deviceNames';
 import { Graph } from '../../../src/trainer/onnx/graph';
-import { mul } from '../../../src/trainer/onnx/ops';
+import { maxPool, maxPoolWithIndices, mul } from '../../../src/trainer/onnx/ops';
 import { toModelBytes } from '../../../src/trainer/onnx/serialize';
 import { TrainStepper } from '../../../src/trainer/train/stepper';
 import { createSession } from '../../../src/trainer/onnx/session';
@@ -59,9 +59,25 @@ describe('execution device', () => {
     }
   });
 
-  it('refuses to train a model with a stem max-pool on WebGPU before building anything, saying what does run there', async () => {
+  it('refuses a graph that needs MaxPool indices on WebGPU before ORT does, saying what does run there', async () => {
+    const pooled = (withIndices: boolean): Uint8Array => {
+      const g = new Graph('pool');
+      const x = g.input('x', 'float32', [1, 1, 4, 4]);
+      const o = { kernel: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0] } as const;
+      if (withIndices) {
+        const [y, idx] = maxPoolWithIndices(g, x, o);
+        g.output(y, 'y');
+        g.output(idx, 'idx');
+      } else g.output(maxPool(g, x, o), 'y');
+      return toModelBytes(g);
+    };
+    const refusal = /^this graph needs the indices of max-pool "[^"]+" for its backward .*has no MaxPool indices\. Run it on the CPU: --device \(in VS Code, the setting AU Lens › Device\)\. tiny64 and small96 train on WebGPU/;
+    await assert.rejects(createSession(pooled(true), { provider: 'webgpu' }), (e: Error) => e instanceof DeviceError && refusal.test(e.message));
+    // Plain max-pooling is left to the GPU (which this machine may lack: then the adapter error, not this one).
+    await createSession(pooled(false), { provider: 'webgpu' }).then((s) => s.release(), (e: Error) => assert.doesNotMatch(e.message, /MaxPool indices/));
+    // resnet18's training step (stem max-pool) is refused the same way.
     await assert.rejects(TrainStepper.create({ preset: 'resnet18', numClasses: 7, batch: 2, lambda: 1, layers: ['stage4'] }, { provider: 'webgpu' }),
-      (e: Error) => e instanceof DeviceError && /^resnet18 cannot train on WebGPU: .*MaxPool indices.*Train it on the CPU or CUDA: --device \(in VS Code, the setting AU Lens › Device\)\. tiny64 and small96 train on WebGPU/.test(e.message));
+      (e: Error) => e instanceof DeviceError && refusal.test(e.message));
   });
 
   it('turns only GPU start failures into device errors', () => {
