@@ -201,7 +201,7 @@ await runE2E('explain', { prepare }, async (ui) => {
     await page.waitForTimeout(1000);
   };
 
-  await step('Settings: AU Lens › Device "webgpu" on a machine without a GPU driver: the panel says what is missing; "cpu" explains again', async () => {
+  await step('Settings: AU Lens › Device "webgpu" on a machine without a GPU driver: the panel says what is missing; its "Use the CPU" sets "cpu" and explains again', async () => {
     await focusWorkbench();
     await runCommand('Preferences: Open Workspace Settings');
     const settings = page.locator('.settings-editor');
@@ -218,14 +218,16 @@ await runE2E('explain', { prepare }, async (ui) => {
     log(`  panel: ${(await panel().locator('#error-text').innerText()).trim().slice(0, 160)}…`);
     await page.waitForTimeout(1500); // the progress notification closes
     await shoot('20-explain-webgpu-without-driver');
-    await tab('Settings').click();
-    await device.selectOption('cpu');
-    await settingWritten('"auLens.device": "cpu"');
-    await explorerMenu('face.jpg', 'Explain Expression');
+    await panel().locator('#error-actions vscode-button', { hasText: 'Use the CPU' }).click();
     await panel().locator('#reading', { hasText: 'attention lies on' }).waitFor({ timeout: 60_000 }).catch(async (e) => {
       const shown = async (id) => (await panel().locator(id).isVisible()) ? (await panel().locator(id).innerText()).trim() : '(hidden)';
       throw new Error(`no explanation on the CPU; the panel shows error "${await shown('#error-text')}", reading "${await shown('#reading')}"`, { cause: e });
     });
+    await shoot('21-explain-after-use-the-cpu');
+    await settingWritten('"auLens.device": "cpu"');
+    await tab('Settings').click();
+    if (await device.inputValue() !== 'cpu') throw new Error(`the Settings editor shows AU Lens › Device "${await device.inputValue()}" after "Use the CPU"`);
+    await shoot('22-settings-device-cpu-after-use-the-cpu');
   });
 
   await step('Developer: Show Running Extensions lists AU Lens with the activation time VS Code measured', async () => {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { Device } from '../trainer/onnx/deviceNames';
 import { DEVICE_ENV } from '../trainer/onnx/deviceNames';
 
 /** Typed access to the `auLens.*` settings declared in package.json. */
@@ -18,6 +19,18 @@ export class Config {
   get deviceSetting(): string | undefined {
     const i = vscode.workspace.getConfiguration('auLens').inspect<string>('device');
     return i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
+  }
+
+  /**
+   * Sets auLens.device where the user set it (folder, workspace or user settings), else in the workspace's
+   * settings, else the user's: there it overrides AU_LENS_DEVICE. Resolves once the extension host sees it.
+   */
+  async setDevice(device: Device): Promise<void> {
+    const i = vscode.workspace.getConfiguration('auLens').inspect<string>('device');
+    const target = i?.workspaceFolderValue !== undefined ? vscode.ConfigurationTarget.WorkspaceFolder
+      : i?.workspaceValue !== undefined || (i?.globalValue === undefined && vscode.workspace.workspaceFolders)
+        ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await vscode.workspace.getConfiguration('auLens').update('device', device, target);
   }
 
   /**

@@ -43,7 +43,7 @@ export interface WorkerRequest<M extends WorkerMethod = WorkerMethod> {
 }
 
 /** What went wrong, so the editor can offer the right way out (another image, another model, another face). */
-export type WorkerErrorCode = 'image' | 'no-face' | 'model' | 'request' | 'other';
+export type WorkerErrorCode = 'image' | 'no-face' | 'model' | 'device' | 'request' | 'other';
 
 /** An error crosses the thread boundary as plain data; `kind` tells the user's mistake from a failure. */
 export interface WorkerError {

@@ -12,6 +12,7 @@ import { Explainer, ExplainRequestError } from './explain/explainImage';
 import { explainForPanel, NoFaceError, transferablesOf } from './explain/panelData';
 import { inspectModel, writeSidecarFor } from './import/inspectModel';
 import { ImageError } from './io/image';
+import { DeviceError } from './onnx/device';
 import { LandmarkDetector } from './io/landmarks';
 import { CheckpointError } from './train/checkpoint';
 import { DatasetError } from './io/dataset';
@@ -69,6 +70,8 @@ function errorOf(err: unknown): WorkerError {
   if (err instanceof TrainRequestError || err instanceof TrainingError || err instanceof DatasetError || err instanceof CodebookError) return { kind: 'request', code: 'request', message };
   if (err instanceof NoFaceError) return { kind: 'request', code: 'no-face', message };
   if (err instanceof ModelFileError || err instanceof CheckpointError) return { kind: 'request', code: 'model', message };
+  // A device that cannot start or run the graph: the user picks another.
+  if (err instanceof DeviceError) return { kind: 'request', code: 'device', message };
   if (err instanceof ImageError) return { kind: 'failure', code: 'image', message };
   return { kind: 'failure', code: 'other', message };
 }

@@ -13,7 +13,7 @@ import type { AuLensApi } from '../../src/extension/main';
 import type { ExplainPanel } from '../../src/extension/panels/explainPanel';
 import { untrainedCheckpoint } from '../../src/trainer/explain/benchExplain';
 import { saveCheckpoint } from '../../src/trainer/train/checkpoint';
-import { ExplainClassCommand, ExportJsonRequest, ExportPngRequest, SelectFaceCommand } from '../../src/webview/protocol/explain';
+import { ExplainClassCommand, ExportJsonRequest, ExportPngRequest, RunActionCommand, SelectFaceCommand } from '../../src/webview/protocol/explain';
 import { poll, stubWindow as stub } from './support/host';
 
 const EXT_ID = 'au-lens.au-lens';
@@ -158,7 +158,16 @@ describe('Explain Expression and Select Model', () => {
       await poll('the explanation on WebGPU', () => p.lastFailure ?? (p.lastView?.result.kind === 'model' && p.lastView));
       await p.idle;
       // A machine with a GPU and its driver explains there; this one must say what is missing.
-      if (p.lastFailure) assert.match(p.lastFailure.message, /WebGPU found no GPU to run on .*It needs .*; or run on the CPU: --device \(in VS Code, the setting AU Lens › Device\)$/);
+      if (p.lastFailure) {
+        assert.match(p.lastFailure.message, /WebGPU found no GPU to run on .*It needs .*; or run on the CPU: --device \(in VS Code, the setting AU Lens › Device\)$/);
+        assert.equal(p.lastFailure.code, 'device');
+        assert.deepEqual(p.lastFailure.actions, ['useCpu', 'showOutput']);
+        assert.deepEqual((errors.calls.at(-1) as string[]).slice(1), ['Use the CPU', 'Show Output']);
+        // "Use the CPU" on the page sets the device where it was set and explains again.
+        await p.onMessage(RunActionCommand.message({ action: 'useCpu' }));
+        assert.equal(settings.inspect('device')?.workspaceValue, 'cpu');
+        assert.ok(p.lastView?.result.kind === 'model' && !p.lastFailure, p.lastFailure?.message);
+      }
     } finally {
       await settings.update('device', undefined, vscode.ConfigurationTarget.Workspace);
     }

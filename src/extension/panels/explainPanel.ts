@@ -10,7 +10,7 @@ import type { WorkerErrorCode, WorkerMethods } from '../../trainer/protocol';
 import { WorkerFailure, WorkerRequestError } from '../../trainer/workerClient';
 import type { ErrorAction, ExplainFailure, ExplainPageState, ExplainTarget, ExplainView, RenderedState } from '../../webview/protocol/explain';
 import {
-  DidExplainNotification, DidFailNotification, DidRenderCommand, DidStartNotification, ExplainClassCommand, ExportJsonRequest,
+  ACTION_LABELS, DidExplainNotification, DidFailNotification, DidRenderCommand, DidStartNotification, ExplainClassCommand, ExportJsonRequest,
   ExportPngRequest, ReadyCommand, RunActionCommand, SelectFaceCommand,
 } from '../../webview/protocol/explain';
 import type { IpcMessage, IpcNotification } from '../../webview/protocol/ipc';
@@ -23,18 +23,10 @@ export const EXPLAIN_VIEW_TYPE = 'auLens.explain';
 
 type ExplainRunResult = WorkerMethods['explain/run']['result'];
 
-const ACTION_LABELS: Readonly<Record<ErrorAction, string>> = {
-  selectModel: 'Select Model…',
-  showOutput: 'Show Output',
-  retry: 'Try Again',
-  explainWithoutModel: 'Show AU Maps Only',
-  trainModel: 'Train a Model…',
-  manageTrust: 'Manage Workspace Trust',
-};
-
 /** The ways out of each kind of error, most useful first; the notification offers the first two. */
 const ACTIONS: Readonly<Record<ExplainFailure['code'], readonly ErrorAction[]>> = {
   'model': ['selectModel', 'explainWithoutModel', 'showOutput'],
+  'device': ['useCpu', 'showOutput'],
   'untrusted': ['manageTrust', 'selectModel'],
   'no-face': ['showOutput'],
   'image': ['showOutput'],
@@ -277,6 +269,10 @@ export class ExplainPanel implements vscode.Disposable {
       case 'showOutput': return this.ctx.log.show();
       case 'manageTrust': return void (await vscode.commands.executeCommand('workbench.trust.manage'));
       case 'retry': if (target) await this.explain(target); return;
+      case 'useCpu':
+        await this.ctx.config.setDevice('cpu');
+        if (target) await this.explain(target);
+        return;
       case 'explainWithoutModel': if (target) await this.explain(explainTarget(vscode.Uri.file(target.image), undefined)); return;
     }
   }

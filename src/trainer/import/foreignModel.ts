@@ -14,6 +14,7 @@ import { EXPLAINED_OUTPUT } from '../explain/explainGraph';
 import type { ModelOutputs, OpenModel, OpenModelDescription, UnavailableMethod } from '../explain/modelFile';
 import { ModelFileError } from '../export/modelDescription';
 import { loadCodebook } from '../io/codebookFile';
+import { DeviceError } from '../onnx/device';
 import type { EngineOptions, ort } from '../onnx/session';
 import { createSession, floatTensor, int64Tensor } from '../onnx/session';
 import { CodebookError } from '../science/codebook';
@@ -161,6 +162,7 @@ async function loadSession(file: string, bytes: Uint8Array, engine: EngineOption
   try {
     return await createSession(bytes, engine);
   } catch (error) {
+    if (error instanceof DeviceError) throw error; // the device's fault, not the file's
     throw new ModelFileError(file, `ONNX Runtime cannot load the model (${(error as Error).message.split('\n')[0]})`, error);
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { ExplainFailure, ExplainPageState, ExplainTarget, ExplainView, ViewMap, ViewReport } from '../protocol/explain';
 import {
-  DidExplainNotification, DidFailNotification, DidRenderCommand, DidStartNotification, ExplainClassCommand, ExportJsonRequest,
+  ACTION_LABELS, DidExplainNotification, DidFailNotification, DidRenderCommand, DidStartNotification, ExplainClassCommand, ExportJsonRequest,
   ExportPngRequest, ReadyCommand, RunActionCommand, SelectFaceCommand,
 } from '../protocol/explain';
 import { jetGradient } from '../shared/colormap';
@@ -17,11 +17,6 @@ import { classBars, energyBars, expressionList, metricsTables } from './sections
 interface UiState extends ExplainPageState {
   readonly landmarks?: boolean;
 }
-
-const ACTION_LABELS: Readonly<Record<string, string>> = {
-  selectModel: 'Select Model…', showOutput: 'Show Output', retry: 'Try Again', explainWithoutModel: 'Show AU Maps Only',
-  trainModel: 'Train a Model…', manageTrust: 'Manage Workspace Trust',
-};
 
 const ipc = new HostIpc<UiState>();
 let ui: UiState = { opacity: 0.5, split: 0.5, landmarks: true, ...ipc.state };
@@ -118,7 +113,7 @@ ipc.onNotification(DidFailNotification, (failure: ExplainFailure) => {
   setBusy(undefined, failure.code === 'cancelled' ? 'Cancelled.' : '');
   el.errorText.textContent = failure.message;
   el.errorActions.replaceChildren(...failure.actions.map((action, i) => {
-    const button = h('vscode-button', { secondary: i > 0 }, ACTION_LABELS[action] ?? action);
+    const button = h('vscode-button', { secondary: i > 0 }, ACTION_LABELS[action]);
     button.addEventListener('click', () => ipc.sendCommand(RunActionCommand, { action }));
     return button;
   }));

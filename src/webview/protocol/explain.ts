@@ -72,12 +72,23 @@ export interface ExplainView {
 }
 
 /** Ways out of an error, each run by the host. */
-export type ErrorAction = 'selectModel' | 'showOutput' | 'retry' | 'explainWithoutModel' | 'trainModel' | 'manageTrust';
+export type ErrorAction = 'selectModel' | 'showOutput' | 'retry' | 'explainWithoutModel' | 'trainModel' | 'manageTrust' | 'useCpu';
+
+/** Their labels, the same on the page's buttons and the notification's. */
+export const ACTION_LABELS: Readonly<Record<ErrorAction, string>> = {
+  selectModel: 'Select Model…',
+  showOutput: 'Show Output',
+  retry: 'Try Again',
+  explainWithoutModel: 'Show AU Maps Only',
+  trainModel: 'Train a Model…',
+  manageTrust: 'Manage Workspace Trust',
+  useCpu: 'Use the CPU',
+};
 
 export interface ExplainFailure {
   readonly target: ExplainTarget;
   readonly message: string;
-  readonly code: 'image' | 'no-face' | 'model' | 'request' | 'other' | 'cancelled' | 'untrusted';
+  readonly code: 'image' | 'no-face' | 'model' | 'device' | 'request' | 'other' | 'cancelled' | 'untrusted';
   readonly actions: readonly ErrorAction[];
 }
 
