@@ -18,8 +18,14 @@ export function compareModel(model: string): CompareModel {
   return { model, name: model === BUILTIN_MODEL ? 'face-api (built-in)' : vscode.workspace.asRelativePath(model) };
 }
 
+/**
+ * The steps stay open when focus moves (a panel repainting, a glance at a file), as the training wizard's do:
+ * closing would lose the earlier answers; Escape still cancels.
+ */
+const STEP_OPTIONS = { ignoreFocusOut: true } as const satisfies vscode.QuickPickOptions;
+
 async function pick<T>(items: readonly Item<T>[], options: vscode.QuickPickOptions, browse: () => Thenable<vscode.Uri[] | undefined>): Promise<T | string | undefined> {
-  const picked = await vscode.window.showQuickPick(items, { matchOnDescription: true, ...options });
+  const picked = await vscode.window.showQuickPick(items, { matchOnDescription: true, ...STEP_OPTIONS, ...options });
   if (!picked) return undefined;
   if (!picked.browse) return picked.value;
   return (await browse())?.[0]?.fsPath;
@@ -53,7 +59,7 @@ export async function pickSubject(): Promise<CompareOn | undefined> {
     { label: '$(file-media) An image…', description: 'pick a photo', detail: 'Both models explain it: maps side by side with their difference', value: 'image' },
     { label: '$(folder-library) A dataset folder', description: 'one subfolder of images per expression', detail: 'Δ accuracy with a 95 % interval, McNemar’s test, Δ ATT-COS per layer and class, flipped images', value: 'dataset' },
   ];
-  const choice = await vscode.window.showQuickPick(items, { title: 'AU Lens: Compare Models (3/3)', placeHolder: 'Compare the two models on…' });
+  const choice = await vscode.window.showQuickPick(items, { ...STEP_OPTIONS, title: 'AU Lens: Compare Models (3/3)', placeHolder: 'Compare the two models on…' });
   if (!choice) return undefined;
   if (choice.value === 'open' && open) return { mode: 'image', image: open.fsPath };
   if (choice.value === 'image') {
