@@ -67,16 +67,22 @@ export function blockedConv(g: Graph, x: Tensor, w: Tensor, o: Conv2dOptions = {
   return g.node('ReorderOutput', [y], [{ dtype: 'float32', shape }], { channels: { i: cout } }, NCHWC_DOMAIN)[0]!;
 }
 
-export function usesBlockedOps(model: Uint8Array): boolean {
-  return onnx.ModelProto.decode(model).opsetImport.some((o) => o.domain === NCHWC_DOMAIN);
+/** A model as bytes, or decoded by a caller that reads it for more than this (so it is decoded once). */
+type ModelInput = Uint8Array | onnx.ModelProto;
+
+const decoded = (model: ModelInput): onnx.ModelProto => (model instanceof Uint8Array ? onnx.ModelProto.decode(model) : model);
+
+export function usesBlockedOps(model: ModelInput): boolean {
+  return decoded(model).opsetImport.some((o) => o.domain === NCHWC_DOMAIN);
 }
 
 /**
  * The same model in plain ONNX: reorders become Identity and blocked Convs plain Convs. Every reordered tensor
  * keeps its NCHW shape (channels are block multiples), and the filter chain's reshapes then give back w itself.
+ * A decoded model is changed in place.
  */
-export function withoutBlockedOps(model: Uint8Array): Uint8Array {
-  const m = onnx.ModelProto.decode(model);
+export function withoutBlockedOps(model: ModelInput): Uint8Array {
+  const m = decoded(model);
   for (const node of m.graph?.node ?? []) {
     if (node.domain !== NCHWC_DOMAIN) continue;
     node.domain = '';

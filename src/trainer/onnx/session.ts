@@ -38,7 +38,6 @@ export function engineDevice(options: EngineOptions): Device {
 export async function createSession(model: Uint8Array, options: EngineOptions = {}): Promise<ort.InferenceSession> {
   const provider = engineDevice(options);
   checkDeviceAvailable(provider);
-  if (provider === 'webgpu') checkRunsOnWebGpu(onnx.ModelProto.decode(model).graph?.node ?? []);
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: options.threads ?? 1,
     interOpNumThreads: 1,
@@ -49,8 +48,12 @@ export async function createSession(model: Uint8Array, options: EngineOptions = 
     // Ops a GPU provider lacks run on the CPU provider, which ORT places beside it.
     executionProviders: provider === 'cpu' ? ['cpu'] : [provider, 'cpu'],
   };
-  // The blocked-layout ops are CPU kernels: on a GPU each would copy its tensors to the host and back.
-  if (provider !== 'cpu' && usesBlockedOps(model)) model = withoutBlockedOps(model);
+  if (provider !== 'cpu') {
+    const proto = onnx.ModelProto.decode(model);
+    if (provider === 'webgpu') checkRunsOnWebGpu(proto.graph?.node ?? []);
+    // The blocked-layout ops are CPU kernels: on a GPU each would copy its tensors to the host and back.
+    if (usesBlockedOps(proto)) model = withoutBlockedOps(proto);
+  }
   try {
     return await ort.InferenceSession.create(model, sessionOptions);
   } catch (err) {
