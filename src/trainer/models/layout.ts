@@ -56,11 +56,6 @@ function block(prefix: string, type: Preset['block'], cin: number, cout: number,
   return projection ? { main, downsample: convBn(`${prefix}.downsample.0`, `${prefix}.downsample.1`, cin, cout, 1, stride) } : { main };
 }
 
-/** Whether the stem ends in a 3×3 s2 max-pool: the torchvision nets do, SmallResNet (tiny64, small96) does not. */
-export function hasStemPool(presetName: PresetName | string): boolean {
-  return getPreset(presetName).stem !== 'small';
-}
-
 export function modelLayout(presetName: PresetName | string, numClasses: number): Layout {
   if (!Number.isInteger(numClasses) || numClasses < 2) throw new RangeError(`numClasses must be an integer ≥ 2, got ${numClasses}`);
   const preset = getPreset(presetName);
@@ -79,7 +74,7 @@ export function modelLayout(presetName: PresetName | string, numClasses: number)
     });
     return { name: `stage${i + 1}`, blocks };
   });
-  return { preset, stem, stemPool: hasStemPool(presetName), stages, fc: { name: 'fc', in: cin, out: numClasses } };
+  return { preset, stem, stemPool: !small, stages, fc: { name: 'fc', in: cin, out: numClasses } };
 }
 
 /** Every conv-BN pair in state_dict order. */
