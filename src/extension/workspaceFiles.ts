@@ -1,14 +1,18 @@
 /**
- * What the model and dataset picks of Select Model, Train Model, Evaluate Model and Compare Models offer from the
- * workspace: one search each, so the four agree on which files and folders they find.
+ * What the model, dataset and run-config picks of Select Model, Train Model, Evaluate Model and Compare Models offer
+ * from the workspace: one search each, so they agree on which files and folders they find.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { RUN_CONFIG_SUFFIX } from '../trainer/train/runConfig';
 import { IMAGE_EXTENSIONS } from './commands/images';
 import type { DatasetGuess } from './training/datasetGuess';
 import { guessDatasets } from './training/datasetGuess';
 
-/** Run folders and build outputs hold no training data; dependencies and git hold neither data nor models. */
+/**
+ * Run folders and build outputs hold no training data or run configs; dependencies and git hold neither data nor
+ * models.
+ */
 const DATA_EXCLUDE = '**/{node_modules,.git,runs,dist,out}/**';
 const MODEL_EXCLUDE = '**/{node_modules,.git}/**';
 /** The search matches case-sensitively, and cameras write FACE.JPG. */
@@ -26,6 +30,11 @@ export async function findWorkspaceDatasets(): Promise<DatasetGuess[]> {
 export async function findWorkspaceModels(): Promise<string[]> {
   const found = await vscode.workspace.findFiles('**/*.{ckpt,onnx}', MODEL_EXCLUDE, MAX_MODELS);
   return found.map((u) => u.fsPath).sort((a, b) => a.localeCompare(b));
+}
+
+/** The workspace's run configs (`*.au-lens-run.json`), at most `max`. */
+export async function findWorkspaceRunConfigs(max: number): Promise<vscode.Uri[]> {
+  return vscode.workspace.findFiles(`**/*${RUN_CONFIG_SUFFIX}`, DATA_EXCLUDE, max);
 }
 
 /** A model file as a quick pick shows it: its kind's icon and name, and the folder it is in. */

@@ -10,12 +10,11 @@ import { presetInfo } from '../../trainer/models/presets';
 import { RUN_CONFIG_SUFFIX, runConfigOf } from '../../trainer/train/runConfig';
 import type { TrainRequest } from '../../trainer/train/trainRequest';
 import { TRAIN_DEFAULTS } from '../../trainer/train/trainDefaults';
-import { findWorkspaceDatasets } from '../workspaceFiles';
+import { findWorkspaceDatasets, findWorkspaceRunConfigs } from '../workspaceFiles';
 import type { Answer, Step } from './quickInput';
 import { BACK, inputText, pickMany, pickOne } from './quickInput';
 
 const TITLE = 'AU Lens: Train Model';
-const EXCLUDE_GLOB = '**/{node_modules,.git,runs,dist,out}/**';
 
 export type WizardResult =
   | { readonly kind: 'train'; readonly request: TrainRequest; readonly name: string }
@@ -89,7 +88,7 @@ function validLambda(text: string): string | undefined {
 type DataItem = Item<string | 'browse' | 'config'> & { readonly images?: number };
 
 async function dataItems(): Promise<DataItem[]> {
-  const configs = await vscode.workspace.findFiles(`**/*${RUN_CONFIG_SUFFIX}`, EXCLUDE_GLOB, 1);
+  const configs = await findWorkspaceRunConfigs(1);
   const found = (await findWorkspaceDatasets()).slice(0, 20);
   return [
     ...found.map((d): DataItem => ({
@@ -111,7 +110,7 @@ async function browseData(): Promise<string | undefined> {
 }
 
 async function pickConfigFile(): Promise<vscode.Uri | undefined> {
-  const files = await vscode.workspace.findFiles(`**/*${RUN_CONFIG_SUFFIX}`, EXCLUDE_GLOB, 200);
+  const files = await findWorkspaceRunConfigs(200);
   if (files.length === 0) {
     void vscode.window.showInformationMessage(`AU Lens: no *${RUN_CONFIG_SUFFIX} file in this workspace. Run the quick picks once and save the settings as one, or write one (the editor completes its settings).`);
     return undefined;
