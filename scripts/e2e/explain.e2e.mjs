@@ -190,15 +190,11 @@ await runE2E('explain', { prepare }, async (ui) => {
     await shoot('18-explain-error');
   });
 
-  /**
-   * Waits until the Settings editor has written the workspace settings file, then a moment for the workbench to hand
-   * the new value to the extension host: a click right after choosing can reach the extension before the value does.
-   */
+  /** Waits until the workspace settings file holds `text` (the Settings editor writes a change ~200 ms later). */
   const settingWritten = async (text) => {
     const file = path.join(ui.ws, '.vscode', 'settings.json');
     for (let i = 0; i < 100 && !(fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes(text)); i++) await page.waitForTimeout(100);
     if (!fs.readFileSync(file, 'utf8').includes(text)) throw new Error(`${file} never got ${text}`);
-    await page.waitForTimeout(1000);
   };
 
   await step('Settings: AU Lens › Device "webgpu" on a machine without a GPU driver: the panel says what is missing; its "Use the CPU" sets "cpu" and explains again', async () => {
@@ -211,6 +207,7 @@ await runE2E('explain', { prepare }, async (ui) => {
     await device.waitFor();
     await device.selectOption('webgpu');
     await settingWritten('"auLens.device": "webgpu"');
+    await page.waitForTimeout(1000); // the workbench hands the value to the extension host: a click at once can beat it
     await shoot('19-settings-device-webgpu');
     await explorerMenu('face.jpg', 'Explain Expression');
     await tab('Explain: face.jpg').waitFor({ timeout: 60_000 });

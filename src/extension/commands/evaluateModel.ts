@@ -10,7 +10,6 @@ import { EvaluationPanel } from '../panels/evaluationPanel';
 import { checkpointOf, isRunsNode } from '../runs/runNodes';
 import { findWorkspaceDatasets } from '../workspaceFiles';
 
-
 type DatasetPick = vscode.QuickPickItem & { readonly data?: string; readonly images?: EvalImages; readonly browse?: true };
 type ModelPick = vscode.QuickPickItem & { readonly model: string };
 

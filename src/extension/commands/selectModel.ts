@@ -5,7 +5,6 @@ import type { Ctx } from '../ctx';
 import { findWorkspaceModels, modelFileItem } from '../workspaceFiles';
 import { needsImport } from './importOnnxModel';
 
-
 type Pick = vscode.QuickPickItem & { readonly model?: string | null; readonly browse?: true };
 
 /**

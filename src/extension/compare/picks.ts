@@ -10,7 +10,6 @@ import type { CompareModel } from '../../webview/protocol/compare';
 import { IMAGE_EXTENSIONS, targetImage } from '../commands/images';
 import { findWorkspaceDatasets, findWorkspaceModels, modelFileItem } from '../workspaceFiles';
 
-
 type Item<T> = vscode.QuickPickItem & { readonly value?: T; readonly browse?: true };
 
 /** A model as people read it: the built-in model by its name, a file by its workspace-relative path. */

@@ -84,8 +84,10 @@ export class ComparePanel implements vscode.Disposable {
     this.panel.webview.html = await webviewHtml(this.panel.webview, this.ctx.extCtx.extensionUri, 'compare');
   }
 
-  /** Compares `target`, showing progress; a newer call supersedes this one. */
-  /** Compares `target`; `reuse` lets a dataset comparison read evaluations saved since the models last changed. */
+  /**
+   * Compares `target`, showing progress; a newer call supersedes this one. `reuse` lets a dataset comparison read
+   * evaluations saved since the models last changed.
+   */
   compare(target: CompareTarget, reuse = false): Promise<void> {
     this.idle = this.run(target, reuse);
     return this.idle;

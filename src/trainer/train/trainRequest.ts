@@ -15,7 +15,6 @@ import { resumeDefaults } from './runSettings';
 import { TRAIN_DEFAULTS } from './trainDefaults';
 import type { TrainOptions } from './trainRun';
 
-
 /** A run as a user asks for it: only the data and the run folder are required; the rest has defaults. */
 export interface TrainRequest {
   readonly data: string;
