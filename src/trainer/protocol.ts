@@ -62,9 +62,18 @@ export interface WorkerProgress<M extends WorkerMethod = WorkerMethod> {
   readonly progress: WorkerProgressOf<M>;
 }
 
+/**
+ * The abort reason of a host that goes away (its window closes or reloads) rather than a user who cancels: a training
+ * run then stops as on cancel (last.ckpt saved) but leaves "running" in run.json, as a process that dies does, so
+ * the next window marks it interrupted and offers to resume it.
+ */
+export const HOST_CLOSING = 'au-lens: the host is closing';
+
 /** Sent by the host to cancel request `id`: the handler's AbortSignal fires, and the request still answers. */
 export interface WorkerCancel {
   readonly cancel: number;
+  /** The host is going away: the handler's signal is aborted with HOST_CLOSING as its reason. */
+  readonly closing?: true;
 }
 
 export function isWorkerRequest(value: unknown): value is WorkerRequest {

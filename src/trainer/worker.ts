@@ -21,7 +21,7 @@ import { runTrainJob } from './train/trainJob';
 import { TrainRequestError } from './train/trainRequest';
 import { TrainingError } from './train/trainRun';
 import type { WorkerError, WorkerMethod, WorkerMethods, WorkerProgress, WorkerProgressOf, WorkerRequest, WorkerResponse } from './protocol';
-import { isWorkerCancel, isWorkerRequest } from './protocol';
+import { HOST_CLOSING, isWorkerCancel, isWorkerRequest } from './protocol';
 
 let detector: Promise<LandmarkDetector> | undefined;
 const landmarker = (): Promise<LandmarkDetector> => (detector ??= LandmarkDetector.create());
@@ -100,7 +100,7 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
 
 port.on('message', (message: unknown) => {
   if (isWorkerCancel(message)) {
-    running.get(message.cancel)?.abort();
+    running.get(message.cancel)?.abort(message.closing ? HOST_CLOSING : undefined);
     return;
   }
   if (!isWorkerRequest(message)) return;

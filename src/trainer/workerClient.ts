@@ -4,7 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { WorkerCancel, WorkerErrorCode, WorkerMethod, WorkerMethods, WorkerProgressOf, WorkerResponse } from './protocol';
-import { isWorkerProgress, isWorkerResponse } from './protocol';
+import { HOST_CLOSING, isWorkerProgress, isWorkerResponse } from './protocol';
 
 /** The worker rejected the request itself (bad expression, missing face): the user can fix the request. */
 export class WorkerRequestError extends Error {
@@ -65,7 +65,7 @@ export class WorkerClient {
     const id = this.nextId++;
     const { signal, onProgress } = options;
     const cancel = (): void => {
-      if (this.pending.has(id)) this.worker.postMessage({ cancel: id } satisfies WorkerCancel);
+      if (this.pending.has(id)) this.worker.postMessage({ cancel: id, ...(signal?.reason === HOST_CLOSING && { closing: true }) } satisfies WorkerCancel);
     };
     return new Promise<WorkerMethods[M]['result']>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject, onProgress: onProgress as Pending['onProgress'] });

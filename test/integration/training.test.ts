@@ -5,6 +5,7 @@
  * interrupted run found after a "reload". The webview's DOM is out of reach: the tests read what the host sent.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -254,5 +255,23 @@ describe('Training from the editor', function () {
     assert.deepEqual(found.map((r) => r.name), ['itest-cancel']);
     assert.equal((await readRunRecord(folder))?.status, 'interrupted');
     assert.match(warnings.calls[0] ?? '', /training itest-cancel was interrupted after 8 of 8 epochs/);
+  });
+
+  it('a run left "running" by a window still exiting is offered once that window\'s process is gone', async function () {
+    this.timeout(60_000);
+    const warnings = captureMessages('showWarningMessage');
+    restore.push(warnings.restore);
+    const folder = path.join(workspaceRoot(), 'runs', 'itest-cancel');
+    const record = (await readRunRecord(folder))!;
+    // The old window's extension host: alive for a few seconds more after the reload.
+    const oldHost = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 3000)'], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => oldHost.once('exit', resolve));
+    await writeRunRecord(folder, { ...record, status: 'running', pid: oldHost.pid! });
+    assert.deepEqual(await api.training.recoverInterrupted(), [], 'its process still runs');
+    assert.equal((await readRunRecord(folder))?.status, 'running');
+    await exited;
+    await waitFor('the run offered after its process exited', () => warnings.calls.length > 0, 30);
+    assert.match(warnings.calls[0] ?? '', /training itest-cancel was interrupted after 8 of 8 epochs/);
+    assert.equal((await readRunRecord(folder))?.status, 'interrupted');
   });
 });

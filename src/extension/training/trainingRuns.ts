@@ -10,6 +10,7 @@ import { parseRunConfig, RunConfigError } from '../../trainer/train/runConfig';
 import type { RunRecord } from '../../trainer/train/runLog';
 import { interruptedRecord, processAlive, readRunRecord, RUN_FILE, writeRunRecord } from '../../trainer/train/runLog';
 import type { TrainRequest } from '../../trainer/train/trainRequest';
+import { HOST_CLOSING } from '../../trainer/protocol';
 import type { TrainEvent, TrainOutcome } from '../../trainer/train/trainRun';
 import type { WorkerClient } from '../../trainer/workerClient';
 import type { Config } from '../config';
@@ -20,6 +21,9 @@ import { TrainingStatusBar } from './statusBar';
 
 /** The least time between two progress updates of the notification and the status bar from step events. */
 const UI_UPDATE_MS = 250;
+/** How often, and how many times, a run "running" under another live process is looked at again (recoverInterrupted). */
+const RECHECK_MS = 2000;
+const RECHECKS = 15;
 export interface ActiveRun {
   readonly name: string;
   readonly folder: string;
@@ -38,6 +42,7 @@ const percent = (x: number | null | undefined): string => (x === null || x === u
 
 export class TrainingRuns implements vscode.Disposable {
   private active: ActiveRun | undefined;
+  private recheck: ReturnType<typeof setTimeout> | undefined;
   private readonly statusBar = new TrainingStatusBar();
   private readonly events = new vscode.EventEmitter<RunEvent>();
   private readonly changed = new vscode.EventEmitter<ActiveRun | undefined>();
@@ -251,25 +256,37 @@ export class TrainingRuns implements vscode.Disposable {
 
   /**
    * Runs in the workspace whose run.json says "running" but whose training process is gone become "interrupted";
-   * each is offered for resuming. Returns them.
+   * each is offered for resuming. Returns them. A run still "running" under another live process is looked at again
+   * every RECHECK_MS, `rechecks` times: after a reload the old window's process may take a few seconds to exit.
    */
-  async recoverInterrupted(): Promise<RunRecord[]> {
+  async recoverInterrupted(rechecks = RECHECKS): Promise<RunRecord[]> {
+    clearTimeout(this.recheck);
     const found: RunRecord[] = [];
+    let waiting = false;
     for (const { folder, record } of await this.records()) {
       if (this.active?.folder === folder) continue;
       const interrupted = interruptedRecord(record, new Date(), processAlive, process.pid);
-      if (!interrupted) continue;
+      if (!interrupted) {
+        waiting ||= record.status === 'running';
+        continue;
+      }
       await writeRunRecord(folder, interrupted);
       found.push(interrupted);
       this.log.warn(`${interrupted.name}: was training when its window closed; marked interrupted (resume continues from last.ckpt)`);
       void vscode.window.showWarningMessage(`AU Lens: training ${interrupted.name} was interrupted after ${interrupted.epochs.done} of ${interrupted.epochs.total} epochs (the window closed).`, 'Resume', 'Open Dashboard')
         .then((a) => (a === 'Resume' ? vscode.commands.executeCommand('auLens.resumeTraining', folder) : a && vscode.commands.executeCommand('auLens.showTrainingDashboard', folder)));
     }
+    if (waiting && rechecks > 0) {
+      this.recheck = setTimeout(() => void this.recoverInterrupted(rechecks - 1).catch((err: Error) => this.log.error(`looking for interrupted runs: ${err.message}`)), RECHECK_MS);
+      this.recheck.unref();
+    }
     return found;
   }
 
   dispose(): void {
-    this.active?.abort.abort();
+    clearTimeout(this.recheck);
+    // The window is closing: the run stops after its step but stays "running", for the next window to offer.
+    this.active?.abort.abort(HOST_CLOSING);
     this.statusBar.dispose();
     this.events.dispose();
     this.changed.dispose();

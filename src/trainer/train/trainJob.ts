@@ -2,11 +2,13 @@
  * One training run as the editor starts it (worker method 'train/run'): the request checked and resolved before
  * anything is written, then run.json and progress.jsonl kept up to date around train() (format: runLog.ts), so
  * the run can be watched, listed and resumed after a reload. The status always ends completed, cancelled or
- * failed; a process that dies mid-run leaves "running", which the editor turns into "interrupted".
+ * failed; a process that dies mid-run, or a host that closes (HOST_CLOSING), leaves "running", which the next
+ * window turns into "interrupted".
  */
 import { mkdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { FaceLandmarker } from '../io/landmarks';
+import { HOST_CLOSING } from '../protocol';
 import type { RunRecord } from './runLog';
 import { optionsSummary, ProgressLog, progressFile, readRunRecord, RUN_FILE, writeRunRecord } from './runLog';
 import type { TrainRequest } from './trainRequest';
@@ -63,7 +65,9 @@ export async function runTrainJob(request: TrainRequest, hooks: TrainJobHooks): 
   };
   try {
     const outcome = await train(options, { onEvent, signal: hooks.signal, detector: await hooks.detector() });
-    update({ status: outcome.status, endedAt: now(), epochs: { done: outcome.epochs, total: options.epochs } });
+    const epochs = { done: outcome.epochs, total: options.epochs };
+    const hostClosing = outcome.status === 'cancelled' && hooks.signal.reason === HOST_CLOSING;
+    update(hostClosing ? { epochs } : { status: outcome.status, endedAt: now(), epochs });
     await writes;
     return outcome;
   } catch (err) {

@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { loadCheckpoint } from '../../../src/trainer/train/checkpoint';
-import { readProgress, readRunRecord } from '../../../src/trainer/train/runLog';
+import { HOST_CLOSING } from '../../../src/trainer/protocol';
+import { interruptedRecord, readProgress, readRunRecord } from '../../../src/trainer/train/runLog';
 import type { TrainRequest } from '../../../src/trainer/train/trainRequest';
 import type { TrainEvent } from '../../../src/trainer/train/trainRun';
 import { WorkerClient, WorkerRequestError } from '../../../src/trainer/workerClient';
@@ -75,6 +76,23 @@ describe('trainer worker: train/run', function () {
     await assert.rejects(client.request('train/run', request('run')),
       (err: Error) => err instanceof WorkerRequestError && /already holds a run \(run\.json\); resume it or choose another run name/.test(err.message));
     assert.equal(await readFile(path.join(ws.root, 'run', 'run.json'), 'utf8'), before);
+  });
+
+  it('a host that closes mid-run stops it as a cancel does (last.ckpt saved) but leaves "running" for the next window to offer', async () => {
+    const out = path.join(ws.root, 'host-closing');
+    const abort = new AbortController();
+    const outcome = await client.request('train/run', request('host-closing'), {
+      signal: abort.signal,
+      onProgress: (e) => e.type === 'step' && e.epoch === 2 && e.batch === 1 && abort.abort(HOST_CLOSING),
+    });
+    assert.equal(outcome.status, 'cancelled');
+    const record = await readRunRecord(out);
+    assert.equal(record?.status, 'running');
+    assert.equal(record?.endedAt, undefined);
+    assert.deepEqual(record?.epochs, { done: 1, total: 2 });
+    assert.ok((await loadCheckpoint(path.join(out, 'last.ckpt'))).optimizer.batchInEpoch > 0, 'last.ckpt saved mid-epoch');
+    // The next window: the process that trained it (this one, here) no longer trains it.
+    assert.equal(interruptedRecord(record!, new Date(), () => true, record!.pid)?.status, 'interrupted');
   });
 
   it('a run that fails on its data ends "failed" in run.json with the reason, as a request error', async () => {
