@@ -91,22 +91,24 @@ export function planAuOcclusion(input: AuOcclusionInput, options: AuOcclusionOpt
   const classIndex = classIndexOf(input.labels, input.className);
   if (typeof classIndex !== 'number') return settledProbe(classIndex);
   if ('status' in regions) return settledProbe(regions);
-  if (regions.aus.length === 0) return settledProbe(skipped('no-aus', `class "${input.className}" uses no action units`));
+  if (regions.aus.length === 0) {
+    return settledProbe(skipped('no-aus', `class "${input.className}" uses no action units`));
+  }
   regions.aus.forEach(({ facs, mask }) => checkRegion(mask, image, `the AU${facs} region`));
   checkRegion(regions.skin, image, 'the skin mask');
   const inside = regions.aus.filter((a) => a.mask.pixels > 0);
   if (inside.length === 0) {
     const names = regions.aus.map((a) => `AU${a.facs}`).join(', ');
-    return settledProbe(skipped('outside-image', `none of ${names} falls inside the ${image.width}×${image.height} input`));
+    const detail = `none of ${names} falls inside the ${image.width}×${image.height} input`;
+    return settledProbe(skipped('outside-image', detail));
   }
   const sigma = options.sigma ?? blurSigmaFor(image.width);
   const draws = options.draws ?? DEFAULT_CONTROL_DRAWS;
   if (!Number.isInteger(draws) || draws < 1) throw new RangeError(`draws must be a positive integer, got ${draws}`);
   const area = Math.max(1, Math.round(inside.reduce((s, a) => s + a.mask.pixels, 0) / inside.length));
   const seed = options.seed ?? DEFAULT_OCCLUSION_SEED;
-  const controls = regions.skin.pixels === 0
-    ? []
-    : Array.from({ length: draws }, (_, d): PixelMask => controlRegion(regions.skin, area, mulberry32(deriveSeed(seed, d))));
+  const draw = (d: number): PixelMask => controlRegion(regions.skin, area, mulberry32(deriveSeed(seed, d)));
+  const controls = regions.skin.pixels === 0 ? [] : Array.from({ length: draws }, (_, d) => draw(d));
   const masks = [...inside.map((a) => a.mask), ...controls];
   let blurred: ModelImage | undefined;
   return {
@@ -131,7 +133,9 @@ export function planAuOcclusion(input: AuOcclusionInput, options: AuOcclusionOpt
       const short = controls.some((c) => c.pixels < area);
       const note = control === null
         ? 'no facial skin lies outside the action units, so there is no control region'
-        : short ? `the skin outside the action units holds ${regions.skin.pixels} pixels, fewer than the ${area} asked for` : null;
+        : short
+          ? `the skin outside the action units holds ${regions.skin.pixels} pixels, fewer than the ${area} asked for`
+          : null;
       return {
         status: 'ok',
         classIndex,

@@ -36,7 +36,9 @@ function reflect101(i: number, n: number): number {
 }
 
 /** One pass of the separable filter along x (step 1) or y (step width) over one channel plane. */
-function blurPass(src: Float64Array, dst: Float64Array, width: number, height: number, k: Float64Array, alongX: boolean): void {
+type Plane = { readonly data: Float64Array; readonly width: number; readonly height: number };
+
+function blurPass({ data: src, width, height }: Plane, dst: Float64Array, k: Float64Array, alongX: boolean): void {
   const radius = (k.length - 1) / 2;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -52,7 +54,9 @@ function blurPass(src: Float64Array, dst: Float64Array, width: number, height: n
 
 /** A Gaussian-blurred copy of every channel; σ in pixels (default blurSigmaFor(width)). */
 export function gaussianBlur(image: ModelImage, sigma: number = blurSigmaFor(image.width)): ModelImage {
-  if (!(sigma > 0) || !Number.isFinite(sigma)) throw new RangeError(`the blur σ must be a positive number of pixels, got ${sigma}`);
+  if (!(sigma > 0) || !Number.isFinite(sigma)) {
+    throw new RangeError(`the blur σ must be a positive number of pixels, got ${sigma}`);
+  }
   const { channels, width, height } = image;
   const plane = width * height;
   const k = gaussianKernel(sigma);
@@ -61,8 +65,8 @@ export function gaussianBlur(image: ModelImage, sigma: number = blurSigmaFor(ima
   const b = new Float64Array(plane);
   for (let c = 0; c < channels; c++) {
     a.set(image.data.subarray(c * plane, (c + 1) * plane));
-    blurPass(a, b, width, height, k, true);
-    blurPass(b, a, width, height, k, false);
+    blurPass({ data: a, width, height }, b, k, true);
+    blurPass({ data: b, width, height }, a, k, false);
     out.set(a, c * plane);
   }
   return { channels, width, height, data: out };
@@ -100,7 +104,8 @@ export function checkImage(image: ModelImage): void {
     throw new RangeError(`image size must be positive integers, got ${channels}×${height}×${width}`);
   }
   if (data.length !== channels * width * height) {
-    throw new RangeError(`a ${channels}×${height}×${width} image needs ${channels * width * height} values, got ${data.length}`);
+    const needed = channels * width * height;
+    throw new RangeError(`a ${channels}×${height}×${width} image needs ${needed} values, got ${data.length}`);
   }
   for (const v of data) if (!Number.isFinite(v)) throw new RangeError('the image has non-finite values');
 }

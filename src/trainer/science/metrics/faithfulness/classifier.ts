@@ -38,7 +38,10 @@ export interface Probe<R> {
 
 /** A probe that needs no inference: its result is already known (e.g. a skipped face). */
 export function settledProbe<R>(result: R): Probe<R> {
-  return { size: 0, classIndex: 0, image: () => { throw new RangeError('a settled probe has no image'); }, finish: () => result };
+  const image = (): never => {
+    throw new RangeError('a settled probe has no image');
+  };
+  return { size: 0, classIndex: 0, image, finish: () => result };
 }
 
 /** The output index of `className`, or a Skipped saying the model lacks it. */
@@ -52,7 +55,8 @@ export function classIndexOf(labels: readonly string[], className: string): numb
 export function checkInputSize(image: ModelImage, classifier: Pick<Classifier, 'channels' | 'width' | 'height'>): void {
   const { channels, width, height } = classifier;
   if (image.channels !== channels || image.width !== width || image.height !== height) {
-    throw new RangeError(`the image is ${image.channels}×${image.height}×${image.width} but the model takes ${channels}×${height}×${width}`);
+    const got = `${image.channels}×${image.height}×${image.width}`;
+    throw new RangeError(`the image is ${got} but the model takes ${channels}×${height}×${width}`);
   }
 }
 
@@ -66,10 +70,16 @@ export interface RunOptions {
  * Runs every probe's images through the classifier in batches of `batchSize`, across probe boundaries, and
  * returns each probe's result in order. Stops with the signal's reason when it is aborted between batches.
  */
-export async function runProbes<R>(classifier: Classifier, probes: readonly Probe<R>[], options: RunOptions = {}): Promise<R[]> {
+export async function runProbes<R>(
+  classifier: Classifier,
+  probes: readonly Probe<R>[],
+  options: RunOptions = {},
+): Promise<R[]> {
   const classes = classifier.labels.length;
   const batchSize = classifier.batchSize;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  }
   const scores = probes.map((p) => new Float64Array(p.size));
   const jobs = probes.flatMap((p, k) => Array.from({ length: p.size }, (_, i) => ({ k, i })));
   for (let start = 0; start < jobs.length; start += batchSize) {
@@ -77,7 +87,8 @@ export async function runProbes<R>(classifier: Classifier, probes: readonly Prob
     const batch = jobs.slice(start, start + batchSize);
     const out = await classifier.probabilities(batch.map(({ k, i }) => probes[k]!.image(i)));
     if (out.length !== batch.length * classes) {
-      throw new RangeError(`the classifier returned ${out.length} values for ${batch.length} images of ${classes} classes`);
+      const expected = `${batch.length} images of ${classes} classes`;
+      throw new RangeError(`the classifier returned ${out.length} values for ${expected}`);
     }
     batch.forEach(({ k, i }, j) => {
       scores[k]![i] = out[j * classes + probes[k]!.classIndex]!;

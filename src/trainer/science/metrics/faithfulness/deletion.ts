@@ -15,9 +15,8 @@ import type { Heatmap } from '../../types';
 import { blurSigmaFor, checkImage, gaussianBlur, pasteFirst } from './blur';
 import type { Probe } from './classifier';
 import { classIndexOf, settledProbe } from './classifier';
-import { checkMap, isConstant, orderByValue } from './ranking';
+import { checkMap, checkMapFitsImage, constantMap, isConstant, orderByValue } from './ranking';
 import type { ModelImage, Skipped } from './types';
-import { skipped } from './types';
 
 export const DEFAULT_STEPS = 20;
 export const DEFAULT_ORDER_SEED = 7;
@@ -65,18 +64,19 @@ export function trapezoid(x: readonly number[], y: readonly number[]): number {
 }
 
 /** Images: steps + 1 of deletion (0 … N pixels blurred), then steps + 1 of insertion (0 … N restored). */
-export function planDeletionInsertion(input: DeletionInput, options: DeletionOptions = {}): Probe<DeletionInsertionResult> {
+export function planDeletionInsertion(
+  input: DeletionInput,
+  options: DeletionOptions = {},
+): Probe<DeletionInsertionResult> {
   const { image, map } = input;
   checkImage(image);
   checkMap(map);
-  if (map.width !== image.width || map.height !== image.height) {
-    throw new RangeError(`the map is ${map.width}×${map.height} but the image is ${image.width}×${image.height}; resize the map first`);
-  }
+  checkMapFitsImage(map, image);
   const steps = options.steps ?? DEFAULT_STEPS;
   if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`steps must be a positive integer, got ${steps}`);
   const classIndex = classIndexOf(input.labels, input.className);
   if (typeof classIndex !== 'number') return settledProbe(classIndex);
-  if (isConstant(map.data)) return settledProbe(skipped('constant-map', 'the map is constant, so it orders no pixel before another'));
+  if (isConstant(map.data)) return settledProbe(constantMap());
   const sigma = options.sigma ?? blurSigmaFor(image.width);
   const n = image.width * image.height;
   const counts = Array.from({ length: steps + 1 }, (_, k) => Math.round((k * n) / steps));
@@ -87,7 +87,8 @@ export function planDeletionInsertion(input: DeletionInput, options: DeletionOpt
     classIndex,
     image: (i) => {
       blurred ??= gaussianBlur(image, sigma);
-      return i <= steps ? pasteFirst(image, blurred, order, counts[i]!) : pasteFirst(blurred, image, order, counts[i - steps - 1]!);
+      if (i <= steps) return pasteFirst(image, blurred, order, counts[i]!);
+      return pasteFirst(blurred, image, order, counts[i - steps - 1]!);
     },
     finish: (p) => {
       const fractions = counts.map((c) => c / n);

@@ -6,6 +6,8 @@
 import type { Random } from '../../random';
 import { shuffleInPlace } from '../../random';
 import type { Heatmap } from '../../types';
+import type { ModelImage, Skipped } from './types';
+import { skipped } from './types';
 
 /** Throws on a non-finite value: a NaN map is a bug upstream, not a map to score. */
 export function checkMap(map: Heatmap, what = 'the map'): void {
@@ -13,6 +15,19 @@ export function checkMap(map: Heatmap, what = 'the map'): void {
     throw new RangeError(`${what} is ${map.width}×${map.height} but holds ${map.data.length} values`);
   }
   for (const v of map.data) if (!Number.isFinite(v)) throw new RangeError(`${what} has non-finite values`);
+}
+
+/** Throws unless the map has the image's size: a layer's map must be resized to the input first. */
+export function checkMapFitsImage(map: Heatmap, image: ModelImage): void {
+  if (map.width !== image.width || map.height !== image.height) {
+    const sizes = `the map is ${map.width}×${map.height} but the image is ${image.width}×${image.height}`;
+    throw new RangeError(`${sizes}; resize the map first`);
+  }
+}
+
+/** What a pixel-order metric says of a constant map. */
+export function constantMap(): Skipped {
+  return skipped('constant-map', 'the map is constant, so it ranks no pixel above another');
 }
 
 export function isConstant(values: ArrayLike<number>): boolean {

@@ -98,7 +98,9 @@ export function faceRegions(
   classAus: readonly number[],
   codebookAus: readonly number[],
 ): FaceRegions | Skipped {
-  if (classAus.length === 0) return skipped('no-aus', 'the class uses no action units (e.g. neutral), so there is nothing to hide');
+  if (classAus.length === 0) {
+    return skipped('no-aus', 'the class uses no action units (e.g. neutral), so there is nothing to hide');
+  }
   if (!landmarks || landmarks.length !== 68 || landmarks.some((p) => !Number.isFinite(p.x) || !Number.isFinite(p.y))) {
     return skipped('no-landmarks', 'the face has no 68 finite landmarks to place its action units on');
   }
@@ -126,7 +128,9 @@ export function faceRegions(
  * fewer pixels, the region is all of it; the caller reports the shortfall.
  */
 export function controlRegion(skin: PixelMask, area: number, random: Random): PixelMask {
-  if (!Number.isInteger(area) || area < 1) throw new RangeError(`a control region needs a positive integer area, got ${area}`);
+  if (!Number.isInteger(area) || area < 1) {
+    throw new RangeError(`a control region needs a positive integer area, got ${area}`);
+  }
   if (skin.pixels === 0) throw new RangeError('there is no skin pixel to place a control region on');
   const candidates: number[] = [];
   for (let i = 0; i < skin.data.length; i++) if (skin.data[i]) candidates.push(i);
