@@ -3,6 +3,7 @@
  * each image's A and B values together, recompute the statistic, and read the interval off the resampled values'
  * percentiles. Seeded, so a comparison reads the same every time it is shown.
  */
+import type { Random } from '../random';
 import { mulberry32, randomInt } from '../random';
 
 export const DEFAULT_RESAMPLES = 2000;
@@ -33,22 +34,56 @@ export interface Estimate {
 export function bootstrapMean(differences: readonly number[], options: BootstrapOptions = {}): Estimate {
   const n = differences.length;
   if (n === 0) throw new RangeError('a bootstrap needs at least one image');
-  const value = differences.reduce((s, d) => s + d, 0) / n;
+  return resampled(mean(differences), n, options, (random) => {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += differences[randomInt(random, n)]!;
+    return sum / n;
+  });
+}
+
+/**
+ * The paper's "Average" row, the unweighted mean of per-class means, with its interval: the samples are resampled
+ * within each class (a stratified bootstrap; Efron & Tibshirani 1993, §8.2), so the class sizes stay as they are
+ * and each class keeps its weight. Every class needs at least one value.
+ */
+export function bootstrapMacroMean(classes: readonly (readonly number[])[], options: BootstrapOptions = {}): Estimate {
+  if (classes.length === 0 || classes.some((c) => c.length === 0)) {
+    throw new RangeError('a macro average needs at least one value in every class');
+  }
+  const n = classes.reduce((s, c) => s + c.length, 0);
+  return resampled(mean(classes.map(mean)), n, options, (random) => {
+    let total = 0;
+    for (const c of classes) {
+      let sum = 0;
+      for (let i = 0; i < c.length; i++) sum += c[randomInt(random, c.length)]!;
+      total += sum / c.length;
+    }
+    return total / classes.length;
+  });
+}
+
+const mean = (values: readonly number[]): number => values.reduce((s, v) => s + v, 0) / values.length;
+
+/** `value` with the percentile interval of `resample` drawn `resamples` times from a seeded stream. */
+function resampled(
+  value: number,
+  n: number,
+  options: BootstrapOptions,
+  resample: (random: Random) => number,
+): Estimate {
   if (n < 2) return { value, low: null, high: null, n };
   const resamples = options.resamples ?? DEFAULT_RESAMPLES;
   const level = options.level ?? 0.95;
-  if (!Number.isInteger(resamples) || resamples < 1) throw new RangeError(`resamples must be a positive integer, got ${resamples}`);
+  if (!Number.isInteger(resamples) || resamples < 1) {
+    throw new RangeError(`resamples must be a positive integer, got ${resamples}`);
+  }
   if (!(level > 0 && level < 1)) throw new RangeError(`level must be in (0, 1), got ${level}`);
   const random = mulberry32(options.seed ?? DEFAULT_BOOTSTRAP_SEED);
-  const means = new Float64Array(resamples);
-  for (let r = 0; r < resamples; r++) {
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += differences[randomInt(random, n)]!;
-    means[r] = sum / n;
-  }
-  means.sort();
+  const values = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) values[r] = resample(random);
+  values.sort();
   const tail = (1 - level) / 2;
-  return { value, low: quantileSorted(means, tail), high: quantileSorted(means, 1 - tail), n };
+  return { value, low: quantileSorted(values, tail), high: quantileSorted(values, 1 - tail), n };
 }
 
 /** The q-quantile of sorted values with linear interpolation between order statistics (NumPy's default, type 7). */
