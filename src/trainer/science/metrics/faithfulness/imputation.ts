@@ -47,42 +47,35 @@ interface Envelope {
   readonly values: Float64Array;
 }
 
+/** Pixel p's neighbours in road.py's order: their index (−1 outside the image) and weight. */
+function* neighbours(p: number, width: number, height: number): Generator<readonly [q: number, w: number]> {
+  const x = p % width;
+  const y = (p - x) / width;
+  for (const [dy, dx, w] of NEIGHBOURS) {
+    const nx = x + dx;
+    const ny = y + dy;
+    yield [nx < 0 || ny < 0 || nx >= width || ny >= height ? -1 : ny * width + nx, w];
+  }
+}
+
 /** `vars[p]` is pixel p's unknown index, −1 for a kept pixel. */
 function assemble(width: number, height: number, unknowns: Int32Array, vars: Int32Array): Envelope {
   const n = unknowns.length;
   const first = new Int32Array(n);
   const start = new Int32Array(n + 1);
   for (let u = 0; u < n; u++) {
-    const p = unknowns[u]!;
-    const x = p % width;
-    const y = (p - x) / width;
     let f = u;
-    for (const [dy, dx] of NEIGHBOURS) {
-      const nx = x + dx;
-      const ny = y + dy;
-      if (nx < 0 || ny < 0 || nx >= width || ny >= height) continue;
-      const v = vars[ny * width + nx]!;
-      if (v >= 0 && v < f) f = v;
-    }
+    for (const [q] of neighbours(unknowns[u]!, width, height)) if (q >= 0 && vars[q]! >= 0) f = Math.min(f, vars[q]!);
     first[u] = f;
     start[u + 1] = start[u]! + (u - f + 1);
   }
   const values = new Float64Array(start[n]!);
   for (let u = 0; u < n; u++) {
-    const p = unknowns[u]!;
-    const x = p % width;
-    const y = (p - x) / width;
     // road.py: the diagonal is 1 minus the weights of neighbours outside the image, off-diagonals −weight.
     let diagonal = 1;
-    for (const [dy, dx, w] of NEIGHBOURS) {
-      const nx = x + dx;
-      const ny = y + dy;
-      if (nx < 0 || ny < 0 || nx >= width || ny >= height) {
-        diagonal -= w;
-        continue;
-      }
-      const v = vars[ny * width + nx]!;
-      if (v >= 0 && v < u) values[start[u]! + v - first[u]!] = -w;
+    for (const [q, w] of neighbours(unknowns[u]!, width, height)) {
+      if (q < 0) diagonal -= w;
+      else if (vars[q]! >= 0 && vars[q]! < u) values[start[u]! + vars[q]! - first[u]!] = -w;
     }
     values[start[u]! + u - first[u]!] = diagonal;
   }
@@ -126,27 +119,12 @@ function solve({ first, start, values: l }: Envelope, b: Float64Array): void {
 }
 
 /** The kept pixels' weighted sum around each unknown: the right-hand side of one channel. */
-function rightHandSide(
-  plane: Float32Array,
-  width: number,
-  height: number,
-  unknowns: Int32Array,
-  vars: Int32Array,
-): Float64Array {
-  const b = new Float64Array(unknowns.length);
-  unknowns.forEach((p, u) => {
-    const x = p % width;
-    const y = (p - x) / width;
+function rightHandSide(plane: Float32Array, width: number, height: number, unknowns: Int32Array, vars: Int32Array) {
+  return Float64Array.from(unknowns, (p) => {
     let s = 0;
-    for (const [dy, dx, w] of NEIGHBOURS) {
-      const nx = x + dx;
-      const ny = y + dy;
-      const inside = nx >= 0 && ny >= 0 && nx < width && ny < height;
-      if (inside && vars[ny * width + nx]! < 0) s += w * plane[ny * width + nx]!;
-    }
-    b[u] = s;
+    for (const [q, w] of neighbours(p, width, height)) if (q >= 0 && vars[q]! < 0) s += w * plane[q]!;
+    return s;
   });
-  return b;
 }
 
 /** The removed pixels' values before noise: the system's solution, or 0 when nothing is kept (see above). */
