@@ -5,7 +5,7 @@
  * scores), so `runProbes` can put every perturbed image of a face, from every metric, through inference in full
  * batches, and a worker pool could make the images (the imputation is the costly part) while the model runs.
  */
-import type { ModelImage, Skipped } from './types';
+import type { Skipped } from './types';
 import { skipped } from './types';
 
 export interface Classifier {
@@ -51,15 +51,6 @@ export function classIndexOf(labels: readonly string[], className: string): numb
   return skipped('class-not-in-model', `the model has no class "${className}"; its classes: ${labels.join(', ')}`);
 }
 
-/** Throws a clear error when an image or map does not have the classifier's input size. */
-export function checkInputSize(image: ModelImage, classifier: Pick<Classifier, 'channels' | 'width' | 'height'>): void {
-  const { channels, width, height } = classifier;
-  if (image.channels !== channels || image.width !== width || image.height !== height) {
-    const got = `${image.channels}×${image.height}×${image.width}`;
-    throw new RangeError(`the image is ${got} but the model takes ${channels}×${height}×${width}`);
-  }
-}
-
 export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Called after each batch with the images scored so far and the total. */
@@ -80,12 +71,20 @@ export async function runProbes<R>(
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   }
+  const inputSize = classifier.channels * classifier.height * classifier.width;
   const scores = probes.map((p) => new Float64Array(p.size));
   const jobs = probes.flatMap((p, k) => Array.from({ length: p.size }, (_, i) => ({ k, i })));
   for (let start = 0; start < jobs.length; start += batchSize) {
     options.signal?.throwIfAborted();
     const batch = jobs.slice(start, start + batchSize);
-    const out = await classifier.probabilities(batch.map(({ k, i }) => probes[k]!.image(i)));
+    const images = batch.map(({ k, i }) => probes[k]!.image(i));
+    for (const x of images) {
+      if (x.length !== inputSize) {
+        const shape = `${classifier.channels}×${classifier.height}×${classifier.width}`;
+        throw new RangeError(`a ${x.length}-value image cannot go through a model that takes ${shape}`);
+      }
+    }
+    const out = await classifier.probabilities(images);
     if (out.length !== batch.length * classes) {
       const expected = `${batch.length} images of ${classes} classes`;
       throw new RangeError(`the classifier returned ${out.length} values for ${expected}`);

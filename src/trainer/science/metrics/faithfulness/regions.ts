@@ -24,16 +24,6 @@ function toMask(map: Heatmap, inside: (v: number) => boolean): PixelMask {
   return { width: map.width, height: map.height, data, pixels };
 }
 
-/** The pixels where `map` > threshold, e.g. an AU region moved to another frame by nearest sampling. */
-export function maskFromMap(map: Heatmap, threshold = 0.5): PixelMask {
-  return toMask(map, (v) => v > threshold);
-}
-
-/** The map of a mask (1 inside, 0 outside), so masks can be moved with the map functions of raster.ts. */
-export function mapFromMask(mask: PixelMask): Heatmap {
-  return { width: mask.width, height: mask.height, data: Float32Array.from(mask.data) };
-}
-
 /** The union of an AU's ellipses, drawn as the AU heatmap draws them (pixel centres on integer coordinates). */
 export function auRegion(facs: number, landmarks: Landmarks68, width: number, height: number): PixelMask {
   const canvas = createMap(width, height);
@@ -142,4 +132,17 @@ export function controlRegion(skin: PixelMask, area: number, random: Random): Pi
   const data = new Uint8Array(skin.data.length);
   for (const { i } of chosen) data[i] = 1;
   return { width: skin.width, height: skin.height, data, pixels: chosen.length };
+}
+
+/**
+ * The regions moved to another image by `move`, a map transform such as the one that takes the paper's 224×224
+ * frame to a model's input (nearest sampling keeps a 0/1 map 0/1); a pixel is inside where the moved map is > 0.5.
+ * AU regions drawn in the paper's frame then match the AU heatmap the metrics compare maps with.
+ */
+export function moveRegions(regions: FaceRegions, move: (map: Heatmap) => Heatmap): FaceRegions {
+  const moved = (mask: PixelMask): PixelMask => {
+    const map = move({ width: mask.width, height: mask.height, data: Float32Array.from(mask.data) });
+    return toMask(map, (v) => v > 0.5);
+  };
+  return { aus: regions.aus.map(({ facs, mask }) => ({ facs, mask: moved(mask) })), skin: moved(regions.skin) };
 }

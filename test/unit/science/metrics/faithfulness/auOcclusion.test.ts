@@ -4,7 +4,8 @@ import type { AuOcclusion, AuOcclusionResult } from '../../../../../src/trainer/
 import { planAuOcclusion } from '../../../../../src/trainer/science/metrics/faithfulness/auOcclusion';
 import { runProbe } from '../../../../../src/trainer/science/metrics/faithfulness/classifier';
 import type { FaceRegions } from '../../../../../src/trainer/science/metrics/faithfulness/regions';
-import { auRegion, controlRegion, faceRegions, landmarkHull } from '../../../../../src/trainer/science/metrics/faithfulness/regions';
+import { auRegion, controlRegion, faceRegions, landmarkHull, moveRegions } from '../../../../../src/trainer/science/metrics/faithfulness/regions';
+import { resizeNearest } from '../../../../../src/trainer/science/raster';
 import { mulberry32 } from '../../../../../src/trainer/science/random';
 import { shiftFace, syntheticFace } from '../../../../helpers/syntheticFace';
 import { checkerImage, linearClassifier, maskOf, matchedFilter } from './models';
@@ -110,6 +111,18 @@ describe('metrics/faithfulness/auOcclusion', () => {
     const result = await runProbe(classifier, planAuOcclusion({ image, labels: classifier.labels, className: 'happy', regions: happyRegions() }));
     assert.equal(result.status === 'skipped' && result.reason, 'class-not-in-model');
     assert.match(result.status === 'skipped' ? result.detail : '', /no class "happy"; its classes: other, sad/);
+  });
+
+  it('moves regions drawn in the paper\'s 224 frame to the input, as AU maps are moved', () => {
+    const drawn = faceRegions(syntheticFace(224), 224, 224, [12], codebookAus);
+    assert.ok(!('status' in drawn));
+    const moved = moveRegions(drawn, (m) => resizeNearest(m, SIZE, SIZE));
+    const au12 = moved.aus[0]!.mask;
+    assert.equal(au12.width, SIZE);
+    const expected = resizeNearest({ width: 224, height: 224, data: Float32Array.from(drawn.aus[0]!.mask.data) }, SIZE, SIZE);
+    assert.deepEqual(Array.from(au12.data), Array.from(expected.data, (v) => (v > 0.5 ? 1 : 0)));
+    assert.equal(au12.pixels, au12.data.reduce((s, v) => s + v, 0));
+    assert.ok(moved.skin.pixels > 0 && moved.skin.width === SIZE);
   });
 
   it('skips a face without landmarks and refuses regions of another size', () => {

@@ -90,7 +90,7 @@ describe('metrics/faithfulness/deletion', () => {
     assert.throws(() => planDeletionInsertion({ image, map: nan, labels, className: 'happy' }), /non-finite/);
   });
 
-  it('runs probes in full batches across probes, reports progress and stops when aborted', async () => {
+  it('runs probes in full batches across probes, reports progress, stops when aborted, refuses wrong sizes', async () => {
     const probes = [dependency, inverse, randomMap(2)].map((map) => planDeletionInsertion({ image, map, labels, className: 'happy' }));
     const local = linearClassifier(matchedFilter(region), 16);
     const progress: number[] = [];
@@ -100,5 +100,8 @@ describe('metrics/faithfulness/deletion', () => {
     const abort = new AbortController();
     abort.abort(new Error('cancelled by the user'));
     await assert.rejects(runProbes(local, probes, { signal: abort.signal }), /cancelled by the user/);
+    const ramp8: Heatmap = { width: 8, height: 8, data: Float32Array.from({ length: 64 }, (_, p) => p) };
+    const small = planDeletionInsertion({ image: checkerImage(8), map: ramp8, labels, className: 'happy' });
+    await assert.rejects(runProbes(local, [small]), /a 192-value image cannot go through a model that takes 3×64×64/);
   });
 });
