@@ -2,12 +2,12 @@
  * face-api's own faceExpressionNet on tfjs-wasm, as io/landmarks.ts loads face-api (same tfjs instance, local
  * .wasm files, model files from the installed package): the reference our forward pass is compared with.
  */
-import * as path from 'node:path';
-import type * as FaceApi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
 import type * as Tf from '@tensorflow/tfjs';
 import type * as TfWasm from '@tensorflow/tfjs-backend-wasm';
-import { FACEAPI_EXPRESSION_LABELS } from '../../src/trainer/models/faceApiExpression';
+import type * as FaceApi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
+import * as path from 'node:path';
 import { faceApiModelDir } from '../../src/trainer/io/faceApiWeights';
+import { FACEAPI_EXPRESSION_LABELS } from '../../src/trainer/models/faceApiInfo';
 
 export interface ExpressionReference {
   /** predictExpressions on a side×side×3 RGB byte image: probabilities in FACEAPI_EXPRESSION_LABELS order. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from '../helpers/paths';
 
@@ -15,6 +15,26 @@ function imports(file: string, { values = false } = {}): string[] {
   return [...text.matchAll(/^\s*(?:import|export)\s([^'"]*?)from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm)]
     .filter((m) => !values || !/^type\s/.test(m[1] ?? ''))
     .map((m) => (m[2] ?? m[3])!);
+}
+
+/** The files that describe models without building them; a new family's description joins them. */
+const MODEL_METADATA = ['models/presets', 'models/modelNames', 'models/modelInfo', 'models/resnetPresets', 'models/faceApiInfo'];
+
+/** Every source file a file loads at run time, itself included: its value imports, followed through the tree. */
+function runtimeClosure(file: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (f: string): void => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    for (const spec of imports(f, { values: true }).filter((s) => s.startsWith('.'))) {
+      const base = path.resolve(path.dirname(f), spec);
+      const next = [`${base}.ts`, path.join(base, 'index.ts')].find((c) => existsSync(c));
+      assert.ok(next, `${path.relative(repoRoot, f)} imports "${spec}", which is no source file`);
+      visit(next);
+    }
+  };
+  visit(file);
+  return seen;
 }
 
 /** The module boundary a newcomer should see at once, checked on every file rather than trusted. */
@@ -55,11 +75,28 @@ describe('module boundaries', () => {
     // Besides the protocol: the run folder's file formats (run.json, progress.jsonl, run configs, eval files, a
     // checkpoint's header for the runs view), the training defaults, the model table, an imported model's sidecar
     // config and the device names, which are bundle-safe (no native code), and types, which compile away.
-    const allowed = ['protocol', 'workerClient', 'science', 'train/runLog', 'train/runConfig', 'train/trainDefaults', 'train/checkpointHeader', 'eval/evalFile', 'models/presets', 'import/sidecar', 'onnx/deviceNames'];
+    const allowed = [
+      'protocol', 'workerClient', 'science', 'train/runLog', 'train/runConfig', 'train/trainDefaults',
+      'train/checkpointHeader', 'eval/evalFile', 'import/sidecar', 'onnx/deviceNames', ...MODEL_METADATA,
+    ];
     for (const file of tsFiles(path.join(src, 'extension'))) {
       for (const spec of imports(file, { values: true }).filter((s) => s.includes('/trainer/'))) {
         const rest = spec.slice(spec.indexOf('/trainer/') + '/trainer/'.length);
         assert.ok(allowed.some((a) => rest === a || rest.startsWith(`${a}/`)), `${path.relative(repoRoot, file)} imports "${spec}"`);
+      }
+    }
+  });
+
+  it('keeps the model metadata free of graph builders, so the editor can load it without the engine', () => {
+    const trainer = path.join(src, 'trainer');
+    for (const leaf of MODEL_METADATA) {
+      for (const file of runtimeClosure(path.join(trainer, `${leaf}.ts`))) {
+        const rest = path.relative(trainer, file).replace(/\\/g, '/').replace(/\.ts$/, '');
+        const ok = MODEL_METADATA.includes(rest) || rest.startsWith('science/');
+        assert.ok(ok, `${leaf} loads ${rest} at run time`);
+        for (const spec of imports(file, { values: true })) {
+          assert.ok(spec.startsWith('.'), `${rest} imports the package "${spec}"`);
+        }
       }
     }
   });

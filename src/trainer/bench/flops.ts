@@ -5,7 +5,7 @@
  */
 import type { ConvBn } from '../models/layout';
 import { modelLayout } from '../models/layout';
-import type { PresetName } from '../models/presets';
+import type { PresetName } from '../models/modelNames';
 
 export interface ForwardFlops {
   readonly conv: number;

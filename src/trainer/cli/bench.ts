@@ -1,6 +1,6 @@
-import { DEFAULT_BATCH, runBench } from '../bench/runBench';
 import type { BenchMode } from '../bench/runBench';
-import { PRESET_NAMES, isPresetName } from '../models/presets';
+import { DEFAULT_BATCH, runBench } from '../bench/runBench';
+import { isPresetName, PRESET_NAMES } from '../models/modelNames';
 import type { Command } from './command';
 import { parseFlags, parseIntFlag, requireFlag, UsageError } from './command';
 

@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import { benchExplain, defaultBenchImage, WARM_TARGET_MS } from '../explain/benchExplain';
 import { LandmarkDetector } from '../io/landmarks';
-import { isPresetName, PRESET_NAMES } from '../models/presets';
+import { isPresetName, PRESET_NAMES } from '../models/modelNames';
 import type { Command } from './command';
 import { parseFlags, parseIntFlag, UsageError } from './command';
 

@@ -1,9 +1,9 @@
 import * as os from 'node:os';
 import { LandmarkDetector } from '../io/landmarks';
-import { MODEL_NAMES } from '../models/presets';
+import { MODEL_NAMES } from '../models/modelNames';
 import { PRETRAINED_MODELS } from '../train/pretrained';
-import type { TrainRequest, TrainRequestField } from '../train/trainRequest';
 import { TRAIN_DEFAULTS } from '../train/trainDefaults';
+import type { TrainRequest, TrainRequestField } from '../train/trainRequest';
 import { resolveTrainOptions, TrainRequestError } from '../train/trainRequest';
 import type { TrainEvent, TrainOptions } from '../train/trainRun';
 import { train } from '../train/trainRun';

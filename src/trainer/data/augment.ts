@@ -20,24 +20,14 @@
  * Every draw comes from the `Random` passed in, in a fixed order (see sampleAugmentation), so a (seed, epoch,
  * position) stream gives the same batch on every run and on resume. Pure: no I/O.
  */
-import { composeAffine, cropAffine, hflipAffine, invertAffine, resizeAffine, rotationAffine, warpMap } from '../science/geometry';
+import type { Normalisation } from '../models/modelInfo';
+import { IMAGENET_NORMALISATION } from '../models/modelInfo';
 import type { Affine } from '../science/geometry';
+import { composeAffine, cropAffine, hflipAffine, invertAffine, resizeAffine, rotationAffine, warpMap } from '../science/geometry';
 import type { Random } from '../science/random';
 import { gaussian, randomInt, uniform } from '../science/random';
 import { resizeNearest } from '../science/raster';
 import { resampleRegion } from './resample';
-
-/** Per-channel (R, G, B) statistics the input is normalised with; checkpoints store them. */
-export interface Normalisation {
-  readonly mean: readonly [number, number, number];
-  readonly std: readonly [number, number, number];
-}
-
-/** torchvision's ImageNet statistics, as the reference uses for ImageNet-initialised encoders. */
-export const IMAGENET_NORMALISATION: Normalisation = Object.freeze({
-  mean: Object.freeze([0.485, 0.456, 0.406] as const),
-  std: Object.freeze([0.229, 0.224, 0.225] as const),
-});
 
 /** The paper resizes to 256 before cropping 224; a prepared sample keeps that ratio for any input size. */
 export function baseSideFor(inputSize: number): number {

@@ -6,9 +6,11 @@
  * Reproducible: the epoch's order is drawn from (seed, epoch) and each sample's augmentation from
  * (seed, epoch, position in the epoch), so a batch does not depend on timing, prefetching or where a run resumed.
  */
+import type { Normalisation } from '../models/modelInfo';
+import { IMAGENET_NORMALISATION } from '../models/modelInfo';
 import { deriveSeed, mulberry32, shuffleInPlace } from '../science/random';
-import type { AugmentationConfig, Normalisation } from './augment';
-import { augmentInto, evalTransformInto, IMAGENET_NORMALISATION, PAPER_AUGMENTATION } from './augment';
+import type { AugmentationConfig } from './augment';
+import { augmentInto, evalTransformInto, PAPER_AUGMENTATION } from './augment';
 import type { PreparedSample } from './prepare';
 
 export interface Batch {

@@ -6,25 +6,26 @@
  */
 import type { CamMethodName } from '../cam';
 import { CAM_METHOD_NAMES } from '../cam';
+import type { Batch } from '../data/loader';
 import { BatchLoader } from '../data/loader';
 import { prepareSamples } from '../data/prepare';
+import { evaluateOnnxModel } from '../import/evaluateImported';
 import { manifestHash } from '../io/dataset';
 import type { FaceLandmarker } from '../io/landmarks';
+import { isModelName } from '../models/modelNames';
 import { paramSpecs } from '../models/params';
-import { isModelName, presetInfo } from '../models/presets';
+import { presetInfo } from '../models/presets';
 import type { SplitName } from '../science/split';
 import type { Checkpoint } from '../train/checkpoint';
 import { assertCompatible } from '../train/checkpoint';
-import { restrictClasses } from '../train/initWeights';
-import { loadModelCheckpoint } from '../train/pretrained';
 import type { SplitSettings } from '../train/dataSplit';
 import { DEFAULT_FRACTIONS, loadSplitDataset, samplesOf } from '../train/dataSplit';
+import { restrictClasses } from '../train/initWeights';
 import { ModelState } from '../train/modelState';
-import type { Batch } from '../data/loader';
+import { loadModelCheckpoint } from '../train/pretrained';
 import type { EvalReport, SampleRecord } from './evaluator';
 import { Evaluator } from './evaluator';
 import { ModelRunner, evaluateBatches } from './modelRunner';
-import { evaluateOnnxModel } from '../import/evaluateImported';
 
 export interface EvaluateOptions {
   /** A checkpoint file, a pretrained model's name (train/pretrained.ts) or an ONNX model (import/evaluateImported.ts). */

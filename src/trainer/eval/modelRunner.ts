@@ -5,7 +5,7 @@
 import type { Batch } from '../data/loader';
 import { activationName, buildExplanation, gradientName } from '../graphs/explain';
 import { attentionName, buildInference } from '../graphs/inference';
-import type { ModelName } from '../models/presets';
+import type { ModelName } from '../models/modelNames';
 import { presetInfo } from '../models/presets';
 import type { EngineOptions, ort } from '../onnx/session';
 import { createSession, floatTensor, int64Tensor } from '../onnx/session';

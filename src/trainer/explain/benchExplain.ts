@@ -7,10 +7,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { IMAGENET_NORMALISATION } from '../data/augment';
 import type { FaceLandmarker } from '../io/landmarks';
+import { IMAGENET_NORMALISATION } from '../models/modelInfo';
+import type { PresetName } from '../models/modelNames';
 import { initParams, paramSpecs } from '../models/params';
-import type { PresetName } from '../models/presets';
 import { presetInfo } from '../models/presets';
 import { codebookPreset } from '../science/codebook';
 import type { Expression } from '../science/labels';

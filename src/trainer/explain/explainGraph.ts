@@ -7,9 +7,9 @@
 import { Tape } from '../autodiff/tape';
 import { activationName, gradientName } from '../graphs/explain';
 import { emitInference } from '../graphs/inference';
-import type { ParamStore } from '../models/params';
-import type { ModelName } from '../models/presets';
+import type { ModelName } from '../models/modelNames';
 import { checkLayers } from '../models/presets';
+import type { ParamStore } from '../models/types';
 import { Graph } from '../onnx/graph';
 import { compare, oneHot, where } from '../onnx/ops';
 import { toModelBytes } from '../onnx/serialize';

@@ -3,11 +3,12 @@
  * reduce to a ModelDescription plus weights (checkpoint) or a ready graph (ONNX). Loading checks everything a
  * later step would trip over (unknown preset, tensors that do not fit it), so the messages name the file.
  */
-import type { Normalisation } from '../data/augment';
-import type { ParamStore } from '../models/params';
+import type { Normalisation } from '../models/modelInfo';
+import type { ModelName } from '../models/modelNames';
+import { isModelName, MODEL_NAMES } from '../models/modelNames';
 import { paramSpecs } from '../models/params';
-import type { ModelName } from '../models/presets';
-import { checkLayers, isModelName, MODEL_NAMES, presetInfo } from '../models/presets';
+import { checkLayers, presetInfo } from '../models/presets';
+import type { ParamStore } from '../models/types';
 import type { Codebook } from '../science/codebook';
 import type { Expression } from '../science/labels';
 import type { Checkpoint } from '../train/checkpoint';

@@ -5,13 +5,13 @@
  */
 import { ChannelMean } from '../autodiff/ops/attention';
 import { Tape } from '../autodiff/tape';
+import { buildForward } from '../models/forward';
+import type { ModelName } from '../models/modelNames';
+import { paramSpecs } from '../models/params';
+import { presetInfo } from '../models/presets';
+import type { Forward } from '../models/types';
 import { Graph } from '../onnx/graph';
 import { toModelBytes } from '../onnx/serialize';
-import { paramSpecs } from '../models/params';
-import type { ModelName } from '../models/presets';
-import { presetInfo } from '../models/presets';
-import type { Forward } from '../models/resnet';
-import { buildForward } from '../models/resnet';
 import type { IOSpec, WeightSource } from './weights';
 import { ioSpecs, weightTensors } from './weights';
 

@@ -8,14 +8,14 @@
 import { compositeLoss } from '../autodiff/compositeLoss';
 import { runningStatUpdate } from '../autodiff/ops/batchNorm';
 import { Tape } from '../autodiff/tape';
+import { buildForward } from '../models/forward';
+import type { ModelName } from '../models/modelNames';
+import { isTrainable, paramSpecs } from '../models/params';
+import { checkLayers, presetInfo } from '../models/presets';
 import type { Tensor } from '../onnx/graph';
 import { Graph } from '../onnx/graph';
 import { add, mul, sub, zerosLike } from '../onnx/ops';
 import { toModelBytes } from '../onnx/serialize';
-import { isTrainable, paramSpecs } from '../models/params';
-import type { ModelName } from '../models/presets';
-import { checkLayers, presetInfo } from '../models/presets';
-import { buildForward } from '../models/resnet';
 import type { IOSpec } from './weights';
 import { ioSpecs, weightTensors } from './weights';
 

@@ -2,9 +2,9 @@
  * Weights of a graph, either as graph inputs (the training loop feeds the current values every run, so a graph
  * is built once per run) or baked in as initializers named by their state_dict key (a standalone model file).
  */
+import type { ParamSpec, ParamStore } from '../models/types';
 import type { Graph, Tensor } from '../onnx/graph';
 import { numel } from '../onnx/graph';
-import type { ParamSpec, ParamStore } from '../models/params';
 
 export type WeightSource = 'inputs' | ParamStore;
 

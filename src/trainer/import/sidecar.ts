@@ -5,8 +5,8 @@
  * names the field and what is allowed in every message.
  */
 import * as path from 'node:path';
-import type { Normalisation } from '../data/augment';
-import { IMAGENET_NORMALISATION } from '../data/augment';
+import type { Normalisation } from '../models/modelInfo';
+import { IMAGENET_NORMALISATION } from '../models/modelInfo';
 import type { FaceCrop } from '../science/faceFrame';
 import type { Expression } from '../science/labels';
 import { EXPRESSIONS, parseExpression } from '../science/labels';

@@ -4,9 +4,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { decodeFaceApiWeights, FaceApiWeightsError } from '../models/faceApiWeights';
 import type { WeightGroup } from '../models/faceApiWeights';
-import type { ParamStore } from '../models/params';
+import { decodeFaceApiWeights, FaceApiWeightsError } from '../models/faceApiWeights';
+import type { ParamStore } from '../models/types';
 
 export const FACEAPI_EXPRESSION_MANIFEST = 'face_expression_model-weights_manifest.json';
 

@@ -1,6 +1,7 @@
 /**
- * face-api's facial-expression network (`faceExpressionNet` of @vladmandic/face-api, MIT) as an AU Lens model,
- * built from our differentiable ops so it can be explained and fine-tuned like the ResNet presets. Its source
+ * face-api's facial-expression network (`faceExpressionNet` of @vladmandic/face-api, MIT, described in
+ * faceApiInfo.ts) as an AU Lens model, built from our differentiable ops so it can be explained and fine-tuned
+ * like the ResNet presets. Its source
  * (node_modules/@vladmandic/face-api/src/faceFeatureExtractor/FaceFeatureExtractor.ts, denseBlock.ts,
  * common/depthwiseSeparableConv.ts, faceProcessor/FaceProcessor.ts) defines, for a 112×112 RGB input:
  *
@@ -25,91 +26,15 @@ import { Add, Relu } from '../autodiff/ops/elementwise';
 import { Linear } from '../autodiff/ops/linear';
 import { GlobalAvgPool } from '../autodiff/ops/pool';
 import type { Tape } from '../autodiff/tape';
-import type { Normalisation } from '../data/augment';
 import type { Tensor } from '../onnx/graph';
 import { sameShape } from '../onnx/graph';
-import type { Expression } from '../science/labels';
-import type { ParamSpec } from './params';
-import type { PresetInfo } from './presets';
-import type { Forward } from './resnet';
-
-export const FACEAPI_EXPRESSION = 'faceapi-expression';
-export type FaceApiModelName = typeof FACEAPI_EXPRESSION;
-
-export function isFaceApiModel(name: string): name is FaceApiModelName {
-  return name === FACEAPI_EXPRESSION;
-}
-
-/** face-api's FACE_EXPRESSION_LABELS (neutral, happy, sad, angry, fearful, disgusted, surprised) in our names. */
-export const FACEAPI_EXPRESSION_LABELS: readonly Expression[] = Object.freeze(['neutral', 'happy', 'sad', 'anger', 'fear', 'disgust', 'surprise'] as const);
-
-/**
- * FaceFeatureExtractor.forwardInput: `normalize(x, meanRgb).div(255)` on 0–255 RGB. Our pipeline computes
- * (x/255 − mean)/std, which is the same with mean = meanRgb/255 and std = 1.
- */
-export const FACEAPI_NORMALISATION: Normalisation = Object.freeze({
-  mean: Object.freeze([122.782 / 255, 117.001 / 255, 104.298 / 255] as const),
-  std: Object.freeze([1, 1, 1] as const),
-});
-
-const INPUT_SIZE = 112;
-const WIDTHS = [32, 64, 128, 256] as const;
-const KERNEL = 3;
-/** Convs per denseBlock4. */
-const CONVS_PER_BLOCK = 4;
-
-/** One conv of a dense block: conv0 of dense0 is a plain conv, every other one depthwise-separable. */
-export interface FaceApiConv {
-  /** Our parameter prefix, face-api's path with '.' for '/': 'dense1.conv2'. */
-  readonly name: string;
-  /** face-api's weight-map prefix: 'dense1/conv2'. */
-  readonly tfName: string;
-  readonly kind: 'plain' | 'separable';
-  readonly cin: number;
-  readonly cout: number;
-  readonly stride: number;
-}
-
-export interface FaceApiBlock {
-  /** Layer name for attention and CAMs: 'dense0' … 'dense3'. */
-  readonly name: string;
-  readonly convs: readonly FaceApiConv[];
-  /** Output side for the 112 input. */
-  readonly side: number;
-}
-
-/** The four dense blocks, in network order. */
-export function faceApiBlocks(): FaceApiBlock[] {
-  let cin = 3;
-  let side = INPUT_SIZE;
-  return WIDTHS.map((width, b) => {
-    side = Math.ceil(side / 2);
-    const convs = Array.from({ length: CONVS_PER_BLOCK }, (_, k): FaceApiConv => ({
-      name: `dense${b}.conv${k}`,
-      tfName: `dense${b}/conv${k}`,
-      kind: b === 0 && k === 0 ? 'plain' : 'separable',
-      cin: k === 0 ? cin : width,
-      cout: width,
-      stride: k === 0 ? 2 : 1,
-    }));
-    cin = width;
-    return { name: `dense${b}`, convs, side };
-  });
-}
-
-export function faceApiInfo(): PresetInfo {
-  const blocks = faceApiBlocks();
-  const layerShapes = Object.fromEntries(blocks.map((b, i) => [b.name, [WIDTHS[i]!, b.side, b.side] as const]));
-  const layers = blocks.map((b) => b.name);
-  return { inputSize: INPUT_SIZE, layers, defaultLayer: layers[layers.length - 1]!, featureChannels: WIDTHS[WIDTHS.length - 1]!, layerShapes, normalisation: FACEAPI_NORMALISATION, crop: 'box' };
-}
-
-/** Our parameter names of a conv: plain 'weight' or the separable pair, and the bias. */
-export const depthwiseName = (conv: FaceApiConv): string => `${conv.name}.depthwise.weight`;
-export const pointwiseName = (conv: FaceApiConv): string => `${conv.name}.pointwise.weight`;
-export const plainName = (conv: FaceApiConv): string => `${conv.name}.weight`;
-export const biasName = (conv: FaceApiConv): string => `${conv.name}.bias`;
-export const FACEAPI_HEAD = 'fc';
+import type { FaceApiConv } from './faceApiInfo';
+import {
+  biasName, depthwiseName, FACEAPI_HEAD, FACEAPI_INPUT_SIZE, FACEAPI_KERNEL, FACEAPI_WIDTHS, faceApiBlocks, plainName,
+  pointwiseName,
+} from './faceApiInfo';
+import { FACEAPI_EXPRESSION } from './modelNames';
+import type { Forward, ParamSpec } from './types';
 
 /** Parameters in network order, in ONNX/PyTorch layouts (conv weights (Cout, Cin/group, kh, kw); fc (out, in)). */
 export function faceApiParamSpecs(numClasses: number): ParamSpec[] {
@@ -117,15 +42,16 @@ export function faceApiParamSpecs(numClasses: number): ParamSpec[] {
   const specs: ParamSpec[] = [];
   for (const block of faceApiBlocks()) {
     for (const conv of block.convs) {
-      if (conv.kind === 'plain') specs.push({ name: plainName(conv), shape: [conv.cout, conv.cin, KERNEL, KERNEL], role: 'conv' });
+      const k = FACEAPI_KERNEL;
+      if (conv.kind === 'plain') specs.push({ name: plainName(conv), shape: [conv.cout, conv.cin, k, k], role: 'conv' });
       else {
-        specs.push({ name: depthwiseName(conv), shape: [conv.cin, 1, KERNEL, KERNEL], role: 'conv' });
+        specs.push({ name: depthwiseName(conv), shape: [conv.cin, 1, k, k], role: 'conv' });
         specs.push({ name: pointwiseName(conv), shape: [conv.cout, conv.cin, 1, 1], role: 'conv' });
       }
       specs.push({ name: biasName(conv), shape: [conv.cout], role: 'conv_bias' });
     }
   }
-  const features = WIDTHS[WIDTHS.length - 1]!;
+  const features = FACEAPI_WIDTHS[FACEAPI_WIDTHS.length - 1]!;
   specs.push({ name: `${FACEAPI_HEAD}.weight`, shape: [numClasses, features], role: 'fc_weight' });
   specs.push({ name: `${FACEAPI_HEAD}.bias`, shape: [numClasses], role: 'fc_bias' });
   return specs;
@@ -140,8 +66,9 @@ export function samePads(size: number, kernel: number, stride: number): [number,
 
 /** The eval forward (the network has no BatchNorm, so train and eval modes are the same graph). */
 export function buildFaceApiForward(tape: Tape, image: Tensor, params: ReadonlyMap<string, Tensor>): Forward {
-  if (!sameShape(image.shape.slice(1), [3, INPUT_SIZE, INPUT_SIZE])) {
-    throw new RangeError(`${FACEAPI_EXPRESSION} needs images (N, 3, ${INPUT_SIZE}, ${INPUT_SIZE}), got [${image.shape.join(', ')}]`);
+  if (!sameShape(image.shape.slice(1), [3, FACEAPI_INPUT_SIZE, FACEAPI_INPUT_SIZE])) {
+    const size = FACEAPI_INPUT_SIZE;
+    throw new RangeError(`${FACEAPI_EXPRESSION} needs images (N, 3, ${size}, ${size}), got [${image.shape.join(', ')}]`);
   }
   const param = (name: string): Tensor => {
     const t = params.get(name);
@@ -175,6 +102,7 @@ export function buildFaceApiForward(tape: Tape, image: Tensor, params: ReadonlyM
     stages.set(block.name, x);
   }
   const pooled = tape.apply1(GlobalAvgPool, [x], undefined);
-  const logits = tape.apply1(Linear, [pooled, param(`${FACEAPI_HEAD}.weight`), param(`${FACEAPI_HEAD}.bias`)], undefined);
+  const head = [pooled, param(`${FACEAPI_HEAD}.weight`), param(`${FACEAPI_HEAD}.bias`)];
+  const logits = tape.apply1(Linear, head, undefined);
   return { logits, stages, bnStats: [] };
 }

@@ -1,6 +1,6 @@
 /**
  * face-api's expression weights (a tfjs weights manifest and its binary shards) → our parameters. The manifest is
- * checked against the layout faceApiExpression.ts builds before any value is used, so a package version with
+ * checked against the layout faceApiInfo.ts describes before any value is used, so a package version with
  * another layout fails with the name of the missing, extra or mis-shaped tensor instead of giving a wrong model.
  *
  * Values are decoded as tfjs-core's io_utils.decodeWeight does (uint8/uint16 quantisation: q·scale + min,
@@ -8,9 +8,11 @@
  * TensorFlow's to ONNX's: conv filters [kh, kw, Cin, Cout] → [Cout, Cin, kh, kw], depthwise [kh, kw, C, 1] →
  * [C, 1, kh, kw], the fc matrix [in, out] → [out, in] (our Linear is x·Wᵀ).
  */
-import type { FaceApiConv } from './faceApiExpression';
-import { biasName, depthwiseName, FACEAPI_EXPRESSION_LABELS, FACEAPI_HEAD, faceApiBlocks, plainName, pointwiseName } from './faceApiExpression';
-import type { ParamStore } from './params';
+import type { FaceApiConv } from './faceApiInfo';
+import {
+  biasName, depthwiseName, FACEAPI_EXPRESSION_LABELS, FACEAPI_HEAD, faceApiBlocks, plainName, pointwiseName,
+} from './faceApiInfo';
+import type { ParamStore } from './types';
 
 /** A manifest or weight file that does not hold the network AU Lens expects; `source` names the file. */
 export class FaceApiWeightsError extends Error {

@@ -2,8 +2,9 @@
  * The module tree of a preset, with PyTorch's state_dict names. Parameter specs and the forward builder both
  * walk this one description, so a weight's name, shape and place in the network cannot disagree.
  */
-import type { Preset, PresetName } from './presets';
-import { getPreset } from './presets';
+import type { PresetName } from './modelNames';
+import type { Preset } from './resnetPresets';
+import { getPreset } from './resnetPresets';
 
 /** A bias-free conv followed by BatchNorm2d (every conv of these nets). */
 export interface ConvBn {

@@ -5,21 +5,11 @@
  * two worlds by name.
  */
 import { deriveSeed, gaussian, mulberry32, uniform } from '../science/random';
-import { faceApiParamSpecs, isFaceApiModel } from './faceApiExpression';
-import { convBns, modelLayout } from './layout';
-import type { ModelName } from './presets';
-
-/** 'conv_bias': the bias of a conv without BatchNorm (face-api's); the ResNets' convs have none. */
-export type ParamRole = 'conv' | 'conv_bias' | 'bn_weight' | 'bn_bias' | 'bn_running_mean' | 'bn_running_var' | 'fc_weight' | 'fc_bias';
-
-export interface ParamSpec {
-  readonly name: string;
-  readonly shape: readonly number[];
-  readonly role: ParamRole;
-}
-
-/** Weights and running statistics by name. */
-export type ParamStore = Map<string, Float32Array>;
+import { faceApiParamSpecs } from './faceApiExpression';
+import type { ModelName } from './modelNames';
+import { isFaceApiModel } from './modelNames';
+import { resnetParamSpecs } from './resnet';
+import type { ParamSpec, ParamStore } from './types';
 
 /** Running statistics are state updated by the forward pass, not trained by the optimiser. */
 export function isTrainable(spec: ParamSpec): boolean {
@@ -28,20 +18,7 @@ export function isTrainable(spec: ParamSpec): boolean {
 
 /** All parameters and running statistics of a model, in state_dict order (network order for face-api's). */
 export function paramSpecs(preset: ModelName | string, numClasses: number): ParamSpec[] {
-  if (isFaceApiModel(preset)) return faceApiParamSpecs(numClasses);
-  const layout = modelLayout(preset, numClasses);
-  const specs: ParamSpec[] = [];
-  for (const u of convBns(layout)) {
-    specs.push({ name: `${u.conv}.weight`, shape: [u.cout, u.cin, u.kernel, u.kernel], role: 'conv' });
-    specs.push({ name: `${u.bn}.weight`, shape: [u.cout], role: 'bn_weight' });
-    specs.push({ name: `${u.bn}.bias`, shape: [u.cout], role: 'bn_bias' });
-    specs.push({ name: `${u.bn}.running_mean`, shape: [u.cout], role: 'bn_running_mean' });
-    specs.push({ name: `${u.bn}.running_var`, shape: [u.cout], role: 'bn_running_var' });
-  }
-  const { fc } = layout;
-  specs.push({ name: `${fc.name}.weight`, shape: [fc.out, fc.in], role: 'fc_weight' });
-  specs.push({ name: `${fc.name}.bias`, shape: [fc.out], role: 'fc_bias' });
-  return specs;
+  return isFaceApiModel(preset) ? faceApiParamSpecs(numClasses) : resnetParamSpecs(preset, numClasses);
 }
 
 /** FNV-1a of a name, so a parameter's random stream depends on its name, not on its place in a list. */

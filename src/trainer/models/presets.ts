@@ -1,137 +1,28 @@
 /**
- * The model presets: the peer's networks (/work/shared/peers/torch/README.md, "Model definitions") by name.
- * tiny64 and small96 are the peer's SmallResNet (conv3x3 stem without max-pool); resnet18 and resnet50 are
- * torchvision's layouts with layer3 and layer4 at stride 1, so the attention maps stay large (the paper's
- * "large maps" variant, no dilation). MODEL_NAMES adds face-api's expression network (faceApiExpression.ts), a
- * model of another family that the same functions describe.
+ * What any model of MODEL_NAMES looks like from outside, whatever its family: the ResNet presets
+ * (resnetPresets.ts) and face-api's expression network (faceApiInfo.ts). Metadata only, no graph builder, so the
+ * editor can ask it.
  */
-import type { Normalisation } from '../data/augment';
-import { IMAGENET_NORMALISATION } from '../data/augment';
-import type { FaceCrop } from '../science/faceFrame';
-import type { FaceApiModelName } from './faceApiExpression';
-import { FACEAPI_EXPRESSION, faceApiInfo, isFaceApiModel } from './faceApiExpression';
-
-export const PRESET_NAMES = ['tiny64', 'small96', 'resnet18', 'resnet50'] as const;
-export type PresetName = (typeof PRESET_NAMES)[number];
-
-/**
- * Every model AU Lens can build: the ResNet presets and face-api's expression network (faceApiExpression.ts).
- * Checkpoints, graphs and exported models name their model with one of these.
- */
-export const MODEL_NAMES = [...PRESET_NAMES, FACEAPI_EXPRESSION] as const;
-export type ModelName = PresetName | FaceApiModelName;
-
-export function isModelName(name: string): name is ModelName {
-  return (MODEL_NAMES as readonly string[]).includes(name);
-}
-
-/** torchvision's BasicBlock (two 3x3 convs, expansion 1) or Bottleneck v1.5 (stride on the 3x3, expansion 4). */
-export type BlockType = 'basic' | 'bottleneck';
-
-export interface StageSpec {
-  /** Output channels of the stage's blocks (a Bottleneck's inner width is width / 4). */
-  readonly width: number;
-  /** Stride of the first block. */
-  readonly stride: number;
-  readonly blocks: number;
-}
-
-export interface Preset {
-  readonly name: PresetName;
-  readonly inputSize: number;
-  readonly block: BlockType;
-  /**
-   * 'small': conv3x3 s1 pad 1 → BN → ReLU (the peer's SmallResNet, state_dict keys 'stem.*', 'stages.*');
-   * 'torchvision': conv7x7 s2 pad 3 → BN → ReLU → maxpool 3x3 s2 pad 1 (keys 'conv1', 'bn1', 'layerK.*').
-   */
-  readonly stem: 'small' | 'torchvision';
-  readonly stemWidth: number;
-  readonly stages: readonly StageSpec[];
-}
-
-const PRESETS: Readonly<Record<PresetName, Preset>> = {
-  tiny64: {
-    name: 'tiny64', inputSize: 64, block: 'basic', stem: 'small', stemWidth: 16,
-    stages: [{ width: 16, stride: 1, blocks: 1 }, { width: 32, stride: 2, blocks: 1 }, { width: 64, stride: 2, blocks: 1 }],
-  },
-  small96: {
-    name: 'small96', inputSize: 96, block: 'basic', stem: 'small', stemWidth: 32,
-    stages: [
-      { width: 32, stride: 1, blocks: 2 }, { width: 64, stride: 2, blocks: 2 },
-      { width: 128, stride: 2, blocks: 2 }, { width: 256, stride: 1, blocks: 2 },
-    ],
-  },
-  resnet18: {
-    name: 'resnet18', inputSize: 112, block: 'basic', stem: 'torchvision', stemWidth: 64,
-    stages: [
-      { width: 64, stride: 1, blocks: 2 }, { width: 128, stride: 2, blocks: 2 },
-      { width: 256, stride: 1, blocks: 2 }, { width: 512, stride: 1, blocks: 2 },
-    ],
-  },
-  resnet50: {
-    name: 'resnet50', inputSize: 224, block: 'bottleneck', stem: 'torchvision', stemWidth: 64,
-    stages: [
-      { width: 256, stride: 1, blocks: 3 }, { width: 512, stride: 2, blocks: 4 },
-      { width: 1024, stride: 1, blocks: 6 }, { width: 2048, stride: 1, blocks: 3 },
-    ],
-  },
-};
-
-export function isPresetName(name: string): name is PresetName {
-  return (PRESET_NAMES as readonly string[]).includes(name);
-}
-
-export function getPreset(name: string): Preset {
-  if (!isPresetName(name)) throw new RangeError(`unknown model preset "${name}"; known presets: ${PRESET_NAMES.join(', ')}`);
-  return PRESETS[name];
-}
-
-export interface PresetInfo {
-  readonly inputSize: number;
-  /**
-   * Every tensor that can serve as the attention layer, in network order: 'stem' (after the stem's ReLU for
-   * tiny64/small96; after the max-pool for the torchvision nets, i.e. the input of layer1), then 'stage1'…'stageK'
-   * (the output of the stage's last block, after its final ReLU, as the peer's `feat`).
-   */
-  readonly layers: readonly string[];
-  /** The last stage, the paper's choice. */
-  readonly defaultLayer: string;
-  /** Channels of the last stage (the classifier's input). */
-  readonly featureChannels: number;
-  /** [C, H, W] of each layer for one image. */
-  readonly layerShapes: Readonly<Record<string, readonly [number, number, number]>>;
-  /** How the input is normalised: ImageNet statistics for the ResNets, the source's own for imported models. */
-  readonly normalisation: Normalisation;
-  /** How a face in a photo is cropped for the model: the paper's enlarged box, or face-api's box alone. */
-  readonly crop: FaceCrop;
-}
-
-/** Output size of a conv or pool with kernel k, stride s and symmetric padding p (floor, as PyTorch). */
-const outSize = (size: number, k: number, s: number, p: number): number => Math.floor((size + 2 * p - k) / s) + 1;
+import { faceApiInfo } from './faceApiInfo';
+import type { PresetInfo } from './modelInfo';
+import { isFaceApiModel, isPresetName, MODEL_NAMES } from './modelNames';
+import { resnetInfo } from './resnetPresets';
 
 /** The shapes and layers of any model of MODEL_NAMES. */
 export function presetInfo(name: string): PresetInfo {
   if (isFaceApiModel(name)) return faceApiInfo();
-  if (!isPresetName(name)) throw new RangeError(`unknown model preset "${name}"; known presets: ${MODEL_NAMES.join(', ')}`);
-  const p = getPreset(name);
-  let size = p.stem === 'small' ? p.inputSize : outSize(outSize(p.inputSize, 7, 2, 3), 3, 2, 1);
-  const layerShapes: Record<string, readonly [number, number, number]> = { stem: [p.stemWidth, size, size] };
-  p.stages.forEach((st, i) => {
-    // A 3x3 pad-1 conv and a 1x1 pad-0 conv with the same stride give the same size.
-    size = outSize(size, 3, st.stride, 1);
-    layerShapes[`stage${i + 1}`] = [st.width, size, size];
-  });
-  const layers = Object.keys(layerShapes);
-  return {
-    inputSize: p.inputSize, layers, defaultLayer: layers[layers.length - 1]!, featureChannels: p.stages[p.stages.length - 1]!.width, layerShapes,
-    normalisation: IMAGENET_NORMALISATION, crop: 'paper',
-  };
+  if (!isPresetName(name)) {
+    throw new RangeError(`unknown model preset "${name}"; known presets: ${MODEL_NAMES.join(', ')}`);
+  }
+  return resnetInfo(name);
 }
 
 /** Checks that every requested attention layer exists in the model, with the known ones in the message. */
 export function checkLayers(name: string, layers: readonly string[]): void {
   const known = presetInfo(name).layers;
   for (const layer of layers) {
-    if (!known.includes(layer)) throw new RangeError(`preset "${name}" has no layer "${layer}"; its layers: ${known.join(', ')}`);
+    if (!known.includes(layer)) {
+      throw new RangeError(`preset "${name}" has no layer "${layer}"; its layers: ${known.join(', ')}`);
+    }
   }
 }

@@ -1,6 +1,7 @@
 /**
- * The forward pass of every preset, emitted through the tape so the same code serves training (train-mode
- * BatchNorm, gradients), evaluation and explanation (eval-mode BatchNorm, gradients at stage outputs).
+ * The ResNet presets as graphs: their parameters (PyTorch's state_dict names, from layout.ts) and their forward
+ * pass, emitted through the tape so the same code serves training (train-mode BatchNorm, gradients), evaluation
+ * and explanation (eval-mode BatchNorm, gradients at stage outputs).
  */
 import { BatchNormEval, BatchNormTrain } from '../autodiff/ops/batchNorm';
 import { Conv2d } from '../autodiff/ops/conv';
@@ -10,42 +11,34 @@ import { GlobalAvgPool, MaxPool2d } from '../autodiff/ops/pool';
 import type { Tape } from '../autodiff/tape';
 import type { Tensor } from '../onnx/graph';
 import { sameShape } from '../onnx/graph';
-import { buildFaceApiForward, isFaceApiModel } from './faceApiExpression';
 import type { ConvBn } from './layout';
-import { modelLayout } from './layout';
-import type { ModelName } from './presets';
+import { convBns, modelLayout } from './layout';
+import type { BatchStats, Forward, ModelConfig, ParamSpec } from './types';
 
 /** PyTorch BatchNorm2d's default ε. */
 export const BN_EPSILON = 1e-5;
 
-export interface ModelConfig {
-  readonly preset: ModelName;
-  readonly numClasses: number;
+/** All parameters and running statistics of a ResNet preset, in state_dict order. */
+export function resnetParamSpecs(preset: string, numClasses: number): ParamSpec[] {
+  const layout = modelLayout(preset, numClasses);
+  const specs: ParamSpec[] = [];
+  for (const u of convBns(layout)) {
+    specs.push({ name: `${u.conv}.weight`, shape: [u.cout, u.cin, u.kernel, u.kernel], role: 'conv' });
+    specs.push({ name: `${u.bn}.weight`, shape: [u.cout], role: 'bn_weight' });
+    specs.push({ name: `${u.bn}.bias`, shape: [u.cout], role: 'bn_bias' });
+    specs.push({ name: `${u.bn}.running_mean`, shape: [u.cout], role: 'bn_running_mean' });
+    specs.push({ name: `${u.bn}.running_var`, shape: [u.cout], role: 'bn_running_var' });
+  }
+  const { fc } = layout;
+  specs.push({ name: `${fc.name}.weight`, shape: [fc.out, fc.in], role: 'fc_weight' });
+  specs.push({ name: `${fc.name}.bias`, shape: [fc.out], role: 'fc_bias' });
+  return specs;
 }
 
-export interface BatchStats {
-  /** Name of the running-mean parameter this statistic updates. */
-  readonly mean: string;
-  /** Name of the running-variance parameter. */
-  readonly variance: string;
-  /** (C) batch mean. */
-  readonly batchMean: Tensor;
-  /** (C) unbiased batch variance (what PyTorch blends into running_var). */
-  readonly batchVar: Tensor;
-}
-
-export interface Forward {
-  /** (N, numClasses) */
-  readonly logits: Tensor;
-  /** Every attention-capable layer ('stem', 'stage1'…) → its post-ReLU output (N, C, H, W). */
-  readonly stages: Map<string, Tensor>;
-  /** Train mode only (empty in eval mode): one entry per BatchNorm, in state_dict order. */
-  readonly bnStats: BatchStats[];
-}
-
-/** The forward of any model of MODEL_NAMES; face-api's network has no BatchNorm, so its two modes are one graph. */
-export function buildForward(tape: Tape, config: ModelConfig, image: Tensor, params: ReadonlyMap<string, Tensor>, mode: 'train' | 'eval'): Forward {
-  if (isFaceApiModel(config.preset)) return buildFaceApiForward(tape, image, params);
+/** The forward of a ResNet preset, in train mode (batch statistics, collected in bnStats) or eval mode. */
+export function buildResNetForward(
+  tape: Tape, config: ModelConfig, image: Tensor, params: ReadonlyMap<string, Tensor>, mode: 'train' | 'eval',
+): Forward {
   const layout = modelLayout(config.preset, config.numClasses);
   const size = layout.preset.inputSize;
   if (!sameShape(image.shape.slice(1), [3, size, size])) {

@@ -12,7 +12,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { Normalisation } from '../data/augment';
+import type { Normalisation } from '../models/modelInfo';
 import type { Codebook } from '../science/codebook';
 import { CodebookError, parseCodebook } from '../science/codebook';
 import type { Expression } from '../science/labels';

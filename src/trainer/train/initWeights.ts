@@ -3,9 +3,9 @@
  * (`au-lens train --init`) and scoring a model on data that lacks some of its classes (`au-lens eval`).
  * The linear head is the only class-dependent part: its rows are picked by class name, or the head is re-created.
  */
-import type { ModelName } from '../models/presets';
-import type { ParamSpec, ParamStore } from '../models/params';
+import type { ModelName } from '../models/modelNames';
 import { initParams, paramSpecs } from '../models/params';
+import type { ParamSpec, ParamStore } from '../models/types';
 import type { Expression } from '../science/labels';
 import type { Checkpoint, CheckpointTensor } from './checkpoint';
 import { assertCompatible } from './checkpoint';

@@ -2,8 +2,8 @@
  * The tensors of a model under training, kept as ONNX Runtime tensors between steps: each step's `new.*`
  * outputs become the next step's inputs without a copy.
  */
-import type { ParamSpec, ParamStore } from '../models/params';
 import { isTrainable } from '../models/params';
+import type { ParamSpec, ParamStore } from '../models/types';
 import type { ort } from '../onnx/session';
 import { floatTensor } from '../onnx/session';
 import type { CheckpointTensor } from './checkpoint';

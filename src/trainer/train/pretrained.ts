@@ -7,7 +7,8 @@
  * include public FER sets such as CK+), so its scores on those sets are optimistic.
  */
 import { faceApiVersion, readFaceApiExpressionWeights } from '../io/faceApiWeights';
-import { FACEAPI_EXPRESSION, FACEAPI_EXPRESSION_LABELS } from '../models/faceApiExpression';
+import { FACEAPI_EXPRESSION_LABELS } from '../models/faceApiInfo';
+import { FACEAPI_EXPRESSION } from '../models/modelNames';
 import { paramSpecs } from '../models/params';
 import { presetInfo } from '../models/presets';
 import type { Codebook } from '../science/codebook';

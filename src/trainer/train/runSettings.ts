@@ -3,7 +3,7 @@
  * split, the data order and augmentation, the loss, the optimiser) and what a resume without flags inherits.
  * The epoch count is not among them: extending a run is what resuming is for.
  */
-import { isModelName } from '../models/presets';
+import { isModelName } from '../models/modelNames';
 import type { Codebook } from '../science/codebook';
 import { ausForExpression } from '../science/codebook';
 import type { Expression } from '../science/labels';

@@ -5,9 +5,10 @@
  */
 import * as path from 'node:path';
 import { loadCodebook } from '../io/codebookFile';
-import { MODEL_NAMES, checkLayers, isModelName } from '../models/presets';
-import { parseExpression } from '../science/labels';
+import { isModelName, MODEL_NAMES } from '../models/modelNames';
+import { checkLayers } from '../models/presets';
 import type { Expression } from '../science/labels';
+import { parseExpression } from '../science/labels';
 import { CheckpointError, loadCheckpoint } from './checkpoint';
 import { DEFAULT_FRACTIONS } from './dataSplit';
 import { isPretrainedModel, PRETRAINED_MODELS } from './pretrained';

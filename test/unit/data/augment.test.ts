@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
 import type { AugmentationConfig, AugmentationDraw, TransformInput } from '../../../src/trainer/data/augment';
-import {
-  applyAugmentation,
-  augmentSample,
-  baseSideFor,
-  evalTransformSample,
-  IMAGENET_NORMALISATION,
-  PAPER_AUGMENTATION,
-  sampleAugmentation,
-} from '../../../src/trainer/data/augment';
+import { applyAugmentation, augmentSample, baseSideFor, evalTransformSample, PAPER_AUGMENTATION, sampleAugmentation } from '../../../src/trainer/data/augment';
+import { IMAGENET_NORMALISATION } from '../../../src/trainer/models/modelInfo';
 import { hflipAffine, composeAffine, resizeAffine, warpMap } from '../../../src/trainer/science/geometry';
 import { mulberry32 } from '../../../src/trainer/science/random';
 import { faceFreeRaw } from '../io/fixtures';

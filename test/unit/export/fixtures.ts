@@ -4,8 +4,8 @@
  */
 import type { InferenceSession } from 'onnxruntime-node';
 import { untrainedCheckpoint } from '../../../src/trainer/explain/benchExplain';
+import type { PresetName } from '../../../src/trainer/models/modelNames';
 import { paramSpecs } from '../../../src/trainer/models/params';
-import type { PresetName } from '../../../src/trainer/models/presets';
 import { numel } from '../../../src/trainer/onnx/graph';
 import type { Feeds } from '../../../src/trainer/onnx/session';
 import { createSession } from '../../../src/trainer/onnx/session';

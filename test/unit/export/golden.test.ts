@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { untrainedCheckpoint } from '../../../src/trainer/explain/benchExplain';
 import { exportModelBytes } from '../../../src/trainer/export/exportModel';
 import { checkpointModel } from '../../../src/trainer/export/modelDescription';
-import { untrainedCheckpoint } from '../../../src/trainer/explain/benchExplain';
 import { attentionName } from '../../../src/trainer/graphs/inference';
-import type { ParamStore } from '../../../src/trainer/models/params';
+import type { ParamStore } from '../../../src/trainer/models/types';
 import { numel } from '../../../src/trainer/onnx/graph';
 import { floatTensor } from '../../../src/trainer/onnx/session';
 import { PAPER_CLASSES } from '../../../src/trainer/science/labels';

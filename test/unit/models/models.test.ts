@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { Tape } from '../../../src/trainer/autodiff/tape';
+import { buildForward } from '../../../src/trainer/models/forward';
+import type { PresetName } from '../../../src/trainer/models/modelNames';
+import { PRESET_NAMES } from '../../../src/trainer/models/modelNames';
 import { initParams, isTrainable, paramSpecs } from '../../../src/trainer/models/params';
-import type { PresetName } from '../../../src/trainer/models/presets';
-import { PRESET_NAMES, presetInfo } from '../../../src/trainer/models/presets';
-import { buildForward } from '../../../src/trainer/models/resnet';
+import { presetInfo } from '../../../src/trainer/models/presets';
 import { Graph, numel } from '../../../src/trainer/onnx/graph';
 
 /** Trainable parameter counts of the peer's modules (README "Model definitions", sum of p.numel()). */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as nodeFs from 'node:fs/promises';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { IMAGENET_NORMALISATION } from '../../../src/trainer/data/augment';
+import { IMAGENET_NORMALISATION } from '../../../src/trainer/models/modelInfo';
 import type { Checkpoint, CheckpointFileHandle, CheckpointFs } from '../../../src/trainer/train/checkpoint';
 import {
   assertCompatible,

@@ -1,0 +1,27 @@
+/**
+ * The names of every model AU Lens can build, by family: the ResNet presets (resnetPresets.ts) and face-api's
+ * expression network (faceApiInfo.ts). A new family adds its names here and its description beside the others.
+ * Checkpoints, graphs and exported models name their model with one of MODEL_NAMES.
+ */
+
+/** The presets trained from scratch, the peer's networks. */
+export const PRESET_NAMES = ['tiny64', 'small96', 'resnet18', 'resnet50'] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
+
+export function isPresetName(name: string): name is PresetName {
+  return (PRESET_NAMES as readonly string[]).includes(name);
+}
+
+export const FACEAPI_EXPRESSION = 'faceapi-expression';
+export type FaceApiModelName = typeof FACEAPI_EXPRESSION;
+
+export function isFaceApiModel(name: string): name is FaceApiModelName {
+  return name === FACEAPI_EXPRESSION;
+}
+
+export const MODEL_NAMES = [...PRESET_NAMES, FACEAPI_EXPRESSION] as const;
+export type ModelName = PresetName | FaceApiModelName;
+
+export function isModelName(name: string): name is ModelName {
+  return (MODEL_NAMES as readonly string[]).includes(name);
+}
