@@ -1,7 +1,9 @@
 /**
  * The CAM methods the paper evaluates on a WGAP head (Table 1; `METHOD_REQU_GRAD` in its
- * `dlib/configure/constants.py`), by the names its configs use. A new method is one file plus one entry here.
+ * `dlib/configure/constants.py`), by the names its configs use (science/camMethods.ts). A new method is one file
+ * plus one entry here and its name there.
  */
+import type { CamMethodName } from '../science/camMethods';
 import type { BaseCam, CamNeed } from './baseCam';
 import { Cam } from './cam';
 import { GradCam } from './gradCam';
@@ -11,9 +13,6 @@ import { LayerCam } from './layerCam';
 export type { CamInput, CamNeed, LayerActivations } from './baseCam';
 export { BaseCam } from './baseCam';
 export { RandomCam } from './randomCam';
-
-export const CAM_METHOD_NAMES = ['cam', 'gradcam', 'gradcam++', 'layercam'] as const;
-export type CamMethodName = (typeof CAM_METHOD_NAMES)[number];
 
 export interface CamMethod {
   readonly name: CamMethodName;
@@ -35,10 +34,6 @@ export const CAM_METHODS: Readonly<Record<CamMethodName, CamMethod>> = {
   'gradcam++': method('gradcam++', 'Grad-CAM++', new GradCamPlusPlus()),
   layercam: method('layercam', 'LayerCAM', new LayerCam()),
 };
-
-export function isCamMethodName(name: string): name is CamMethodName {
-  return (CAM_METHOD_NAMES as readonly string[]).includes(name);
-}
 
 /** Row `classIndex` of a K×C linear-head weight, as a view (no copy). */
 export function fcRow(weight: Float32Array, classes: number, channels: number, classIndex: number): Float32Array {

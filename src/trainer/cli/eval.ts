@@ -1,12 +1,12 @@
 import * as os from 'node:os';
-import { CAM_METHOD_NAMES, isCamMethodName } from '../cam';
-import type { CamMethodName } from '../cam';
+import { evaluateCheckpoint } from '../eval/evaluateCheckpoint';
+import { formatEvalReport } from '../eval/formatReport';
 import { writeFileAtomic } from '../io/atomicFile';
 import { LandmarkDetector } from '../io/landmarks';
-import { evaluateCheckpoint } from '../eval/evaluateCheckpoint';
-import { formatEvalReport } from '../eval/evaluator';
-import { SPLIT_NAMES } from '../science/split';
+import type { CamMethodName } from '../science/camMethods';
+import { CAM_METHOD_NAMES, isCamMethodName } from '../science/camMethods';
 import type { SplitName } from '../science/split';
+import { SPLIT_NAMES } from '../science/split';
 import { CheckpointMismatchError } from '../train/checkpoint';
 import { isPretrainedModel, PRETRAINED_MODELS } from '../train/pretrained';
 import type { Command } from './command';

@@ -4,8 +4,8 @@
  * this module holds only types and plain functions (no node APIs, no engine): the extension bundles it.
  */
 import type { Expression } from '../science/labels';
+import type { EvalReport } from '../science/report';
 import type { SplitName } from '../science/split';
-import type { EvalReport } from './evaluator';
 
 export const EVAL_FILE_FORMAT = 'au-lens-eval';
 export const EVAL_FILE_VERSION = 1;

@@ -7,11 +7,11 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../io/atomicFile';
 import type { FaceLandmarker } from '../io/landmarks';
 import type { SampleScore } from '../science/metrics/aggregate';
+import type { SampleRecord } from '../science/report';
 import { isPretrainedModel } from '../train/pretrained';
 import type { EvalImageRecord, EvalRunProgress, EvalRunRequest, EvalRunResult } from './evalFile';
 import { EVAL_FILE_FORMAT, EVAL_FILE_VERSION, evalFileName } from './evalFile';
 import { evaluateCheckpoint } from './evaluateCheckpoint';
-import type { SampleRecord } from './evaluator';
 
 /** A request the user can fix (a missing folder, an unknown choice); the worker reports it as such. */
 export class EvalRequestError extends Error {

@@ -4,18 +4,15 @@
  * checkpoint); on other data, every image. Data without some of the model's classes (CK+48 has no neutral) is
  * scored over the classes it has: the head is cut to their rows, so the argmax runs over those outputs alone.
  */
-import type { CamMethodName } from '../cam';
-import { CAM_METHOD_NAMES } from '../cam';
 import type { Batch } from '../data/loader';
 import { BatchLoader } from '../data/loader';
 import { prepareSamples } from '../data/prepare';
 import { evaluateOnnxModel } from '../import/evaluateImported';
 import { manifestHash } from '../io/dataset';
-import type { FaceLandmarker } from '../io/landmarks';
 import { isModelName } from '../models/modelNames';
 import { paramSpecs } from '../models/params';
 import { presetInfo } from '../models/presets';
-import type { SplitName } from '../science/split';
+import { CAM_METHOD_NAMES } from '../science/camMethods';
 import type { Checkpoint } from '../train/checkpoint';
 import { assertCompatible } from '../train/checkpoint';
 import type { SplitSettings } from '../train/dataSplit';
@@ -23,35 +20,9 @@ import { DEFAULT_FRACTIONS, loadSplitDataset, samplesOf } from '../train/dataSpl
 import { restrictClasses } from '../train/initWeights';
 import { ModelState } from '../train/modelState';
 import { loadModelCheckpoint } from '../train/pretrained';
-import type { EvalReport, SampleRecord } from './evaluator';
 import { Evaluator } from './evaluator';
 import { ModelRunner, evaluateBatches } from './modelRunner';
-
-export interface EvaluateOptions {
-  /** A checkpoint file, a pretrained model's name (train/pretrained.ts) or an ONNX model (import/evaluateImported.ts). */
-  readonly checkpoint: string;
-  readonly data: string;
-  /** Default: 'test' on the run's own data, 'all' elsewhere. */
-  readonly split?: SplitName | 'all';
-  readonly batch: number;
-  readonly threads: number;
-  readonly methods?: readonly CamMethodName[];
-  readonly cacheDir?: string;
-}
-
-export interface CheckpointEvaluation {
-  readonly checkpoint: string;
-  readonly data: string;
-  readonly split: SplitName | 'all';
-  readonly warnings: readonly string[];
-  readonly skipped: readonly { path: string; reason: string }[];
-  readonly report: EvalReport;
-  /** Every evaluated image's record, in evaluation order. */
-  readonly samples: readonly SampleRecord[];
-}
-
-/** How far an evaluation is: images prepared (landmarks, AU maps), then images run through the model. */
-export type EvaluationProgress = (done: number, total: number, stage: 'prepare' | 'evaluate') => void;
+import type { CheckpointEvaluation, EvaluateOptions, EvaluationHooks, EvaluationProgress } from './types';
 
 /** The batches, reporting how many images have gone through once each batch is back from the evaluator. */
 async function* counted(batches: AsyncIterable<Batch>, total: number, onProgress: EvaluationProgress | undefined): AsyncGenerator<Batch> {
@@ -70,7 +41,7 @@ function splitSettings(ckpt: Checkpoint): SplitSettings {
   return { seed: ckpt.optimizer.seed, fractions, classes: ckpt.labels, ...(subjectPattern !== undefined && { subjectPattern }) };
 }
 
-export async function evaluateCheckpoint(options: EvaluateOptions, hooks: { detector: FaceLandmarker; onProgress?: EvaluationProgress; signal?: AbortSignal }): Promise<CheckpointEvaluation> {
+export async function evaluateCheckpoint(options: EvaluateOptions, hooks: EvaluationHooks): Promise<CheckpointEvaluation> {
   // ONNX models (exported, or trained elsewhere with a sidecar) run image by image through their open session.
   if (options.checkpoint.toLowerCase().endsWith('.onnx')) return evaluateOnnxModel(options, hooks);
   const stored = await loadModelCheckpoint(options.checkpoint);

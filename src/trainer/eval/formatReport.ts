@@ -6,7 +6,7 @@
 import { CAM_METHODS } from '../cam/index';
 import type { Expression } from '../science/labels';
 import type { ScoreSummary } from '../science/metrics/aggregate';
-import type { EvalReport, LocalisationMetric } from './evaluator';
+import type { EvalReport, LocalisationMetric } from '../science/report';
 
 const METRIC_TITLES: Readonly<Record<LocalisationMetric, string>> = {
   energyPointingGame: 'energy PG',

@@ -10,14 +10,16 @@
  */
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { CamInput, CamMethodName } from '../cam';
+import type { CamInput } from '../cam';
 import { CAM_METHODS, fcRow } from '../cam';
 import { baseSideFor, evalTransformSample } from '../data/augment';
 import { cropImage, sampleFrame } from '../data/prepare';
+import { sidecarPathFor } from '../import/sidecar';
 import type { RgbImage } from '../io/image';
 import { decodeImage } from '../io/image';
 import { describeNoFace, detectWithCache } from '../io/landmarkCache';
 import type { DetectedFace, FaceLandmarker } from '../io/landmarks';
+import type { CamMethodName } from '../science/camMethods';
 import { ausForExpression } from '../science/codebook';
 import type { FaceCrop, FaceFrame } from '../science/faceFrame';
 import { FACE_FRAME_SIZE, landmarksInFrame, moveFrameMap, sameFrame } from '../science/faceFrame';
@@ -34,7 +36,6 @@ import type { Heatmap } from '../science/types';
 import { DEFAULT_MODEL, isPretrainedModel } from '../train/pretrained';
 import type { ModelKind, ModelOutputs, OpenModel, UnavailableMethod } from './modelFile';
 import { openModel, PREDICTED_CLASS } from './modelFile';
-import { sidecarPathFor } from '../import/sidecar';
 
 export interface ExplainRequest {
   /**

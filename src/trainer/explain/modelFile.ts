@@ -10,20 +10,22 @@
  * Anything else is refused with a message saying what the file is and what is supported.
  */
 import { open, readFile } from 'node:fs/promises';
-import type { CamMethodName, LayerActivations } from '../cam';
-import { CAM_METHOD_NAMES, CAM_METHODS } from '../cam';
+import type { LayerActivations } from '../cam';
+import { CAM_METHODS } from '../cam';
 import type { ModelDescription } from '../export/modelDescription';
 import { checkpointModel, ModelFileError } from '../export/modelDescription';
 import { decodeOnnxModel, describeExportedModel, METADATA_KEYS, metadataOf } from '../export/modelMetadata';
-import { tensorValues } from '../import/foreignGraph';
-import { openImported } from '../import/foreignModel';
 import { activationName, gradientName } from '../graphs/explain';
 import { attentionName } from '../graphs/inference';
+import { tensorValues } from '../import/foreignGraph';
+import { openImported } from '../import/foreignModel';
 import { paramSpecs } from '../models/params';
 import { presetInfo } from '../models/presets';
 import type { EngineOptions, ort } from '../onnx/session';
-import type { FaceCrop } from '../science/faceFrame';
 import { createSession, floatTensor, int64Tensor } from '../onnx/session';
+import type { CamMethodName } from '../science/camMethods';
+import { CAM_METHOD_NAMES } from '../science/camMethods';
+import type { FaceCrop } from '../science/faceFrame';
 import type { Heatmap } from '../science/types';
 import type { Checkpoint } from '../train/checkpoint';
 import { CHECKPOINT_MAGIC, CheckpointError, loadCheckpoint } from '../train/checkpoint';

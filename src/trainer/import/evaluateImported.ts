@@ -4,17 +4,16 @@
  * batches. The model knows no training split, so every image counts; data without some of the model's classes is
  * scored over the classes it has (logits, head rows and labels cut to them), as evaluateCheckpoint does.
  */
-import { CAM_METHOD_NAMES } from '../cam';
 import type { Batch } from '../data/loader';
 import { BatchLoader } from '../data/loader';
 import { prepareSamples } from '../data/prepare';
-import type { CheckpointEvaluation, EvaluateOptions, EvaluationProgress } from '../eval/evaluateCheckpoint';
+import type { CheckpointEvaluation, EvaluateOptions, EvaluationHooks } from '../eval/types';
 import type { EvalBatch } from '../eval/evaluator';
 import { Evaluator } from '../eval/evaluator';
 import type { ModelOutputs, OpenModel } from '../explain/modelFile';
 import { openModel } from '../explain/modelFile';
-import type { FaceLandmarker } from '../io/landmarks';
 import { readImageFolder } from '../io/dataset';
+import { CAM_METHOD_NAMES } from '../science/camMethods';
 import type { Expression } from '../science/labels';
 
 /** Rows `keep` of a row-major K×C matrix, or columns `keep` of an N×K one (`perRow` = C or K). */
@@ -62,7 +61,7 @@ async function runBatch(model: OpenModel, batch: Batch, size: number, keep: read
   };
 }
 
-export async function evaluateOnnxModel(options: EvaluateOptions, hooks: { detector: FaceLandmarker; onProgress?: EvaluationProgress; signal?: AbortSignal }): Promise<CheckpointEvaluation> {
+export async function evaluateOnnxModel(options: EvaluateOptions, hooks: EvaluationHooks): Promise<CheckpointEvaluation> {
   const model = await openModel(options.checkpoint, { threads: options.threads });
   try {
     const d = model.description;

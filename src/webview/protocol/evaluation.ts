@@ -1,9 +1,9 @@
 /**
  * The evaluation results panel's messages, imported by the host (src/extension/panels/evaluationPanel.ts) and the
- * page (src/webview/evaluation/main.ts). The report is the worker's EvalReport as it is stored in the eval file.
+ * page (src/webview/evaluation/main.ts). The report is the worker's EvalReport (trainer/science/report.ts) as the
+ * eval file stores it.
  */
-import type { Expression } from '../../trainer/science/labels';
-import type { ScoreSummary } from '../../trainer/science/metrics/aggregate';
+import type { EvalReport } from '../../trainer/science/report';
 import { IpcCommand, IpcNotification } from './ipc';
 
 export const scope = 'evaluation';
@@ -11,22 +11,6 @@ export const scope = 'evaluation';
 /** What the page stores, so a reloaded window can show the same evaluation again (read back from its file). */
 export interface EvaluationPageState {
   readonly file: string | null;
-}
-
-/** The parts of the worker's EvalReport (trainer/eval/evaluator.ts) the page shows; the host passes the report as is. */
-export interface ViewReport {
-  readonly samples: number;
-  readonly labels: readonly Expression[];
-  readonly layers: readonly string[];
-  readonly camLayer: string;
-  readonly methods: readonly string[];
-  readonly accuracy: number | null;
-  readonly balancedAccuracy: number | null;
-  readonly confusion: { readonly labels: readonly Expression[]; readonly matrix: readonly (readonly number[])[] };
-  readonly perClassAccuracy: Readonly<Partial<Record<Expression, number | null>>>;
-  readonly attCos: ScoreSummary;
-  readonly camCos: ScoreSummary;
-  readonly invalidAuSamples: number;
 }
 
 export interface WorstImage {
@@ -50,7 +34,7 @@ export interface EvaluationView {
   readonly split: string;
   readonly createdAt: string;
   readonly warnings: readonly string[];
-  readonly report: ViewReport;
+  readonly report: EvalReport;
   /** Misclassified first, then the lowest ATT-COS. */
   readonly worst: readonly WorstImage[];
   /** The quality gates this evaluation fails, as the Problems view words them. */

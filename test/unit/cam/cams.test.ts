@@ -1,7 +1,9 @@
 import * as assert from 'node:assert/strict';
-import type { CamInput, CamMethodName } from '../../../src/trainer/cam/index';
-import { CAM_METHOD_NAMES, CAM_METHODS, fcRow, RandomCam } from '../../../src/trainer/cam/index';
 import { GRAD_CAM_PLUS_PLUS_EPS } from '../../../src/trainer/cam/gradCamPlusPlus';
+import type { CamInput } from '../../../src/trainer/cam/index';
+import { CAM_METHODS, fcRow, RandomCam } from '../../../src/trainer/cam/index';
+import type { CamMethodName } from '../../../src/trainer/science/camMethods';
+import { CAM_METHOD_NAMES } from '../../../src/trainer/science/camMethods';
 import { prepareCam } from '../../../src/trainer/science/metrics/cosine';
 import { binariseAuMap, energyPointingGame } from '../../../src/trainer/science/metrics/localisation';
 import { mulberry32 } from '../../../src/trainer/science/random';

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
-import type { CamMethodName } from '../../../src/trainer/cam/index';
 import type { EvalBatch, EvaluatorOptions } from '../../../src/trainer/eval/evaluator';
-import { Evaluator, formatEvalReport } from '../../../src/trainer/eval/evaluator';
+import { Evaluator } from '../../../src/trainer/eval/evaluator';
+import { formatEvalReport } from '../../../src/trainer/eval/formatReport';
+import type { CamMethodName } from '../../../src/trainer/science/camMethods';
 import { PAPER_CLASSES } from '../../../src/trainer/science/labels';
 import { assertClose } from '../science/metrics/maps';
 

@@ -1,0 +1,43 @@
+/**
+ * What an evaluation is asked and answers, whatever runs the model: a checkpoint (evaluateCheckpoint.ts) or an
+ * ONNX model (import/evaluateImported.ts), which the first hands over to.
+ */
+import type { FaceLandmarker } from '../io/landmarks';
+import type { CamMethodName } from '../science/camMethods';
+import type { EvalReport, SampleRecord } from '../science/report';
+import type { SplitName } from '../science/split';
+
+export interface EvaluateOptions {
+  /**
+   * A checkpoint file, a pretrained model's name (train/pretrained.ts) or an ONNX model
+   * (import/evaluateImported.ts).
+   */
+  readonly checkpoint: string;
+  readonly data: string;
+  /** Default: 'test' on the run's own data, 'all' elsewhere. */
+  readonly split?: SplitName | 'all';
+  readonly batch: number;
+  readonly threads: number;
+  readonly methods?: readonly CamMethodName[];
+  readonly cacheDir?: string;
+}
+
+export interface CheckpointEvaluation {
+  readonly checkpoint: string;
+  readonly data: string;
+  readonly split: SplitName | 'all';
+  readonly warnings: readonly string[];
+  readonly skipped: readonly { path: string; reason: string }[];
+  readonly report: EvalReport;
+  /** Every evaluated image's record, in evaluation order. */
+  readonly samples: readonly SampleRecord[];
+}
+
+/** How far an evaluation is: images prepared (landmarks, AU maps), then images run through the model. */
+export type EvaluationProgress = (done: number, total: number, stage: 'prepare' | 'evaluate') => void;
+
+export interface EvaluationHooks {
+  readonly detector: FaceLandmarker;
+  readonly onProgress?: EvaluationProgress;
+  readonly signal?: AbortSignal;
+}
