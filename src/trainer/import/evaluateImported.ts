@@ -7,11 +7,11 @@
 import type { Batch } from '../data/loader';
 import { BatchLoader } from '../data/loader';
 import { prepareSamples } from '../data/prepare';
-import type { CheckpointEvaluation, EvaluateOptions, EvaluationHooks } from '../eval/types';
 import type { EvalBatch } from '../eval/evaluator';
 import { Evaluator } from '../eval/evaluator';
-import type { ModelOutputs, OpenModel } from '../explain/modelFile';
+import type { CheckpointEvaluation, EvaluateOptions, EvaluationHooks } from '../eval/types';
 import { openModel } from '../explain/modelFile';
+import type { ModelOutputs, OpenModel } from '../explain/openModel';
 import { readImageFolder } from '../io/dataset';
 import { CAM_METHOD_NAMES } from '../science/camMethods';
 import type { Expression } from '../science/labels';

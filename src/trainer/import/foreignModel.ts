@@ -11,7 +11,7 @@ import type { onnx } from 'onnx-proto';
 import type { LayerActivations } from '../cam';
 import { CAM_METHODS } from '../cam';
 import { EXPLAINED_OUTPUT } from '../explain/explainGraph';
-import type { ModelOutputs, OpenModel, OpenModelDescription, UnavailableMethod } from '../explain/modelFile';
+import type { ModelOutputs, OpenModel, OpenModelDescription, UnavailableMethod } from '../explain/openModel';
 import { ModelFileError } from '../export/modelDescription';
 import { loadCodebook } from '../io/codebookFile';
 import { DeviceError } from '../onnx/device';
