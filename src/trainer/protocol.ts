@@ -3,12 +3,12 @@
  * renamed method or a changed payload is a compile error on both ends.
  */
 import type { EvalRunProgress, EvalRunRequest, EvalRunResult } from './eval/evalFile';
-import type { ExportSummary } from './export/exportModel';
 import type { AuMapsReport, AuMapsRequest } from './explain/auMaps';
-import type { ModelInspection, WriteSidecarRequest } from './import/inspectModel';
 import type { ExplainRunRequest, ExplainRunResult } from './explain/panelData';
+import type { ExportSummary } from './export/exportModel';
+import type { ModelInspection, WriteSidecarRequest } from './import/inspectModel';
+import type { TrainEvent, TrainOutcome } from './train/options';
 import type { TrainRequest } from './train/trainRequest';
-import type { TrainEvent, TrainOutcome } from './train/trainRun';
 
 /**
  * Every method: its params, its result, and what it reports while it runs (`progress`; `never` for methods that

@@ -19,7 +19,7 @@ import { DatasetError } from './io/dataset';
 import { CodebookError } from './science/codebook';
 import { runTrainJob } from './train/trainJob';
 import { TrainRequestError } from './train/trainRequest';
-import { TrainingError } from './train/trainRun';
+import { TrainingError } from './train/options';
 import type { WorkerError, WorkerMethod, WorkerMethods, WorkerProgress, WorkerProgressOf, WorkerRequest, WorkerResponse } from './protocol';
 import { HOST_CLOSING, isWorkerCancel, isWorkerRequest } from './protocol';
 

@@ -9,7 +9,7 @@ import type { EvalRunResult } from '../../trainer/eval/evalFile';
 import { isEvalFileName, parseEvalFile } from '../../trainer/eval/evalFile';
 import type { RunRecord } from '../../trainer/train/runLog';
 import { readProgress, readRunRecord, RUN_FILE } from '../../trainer/train/runLog';
-import type { ValidationMetrics } from '../../trainer/train/trainRun';
+import type { ValidationMetrics } from '../../trainer/train/options';
 import type { CheckpointSummary } from '../../trainer/train/checkpointHeader';
 import { readCheckpointSummary } from '../../trainer/train/checkpointHeader';
 

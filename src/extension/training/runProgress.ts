@@ -2,7 +2,7 @@
  * What a run's TrainEvents mean for people: the one-line progress of the notification and the status bar, and the
  * points the dashboard draws. Pure (no VS Code), so it is tested without an editor.
  */
-import type { TrainEvent } from '../../trainer/train/trainRun';
+import type { TrainEvent } from '../../trainer/train/options';
 import type { EpochPoint, StepPoint } from '../../webview/protocol/dashboard';
 import { appendPoint } from '../../webview/protocol/dashboard';
 

@@ -11,7 +11,7 @@ import type { RunRecord } from '../../trainer/train/runLog';
 import { interruptedRecord, processAlive, readRunRecord, RUN_FILE, writeRunRecord } from '../../trainer/train/runLog';
 import type { TrainRequest } from '../../trainer/train/trainRequest';
 import { HOST_CLOSING } from '../../trainer/protocol';
-import type { TrainEvent, TrainOutcome } from '../../trainer/train/trainRun';
+import type { TrainEvent, TrainOutcome } from '../../trainer/train/options';
 import type { WorkerClient } from '../../trainer/workerClient';
 import type { Config } from '../config';
 import type { Log } from '../log';

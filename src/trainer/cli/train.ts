@@ -1,11 +1,11 @@
 import * as os from 'node:os';
 import { LandmarkDetector } from '../io/landmarks';
 import { MODEL_NAMES } from '../models/modelNames';
+import type { TrainEvent, TrainOptions } from '../train/options';
 import { PRETRAINED_MODELS } from '../train/pretrained';
 import { TRAIN_DEFAULTS } from '../train/trainDefaults';
 import type { TrainRequest, TrainRequestField } from '../train/trainRequest';
 import { resolveTrainOptions, TrainRequestError } from '../train/trainRequest';
-import type { TrainEvent, TrainOptions } from '../train/trainRun';
 import { train } from '../train/trainRun';
 import type { CliIo, Command } from './command';
 import { parseFlags, parseIntFlag, parseNumberFlag, requireFlag, UsageError } from './command';

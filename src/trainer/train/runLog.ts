@@ -27,8 +27,8 @@ import { appendFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../io/atomicFile';
+import type { TrainEvent, TrainOptions } from './options';
 import type { TrainRequest } from './trainRequest';
-import type { TrainEvent, TrainOptions } from './trainRun';
 
 export const RUN_FILE = 'run.json';
 export const PROGRESS_FILE = 'progress.jsonl';

@@ -10,7 +10,7 @@ import type { Expression } from '../science/labels';
 import { EXPRESSIONS } from '../science/labels';
 import type { SplitFractions } from '../science/split';
 import type { Checkpoint, JsonValue } from './checkpoint';
-import type { TrainOptions } from './trainRun';
+import type { TrainOptions } from './options';
 
 /** What goes into `optimizer.settings` (besides the fields the checkpoint has at its top level). */
 export function settingsRecord(options: TrainOptions, labels: readonly Expression[]): { [key: string]: JsonValue } {

@@ -9,11 +9,11 @@ import { mkdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { FaceLandmarker } from '../io/landmarks';
 import { HOST_CLOSING } from '../protocol';
+import type { TrainEvent, TrainOutcome } from './options';
 import type { RunRecord } from './runLog';
 import { optionsSummary, ProgressLog, progressFile, readRunRecord, RUN_FILE, writeRunRecord } from './runLog';
 import type { TrainRequest } from './trainRequest';
 import { resolveTrainOptions, TrainRequestError } from './trainRequest';
-import type { TrainEvent, TrainOutcome } from './trainRun';
 import { train } from './trainRun';
 
 export interface TrainJobHooks {

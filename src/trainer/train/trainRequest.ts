@@ -11,10 +11,10 @@ import type { Expression } from '../science/labels';
 import { parseExpression } from '../science/labels';
 import { CheckpointError, loadCheckpoint } from './checkpoint';
 import { DEFAULT_FRACTIONS } from './dataSplit';
+import type { TrainOptions } from './options';
 import { isPretrainedModel, PRETRAINED_MODELS } from './pretrained';
 import { resumeDefaults } from './runSettings';
 import { TRAIN_DEFAULTS } from './trainDefaults';
-import type { TrainOptions } from './trainRun';
 
 /** A run as a user asks for it: only the data and the run folder are required; the rest has defaults. */
 export interface TrainRequest {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { guessDatasets } from '../../../src/extension/training/datasetGuess';
 import { advance, fractionDone, pointsOf, progressText, startProgress } from '../../../src/extension/training/runProgress';
-import type { TrainEvent } from '../../../src/trainer/train/trainRun';
+import type { TrainEvent } from '../../../src/trainer/train/options';
 
 const step = (stepNo: number, epoch: number, batch: number, loss: number): TrainEvent =>
   ({ type: 'step', epoch, batch, batches: 4, step: stepNo, loss, ce: loss - 0.1, align: 0.1, lr: 0.01, imagesPerSecond: 120.4 });

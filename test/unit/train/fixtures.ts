@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import type { RgbImage } from '../../../src/trainer/io/image';
 import type { DetectedFace, FaceLandmarker } from '../../../src/trainer/io/landmarks';
 import { codebookPreset } from '../../../src/trainer/science/codebook';
-import type { TrainEvent, TrainHooks, TrainOptions, TrainOutcome } from '../../../src/trainer/train/trainRun';
+import type { TrainEvent, TrainHooks, TrainOptions, TrainOutcome } from '../../../src/trainer/train/options';
 import { train } from '../../../src/trainer/train/trainRun';
 import { syntheticFace } from '../../helpers/syntheticFace';
 import { makeTempDir } from '../io/fixtures';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { appendFile, writeFile } from 'node:fs/promises';
+import type { TrainEvent } from '../../../src/trainer/train/options';
 import type { RunRecord } from '../../../src/trainer/train/runLog';
 import { interruptedRecord, ProgressLog, progressFile, readProgress, readRunRecord, runFile, writeRunRecord } from '../../../src/trainer/train/runLog';
-import type { TrainEvent } from '../../../src/trainer/train/trainRun';
 import { makeTempDir } from '../io/fixtures';
 
 const record: RunRecord = {

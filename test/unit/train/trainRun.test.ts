@@ -8,8 +8,8 @@ import { codebookPreset } from '../../../src/trainer/science/codebook';
 import type { Checkpoint, CheckpointFs } from '../../../src/trainer/train/checkpoint';
 import { loadCheckpoint } from '../../../src/trainer/train/checkpoint';
 import { loadSplitDataset } from '../../../src/trainer/train/dataSplit';
-import type { TrainOptions } from '../../../src/trainer/train/trainRun';
-import { TrainingError } from '../../../src/trainer/train/trainRun';
+import type { TrainOptions } from '../../../src/trainer/train/options';
+import { TrainingError } from '../../../src/trainer/train/options';
 import { CLASSES, eventsOf, recordRun, snapshot, syntheticPng, trainOptions, useTrainingWorkspace, writeDataset } from './fixtures';
 
 /** Rejects with a TrainingError whose message matches every pattern. */

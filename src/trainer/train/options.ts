@@ -1,0 +1,93 @@
+/**
+ * What a training run is asked (TrainOptions), what it reports while it runs (TrainEvent) and how it ends
+ * (TrainOutcome, TrainingError). The run (trainRun.ts), its settings record (runSettings.ts), the run log, the
+ * worker's protocol and the editor share these.
+ */
+import type { FaceLandmarker } from '../io/landmarks';
+import type { ModelName } from '../models/modelNames';
+import type { Codebook } from '../science/codebook';
+import type { Expression } from '../science/labels';
+import type { SplitFractions } from '../science/split';
+import type { CheckpointFs } from './checkpoint';
+import type { HeadAdaptation } from './initWeights';
+
+export interface TrainOptions {
+  readonly data: string;
+  /** The run folder: run.json, manifest.json, last.ckpt, best.ckpt. */
+  readonly out: string;
+  readonly preset: ModelName;
+  /**
+   * Start from this model instead of random weights (fine-tuning): a pretrained model's name
+   * ('faceapi-expression') or a checkpoint file of the same model. Ignored on resume.
+   */
+  readonly init?: string;
+  /** Weight of the AU alignment term; 0 trains the cross-entropy baseline. */
+  readonly lambda: number;
+  /** Aligned layers; default: the preset's last stage (the paper's choice). */
+  readonly layers?: readonly string[];
+  readonly epochs: number;
+  readonly batch: number;
+  readonly seed: number;
+  readonly threads: number;
+  readonly lr: number;
+  readonly weightDecay: number;
+  readonly lrStepEpochs: number;
+  readonly lrGamma: number;
+  readonly momentum: number;
+  readonly codebook: Codebook;
+  readonly classes?: readonly Expression[];
+  readonly fractions: SplitFractions;
+  readonly subjectPattern?: string;
+  readonly cacheDir?: string;
+  /** Continue the run in `out` from its last.ckpt. */
+  readonly resume: boolean;
+}
+
+export type TrainEvent =
+  | { readonly type: 'data'; readonly images: number; readonly labels: readonly Expression[]; readonly split: Record<'train' | 'val' | 'test', number>; readonly skipped: number; readonly warnings: readonly string[] }
+  /** A new run starting from `source` (TrainOptions.init); `head` says how its classifier met the run's classes. */
+  | { readonly type: 'init'; readonly source: string; readonly head: HeadAdaptation; readonly from: readonly Expression[] }
+  | { readonly type: 'prepare'; readonly done: number; readonly total: number }
+  | { readonly type: 'prepared'; readonly corrupt: readonly { path: string; reason: string }[]; readonly noFace: number; readonly auValid: number; readonly auInvalid: number }
+  | { readonly type: 'step'; readonly epoch: number; readonly batch: number; readonly batches: number; readonly step: number; readonly loss: number; readonly ce: number; readonly align: number; readonly lr: number; readonly imagesPerSecond: number }
+  | { readonly type: 'epoch'; readonly epoch: number; readonly epochs: number; readonly train: EpochTrainMetrics; readonly val: ValidationMetrics | null; readonly best: boolean; readonly seconds: number }
+  | { readonly type: 'checkpoint'; readonly kind: 'last' | 'best'; readonly path: string; readonly bytes: number }
+  /** `path`: the checkpoint to resume from; null when cancelled before a new run saved anything. */
+  | { readonly type: 'stopped'; readonly reason: 'cancelled'; readonly path: string | null };
+
+export interface EpochTrainMetrics {
+  readonly loss: number;
+  readonly ce: number;
+  readonly align: number;
+  readonly accuracy: number;
+  readonly lr: number;
+}
+
+export interface ValidationMetrics {
+  readonly accuracy: number | null;
+  readonly balancedAccuracy: number | null;
+  /** Six-class average ATT-COS per layer. */
+  readonly attCos: Readonly<Record<string, number | null>>;
+}
+
+export interface TrainHooks {
+  readonly onEvent?: (event: TrainEvent) => void;
+  readonly signal?: AbortSignal;
+  readonly detector: FaceLandmarker;
+  /** Where checkpoints are written (default node:fs/promises); tests inject a failing disk through it. */
+  readonly checkpointFs?: CheckpointFs;
+}
+
+export interface TrainOutcome {
+  readonly status: 'completed' | 'cancelled';
+  /** null only when a new run was cancelled before its first checkpoint. */
+  readonly last: string | null;
+  readonly best: string | null;
+  readonly bestEpoch: number | null;
+  readonly epochs: number;
+}
+
+/** A run that cannot go on; the message says why and what survived. */
+export class TrainingError extends Error {
+  override readonly name = 'TrainingError';
+}
