@@ -23,11 +23,14 @@
 import type { Normalisation } from '../models/modelInfo';
 import { IMAGENET_NORMALISATION } from '../models/modelInfo';
 import type { Affine } from '../science/geometry';
-import { composeAffine, cropAffine, hflipAffine, invertAffine, resizeAffine, rotationAffine, warpMap } from '../science/geometry';
+import { composeAffine, cropAffine, hflipAffine, resizeAffine, rotationAffine, warpMap } from '../science/geometry';
 import type { Random } from '../science/random';
 import { gaussian, randomInt, uniform } from '../science/random';
 import { resizeNearest } from '../science/raster';
+import type { JitterDraw } from './photometric';
+import { clamp01, colourJitter, grayscale, JITTER_OPS } from './photometric';
 import { resampleRegion } from './resample';
+import { warpRgb } from './warp';
 
 /** The paper resizes to 256 before cropping 224; a prepared sample keeps that ratio for any input size. */
 export function baseSideFor(inputSize: number): number {
@@ -68,10 +71,6 @@ export const PAPER_AUGMENTATION: AugmentationConfig = Object.freeze({
   erasingRatio: [0.3, 3.3] as const,
 });
 
-/** The colour ops of torchvision's ColorJitter, by its fn_idx numbering. */
-export type JitterOp = 'brightness' | 'contrast' | 'saturation' | 'hue';
-const JITTER_OPS: readonly JitterOp[] = ['brightness', 'contrast', 'saturation', 'hue'];
-
 /** Everything one augmentation drew, so tests and debugging can see what happened to a sample. */
 export interface AugmentationDraw {
   /** Degrees, counter-clockwise; null when the rotation was not applied. */
@@ -80,7 +79,7 @@ export interface AugmentationDraw {
   readonly crop: { readonly x: number; readonly y: number; readonly side: number };
   readonly flip: boolean;
   readonly grayscale: boolean;
-  readonly jitter: { readonly order: readonly JitterOp[]; readonly brightness: number; readonly contrast: number; readonly saturation: number; readonly hue: number } | null;
+  readonly jitter: JitterDraw | null;
   /** The erased rectangle in output pixels; null when not erased. */
   readonly erasing: { readonly x: number; readonly y: number; readonly width: number; readonly height: number } | null;
   /** Base → output transform (OpenCV convention, source → destination). */
@@ -177,151 +176,6 @@ export function sampleAugmentation(random: Random, baseSide: number, size: numbe
   steps.push(cropAffine(crop), resizeAffine(side, side, size, size));
   if (flip) steps.push(hflipAffine(size));
   return { rotation, crop, flip, grayscale, jitter, erasing, affine: composeAffine(...steps) };
-}
-
-/**
- * Bilinear warp of interleaved RGB bytes into planar [0, 1] floats, with the sampling convention of
- * geometry.warpMap (inverse-map each destination pixel centre; samples outside the source are 0, torchvision's
- * fill 0). Specialised for three interleaved channels because it is the hot loop of training.
- */
-function warpRgb(rgb: Uint8Array, side: number, affine: Affine, size: number, out: Float32Array): void {
-  const [a, b, c, d, e, f] = invertAffine(affine);
-  const plane = size * size;
-  const k = 1 / 255;
-  for (let y = 0; y < size; y++) {
-    // Source position of (x + 0.5, y + 0.5), minus 0.5 to index space where pixel centre i sits at i.
-    let u = a * 0.5 + b * (y + 0.5) + c - 0.5;
-    let v = d * 0.5 + e * (y + 0.5) + f - 0.5;
-    for (let x = 0; x < size; x++, u += a, v += d) {
-      const i0 = Math.floor(u);
-      const j0 = Math.floor(v);
-      const fu = u - i0;
-      const fv = v - j0;
-      let r = 0;
-      let g = 0;
-      let bl = 0;
-      if (i0 >= 0 && j0 >= 0 && i0 + 1 < side && j0 + 1 < side) {
-        const p00 = (j0 * side + i0) * 3;
-        const p10 = p00 + 3;
-        const p01 = p00 + side * 3;
-        const p11 = p01 + 3;
-        const w00 = (1 - fu) * (1 - fv);
-        const w10 = fu * (1 - fv);
-        const w01 = (1 - fu) * fv;
-        const w11 = fu * fv;
-        r = w00 * rgb[p00]! + w10 * rgb[p10]! + w01 * rgb[p01]! + w11 * rgb[p11]!;
-        g = w00 * rgb[p00 + 1]! + w10 * rgb[p10 + 1]! + w01 * rgb[p01 + 1]! + w11 * rgb[p11 + 1]!;
-        bl = w00 * rgb[p00 + 2]! + w10 * rgb[p10 + 2]! + w01 * rgb[p01 + 2]! + w11 * rgb[p11 + 2]!;
-      } else if (i0 >= -1 && j0 >= -1 && i0 < side && j0 < side) {
-        // Border: each tap that falls outside contributes the fill value 0.
-        for (let t = 0; t < 4; t++) {
-          const i = i0 + (t & 1);
-          const j = j0 + (t >> 1);
-          if (i < 0 || j < 0 || i >= side || j >= side) continue;
-          const w = (t & 1 ? fu : 1 - fu) * (t >> 1 ? fv : 1 - fv);
-          const p = (j * side + i) * 3;
-          r += w * rgb[p]!;
-          g += w * rgb[p + 1]!;
-          bl += w * rgb[p + 2]!;
-        }
-      }
-      const o = y * size + x;
-      out[o] = r * k;
-      out[o + plane] = g * k;
-      out[o + 2 * plane] = bl * k;
-    }
-  }
-}
-
-const GRAY_R = 0.2989;
-const GRAY_G = 0.587;
-const GRAY_B = 0.114;
-
-function clamp01(v: number): number {
-  return v < 0 ? 0 : v > 1 ? 1 : v;
-}
-
-/** torchvision rgb_to_grayscale with three output channels. */
-function grayscale(img: Float32Array, plane: number): void {
-  for (let i = 0; i < plane; i++) {
-    const l = GRAY_R * img[i]! + GRAY_G * img[i + plane]! + GRAY_B * img[i + 2 * plane]!;
-    img[i] = l;
-    img[i + plane] = l;
-    img[i + 2 * plane] = l;
-  }
-}
-
-/** torchvision _blend(img, other, ratio) = clamp(ratio·img + (1 − ratio)·other) with a constant `other`. */
-function blendConstant(img: Float32Array, ratio: number, other: number): void {
-  const offset = (1 - ratio) * other;
-  for (let i = 0; i < img.length; i++) img[i] = clamp01(ratio * img[i]! + offset);
-}
-
-/** The same with a per-pixel `other` plane shared by the three channels (saturation's grayscale). */
-function blendPlane(img: Float32Array, plane: number, ratio: number, other: Float32Array): void {
-  for (let ch = 0; ch < 3; ch++) {
-    const base = ch * plane;
-    for (let i = 0; i < plane; i++) img[base + i] = clamp01(ratio * img[base + i]! + (1 - ratio) * other[i]!);
-  }
-}
-
-function grayPlane(img: Float32Array, plane: number, out: Float32Array): Float32Array {
-  for (let i = 0; i < plane; i++) out[i] = GRAY_R * img[i]! + GRAY_G * img[i + plane]! + GRAY_B * img[i + 2 * plane]!;
-  return out;
-}
-
-/** torchvision adjust_hue on floats: RGB → HSV, rotate h by `shift` turns, → RGB (exact, per pixel). */
-function adjustHue(img: Float32Array, plane: number, shift: number): void {
-  for (let i = 0; i < plane; i++) {
-    const r = img[i]!;
-    const g = img[i + plane]!;
-    const b = img[i + 2 * plane]!;
-    const max = Math.max(r, g, b);
-    const min = Math.min(r, g, b);
-    const chroma = max - min;
-    if (chroma === 0) continue; // grey: hue is undefined and the rotation changes nothing
-    const s = chroma / max;
-    let h: number;
-    if (max === r) h = (g - b) / chroma;
-    else if (max === g) h = 2 + (b - r) / chroma;
-    else h = 4 + (r - g) / chroma;
-    h = h / 6 + shift;
-    h -= Math.floor(h);
-    const h6 = h * 6;
-    const sector = Math.floor(h6) % 6;
-    const frac = h6 - Math.floor(h6);
-    const p = clamp01(max * (1 - s));
-    const q = clamp01(max * (1 - s * frac));
-    const t = clamp01(max * (1 - s * (1 - frac)));
-    const v = max;
-    let nr: number;
-    let ng: number;
-    let nb: number;
-    switch (sector) {
-      case 0: nr = v; ng = t; nb = p; break;
-      case 1: nr = q; ng = v; nb = p; break;
-      case 2: nr = p; ng = v; nb = t; break;
-      case 3: nr = p; ng = q; nb = v; break;
-      case 4: nr = t; ng = p; nb = v; break;
-      default: nr = v; ng = p; nb = q;
-    }
-    img[i] = nr;
-    img[i + plane] = ng;
-    img[i + 2 * plane] = nb;
-  }
-}
-
-function colourJitter(img: Float32Array, plane: number, jitter: NonNullable<AugmentationDraw['jitter']>, scratch: Float32Array): void {
-  for (const op of jitter.order) {
-    if (op === 'brightness') blendConstant(img, jitter.brightness, 0);
-    else if (op === 'contrast') {
-      const gray = grayPlane(img, plane, scratch);
-      let sum = 0;
-      for (let i = 0; i < plane; i++) sum += gray[i]!;
-      blendConstant(img, jitter.contrast, sum / plane);
-    } else if (op === 'saturation') blendPlane(img, plane, jitter.saturation, grayPlane(img, plane, scratch));
-    else adjustHue(img, plane, jitter.hue);
-  }
 }
 
 /** Normalises planar [0, 1] floats into the target. */
