@@ -1,7 +1,8 @@
 import * as os from 'node:os';
 import { CAM_METHODS } from '../cam';
-import type { ExplanationReport } from '../explain/explainImage';
-import { ExplainRequestError, Explainer } from '../explain/explainImage';
+import { Explainer } from '../explain/explainImage';
+import type { ExplanationReport } from '../explain/explanation';
+import { ExplainRequestError } from '../explain/explanation';
 import { writeExplanation } from '../explain/renderExplanation';
 import { LandmarkDetector } from '../io/landmarks';
 import { DEFAULT_MODEL, PRETRAINED_MODELS } from '../train/pretrained';

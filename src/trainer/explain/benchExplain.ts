@@ -17,8 +17,8 @@ import type { Expression } from '../science/labels';
 import { PAPER_CLASSES } from '../science/labels';
 import type { Checkpoint } from '../train/checkpoint';
 import { saveCheckpoint } from '../train/checkpoint';
-import type { ExplanationReport } from './explainImage';
 import { Explainer } from './explainImage';
+import type { ExplanationReport } from './explanation';
 import { writeExplanation } from './renderExplanation';
 
 /** The editor's budget for a warm explanation on a 2-core machine. */

@@ -23,11 +23,12 @@ import { FACE_FRAME_SIZE, landmarksInFrame } from '../science/faceFrame';
 import { buildAuHeatmap } from '../science/heatmap';
 import { EXPRESSIONS } from '../science/labels';
 import { prepareAttention, prepareCam } from '../science/metrics/cosine';
-import { normaliseMinMax } from '../science/raster';
 import type { PanelExpression, PanelFace, PanelMap } from '../science/panelView';
+import { normaliseMinMax } from '../science/raster';
 import type { Heatmap } from '../science/types';
-import type { Explainer, Explanation, ExplanationReport } from './explainImage';
-import { ExplainRequestError } from './explainImage';
+import type { Explainer } from './explainImage';
+import type { Explanation, ExplanationReport } from './explanation';
+import { ExplainRequestError } from './explanation';
 
 /** Side of every map sent to the panel: the face frame in which the paper builds its AU maps. */
 export const PANEL_MAP_SIDE = FACE_FRAME_SIZE;

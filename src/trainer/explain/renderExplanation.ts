@@ -12,7 +12,7 @@ import type { Tile, TileFace } from '../io/render';
 import { renderTiles, tileGrid, viewOf } from '../io/render';
 import { prepareAttention, prepareCam } from '../science/metrics/cosine';
 import { normaliseMinMax, resizeBilinear } from '../science/raster';
-import type { Explanation, ExplanationReport } from './explainImage';
+import type { Explanation, ExplanationReport } from './explanation';
 
 /** Side of each tile's face crop in pixels. */
 export const DISPLAY_SIDE = 384;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { runCli } from '../../../src/trainer/cli/main';
-import type { ExplanationReport } from '../../../src/trainer/explain/explainImage';
+import type { ExplanationReport } from '../../../src/trainer/explain/explanation';
 import { cropFrame } from '../../../src/trainer/science/faceFrame';
 import { faceApiDemoDir } from '../../helpers/paths';
 import { makeTempDir } from '../io/fixtures';

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { ExplainRequestError, Explainer } from '../../../src/trainer/explain/explainImage';
+import { Explainer } from '../../../src/trainer/explain/explainImage';
+import { ExplainRequestError } from '../../../src/trainer/explain/explanation';
 import type { ExplainRunResult } from '../../../src/trainer/explain/panelData';
 import { explainForPanel, NoFaceError, PANEL_MAP_SIDE, transferablesOf } from '../../../src/trainer/explain/panelData';
 import type { RgbImage } from '../../../src/trainer/io/image';
