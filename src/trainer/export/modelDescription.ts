@@ -12,7 +12,8 @@ import type { ParamStore } from '../models/types';
 import type { Codebook } from '../science/codebook';
 import type { Expression } from '../science/labels';
 import type { Checkpoint } from '../train/checkpoint';
-import { assertCompatible, CheckpointMismatchError } from '../train/checkpoint';
+import { CheckpointMismatchError } from '../train/checkpoint';
+import { assertCompatible } from '../train/checkpointCompat';
 
 export interface ModelDescription {
   readonly preset: ModelName;

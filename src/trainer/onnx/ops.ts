@@ -90,10 +90,6 @@ export function reduceSum(g: Graph, x: Tensor, axes: readonly number[], keepdims
   return g.node('ReduceSum', [x, g.ints(axes)], [{ dtype: x.dtype, shape: reducedShape(x.shape, axes, keepdims) }], { keepdims: { i: keepdims ? 1 : 0 } })[0]!;
 }
 
-export function reduceMax(g: Graph, x: Tensor, axes: readonly number[], keepdims = true): Tensor {
-  return g.node('ReduceMax', [x], [{ dtype: x.dtype, shape: reducedShape(x.shape, axes, keepdims) }], { axes: { ints: axes }, keepdims: { i: keepdims ? 1 : 0 } })[0]!;
-}
-
 export function unsqueeze(g: Graph, x: Tensor, axes: readonly number[]): Tensor {
   const rank = x.shape.length + axes.length;
   const set = new Set(axes.map((a) => axisIndex(a, rank)));
@@ -101,11 +97,6 @@ export function unsqueeze(g: Graph, x: Tensor, axes: readonly number[]): Tensor 
   let j = 0;
   for (let i = 0; i < rank; i++) shape.push(set.has(i) ? 1 : x.shape[j++]!);
   return g.node('Unsqueeze', [x, g.ints(axes)], [{ dtype: x.dtype, shape }])[0]!;
-}
-
-export function squeeze(g: Graph, x: Tensor, axes: readonly number[]): Tensor {
-  const set = new Set(axes.map((a) => axisIndex(a, x.shape.length)));
-  return g.node('Squeeze', [x, g.ints(axes)], [{ dtype: x.dtype, shape: x.shape.filter((_, i) => !set.has(i)) }])[0]!;
 }
 
 export function expand(g: Graph, x: Tensor, shape: readonly number[]): Tensor {

@@ -16,7 +16,7 @@ import type { Normalisation } from '../models/modelInfo';
 import type { Codebook } from '../science/codebook';
 import { CodebookError, parseCodebook } from '../science/codebook';
 import type { Expression } from '../science/labels';
-import { isExpression } from '../science/labels';
+import { fromLittleEndian, headerProblem, isRecord, littleEndianBytes, numel, shapeText } from './checkpointEncoding';
 
 export const CHECKPOINT_MAGIC = 'AU Lens checkpoint';
 export const CHECKPOINT_FORMAT_VERSION = 1;
@@ -115,41 +115,6 @@ export interface CheckpointFileHandle {
   write(buffer: Uint8Array, offset: number, length: number): Promise<{ bytesWritten: number }>;
   sync(): Promise<void>;
   close(): Promise<void>;
-}
-
-const IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/** The tensor's bytes in little-endian order (a view on little-endian hosts, a swapped copy otherwise). */
-function littleEndianBytes(data: Float32Array): Uint8Array {
-  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (IS_LITTLE_ENDIAN) return bytes;
-  const swapped = new Uint8Array(bytes.length);
-  for (let i = 0; i < bytes.length; i += 4) {
-    swapped[i] = bytes[i + 3]!;
-    swapped[i + 1] = bytes[i + 2]!;
-    swapped[i + 2] = bytes[i + 1]!;
-    swapped[i + 3] = bytes[i]!;
-  }
-  return swapped;
-}
-
-function fromLittleEndian(bytes: Uint8Array): Float32Array {
-  // A copy into a fresh, aligned buffer (Buffer#slice would only be a view of the file's buffer).
-  const copy = new Uint8Array(bytes);
-  if (!IS_LITTLE_ENDIAN) {
-    for (let i = 0; i < copy.length; i += 4) {
-      [copy[i], copy[i + 1], copy[i + 2], copy[i + 3]] = [copy[i + 3]!, copy[i + 2]!, copy[i + 1]!, copy[i]!];
-    }
-  }
-  return new Float32Array(copy.buffer, 0, copy.length / 4);
-}
-
-function numel(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
-function shapeText(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
 }
 
 /** Everything but the tensors, field by field, so neither file nor object picks up stray keys. */
@@ -257,47 +222,6 @@ async function syncFolder(fs: CheckpointFs, dir: string): Promise<void> {
   }
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
-
-/** The first problem with a parsed header, or undefined when it is complete. */
-function headerProblem(h: Record<string, unknown>): string | undefined {
-  const model = h.model;
-  if (!isRecord(model) || typeof model.preset !== 'string' || !isCount(model.numClasses) || !isCount(model.inputSize)) {
-    return '"model" must be { preset, numClasses, inputSize }';
-  }
-  if (!Array.isArray(h.labels) || !h.labels.every((l) => typeof l === 'string' && isExpression(l))) return '"labels" must list expression names';
-  if (!isFiniteNumber(h.lambda)) return '"lambda" must be a number';
-  if (!Array.isArray(h.layers) || !h.layers.every((l) => typeof l === 'string')) return '"layers" must be a list of layer names';
-  const norm = h.normalisation;
-  const triple = (v: unknown): boolean => Array.isArray(v) && v.length === 3 && v.every(isFiniteNumber);
-  if (!isRecord(norm) || !triple(norm.mean) || !triple(norm.std)) return '"normalisation" must be { mean: [r, g, b], std: [r, g, b] }';
-  if (typeof h.dataManifestHash !== 'string') return '"dataManifestHash" must be a string';
-  if (!isCount(h.epoch) || !isCount(h.step)) return '"epoch" and "step" must be non-negative integers';
-  const opt = h.optimizer;
-  if (!isRecord(opt) || !isFiniteNumber(opt.lr) || !isCount(opt.scheduleStep) || !isFiniteNumber(opt.seed) || !isCount(opt.batchInEpoch)) {
-    return '"optimizer" must be { lr, scheduleStep, seed, batchInEpoch, best }';
-  }
-  if (opt.best !== null && (!isRecord(opt.best) || typeof opt.best.metric !== 'string' || !isFiniteNumber(opt.best.value))) {
-    return '"optimizer.best" must be null or { metric, value, epoch, step }';
-  }
-  if (!Array.isArray(h.metrics) || !h.metrics.every(isRecord)) return '"metrics" must be a list of records';
-  if (typeof h.createdAt !== 'string') return '"createdAt" must be a string';
-  if (!isCount(h.dataBytes) || typeof h.dataSha256 !== 'string') return '"dataBytes" and "dataSha256" are missing';
-  if (!Array.isArray(h.tensorIndex)) return '"tensorIndex" must be a list';
-  for (const [i, e] of h.tensorIndex.entries()) {
-    if (!isRecord(e) || (e.group !== 'model' && e.group !== 'momentum') || typeof e.name !== 'string' ||
-        !Array.isArray(e.shape) || !e.shape.every(isCount) || !isCount(e.offset) || !isCount(e.bytes)) {
-      return `tensorIndex[${i}] must be { group, name, shape, offset, bytes }`;
-    }
-  }
-  return undefined;
-}
-
 /** Reads and fully validates a checkpoint; any problem is a CheckpointError naming the file. */
 export async function loadCheckpoint(file: string): Promise<Checkpoint> {
   let bytes: Buffer;
@@ -364,41 +288,4 @@ export async function loadCheckpoint(file: string): Promise<Checkpoint> {
     tensors[e.group].push({ name: e.name, shape: e.shape, data: fromLittleEndian(data.subarray(e.offset, e.offset + e.bytes)) });
   }
   return { ...describe(header), codebook, tensors };
-}
-
-/** A tensor the run expects: its state_dict name and shape (models/params.ts ParamSpec fits). */
-export interface TensorSpec {
-  readonly name: string;
-  readonly shape: readonly number[];
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
-/**
- * Throws a CheckpointMismatchError naming the first difference between the checkpoint and the run: the
- * preset, then each expected model tensor (missing or mis-shaped), then extra model tensors, then momentum
- * buffers that match no expected tensor.
- */
-export function assertCompatible(checkpoint: Checkpoint, expectedSpecs: readonly TensorSpec[], preset: string): void {
-  if (checkpoint.model.preset !== preset) throw new CheckpointMismatchError(`checkpoint is ${checkpoint.model.preset}, the run is ${preset}`);
-  const stored = new Map(checkpoint.tensors.model.map((t) => [t.name, t]));
-  const expected = new Map(expectedSpecs.map((s) => [s.name, s]));
-  for (const spec of expectedSpecs) {
-    const t = stored.get(spec.name);
-    if (!t) throw new CheckpointMismatchError(`checkpoint has no tensor "${spec.name}" (${shapeText(spec.shape)}), which the ${preset} model needs`);
-    if (!sameShape(t.shape, spec.shape)) {
-      throw new CheckpointMismatchError(`tensor "${spec.name}" is ${shapeText(t.shape)} in the checkpoint, the ${preset} model needs ${shapeText(spec.shape)}`);
-    }
-  }
-  const extra = checkpoint.tensors.model.find((t) => !expected.has(t.name));
-  if (extra) throw new CheckpointMismatchError(`checkpoint has a tensor "${extra.name}" (${shapeText(extra.shape)}) that the ${preset} model does not have`);
-  for (const m of checkpoint.tensors.momentum) {
-    const spec = expected.get(m.name);
-    if (!spec) throw new CheckpointMismatchError(`checkpoint has a momentum buffer for "${m.name}", which the ${preset} model does not have`);
-    if (!sameShape(m.shape, spec.shape)) {
-      throw new CheckpointMismatchError(`momentum buffer "${m.name}" is ${shapeText(m.shape)} in the checkpoint, the ${preset} model needs ${shapeText(spec.shape)}`);
-    }
-  }
 }

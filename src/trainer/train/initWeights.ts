@@ -8,7 +8,7 @@ import { initParams, paramSpecs } from '../models/params';
 import type { ParamSpec, ParamStore } from '../models/types';
 import type { Expression } from '../science/labels';
 import type { Checkpoint, CheckpointTensor } from './checkpoint';
-import { assertCompatible } from './checkpoint';
+import { assertCompatible } from './checkpointCompat';
 
 /** What happened to the head: same classes, rows picked (and reordered) by class, or new weights. */
 export type HeadAdaptation = 'kept' | 'selected' | 'recreated';

@@ -7,14 +7,15 @@
 import { mkdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { prepareSamples } from '../data/prepare';
-import { manifestHash, writeManifest } from '../io/dataset';
+import { manifestHash, writeManifest } from '../io/manifest';
 import type { PresetInfo } from '../models/modelInfo';
 import type { ModelName } from '../models/modelNames';
 import { initParams, paramSpecs } from '../models/params';
 import { checkLayers, presetInfo } from '../models/presets';
 import type { Expression } from '../science/labels';
 import type { Checkpoint } from './checkpoint';
-import { assertCompatible, CheckpointMismatchError, loadCheckpoint } from './checkpoint';
+import { CheckpointMismatchError, loadCheckpoint } from './checkpoint';
+import { assertCompatible } from './checkpointCompat';
 import type { SplitSettings } from './dataSplit';
 import { loadSplitDataset, samplesOf } from './dataSplit';
 import { initialWeights } from './initWeights';

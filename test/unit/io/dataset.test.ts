@@ -4,9 +4,8 @@ import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Dataset } from '../../../src/trainer/io/dataset';
-import {
-  DatasetError, UNMATCHED_SUBJECT_PREFIX, buildManifest, manifestHash, readImageFolder, writeManifest,
-} from '../../../src/trainer/io/dataset';
+import { DatasetError, readImageFolder, UNMATCHED_SUBJECT_PREFIX } from '../../../src/trainer/io/dataset';
+import { buildManifest, manifestHash, writeManifest } from '../../../src/trainer/io/manifest';
 import type { Expression } from '../../../src/trainer/science/labels';
 import { PAPER_CLASSES } from '../../../src/trainer/science/labels';
 import { SPLIT_NAMES, splitBySubject, splitSummary, subjectsInSeveralSplits } from '../../../src/trainer/science/split';

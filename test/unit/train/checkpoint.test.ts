@@ -3,17 +3,11 @@ import * as nodeFs from 'node:fs/promises';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { IMAGENET_NORMALISATION } from '../../../src/trainer/models/modelInfo';
-import type { Checkpoint, CheckpointFileHandle, CheckpointFs } from '../../../src/trainer/train/checkpoint';
-import {
-  assertCompatible,
-  CHECKPOINT_MAGIC,
-  CheckpointError,
-  CheckpointMismatchError,
-  loadCheckpoint,
-  saveCheckpoint,
-} from '../../../src/trainer/train/checkpoint';
 import { codebookPreset } from '../../../src/trainer/science/codebook';
 import { PAPER_CLASSES } from '../../../src/trainer/science/labels';
+import type { Checkpoint, CheckpointFileHandle, CheckpointFs } from '../../../src/trainer/train/checkpoint';
+import { CHECKPOINT_MAGIC, CheckpointError, CheckpointMismatchError, loadCheckpoint, saveCheckpoint } from '../../../src/trainer/train/checkpoint';
+import { assertCompatible } from '../../../src/trainer/train/checkpointCompat';
 import { makeTempDir } from '../io/fixtures';
 
 function tensor(name: string, shape: number[], seed: number): { name: string; shape: number[]; data: Float32Array } {
