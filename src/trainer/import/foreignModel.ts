@@ -26,11 +26,13 @@ import { classCount, classifierIo, discoverLayers, measureValues, nodeOutputs, w
 import { findLinearHead } from './linearHead';
 import type { Sidecar } from './sidecar';
 import { parseSidecar, rgbNormalisation, SidecarError, sidecarPathFor } from './sidecar';
-import { buildTranslatedExplainer, CAM_GRADIENT_OUTPUT, describeUnsupported, gradientBlockers, layerOutputName, TranslationError, unsupportedOps } from './translateGraph';
+import { buildTranslatedExplainer, CAM_GRADIENT_OUTPUT, layerOutputName, TranslationError } from './translateGraph';
+import { describeUnsupported, gradientBlockers, unsupportedOps } from './opCoverage';
 
 /** How to write a sidecar, for messages. */
 export const writeSidecarHint = (file: string): string =>
-  `write one with \`au-lens inspect --model ${file} --write-sidecar\` or the editor command "AU Lens: Import ONNX Model…"`;
+  `write one with \`au-lens inspect --model ${file} --write-sidecar\` or the editor command "AU Lens: Import ONNX ` +
+    `Model…"`;
 
 /** The sidecar beside `file` (or at `sidecarFile`), parsed; ModelFileError when it is missing or unreadable. */
 export async function readSidecar(file: string, sidecarFile?: string): Promise<{ sidecar: Sidecar; path: string }> {
@@ -41,7 +43,12 @@ export async function readSidecar(file: string, sidecarFile?: string): Promise<{
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new ModelFileError(file, `an ONNX model trained elsewhere needs a sidecar config (labels, input, layers), expected at ${where}; ${writeSidecarHint(file)}`, error);
+      throw new ModelFileError(
+        file,
+        `an ONNX model trained elsewhere needs a sidecar config (labels, input, layers), expected at ${where}; ` +
+          `${writeSidecarHint(file)}`,
+        error,
+      );
     }
     throw new ModelFileError(file, `cannot read its sidecar ${where} (${code ?? String(error)})`, error);
   }
@@ -135,9 +142,16 @@ function bgrIfNeeded(image: Float32Array, sidecar: Sidecar): Float32Array {
   return out;
 }
 
-async function runOnce(runner: Runner, io: ClassifierIo, image: Float32Array, target: number): Promise<ort.InferenceSession.OnnxValueMapType> {
+async function runOnce(
+  runner: Runner,
+  io: ClassifierIo,
+  image: Float32Array,
+  target: number,
+): Promise<ort.InferenceSession.OnnxValueMapType> {
   const s = io.size;
-  if (runner.translated) return runner.session.run({ image: floatTensor(image, [1, 3, s, s]), target: int64Tensor([target], [1]) });
+  if (runner.translated) {
+    return runner.session.run({ image: floatTensor(image, [1, 3, s, s]), target: int64Tensor([target], [1]) });
+  }
   return runner.session.run({ [io.input]: floatTensor(image, [1, 3, s, s]) });
 }
 
@@ -145,17 +159,36 @@ async function runOnce(runner: Runner, io: ClassifierIo, image: Float32Array, ta
  * The rebuilt graph with gradients when every op between the CAM layer and the logits is covered (others are
  * copied, with the shapes one run measures), with the reason when it is not.
  */
-async function gradientGraph(proto: onnx.IModelProto, file: string, io: ClassifierIo, sidecar: Sidecar, engine: EngineOptions): Promise<{ bytes: Uint8Array } | { reason: string }> {
+async function gradientGraph(
+  proto: onnx.IModelProto,
+  file: string,
+  io: ClassifierIo,
+  sidecar: Sidecar,
+  engine: EngineOptions,
+): Promise<{ bytes: Uint8Array } | { reason: string }> {
   const cam = sidecar.layers.find((l) => l.name === sidecar.camLayer)!;
   const blockers = gradientBlockers(proto, cam.value);
   if (blockers.length > 0) {
-    return { reason: `needs class-score gradients, but the differentiator does not cover these ops between the CAM layer and the logits: ${describeUnsupported(blockers)}` };
+    return {
+      reason: `needs class-score gradients, but the differentiator does not cover these ops between the CAM layer ` +
+        `and the logits: ${describeUnsupported(blockers)}`,
+    };
   }
   const types = unsupportedOps(proto).length > 0 ? await measureValues(proto, file, io, engine) : undefined;
   try {
-    return { bytes: buildTranslatedExplainer(proto, { ...io, layers: sidecar.layers.map((l) => l.value), camValue: cam.value, numClasses: sidecar.labels.length }, types) };
+    return {
+      bytes: buildTranslatedExplainer(
+        proto,
+        { ...io, layers: sidecar.layers.map((l) => l.value), camValue: cam.value, numClasses: sidecar.labels.length },
+        types,
+      ),
+    };
   } catch (error) {
-    if (error instanceof TranslationError || error instanceof RangeError) return { reason: `needs class-score gradients, but the model's graph cannot be differentiated: ${error.message}` };
+    if (error instanceof TranslationError || error instanceof RangeError) {
+      return {
+        reason: `needs class-score gradients, but the model's graph cannot be differentiated: ${error.message}`,
+      };
+    }
     throw error;
   }
 }
@@ -165,19 +198,33 @@ async function loadSession(file: string, bytes: Uint8Array, engine: EngineOption
     return await createSession(bytes, engine);
   } catch (error) {
     if (error instanceof DeviceError) throw error; // the device's fault, not the file's
-    throw new ModelFileError(file, `ONNX Runtime cannot load the model (${(error as Error).message.split('\n')[0]})`, error);
+    throw new ModelFileError(
+      file,
+      `ONNX Runtime cannot load the model (${(error as Error).message.split('\n')[0]})`,
+      error,
+    );
   }
 }
 
 /** Opens a foreign classifier; `proto` is the decoded file. */
-export async function openImported(file: string, proto: onnx.IModelProto, engine: EngineOptions, sidecarFile?: string): Promise<OpenModel> {
+export async function openImported(
+  file: string,
+  proto: onnx.IModelProto,
+  engine: EngineOptions,
+  sidecarFile?: string,
+): Promise<OpenModel> {
   const { sidecar, path: sidecarPath } = await readSidecar(file, sidecarFile);
   const where = `its sidecar ${sidecarPath}`;
-  const io = classifierIo(proto, file, {
-    ...(sidecar.input.name !== undefined && { input: sidecar.input.name }),
-    ...(sidecar.input.size !== undefined && { size: sidecar.input.size }),
-    ...(sidecar.logits !== undefined && { logits: sidecar.logits }),
-  }, where);
+  const io = classifierIo(
+    proto,
+    file,
+    {
+      ...(sidecar.input.name !== undefined && { input: sidecar.input.name }),
+      ...(sidecar.input.size !== undefined && { size: sidecar.input.size }),
+      ...(sidecar.logits !== undefined && { logits: sidecar.logits }),
+    },
+    where,
+  );
   const k = sidecar.labels.length;
   const declared = classCount(proto, io.logits);
   if (declared !== undefined && declared !== k) throw new ModelFileError(file, labelCountProblem(declared, k, where));
@@ -185,35 +232,61 @@ export async function openImported(file: string, proto: onnx.IModelProto, engine
   const absent = sidecar.layers.find((l) => !known.has(l.value));
   if (absent) {
     const { layers } = await discoverLayers(proto, file, io, engine);
-    throw new ModelFileError(file, `${where} names layer "${absent.name}" as value "${absent.value}", which the graph does not have; its candidate layers: ${listCandidates(layers)}`);
+    throw new ModelFileError(
+      file,
+      `${where} names layer "${absent.name}" as value "${absent.value}", which the graph does not have; its ` +
+        `candidate layers: ${listCandidates(layers)}`,
+    );
   }
   let gradient = await gradientGraph(proto, file, io, sidecar, engine);
   let session: ort.InferenceSession | undefined;
   if ('bytes' in gradient) {
     // The rebuilt graph is opset 17; ops copied from a model of another opset may not load there.
     session = await createSession(gradient.bytes, engine).catch((error: unknown) => {
-      gradient = { reason: `needs class-score gradients, but the rebuilt graph does not load (${(error as Error).message.split('\n')[0]})` };
+      gradient = {
+        reason: `needs class-score gradients, but the rebuilt graph does not load ` +
+          `(${(error as Error).message.split('\n')[0]})`,
+      };
       return undefined;
     });
   }
   const translated = session !== undefined;
-  session ??= await loadSession(file, withOutputs(proto, sidecar.layers.map((l) => l.value)), engine);
+  session ??= await loadSession(
+    file,
+    withOutputs(
+      proto,
+      sidecar.layers.map((l) => l.value),
+    ),
+    engine,
+  );
   const runner: Runner = { session, translated };
   try {
     const s = io.size;
     const probe = await runOnce(runner, io, new Float32Array(3 * s * s), 0).catch((error: unknown) => {
-      throw new ModelFileError(file, `the model does not run on a 1×3×${s}×${s} image (${(error as Error).message.split('\n')[0]}); check "input.size" in ${where}`, error);
+      throw new ModelFileError(
+        file,
+        `the model does not run on a 1×3×${s}×${s} image (${(error as Error).message.split('\n')[0]}); check ` +
+          `"input.size" in ${where}`,
+        error,
+      );
     });
     const logits = (translated ? probe['logits'] : probe[io.logits])!;
     if (logits.dims.length !== 2 || Number(logits.dims[1]) !== k) {
-      throw new ModelFileError(file, logits.dims.length !== 2
-        ? `not an image classifier: output "${io.logits}" is [${logits.dims.join(', ')}], but class scores are [N, K]`
-        : labelCountProblem(Number(logits.dims[1]), k, where));
+      throw new ModelFileError(
+        file,
+        logits.dims.length !== 2
+          ? `not an image classifier: output "${io.logits}" is [${logits.dims.join(', ')}], but class scores are [N, K]`
+          : labelCountProblem(Number(logits.dims[1]), k, where),
+      );
     }
     const shapes = sidecar.layers.map((l, i) => {
       const dims = (translated ? probe[layerOutputName(i)] : probe[l.value])!.dims.map(Number);
       if (dims.length !== 4 || dims[2]! < 2 || dims[3]! < 2) {
-        throw new ModelFileError(file, `layer "${l.name}" (${l.value}) is [${dims.join(', ')}], not a spatial feature map N×C×H×W with H, W > 1; pick another in ${where} (\`au-lens inspect --model ${file}\` lists them)`);
+        throw new ModelFileError(
+          file,
+          `layer "${l.name}" (${l.value}) is [${dims.join(', ')}], not a spatial feature map N×C×H×W with H, W > 1; ` +
+            `pick another in ${where} (\`au-lens inspect --model ${file}\` lists them)`,
+        );
       }
       return [dims[1]!, dims[2]!, dims[3]!] as const;
     });
@@ -222,22 +295,44 @@ export async function openImported(file: string, proto: onnx.IModelProto, engine
     const head = findLinearHead(proto, sidecar.layers[camIndex]!.value, io.logits, k, channels);
     const unavailable: UnavailableMethod[] = CAM_METHOD_NAMES.flatMap((method) => {
       const needs = CAM_METHODS[method].needs;
-      if (needs.includes('gradients') && !translated) return [{ method, reason: (gradient as { reason: string }).reason }];
+      if (needs.includes('gradients') && !translated) {
+        return [{ method, reason: (gradient as { reason: string }).reason }];
+      }
       if (needs.includes('classWeights') && 'reason' in head) return [{ method, reason: head.reason }];
       return [];
     });
-    const codebook = await loadCodebook(sidecar.codebook.endsWith('.json') ? path.resolve(path.dirname(sidecarPath), sidecar.codebook) : sidecar.codebook).catch((error: unknown) => {
+    const codebook = await loadCodebook(
+      sidecar.codebook.endsWith('.json') ? path.resolve(path.dirname(sidecarPath), sidecar.codebook) : sidecar.codebook,
+    ).catch((error: unknown) => {
       if (error instanceof CodebookError) throw new ModelFileError(file, `${where}: ${error.message}`, error);
       throw error;
     });
     const names = sidecar.layers.map((l) => l.name);
     const description: OpenModelDescription = {
-      preset: 'imported', labels: sidecar.labels, inputSize: io.size, normalisation: rgbNormalisation(sidecar.input), codebook,
-      alignedLayers: [], attentionLayers: names, featureLayer: sidecar.camLayer, lambda: 0,
+      preset: 'imported',
+      labels: sidecar.labels,
+      inputSize: io.size,
+      normalisation: rgbNormalisation(sidecar.input),
+      codebook,
+      alignedLayers: [],
+      attentionLayers: names,
+      featureLayer: sidecar.camLayer,
+      lambda: 0,
     };
     const fcWeight = 'weight' in head ? head.weight : new Float32Array(k * channels);
     const methods = CAM_METHOD_NAMES.filter((m) => !unavailable.some((u) => u.method === m));
-    return new ImportedModel(file, description, sidecar.crop, fcWeight, methods, unavailable, runner, io, sidecar, shapes);
+    return new ImportedModel(
+      file,
+      description,
+      sidecar.crop,
+      fcWeight,
+      methods,
+      unavailable,
+      runner,
+      io,
+      sidecar,
+      shapes,
+    );
   } catch (error) {
     await session.release();
     throw error;

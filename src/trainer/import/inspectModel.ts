@@ -14,8 +14,8 @@ import type { CandidateLayer, ClassifierIo } from './foreignGraph';
 import { classCount, classifierIo, defaultLayers, discoverLayers } from './foreignGraph';
 import type { Sidecar, SidecarLayer } from './sidecar';
 import { parseSidecar, sidecarJson, sidecarPathFor } from './sidecar';
-import type { UnsupportedOp } from './translateGraph';
-import { gradientBlockers } from './translateGraph';
+import type { UnsupportedOp } from './opCoverage';
+import { gradientBlockers } from './opCoverage';
 
 export interface ModelInspection {
   readonly file: string;
@@ -26,7 +26,10 @@ export interface ModelInspection {
   readonly layers: readonly (CandidateLayer & { readonly name: string })[];
   /** The values of the default choice: the last map of each resolution (a ResNet's stage outputs). */
   readonly defaults: readonly string[];
-  /** Ops the differentiator lacks between the default CAM layer and the logits; empty when the gradient CAMs will work. */
+  /**
+   * Ops the differentiator lacks between the default CAM layer and the logits; empty when the gradient CAMs will
+   * work.
+   */
   readonly unsupported: readonly UnsupportedOp[];
   /** Where the sidecar goes, and whether one is there already. */
   readonly sidecar: { readonly path: string; readonly exists: boolean };
@@ -45,34 +48,69 @@ async function readModelBytes(file: string): Promise<Uint8Array> {
   } catch (error) {
     if (error instanceof ModelFileError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ModelFileError(file, code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? String(error)})`, error);
+    throw new ModelFileError(
+      file,
+      code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? String(error)})`,
+      error,
+    );
   }
 }
 
-export async function inspectModel(file: string, options: InspectOptions = {}, engine: EngineOptions = {}): Promise<ModelInspection> {
+export async function inspectModel(
+  file: string,
+  options: InspectOptions = {},
+  engine: EngineOptions = {},
+): Promise<ModelInspection> {
   const proto = decodeOnnxModel(await readModelBytes(file), file);
   if (metadataOf(proto).has(METADATA_KEYS.format)) {
-    throw new ModelFileError(file, 'is an AU Lens export, which describes itself and needs no import; select or explain it as it is');
+    throw new ModelFileError(
+      file,
+      'is an AU Lens export, which describes itself and needs no import; select or explain it as it is',
+    );
   }
-  const io = classifierIo(proto, file, options.size === undefined ? {} : { size: options.size }, 'the sidecar (or pass --size)');
+  const io = classifierIo(
+    proto,
+    file,
+    options.size === undefined ? {} : { size: options.size },
+    'the sidecar (or pass --size)',
+  );
   const { layers, logits } = await discoverLayers(proto, file, io, engine);
   const k = classCount(proto, io.logits) ?? (typeof logits[1] === 'number' ? logits[1] : undefined);
   if (logits.length > 0 && logits.length !== 2) {
-    throw new ModelFileError(file, `not an image classifier: output "${io.logits}" is [${logits.join(', ')}], but class scores are [N, K]`);
+    throw new ModelFileError(
+      file,
+      `not an image classifier: output "${io.logits}" is [${logits.join(', ')}], but class scores are [N, K]`,
+    );
   }
-  if (k === undefined || k < 2) throw new ModelFileError(file, `not an image classifier: output "${io.logits}" has ${k ?? 'an unknown number of'} classes`);
-  if (layers.length === 0) throw new ModelFileError(file, 'the graph has no spatial feature map (N×C×H×W with H, W > 1) to explain');
+  if (k === undefined || k < 2) {
+    throw new ModelFileError(
+      file,
+      `not an image classifier: output "${io.logits}" has ${k ?? 'an unknown number of'} classes`,
+    );
+  }
+  if (layers.length === 0) {
+    throw new ModelFileError(file, 'the graph has no spatial feature map (N×C×H×W with H, W > 1) to explain');
+  }
   const defaults = defaultLayers(layers).map((l) => l.value);
   const where = sidecarPathFor(file);
-  const exists = await readFile(where).then(() => true, () => false);
+  const exists = await readFile(where).then(
+    () => true,
+    () => false,
+  );
   return {
-    file, io, classes: k, layers: layers.map((l) => ({ ...l, name: layerDisplayName(l.value) })), defaults, unsupported: gradientBlockers(proto, defaults.at(-1)!),
+    file,
+    io,
+    classes: k,
+    layers: layers.map((l) => ({ ...l, name: layerDisplayName(l.value) })),
+    defaults,
+    unsupported: gradientBlockers(proto, defaults.at(-1)!),
     sidecar: { path: where, exists },
   };
 }
 
 /** The default labels for K outputs: the paper's seven classes when K = 7, otherwise none (the user says). */
-export const defaultLabels = (k: number): readonly Expression[] | undefined => (k === PAPER_CLASSES.length ? PAPER_CLASSES : undefined);
+export const defaultLabels = (k: number): readonly Expression[] | undefined =>
+  k === PAPER_CLASSES.length ? PAPER_CLASSES : undefined;
 
 /**
  * A readable name for a layer value: torch.onnx.export names values by module scope, so
@@ -103,10 +141,18 @@ export function sidecarFor(inspection: ModelInspection, choice: SidecarChoice): 
   const known = new Set(inspection.layers.map((l) => l.value));
   const absent = values.find((v) => !known.has(v));
   if (absent !== undefined) {
-    throw new ModelFileError(inspection.file, `has no candidate layer "${absent}"; its candidates: ${inspection.layers.map((l) => `${l.value} [${l.shape.join('×')}]`).join(', ')}`);
+    throw new ModelFileError(
+      inspection.file,
+      `has no candidate layer "${absent}"; its candidates: ` +
+        `${inspection.layers.map((l) => `${l.value} [${l.shape.join('×')}]`).join(', ')}`,
+    );
   }
   if (choice.labels.length !== inspection.classes) {
-    throw new ModelFileError(inspection.file, `has ${inspection.classes} outputs but ${choice.labels.length} labels were given; give one label per output, in output order`);
+    throw new ModelFileError(
+      inspection.file,
+      `has ${inspection.classes} outputs but ${choice.labels.length} labels were given; give one label per output, ` +
+        `in output order`,
+    );
   }
   return parseSidecar({
     labels: choice.labels,
@@ -123,8 +169,18 @@ export async function writeSidecar(inspection: ModelInspection, sidecar: Sidecar
     await writeFile(where, sidecarJson(sidecar), { flag: overwrite ? 'w' : 'wx' });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new ModelFileError(inspection.file, `a sidecar exists already at ${where}; edit it, or overwrite it (--force)`, error);
-    throw new ModelFileError(inspection.file, `cannot write the sidecar ${path.basename(where)} (${code ?? String(error)})`, error);
+    if (code === 'EEXIST') {
+      throw new ModelFileError(
+        inspection.file,
+        `a sidecar exists already at ${where}; edit it, or overwrite it (--force)`,
+        error,
+      );
+    }
+    throw new ModelFileError(
+      inspection.file,
+      `cannot write the sidecar ${path.basename(where)} (${code ?? String(error)})`,
+      error,
+    );
   }
   return where;
 }
@@ -136,7 +192,14 @@ export interface WriteSidecarRequest extends SidecarChoice {
 }
 
 /** Inspects the model again (it may have changed since it was listed) and writes the chosen sidecar. */
-export async function writeSidecarFor(request: WriteSidecarRequest, engine: EngineOptions = {}): Promise<{ path: string }> {
-  const inspection = await inspectModel(request.model, request.size === undefined ? {} : { size: request.size }, engine);
+export async function writeSidecarFor(
+  request: WriteSidecarRequest,
+  engine: EngineOptions = {},
+): Promise<{ path: string }> {
+  const inspection = await inspectModel(
+    request.model,
+    request.size === undefined ? {} : { size: request.size },
+    engine,
+  );
   return { path: await writeSidecar(inspection, sidecarFor(inspection, request), request.overwrite ?? false) };
 }

@@ -2,10 +2,10 @@
  * A foreign classifier's graph rebuilt with our builder and differentiator (autodiff/), its initializers as
  * constants, so one run yields the logits, the chosen layers' activations and d logit[target] / d CAM layer —
  * what Grad-CAM, Grad-CAM++ and LayerCAM weigh. Covers what a torch-exported ResNet contains (Conv with bias,
- * BatchNormalization in inference mode, Relu, Add, MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape, Gemm, MatMul
- * with a constant weight, Identity, Dropout, Constant). Other ops are copied as they are where no gradient passes
- * through them — before the CAM layer, or on branches that do not depend on it — with the shapes and types one run
- * of the file measured; `gradientBlockers` names the uncovered ops that lie on the gradient path.
+ * BatchNormalization in inference mode, Relu, Add, MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape, Gemm,
+ * MatMul with a constant weight, Identity, Dropout, Constant: opCoverage.ts). Other ops are copied as they are where
+ * no gradient passes through them — before the CAM layer, or on branches that do not depend on it — with the shapes
+ * and types one run of the file measured; `gradientBlockers` names the uncovered ops that lie on the gradient path.
  */
 import { onnx } from 'onnx-proto';
 import { Add, BatchNormEval, Conv2d, GlobalAvgPool, Linear, MaxPool2d, Relu } from '../autodiff/ops';
@@ -18,46 +18,7 @@ import { Graph, numel } from '../onnx/graph';
 import { compare, oneHot, reshape, where } from '../onnx/ops';
 import { toModelBytes } from '../onnx/serialize';
 import { tensorDims, tensorValues } from './foreignGraph';
-
-const SUPPORTED = new Set(['Conv', 'BatchNormalization', 'Relu', 'Add', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'Flatten', 'Reshape', 'Gemm', 'MatMul', 'Identity', 'Dropout', 'Constant']);
-
-export interface UnsupportedOp {
-  readonly op: string;
-  readonly count: number;
-}
-
-const opName = (n: onnx.INodeProto): string => (n.domain ? `${n.domain}.${n.opType ?? '?'}` : n.opType ?? '?');
-const isCovered = (n: onnx.INodeProto): boolean => !n.domain && SUPPORTED.has(n.opType ?? '');
-
-function countOps(nodes: readonly onnx.INodeProto[]): UnsupportedOp[] {
-  const counts = new Map<string, number>();
-  for (const n of nodes) counts.set(opName(n), (counts.get(opName(n)) ?? 0) + 1);
-  return [...counts].map(([op, count]) => ({ op, count }));
-}
-
-/** Op types (with counts, in first-use order) that the translation does not cover, wherever they are. */
-export function unsupportedOps(model: onnx.IModelProto): UnsupportedOp[] {
-  return countOps((model.graph?.node ?? []).filter((n) => !isCovered(n)));
-}
-
-/** The nodes downstream of `value`: the ones a gradient at it passes back through. */
-function dependsOn(model: onnx.IModelProto, value: string): Set<onnx.INodeProto> {
-  const reached = new Set([value]);
-  const nodes = new Set<onnx.INodeProto>();
-  for (const n of model.graph?.node ?? []) {
-    if (!(n.input ?? []).some((i) => reached.has(i))) continue;
-    nodes.add(n);
-    for (const o of n.output ?? []) reached.add(o);
-  }
-  return nodes;
-}
-
-/** The uncovered ops (with counts) between the CAM layer and the logits: these keep the gradient methods out. */
-export function gradientBlockers(model: onnx.IModelProto, camValue: string): UnsupportedOp[] {
-  return countOps([...dependsOn(model, camValue)].filter((n) => !isCovered(n)));
-}
-
-export const describeUnsupported = (ops: readonly UnsupportedOp[]): string => ops.map((o) => `${o.op} ×${o.count}`).join(', ');
+import { dependsOn, isCovered } from './opCoverage';
 
 /** A node the translation cannot follow (an attribute outside what it covers); the message names the node. */
 export class TranslationError extends Error {
@@ -72,7 +33,8 @@ const ReshapeOp: DiffOp<readonly number[]> = {
 };
 
 type Attrs = ReadonlyMap<string, onnx.IAttributeProto>;
-const ints = (a: Attrs, name: string, fallback: readonly number[]): number[] => (a.get(name)?.ints ?? fallback).map(Number);
+const ints = (a: Attrs, name: string, fallback: readonly number[]): number[] =>
+  (a.get(name)?.ints ?? fallback).map(Number);
 const int = (a: Attrs, name: string, fallback: number): number => (a.has(name) ? Number(a.get(name)!.i) : fallback);
 const float = (a: Attrs, name: string, fallback: number): number => (a.has(name) ? Number(a.get(name)!.f) : fallback);
 
@@ -114,9 +76,18 @@ function attrOf(a: onnx.IAttributeProto): Attr | undefined {
 }
 
 /** A node no gradient passes through, copied with its attributes and the measured output shapes. */
-function copyNode(g: Graph, node: onnx.INodeProto, label: string, inputs: (Tensor | undefined)[], types: ValueTypes | undefined): Tensor[] {
+function copyNode(
+  g: Graph,
+  node: onnx.INodeProto,
+  label: string,
+  inputs: (Tensor | undefined)[],
+  types: ValueTypes | undefined,
+): Tensor[] {
   const attrs: Record<string, Attr> = {};
-  for (const a of node.attribute ?? []) attrs[a.name ?? ''] = attrOf(a) ?? fail(label, `has attribute "${a.name}" of a kind the rebuilt graph cannot carry`);
+  for (const a of node.attribute ?? []) {
+    attrs[a.name ?? ''] =
+      attrOf(a) ?? fail(label, `has attribute "${a.name}" of a kind the rebuilt graph cannot carry`);
+  }
   const outs = (node.output ?? []).map((o) => {
     const t = types?.get(o);
     const dtype = t && DTYPES[t.type];
@@ -129,7 +100,11 @@ function copyNode(g: Graph, node: onnx.INodeProto, label: string, inputs: (Tenso
  * Rebuilds the forward and appends the backward. Inputs 'image' [1, 3, S, S] and 'target' int64 [1] (−1: predicted).
  * `types` (one measured run) is needed when an uncovered op is to be copied.
  */
-export function buildTranslatedExplainer(model: onnx.IModelProto, config: TranslationConfig, types?: ValueTypes): Uint8Array {
+export function buildTranslatedExplainer(
+  model: onnx.IModelProto,
+  config: TranslationConfig,
+  types?: ValueTypes,
+): Uint8Array {
   const g = new Graph('au_lens_imported');
   const tape = new Tape(g);
   const values = new Map<string, Tensor>();
@@ -148,12 +123,13 @@ export function buildTranslatedExplainer(model: onnx.IModelProto, config: Transl
     values.set(name, t);
     return t;
   };
-  const constantOf = (name: string, node: string): Constant => constants.get(name) ?? fail(node, `needs "${name}" to be a constant`);
+  const constantOf = (name: string, node: string): Constant =>
+    constants.get(name) ?? fail(node, `needs "${name}" to be a constant`);
   const onGradientPath = dependsOn(model, config.camValue);
   for (const node of model.graph?.node ?? []) {
     const label = `${node.opType} "${node.name ?? ''}"`;
     const attrs: Attrs = new Map((node.attribute ?? []).map((a) => [a.name ?? '', a]));
-    const ins = (node.input ?? []);
+    const ins = node.input ?? [];
     const out = node.output?.[0] ?? '';
     if (node.opType === 'Constant') {
       const t = attrs.get('value')?.t;
@@ -163,11 +139,19 @@ export function buildTranslatedExplainer(model: onnx.IModelProto, config: Transl
       continue;
     }
     const copy = (): void => {
-      const outs = copyNode(tape.graph, node, label, ins.map((i) => (i === '' ? undefined : tensorFor(i))), types);
+      const outs = copyNode(
+        tape.graph,
+        node,
+        label,
+        ins.map((i) => (i === '' ? undefined : tensorFor(i))),
+        types,
+      );
       (node.output ?? []).forEach((o, i) => values.set(o, outs[i]!));
     };
     if (!isCovered(node)) {
-      if (onGradientPath.has(node)) fail(label, 'lies between the CAM layer and the logits and is not covered by the differentiator');
+      if (onGradientPath.has(node)) {
+        fail(label, 'lies between the CAM layer and the logits and is not covered by the differentiator');
+      }
       copy();
       continue;
     }
@@ -175,7 +159,9 @@ export function buildTranslatedExplainer(model: onnx.IModelProto, config: Transl
       values.set(out, translateNode(tape, node.opType ?? '', label, attrs, ins, tensorFor, constantOf));
     } catch (error) {
       // A covered op in a form the rules do not take (a broadcasting Add, say) needs no rule where no gradient passes.
-      if (onGradientPath.has(node) || !types || !(error instanceof TranslationError || error instanceof RangeError)) throw error;
+      if (onGradientPath.has(node) || !types || !(error instanceof TranslationError || error instanceof RangeError)) {
+        throw error;
+      }
       copy();
     }
   }
@@ -184,7 +170,10 @@ export function buildTranslatedExplainer(model: onnx.IModelProto, config: Transl
   const layers = config.layers.map((v) => values.get(v) ?? fail('graph', `layer "${v}" is not a computed value`));
   layers.forEach((t, i) => g.output(t, layerOutputName(i)));
   const requested = g.input('target', 'int64', [1]);
-  const predicted = g.node('ArgMax', [logits], [{ dtype: 'int64', shape: [1] }], { axis: { i: 1 }, keepdims: { i: 0 } })[0]!;
+  const predicted = g.node('ArgMax', [logits], [{ dtype: 'int64', shape: [1] }], {
+    axis: { i: 1 },
+    keepdims: { i: 0 },
+  })[0]!;
   const target = where(g, compare(g, 'Less', requested, g.ints([0])), predicted, requested);
   g.output(target, EXPLAINED_OUTPUT);
   const cam = values.get(config.camValue)!;
@@ -205,16 +194,29 @@ function transposed(data: Float32Array, rows: number, cols: number): Float32Arra
 }
 
 /** Gemm or MatMul with constant weights as Linear (x·wᵀ + b). */
-function linear(tape: Tape, label: string, x: Tensor, w: Constant, transB: boolean, bias: Constant | undefined, alpha: number, beta: number): Tensor {
+function linear(
+  tape: Tape,
+  label: string,
+  x: Tensor,
+  w: Constant,
+  transB: boolean,
+  bias: Constant | undefined,
+  alpha: number,
+  beta: number,
+): Tensor {
   const g = tape.graph;
-  if (x.shape.length !== 2 || w.dims.length !== 2 || !(w.data instanceof Float32Array)) fail(label, `needs a 2-D input and a 2-D float weight, got [${x.shape}] and [${w.dims}]`);
+  if (x.shape.length !== 2 || w.dims.length !== 2 || !(w.data instanceof Float32Array)) {
+    fail(label, `needs a 2-D input and a 2-D float weight, got [${x.shape}] and [${w.dims}]`);
+  }
   const [rows, cols] = w.dims as [number, number];
   const weight = transB ? Float32Array.from(w.data as Float32Array) : transposed(w.data as Float32Array, rows, cols);
   const out = transB ? rows : cols;
   if (alpha !== 1) weight.forEach((v, i) => (weight[i] = v * alpha));
   const b = new Float32Array(out);
   if (bias) {
-    if (!(bias.data instanceof Float32Array) || (bias.data.length !== out && bias.data.length !== 1)) fail(label, `has a bias of shape [${bias.dims}] for ${out} outputs`);
+    if (!(bias.data instanceof Float32Array) || (bias.data.length !== out && bias.data.length !== 1)) {
+      fail(label, `has a bias of shape [${bias.dims}] for ${out} outputs`);
+    }
     for (let i = 0; i < out; i++) b[i] = beta * (bias.data as Float32Array)[bias.data.length === 1 ? 0 : i]!;
   }
   return tape.apply1(Linear, [x, g.constant(weight, [out, weight.length / out]), g.constant(b, [out])], undefined);
@@ -241,13 +243,17 @@ function translateNode(
       return tape.apply1(Relu, [x()], undefined);
     case 'Add': {
       const [a, b] = [tensorFor(ins[0]!), tensorFor(ins[1]!)];
-      if (a.shape.join() !== b.shape.join()) fail(label, `adds [${a.shape}] and [${b.shape}]; only equal shapes are covered`);
+      if (a.shape.join() !== b.shape.join()) {
+        fail(label, `adds [${a.shape}] and [${b.shape}]; only equal shapes are covered`);
+      }
       return tape.apply1(Add, [a, b], undefined);
     }
     case 'Conv': {
       if (ints(attrs, 'dilations', [1, 1]).some((d) => d !== 1)) fail(label, 'is dilated; only dilation 1 is covered');
       const autoPad = attrs.get('auto_pad')?.s;
-      if (autoPad && autoPad.length > 0 && new TextDecoder().decode(autoPad) !== 'NOTSET') fail(label, 'uses auto_pad; only explicit pads are covered');
+      if (autoPad && autoPad.length > 0 && new TextDecoder().decode(autoPad) !== 'NOTSET') {
+        fail(label, 'uses auto_pad; only explicit pads are covered');
+      }
       const w = tensorFor(ins[1]!);
       const strides = ints(attrs, 'strides', [1, 1]) as [number, number];
       const [t, l, b, r] = ints(attrs, 'pads', [0, 0, 0, 0]) as [number, number, number, number];
@@ -257,9 +263,15 @@ function translateNode(
     case 'BatchNormalization':
       return tape.apply1(BatchNormEval, ins.slice(0, 5).map(tensorFor), { epsilon: float(attrs, 'epsilon', 1e-5) });
     case 'MaxPool': {
-      if (int(attrs, 'ceil_mode', 0) !== 0 || ints(attrs, 'dilations', [1, 1]).some((d) => d !== 1)) fail(label, 'uses ceil_mode or dilation; neither is covered');
+      if (int(attrs, 'ceil_mode', 0) !== 0 || ints(attrs, 'dilations', [1, 1]).some((d) => d !== 1)) {
+        fail(label, 'uses ceil_mode or dilation; neither is covered');
+      }
       const kernel = ints(attrs, 'kernel_shape', []) as [number, number];
-      return tape.apply1(MaxPool2d, [x()], { kernel, strides: ints(attrs, 'strides', [1, 1]) as [number, number], pads: ints(attrs, 'pads', [0, 0, 0, 0]) as [number, number, number, number] });
+      return tape.apply1(MaxPool2d, [x()], {
+        kernel,
+        strides: ints(attrs, 'strides', [1, 1]) as [number, number],
+        pads: ints(attrs, 'pads', [0, 0, 0, 0]) as [number, number, number, number],
+      });
     }
     case 'AveragePool': {
       // Average pooling is a depthwise convolution with weights 1/(kh·kw) — exactly so when the padding counts
@@ -272,7 +284,11 @@ function translateNode(
       const [kh, kw] = ints(attrs, 'kernel_shape', []) as [number, number];
       const c = input.shape[1]!;
       const weight = tape.graph.constant(new Float32Array(c * kh * kw).fill(1 / (kh * kw)), [c, 1, kh, kw]);
-      return tape.apply1(Conv2d, [input, weight], { strides: ints(attrs, 'strides', [1, 1]) as [number, number], pads, group: c });
+      return tape.apply1(Conv2d, [input, weight], {
+        strides: ints(attrs, 'strides', [1, 1]) as [number, number],
+        pads,
+        group: c,
+      });
     }
     case 'GlobalAveragePool': {
       const pooled = tape.apply1(GlobalAvgPool, [x()], undefined);
@@ -292,7 +308,16 @@ function translateNode(
     }
     case 'Gemm': {
       if (int(attrs, 'transA', 0) !== 0) fail(label, 'transposes its input (transA); not covered');
-      return linear(tape, label, x(), constantOf(ins[1]!, label), int(attrs, 'transB', 0) === 1, ins[2] ? constantOf(ins[2], label) : undefined, float(attrs, 'alpha', 1), float(attrs, 'beta', 1));
+      return linear(
+        tape,
+        label,
+        x(),
+        constantOf(ins[1]!, label),
+        int(attrs, 'transB', 0) === 1,
+        ins[2] ? constantOf(ins[2], label) : undefined,
+        float(attrs, 'alpha', 1),
+        float(attrs, 'beta', 1),
+      );
     }
     case 'MatMul':
       return linear(tape, label, x(), constantOf(ins[1]!, label), false, undefined, 1, 1);
