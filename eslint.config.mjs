@@ -18,6 +18,17 @@ export default tseslint.config(
     },
   },
   {
+    // Small rooms: a file over 350 lines holds more than one job.
+    files: ['src/**/*.ts'],
+    rules: { 'max-lines': ['error', { max: 350 }] },
+  },
+  {
+    // The project's width. URLs and regular expressions may run longer: splitting them hides what they match.
+    // TODO(lead): widen to src/**/*.ts once the editor side (src/extension, src/webview) is re-wrapped.
+    files: ['src/trainer/**/*.ts'],
+    rules: { 'max-len': ['error', { code: 120, ignoreUrls: true, ignoreRegExpLiterals: true }] },
+  },
+  {
     files: pureScience,
     rules: {
       'no-restricted-imports': ['error', {
