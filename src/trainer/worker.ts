@@ -16,7 +16,15 @@ import { DatasetError } from './io/dataset';
 import { ImageError } from './io/image';
 import { LandmarkDetector } from './io/landmarks';
 import { DeviceError } from './onnx/device';
-import type { WorkerError, WorkerMethod, WorkerMethods, WorkerProgress, WorkerProgressOf, WorkerRequest, WorkerResponse } from './protocol';
+import type {
+  WorkerError,
+  WorkerMethod,
+  WorkerMethods,
+  WorkerProgress,
+  WorkerProgressOf,
+  WorkerRequest,
+  WorkerResponse,
+} from './protocol';
 import { HOST_CLOSING, isWorkerCancel, isWorkerRequest } from './protocol';
 import { CodebookError } from './science/codebook';
 import { CheckpointError } from './train/checkpoint';
@@ -46,7 +54,12 @@ interface RequestContext<M extends WorkerMethod> {
   readonly progress: (progress: WorkerProgressOf<M>) => void;
 }
 
-type Handlers = { [M in WorkerMethod]: (params: WorkerMethods[M]['params'], request: RequestContext<M>) => Promise<WorkerMethods[M]['result']> };
+type Handlers = {
+  [M in WorkerMethod]: (
+    params: WorkerMethods[M]['params'],
+    request: RequestContext<M>,
+  ) => Promise<WorkerMethods[M]['result']>;
+};
 
 const handlers: Handlers = {
   'auMaps/draw': async (params) => {
@@ -54,23 +67,42 @@ const handlers: Handlers = {
     // A copy owns its memory, so it can be transferred without detaching a pooled buffer.
     return { png: new Uint8Array(png), report };
   },
-  'explain/run': async (params) => explainForPanel(params, { explainer: explainerFor(params.cacheDir), landmarker: await landmarker() }),
-  'eval/run': async (params, { signal, progress }) => runEvaluation(params, { detector: await landmarker(), signal, onProgress: progress }),
+  'explain/run': async (params) =>
+    explainForPanel(params, { explainer: explainerFor(params.cacheDir), landmarker: await landmarker() }),
+  'eval/run': async (params, { signal, progress }) =>
+    runEvaluation(params, { detector: await landmarker(), signal, onProgress: progress }),
   'export/onnx': async (params) => exportCheckpoint(params.checkpoint, params.out),
-  'import/inspect': async (params) => inspectModel(params.model, params.size === undefined ? {} : { size: params.size }, { threads: 2 }),
+  'import/inspect': async (params) =>
+    inspectModel(params.model, params.size === undefined ? {} : { size: params.size }, { threads: 2 }),
   'import/writeSidecar': async (params) => writeSidecarFor(params, { threads: 2 }),
   // All cores but one: the editor and the explanation worker stay responsive while a run trains.
-  'train/run': async (params, { signal, progress }) => runTrainJob(params, { signal, onEvent: progress, detector: landmarker, defaultThreads: Math.max(1, availableParallelism() - 1) }),
+  'train/run': async (params, { signal, progress }) =>
+    runTrainJob(params, {
+      signal,
+      onEvent: progress,
+      detector: landmarker,
+      defaultThreads: Math.max(1, availableParallelism() - 1),
+    }),
 };
 
 /** The error as data, with what kind of problem it is so the editor can offer the right action. */
 function errorOf(err: unknown): WorkerError {
   const message = err instanceof Error ? err.message : String(err);
-  if (err instanceof AuMapsRequestError || err instanceof ExplainRequestError || err instanceof EvalRequestError) return { kind: 'request', code: 'request', message };
+  if (err instanceof AuMapsRequestError || err instanceof ExplainRequestError || err instanceof EvalRequestError) {
+    return { kind: 'request', code: 'request', message };
+  }
   // A run's settings, data or divergence: the user can fix them (another folder, more images, a lower lr).
-  if (err instanceof TrainRequestError || err instanceof TrainingError || err instanceof DatasetError || err instanceof CodebookError) return { kind: 'request', code: 'request', message };
+  if (
+    err instanceof TrainRequestError ||
+    err instanceof TrainingError ||
+    err instanceof DatasetError ||
+    err instanceof CodebookError
+  )
+    return { kind: 'request', code: 'request', message };
   if (err instanceof NoFaceError) return { kind: 'request', code: 'no-face', message };
-  if (err instanceof ModelFileError || err instanceof CheckpointError) return { kind: 'request', code: 'model', message };
+  if (err instanceof ModelFileError || err instanceof CheckpointError) {
+    return { kind: 'request', code: 'model', message };
+  }
   // A device that cannot start or run the graph: the user picks another.
   if (err instanceof DeviceError) return { kind: 'request', code: 'device', message };
   if (err instanceof ImageError) return { kind: 'failure', code: 'image', message };
@@ -87,10 +119,19 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
   const controller = new AbortController();
   running.set(request.id, controller);
   try {
-    const handler = handlers[request.method] as (params: unknown, context: RequestContext<WorkerMethod>) => Promise<unknown>;
-    if (!handler) return { id: request.id, ok: false, error: { kind: 'failure', message: `unknown method "${request.method}"` } };
-    const progress = (p: WorkerProgressOf<WorkerMethod>): void => port!.postMessage({ id: request.id, progress: p } satisfies WorkerProgress);
-    const result = (await handler(request.params, { signal: controller.signal, progress })) as WorkerMethods[WorkerMethod]['result'];
+    const handler = handlers[request.method] as (
+      params: unknown,
+      context: RequestContext<WorkerMethod>,
+    ) => Promise<unknown>;
+    if (!handler) {
+      return { id: request.id, ok: false, error: { kind: 'failure', message: `unknown method "${request.method}"` } };
+    }
+    const progress = (p: WorkerProgressOf<WorkerMethod>): void =>
+      port!.postMessage({ id: request.id, progress: p } satisfies WorkerProgress);
+    const result = (await handler(request.params, {
+      signal: controller.signal,
+      progress,
+    })) as WorkerMethods[WorkerMethod]['result'];
     return { id: request.id, ok: true, result };
   } catch (err) {
     return { id: request.id, ok: false, error: errorOf(err) };
@@ -107,7 +148,14 @@ port.on('message', (message: unknown) => {
   if (!isWorkerRequest(message)) return;
   void handle(message).then((response) => {
     const result = response.ok ? response.result : null;
-    const transfer = result === null ? [] : 'png' in result ? [result.png.buffer as ArrayBuffer] : 'maps' in result ? transferablesOf(result) : [];
+    const transfer =
+      result === null
+        ? []
+        : 'png' in result
+          ? [result.png.buffer as ArrayBuffer]
+          : 'maps' in result
+            ? transferablesOf(result)
+            : [];
     port.postMessage(response, transfer);
   });
 });

@@ -3,7 +3,14 @@
  * VS Code, so the same client can drive the worker from scripts.
  */
 import { Worker } from 'node:worker_threads';
-import type { WorkerCancel, WorkerErrorCode, WorkerMethod, WorkerMethods, WorkerProgressOf, WorkerResponse } from './protocol';
+import type {
+  WorkerCancel,
+  WorkerErrorCode,
+  WorkerMethod,
+  WorkerMethods,
+  WorkerProgressOf,
+  WorkerResponse,
+} from './protocol';
 import { HOST_CLOSING, isWorkerProgress, isWorkerResponse } from './protocol';
 
 /** The worker rejected the request itself (bad expression, missing face): the user can fix the request. */
@@ -53,22 +60,38 @@ export class WorkerClient {
   private exited: Error | undefined;
   private retiring = false;
 
-  constructor(workerScript: string, private readonly options: WorkerClientOptions = {}) {
+  constructor(
+    workerScript: string,
+    private readonly options: WorkerClientOptions = {},
+  ) {
     this.worker = new Worker(workerScript, options.env ? { env: options.env } : {});
     this.worker.on('message', (message: unknown) => this.onMessage(message));
     this.worker.on('error', (err) => this.failAll(err));
     this.worker.on('exit', (code) => this.failAll(new Error(`the AU Lens worker stopped (exit code ${code})`)));
   }
 
-  request<M extends WorkerMethod>(method: M, params: WorkerMethods[M]['params'], options: RequestOptions<M> = {}): Promise<WorkerMethods[M]['result']> {
+  request<M extends WorkerMethod>(
+    method: M,
+    params: WorkerMethods[M]['params'],
+    options: RequestOptions<M> = {},
+  ): Promise<WorkerMethods[M]['result']> {
     if (this.exited) return Promise.reject(this.exited);
     const id = this.nextId++;
     const { signal, onProgress } = options;
     const cancel = (): void => {
-      if (this.pending.has(id)) this.worker.postMessage({ cancel: id, ...(signal?.reason === HOST_CLOSING && { closing: true }) } satisfies WorkerCancel);
+      if (this.pending.has(id)) {
+        this.worker.postMessage({
+          cancel: id,
+          ...(signal?.reason === HOST_CLOSING && { closing: true }),
+        } satisfies WorkerCancel);
+      }
     };
     return new Promise<WorkerMethods[M]['result']>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject, onProgress: onProgress as Pending['onProgress'] });
+      this.pending.set(id, {
+        resolve: resolve as (r: unknown) => void,
+        reject,
+        onProgress: onProgress as Pending['onProgress'],
+      });
       this.worker.postMessage({ id, method, params });
       if (signal?.aborted) cancel();
       else signal?.addEventListener('abort', cancel, { once: true });
@@ -99,7 +122,11 @@ export class WorkerClient {
     if (response.ok) pending.resolve(response.result);
     else {
       const { kind, message: text, code } = response.error;
-      pending.reject(kind === 'request' ? new WorkerRequestError(text, code) : new WorkerFailure(this.options.failureCause?.() ?? text, code));
+      pending.reject(
+        kind === 'request'
+          ? new WorkerRequestError(text, code)
+          : new WorkerFailure(this.options.failureCause?.() ?? text, code),
+      );
     }
   }
 

@@ -39,7 +39,8 @@ const WeightedSum: DiffOp<{ readonly weights: readonly number[] }> = {
     const terms = xs.map((x, k) => mul(g, x, g.scalar(weights[k]!)));
     return { outputs: [terms.slice(1).reduce((a, b) => add(g, a, b), terms[0]!)], saved: undefined };
   },
-  backward: (g, { params: { weights } }, [dy], needed) => weights.map((w, k) => (needed[k] ? mul(g, dy!, g.scalar(w)) : undefined)),
+  backward: (g, { params: { weights } }, [dy], needed) =>
+    weights.map((w, k) => (needed[k] ? mul(g, dy!, g.scalar(w)) : undefined)),
 };
 
 export function compositeLoss(tape: Tape, inputs: CompositeLossInputs): CompositeLoss {
@@ -63,7 +64,10 @@ export function compositeLoss(tape: Tape, inputs: CompositeLossInputs): Composit
     const [h, w] = attention.shape.slice(1) as [number, number];
     return tape.apply1(CosineAlignment, [attention, targetFor(h, w), auValid], undefined);
   });
-  const align = aligns.length === 1 ? aligns[0]! : tape.apply1(WeightedSum, aligns, { weights: aligns.map(() => 1 / aligns.length) });
+  const align =
+    aligns.length === 1
+      ? aligns[0]!
+      : tape.apply1(WeightedSum, aligns, { weights: aligns.map(() => 1 / aligns.length) });
   const ce = tape.apply1(SoftmaxCrossEntropy, [logits, labels], undefined);
   // λ = 0 still gets its own tensor, so total and ce can both be graph outputs.
   const total = lambda === 0

@@ -23,7 +23,12 @@ export interface OpContext<P, S> {
 export interface DiffOp<P = void, S = void> {
   readonly name: string;
   forward(g: Graph, inputs: readonly Tensor[], params: P): { outputs: Tensor[]; saved: S };
-  backward(g: Graph, ctx: OpContext<P, S>, outputGrads: readonly (Tensor | undefined)[], needed: readonly boolean[]): (Tensor | undefined)[];
+  backward(
+    g: Graph,
+    ctx: OpContext<P, S>,
+    outputGrads: readonly (Tensor | undefined)[],
+    needed: readonly boolean[],
+  ): (Tensor | undefined)[];
 }
 
 interface Record_ {
@@ -66,13 +71,17 @@ export class Tape {
     const grads = new Map<string, Tensor>();
     const accumulate = (t: Tensor, grad: Tensor): void => {
       if (!sameShape(grad.shape, t.shape)) {
-        throw new Error(`gradient of "${t.name}" has shape [${grad.shape.join(', ')}], expected [${t.shape.join(', ')}]`);
+        throw new Error(
+          `gradient of "${t.name}" has shape [${grad.shape.join(', ')}], expected [${t.shape.join(', ')}]`,
+        );
       }
       const prev = grads.get(t.name);
       grads.set(t.name, prev ? add(g, prev, grad) : grad);
     };
     for (const { output, grad } of seeds) {
-      if (!dependent.has(output.name)) throw new Error(`"${output.name}" does not depend on any tensor it is differentiated for`);
+      if (!dependent.has(output.name)) {
+        throw new Error(`"${output.name}" does not depend on any tensor it is differentiated for`);
+      }
       accumulate(output, grad);
     }
 

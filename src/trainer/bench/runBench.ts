@@ -40,7 +40,12 @@ export interface BenchOptions {
 }
 
 /** The peer's default batch per model (bench.py MODELS). */
-export const DEFAULT_BATCH: Readonly<Record<PresetName, number>> = { tiny64: 32, small96: 16, resnet18: 16, resnet50: 8 };
+export const DEFAULT_BATCH: Readonly<Record<PresetName, number>> = {
+  tiny64: 32,
+  small96: 16,
+  resnet18: 16,
+  resnet50: 8,
+};
 
 /** The peer's classes and optimiser settings. */
 export const NUM_CLASSES = 7;
@@ -92,10 +97,18 @@ function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-async function trainStep(o: BenchOptions, batches: readonly Batch[], layer: string, engine: EngineOptions): Promise<{ step: Step; release: () => Promise<void> }> {
+async function trainStep(
+  o: BenchOptions,
+  batches: readonly Batch[],
+  layer: string,
+  engine: EngineOptions,
+): Promise<{ step: Step; release: () => Promise<void> }> {
   const specs = paramSpecs(o.preset, NUM_CLASSES);
   const state = ModelState.fromParams(specs, initParams(specs, o.seed ?? 0));
-  const stepper = await TrainStepper.create({ preset: o.preset, numClasses: NUM_CLASSES, batch: o.batch, lambda: o.lambda ?? DEFAULT_LAMBDA, layers: [layer] }, engine);
+  const stepper = await TrainStepper.create(
+    { preset: o.preset, numClasses: NUM_CLASSES, batch: o.batch, lambda: o.lambda ?? DEFAULT_LAMBDA, layers: [layer] },
+    engine,
+  );
   const step: Step = async (i) => {
     const r = await stepper.step(batches[i % batches.length]!, LEARNING_RATE, state);
     if (!Number.isFinite(r.loss)) throw new Error(`non-finite loss ${r.loss} at step ${i}`);
@@ -103,7 +116,12 @@ async function trainStep(o: BenchOptions, batches: readonly Batch[], layer: stri
   return { step, release: () => stepper.release() };
 }
 
-async function inferStep(o: BenchOptions, batches: readonly Batch[], layer: string, engine: EngineOptions): Promise<{ step: Step; release: () => Promise<void> }> {
+async function inferStep(
+  o: BenchOptions,
+  batches: readonly Batch[],
+  layer: string,
+  engine: EngineOptions,
+): Promise<{ step: Step; release: () => Promise<void> }> {
   const weights = initParams(paramSpecs(o.preset, NUM_CLASSES), o.seed ?? 0);
   const { model } = buildInference({ preset: o.preset, numClasses: NUM_CLASSES, batch: o.batch }, weights);
   const session = await createSession(model, engine);
@@ -117,7 +135,11 @@ async function inferStep(o: BenchOptions, batches: readonly Batch[], layer: stri
 }
 
 export async function runBench(o: BenchOptions): Promise<BenchResult> {
-  if (o.batch < 2) throw new RangeError('the batch must hold at least 2 images (train-mode BatchNorm needs more than one value per channel)');
+  if (o.batch < 2) {
+    throw new RangeError(
+      'the batch must hold at least 2 images (train-mode BatchNorm needs more than one value per channel)',
+    );
+  }
   if (o.steps < 1 || o.reps < 1) throw new RangeError('steps and reps must be at least 1');
   const info = presetInfo(o.preset);
   const layer = info.defaultLayer;
@@ -128,7 +150,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
 
   const t0 = performance.now();
   const engine: EngineOptions = { threads: o.threads };
-  const { step, release } = o.mode === 'train' ? await trainStep(o, batches, layer, engine) : await inferStep(o, batches, layer, engine);
+  const { step, release } =
+    o.mode === 'train' ? await trainStep(o, batches, layer, engine) : await inferStep(o, batches, layer, engine);
   const buildS = (performance.now() - t0) / 1000;
 
   try {

@@ -40,5 +40,13 @@ export function syntheticBatch(batch: number, size: number, numClasses: number, 
     auValid[i] = label === 0 ? 0 : 1;
     blobMap(random, size, auMaps.subarray(i * plane, (i + 1) * plane));
   }
-  return { image, labels, auMaps, auValid, count: batch, paths: [], indices: Array.from({ length: batch }, (_, i) => i) };
+  return {
+    image,
+    labels,
+    auMaps,
+    auValid,
+    count: batch,
+    paths: [],
+    indices: Array.from({ length: batch }, (_, i) => i),
+  };
 }

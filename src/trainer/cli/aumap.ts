@@ -36,7 +36,9 @@ export const aumapCommand: Command = {
       json: { type: 'boolean', default: false },
     });
     const outPath = requireFlag(flags.out, 'out');
-    if (path.extname(outPath).toLowerCase() !== '.png') throw new UsageError(`--out must end in .png, got "${outPath}"`);
+    if (path.extname(outPath).toLowerCase() !== '.png') {
+      throw new UsageError(`--out must end in .png, got "${outPath}"`);
+    }
     const request = {
       imagePath: requireFlag(flags.image, 'image'),
       ...(flags.expression !== undefined && { expression: flags.expression }),

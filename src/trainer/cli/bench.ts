@@ -23,7 +23,11 @@ Flags:
 
 function parseMode(value: string | undefined): BenchMode {
   if (value === 'train' || value === 'infer') return value;
-  throw new UsageError(value === undefined || value.startsWith('-') ? 'say what to measure: train or infer' : `unknown mode "${value}"; use train or infer`);
+  throw new UsageError(
+    value === undefined || value.startsWith('-')
+      ? 'say what to measure: train or infer'
+      : `unknown mode "${value}"; use train or infer`,
+  );
 }
 
 export const benchCommand: Command = {
@@ -37,14 +41,24 @@ export const benchCommand: Command = {
       steps: { type: 'string' }, warmup: { type: 'string' }, reps: { type: 'string' },
     });
     const preset = requireFlag(f.model, 'model');
-    if (!isPresetName(preset)) throw new UsageError(`unknown --model "${preset}"; use one of ${PRESET_NAMES.join(', ')}`);
+    if (!isPresetName(preset)) {
+      throw new UsageError(`unknown --model "${preset}"; use one of ${PRESET_NAMES.join(', ')}`);
+    }
     const batch = parseIntFlag(f.batch, 'batch', DEFAULT_BATCH[preset]);
     const threads = parseIntFlag(f.threads, 'threads', BENCH_DEFAULTS.threads);
     const steps = parseIntFlag(f.steps, 'steps', BENCH_DEFAULTS.steps);
     const reps = parseIntFlag(f.reps, 'reps', BENCH_DEFAULTS.reps);
     if (batch < 2) throw new UsageError('--batch must be at least 2 (train-mode BatchNorm needs more than one sample)');
     if (threads < 1 || steps < 1 || reps < 1) throw new UsageError('--threads, --steps and --reps must be at least 1');
-    const result = await runBench({ preset, mode, batch, threads, steps, reps, warmup: parseIntFlag(f.warmup, 'warmup', BENCH_DEFAULTS.warmup) });
+    const result = await runBench({
+      preset,
+      mode,
+      batch,
+      threads,
+      steps,
+      reps,
+      warmup: parseIntFlag(f.warmup, 'warmup', BENCH_DEFAULTS.warmup),
+    });
     io.out(JSON.stringify(result));
   },
 };

@@ -24,7 +24,13 @@ export const benchExplainCommand: Command = {
   summary: 'time a whole single-image explanation, cold and warm (one JSON line)',
   usage: USAGE,
   async run(argv, io) {
-    const f = parseFlags(argv, { image: { type: 'string' }, model: { type: 'string' }, preset: { type: 'string' }, reps: { type: 'string' }, threads: { type: 'string' } });
+    const f = parseFlags(argv, {
+      image: { type: 'string' },
+      model: { type: 'string' },
+      preset: { type: 'string' },
+      reps: { type: 'string' },
+      threads: { type: 'string' },
+    });
     const preset = f.preset ?? 'tiny64';
     if (!isPresetName(preset)) throw new UsageError(`unknown preset "${preset}"; use ${PRESET_NAMES.join(', ')}`);
     const reps = parseIntFlag(f.reps, 'reps', 10);

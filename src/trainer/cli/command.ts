@@ -22,7 +22,10 @@ export interface Command {
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** parseArgs with strict checking, turning its errors into usage errors that name the bad flag. */
-export function parseFlags<O extends Options>(argv: readonly string[], options: O): ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: false }>>['values'] {
+export function parseFlags<O extends Options>(
+  argv: readonly string[],
+  options: O,
+): ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: false }>>['values'] {
   try {
     return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
   } catch (err) {
@@ -45,6 +48,8 @@ export function parseIntFlag(value: string | undefined, flag: string, fallback: 
 export function parseNumberFlag(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`--${flag} must be a non-negative number, got "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new UsageError(`--${flag} must be a non-negative number, got "${value}"`);
+  }
   return n;
 }

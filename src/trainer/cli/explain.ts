@@ -40,10 +40,17 @@ const fmt = (v: number | null | undefined): string => (v === null || v === undef
 export function formatExplanation(r: ExplanationReport): string[] {
   const lines = [r.reading, `  scores: ${Object.entries(r.scores).map(([c, p]) => `${c} ${fmt(p)}`).join('  ')}`];
   lines.push(`  ATT-COS: ${Object.entries(r.attCos).map(([l, v]) => `${l} ${fmt(v)}`).join('  ')}`);
-  lines.push(`  CAM-COS (${r.explained.class}): ${Object.entries(r.camCos).map(([m, v]) => `${CAM_METHODS[m as keyof typeof CAM_METHODS].title} ${fmt(v)}`).join('  ')}`);
+  lines.push(
+    `  CAM-COS (${r.explained.class}): ${Object.entries(r.camCos)
+      .map(([m, v]) => `${CAM_METHODS[m as keyof typeof CAM_METHODS].title} ${fmt(v)}`)
+      .join('  ')}`,
+  );
   if (r.cosineNote) lines.push(`  ${r.cosineNote}`);
   if (r.methods.unavailable.length > 0) {
-    lines.push(`  not computed: ${r.methods.unavailable.map((u) => CAM_METHODS[u.method].title).join(', ')} (${r.methods.unavailable[0]!.reason})`);
+    lines.push(
+      `  not computed: ${r.methods.unavailable.map((u) => CAM_METHODS[u.method].title).join(', ')} ` +
+        `(${r.methods.unavailable[0]!.reason})`,
+    );
   }
   return lines;
 }
@@ -54,8 +61,16 @@ export const explainCommand: Command = {
   usage: USAGE,
   async run(argv, io) {
     const f = parseFlags(argv, {
-      model: { type: 'string' }, sidecar: { type: 'string' }, image: { type: 'string' }, out: { type: 'string' }, face: { type: 'string' }, class: { type: 'string' },
-      threads: { type: 'string' }, cache: { type: 'string' }, 'max-pixels': { type: 'string' }, json: { type: 'boolean', default: false },
+      model: { type: 'string' },
+      sidecar: { type: 'string' },
+      image: { type: 'string' },
+      out: { type: 'string' },
+      face: { type: 'string' },
+      class: { type: 'string' },
+      threads: { type: 'string' },
+      cache: { type: 'string' },
+      'max-pixels': { type: 'string' },
+      json: { type: 'boolean', default: false },
     });
     const request = {
       ...(f.model !== undefined && { model: f.model }),
@@ -75,7 +90,14 @@ export const explainCommand: Command = {
       const explanation = await explainer.explain(request);
       const written = await writeExplanation(explanation, out);
       if (f.json) io.out(JSON.stringify({ ...explanation.report, out: written }));
-      else io.out([...formatExplanation(explanation.report), `  → ${written.report}, ${written.sheet} and ${written.maps.length} map PNGs`].join('\n'));
+      else {
+        io.out(
+          [
+            ...formatExplanation(explanation.report),
+            `  → ${written.report}, ${written.sheet} and ${written.maps.length} map PNGs`,
+          ].join('\n'),
+        );
+      }
     } catch (error) {
       if (error instanceof ExplainRequestError) throw new UsageError(error.message);
       throw error;

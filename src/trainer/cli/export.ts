@@ -20,7 +20,11 @@ export const exportCommand: Command = {
   summary: 'export a checkpoint as a standalone ONNX model with its labels and normalisation',
   usage: USAGE,
   async run(argv, io) {
-    const f = parseFlags(argv, { checkpoint: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean', default: false } });
+    const f = parseFlags(argv, {
+      checkpoint: { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    });
     const checkpoint = requireFlag(f.checkpoint, 'checkpoint');
     const out = requireFlag(f.out, 'out');
     if (path.extname(out).toLowerCase() !== '.onnx') throw new UsageError(`--out must end in .onnx, got "${out}"`);
@@ -30,7 +34,9 @@ export const exportCommand: Command = {
       return;
     }
     const shape = (s: readonly (number | string)[]): string => `[${s.join(', ')}]`;
-    io.out(`${summary.out}: ${summary.preset}, ${(summary.bytes / 1e6).toFixed(1)} MB, classes ${summary.labels.join(', ')}`);
+    io.out(
+      `${summary.out}: ${summary.preset}, ${(summary.bytes / 1e6).toFixed(1)} MB, classes ${summary.labels.join(', ')}`,
+    );
     for (const v of summary.inputs) io.out(`  input  ${v.name.padEnd(12)} ${shape(v.shape)}`);
     for (const v of summary.outputs) io.out(`  output ${v.name.padEnd(12)} ${shape(v.shape)}`);
   },

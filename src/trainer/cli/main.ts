@@ -11,7 +11,17 @@ import { explainCommand } from './explain';
 import { exportCommand } from './export';
 import { inspectCommand } from './inspect';
 
-const COMMANDS: readonly Command[] = [aumapCommand, landmarksCommand, trainCommand, evalCommand, benchCommand, exportCommand, inspectCommand, explainCommand, benchExplainCommand];
+const COMMANDS: readonly Command[] = [
+  aumapCommand,
+  landmarksCommand,
+  trainCommand,
+  evalCommand,
+  benchCommand,
+  exportCommand,
+  inspectCommand,
+  explainCommand,
+  benchExplainCommand,
+];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -41,7 +51,9 @@ function applyDevice(argv: readonly string[]): string[] {
       continue;
     }
     const value = arg === '--device' ? argv[++i] : arg.slice('--device='.length);
-    if (value === undefined || !isDevice(value)) throw new UsageError(`--device must be ${deviceList()}, got "${value ?? ''}"`);
+    if (value === undefined || !isDevice(value)) {
+      throw new UsageError(`--device must be ${deviceList()}, got "${value ?? ''}"`);
+    }
     process.env[DEVICE_ENV] = value;
   }
   return rest;
@@ -50,7 +62,9 @@ function applyDevice(argv: readonly string[]): string[] {
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   // A global flag may also come before the command: au-lens --device webgpu bench …
   let leading = 0;
-  while (argv[leading] === '--device' || argv[leading]?.startsWith('--device=')) leading += argv[leading] === '--device' ? 2 : 1;
+  while (argv[leading] === '--device' || argv[leading]?.startsWith('--device=')) {
+    leading += argv[leading] === '--device' ? 2 : 1;
+  }
   const [name, ...after] = argv.slice(leading);
   const rest = [...argv.slice(0, leading), ...after];
   if (leading > 0) {

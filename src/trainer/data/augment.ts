@@ -34,7 +34,9 @@ import { warpRgb } from './warp';
 
 /** The paper resizes to 256 before cropping 224; a prepared sample keeps that ratio for any input size. */
 export function baseSideFor(inputSize: number): number {
-  if (!Number.isInteger(inputSize) || inputSize <= 0) throw new RangeError(`input size must be a positive integer, got ${inputSize}`);
+  if (!Number.isInteger(inputSize) || inputSize <= 0) {
+    throw new RangeError(`input size must be a positive integer, got ${inputSize}`);
+  }
   return Math.round((inputSize * 256) / 224);
 }
 
@@ -115,13 +117,21 @@ export interface TransformedSample {
 function checkInput(input: TransformInput, size: number): void {
   if (!Number.isInteger(size) || size <= 0) throw new RangeError(`output size must be a positive integer, got ${size}`);
   const n = input.side * input.side;
-  if (input.rgb.length !== n * 3) throw new RangeError(`rgb has ${input.rgb.length} bytes, a ${input.side}² base needs ${n * 3}`);
-  if (input.au && input.au.length !== n) throw new RangeError(`the AU map has ${input.au.length} values, a ${input.side}² base needs ${n}`);
+  if (input.rgb.length !== n * 3) {
+    throw new RangeError(`rgb has ${input.rgb.length} bytes, a ${input.side}² base needs ${n * 3}`);
+  }
+  if (input.au && input.au.length !== n) {
+    throw new RangeError(`the AU map has ${input.au.length} values, a ${input.side}² base needs ${n}`);
+  }
 }
 
 function checkTarget(target: TransformTarget, size: number): void {
-  if (target.imageOffset < 0 || target.imageOffset + 3 * size * size > target.image.length) throw new RangeError('the image target is too small');
-  if (target.mapOffset < 0 || target.mapOffset + size * size > target.map.length) throw new RangeError('the map target is too small');
+  if (target.imageOffset < 0 || target.imageOffset + 3 * size * size > target.image.length) {
+    throw new RangeError('the image target is too small');
+  }
+  if (target.mapOffset < 0 || target.mapOffset + size * size > target.map.length) {
+    throw new RangeError('the map target is too small');
+  }
 }
 
 /**
@@ -129,8 +139,14 @@ function checkTarget(target: TransformTarget, size: number): void {
  * flip coin; grayscale coin; jitter coin, op order and the four factors; erasing coin, area, ratio and position
  * (the erased values are drawn later, by applyAugmentation). Each step draws its parameters only when it applies.
  */
-export function sampleAugmentation(random: Random, baseSide: number, size: number, config: AugmentationConfig = PAPER_AUGMENTATION): AugmentationDraw {
-  const rotation = random() < config.rotationP ? uniform(random, -config.rotationDegrees, config.rotationDegrees) : null;
+export function sampleAugmentation(
+  random: Random,
+  baseSide: number,
+  size: number,
+  config: AugmentationConfig = PAPER_AUGMENTATION,
+): AugmentationDraw {
+  const rotation =
+    random() < config.rotationP ? uniform(random, -config.rotationDegrees, config.rotationDegrees) : null;
 
   // torchvision RandomResizedCrop.get_params with ratio fixed at 1: the first attempt always fits.
   const area = baseSide * baseSide * uniform(random, config.cropScale[0], config.cropScale[1]);
@@ -194,7 +210,13 @@ function normaliseInto(img: Float32Array, plane: number, target: TransformTarget
  * into the normalised image they are (z − mean) / std. Drawn channel by channel, row by row, as torch fills its
  * [C, h, w] tensor.
  */
-function eraseInto(target: TransformTarget, size: number, rect: NonNullable<AugmentationDraw['erasing']>, random: Random, norm: Normalisation): void {
+function eraseInto(
+  target: TransformTarget,
+  size: number,
+  rect: NonNullable<AugmentationDraw['erasing']>,
+  random: Random,
+  norm: Normalisation,
+): void {
   const plane = size * size;
   for (let ch = 0; ch < 3; ch++) {
     const mean = norm.mean[ch]!;
@@ -234,7 +256,9 @@ export function applyAugmentation(
   if (draw.jitter) colourJitter(img, plane, draw.jitter, new Float32Array(plane));
   normaliseInto(img, plane, target, norm);
   if (draw.erasing) eraseInto(target, size, draw.erasing, random, norm);
-  const map = input.au ? warpMap({ width: input.side, height: input.side, data: input.au }, draw.affine, size, size, 'nearest', 0).data : undefined;
+  const map = input.au
+    ? warpMap({ width: input.side, height: input.side, data: input.au }, draw.affine, size, size, 'nearest', 0).data
+    : undefined;
   mapInto(map, target, plane);
 }
 
@@ -269,11 +293,20 @@ export function augmentSample(
  * The eval transform: the whole base square resized to S (antialiased bilinear for the image, as PIL's resize;
  * centred nearest for the map) and normalised. Deterministic.
  */
-export function evalTransformInto(input: TransformInput, size: number, target: TransformTarget, norm: Normalisation = IMAGENET_NORMALISATION): void {
+export function evalTransformInto(
+  input: TransformInput,
+  size: number,
+  target: TransformTarget,
+  norm: Normalisation = IMAGENET_NORMALISATION,
+): void {
   checkInput(input, size);
   checkTarget(target, size);
   const plane = size * size;
-  const rgb = resampleRegion({ width: input.side, height: input.side, data: input.rgb }, { x: 0, y: 0, side: input.side }, size);
+  const rgb = resampleRegion(
+    { width: input.side, height: input.side, data: input.rgb },
+    { x: 0, y: 0, side: input.side },
+    size,
+  );
   const img = new Float32Array(3 * plane);
   for (let i = 0; i < plane; i++) {
     img[i] = rgb[i * 3]! / 255;
@@ -281,12 +314,18 @@ export function evalTransformInto(input: TransformInput, size: number, target: T
     img[i + 2 * plane] = rgb[i * 3 + 2]! / 255;
   }
   normaliseInto(img, plane, target, norm);
-  const map = input.au ? resizeNearest({ width: input.side, height: input.side, data: input.au }, size, size).data : undefined;
+  const map = input.au
+    ? resizeNearest({ width: input.side, height: input.side, data: input.au }, size, size).data
+    : undefined;
   mapInto(map, target, plane);
 }
 
 /** The eval transform into fresh arrays. */
-export function evalTransformSample(input: TransformInput, size: number, norm: Normalisation = IMAGENET_NORMALISATION): TransformedSample {
+export function evalTransformSample(
+  input: TransformInput,
+  size: number,
+  norm: Normalisation = IMAGENET_NORMALISATION,
+): TransformedSample {
   const image = new Float32Array(3 * size * size);
   const map = new Float32Array(size * size);
   evalTransformInto(input, size, { image, imageOffset: 0, map, mapOffset: 0 }, norm);

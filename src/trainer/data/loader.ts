@@ -64,13 +64,20 @@ export class BatchLoader {
     private readonly options: BatchLoaderOptions,
   ) {
     const { batchSize, inputSize, mode } = options;
-    if (!Number.isInteger(batchSize) || batchSize <= 0) throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
-    if (!Number.isInteger(inputSize) || inputSize <= 0) throw new RangeError(`input size must be a positive integer, got ${inputSize}`);
+    if (!Number.isInteger(batchSize) || batchSize <= 0) {
+      throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
+    }
+    if (!Number.isInteger(inputSize) || inputSize <= 0) {
+      throw new RangeError(`input size must be a positive integer, got ${inputSize}`);
+    }
     this.seed = options.seed ?? 0;
     if (mode === 'train') {
       this.batchesPerEpoch = Math.floor(samples.length / batchSize);
       if (this.batchesPerEpoch === 0) {
-        throw new RangeError(`training needs at least one full batch: ${samples.length} sample(s), batch size ${batchSize}; lower the batch size`);
+        throw new RangeError(
+          `training needs at least one full batch: ${samples.length} sample(s), batch size ${batchSize}; lower the ` +
+            `batch size`,
+        );
       }
     } else {
       this.batchesPerEpoch = Math.ceil(samples.length / batchSize);
@@ -111,7 +118,16 @@ export class BatchLoader {
       const sampleIndex = order[position]!;
       const sample = this.samples[sampleIndex]!;
       const target = { image: batch.image, imageOffset: k * 3 * plane, map: batch.auMaps, mapOffset: k * plane };
-      if (mode === 'train') augmentInto(sample, size, mulberry32(deriveSeed(this.seed, AUGMENT_STREAM, epoch, position)), target, config, norm);
+      if (mode === 'train') {
+        augmentInto(
+          sample,
+          size,
+          mulberry32(deriveSeed(this.seed, AUGMENT_STREAM, epoch, position)),
+          target,
+          config,
+          norm,
+        );
+      }
       else evalTransformInto(sample, size, target, norm);
       batch.labels[k] = BigInt(sample.label);
       batch.auValid[k] = sample.au ? 1 : 0;

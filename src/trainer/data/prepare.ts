@@ -74,7 +74,10 @@ export interface PrepareResult {
 
 /** The most confident face; detectors sort by score, but a cache written by another tool might not. */
 function mostConfident(faces: readonly DetectedFace[]): DetectedFace | undefined {
-  return faces.reduce<DetectedFace | undefined>((best, f) => (best === undefined || f.score > best.score ? f : best), undefined);
+  return faces.reduce<DetectedFace | undefined>(
+    (best, f) => (best === undefined || f.score > best.score ? f : best),
+    undefined,
+  );
 }
 
 /**
@@ -83,7 +86,11 @@ function mostConfident(faces: readonly DetectedFace[]): DetectedFace | undefined
  * frame AU maps are built in) or the box alone (crop 'box'). Without a face, the whole image, centred in a
  * square, so the network still sees it for cross-entropy.
  */
-export function sampleFrame(image: { width: number; height: number }, face: DetectedFace | undefined, crop: FaceCrop = 'paper'): FaceFrame {
+export function sampleFrame(
+  image: { width: number; height: number },
+  face: DetectedFace | undefined,
+  crop: FaceCrop = 'paper',
+): FaceFrame {
   if (face) return cropFrame(face.box, image.width, image.height, face.method !== 'detector', crop);
   const side = Math.max(image.width, image.height);
   return { x: (image.width - side) / 2, y: (image.height - side) / 2, side };
@@ -112,7 +119,12 @@ export function maskOutsideBox(rgb: Uint8Array, side: number, frame: FaceFrame, 
 }
 
 /** The base square a model with crop `crop` sees of `face` (the whole image when there is none). */
-export function cropImage(image: RgbImage, face: DetectedFace | undefined, side: number, crop: FaceCrop): { frame: FaceFrame; rgb: Uint8Array } {
+export function cropImage(
+  image: RgbImage,
+  face: DetectedFace | undefined,
+  side: number,
+  crop: FaceCrop,
+): { frame: FaceFrame; rgb: Uint8Array } {
   const frame = sampleFrame(image, face, crop);
   const rgb = toBytes(resampleRegion(image, frame, side));
   if (face && crop === 'box' && face.method === 'detector') maskOutsideBox(rgb, side, frame, face.box);
@@ -137,9 +149,23 @@ export function prepareImage(
   const { frame, rgb } = cropImage(image, face, side, crop);
   if (!face) return { side, rgb, frame, auInvalidReason: 'no-face' };
   const auFrame = sampleFrame(image, face);
-  const heatmap = buildAuHeatmap(landmarksInFrame(face.landmarks, auFrame), FACE_FRAME_SIZE, FACE_FRAME_SIZE, ausForExpression(codebook, expression));
+  const heatmap = buildAuHeatmap(
+    landmarksInFrame(face.landmarks, auFrame),
+    FACE_FRAME_SIZE,
+    FACE_FRAME_SIZE,
+    ausForExpression(codebook, expression),
+  );
   if (!heatmap.valid) return { side, rgb, frame, face, auInvalidReason: heatmap.reason };
-  return { side, rgb, frame, face, au: (sameFrame(auFrame, frame) ? resizeNearest(heatmap.map, side, side) : moveFrameMap(heatmap.map, auFrame, frame, side)).data };
+  return {
+    side,
+    rgb,
+    frame,
+    face,
+    au: (sameFrame(auFrame, frame)
+      ? resizeNearest(heatmap.map, side, side)
+      : moveFrameMap(heatmap.map, auFrame, frame, side)
+    ).data,
+  };
 }
 
 /**
@@ -155,7 +181,11 @@ export async function prepareSamples(
   const { labels, inputSize, codebook, detector, signal } = options;
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
   const unknown = samples.find((s) => !labelIndex.has(s.label));
-  if (unknown) throw new RangeError(`${unknown.path}: class ${unknown.label} is not among the run's labels (${labels.join(', ')})`);
+  if (unknown) {
+    throw new RangeError(
+      `${unknown.path}: class ${unknown.label} is not among the run's labels (${labels.join(', ')})`,
+    );
+  }
   baseSideFor(inputSize); // throws on a bad input size before any file is read
 
   const prepared: PreparedSample[] = [];
@@ -166,7 +196,10 @@ export async function prepareSamples(
     signal?.throwIfAborted();
     let result: PreparedImage | undefined;
     try {
-      const image = await decodeImage(sample.path, options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels });
+      const image = await decodeImage(
+        sample.path,
+        options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels },
+      );
       const faces = await detectWithCache(detector, sample.path, {
         image,
         ...(options.cacheDir !== undefined && { dir: options.cacheDir }),
@@ -193,6 +226,13 @@ export async function prepareSamples(
   signal?.throwIfAborted();
   return {
     samples: prepared,
-    report: { total: samples.length, prepared: prepared.length, corrupt, noFace, auValid, auInvalid: prepared.length - auValid },
+    report: {
+      total: samples.length,
+      prepared: prepared.length,
+      corrupt,
+      noFace,
+      auValid,
+      auInvalid: prepared.length - auValid,
+    },
   };
 }

@@ -66,7 +66,9 @@ function axisTaps(origin: number, span: number, outSize: number): AxisTaps {
  * are black. Separable: rows first, then columns, over only the source rows the output needs.
  */
 export function resampleRegion(src: RgbPixels, region: SquareRegion, outSide: number): Float32Array {
-  if (!Number.isInteger(outSide) || outSide <= 0) throw new RangeError(`output side must be a positive integer, got ${outSide}`);
+  if (!Number.isInteger(outSide) || outSide <= 0) {
+    throw new RangeError(`output side must be a positive integer, got ${outSide}`);
+  }
   if (!(region.side > 0) || !Number.isFinite(region.x) || !Number.isFinite(region.y)) {
     throw new RangeError(`the region must be a finite square of positive side, got ${JSON.stringify(region)}`);
   }
@@ -76,7 +78,8 @@ export function resampleRegion(src: RgbPixels, region: SquareRegion, outSide: nu
   const rowHi = ys.start[outSide - 1]! + ys.count[outSide - 1]!;
   const { width, height, data } = src;
 
-  // Horizontal pass: one filtered row of outSide pixels per source row in [rowLo, rowHi); rows outside the image stay 0.
+  // Horizontal pass: one filtered row of outSide pixels per source row in [rowLo, rowHi); rows outside the image
+  // stay 0.
   const rows = new Float32Array((rowHi - rowLo) * outSide * 3);
   for (let sy = Math.max(rowLo, 0); sy < Math.min(rowHi, height); sy++) {
     const srcRow = sy * width * 3;

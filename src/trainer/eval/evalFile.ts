@@ -86,10 +86,24 @@ export function parseEvalFile(text: string, file: string): EvalRunResult {
     throw new EvalFileError(`${file}: not JSON (${(err as Error).message})`);
   }
   const v = value as Partial<EvalRunResult> | null;
-  if (typeof v !== 'object' || v === null || v.format !== EVAL_FILE_FORMAT) throw new EvalFileError(`${file}: not an AU Lens evaluation (no "format": "${EVAL_FILE_FORMAT}")`);
-  if (v.version !== EVAL_FILE_VERSION) throw new EvalFileError(`${file}: evaluation format version ${String(v.version)}; this AU Lens reads version ${EVAL_FILE_VERSION}`);
+  if (typeof v !== 'object' || v === null || v.format !== EVAL_FILE_FORMAT) {
+    throw new EvalFileError(`${file}: not an AU Lens evaluation (no "format": "${EVAL_FILE_FORMAT}")`);
+  }
+  if (v.version !== EVAL_FILE_VERSION) {
+    throw new EvalFileError(
+      `${file}: evaluation format version ${String(v.version)}; this AU Lens reads version ${EVAL_FILE_VERSION}`,
+    );
+  }
   const r = v.report;
-  if (!r || !Array.isArray(r.labels) || !Array.isArray(r.layers) || !Array.isArray(r.confusion?.matrix) || !r.attCos?.byKey || !r.camCos?.byKey || !Array.isArray(v.images)) {
+  if (
+    !r ||
+    !Array.isArray(r.labels) ||
+    !Array.isArray(r.layers) ||
+    !Array.isArray(r.confusion?.matrix) ||
+    !r.attCos?.byKey ||
+    !r.camCos?.byKey ||
+    !Array.isArray(v.images)
+  ) {
     throw new EvalFileError(`${file}: the evaluation is incomplete (report or images missing); evaluate again`);
   }
   return v as EvalRunResult;

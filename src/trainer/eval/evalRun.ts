@@ -50,23 +50,37 @@ export function imageRecord(sample: SampleRecord): EvalImageRecord {
 }
 
 export async function runEvaluation(request: EvalRunRequest, hooks: EvalRunHooks): Promise<EvalRunResult> {
-  if (request.images !== 'all' && request.images !== 'test') throw new EvalRequestError(`images must be "all" or "test", got "${String(request.images)}"`);
-  if (typeof request.model !== 'string' || request.model === '') throw new EvalRequestError('no model given: a checkpoint file or a built-in model name');
+  if (request.images !== 'all' && request.images !== 'test') {
+    throw new EvalRequestError(`images must be "all" or "test", got "${String(request.images)}"`);
+  }
+  if (typeof request.model !== 'string' || request.model === '') {
+    throw new EvalRequestError('no model given: a checkpoint file or a built-in model name');
+  }
   if (typeof request.data !== 'string' || request.data === '') throw new EvalRequestError('no dataset folder given');
   const folder = await stat(request.data).catch(() => null);
-  if (!folder?.isDirectory()) throw new EvalRequestError(`${request.data} is not a folder: pick a dataset folder with one subfolder of images per class`);
-  const evaluation = await evaluateCheckpoint({
-    checkpoint: request.model,
-    data: request.data,
-    split: request.images,
-    batch: 16,
-    threads: hooks.threads ?? 2,
-    ...(request.cacheDir !== undefined && { cacheDir: request.cacheDir }),
-  }, {
-    detector: hooks.detector,
-    ...(hooks.signal !== undefined && { signal: hooks.signal }),
-    ...(hooks.onProgress !== undefined && { onProgress: (done: number, total: number, stage: EvalRunProgress['stage']) => hooks.onProgress?.({ stage, done, total }) }),
-  });
+  if (!folder?.isDirectory()) {
+    throw new EvalRequestError(
+      `${request.data} is not a folder: pick a dataset folder with one subfolder of images per class`,
+    );
+  }
+  const evaluation = await evaluateCheckpoint(
+    {
+      checkpoint: request.model,
+      data: request.data,
+      split: request.images,
+      batch: 16,
+      threads: hooks.threads ?? 2,
+      ...(request.cacheDir !== undefined && { cacheDir: request.cacheDir }),
+    },
+    {
+      detector: hooks.detector,
+      ...(hooks.signal !== undefined && { signal: hooks.signal }),
+      ...(hooks.onProgress !== undefined && {
+        onProgress: (done: number, total: number, stage: EvalRunProgress['stage']) =>
+          hooks.onProgress?.({ stage, done, total }),
+      }),
+    },
+  );
   const file = evalFileFor(request);
   const result: EvalRunResult = {
     format: EVAL_FILE_FORMAT,

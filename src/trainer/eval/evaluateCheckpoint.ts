@@ -25,7 +25,11 @@ import { ModelRunner, evaluateBatches } from './modelRunner';
 import type { CheckpointEvaluation, EvaluateOptions, EvaluationHooks, EvaluationProgress } from './types';
 
 /** The batches, reporting how many images have gone through once each batch is back from the evaluator. */
-async function* counted(batches: AsyncIterable<Batch>, total: number, onProgress: EvaluationProgress | undefined): AsyncGenerator<Batch> {
+async function* counted(
+  batches: AsyncIterable<Batch>,
+  total: number,
+  onProgress: EvaluationProgress | undefined,
+): AsyncGenerator<Batch> {
   let done = 0;
   for await (const batch of batches) {
     yield batch;
@@ -38,10 +42,18 @@ function splitSettings(ckpt: Checkpoint): SplitSettings {
   const s = ckpt.optimizer.settings ?? {};
   const fractions = (s['fractions'] as SplitSettings['fractions'] | undefined) ?? DEFAULT_FRACTIONS;
   const subjectPattern = s['subjectPattern'] as string | undefined;
-  return { seed: ckpt.optimizer.seed, fractions, classes: ckpt.labels, ...(subjectPattern !== undefined && { subjectPattern }) };
+  return {
+    seed: ckpt.optimizer.seed,
+    fractions,
+    classes: ckpt.labels,
+    ...(subjectPattern !== undefined && { subjectPattern }),
+  };
 }
 
-export async function evaluateCheckpoint(options: EvaluateOptions, hooks: EvaluationHooks): Promise<CheckpointEvaluation> {
+export async function evaluateCheckpoint(
+  options: EvaluateOptions,
+  hooks: EvaluationHooks,
+): Promise<CheckpointEvaluation> {
   // ONNX models (exported, or trained elsewhere with a sidecar) run image by image through their open session.
   if (options.checkpoint.toLowerCase().endsWith('.onnx')) return evaluateOnnxModel(options, hooks);
   const stored = await loadModelCheckpoint(options.checkpoint);
@@ -53,18 +65,32 @@ export async function evaluateCheckpoint(options: EvaluateOptions, hooks: Evalua
   const sameData = manifestHash(data.dataset) === stored.dataManifestHash;
   const split = options.split ?? (sameData ? 'test' : 'all');
   const warnings = [...data.dataset.warnings];
-  if (split !== 'all' && !sameData) warnings.push(`${options.data} is not the data this model was trained on, so its "${split}" split is not held out from training`);
+  if (split !== 'all' && !sameData) {
+    warnings.push(
+      `${options.data} is not the data this model was trained on, so its "${split}" split is not held out from ` +
+        `training`,
+    );
+  }
   const absent = stored.labels.filter((l) => !data.labels.includes(l));
   if (absent.length > 0) {
-    warnings.push(`${options.data} has no ${absent.join(', ')} images: the model is scored over its ${data.labels.length} other classes (argmax over their outputs only)`);
+    warnings.push(
+      `${options.data} has no ${absent.join(', ')} images: the model is scored over its ${data.labels.length} other ` +
+        `classes (argmax over their outputs only)`,
+    );
   }
   const ckpt = absent.length > 0 ? restrictClasses(stored, data.labels) : stored;
   const specs = paramSpecs(preset, ckpt.labels.length);
   const info = presetInfo(preset);
   const prepared = await prepareSamples(samplesOf(data, split), {
-    labels: ckpt.labels, inputSize: info.inputSize, crop: info.crop, codebook: ckpt.codebook, detector: hooks.detector,
+    labels: ckpt.labels,
+    inputSize: info.inputSize,
+    crop: info.crop,
+    codebook: ckpt.codebook,
+    detector: hooks.detector,
     ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }),
-    ...(hooks.onProgress !== undefined && { onProgress: (done: number, total: number) => hooks.onProgress?.(done, total, 'prepare') }),
+    ...(hooks.onProgress !== undefined && {
+      onProgress: (done: number, total: number) => hooks.onProgress?.(done, total, 'prepare'),
+    }),
     ...(hooks.signal !== undefined && { signal: hooks.signal }),
   });
   if (prepared.samples.length === 0) throw new Error(`no usable image in the ${split} split of ${options.data}`);
@@ -72,16 +98,32 @@ export async function evaluateCheckpoint(options: EvaluateOptions, hooks: Evalua
   const state = ModelState.fromParams(specs, new Map(ckpt.tensors.model.map((t) => [t.name, t.data])));
   const camLayer = ckpt.layers[0] ?? info.defaultLayer;
   const methods = options.methods ?? CAM_METHOD_NAMES;
-  const runner = await ModelRunner.create({ preset, numClasses: ckpt.labels.length, batch: options.batch, ...(methods.length > 0 && { camLayer }) }, { threads: options.threads });
+  const runner = await ModelRunner.create(
+    { preset, numClasses: ckpt.labels.length, batch: options.batch, ...(methods.length > 0 && { camLayer }) },
+    { threads: options.threads },
+  );
   try {
     const evaluator = new Evaluator({ labels: ckpt.labels, layers: info.layers, camLayer, methods });
-    const loader = new BatchLoader(prepared.samples, { batchSize: options.batch, inputSize: info.inputSize, mode: 'eval', normalisation: ckpt.normalisation });
+    const loader = new BatchLoader(prepared.samples, {
+      batchSize: options.batch,
+      inputSize: info.inputSize,
+      mode: 'eval',
+      normalisation: ckpt.normalisation,
+    });
     const batches = counted(loader.epoch(0), prepared.samples.length, hooks.onProgress);
     await evaluateBatches(runner, batches, state.model, evaluator, state.params().get('fc.weight'), hooks.signal);
     // evaluateBatches stops early on cancel; a part of the data must not pass for the whole.
     hooks.signal?.throwIfAborted();
     const report = evaluator.result();
-    return { checkpoint: options.checkpoint, data: options.data, split, warnings, skipped: prepared.report.corrupt, report, samples: evaluator.samples() };
+    return {
+      checkpoint: options.checkpoint,
+      data: options.data,
+      split,
+      warnings,
+      skipped: prepared.report.corrupt,
+      report,
+      samples: evaluator.samples(),
+    };
   } finally {
     await runner.release();
   }

@@ -11,8 +11,21 @@ import { isCamMethodName } from '../science/camMethods';
 import type { Expression } from '../science/labels';
 import { isExpression } from '../science/labels';
 import type { SampleScore } from '../science/metrics/aggregate';
-import { accuracy, balancedAccuracy, confusionMatrix, CosineAggregator, perClassRecall } from '../science/metrics/aggregate';
-import { attentionCosine, camCosine, isValidAuMap, prepareAttention, prepareAuMap, prepareCam } from '../science/metrics/cosine';
+import {
+  accuracy,
+  balancedAccuracy,
+  confusionMatrix,
+  CosineAggregator,
+  perClassRecall,
+} from '../science/metrics/aggregate';
+import {
+  attentionCosine,
+  camCosine,
+  isValidAuMap,
+  prepareAttention,
+  prepareAuMap,
+  prepareCam,
+} from '../science/metrics/cosine';
 import type { LocalisationReport } from '../science/metrics/localisation';
 import { DEFAULT_MASK_THRESHOLD, localisationReport } from '../science/metrics/localisation';
 import { argmax, softmax } from '../science/metrics/scores';
@@ -99,7 +112,9 @@ export class Evaluator {
       throw new RangeError(`labels must be distinct expressions, got [${labels.join(', ')}]`);
     }
     if (new Set(layers).size !== layers.length) throw new RangeError(`layers repeat: [${layers.join(', ')}]`);
-    if (!layers.includes(camLayer)) throw new RangeError(`camLayer ${camLayer} is not one of the layers [${layers.join(', ')}]`);
+    if (!layers.includes(camLayer)) {
+      throw new RangeError(`camLayer ${camLayer} is not one of the layers [${layers.join(', ')}]`);
+    }
     for (const m of methods) if (!isCamMethodName(m)) throw new RangeError(`unknown CAM method ${String(m)}`);
     if (new Set(methods).size !== methods.length) throw new RangeError(`methods repeat: [${methods.join(', ')}]`);
     // Localisation keys layers and methods in one namespace.
@@ -259,7 +274,9 @@ export class Evaluator {
         const g = b.camGrads ?? fail(`camGrads are needed by ${method}`);
         const same = g.channels === acts.channels && g.height === acts.height && g.width === acts.width;
         if (!same || g.data.length !== acts.data.length) {
-          fail(`camGrads are ${g.channels}×${g.height}×${g.width}, camActs ${acts.channels}×${acts.height}×${acts.width}`);
+          fail(
+            `camGrads are ${g.channels}×${g.height}×${g.width}, camActs ${acts.channels}×${acts.height}×${acts.width}`,
+          );
         }
       }
       if (needs.includes('classWeights')) {
@@ -282,7 +299,12 @@ function camInput(b: EvalBatch, i: number, label: number): CamInput {
   const acts = b.camActs!;
   const chw = acts.channels * acts.height * acts.width;
   return {
-    activations: { channels: acts.channels, height: acts.height, width: acts.width, data: acts.data.subarray(i * chw, (i + 1) * chw) },
+    activations: {
+      channels: acts.channels,
+      height: acts.height,
+      width: acts.width,
+      data: acts.data.subarray(i * chw, (i + 1) * chw),
+    },
     ...(b.camGrads ? { gradients: b.camGrads.data.subarray(i * chw, (i + 1) * chw) } : {}),
     ...(b.fcWeight ? { classWeights: fcRow(b.fcWeight.data, b.fcWeight.classes, b.fcWeight.channels, label) } : {}),
   };

@@ -29,7 +29,12 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   const all = [header, ...rows];
   const widths = header.map((_, c) => Math.max(...all.map((r) => (r[c] ?? '').length)));
   return all
-    .map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd())
+    .map((r) =>
+      r
+        .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }
 
@@ -44,18 +49,30 @@ export function formatEvalReport(report: EvalReport): string {
   lines.push(`Accuracy: ${percent(report.accuracy)}   Balanced accuracy: ${percent(report.balancedAccuracy)}`);
 
   lines.push('', 'Confusion matrix (rows = truth, columns = prediction):');
-  lines.push(table(
-    ['truth \\ pred', ...labels, 'recall'],
-    labels.map((l, t) => [l, ...(report.confusion.matrix[t] ?? []).map(String), percent(report.perClassAccuracy[l] ?? null)]),
-  ));
+  lines.push(
+    table(
+      ['truth \\ pred', ...labels, 'recall'],
+      labels.map((l, t) => [
+        l,
+        ...(report.confusion.matrix[t] ?? []).map(String),
+        percent(report.perClassAccuracy[l] ?? null),
+      ]),
+    ),
+  );
 
   const titles = methods.map((m) => CAM_METHODS[m].title);
   const cells = (cls: Expression): string[] => [
     ...layers.map((l) => fixed(meanOf(attCos, l, cls))),
     ...methods.map((m) => fixed(meanOf(camCos, m, cls))),
   ];
-  const average = [...layers.map((l) => fixed(attCos.byKey[l]?.average)), ...methods.map((m) => fixed(camCos.byKey[m]?.average))];
-  lines.push('', 'Cosine with the AU map (ATT-COS per layer, CAM-COS per method; Average = mean over the six expressions):');
+  const average = [
+    ...layers.map((l) => fixed(attCos.byKey[l]?.average)),
+    ...methods.map((m) => fixed(camCos.byKey[m]?.average)),
+  ];
+  lines.push(
+    '',
+    'Cosine with the AU map (ATT-COS per layer, CAM-COS per method; Average = mean over the six expressions):',
+  );
   lines.push(table(['class', ...layers, ...titles], [...labels.map((l) => [l, ...cells(l)]), ['Average', ...average]]));
 
   const { maps, metrics, byMap, threshold } = report.localisation;

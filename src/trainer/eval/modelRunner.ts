@@ -77,7 +77,14 @@ export class ModelRunner {
 }
 
 /** Runs every batch of an evaluation pass into the evaluator. */
-export async function evaluateBatches(runner: ModelRunner, batches: AsyncIterable<Batch>, weights: ReadonlyMap<string, ort.Tensor>, evaluator: Evaluator, fcWeight?: Float32Array, signal?: AbortSignal): Promise<void> {
+export async function evaluateBatches(
+  runner: ModelRunner,
+  batches: AsyncIterable<Batch>,
+  weights: ReadonlyMap<string, ort.Tensor>,
+  evaluator: Evaluator,
+  fcWeight?: Float32Array,
+  signal?: AbortSignal,
+): Promise<void> {
   for await (const batch of batches) {
     if (signal?.aborted) return;
     evaluator.addBatch(runner.toEvalBatch(batch, await runner.run(batch, weights), fcWeight));

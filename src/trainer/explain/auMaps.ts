@@ -60,7 +60,9 @@ export class AuMapsRequestError extends Error {
 function expressionsToDraw(flag: string | undefined, codebook: Codebook): Expression[] {
   if (flag === undefined || flag === 'all') return EXPRESSIONS.filter((e) => ausForExpression(codebook, e).length > 0);
   const expression = parseExpression(flag);
-  if (!expression) throw new AuMapsRequestError(`unknown expression "${flag}"; use one of ${EXPRESSIONS.join(', ')} or all`);
+  if (!expression) {
+    throw new AuMapsRequestError(`unknown expression "${flag}"; use one of ${EXPRESSIONS.join(', ')} or all`);
+  }
   return [expression];
 }
 
@@ -70,15 +72,26 @@ function selectFaces(faces: readonly DetectedFace[], index: number | undefined, 
   }
   if (index === undefined) return [...faces];
   const face = faces[index];
-  if (!face) throw new AuMapsRequestError(`face ${index} does not exist: ${faces.length} face(s) found (0–${faces.length - 1})`);
+  if (!face) {
+    throw new AuMapsRequestError(`face ${index} does not exist: ${faces.length} face(s) found (0–${faces.length - 1})`);
+  }
   return [face];
 }
 
-export async function drawAuMaps(request: AuMapsRequest, detector: LandmarkDetector): Promise<{ png: Buffer; report: AuMapsReport }> {
+export async function drawAuMaps(
+  request: AuMapsRequest,
+  detector: LandmarkDetector,
+): Promise<{ png: Buffer; report: AuMapsReport }> {
   const codebook = await loadCodebook(request.codebook);
   const expressions = expressionsToDraw(request.expression, codebook);
-  const image = await decodeImage(request.imagePath, request.maxPixels === undefined ? {} : { maxPixels: request.maxPixels });
-  const detected = await detectWithCache(detector, request.imagePath, { image, ...(request.cacheDir !== undefined && { dir: request.cacheDir }) });
+  const image = await decodeImage(
+    request.imagePath,
+    request.maxPixels === undefined ? {} : { maxPixels: request.maxPixels },
+  );
+  const detected = await detectWithCache(detector, request.imagePath, {
+    image,
+    ...(request.cacheDir !== undefined && { dir: request.cacheDir }),
+  });
   const faces = selectFaces(detected, request.face, request.imagePath);
 
   // A detector box means a photo; the padded and whole-image fallbacks mean the image itself is a face crop.
@@ -86,7 +99,8 @@ export async function drawAuMaps(request: AuMapsRequest, detector: LandmarkDetec
   // Show the faces, not the whole photo: at tile size they would be too small to check the geometry.
   const view = viewOf(regionAround(frames, image.width, image.height));
   const reports: ExpressionReport[] = [];
-  const tiles: Tile[] = expressions.length > 1 ? [{ title: `landmarks (${faces.length} face${faces.length > 1 ? 's' : ''})`, faces }] : [];
+  const tiles: Tile[] =
+    expressions.length > 1 ? [{ title: `landmarks (${faces.length} face${faces.length > 1 ? 's' : ''})`, faces }] : [];
   for (const expression of expressions) {
     const aus = ausForExpression(codebook, expression);
     const display = createMap(view.width, view.height);
@@ -109,7 +123,13 @@ export async function drawAuMaps(request: AuMapsRequest, detector: LandmarkDetec
     height: image.height,
     codebook: codebook.name,
     facesFound: detected.length,
-    faces: faces.map((f) => ({ index: detected.indexOf(f), box: f.box, score: f.score, method: f.method, landmarks: f.landmarks })),
+    faces: faces.map((f) => ({
+      index: detected.indexOf(f),
+      box: f.box,
+      score: f.score,
+      method: f.method,
+      landmarks: f.landmarks,
+    })),
     expressions: reports,
   };
   return { png, report };
@@ -117,14 +137,23 @@ export async function drawAuMaps(request: AuMapsRequest, detector: LandmarkDetec
 
 /** The report as lines for a terminal or an output channel. */
 export function formatAuMapsReport(report: AuMapsReport): string[] {
-  const lines = [`${report.image}: ${report.width}×${report.height}, ${report.faces.length} face(s) drawn of ${report.facesFound} found`];
+  const lines = [
+    `${report.image}: ${report.width}×${report.height}, ${report.faces.length} face(s) drawn of ` +
+      `${report.facesFound} found`,
+  ];
   for (const f of report.faces) {
-    lines.push(`  face ${f.index}: box ${Math.round(f.box.x)},${Math.round(f.box.y)} ${Math.round(f.box.width)}×${Math.round(f.box.height)}, score ${f.score.toFixed(2)} (${f.method})`);
+    lines.push(
+      `  face ${f.index}: box ${Math.round(f.box.x)},${Math.round(f.box.y)} ` +
+        `${Math.round(f.box.width)}×${Math.round(f.box.height)}, score ${f.score.toFixed(2)} (${f.method})`,
+    );
   }
   for (const r of report.expressions) {
     const invalid = r.faces.filter((f) => !f.valid);
     const aus = r.aus.map((a) => `AU${a}`).join(' ') || '(no AUs)';
-    lines.push(`  ${r.expression.padEnd(8)} ${aus}${invalid.length ? ` — no map for ${invalid.length} face(s): ${invalid[0]!.reason}` : ''}`);
+    lines.push(
+      `  ${r.expression.padEnd(8)} ` +
+        `${aus}${invalid.length ? ` — no map for ${invalid.length} face(s): ${invalid[0]!.reason}` : ''}`,
+    );
   }
   return lines;
 }

@@ -30,7 +30,11 @@ export function defaultBenchImage(): string {
 }
 
 /** An untrained model of `preset` as a checkpoint (torchvision initialisation, paper classes and codebook). */
-export function untrainedCheckpoint(preset: PresetName, seed = 0, labels: readonly Expression[] = PAPER_CLASSES): Checkpoint {
+export function untrainedCheckpoint(
+  preset: PresetName,
+  seed = 0,
+  labels: readonly Expression[] = PAPER_CLASSES,
+): Checkpoint {
   const info = presetInfo(preset);
   const specs = paramSpecs(preset, labels.length);
   const params = initParams(specs, seed);
@@ -106,13 +110,25 @@ function warmStats(timings: readonly Timings[]): WarmStats {
     model: stage('model'), decode: stage('decode'), landmarks: stage('landmarks'), prepare: stage('prepare'),
     inference: stage('inference'), maps: stage('maps'), total: stage('total'),
   };
-  return { reps: timings.length, medianMs: median(totals), minMs: Math.min(...totals), maxMs: Math.max(...totals), stagesMs };
+  return {
+    reps: timings.length,
+    medianMs: median(totals),
+    minMs: Math.min(...totals),
+    maxMs: Math.max(...totals),
+    stagesMs,
+  };
 }
 
 export async function benchExplain(options: ExplainBenchOptions): Promise<ExplainBenchResult> {
-  if (!Number.isInteger(options.reps) || options.reps < 1) throw new RangeError(`reps must be a positive integer, got ${options.reps}`);
+  if (!Number.isInteger(options.reps) || options.reps < 1) {
+    throw new RangeError(`reps must be a positive integer, got ${options.reps}`);
+  }
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'au-lens-bench-explain-'));
-  const cached = new Explainer({ landmarker: options.landmarker, threads: options.threads, landmarkCache: path.join(scratch, 'landmarks') });
+  const cached = new Explainer({
+    landmarker: options.landmarker,
+    threads: options.threads,
+    landmarkCache: path.join(scratch, 'landmarks'),
+  });
   const detecting = new Explainer({ landmarker: options.landmarker, threads: options.threads, landmarkCache: false });
   try {
     let model = options.model;
@@ -149,7 +165,10 @@ export async function benchExplain(options: ExplainBenchOptions): Promise<Explai
       ...stats,
       renderMs: median(render),
       targetWarmMs: WARM_TARGET_MS,
-      meetsTarget: { warm: stats.warm.medianMs <= WARM_TARGET_MS, warmDetect: stats.warmDetect.medianMs <= WARM_TARGET_MS },
+      meetsTarget: {
+        warm: stats.warm.medianMs <= WARM_TARGET_MS,
+        warmDetect: stats.warmDetect.medianMs <= WARM_TARGET_MS,
+      },
     };
   } finally {
     await Promise.all([cached.release(), detecting.release()]);

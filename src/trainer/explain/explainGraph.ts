@@ -34,7 +34,10 @@ export function buildExplainerGraph(config: ExplainerGraphConfig, weights: Param
   const tape = new Tape(g);
   const forward = emitInference(g, tape, { preset, numClasses, batch: 1 }, weights);
   const requested = g.input('target', 'int64', [1]);
-  const predicted = g.node('ArgMax', [forward.logits], [{ dtype: 'int64', shape: [1] }], { axis: { i: 1 }, keepdims: { i: 0 } })[0]!;
+  const predicted = g.node('ArgMax', [forward.logits], [{ dtype: 'int64', shape: [1] }], {
+    axis: { i: 1 },
+    keepdims: { i: 0 },
+  })[0]!;
   const target = where(g, compare(g, 'Less', requested, g.ints([0])), predicted, requested);
   g.output(target, EXPLAINED_OUTPUT);
   const act = forward.stages.get(camLayer)!;

@@ -71,7 +71,10 @@ export class Explainer {
       return { model: await cached.model, openedNow: false };
     }
     if (cached) await this.close(key, cached);
-    const entry: CachedModel = { stamp, model: openModel(file, { threads: this.options.threads ?? 1 }, sidecar === undefined ? {} : { sidecar }) };
+    const entry: CachedModel = {
+      stamp,
+      model: openModel(file, { threads: this.options.threads ?? 1 }, sidecar === undefined ? {} : { sidecar }),
+    };
     this.models.set(key, entry);
     // A failed open must not stay cached: the user fixes the file and tries again.
     entry.model.catch(() => {
@@ -109,7 +112,10 @@ export class Explainer {
     const target = request.className === undefined ? PREDICTED_CLASS : classIndex(request.className, d.labels);
 
     let t = performance.now();
-    const image = await decodeImage(request.image, this.options.maxPixels === undefined ? {} : { maxPixels: this.options.maxPixels });
+    const image = await decodeImage(
+      request.image,
+      this.options.maxPixels === undefined ? {} : { maxPixels: this.options.maxPixels },
+    );
     const decodeMs = elapsed(t);
     t = performance.now();
     const faces = await this.detect(request.image, image);
@@ -134,12 +140,28 @@ export class Explainer {
     const report: ExplanationReport = {
       image: { path: request.image, width: image.width, height: image.height },
       model: {
-        path: modelRef, kind: model.kind, preset: d.preset, crop: model.crop, inputSize: d.inputSize, labels: d.labels, codebook: d.codebook.name,
-        attentionLayers: d.attentionLayers, alignedLayers: d.alignedLayers, camLayer: model.camLayer,
+        path: modelRef,
+        kind: model.kind,
+        preset: d.preset,
+        crop: model.crop,
+        inputSize: d.inputSize,
+        labels: d.labels,
+        codebook: d.codebook.name,
+        attentionLayers: d.attentionLayers,
+        alignedLayers: d.alignedLayers,
+        camLayer: model.camLayer,
       },
       face: { index: faceIndex, found: faces.length, box: face.box, score: face.score, method: face.method, frame },
       ...scored.report,
-      timingsMs: { model: modelMs, decode: decodeMs, landmarks: landmarksMs, prepare: prepareMs, inference: inferenceMs, maps: mapsMs, total: elapsed(started) },
+      timingsMs: {
+        model: modelMs,
+        decode: decodeMs,
+        landmarks: landmarksMs,
+        prepare: prepareMs,
+        inference: inferenceMs,
+        maps: mapsMs,
+        total: elapsed(started),
+      },
     };
     return { report, maps: { image, frame, face, ...scored.maps } };
   }
@@ -177,7 +199,10 @@ function chooseFace(faces: readonly DetectedFace[], requested: number | undefine
   if (faces.length === 0) throw new Error(describeNoFace(image.source, image.width, image.height));
   if (requested === undefined) return faces.reduce((best, f, i) => (f.score > faces[best]!.score ? i : best), 0);
   if (!Number.isInteger(requested) || requested < 0 || requested >= faces.length) {
-    throw new ExplainRequestError(`face ${requested} does not exist: ${faces.length} face(s) found (${faces.length === 1 ? '0' : `0–${faces.length - 1}`})`);
+    throw new ExplainRequestError(
+      `face ${requested} does not exist: ${faces.length} face(s) found ` +
+        `(${faces.length === 1 ? '0' : `0–${faces.length - 1}`})`,
+    );
   }
   return requested;
 }

@@ -77,7 +77,8 @@ export interface ExplanationReport {
     readonly requested: boolean;
     readonly aus: readonly { readonly au: string; readonly facs: number; readonly name: string }[];
   };
-  readonly auMap: { readonly valid: true } | { readonly valid: false; readonly reason: string; readonly detail: string };
+  readonly auMap:
+    { readonly valid: true } | { readonly valid: false; readonly reason: string; readonly detail: string };
   /** ATT-COS per layer; null when the AU map is invalid (see cosineNote). */
   readonly attCos: Readonly<Record<string, number | null>>;
   /** CAM-COS per computed method; null when the AU map is invalid. */
@@ -91,7 +92,10 @@ export interface ExplanationReport {
    */
   readonly perAuEnergyShare: Readonly<Record<string, readonly AuShare[] | null>>;
   /** Localisation of the same maps against the explained class's AU map; null when the AU map is invalid. */
-  readonly localisation: { readonly threshold: number; readonly maps: Readonly<Record<string, LocalisationScores | null>> };
+  readonly localisation: {
+    readonly threshold: number;
+    readonly maps: Readonly<Record<string, LocalisationScores | null>>;
+  };
   /** One line for people, e.g. "happy 0.91 — 68 % of stage3 attention lies on AU6, AU12, AU25". */
   readonly reading: string;
   readonly timingsMs: {

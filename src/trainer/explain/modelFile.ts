@@ -33,14 +33,21 @@ import { isPretrainedModel, pretrainedCheckpoint } from '../train/pretrained';
 import { buildExplainerGraph, EXPLAINED_OUTPUT, PREDICTED_CLASS } from './explainGraph';
 import type { ModelKind, ModelOutputs, OpenModel, UnavailableMethod } from './openModel';
 
-const GRADIENT_METHODS_REASON = 'needs class-score gradients, which an exported ONNX model does not carry; explain the checkpoint it was exported from for this method';
+const GRADIENT_METHODS_REASON =
+  'needs class-score gradients, which an exported ONNX model does not carry; explain the checkpoint it was exported ' +
+    'from for this method';
 
-function attentionMaps(out: ort.InferenceSession.OnnxValueMapType, description: ModelDescription): Map<string, Heatmap> {
+function attentionMaps(
+  out: ort.InferenceSession.OnnxValueMapType,
+  description: ModelDescription,
+): Map<string, Heatmap> {
   const info = presetInfo(description.preset);
-  return new Map(description.attentionLayers.map((layer) => {
-    const [, height, width] = info.layerShapes[layer]!;
-    return [layer, { width, height, data: out[attentionName(layer)]!.data as Float32Array }];
-  }));
+  return new Map(
+    description.attentionLayers.map((layer) => {
+      const [, height, width] = info.layerShapes[layer]!;
+      return [layer, { width, height, data: out[attentionName(layer)]!.data as Float32Array }];
+    }),
+  );
 }
 
 function activationsOf(data: Float32Array, description: ModelDescription, layer: string): LayerActivations {
@@ -48,7 +55,8 @@ function activationsOf(data: Float32Array, description: ModelDescription, layer:
   return { channels, height, width, data };
 }
 
-const fcWeightName = (d: ModelDescription): string => paramSpecs(d.preset, d.labels.length).find((s) => s.role === 'fc_weight')!.name;
+const fcWeightName = (d: ModelDescription): string =>
+  paramSpecs(d.preset, d.labels.length).find((s) => s.role === 'fc_weight')!.name;
 
 class SessionModel implements OpenModel {
   constructor(
@@ -68,11 +76,16 @@ class SessionModel implements OpenModel {
   }
 
   get methods(): readonly CamMethodName[] {
-    return this.kind === 'checkpoint' ? CAM_METHOD_NAMES : CAM_METHOD_NAMES.filter((m) => !CAM_METHODS[m].needs.includes('gradients'));
+    return this.kind === 'checkpoint'
+      ? CAM_METHOD_NAMES
+      : CAM_METHOD_NAMES.filter((m) => !CAM_METHODS[m].needs.includes('gradients'));
   }
 
   get unavailable(): readonly UnavailableMethod[] {
-    return CAM_METHOD_NAMES.filter((m) => !this.methods.includes(m)).map((method) => ({ method, reason: GRADIENT_METHODS_REASON }));
+    return CAM_METHOD_NAMES.filter((m) => !this.methods.includes(m)).map((method) => ({
+      method,
+      reason: GRADIENT_METHODS_REASON,
+    }));
   }
 
   async run(image: Float32Array, target: number): Promise<ModelOutputs> {
@@ -83,12 +96,20 @@ class SessionModel implements OpenModel {
     const attention = attentionMaps(out, this.description);
     const logits = out['logits']!.data as Float32Array;
     if (this.kind === 'onnx') {
-      return { logits, attention, activations: activationsOf(out['features']!.data as Float32Array, this.description, this.camLayer) };
+      return {
+        logits,
+        attention,
+        activations: activationsOf(out['features']!.data as Float32Array, this.description, this.camLayer),
+      };
     }
     return {
       logits,
       attention,
-      activations: activationsOf(out[activationName(this.camLayer)]!.data as Float32Array, this.description, this.camLayer),
+      activations: activationsOf(
+        out[activationName(this.camLayer)]!.data as Float32Array,
+        this.description,
+        this.camLayer,
+      ),
       gradients: out[gradientName(this.camLayer)]!.data as Float32Array,
       explained: Number((out[EXPLAINED_OUTPUT]!.data as BigInt64Array)[0]),
     };
@@ -106,7 +127,15 @@ async function startsWithCheckpointMagic(file: string): Promise<boolean> {
     handle = await open(file, 'r');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ModelFileError(file, code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, not a model file' : `cannot read the file (${code ?? String(error)})`, error);
+    throw new ModelFileError(
+      file,
+      code === 'ENOENT'
+        ? 'file not found'
+        : code === 'EISDIR'
+          ? 'is a folder, not a model file'
+          : `cannot read the file (${code ?? String(error)})`,
+      error,
+    );
   }
   try {
     const head = Buffer.alloc(magic.length);
@@ -130,11 +159,25 @@ async function openCheckpoint(file: string, engine: EngineOptions): Promise<Open
 
 async function openLoaded(checkpoint: Checkpoint, file: string, engine: EngineOptions): Promise<OpenModel> {
   const { description, params } = checkpointModel(checkpoint, file);
-  const graph = buildExplainerGraph({ preset: description.preset, numClasses: description.labels.length, camLayer: description.featureLayer }, params);
-  return new SessionModel(file, 'checkpoint', description, params.get(fcWeightName(description))!, await createSession(graph, engine));
+  const graph = buildExplainerGraph(
+    { preset: description.preset, numClasses: description.labels.length, camLayer: description.featureLayer },
+    params,
+  );
+  return new SessionModel(
+    file,
+    'checkpoint',
+    description,
+    params.get(fcWeightName(description))!,
+    await createSession(graph, engine),
+  );
 }
 
-async function openOnnx(file: string, bytes: Uint8Array, engine: EngineOptions, sidecar: string | undefined): Promise<OpenModel> {
+async function openOnnx(
+  file: string,
+  bytes: Uint8Array,
+  engine: EngineOptions,
+  sidecar: string | undefined,
+): Promise<OpenModel> {
   const proto = decodeOnnxModel(bytes, file);
   if (!metadataOf(proto).has(METADATA_KEYS.format)) return openImported(file, proto, engine, sidecar);
   const description = describeExportedModel(metadataOf(proto), file);
@@ -146,19 +189,31 @@ async function openOnnx(file: string, bytes: Uint8Array, engine: EngineOptions, 
   const values = fc && tensorValues(fc);
   const fcWeight = values instanceof Float32Array ? values : undefined;
   if (!fcWeight || fcWeight.length !== k * c) {
-    throw new ModelFileError(file, `the model has no "${fcName}" initializer of ${k}×${c} values; re-export it with au-lens export`);
+    throw new ModelFileError(
+      file,
+      `the model has no "${fcName}" initializer of ${k}×${c} values; re-export it with au-lens export`,
+    );
   }
   let session: ort.InferenceSession;
   try {
     session = await createSession(bytes, engine);
   } catch (error) {
-    throw new ModelFileError(file, `ONNX Runtime cannot load the model (${(error as Error).message.split('\n')[0]})`, error);
+    throw new ModelFileError(
+      file,
+      `ONNX Runtime cannot load the model (${(error as Error).message.split('\n')[0]})`,
+      error,
+    );
   }
   const needed = ['logits', 'features', ...description.attentionLayers.map(attentionName)];
-  const missing = needed.find((n) => !session.outputNames.includes(n)) ?? (session.inputNames.includes('image') ? undefined : 'image');
+  const missing =
+    needed.find((n) => !session.outputNames.includes(n)) ??
+    (session.inputNames.includes('image') ? undefined : 'image');
   if (missing !== undefined) {
     await session.release();
-    throw new ModelFileError(file, `the model has no "${missing}" ${missing === 'image' ? 'input' : 'output'}; re-export it with au-lens export`);
+    throw new ModelFileError(
+      file,
+      `the model has no "${missing}" ${missing === 'image' ? 'input' : 'output'}; re-export it with au-lens export`,
+    );
   }
   return new SessionModel(file, 'onnx', description, fcWeight, session);
 }
@@ -173,14 +228,22 @@ export interface OpenOptions {
  * ONNX model or an ONNX classifier trained elsewhere with its sidecar. ModelFileError for everything a user can
  * fix by choosing another file or editing the sidecar.
  */
-export async function openModel(file: string, engine: EngineOptions = {}, options: OpenOptions = {}): Promise<OpenModel> {
+export async function openModel(
+  file: string,
+  engine: EngineOptions = {},
+  options: OpenOptions = {},
+): Promise<OpenModel> {
   if (isPretrainedModel(file)) return openLoaded(await pretrainedCheckpoint(file), file, engine);
   if (await startsWithCheckpointMagic(file)) return openCheckpoint(file, engine);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
   } catch (error) {
-    throw new ModelFileError(file, `cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`, error);
+    throw new ModelFileError(
+      file,
+      `cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      error,
+    );
   }
   if (bytes.length === 0) throw new ModelFileError(file, 'empty file (0 bytes)');
   return openOnnx(file, bytes, engine, options.sidecar);

@@ -68,7 +68,11 @@ interface PanelCommon {
 
 export type ExplainRunResult =
   | (PanelCommon & { readonly kind: 'model'; readonly report: ExplanationReport })
-  | (PanelCommon & { readonly kind: 'landmarks'; readonly codebook: string; readonly expressions: readonly PanelExpression[] });
+  | (PanelCommon & {
+      readonly kind: 'landmarks';
+      readonly codebook: string;
+      readonly expressions: readonly PanelExpression[];
+    });
 
 export type { PanelExpression, PanelFace, PanelMap };
 
@@ -85,7 +89,10 @@ export class NoFaceError extends Error {
 export async function explainForPanel(request: ExplainRunRequest, deps: PanelDeps): Promise<ExplainRunResult> {
   const started = performance.now();
   const detect = (image: RgbImage): Promise<DetectedFace[]> =>
-    detectWithCache(deps.landmarker, request.imagePath, { image, ...(request.cacheDir !== undefined && { dir: request.cacheDir }) });
+    detectWithCache(deps.landmarker, request.imagePath, {
+      image,
+      ...(request.cacheDir !== undefined && { dir: request.cacheDir }),
+    });
   if (request.model === undefined) return landmarksView(request, detect, started);
 
   let explanation: Explanation;
@@ -106,13 +113,30 @@ export async function explainForPanel(request: ExplainRunRequest, deps: PanelDep
   const faces = await detect(maps.image);
   const panelMaps: PanelMap[] = [];
   if (maps.auFrameMap) {
-    panelMaps.push({ id: 'au', kind: 'au', title: `AU map · ${report.explained.class}`, key: 'au', side: PANEL_MAP_SIDE, data: maps.auFrameMap.data });
+    panelMaps.push({
+      id: 'au',
+      kind: 'au',
+      title: `AU map · ${report.explained.class}`,
+      key: 'au',
+      side: PANEL_MAP_SIDE,
+      data: maps.auFrameMap.data,
+    });
   }
   for (const [layer, att] of maps.attention) {
-    panelMaps.push(mapOf(`attention:${layer}`, 'attention', `${layer} attention`, layer, normaliseMinMax(prepareAttention(att, PANEL_MAP_SIDE, PANEL_MAP_SIDE))));
+    panelMaps.push(
+      mapOf(
+        `attention:${layer}`,
+        'attention',
+        `${layer} attention`,
+        layer,
+        normaliseMinMax(prepareAttention(att, PANEL_MAP_SIDE, PANEL_MAP_SIDE)),
+      ),
+    );
   }
   for (const [method, cam] of maps.cams) {
-    panelMaps.push(mapOf(`cam:${method}`, 'cam', CAM_METHODS[method].title, method, prepareCam(cam, PANEL_MAP_SIDE, PANEL_MAP_SIDE)));
+    panelMaps.push(
+      mapOf(`cam:${method}`, 'cam', CAM_METHODS[method].title, method, prepareCam(cam, PANEL_MAP_SIDE, PANEL_MAP_SIDE)),
+    );
   }
   return {
     kind: 'model',
@@ -136,7 +160,12 @@ function panelFace(face: DetectedFace, index: number): PanelFace {
 }
 
 /** The requested face, else the most confident one (as the Explainer chooses). */
-function chooseFace(faces: readonly DetectedFace[], requested: number | undefined, image: RgbImage, file: string): number {
+function chooseFace(
+  faces: readonly DetectedFace[],
+  requested: number | undefined,
+  image: RgbImage,
+  file: string,
+): number {
   if (faces.length === 0) throw new NoFaceError(describeNoFace(file, image.width, image.height));
   if (requested === undefined) return faces.reduce((best, f, i) => (f.score > faces[best]!.score ? i : best), 0);
   if (!Number.isInteger(requested) || requested < 0 || requested >= faces.length) {
@@ -146,9 +175,16 @@ function chooseFace(faces: readonly DetectedFace[], requested: number | undefine
 }
 
 /** No model: the chosen face's landmarks and the AU map of every expression that has AUs in the codebook. */
-async function landmarksView(request: ExplainRunRequest, detect: (image: RgbImage) => Promise<DetectedFace[]>, started: number): Promise<ExplainRunResult> {
+async function landmarksView(
+  request: ExplainRunRequest,
+  detect: (image: RgbImage) => Promise<DetectedFace[]>,
+  started: number,
+): Promise<ExplainRunResult> {
   const codebook: Codebook = await loadCodebook(request.codebook);
-  const image = await decodeImage(request.imagePath, request.maxPixels === undefined ? {} : { maxPixels: request.maxPixels });
+  const image = await decodeImage(
+    request.imagePath,
+    request.maxPixels === undefined ? {} : { maxPixels: request.maxPixels },
+  );
   const faces = await detect(image);
   const faceIndex = chooseFace(faces, request.face, image, request.imagePath);
   const face = faces[faceIndex]!;

@@ -46,25 +46,43 @@ function tilesOf(e: Explanation, side: number): { name: string; tile: Tile }[] {
   const face = faceInCrop(e, side);
   const aus = r.explained.aus.map((a) => a.au).join(' ') || 'no AUs';
   const tiles: { name: string; tile: Tile }[] = [
-    { name: 'face', tile: { title: `face ${r.face.index}: ${r.predicted.class} ${r.predicted.probability.toFixed(2)}`, faces: [face] } },
+    {
+      name: 'face',
+      tile: {
+        title: `face ${r.face.index}: ${r.predicted.class} ${r.predicted.probability.toFixed(2)}`,
+        faces: [face],
+      },
+    },
     {
       name: 'au-map',
       tile: maps.auFrameMap
-        ? { title: `AU map · ${r.explained.class}: ${aus}`, heatmap: resizeBilinear(maps.auFrameMap, side, side), faces: [{ box: face.box, landmarks: [] }] }
+        ? {
+            title: `AU map · ${r.explained.class}: ${aus}`,
+            heatmap: resizeBilinear(maps.auFrameMap, side, side),
+            faces: [{ box: face.box, landmarks: [] }],
+          }
         : { title: `AU map · ${r.explained.class}: none (${r.auMap.valid ? '' : r.auMap.reason})`, faces: [] },
     },
   ];
   for (const [layer, att] of maps.attention) {
     tiles.push({
       name: `attention-${layer}`,
-      tile: { title: `${layer} attention · ATT-COS ${score(r.attCos[layer])}`, heatmap: normaliseMinMax(prepareAttention(att, side, side)), faces: [] },
+      tile: {
+        title: `${layer} attention · ATT-COS ${score(r.attCos[layer])}`,
+        heatmap: normaliseMinMax(prepareAttention(att, side, side)),
+        faces: [],
+      },
     });
   }
   for (const [method, cam] of maps.cams) {
     tiles.push({
       // '+' is legal in file names but awkward in shells and URLs.
       name: `cam-${method.replace(/\+/g, 'p')}`,
-      tile: { title: `${CAM_METHODS[method].title} (${r.explained.class}) · CAM-COS ${score(r.camCos[method])}`, heatmap: prepareCam(cam, side, side), faces: [] },
+      tile: {
+        title: `${CAM_METHODS[method].title} (${r.explained.class}) · CAM-COS ${score(r.camCos[method])}`,
+        heatmap: prepareCam(cam, side, side),
+        faces: [],
+      },
     });
   }
   return tiles;
@@ -74,7 +92,12 @@ function tilesOf(e: Explanation, side: number): { name: string; tile: Tile }[] {
 export async function writeExplanation(e: Explanation, dir: string, side = DISPLAY_SIDE): Promise<WrittenExplanation> {
   const { image, face } = e.maps;
   // What the model saw, black around the box for a model that crops as face-api does.
-  const crop: RgbImage = { width: side, height: side, data: cropImage(image, face, side, e.report.model.crop).rgb, source: image.source };
+  const crop: RgbImage = {
+    width: side,
+    height: side,
+    data: cropImage(image, face, side, e.report.model.crop).rgb,
+    source: image.source,
+  };
   const view = viewOf({ x: 0, y: 0, width: side, height: side });
   const tiles = tilesOf(e, side);
   const rendered = await renderTiles(crop, view, tiles.map((t) => t.tile));
@@ -82,10 +105,16 @@ export async function writeExplanation(e: Explanation, dir: string, side = DISPL
   // Every tile but the plain face is one map's PNG.
   // Layer names of imported models come from their sidecar and may hold path separators.
   const fileName = (name: string): string => `${name.replace(/[^\w.+-]+/g, '_')}.png`;
-  const maps = tiles.flatMap((t, i) => (t.name === 'face' ? [] : [{ map: t.name, file: path.join(dir, fileName(t.name)), png: rendered[i]! }]));
+  const maps = tiles.flatMap((t, i) =>
+    t.name === 'face' ? [] : [{ map: t.name, file: path.join(dir, fileName(t.name)), png: rendered[i]! }],
+  );
   const sheet = path.join(dir, 'sheet.png');
   const report = path.join(dir, 'report.json');
-  const files = { report: path.basename(report), sheet: path.basename(sheet), maps: maps.map((m) => ({ map: m.map, file: path.basename(m.file) })) };
+  const files = {
+    report: path.basename(report),
+    sheet: path.basename(sheet),
+    maps: maps.map((m) => ({ map: m.map, file: path.basename(m.file) })),
+  };
   await Promise.all([
     ...maps.map((m) => writeFileAtomic(m.file, m.png)),
     writeFileAtomic(sheet, sheetPng),

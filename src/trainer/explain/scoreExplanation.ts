@@ -53,29 +53,69 @@ const auLabel = (facs: number): string => `AU${facs}`;
 
 /** The localisation scores alone: the report keeps the per-AU shares apart, with FACS names. */
 function withoutShares(full: LocalisationReport<number>): LocalisationScores {
-  const { threshold, tolerance, topK, maskPixels, totalPixels, pointingGame, energyPointingGame, relevanceMassAccuracy, relevanceRankAccuracy, topKIntersection, rocAuc } = full;
-  return { threshold, tolerance, topK, maskPixels, totalPixels, pointingGame, energyPointingGame, relevanceMassAccuracy, relevanceRankAccuracy, topKIntersection, rocAuc };
+  const {
+    threshold,
+    tolerance,
+    topK,
+    maskPixels,
+    totalPixels,
+    pointingGame,
+    energyPointingGame,
+    relevanceMassAccuracy,
+    relevanceRankAccuracy,
+    topKIntersection,
+    rocAuc,
+  } = full;
+  return {
+    threshold,
+    tolerance,
+    topK,
+    maskPixels,
+    totalPixels,
+    pointingGame,
+    energyPointingGame,
+    relevanceMassAccuracy,
+    relevanceRankAccuracy,
+    topKIntersection,
+    rocAuc,
+  };
 }
 
 /** Scores, maps and metrics of one run; pure apart from the CAM arithmetic. */
-export function scoreExplanation(input: ScoreInput): { report: ScoredReport; maps: Omit<ExplanationMaps, 'image' | 'frame' | 'face'> } {
+export function scoreExplanation(input: ScoreInput): {
+  report: ScoredReport;
+  maps: Omit<ExplanationMaps, 'image' | 'frame' | 'face'>;
+} {
   const { model, outputs, target, face, frame } = input;
   // AU maps are drawn in the paper's frame, where its constants hold, and seen from the model's own crop.
   const auFrame = input.auFrame ?? frame;
   const d = model.description;
   const s = d.inputSize;
-  if (!outputs.logits.every(Number.isFinite)) throw new Error('the model produced non-finite scores (diverged weights?); explain another checkpoint');
+  if (!outputs.logits.every(Number.isFinite)) {
+    throw new Error('the model produced non-finite scores (diverged weights?); explain another checkpoint');
+  }
   const probabilities = softmax(outputs.logits);
   const predicted = argmax(probabilities);
-  const explained = target >= 0 ? target : outputs.explained ?? predicted;
+  const explained = target >= 0 ? target : (outputs.explained ?? predicted);
   const explainedClass = d.labels[explained]!;
   const auNames = new Map(d.codebook.actionUnits.map((a) => [a.facs, a.name]));
   const aus = ausForExpression(d.codebook, explainedClass);
 
-  const heatmap: AuHeatmap = buildAuHeatmap(landmarksInFrame(face.landmarks, auFrame), FACE_FRAME_SIZE, FACE_FRAME_SIZE, aus);
-  const auFrameMap = !heatmap.valid ? undefined : sameFrame(auFrame, frame) ? heatmap.map : moveFrameMap(heatmap.map, auFrame, frame, FACE_FRAME_SIZE);
+  const heatmap: AuHeatmap = buildAuHeatmap(
+    landmarksInFrame(face.landmarks, auFrame),
+    FACE_FRAME_SIZE,
+    FACE_FRAME_SIZE,
+    aus,
+  );
+  const auFrameMap = !heatmap.valid
+    ? undefined
+    : sameFrame(auFrame, frame)
+      ? heatmap.map
+      : moveFrameMap(heatmap.map, auFrame, frame, FACE_FRAME_SIZE);
   const auInputMap = heatmap.valid ? toInputSize(heatmap.map, s, auFrame, frame) : undefined;
-  const regions = heatmap.valid ? heatmap.perAu.map((a) => ({ facs: a.facs, map: toInputSize(a.map, s, auFrame, frame) })) : [];
+  const regions = heatmap.valid
+    ? heatmap.perAu.map((a) => ({ facs: a.facs, map: toInputSize(a.map, s, auFrame, frame) }))
+    : [];
 
   const cams = new Map<CamMethodName, Heatmap>();
   const camInput: CamInput = {
@@ -91,14 +131,24 @@ export function scoreExplanation(input: ScoreInput): { report: ScoredReport; map
   for (const [method, cam] of cams) camCos[method] = auInputMap ? camCosine(cam, auInputMap) : null;
 
   // The CAM layer's attention and every CAM, at the AU map's size as the metrics compare them.
-  const localised = new Map<string, Heatmap>([[model.camLayer, prepareAttention(outputs.attention.get(model.camLayer)!, s, s)]]);
+  const localised = new Map<string, Heatmap>([
+    [model.camLayer, prepareAttention(outputs.attention.get(model.camLayer)!, s, s)],
+  ]);
   for (const [method, cam] of cams) localised.set(method, prepareCam(cam, s, s));
   const perAuEnergyShare: Record<string, AuShare[] | null> = {};
   const localisation: Record<string, LocalisationScores | null> = {};
   for (const [key, map] of localised) {
     const full = auInputMap ? localisationReport(map, auInputMap, regions) : null;
     const shares = full?.perAuEnergyShare ?? null;
-    perAuEnergyShare[key] = shares && shares.map((a: AuEnergyShare<number>) => ({ au: auLabel(a.facs), facs: a.facs, name: auNames.get(a.facs) ?? '', share: a.share, pixels: a.pixels }));
+    perAuEnergyShare[key] =
+      shares &&
+      shares.map((a: AuEnergyShare<number>) => ({
+        au: auLabel(a.facs),
+        facs: a.facs,
+        name: auNames.get(a.facs) ?? '',
+        share: a.share,
+        pixels: a.pixels,
+      }));
     localisation[key] = full && withoutShares(full);
   }
 
@@ -134,10 +184,15 @@ export function scoreExplanation(input: ScoreInput): { report: ScoredReport; map
 
 /** "happy 0.91 — 68 % of stage3 attention lies on AU6, AU12, AU25", or why no alignment is measured. */
 function readingOf(r: ScoredReport, camLayer: string, drawnAus: readonly string[]): string {
-  const head = `${r.predicted.class} ${r.predicted.probability.toFixed(2)}` +
-    (r.explained.class !== r.predicted.class ? ` (explaining ${r.explained.class} ${r.explained.probability.toFixed(2)})` : '');
+  const head =
+    `${r.predicted.class} ${r.predicted.probability.toFixed(2)}` +
+    (r.explained.class !== r.predicted.class
+      ? ` (explaining ${r.explained.class} ${r.explained.probability.toFixed(2)})`
+      : '');
   if (r.cosineNote !== null) return `${head} — ${r.cosineNote}, so no alignment is measured`;
   const inside = r.localisation.maps[camLayer]?.energyPointingGame ?? null;
-  if (inside === null) return `${head} — the ${r.explained.class} AU regions are empty at the model's input size, so no share is measured`;
+  if (inside === null) {
+    return `${head} — the ${r.explained.class} AU regions are empty at the model's input size, so no share is measured`;
+  }
   return `${head} — ${Math.round(100 * inside)} % of ${camLayer} attention lies on ${drawnAus.join(', ')}`;
 }

@@ -33,10 +33,14 @@ function batchedValues(a: readonly Tensor[], b: readonly Tensor[], kind: string)
   const batched = new Set<string>();
   a.forEach((t, i) => {
     const u = b[i]!;
-    if (t.name !== u.name || t.dtype !== u.dtype || t.shape.length !== u.shape.length) refuse(`${kind} "${t.name}" differs between batch sizes`);
+    if (t.name !== u.name || t.dtype !== u.dtype || t.shape.length !== u.shape.length) {
+      refuse(`${kind} "${t.name}" differs between batch sizes`);
+    }
     t.shape.forEach((d, k) => {
       if (d === u.shape[k]) return;
-      if (k !== 0 || d !== PROBES[0] || u.shape[k] !== PROBES[1]) refuse(`dimension ${k} of ${kind} "${t.name}" depends on the batch`);
+      if (k !== 0 || d !== PROBES[0] || u.shape[k] !== PROBES[1]) {
+        refuse(`dimension ${k} of ${kind} "${t.name}" depends on the batch`);
+      }
       batched.add(t.name);
     });
   });
@@ -50,18 +54,29 @@ function reshapePatches(a: Graph, b: Graph): Map<string, BigInt64Array> {
   a.initializers.forEach((init: Initializer, i) => {
     const other = b.initializers[i]!;
     const { name } = init.tensor;
-    if (name !== other.tensor.name || init.data.length !== other.data.length) refuse(`constant "${name}" differs between batch sizes`);
+    if (name !== other.tensor.name || init.data.length !== other.data.length) {
+      refuse(`constant "${name}" differs between batch sizes`);
+    }
     if (init.data === other.data) return; // the same weight array, baked into both
     const differing: number[] = [];
     for (let k = 0; k < init.data.length; k++) if (init.data[k] !== other.data[k]) differing.push(k);
     if (differing.length === 0) return;
     const at = differing[0]!;
     const isShape = init.data instanceof BigInt64Array && other.data instanceof BigInt64Array;
-    if (!isShape || differing.length !== 1 || init.data[at] !== BigInt(PROBES[0]) || other.data[at] !== BigInt(PROBES[1]) || init.data.includes(-1n)) {
+    if (
+      !isShape ||
+      differing.length !== 1 ||
+      init.data[at] !== BigInt(PROBES[0]) ||
+      other.data[at] !== BigInt(PROBES[1]) ||
+      init.data.includes(-1n)
+    ) {
       refuse(`constant "${name}" depends on the batch`);
     }
     const consumers = a.nodes.filter((n) => n.inputs.includes(name));
-    if (consumers.length === 0 || !consumers.every((n) => n.op === 'Reshape' && n.inputs.indexOf(name) === 1 && n.inputs.lastIndexOf(name) === 1)) {
+    if (
+      consumers.length === 0 ||
+      !consumers.every((n) => n.op === 'Reshape' && n.inputs.indexOf(name) === 1 && n.inputs.lastIndexOf(name) === 1)
+    ) {
       refuse(`constant "${name}" depends on the batch and is not only a Reshape target`);
     }
     const patched = BigInt64Array.from(init.data as BigInt64Array);

@@ -46,12 +46,17 @@ function inferenceGraph(description: ModelDescription, params: ParamStore, batch
 }
 
 /** The ONNX bytes of a model described by `description` with weights `params`. */
-export function exportModelBytes(description: ModelDescription, params: ParamStore, provenance: ExportProvenance = {}): Uint8Array {
+export function exportModelBytes(
+  description: ModelDescription,
+  params: ParamStore,
+  provenance: ExportProvenance = {},
+): Uint8Array {
   const labels = description.labels.join(', ');
   return dynamicBatchModel((batch) => inferenceGraph(description, params, batch), {
     metadata: modelMetadata(description, provenance),
     producerVersion: PRODUCER_VERSION,
-    docString: `AU Lens ${description.preset} facial-expression classifier (${labels}) with AU-guided attention; ` +
+    docString:
+      `AU Lens ${description.preset} facial-expression classifier (${labels}) with AU-guided attention; ` +
       'see the au_lens.* metadata for its input and outputs',
   });
 }
@@ -82,7 +87,10 @@ function provenanceOf(checkpoint: Checkpoint, file: string): ExportProvenance {
 }
 
 /** The checkpoint's model as ONNX bytes (checked against its preset first). */
-export function exportCheckpointBytes(checkpoint: Checkpoint, file: string): { bytes: Uint8Array; description: ModelDescription } {
+export function exportCheckpointBytes(
+  checkpoint: Checkpoint,
+  file: string,
+): { bytes: Uint8Array; description: ModelDescription } {
   const { description, params } = checkpointModel(checkpoint, file);
   return { bytes: exportModelBytes(description, params, provenanceOf(checkpoint, file)), description };
 }

@@ -44,7 +44,11 @@ export class ModelFileError extends Error {
 /** The preset, checked, with the list of known ones in the message. */
 export function knownPreset(file: string, preset: string): ModelName {
   if (!isModelName(preset)) {
-    throw new ModelFileError(file, `unknown model preset "${preset}" (this AU Lens knows ${MODEL_NAMES.join(', ')}); use the AU Lens version that wrote it`);
+    throw new ModelFileError(
+      file,
+      `unknown model preset "${preset}" (this AU Lens knows ${MODEL_NAMES.join(', ')}); use the AU Lens version ` +
+        `that wrote it`,
+    );
   }
   return preset;
 }
@@ -53,7 +57,10 @@ export function knownPreset(file: string, preset: string): ModelName {
  * A checkpoint's description and weights, after checking that its tensors fit its preset and its layers exist.
  * `file` only names the checkpoint in messages.
  */
-export function checkpointModel(checkpoint: Checkpoint, file: string): { description: ModelDescription; params: ParamStore } {
+export function checkpointModel(
+  checkpoint: Checkpoint,
+  file: string,
+): { description: ModelDescription; params: ParamStore } {
   const preset = knownPreset(file, checkpoint.model.preset);
   const info = presetInfo(preset);
   const numClasses = checkpoint.labels.length;
@@ -61,13 +68,18 @@ export function checkpointModel(checkpoint: Checkpoint, file: string): { descrip
     throw new ModelFileError(file, `the model has ${checkpoint.model.numClasses} outputs but ${numClasses} labels`);
   }
   if (checkpoint.model.inputSize !== info.inputSize) {
-    throw new ModelFileError(file, `input size ${checkpoint.model.inputSize} does not match preset ${preset} (${info.inputSize})`);
+    throw new ModelFileError(
+      file,
+      `input size ${checkpoint.model.inputSize} does not match preset ${preset} (${info.inputSize})`,
+    );
   }
   try {
     assertCompatible(checkpoint, paramSpecs(preset, numClasses), preset);
     checkLayers(preset, checkpoint.layers);
   } catch (error) {
-    if (error instanceof CheckpointMismatchError || error instanceof RangeError) throw new ModelFileError(file, error.message, error);
+    if (error instanceof CheckpointMismatchError || error instanceof RangeError) {
+      throw new ModelFileError(file, error.message, error);
+    }
     throw error;
   }
   const description: ModelDescription = {

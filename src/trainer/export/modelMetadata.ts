@@ -54,15 +54,21 @@ export function modelMetadata(d: ModelDescription, provenance: ExportProvenance 
     [k.inputSize]: String(s),
     [k.mean]: JSON.stringify(d.normalisation.mean),
     [k.std]: JSON.stringify(d.normalisation.std),
-    [k.codebook]: JSON.stringify({ name: d.codebook.name, description: d.codebook.description, actionUnits: d.codebook.actionUnits }),
+    [k.codebook]: JSON.stringify({
+      name: d.codebook.name,
+      description: d.codebook.description,
+      actionUnits: d.codebook.actionUnits,
+    }),
     [k.alignedLayers]: JSON.stringify(d.alignedLayers),
     [k.attentionLayers]: JSON.stringify(d.attentionLayers),
     [k.featureLayer]: d.featureLayer,
     [k.lambda]: String(d.lambda),
     // For people wiring the model into other tools: how the training pipeline made its input.
-    [k.input]: `image: float32 [batch, 3, ${s}, ${s}], RGB planes, (pixel / 255 - mean) / std; the square is the face box ` +
+    [k.input]:
+      `image: float32 [batch, 3, ${s}, ${s}], RGB planes, (pixel / 255 - mean) / std; the square is the face box ` +
       `enlarged by 30 % about its centre, resampled to ${s} px (antialiased bilinear)`,
-    [k.outputs]: 'logits [batch, classes] (pre-softmax, class order au_lens.labels); att.<layer> [batch, H, W] channel-mean ' +
+    [k.outputs]:
+      'logits [batch, classes] (pre-softmax, class order au_lens.labels); att.<layer> [batch, H, W] channel-mean ' +
       'attention of each layer in au_lens.attention_layers; features [batch, C, H, W] output of au_lens.feature_layer',
     ...Object.fromEntries(Object.entries(provenance).map(([key, v]) => [`au_lens.source.${key}`, v])),
   };
@@ -79,7 +85,11 @@ export function decodeOnnxModel(bytes: Uint8Array, file: string): onnx.ModelProt
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (error) {
-    throw new ModelFileError(file, `neither an AU Lens checkpoint nor a valid ONNX model (${(error as Error).message})`, error);
+    throw new ModelFileError(
+      file,
+      `neither an AU Lens checkpoint nor a valid ONNX model (${(error as Error).message})`,
+      error,
+    );
   }
   // Protobuf decodes many byte strings without complaint; a model without a graph or an IR version is not one.
   if (!model.graph || Number(model.irVersion) <= 0 || (model.graph.node ?? []).length === 0) {
@@ -103,7 +113,8 @@ function parseJson(file: string, key: string, text: string | undefined): unknown
 }
 
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
-const isTriple = (v: unknown): v is [number, number, number] => Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+const isTriple = (v: unknown): v is [number, number, number] =>
+  Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
 
 /**
  * The description stored in an exported model's metadata. ForeignModelError when the model is not an AU Lens
@@ -112,20 +123,32 @@ const isTriple = (v: unknown): v is [number, number, number] => Array.isArray(v)
 export function describeExportedModel(metadata: ReadonlyMap<string, string>, file: string): ModelDescription {
   const k = METADATA_KEYS;
   if (metadata.get(k.format) !== MODEL_FORMAT) {
-    throw new ForeignModelError(file, 'not an AU Lens export (it has no au_lens.format metadata); to explain an ONNX classifier trained elsewhere, give it a sidecar config: au-lens inspect --model FILE --write-sidecar');
+    throw new ForeignModelError(
+      file,
+      'not an AU Lens export (it has no au_lens.format metadata); to explain an ONNX classifier trained elsewhere, ' +
+        'give it a sidecar config: au-lens inspect --model FILE --write-sidecar',
+    );
   }
   const version = metadata.get(k.formatVersion);
   if (version !== String(MODEL_FORMAT_VERSION)) {
-    throw new ModelFileError(file, `unsupported AU Lens model format version ${version ?? '(none)'} (this AU Lens reads version ${MODEL_FORMAT_VERSION})`);
+    throw new ModelFileError(
+      file,
+      `unsupported AU Lens model format version ${version ?? '(none)'} (this AU Lens reads version ` +
+        `${MODEL_FORMAT_VERSION})`,
+    );
   }
   const fail = (key: string, what: string): never => {
     throw new ModelFileError(file, `metadata "${key}" must be ${what}`);
   };
   const preset = knownPreset(file, metadata.get(k.preset) ?? '');
   const labels = parseJson(file, k.labels, metadata.get(k.labels));
-  if (!isStringList(labels) || labels.length < 2 || !labels.every(isExpression)) fail(k.labels, 'a JSON list of at least two expression names');
+  if (!isStringList(labels) || labels.length < 2 || !labels.every(isExpression)) {
+    fail(k.labels, 'a JSON list of at least two expression names');
+  }
   const inputSize = Number(metadata.get(k.inputSize));
-  if (inputSize !== presetInfo(preset).inputSize) fail(k.inputSize, `${presetInfo(preset).inputSize}, the input size of preset ${preset}`);
+  if (inputSize !== presetInfo(preset).inputSize) {
+    fail(k.inputSize, `${presetInfo(preset).inputSize}, the input size of preset ${preset}`);
+  }
   const mean = parseJson(file, k.mean, metadata.get(k.mean));
   const std = parseJson(file, k.std, metadata.get(k.std));
   if (!isTriple(mean)) fail(k.mean, 'a JSON list of three numbers');
@@ -140,7 +163,9 @@ export function describeExportedModel(metadata: ReadonlyMap<string, string>, fil
   const alignedLayers = parseJson(file, k.alignedLayers, metadata.get(k.alignedLayers));
   const attentionLayers = parseJson(file, k.attentionLayers, metadata.get(k.attentionLayers));
   if (!isStringList(alignedLayers)) fail(k.alignedLayers, 'a JSON list of layer names');
-  if (!isStringList(attentionLayers) || attentionLayers.length === 0) fail(k.attentionLayers, 'a JSON list of layer names');
+  if (!isStringList(attentionLayers) || attentionLayers.length === 0) {
+    fail(k.attentionLayers, 'a JSON list of layer names');
+  }
   const featureLayer = metadata.get(k.featureLayer) ?? '';
   try {
     checkLayers(preset, [...(alignedLayers as string[]), ...(attentionLayers as string[]), featureLayer]);

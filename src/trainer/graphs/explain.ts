@@ -36,6 +36,12 @@ export function buildExplanation(config: ExplanationConfig, weights: WeightSourc
     g.output(acts[i]!, activationName(layer));
     g.output(grads.get(acts[i]!.name)!, gradientName(layer));
   });
-  const model = toModelBytes(g, { kind: 'explanation', preset, numClasses: String(numClasses), batch: String(batch), layers: layers.join(',') });
+  const model = toModelBytes(g, {
+    kind: 'explanation',
+    preset,
+    numClasses: String(numClasses),
+    batch: String(batch),
+    layers: layers.join(','),
+  });
   return { model, io: { inputs: ioSpecs(g.inputs), outputs: ioSpecs(g.outputs) } };
 }

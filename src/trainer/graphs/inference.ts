@@ -47,6 +47,11 @@ export function emitInference(g: Graph, tape: Tape, config: InferenceConfig, wei
 export function buildInference(config: InferenceConfig, weights: WeightSource): { model: Uint8Array; io: GraphIO } {
   const g = new Graph(`inference_${config.preset}`);
   emitInference(g, new Tape(g), config, weights);
-  const model = toModelBytes(g, { kind: 'inference', preset: config.preset, numClasses: String(config.numClasses), batch: String(config.batch) });
+  const model = toModelBytes(g, {
+    kind: 'inference',
+    preset: config.preset,
+    numClasses: String(config.numClasses),
+    batch: String(config.batch),
+  });
   return { model, io: { inputs: ioSpecs(g.inputs), outputs: ioSpecs(g.outputs) } };
 }

@@ -39,7 +39,13 @@ export interface TrainStepConfig {
 export const BN_MOMENTUM = 0.1;
 
 /** The graph's data inputs. */
-export const TRAIN_INPUTS = { image: 'image', labels: 'labels', auMaps: 'au_maps', auValid: 'au_valid', lr: 'lr' } as const;
+export const TRAIN_INPUTS = {
+  image: 'image',
+  labels: 'labels',
+  auMaps: 'au_maps',
+  auValid: 'au_valid',
+  lr: 'lr',
+} as const;
 /** The graph's scalar and logits outputs. */
 export const TRAIN_OUTPUTS = { loss: 'loss', ce: 'ce', align: 'align', logits: 'logits' } as const;
 
@@ -56,7 +62,10 @@ export interface TrainStepIO {
   readonly params: readonly string[];
   /** BatchNorm running statistics. */
   readonly runningStats: readonly string[];
-  /** Momentum buffers, `momentum.<param>` in the order of `params`; zeros before the first step (PyTorch's first step sets buf = g, which μ·0 + g gives). */
+  /**
+   * Momentum buffers, `momentum.<param>` in the order of `params`; zeros before the first step (PyTorch's first
+   * step sets buf = g, which μ·0 + g gives).
+   */
   readonly momentum: readonly string[];
   /** Each state input with the output that replaces it after a step. */
   readonly state: readonly { readonly input: string; readonly output: string }[];
@@ -126,6 +135,13 @@ export function buildTrainStep(config: TrainStepConfig): { model: Uint8Array; io
   if (newWeights.length + newBuffers.length + newStats.length !== stateInputs.length) {
     throw new Error('every state input needs exactly one updated output');
   }
-  const model = toModelBytes(g, { kind: 'train-step', preset, numClasses: String(numClasses), batch: String(batch), lambda: String(lambda), layers: layers.join(',') });
+  const model = toModelBytes(g, {
+    kind: 'train-step',
+    preset,
+    numClasses: String(numClasses),
+    batch: String(batch),
+    lambda: String(lambda),
+    layers: layers.join(','),
+  });
   return { model, io };
 }

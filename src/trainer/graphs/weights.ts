@@ -17,7 +17,9 @@ export function weightTensors(g: Graph, specs: readonly ParamSpec[], source: Wei
     }
     const data = source.get(spec.name);
     if (!data) throw new Error(`the weights have no "${spec.name}"`);
-    if (data.length !== numel(spec.shape)) throw new RangeError(`"${spec.name}" has ${data.length} values, expected shape [${spec.shape.join(', ')}]`);
+    if (data.length !== numel(spec.shape)) {
+      throw new RangeError(`"${spec.name}" has ${data.length} values, expected shape [${spec.shape.join(', ')}]`);
+    }
     tensors.set(spec.name, g.constant(data, spec.shape, 'float32', spec.name));
   }
   return tensors;

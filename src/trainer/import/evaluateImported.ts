@@ -1,8 +1,9 @@
 /**
- * `au-lens eval` on an ONNX model — one trained elsewhere with its sidecar, or one AU Lens exported: every image of a dataset folder through the imported
- * model (one image per run, as its sessions are built for batch 1), fed to the same Evaluator as a checkpoint's
- * batches. The model knows no training split, so every image counts; data without some of the model's classes is
- * scored over the classes it has (logits, head rows and labels cut to them), as evaluateCheckpoint does.
+ * `au-lens eval` on an ONNX model — one trained elsewhere with its sidecar, or one AU Lens exported: every image
+ * of a dataset folder through the imported model (one image per run, as its sessions are built for batch 1), fed
+ * to the same Evaluator as a checkpoint's batches. The model knows no training split, so every image counts; data
+ * without some of the model's classes is scored over the classes it has (logits, head rows and labels cut to them),
+ * as evaluateCheckpoint does.
  */
 import type { Batch } from '../data/loader';
 import { BatchLoader } from '../data/loader';
@@ -24,7 +25,13 @@ function pickRows(data: Float32Array, perRow: number, keep: readonly number[]): 
 }
 
 /** One loader batch run image by image through the model, as the evaluator's batch (only the real samples). */
-async function runBatch(model: OpenModel, batch: Batch, size: number, keep: readonly number[], needsGrads: boolean): Promise<EvalBatch> {
+async function runBatch(
+  model: OpenModel,
+  batch: Batch,
+  size: number,
+  keep: readonly number[],
+  needsGrads: boolean,
+): Promise<EvalBatch> {
   const n = batch.count;
   const plane = 3 * size * size;
   const outs: ModelOutputs[] = [];
@@ -47,13 +54,34 @@ async function runBatch(model: OpenModel, batch: Batch, size: number, keep: read
     count: n,
     labels: batch.labels.slice(0, n),
     logits: concat(outs.map((o) => Float32Array.from(keep, (c) => o.logits[c]!))),
-    attention: Object.fromEntries(model.description.attentionLayers.map((layer) => {
-      const first = outs[0]!.attention.get(layer)!;
-      return [layer, { data: concat(outs.map((o) => o.attention.get(layer)!.data)), height: first.height, width: first.width }];
-    })),
-    camActs: { data: concat(outs.map((o) => o.activations.data)), channels: acts.channels, height: acts.height, width: acts.width },
-    ...(needsGrads && { camGrads: { data: concat(outs.map((o) => o.gradients!)), channels: acts.channels, height: acts.height, width: acts.width } }),
-    fcWeight: { data: pickRows(model.fcWeight, model.fcWeight.length / k, keep), classes: keep.length, channels: acts.channels },
+    attention: Object.fromEntries(
+      model.description.attentionLayers.map((layer) => {
+        const first = outs[0]!.attention.get(layer)!;
+        return [
+          layer,
+          { data: concat(outs.map((o) => o.attention.get(layer)!.data)), height: first.height, width: first.width },
+        ];
+      }),
+    ),
+    camActs: {
+      data: concat(outs.map((o) => o.activations.data)),
+      channels: acts.channels,
+      height: acts.height,
+      width: acts.width,
+    },
+    ...(needsGrads && {
+      camGrads: {
+        data: concat(outs.map((o) => o.gradients!)),
+        channels: acts.channels,
+        height: acts.height,
+        width: acts.width,
+      },
+    }),
+    fcWeight: {
+      data: pickRows(model.fcWeight, model.fcWeight.length / k, keep),
+      classes: keep.length,
+      channels: acts.channels,
+    },
     auMaps: batch.auMaps.subarray(0, n * size * size),
     auSize: size,
     auValid: batch.auValid.subarray(0, n),
@@ -61,30 +89,58 @@ async function runBatch(model: OpenModel, batch: Batch, size: number, keep: read
   };
 }
 
-export async function evaluateOnnxModel(options: EvaluateOptions, hooks: EvaluationHooks): Promise<CheckpointEvaluation> {
+export async function evaluateOnnxModel(
+  options: EvaluateOptions,
+  hooks: EvaluationHooks,
+): Promise<CheckpointEvaluation> {
   const model = await openModel(options.checkpoint, { threads: options.threads });
   try {
     const d = model.description;
     const dataset = await readImageFolder(options.data, { classes: d.labels });
     const warnings = [...dataset.warnings];
     if (options.split !== undefined && options.split !== 'all') {
-      warnings.push(`a model trained elsewhere has no recorded split: every image of ${options.data} is evaluated, not the "${options.split}" split`);
+      warnings.push(
+        `a model trained elsewhere has no recorded split: every image of ${options.data} is evaluated, not the ` +
+          `"${options.split}" split`,
+      );
     }
     const labels: Expression[] = d.labels.filter((l) => dataset.classes.includes(l));
     const absent = d.labels.filter((l) => !labels.includes(l));
-    if (absent.length > 0) warnings.push(`${options.data} has no ${absent.join(', ')} images: the model is scored over its ${labels.length} other classes (argmax over their outputs only)`);
+    if (absent.length > 0) {
+      warnings.push(
+        `${options.data} has no ${absent.join(', ')} images: the model is scored over its ${labels.length} other ` +
+          `classes (argmax over their outputs only)`,
+      );
+    }
     const keep = labels.map((l) => d.labels.indexOf(l));
-    const prepared = await prepareSamples(dataset.samples.map((s) => ({ path: s.path, label: s.label })), {
-      labels, inputSize: d.inputSize, crop: model.crop, codebook: d.codebook, detector: hooks.detector,
-      ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }),
-      ...(hooks.onProgress !== undefined && { onProgress: (done: number, total: number) => hooks.onProgress?.(done, total, 'prepare') }),
-      ...(hooks.signal !== undefined && { signal: hooks.signal }),
-    });
+    const prepared = await prepareSamples(
+      dataset.samples.map((s) => ({ path: s.path, label: s.label })),
+      {
+        labels,
+        inputSize: d.inputSize,
+        crop: model.crop,
+        codebook: d.codebook,
+        detector: hooks.detector,
+        ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }),
+        ...(hooks.onProgress !== undefined && {
+          onProgress: (done: number, total: number) => hooks.onProgress?.(done, total, 'prepare'),
+        }),
+        ...(hooks.signal !== undefined && { signal: hooks.signal }),
+      },
+    );
     if (prepared.samples.length === 0) throw new Error(`no usable image in ${options.data}`);
     const methods = (options.methods ?? CAM_METHOD_NAMES).filter((m) => model.methods.includes(m));
-    for (const u of model.unavailable) if ((options.methods ?? CAM_METHOD_NAMES).includes(u.method)) warnings.push(`${u.method} not computed: ${u.reason}`);
+    for (const u of model.unavailable) {
+      if ((options.methods ?? CAM_METHOD_NAMES).includes(u.method))
+        warnings.push(`${u.method} not computed: ${u.reason}`);
+    }
     const evaluator = new Evaluator({ labels, layers: d.attentionLayers, camLayer: model.camLayer, methods });
-    const loader = new BatchLoader(prepared.samples, { batchSize: options.batch, inputSize: d.inputSize, mode: 'eval', normalisation: d.normalisation });
+    const loader = new BatchLoader(prepared.samples, {
+      batchSize: options.batch,
+      inputSize: d.inputSize,
+      mode: 'eval',
+      normalisation: d.normalisation,
+    });
     const needsGrads = methods.some((m) => m !== 'cam');
     let done = 0;
     for await (const batch of loader.epoch(0)) {
@@ -94,8 +150,13 @@ export async function evaluateOnnxModel(options: EvaluateOptions, hooks: Evaluat
       hooks.onProgress?.(done, prepared.samples.length, 'evaluate');
     }
     return {
-      checkpoint: options.checkpoint, data: options.data, split: 'all', warnings, skipped: prepared.report.corrupt,
-      report: evaluator.result(), samples: evaluator.samples(),
+      checkpoint: options.checkpoint,
+      data: options.data,
+      split: 'all',
+      warnings,
+      skipped: prepared.report.corrupt,
+      report: evaluator.result(),
+      samples: evaluator.samples(),
     };
   } finally {
     await model.release();

@@ -40,7 +40,9 @@ const INT64 = onnx.TensorProto.DataType.INT64;
 function dimsOf(info: onnx.IValueInfoProto): Dim[] | undefined {
   const shape = info.type?.tensorType?.shape;
   if (!shape) return undefined;
-  return (shape.dim ?? []).map((d) => (d.dimValue !== undefined && d.dimValue !== null && Number(d.dimValue) > 0 ? Number(d.dimValue) : d.dimParam || '?'));
+  return (shape.dim ?? []).map((d) =>
+    d.dimValue !== undefined && d.dimValue !== null && Number(d.dimValue) > 0 ? Number(d.dimValue) : d.dimParam || '?',
+  );
 }
 
 const showDims = (dims: readonly Dim[] | undefined): string => (dims ? `[${dims.join(', ')}]` : '[unknown shape]');
@@ -48,7 +50,9 @@ const showDims = (dims: readonly Dim[] | undefined): string => (dims ? `[${dims.
 /** Graph inputs that are fed (not initializers), with their shapes. */
 export function feedInputs(model: onnx.IModelProto): ValueShape[] {
   const inits = new Set((model.graph?.initializer ?? []).map((t) => t.name));
-  return (model.graph?.input ?? []).filter((i) => !inits.has(i.name)).map((i) => ({ name: i.name ?? '', dims: dimsOf(i) ?? [] }));
+  return (model.graph?.input ?? [])
+    .filter((i) => !inits.has(i.name))
+    .map((i) => ({ name: i.name ?? '', dims: dimsOf(i) ?? [] }));
 }
 
 export function graphOutputs(model: onnx.IModelProto): ValueShape[] {
@@ -71,26 +75,51 @@ export function classifierIo(model: onnx.IModelProto, file: string, request: IoR
   };
   const inputs = feedInputs(model);
   if (inputs.length === 0) fail('the model has no input to feed an image to');
-  const input = request.input === undefined
-    ? inputs.length === 1 ? inputs[0]! : fail(`the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); name the image input in ${fixHint} ("input.name")`)
-    : inputs.find((i) => i.name === request.input) ?? fail(`the model has no input "${request.input}"; its inputs: ${inputs.map((i) => i.name).join(', ')}`);
+  const input =
+    request.input === undefined
+      ? inputs.length === 1
+        ? inputs[0]!
+        : fail(
+            `the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); name the image input ` +
+              `in ${fixHint} ("input.name")`,
+          )
+      : (inputs.find((i) => i.name === request.input) ??
+        fail(`the model has no input "${request.input}"; its inputs: ${inputs.map((i) => i.name).join(', ')}`));
   const d = input.dims;
   if (d.length !== 4 || (typeof d[1] === 'number' && d[1] !== 3)) {
-    fail(`input "${input.name}" is ${showDims(d)}, but AU Lens feeds RGB images as N×3×H×W; a ${d.length === 4 ? `${String(d[1])}-channel` : `rank-${d.length}`} input cannot take a face crop`);
+    fail(
+      `input "${input.name}" is ${showDims(d)}, but AU Lens feeds RGB images as N×3×H×W; a ` +
+        `${d.length === 4 ? `${String(d[1])}-channel` : `rank-${d.length}`} input cannot take a face crop`,
+    );
   }
   const [h, w] = [d[2], d[3]];
   let size = request.size;
   if (typeof h === 'number' && typeof w === 'number') {
     if (h !== w) fail(`input "${input.name}" is ${showDims(d)}; AU Lens feeds square face crops (H = W)`);
-    if (size !== undefined && size !== h) fail(`the sidecar's input.size ${size} does not match the model's input ${showDims(d)}; set input.size to ${h} or remove it`);
+    if (size !== undefined && size !== h) {
+      fail(
+        `the sidecar's input.size ${size} does not match the model's input ${showDims(d)}; set input.size to ${h} ` +
+          `or remove it`,
+      );
+    }
     size = h;
   } else if (size === undefined) {
-    fail(`input "${input.name}" has dynamic height and width ${showDims(d)}; set the side the model was trained at as "input.size" in ${fixHint}`);
+    fail(
+      `input "${input.name}" has dynamic height and width ${showDims(d)}; set the side the model was trained at as ` +
+        `"input.size" in ${fixHint}`,
+    );
   }
   const outputs = graphOutputs(model);
-  const out = request.logits === undefined
-    ? outputs.length === 1 ? outputs[0]! : fail(`the model has ${outputs.length} outputs (${outputs.map((o) => o.name).join(', ')}); name the class scores in ${fixHint} ("logits")`)
-    : outputs.find((o) => o.name === request.logits) ?? fail(`the model has no output "${request.logits}"; its outputs: ${outputs.map((o) => o.name).join(', ')}`);
+  const out =
+    request.logits === undefined
+      ? outputs.length === 1
+        ? outputs[0]!
+        : fail(
+            `the model has ${outputs.length} outputs (${outputs.map((o) => o.name).join(', ')}); name the class ` +
+              `scores in ${fixHint} ("logits")`,
+          )
+      : (outputs.find((o) => o.name === request.logits) ??
+        fail(`the model has no output "${request.logits}"; its outputs: ${outputs.map((o) => o.name).join(', ')}`));
   checkLogitsShape(file, out.name, out.dims);
   return { input: input.name, size: size!, logits: out.name };
 }
@@ -100,8 +129,11 @@ export function checkLogitsShape(file: string, name: string, dims: readonly Dim[
   if (dims.length === 0) return;
   const k = dims[1];
   if (dims.length !== 2 || (typeof k === 'number' && k < 2)) {
-    throw new ModelFileError(file, `not an image classifier: output "${name}" is ${showDims(dims)}, but class scores are [N, K] with K ≥ 2` +
-      (dims.length === 4 ? ' (this looks like an image-to-image or feature model)' : ''));
+    throw new ModelFileError(
+      file,
+      `not an image classifier: output "${name}" is ${showDims(dims)}, but class scores are [N, K] with K ≥ 2` +
+        (dims.length === 4 ? ' (this looks like an image-to-image or feature model)' : ''),
+    );
   }
 }
 
@@ -129,7 +161,11 @@ export const tensorDims = (t: onnx.ITensorProto): number[] => (t.dims ?? []).map
 
 /** Every value made by a node, in graph order, with the node that makes it. */
 export function nodeOutputs(model: onnx.IModelProto): { value: string; node: string }[] {
-  return (model.graph?.node ?? []).flatMap((n) => (n.output ?? []).filter((o) => o !== '').map((value) => ({ value, node: `${n.opType ?? '?'} ${n.name ?? ''}`.trim() })));
+  return (model.graph?.node ?? []).flatMap((n) =>
+    (n.output ?? [])
+      .filter((o) => o !== '')
+      .map((value) => ({ value, node: `${n.opType ?? '?'} ${n.name ?? ''}`.trim() })),
+  );
 }
 
 /** The model with `values` added as graph outputs (types left to the runtime's inference), re-encoded. */
@@ -141,7 +177,11 @@ export function withOutputs(model: onnx.IModelProto, values: readonly string[]):
 }
 
 const isSpatial = (dims: readonly Dim[] | undefined): dims is readonly [Dim, number, number, number] =>
-  !!dims && dims.length === 4 && [1, 2, 3].every((i) => typeof dims[i] === 'number') && (dims[2] as number) > 1 && (dims[3] as number) > 1;
+  !!dims &&
+  dims.length === 4 &&
+  [1, 2, 3].every((i) => typeof dims[i] === 'number') &&
+  (dims[2] as number) > 1 &&
+  (dims[3] as number) > 1;
 
 /** Shapes from value_info, when the file has one for every node output. */
 function staticShapes(model: onnx.IModelProto): Map<string, readonly Dim[]> | undefined {
@@ -160,28 +200,49 @@ export interface MeasuredValue {
 }
 
 /** Runs the model once on a zero image of batch 1 with every node output exposed; each value's shape and type. */
-export async function measureValues(model: onnx.IModelProto, file: string, io: ClassifierIo, engine: EngineOptions): Promise<Map<string, MeasuredValue>> {
+export async function measureValues(
+  model: onnx.IModelProto,
+  file: string,
+  io: ClassifierIo,
+  engine: EngineOptions,
+): Promise<Map<string, MeasuredValue>> {
   const values = nodeOutputs(model).map((o) => o.value);
   let session;
   try {
     session = await createSession(withOutputs(model, values), engine);
   } catch (error) {
-    throw new ModelFileError(file, `ONNX Runtime cannot load the model (${(error as Error).message.split('\n')[0]})`, error);
+    throw new ModelFileError(
+      file,
+      `ONNX Runtime cannot load the model (${(error as Error).message.split('\n')[0]})`,
+      error,
+    );
   }
   try {
     const s = io.size;
     const out = await session.run({ [io.input]: floatTensor(new Float32Array(3 * s * s), [1, 3, s, s]) });
     return new Map(Object.entries(out).map(([name, t]) => [name, { dims: t.dims.map(Number), type: t.type }]));
   } catch (error) {
-    throw new ModelFileError(file, `the model does not run on a 1×3×${io.size}×${io.size} image (${(error as Error).message.split('\n')[0]}); check "input.size"`, error);
+    throw new ModelFileError(
+      file,
+      `the model does not run on a 1×3×${io.size}×${io.size} image (${(error as Error).message.split('\n')[0]}); ` +
+        `check "input.size"`,
+      error,
+    );
   } finally {
     await session.release();
   }
 }
 
 /** The spatial feature maps of the graph, in graph order, and the logits' shape for one image. */
-export async function discoverLayers(model: onnx.IModelProto, file: string, io: ClassifierIo, engine: EngineOptions = {}): Promise<{ layers: CandidateLayer[]; logits: readonly Dim[] }> {
-  const shapes = staticShapes(model) ?? new Map([...await measureValues(model, file, io, engine)].map(([name, v]) => [name, v.dims]));
+export async function discoverLayers(
+  model: onnx.IModelProto,
+  file: string,
+  io: ClassifierIo,
+  engine: EngineOptions = {},
+): Promise<{ layers: CandidateLayer[]; logits: readonly Dim[] }> {
+  const shapes =
+    staticShapes(model) ??
+    new Map([...(await measureValues(model, file, io, engine))].map(([name, v]) => [name, v.dims]));
   const layers = nodeOutputs(model).flatMap(({ value, node }) => {
     const dims = shapes.get(value);
     return isSpatial(dims) ? [{ value, node, shape: [dims[1], dims[2], dims[3]] as const }] : [];

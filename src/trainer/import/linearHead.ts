@@ -10,7 +10,13 @@ const SHAPE_ONLY = new Set(['Flatten', 'Reshape', 'Squeeze', 'Identity', 'Dropou
 
 export type LinearHead = { readonly weight: Float32Array } | { readonly reason: string };
 
-export function findLinearHead(model: onnx.IModelProto, camValue: string, logits: string, classes: number, channels: number): LinearHead {
+export function findLinearHead(
+  model: onnx.IModelProto,
+  camValue: string,
+  logits: string,
+  classes: number,
+  channels: number,
+): LinearHead {
   const nodes = model.graph?.node ?? [];
   const consumers = (value: string): onnx.INodeProto[] => nodes.filter((n) => (n.input ?? []).includes(value));
   const none = (why: string): LinearHead => ({ reason: `CAM needs a linear head on the CAM layer: ${why}` });
@@ -18,7 +24,9 @@ export function findLinearHead(model: onnx.IModelProto, camValue: string, logits
   if (first.length !== 1) return none(`the CAM layer feeds ${first.length} nodes, not one global average pooling`);
   const pool = first[0]!;
   const axes = (pool.attribute ?? []).find((a) => a.name === 'axes')?.ints?.map(Number);
-  const isGap = pool.opType === 'GlobalAveragePool' || (pool.opType === 'ReduceMean' && axes?.length === 2 && axes.includes(2) && axes.includes(3));
+  const isGap =
+    pool.opType === 'GlobalAveragePool' ||
+    (pool.opType === 'ReduceMean' && axes?.length === 2 && axes.includes(2) && axes.includes(3));
   if (!isGap) return none(`it feeds ${pool.opType}, not a global average pooling`);
   let node = pool;
   for (;;) {
@@ -27,12 +35,16 @@ export function findLinearHead(model: onnx.IModelProto, camValue: string, logits
     node = next[0]!;
     if (!SHAPE_ONLY.has(node.opType ?? '')) break;
   }
-  if (node.opType !== 'Gemm' && node.opType !== 'MatMul') return none(`the pooled features go to ${node.opType}, not Gemm or MatMul`);
+  if (node.opType !== 'Gemm' && node.opType !== 'MatMul') {
+    return none(`the pooled features go to ${node.opType}, not Gemm or MatMul`);
+  }
   const init = (model.graph?.initializer ?? []).find((t) => t.name === node.input?.[1]);
   const data = init && tensorValues(init);
-  if (!init || !(data instanceof Float32Array)) return none('the linear layer\'s weight is not a float constant');
+  if (!init || !(data instanceof Float32Array)) return none("the linear layer's weight is not a float constant");
   let out = node.output?.[0] ?? '';
-  for (let n = consumers(out); n.length === 1 && SHAPE_ONLY.has(n[0]!.opType ?? ''); n = consumers(out)) out = n[0]!.output?.[0] ?? '';
+  for (let n = consumers(out); n.length === 1 && SHAPE_ONLY.has(n[0]!.opType ?? ''); n = consumers(out)) {
+    out = n[0]!.output?.[0] ?? '';
+  }
   if (out !== logits) return none('the linear layer does not make the logits directly (something follows it)');
   const transB = node.opType === 'Gemm' && (node.attribute ?? []).some((a) => a.name === 'transB' && Number(a.i) === 1);
   const [rows, cols] = tensorDims(init);
@@ -41,6 +53,8 @@ export function findLinearHead(model: onnx.IModelProto, camValue: string, logits
   }
   if (transB) return { weight: data };
   const weight = new Float32Array(classes * channels);
-  for (let c = 0; c < channels; c++) for (let k = 0; k < classes; k++) weight[k * channels + c] = data[c * classes + k]!;
+  for (let c = 0; c < channels; c++) {
+    for (let k = 0; k < classes; k++) weight[k * channels + c] = data[c * classes + k]!;
+  }
   return { weight };
 }

@@ -69,12 +69,14 @@ export function sidecarPathFor(modelFile: string): string {
 /** The normalisation AU Lens applies to RGB 0–1 pixels that matches the sidecar's input recipe. */
 export function rgbNormalisation(input: SidecarInput): Normalisation {
   const order = input.channels === 'BGR' ? [2, 1, 0] : [0, 1, 2];
-  const pick = (v: readonly number[]): [number, number, number] => order.map((i) => v[i]! / input.scale) as [number, number, number];
+  const pick = (v: readonly number[]): [number, number, number] =>
+    order.map((i) => v[i]! / input.scale) as [number, number, number];
   return { mean: pick(input.mean), std: pick(input.std) };
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isTriple = (v: unknown): v is [number, number, number] => Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+const isTriple = (v: unknown): v is [number, number, number] =>
+  Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
 
 const TOP_KEYS = ['$schema', 'version', 'labels', 'input', 'logits', 'layers', 'camLayer', 'codebook', 'crop'];
 const INPUT_KEYS = ['name', 'size', 'channels', 'scale', 'mean', 'std'];
@@ -88,10 +90,17 @@ export function parseSidecar(json: unknown, file: string): Sidecar {
   const unknownKey = Object.keys(json).find((k) => !TOP_KEYS.includes(k));
   if (unknownKey !== undefined) fail(`unknown field "${unknownKey}"; allowed: ${TOP_KEYS.join(', ')}`);
   const version = json['version'] ?? SIDECAR_FORMAT_VERSION;
-  if (version !== SIDECAR_FORMAT_VERSION) fail(`"version" must be ${SIDECAR_FORMAT_VERSION} (this AU Lens reads version ${SIDECAR_FORMAT_VERSION}), got ${JSON.stringify(version)}`);
+  if (version !== SIDECAR_FORMAT_VERSION) {
+    fail(
+      `"version" must be ${SIDECAR_FORMAT_VERSION} (this AU Lens reads version ${SIDECAR_FORMAT_VERSION}), got ` +
+        `${JSON.stringify(version)}`,
+    );
+  }
 
   const rawLabels = json['labels'];
-  if (!Array.isArray(rawLabels) || rawLabels.length < 2) fail(`"labels" must list at least two classes in output order, from: ${EXPRESSIONS.join(', ')}`);
+  if (!Array.isArray(rawLabels) || rawLabels.length < 2) {
+    fail(`"labels" must list at least two classes in output order, from: ${EXPRESSIONS.join(', ')}`);
+  }
   const labels = (rawLabels as unknown[]).map((l, i) => {
     const e = typeof l === 'string' ? parseExpression(l) : undefined;
     return e ?? fail(`"labels[${i}]" is ${JSON.stringify(l)}; allowed: ${EXPRESSIONS.join(', ')}`);
@@ -104,28 +113,45 @@ export function parseSidecar(json: unknown, file: string): Sidecar {
   const unknownInput = Object.keys(rawInput).find((k) => !INPUT_KEYS.includes(k));
   if (unknownInput !== undefined) fail(`unknown field "input.${unknownInput}"; allowed: ${INPUT_KEYS.join(', ')}`);
   const name = rawInput['name'];
-  if (name !== undefined && (typeof name !== 'string' || name === '')) fail('"input.name" must be the name of a graph input');
+  if (name !== undefined && (typeof name !== 'string' || name === '')) {
+    fail('"input.name" must be the name of a graph input');
+  }
   const size = rawInput['size'];
-  if (size !== undefined && !(typeof size === 'number' && Number.isInteger(size) && size >= 8 && size <= 4096)) fail(`"input.size" must be an integer from 8 to 4096 (pixels), got ${JSON.stringify(size)}`);
+  if (size !== undefined && !(typeof size === 'number' && Number.isInteger(size) && size >= 8 && size <= 4096)) {
+    fail(`"input.size" must be an integer from 8 to 4096 (pixels), got ${JSON.stringify(size)}`);
+  }
   const channels = rawInput['channels'] ?? 'RGB';
-  if (channels !== 'RGB' && channels !== 'BGR') fail(`"input.channels" must be "RGB" or "BGR", got ${JSON.stringify(channels)}`);
+  if (channels !== 'RGB' && channels !== 'BGR') {
+    fail(`"input.channels" must be "RGB" or "BGR", got ${JSON.stringify(channels)}`);
+  }
   const scale = rawInput['scale'] ?? 1;
-  if (scale !== 1 && scale !== 255) fail(`"input.scale" must be 1 (pixels 0–1) or 255 (pixels 0–255), got ${JSON.stringify(scale)}`);
+  if (scale !== 1 && scale !== 255) {
+    fail(`"input.scale" must be 1 (pixels 0–1) or 255 (pixels 0–255), got ${JSON.stringify(scale)}`);
+  }
   const mean = rawInput['mean'] ?? [...IMAGENET_NORMALISATION.mean].map((v) => v * (scale as number));
   const std = rawInput['std'] ?? [...IMAGENET_NORMALISATION.std].map((v) => v * (scale as number));
   if (!isTriple(mean)) fail(`"input.mean" must be three numbers (one per channel), got ${JSON.stringify(mean)}`);
-  if (!isTriple(std) || !(std as number[]).every((v) => v > 0)) fail(`"input.std" must be three positive numbers (one per channel), got ${JSON.stringify(std)}`);
+  if (!isTriple(std) || !(std as number[]).every((v) => v > 0)) {
+    fail(`"input.std" must be three positive numbers (one per channel), got ${JSON.stringify(std)}`);
+  }
 
   const logits = json['logits'];
-  if (logits !== undefined && (typeof logits !== 'string' || logits === '')) fail('"logits" must be the name of the graph output holding the class scores');
+  if (logits !== undefined && (typeof logits !== 'string' || logits === '')) {
+    fail('"logits" must be the name of the graph output holding the class scores');
+  }
 
   const rawLayers = json['layers'];
   if (!Array.isArray(rawLayers) || rawLayers.length === 0) {
-    fail('"layers" must list at least one layer as {"value": "<ONNX value name>", "name": "<display name>"}; `au-lens inspect --model FILE` lists the candidates');
+    fail(
+      '"layers" must list at least one layer as {"value": "<ONNX value name>", "name": "<display name>"}; `au-lens ' +
+        'inspect --model FILE` lists the candidates',
+    );
   }
   const layers = (rawLayers as unknown[]).map((l, i): SidecarLayer => {
     if (typeof l === 'string' && l !== '') return { value: l, name: l };
-    if (!isRecord(l) || typeof l['value'] !== 'string' || l['value'] === '') return fail(`"layers[${i}]" must be {"value": "<ONNX value name>", "name": "<display name>"}`);
+    if (!isRecord(l) || typeof l['value'] !== 'string' || l['value'] === '') {
+      return fail(`"layers[${i}]" must be {"value": "<ONNX value name>", "name": "<display name>"}`);
+    }
     const display = l['name'] ?? l['value'];
     if (typeof display !== 'string' || display === '') return fail(`"layers[${i}].name" must be a non-empty string`);
     return { value: l['value'], name: display };
@@ -134,12 +160,24 @@ export function parseSidecar(json: unknown, file: string): Sidecar {
   if (dup) fail(`"layers" names "${dup.name}" twice; give each layer its own "name"`);
 
   const rawCam = json['camLayer'] ?? layers[layers.length - 1]!.name;
-  const camLayer = layers.find((l) => l.name === rawCam) ?? layers.find((l) => l.value === rawCam)
-    ?? fail(`"camLayer" must be the name of one of "layers" (${layers.map((l) => l.name).join(', ')}), got ${JSON.stringify(rawCam)}`);
+  const camLayer =
+    layers.find((l) => l.name === rawCam) ??
+    layers.find((l) => l.value === rawCam) ??
+    fail(
+      `"camLayer" must be the name of one of "layers" (${layers.map((l) => l.name).join(', ')}), got ` +
+        `${JSON.stringify(rawCam)}`,
+    );
   const codebook = json['codebook'] ?? 'paper';
-  if (typeof codebook !== 'string' || codebook === '') fail('"codebook" must be a codebook preset ("paper", "official-code") or a JSON file path');
+  if (typeof codebook !== 'string' || codebook === '') {
+    fail('"codebook" must be a codebook preset ("paper", "official-code") or a JSON file path');
+  }
   const crop = json['crop'] ?? 'paper';
-  if (crop !== 'paper' && crop !== 'box') fail(`"crop" must be "paper" (face box enlarged by 30 %, as AU Lens trains) or "box" (the detector's box), got ${JSON.stringify(crop)}`);
+  if (crop !== 'paper' && crop !== 'box') {
+    fail(
+      `"crop" must be "paper" (face box enlarged by 30 %, as AU Lens trains) or "box" (the detector's box), got ` +
+        `${JSON.stringify(crop)}`,
+    );
+  }
 
   return {
     version: SIDECAR_FORMAT_VERSION,
@@ -147,7 +185,10 @@ export function parseSidecar(json: unknown, file: string): Sidecar {
     input: {
       ...(name !== undefined && { name: name as string }),
       ...(size !== undefined && { size: size as number }),
-      channels: channels as 'RGB' | 'BGR', scale: scale as 1 | 255, mean: mean as [number, number, number], std: std as [number, number, number],
+      channels: channels as 'RGB' | 'BGR',
+      scale: scale as 1 | 255,
+      mean: mean as [number, number, number],
+      std: std as [number, number, number],
     },
     ...(logits !== undefined && { logits: logits as string }),
     layers,
@@ -163,5 +204,6 @@ export function parseSidecar(json: unknown, file: string): Sidecar {
  */
 export function sidecarJson(sidecar: Sidecar): string {
   const { version, labels, input, logits, layers, camLayer, codebook, crop } = sidecar;
-  return `${JSON.stringify({ version, labels, input, ...(logits !== undefined && { logits }), layers, camLayer, codebook, crop }, null, 2)}\n`;
+  const ordered = { version, labels, input, ...(logits !== undefined && { logits }), layers, camLayer, codebook, crop };
+  return `${JSON.stringify(ordered, null, 2)}\n`;
 }

@@ -4,13 +4,17 @@ import { CODEBOOK_PRESETS, CodebookError, codebookPreset, parseCodebook } from '
 
 /** A codebook named by preset (`paper`, `official-code`) or by the path of a JSON file. */
 export async function loadCodebook(spec: string | undefined): Promise<Codebook> {
-  if (spec === undefined || (CODEBOOK_PRESETS as readonly string[]).includes(spec)) return codebookPreset(spec ?? 'paper');
+  if (spec === undefined || (CODEBOOK_PRESETS as readonly string[]).includes(spec)) {
+    return codebookPreset(spec ?? 'paper');
+  }
   let text: string;
   try {
     text = await readFile(spec, 'utf8');
   } catch (err) {
-    throw new CodebookError(`cannot read codebook "${spec}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; ` +
-      `give a JSON file or a preset (${CODEBOOK_PRESETS.join(', ')})`);
+    throw new CodebookError(
+      `cannot read codebook "${spec}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; ` +
+        `give a JSON file or a preset (${CODEBOOK_PRESETS.join(', ')})`,
+    );
   }
   let json: unknown;
   try {

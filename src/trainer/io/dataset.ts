@@ -47,7 +47,13 @@ export interface DatasetSample {
 }
 
 export type SkipKind =
-  | 'hidden' | 'not-an-image' | 'unknown-class' | 'excluded-class' | 'outside-class-folder' | 'unreadable' | 'already-read';
+  | 'hidden'
+  | 'not-an-image'
+  | 'unknown-class'
+  | 'excluded-class'
+  | 'outside-class-folder'
+  | 'unreadable'
+  | 'already-read';
 
 export interface SkippedFile {
   /** Absolute path (a hidden or unreadable folder is one entry, not one per file inside it). */
@@ -113,7 +119,11 @@ async function walk(dir: string, visited: Set<string>, out: WalkResult): Promise
   try {
     const real = await realpath(dir);
     if (visited.has(real)) {
-      out.skipped.push({ path: dir, kind: 'already-read', reason: `same folder as ${real}, already read through another link` });
+      out.skipped.push({
+        path: dir,
+        kind: 'already-read',
+        reason: `same folder as ${real}, already read through another link`,
+      });
       return;
     }
     visited.add(real);
@@ -147,7 +157,8 @@ async function walk(dir: string, visited: Set<string>, out: WalkResult): Promise
 }
 
 function knownClassesHint(): string {
-  return `known class names: ${EXPRESSIONS.join(', ')} (any case; synonyms such as angry, happiness, surprised, sadness, fearful, disgusted, normal are accepted)`;
+  return `known class names: ${EXPRESSIONS.join(', ')} (any case; synonyms such as angry, happiness, surprised, ` +
+    `sadness, fearful, disgusted, normal are accepted)`;
 }
 
 function countBy<T>(items: readonly T[], key: (item: T) => string): string {
@@ -173,14 +184,20 @@ export async function readImageFolder(root: string, options: ReadImageFolderOpti
   const keep = options.classes;
   if (keep !== undefined) {
     const bad = keep.filter((c) => !isExpression(c));
-    if (bad.length > 0) throw new DatasetError(`unknown class(es) in classes: ${bad.join(', ')}; ${knownClassesHint()}`);
+    if (bad.length > 0) {
+      throw new DatasetError(`unknown class(es) in classes: ${bad.join(', ')}; ${knownClassesHint()}`);
+    }
     if (keep.length === 0) throw new DatasetError('classes is empty: keep at least two classes');
   }
 
   let rootEntries: Dirent[];
   try {
     const info = await stat(absRoot);
-    if (!info.isDirectory()) throw new DatasetError(`dataset root ${absRoot} is a file, not a folder; give the folder that holds one subfolder per class`);
+    if (!info.isDirectory()) {
+      throw new DatasetError(
+        `dataset root ${absRoot} is a file, not a folder; give the folder that holds one subfolder per class`,
+      );
+    }
     rootEntries = await readdir(absRoot, { withFileTypes: true });
   } catch (err) {
     if (err instanceof DatasetError) throw err;
@@ -210,7 +227,11 @@ export async function readImageFolder(root: string, options: ReadImageFolderOpti
     if (entry.isSymbolicLink()) isDir = await stat(full).then((s) => s.isDirectory(), () => false);
     if (!isDir) {
       if (extensions.has(path.extname(entry.name).toLowerCase())) imagesInRoot++;
-      skipped.push({ path: full, kind: 'outside-class-folder', reason: 'not inside a class folder (expected <root>/<class>/<image>)' });
+      skipped.push({
+        path: full,
+        kind: 'outside-class-folder',
+        reason: 'not inside a class folder (expected <root>/<class>/<image>)',
+      });
       continue;
     }
     await walk(full, visited, found);
@@ -218,21 +239,36 @@ export async function readImageFolder(root: string, options: ReadImageFolderOpti
 
     const label = parseExpression(entry.name);
     if (label === undefined) {
-      for (const file of found.files) skipped.push({ path: file, kind: 'unknown-class', reason: `folder "${entry.name}" is not a known class` });
-      warnings.push(`folder "${entry.name}" is not a known class, so its ${found.files.length} file(s) were skipped; ${knownClassesHint()}`);
+      for (const file of found.files) {
+        skipped.push({ path: file, kind: 'unknown-class', reason: `folder "${entry.name}" is not a known class` });
+      }
+      warnings.push(
+        `folder "${entry.name}" is not a known class, so its ${found.files.length} file(s) were skipped; ` +
+          `${knownClassesHint()}`,
+      );
       continue;
     }
     const other = folderOfClass.get(label);
-    if (other !== undefined) warnings.push(`folders "${other}" and "${entry.name}" both mean ${label}; their images were merged`);
+    if (other !== undefined) {
+      warnings.push(`folders "${other}" and "${entry.name}" both mean ${label}; their images were merged`);
+    }
     else folderOfClass.set(label, entry.name);
 
     for (const file of found.files) {
       if (!extensions.has(path.extname(file).toLowerCase())) {
-        skipped.push({ path: file, kind: 'not-an-image', reason: `extension is not one of ${[...extensions].join(' ')}` });
+        skipped.push({
+          path: file,
+          kind: 'not-an-image',
+          reason: `extension is not one of ${[...extensions].join(' ')}`,
+        });
         continue;
       }
       if (keep !== undefined && !keep.includes(label)) {
-        skipped.push({ path: file, kind: 'excluded-class', reason: `class ${label} is not among the selected classes (${keep.join(', ')})` });
+        skipped.push({
+          path: file,
+          kind: 'excluded-class',
+          reason: `class ${label} is not among the selected classes (${keep.join(', ')})`,
+        });
         continue;
       }
       const inClass = toPosix(path.relative(full, file));
@@ -252,9 +288,11 @@ export async function readImageFolder(root: string, options: ReadImageFolderOpti
   }
 
   if (unmatched.length > 0) {
-    warnings.push(`${unmatched.length} of ${samples.length} image(s) do not match the subject pattern ${String(subjectPattern)} ` +
-      `(e.g. ${unmatched[0] ?? ''}); each is treated as its own subject, so near-duplicate images of one person ` +
-      'could land in different splits. Give a subject pattern whose first capture group is the subject id');
+    warnings.push(
+      `${unmatched.length} of ${samples.length} image(s) do not match the subject pattern ${String(subjectPattern)} ` +
+        `(e.g. ${unmatched[0] ?? ''}); each is treated as its own subject, so near-duplicate images of one person ` +
+        'could land in different splits. Give a subject pattern whose first capture group is the subject id',
+    );
   }
 
   samples.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
@@ -268,14 +306,21 @@ export async function readImageFolder(root: string, options: ReadImageFolderOpti
 
   if (samples.length === 0) {
     const hints: string[] = [];
-    if (imagesInRoot > 0) hints.push(`${imagesInRoot} image(s) sit directly in the root: move them into class folders, or point at the parent folder`);
+    if (imagesInRoot > 0) {
+      hints.push(
+        `${imagesInRoot} image(s) sit directly in the root: move them into class folders, or point at the parent ` +
+          `folder`,
+      );
+    }
     if (skipped.length > 0) hints.push(`skipped ${skipped.length} file(s): ${countBy(skipped, (s) => s.kind)}`);
     throw new DatasetError(`no images found in ${absRoot}; expected <root>/<class>/<image> with image extensions ` +
       `${[...extensions].join(' ')} and ${knownClassesHint()}${hints.length > 0 ? `. ${hints.join('; ')}` : ''}`);
   }
   if (classes.length < 2) {
     const only = classes[0] ?? '';
-    const excluded = skipped.some((s) => s.kind === 'excluded-class') ? ' (other classes were left out by the classes option)' : '';
+    const excluded = skipped.some((s) => s.kind === 'excluded-class')
+      ? ' (other classes were left out by the classes option)'
+      : '';
     throw new DatasetError(`only one class found in ${absRoot}: ${only} (${samples.length} images)${excluded}; ` +
       'a classifier needs at least two class folders');
   }

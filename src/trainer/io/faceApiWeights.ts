@@ -33,11 +33,17 @@ async function readOrFail(file: string, source: string, what: string): Promise<B
     return await readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new FaceApiWeightsError(source, `cannot read ${what} ${file} (${code ?? String(error)}); is @vladmandic/face-api installed with its model folder?`);
+    throw new FaceApiWeightsError(
+      source,
+      `cannot read ${what} ${file} (${code ?? String(error)}); is @vladmandic/face-api installed with its model ` +
+        `folder?`,
+    );
   }
 }
 
-export async function readFaceApiExpressionWeights(modelDir: string = faceApiModelDir()): Promise<FaceApiExpressionWeights> {
+export async function readFaceApiExpressionWeights(
+  modelDir: string = faceApiModelDir(),
+): Promise<FaceApiExpressionWeights> {
   const manifest = path.join(modelDir, FACEAPI_EXPRESSION_MANIFEST);
   const text = (await readOrFail(manifest, manifest, 'the weights manifest')).toString('utf8');
   let parsed: unknown;
@@ -46,12 +52,21 @@ export async function readFaceApiExpressionWeights(modelDir: string = faceApiMod
   } catch (error) {
     throw new FaceApiWeightsError(manifest, `not valid JSON (${(error as Error).message})`);
   }
-  if (!Array.isArray(parsed)) throw new FaceApiWeightsError(manifest, 'not a tfjs weights manifest (expected a list of { paths, weights } groups)');
+  if (!Array.isArray(parsed)) {
+    throw new FaceApiWeightsError(
+      manifest,
+      'not a tfjs weights manifest (expected a list of { paths, weights } groups)',
+    );
+  }
   const groups: WeightGroup[] = [];
   for (const [i, group] of parsed.entries()) {
     const paths = (group as { paths?: unknown }).paths;
-    if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string')) throw new FaceApiWeightsError(manifest, `manifest group ${i} has no "paths" list of shard files`);
-    const shards = await Promise.all((paths as string[]).map((p) => readOrFail(path.join(modelDir, p), manifest, 'the weight shard')));
+    if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string')) {
+      throw new FaceApiWeightsError(manifest, `manifest group ${i} has no "paths" list of shard files`);
+    }
+    const shards = await Promise.all(
+      (paths as string[]).map((p) => readOrFail(path.join(modelDir, p), manifest, 'the weight shard')),
+    );
     groups.push({ weights: (group as { weights?: unknown }).weights, data: Buffer.concat(shards) });
   }
   return { params: decodeFaceApiWeights(groups, manifest), manifest };

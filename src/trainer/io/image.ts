@@ -147,7 +147,9 @@ export async function decodeImage(input: string | Buffer, options: DecodeOptions
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3 || data.length !== info.width * info.height * 3) {
-      throw new Error(`decoder returned ${info.channels} channels, ${data.length} bytes for ${info.width}×${info.height}`);
+      throw new Error(
+        `decoder returned ${info.channels} channels, ${data.length} bytes for ${info.width}×${info.height}`,
+      );
     }
     return {
       width: info.width,

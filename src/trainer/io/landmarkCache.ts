@@ -29,7 +29,8 @@ const METHODS: readonly DetectionMethod[] = ['detector', 'padded', 'whole-image'
 
 /** `$XDG_CACHE_HOME/au-lens/landmarks`, else `~/.cache/au-lens/landmarks`. */
 export function defaultLandmarkCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
+  const base =
+    env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
   return path.join(base, 'au-lens', 'landmarks');
 }
 
@@ -65,8 +66,12 @@ function isNumberArray(v: unknown, length: number): v is number[] {
 function decodeFace(v: unknown): DetectedFace | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
   const o = v as Record<string, unknown>;
-  if (!isNumberArray(o.box, 4) || typeof o.score !== 'number' || !METHODS.includes(o.method as DetectionMethod)) return undefined;
-  if (!Array.isArray(o.landmarks) || o.landmarks.length !== 68 || !o.landmarks.every((p) => isNumberArray(p, 2))) return undefined;
+  if (!isNumberArray(o.box, 4) || typeof o.score !== 'number' || !METHODS.includes(o.method as DetectionMethod)) {
+    return undefined;
+  }
+  if (!Array.isArray(o.landmarks) || o.landmarks.length !== 68 || !o.landmarks.every((p) => isNumberArray(p, 2))) {
+    return undefined;
+  }
   const [x, y, width, height] = o.box as [number, number, number, number];
   const box: Box = { x, y, width, height };
   const landmarks: Point[] = (o.landmarks as [number, number][]).map(([px, py]) => ({ x: px, y: py }));
@@ -80,7 +85,11 @@ interface CacheEntry {
   readonly faces: unknown[];
 }
 
-async function readEntry(file: string, contentSha256: string, detectorVersion: string): Promise<DetectedFace[] | undefined> {
+async function readEntry(
+  file: string,
+  contentSha256: string,
+  detectorVersion: string,
+): Promise<DetectedFace[] | undefined> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -90,7 +99,9 @@ async function readEntry(file: string, contentSha256: string, detectorVersion: s
   try {
     const entry = JSON.parse(text) as Partial<CacheEntry>;
     // The key is a hash of both, so a mismatch means a damaged or foreign file: treat it as a miss and rewrite it.
-    if (entry.format !== CACHE_FORMAT || entry.detector !== detectorVersion || entry.sha256 !== contentSha256) return undefined;
+    if (entry.format !== CACHE_FORMAT || entry.detector !== detectorVersion || entry.sha256 !== contentSha256) {
+      return undefined;
+    }
     if (!Array.isArray(entry.faces)) return undefined;
     const faces = entry.faces.map(decodeFace);
     return faces.every((f): f is DetectedFace => f !== undefined) ? faces : undefined;
@@ -141,7 +152,8 @@ export async function detectWithCache(
 /** The message for an image that decoded but holds no detectable face, with what the user can try. */
 export function describeNoFace(filePath: string, width?: number, height?: number): string {
   const size = width !== undefined && height !== undefined ? ` (${width}×${height})` : '';
-  return `${filePath}${size}: no face found; use a photo with a clearly visible, roughly frontal face, or crop it to the face`;
+  return `${filePath}${size}: no face found; use a photo with a clearly visible, roughly frontal face, or crop it ` +
+    `to the face`;
 }
 
 /** One line for any failure of detectWithCache, for the CLI's per-file report. */

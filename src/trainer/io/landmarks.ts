@@ -120,7 +120,12 @@ function mapPoint(p: { x: number; y: number }, at: Placement): Point {
 }
 
 function mapBox(b: { x: number; y: number; width: number; height: number }, at: Placement): Box {
-  return { x: b.x / at.scale - at.left, y: b.y / at.scale - at.top, width: b.width / at.scale, height: b.height / at.scale };
+  return {
+    x: b.x / at.scale - at.left,
+    y: b.y / at.scale - at.top,
+    width: b.width / at.scale,
+    height: b.height / at.scale,
+  };
 }
 
 const IDENTITY: Placement = { left: 0, top: 0, scale: 1 };
@@ -174,7 +179,10 @@ export class LandmarkDetector implements FaceLandmarker {
 
   private async detectInPhoto(input: Tf.Tensor3D): Promise<DetectedFace[]> {
     const { faceapi } = this.rt;
-    const options = new faceapi.SsdMobilenetv1Options({ minConfidence: this.options.ssdMinConfidence, maxResults: 100 });
+    const options = new faceapi.SsdMobilenetv1Options({
+      minConfidence: this.options.ssdMinConfidence,
+      maxResults: 100,
+    });
     const results = await faceapi.detectAllFaces(asNetInput(input), options).withFaceLandmarks();
     return results.map((r) => toFace(r, 'detector', IDENTITY));
   }

@@ -69,8 +69,17 @@ export function buildManifest(dataset: Dataset, split: Split): DatasetManifest {
       classes: dataset.classCounts,
       splits: splitSummary(dataset.samples, split),
     },
-    samples: dataset.samples.map((s, i) => ({ relPath: s.relPath, label: s.label, subject: s.subject, split: assignments[i] ?? null })),
-    skipped: dataset.skipped.map((s) => ({ relPath: toPosix(path.relative(dataset.root, s.path)), kind: s.kind, reason: s.reason })),
+    samples: dataset.samples.map((s, i) => ({
+      relPath: s.relPath,
+      label: s.label,
+      subject: s.subject,
+      split: assignments[i] ?? null,
+    })),
+    skipped: dataset.skipped.map((s) => ({
+      relPath: toPosix(path.relative(dataset.root, s.path)),
+      kind: s.kind,
+      reason: s.reason,
+    })),
     warnings: dataset.warnings,
   };
 }

@@ -29,8 +29,17 @@ const GAP = 6;
 /** A view of a region of the image (integer pixels, inside the image), scaled to a comfortable size. */
 export function viewOf(region: Box): View {
   const side = Math.max(region.width, region.height);
-  const scale = side > MAX_DISPLAY_SIDE ? MAX_DISPLAY_SIDE / side : side < MIN_DISPLAY_SIDE ? MIN_DISPLAY_SIDE / side : 1;
-  return { x: region.x, y: region.y, regionWidth: region.width, regionHeight: region.height, scale, width: Math.round(region.width * scale), height: Math.round(region.height * scale) };
+  const scale =
+    side > MAX_DISPLAY_SIDE ? MAX_DISPLAY_SIDE / side : side < MIN_DISPLAY_SIDE ? MIN_DISPLAY_SIDE / side : 1;
+  return {
+    x: region.x,
+    y: region.y,
+    regionWidth: region.width,
+    regionHeight: region.height,
+    scale,
+    width: Math.round(region.width * scale),
+    height: Math.round(region.height * scale),
+  };
 }
 
 export interface TileFace {
@@ -81,27 +90,41 @@ function facesSvg(faces: readonly TileFace[], view: View): string {
     // Dots sized to the face, so small faces in a group photo stay readable.
     const dot = Math.max(1, Math.min(3, (b.width * s) / 80));
     const points = f.landmarks.map((p) => `<circle cx="${px(p.x)}" cy="${py(p.y)}" r="${dot}"/>`).join('');
-    return `<rect x="${px(b.x)}" y="${py(b.y)}" width="${(b.width * s).toFixed(1)}" height="${(b.height * s).toFixed(1)}" fill="none" stroke="#00e5ff" stroke-width="2"/>` +
-      `<g fill="#ffffff" stroke="#000000" stroke-width="0.6">${points}</g>`;
+    return (
+      `<rect x="${px(b.x)}" y="${py(b.y)}" width="${(b.width * s).toFixed(1)}" ` +
+        `height="${(b.height * s).toFixed(1)}" fill="none" stroke="#00e5ff" stroke-width="2"/>` +
+      `<g fill="#ffffff" stroke="#000000" stroke-width="0.6">${points}</g>`
+    );
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${view.width}" height="${view.height}">${parts.join('')}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${view.width}" ` +
+    `height="${view.height}">${parts.join('')}</svg>`;
 }
 
 function headerSvg(title: string, width: number): string {
   // Shrink long titles (anger has nine AUs) rather than cut them: DejaVu Sans averages ~0.6 em per character.
   const fontSize = Math.max(9, Math.min(14, (width - 16) / (0.6 * title.length)));
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${HEADER}">` +
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${HEADER}">` +
     `<rect width="100%" height="100%" fill="#1e1e1e"/>` +
-    `<text x="8" y="20" font-family="DejaVu Sans, sans-serif" font-size="${fontSize.toFixed(1)}" fill="#f0f0f0">${escapeXml(title)}</text></svg>`;
+    `<text x="8" y="20" font-family="DejaVu Sans, sans-serif" font-size="${fontSize.toFixed(1)}" ` +
+      `fill="#f0f0f0">${escapeXml(title)}</text></svg>`
+  );
 }
 
 async function renderTile(base: Buffer, view: View, tile: Tile): Promise<Buffer> {
   const layers: sharp.OverlayOptions[] = [];
   if (tile.heatmap) {
     if (tile.heatmap.width !== view.width || tile.heatmap.height !== view.height) {
-      throw new RangeError(`heatmap is ${tile.heatmap.width}×${tile.heatmap.height}, display is ${view.width}×${view.height}`);
+      throw new RangeError(
+        `heatmap is ${tile.heatmap.width}×${tile.heatmap.height}, display is ${view.width}×${view.height}`,
+      );
     }
-    layers.push({ input: heatmapRgba(tile.heatmap), raw: { width: view.width, height: view.height, channels: 4 }, top: HEADER, left: 0 });
+    layers.push({
+      input: heatmapRgba(tile.heatmap),
+      raw: { width: view.width, height: view.height, channels: 4 },
+      top: HEADER,
+      left: 0,
+    });
   }
   layers.push({ input: Buffer.from(facesSvg(tile.faces, view)), top: HEADER, left: 0 });
   layers.push({ input: Buffer.from(headerSvg(tile.title, view.width)), top: 0, left: 0 });
@@ -128,14 +151,30 @@ export async function tileGrid(rendered: readonly Buffer[], view: View, columns 
   const tileW = view.width;
   const tileH = view.height + HEADER;
   return sharp({
-    create: { width: cols * tileW + (cols - 1) * GAP, height: rows * tileH + (rows - 1) * GAP, channels: 3, background: '#000000' },
+    create: {
+      width: cols * tileW + (cols - 1) * GAP,
+      height: rows * tileH + (rows - 1) * GAP,
+      channels: 3,
+      background: '#000000',
+    },
   })
-    .composite(rendered.map((input, i) => ({ input, left: (i % cols) * (tileW + GAP), top: Math.floor(i / cols) * (tileH + GAP) })))
+    .composite(
+      rendered.map((input, i) => ({
+        input,
+        left: (i % cols) * (tileW + GAP),
+        top: Math.floor(i / cols) * (tileH + GAP),
+      })),
+    )
     .png()
     .toBuffer();
 }
 
 /** Renders the view of the image once per tile, in a grid of up to `columns` columns, and returns a PNG. */
-export async function renderTileGrid(image: RgbImage, view: View, tiles: readonly Tile[], columns = 4): Promise<Buffer> {
+export async function renderTileGrid(
+  image: RgbImage,
+  view: View,
+  tiles: readonly Tile[],
+  columns = 4,
+): Promise<Buffer> {
   return tileGrid(await renderTiles(image, view, tiles), view, columns);
 }

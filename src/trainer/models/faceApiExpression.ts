@@ -38,12 +38,16 @@ import type { Forward, ParamSpec } from './types';
 
 /** Parameters in network order, in ONNX/PyTorch layouts (conv weights (Cout, Cin/group, kh, kw); fc (out, in)). */
 export function faceApiParamSpecs(numClasses: number): ParamSpec[] {
-  if (!Number.isInteger(numClasses) || numClasses < 2) throw new RangeError(`numClasses must be an integer ≥ 2, got ${numClasses}`);
+  if (!Number.isInteger(numClasses) || numClasses < 2) {
+    throw new RangeError(`numClasses must be an integer ≥ 2, got ${numClasses}`);
+  }
   const specs: ParamSpec[] = [];
   for (const block of faceApiBlocks()) {
     for (const conv of block.convs) {
       const k = FACEAPI_KERNEL;
-      if (conv.kind === 'plain') specs.push({ name: plainName(conv), shape: [conv.cout, conv.cin, k, k], role: 'conv' });
+      if (conv.kind === 'plain') {
+        specs.push({ name: plainName(conv), shape: [conv.cout, conv.cin, k, k], role: 'conv' });
+      }
       else {
         specs.push({ name: depthwiseName(conv), shape: [conv.cin, 1, k, k], role: 'conv' });
         specs.push({ name: pointwiseName(conv), shape: [conv.cout, conv.cin, 1, 1], role: 'conv' });
@@ -68,7 +72,9 @@ export function samePads(size: number, kernel: number, stride: number): [number,
 export function buildFaceApiForward(tape: Tape, image: Tensor, params: ReadonlyMap<string, Tensor>): Forward {
   if (!sameShape(image.shape.slice(1), [3, FACEAPI_INPUT_SIZE, FACEAPI_INPUT_SIZE])) {
     const size = FACEAPI_INPUT_SIZE;
-    throw new RangeError(`${FACEAPI_EXPRESSION} needs images (N, 3, ${size}, ${size}), got [${image.shape.join(', ')}]`);
+    throw new RangeError(
+      `${FACEAPI_EXPRESSION} needs images (N, 3, ${size}, ${size}), got [${image.shape.join(', ')}]`,
+    );
   }
   const param = (name: string): Tensor => {
     const t = params.get(name);

@@ -62,17 +62,37 @@ function expectedTensors(): Expected[] {
   const add = (conv: FaceApiConv): void => {
     const { tfName, cin, cout } = conv;
     if (conv.kind === 'plain') {
-      tensors.push({ tfName: `${tfName}/filters`, tfShape: [3, 3, cin, cout], name: plainName(conv), convert: hwioToOihw(3, 3, cin, cout) });
+      tensors.push({
+        tfName: `${tfName}/filters`,
+        tfShape: [3, 3, cin, cout],
+        name: plainName(conv),
+        convert: hwioToOihw(3, 3, cin, cout),
+      });
     } else {
-      tensors.push({ tfName: `${tfName}/depthwise_filter`, tfShape: [3, 3, cin, 1], name: depthwiseName(conv), convert: hwioToOihw(3, 3, cin, 1) });
-      tensors.push({ tfName: `${tfName}/pointwise_filter`, tfShape: [1, 1, cin, cout], name: pointwiseName(conv), convert: hwioToOihw(1, 1, cin, cout) });
+      tensors.push({
+        tfName: `${tfName}/depthwise_filter`,
+        tfShape: [3, 3, cin, 1],
+        name: depthwiseName(conv),
+        convert: hwioToOihw(3, 3, cin, 1),
+      });
+      tensors.push({
+        tfName: `${tfName}/pointwise_filter`,
+        tfShape: [1, 1, cin, cout],
+        name: pointwiseName(conv),
+        convert: hwioToOihw(1, 1, cin, cout),
+      });
     }
     tensors.push({ tfName: `${tfName}/bias`, tfShape: [cout], name: biasName(conv), convert: same });
   };
   for (const block of faceApiBlocks()) block.convs.forEach(add);
   const features = faceApiBlocks().at(-1)!.convs[0]!.cout;
   const classes = FACEAPI_EXPRESSION_LABELS.length;
-  tensors.push({ tfName: 'fc/weights', tfShape: [features, classes], name: `${FACEAPI_HEAD}.weight`, convert: hwioToOihw(1, 1, features, classes) });
+  tensors.push({
+    tfName: 'fc/weights',
+    tfShape: [features, classes],
+    name: `${FACEAPI_HEAD}.weight`,
+    convert: hwioToOihw(1, 1, features, classes),
+  });
   tensors.push({ tfName: 'fc/bias', tfShape: [classes], name: `${FACEAPI_HEAD}.bias`, convert: same });
   return tensors;
 }
@@ -90,25 +110,46 @@ interface Entry {
 function isEntry(e: unknown): e is Entry {
   if (typeof e !== 'object' || e === null) return false;
   const r = e as Record<string, unknown>;
-  return typeof r.name === 'string' && typeof r.dtype === 'string' && Array.isArray(r.shape) && r.shape.every((d) => Number.isInteger(d) && (d as number) >= 0);
+  return (
+    typeof r.name === 'string' &&
+    typeof r.dtype === 'string' &&
+    Array.isArray(r.shape) &&
+    r.shape.every((d) => Number.isInteger(d) && (d as number) >= 0)
+  );
 }
 
 /** One tensor's float32 values from its bytes, as tfjs decodes them; returns the bytes it took. */
-function decodeEntry(e: Entry, data: Uint8Array, offset: number, fail: (problem: string) => never): { values: Float32Array; bytes: number } {
+function decodeEntry(
+  e: Entry,
+  data: Uint8Array,
+  offset: number,
+  fail: (problem: string) => never,
+): { values: Float32Array; bytes: number } {
   const n = numel(e.shape);
   if (e.dtype !== 'float32') fail(`tensor "${e.name}" is ${e.dtype}, expected float32`);
   const q = e.quantization;
   const width = q === undefined ? 4 : q.dtype === 'uint8' ? 1 : q.dtype === 'uint16' ? 2 : 0;
-  if (width === 0) fail(`tensor "${e.name}" uses ${q!.dtype} quantisation, which AU Lens does not read (uint8, uint16 or none)`);
-  if (q !== undefined && (typeof q.scale !== 'number' || typeof q.min !== 'number')) fail(`tensor "${e.name}" is quantised without scale and min`);
+  if (width === 0) {
+    fail(`tensor "${e.name}" uses ${q!.dtype} quantisation, which AU Lens does not read (uint8, uint16 or none)`);
+  }
+  if (q !== undefined && (typeof q.scale !== 'number' || typeof q.min !== 'number')) {
+    fail(`tensor "${e.name}" is quantised without scale and min`);
+  }
   const bytes = n * width;
-  if (offset + bytes > data.length) fail(`the weight data ends inside tensor "${e.name}" (needs bytes ${offset}–${offset + bytes}, the shards hold ${data.length})`);
+  if (offset + bytes > data.length) {
+    fail(
+      `the weight data ends inside tensor "${e.name}" (needs bytes ${offset}–${offset + bytes}, the shards hold ` +
+        `${data.length})`,
+    );
+  }
   const view = new DataView(data.buffer, data.byteOffset + offset, bytes);
   const values = new Float32Array(n);
   if (q === undefined) for (let i = 0; i < n; i++) values[i] = view.getFloat32(4 * i, true);
   else {
     const { scale, min } = q as { scale: number; min: number };
-    for (let i = 0; i < n; i++) values[i] = (width === 1 ? view.getUint8(i) : view.getUint16(2 * i, true)) * scale + min;
+    for (let i = 0; i < n; i++) {
+      values[i] = (width === 1 ? view.getUint8(i) : view.getUint16(2 * i, true)) * scale + min;
+    }
   }
   return { values, bytes };
 }
@@ -123,8 +164,12 @@ export function decodeFaceApiWeights(groups: readonly WeightGroup[], source: str
     throw new FaceApiWeightsError(source, problem);
   };
   const entries = groups.map((group, gi) => {
-    if (!Array.isArray(group.weights)) fail(`manifest group ${gi} has no "weights" list; this is not a tfjs weights manifest`);
-    return (group.weights as unknown[]).map((e, i) => (isEntry(e) ? e : fail(`manifest group ${gi}, weight ${i} is not { name, shape, dtype }`)));
+    if (!Array.isArray(group.weights)) {
+      fail(`manifest group ${gi} has no "weights" list; this is not a tfjs weights manifest`);
+    }
+    return (group.weights as unknown[]).map((e, i) =>
+      isEntry(e) ? e : fail(`manifest group ${gi}, weight ${i} is not { name, shape, dtype }`),
+    );
   });
   const byName = new Map(entries.flat().map((e) => [e.name, e]));
 
@@ -138,7 +183,12 @@ export function decodeFaceApiWeights(groups: readonly WeightGroup[], source: str
   }
   const names = new Set(expected.map((t) => t.tfName));
   const extra = [...byName.values()].find((e) => !names.has(e.name));
-  if (extra !== undefined) fail(`the manifest has a tensor "${extra.name}" ${shapeText(extra.shape)} that faceExpressionNet does not have; ${hint}`);
+  if (extra !== undefined) {
+    fail(
+      `the manifest has a tensor "${extra.name}" ${shapeText(extra.shape)} that faceExpressionNet does not have; ` +
+        `${hint}`,
+    );
+  }
 
   const values = new Map<string, Float32Array>();
   entries.forEach((list, gi) => {
@@ -149,7 +199,9 @@ export function decodeFaceApiWeights(groups: readonly WeightGroup[], source: str
       values.set(e.name, decoded.values);
       offset += decoded.bytes;
     }
-    if (offset !== data.length) fail(`manifest group ${gi} describes ${offset} bytes of weights, its shards hold ${data.length}`);
+    if (offset !== data.length) {
+      fail(`manifest group ${gi} describes ${offset} bytes of weights, its shards hold ${data.length}`);
+    }
   });
   return new Map(expected.map((t) => [t.name, t.convert(values.get(t.tfName)!)]));
 }

@@ -46,19 +46,27 @@ function convBn(conv: string, bn: string, cin: number, cout: number, kernel: num
 
 /** torchvision BasicBlock / Bottleneck v1.5 (the stride sits on the 3x3 conv), as the peer uses them. */
 function block(prefix: string, type: Preset['block'], cin: number, cout: number, stride: number): Block {
-  const main = type === 'basic'
-    ? [convBn(`${prefix}.conv1`, `${prefix}.bn1`, cin, cout, 3, stride), convBn(`${prefix}.conv2`, `${prefix}.bn2`, cout, cout, 3, 1)]
-    : [
-      convBn(`${prefix}.conv1`, `${prefix}.bn1`, cin, cout / 4, 1, 1),
-      convBn(`${prefix}.conv2`, `${prefix}.bn2`, cout / 4, cout / 4, 3, stride),
-      convBn(`${prefix}.conv3`, `${prefix}.bn3`, cout / 4, cout, 1, 1),
-    ];
+  const main =
+    type === 'basic'
+      ? [
+          convBn(`${prefix}.conv1`, `${prefix}.bn1`, cin, cout, 3, stride),
+          convBn(`${prefix}.conv2`, `${prefix}.bn2`, cout, cout, 3, 1),
+        ]
+      : [
+          convBn(`${prefix}.conv1`, `${prefix}.bn1`, cin, cout / 4, 1, 1),
+          convBn(`${prefix}.conv2`, `${prefix}.bn2`, cout / 4, cout / 4, 3, stride),
+          convBn(`${prefix}.conv3`, `${prefix}.bn3`, cout / 4, cout, 1, 1),
+        ];
   const projection = stride !== 1 || cin !== cout;
-  return projection ? { main, downsample: convBn(`${prefix}.downsample.0`, `${prefix}.downsample.1`, cin, cout, 1, stride) } : { main };
+  return projection
+    ? { main, downsample: convBn(`${prefix}.downsample.0`, `${prefix}.downsample.1`, cin, cout, 1, stride) }
+    : { main };
 }
 
 export function modelLayout(presetName: PresetName | string, numClasses: number): Layout {
-  if (!Number.isInteger(numClasses) || numClasses < 2) throw new RangeError(`numClasses must be an integer ≥ 2, got ${numClasses}`);
+  if (!Number.isInteger(numClasses) || numClasses < 2) {
+    throw new RangeError(`numClasses must be an integer ≥ 2, got ${numClasses}`);
+  }
   const preset = getPreset(presetName);
   const small = preset.stem === 'small';
   const stem = small
@@ -80,5 +88,8 @@ export function modelLayout(presetName: PresetName | string, numClasses: number)
 
 /** Every conv-BN pair in state_dict order. */
 export function convBns(layout: Layout): ConvBn[] {
-  return [layout.stem, ...layout.stages.flatMap((s) => s.blocks.flatMap((b) => (b.downsample ? [...b.main, b.downsample] : b.main)))];
+  return [
+    layout.stem,
+    ...layout.stages.flatMap((s) => s.blocks.flatMap((b) => (b.downsample ? [...b.main, b.downsample] : b.main))),
+  ];
 }

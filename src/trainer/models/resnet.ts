@@ -42,7 +42,9 @@ export function buildResNetForward(
   const layout = modelLayout(config.preset, config.numClasses);
   const size = layout.preset.inputSize;
   if (!sameShape(image.shape.slice(1), [3, size, size])) {
-    throw new RangeError(`preset ${config.preset} needs images (N, 3, ${size}, ${size}), got [${image.shape.join(', ')}]`);
+    throw new RangeError(
+      `preset ${config.preset} needs images (N, 3, ${size}, ${size}), got [${image.shape.join(', ')}]`,
+    );
   }
   const param = (name: string): Tensor => {
     const t = params.get(name);
@@ -52,13 +54,24 @@ export function buildResNetForward(
   const bnStats: BatchStats[] = [];
 
   const convBn = (x: Tensor, u: ConvBn): Tensor => {
-    const y = tape.apply1(Conv2d, [x, param(`${u.conv}.weight`)], { strides: [u.stride, u.stride], pads: [u.pad, u.pad, u.pad, u.pad], group: 1 });
+    const y = tape.apply1(Conv2d, [x, param(`${u.conv}.weight`)], {
+      strides: [u.stride, u.stride],
+      pads: [u.pad, u.pad, u.pad, u.pad],
+      group: 1,
+    });
     const affine = [y, param(`${u.bn}.weight`), param(`${u.bn}.bias`)];
     if (mode === 'eval') {
-      return tape.apply1(BatchNormEval, [...affine, param(`${u.bn}.running_mean`), param(`${u.bn}.running_var`)], { epsilon: BN_EPSILON });
+      return tape.apply1(BatchNormEval, [...affine, param(`${u.bn}.running_mean`), param(`${u.bn}.running_var`)], {
+        epsilon: BN_EPSILON,
+      });
     }
     const [out, batchMean, batchVar] = tape.apply(BatchNormTrain, affine, { epsilon: BN_EPSILON });
-    bnStats.push({ mean: `${u.bn}.running_mean`, variance: `${u.bn}.running_var`, batchMean: batchMean!, batchVar: batchVar! });
+    bnStats.push({
+      mean: `${u.bn}.running_mean`,
+      variance: `${u.bn}.running_var`,
+      batchMean: batchMean!,
+      batchVar: batchVar!,
+    });
     return out!;
   };
   const relu = (x: Tensor): Tensor => tape.apply1(Relu, [x], undefined);
@@ -80,6 +93,10 @@ export function buildResNetForward(
     stages.set(stage.name, x);
   }
   const pooled = tape.apply1(GlobalAvgPool, [x], undefined);
-  const logits = tape.apply1(Linear, [pooled, param(`${layout.fc.name}.weight`), param(`${layout.fc.name}.bias`)], undefined);
+  const logits = tape.apply1(
+    Linear,
+    [pooled, param(`${layout.fc.name}.weight`), param(`${layout.fc.name}.bias`)],
+    undefined,
+  );
   return { logits, stages, bnStats };
 }

@@ -20,7 +20,9 @@ export class DeviceError extends Error {
 export function deviceFromEnv(env: NodeJS.ProcessEnv = process.env): Device {
   const value = env[DEVICE_ENV]?.trim().toLowerCase();
   if (value === undefined || value === '') return 'cpu';
-  if (!isDevice(value)) throw new DeviceError(`${DEVICE_ENV}="${env[DEVICE_ENV]}" is not a device; use ${deviceList()}`);
+  if (!isDevice(value)) {
+    throw new DeviceError(`${DEVICE_ENV}="${env[DEVICE_ENV]}" is not a device; use ${deviceList()}`);
+  }
   return value;
 }
 
@@ -30,7 +32,8 @@ export function nativeLibraryDir(): string {
   return path.join(pkg, 'bin', 'napi-v6', process.platform, process.arch);
 }
 
-const CUDA_PROVIDER_LIBRARY = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+const CUDA_PROVIDER_LIBRARY =
+  process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
 
 /**
  * Throws a DeviceError that says how to install the CUDA provider when `device` is CUDA and it is not installed,
@@ -39,16 +42,25 @@ const CUDA_PROVIDER_LIBRARY = process.platform === 'win32' ? 'onnxruntime_provid
 export function checkDeviceAvailable(device: Device, libraryDir: string = nativeLibraryDir()): void {
   if (device === 'webgpu') {
     if (listSupportedBackends().some((b) => b.name === 'webgpu' && b.bundled)) return;
-    throw new DeviceError(`this build of onnxruntime-node has no WebGPU provider for ${process.platform}-${process.arch}; run on the CPU: ${CHOOSE_DEVICE}`);
+    throw new DeviceError(
+      `this build of onnxruntime-node has no WebGPU provider for ${process.platform}-${process.arch}; run on the ` +
+        `CPU: ${CHOOSE_DEVICE}`,
+    );
   }
   if (device !== 'cuda') return;
   if (process.platform !== 'linux' && process.platform !== 'win32') {
-    throw new DeviceError(`ONNX Runtime has no CUDA provider for ${process.platform}-${process.arch}; run on the CPU or WebGPU: ${CHOOSE_DEVICE}`);
+    throw new DeviceError(
+      `ONNX Runtime has no CUDA provider for ${process.platform}-${process.arch}; run on the CPU or WebGPU: ` +
+        `${CHOOSE_DEVICE}`,
+    );
   }
   if (existsSync(path.join(libraryDir, CUDA_PROVIDER_LIBRARY))) return;
-  throw new DeviceError(`the CUDA provider of ONNX Runtime is not installed (${path.join(libraryDir, CUDA_PROVIDER_LIBRARY)} is missing). ` +
-    'Install it with "npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12" in the AU Lens folder ' +
-    `(downloads it; needs an NVIDIA driver with CUDA 12 and cuDNN 9), or run on the CPU or WebGPU: ${CHOOSE_DEVICE}`);
+  throw new DeviceError(
+    `the CUDA provider of ONNX Runtime is not installed (${path.join(libraryDir, CUDA_PROVIDER_LIBRARY)} is ` +
+      `missing). ` +
+      'Install it with "npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12" in the AU Lens folder ' +
+      `(downloads it; needs an NVIDIA driver with CUDA 12 and cuDNN 9), or run on the CPU or WebGPU: ${CHOOSE_DEVICE}`,
+  );
 }
 
 /** The part of an ONNX node the WebGPU check reads. */
@@ -67,10 +79,14 @@ export interface GraphNode {
 export function checkRunsOnWebGpu(nodes: readonly GraphNode[]): void {
   const pool = nodes.find((n) => n.opType === 'MaxPool' && (n.output?.[1] ?? '') !== '');
   if (!pool) return;
-  throw new DeviceError(`this graph needs the indices of max-pool "${pool.name ?? pool.output![0]}" for its backward (training a model ` +
-    'with a stem max-pool such as resnet18 or resnet50, or a gradient CAM through a max-pool), and ONNX Runtime\'s WebGPU provider ' +
-    `has no MaxPool indices. Run it on the CPU: ${CHOOSE_DEVICE}. tiny64 and small96 train on WebGPU, and every model's inference ` +
-    'and CAM run there');
+  throw new DeviceError(
+    `this graph needs the indices of max-pool "${pool.name ?? pool.output![0]}" for its backward (training a model ` +
+      "with a stem max-pool such as resnet18 or resnet50, or a gradient CAM through a max-pool), and ONNX Runtime's " +
+        "WebGPU provider " +
+      `has no MaxPool indices. Run it on the CPU: ${CHOOSE_DEVICE}. tiny64 and small96 train on WebGPU, and every ` +
+        `model's inference ` +
+      'and CAM run there',
+  );
 }
 
 /**
@@ -80,8 +96,16 @@ export function checkRunsOnWebGpu(nodes: readonly GraphNode[]): void {
 export function webGpuStartError(err: unknown): DeviceError | undefined {
   const message = err instanceof Error ? err.message : String(err);
   if (!/Failed to get a WebGPU adapter|No supported adapters/i.test(message)) return undefined;
-  const driver = process.platform === 'linux'
-    ? 'a Vulkan driver: libvulkan.so.1 and the GPU vendor\'s Vulkan driver (Debian: libvulkan1 with the NVIDIA driver, or mesa-vulkan-drivers)'
-    : process.platform === 'win32' ? 'a Direct3D 12 GPU driver' : 'a Mac GPU with Metal';
-  return new DeviceError(`WebGPU found no GPU to run on (${message.split('\n')[0]!.replace(/^.*?(Failed to get a WebGPU adapter)/, '$1')}). It needs ${driver}; or run on the CPU: ${CHOOSE_DEVICE}`);
+  const driver =
+    process.platform === 'linux'
+      ? "a Vulkan driver: libvulkan.so.1 and the GPU vendor's Vulkan driver (Debian: libvulkan1 with the NVIDIA " +
+        "driver, or mesa-vulkan-drivers)"
+      : process.platform === 'win32'
+        ? 'a Direct3D 12 GPU driver'
+        : 'a Mac GPU with Metal';
+  return new DeviceError(
+    `WebGPU found no GPU to run on ` +
+      `(${message.split('\n')[0]!.replace(/^.*?(Failed to get a WebGPU adapter)/, '$1')}). It needs ${driver}; or ` +
+        `run on the CPU: ${CHOOSE_DEVICE}`,
+  );
 }

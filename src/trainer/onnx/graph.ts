@@ -78,12 +78,26 @@ export class Graph {
   }
 
   /** A constant stored in the model (an ONNX initializer). */
-  constant(data: Float32Array | BigInt64Array | readonly number[], shape: readonly number[], dtype: 'float32' | 'int64' = 'float32', name?: string): Tensor {
-    const values = data instanceof Float32Array || data instanceof BigInt64Array
-      ? data
-      : dtype === 'int64' ? BigInt64Array.from(data.map((v) => BigInt(v))) : Float32Array.from(data);
-    if (values.length !== numel(shape)) throw new RangeError(`constant has ${values.length} values for shape [${shape.join(', ')}]`);
-    const tensor: Tensor = { name: name ? this.claim(name) : this.fresh('const'), dtype: values instanceof BigInt64Array ? 'int64' : 'float32', shape: [...shape] };
+  constant(
+    data: Float32Array | BigInt64Array | readonly number[],
+    shape: readonly number[],
+    dtype: 'float32' | 'int64' = 'float32',
+    name?: string,
+  ): Tensor {
+    const values =
+      data instanceof Float32Array || data instanceof BigInt64Array
+        ? data
+        : dtype === 'int64'
+          ? BigInt64Array.from(data.map((v) => BigInt(v)))
+          : Float32Array.from(data);
+    if (values.length !== numel(shape)) {
+      throw new RangeError(`constant has ${values.length} values for shape [${shape.join(', ')}]`);
+    }
+    const tensor: Tensor = {
+      name: name ? this.claim(name) : this.fresh('const'),
+      dtype: values instanceof BigInt64Array ? 'int64' : 'float32',
+      shape: [...shape],
+    };
     this.initializers.push({ tensor, data: values });
     return tensor;
   }
@@ -103,14 +117,28 @@ export class Graph {
 
   /** Marks a tensor as a graph output, optionally under another name (an Identity node renames it). */
   output(t: Tensor, name?: string): Tensor {
-    const out = name && name !== t.name ? this.node('Identity', [t], [{ dtype: t.dtype, shape: t.shape }], {}, undefined, name)[0]! : t;
+    const out =
+      name && name !== t.name
+        ? this.node('Identity', [t], [{ dtype: t.dtype, shape: t.shape }], {}, undefined, name)[0]!
+        : t;
     this.outputs.push(out);
     return out;
   }
 
   /** Appends one node; the caller states the output shapes (each op helper in ops.ts computes them). */
-  node(op: string, inputs: readonly (Tensor | undefined)[], outs: readonly OutputSpec[], attrs: Readonly<Record<string, Attr>> = {}, domain?: string, outputName?: string): Tensor[] {
-    const outputs = outs.map((o, i) => ({ name: i === 0 && outputName ? this.claim(outputName) : this.fresh(op.toLowerCase()), dtype: o.dtype, shape: [...o.shape] }));
+  node(
+    op: string,
+    inputs: readonly (Tensor | undefined)[],
+    outs: readonly OutputSpec[],
+    attrs: Readonly<Record<string, Attr>> = {},
+    domain?: string,
+    outputName?: string,
+  ): Tensor[] {
+    const outputs = outs.map((o, i) => ({
+      name: i === 0 && outputName ? this.claim(outputName) : this.fresh(op.toLowerCase()),
+      dtype: o.dtype,
+      shape: [...o.shape],
+    }));
     this.nodes.push({
       op,
       ...(domain !== undefined && { domain }),

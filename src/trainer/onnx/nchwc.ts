@@ -53,24 +53,42 @@ function blockedFilter(g: Graph, w: Tensor, blockedInput: boolean): Tensor {
 
 /** conv(x, w) without bias through the blocked kernels, NCHW in and out; check `canBlock` first. */
 export function blockedConv(g: Graph, x: Tensor, w: Tensor, o: Conv2dOptions = {}): Tensor {
-  if (!canBlock(x, w, o.group ?? 1)) throw new RangeError(`blockedConv cannot run x [${x.shape}] with w [${w.shape}], group ${o.group ?? 1}`);
+  if (!canBlock(x, w, o.group ?? 1)) {
+    throw new RangeError(`blockedConv cannot run x [${x.shape}] with w [${w.shape}], group ${o.group ?? 1}`);
+  }
   const [n, cin, h, wd] = x.shape as [number, number, number, number];
   const [cout, , kh, kw] = w.shape as [number, number, number, number];
   const s = o.strides ?? [1, 1];
   const p = o.pads ?? [0, 0, 0, 0];
   const d = o.dilations ?? [1, 1];
-  const shape = [n, cout, convOutputSize(h, kh, s[0], p[0], p[2], d[0]), convOutputSize(wd, kw, s[1], p[1], p[3], d[1])];
+  const shape = [
+    n,
+    cout,
+    convOutputSize(h, kh, s[0], p[0], p[2], d[0]),
+    convOutputSize(wd, kw, s[1], p[1], p[3], d[1]),
+  ];
   const blockedInput = cin > MAX_PLAIN_INPUT_CHANNELS;
-  const y = g.node('Conv', [blockedInput ? reorderInput(g, x) : x, blockedFilter(g, w, blockedInput)], [{ dtype: 'float32', shape }], {
-    kernel_shape: { ints: [kh, kw] }, strides: { ints: s }, pads: { ints: p }, dilations: { ints: d }, group: { i: 1 },
-  }, NCHWC_DOMAIN)[0]!;
+  const y = g.node(
+    'Conv',
+    [blockedInput ? reorderInput(g, x) : x, blockedFilter(g, w, blockedInput)],
+    [{ dtype: 'float32', shape }],
+    {
+      kernel_shape: { ints: [kh, kw] },
+      strides: { ints: s },
+      pads: { ints: p },
+      dilations: { ints: d },
+      group: { i: 1 },
+    },
+    NCHWC_DOMAIN,
+  )[0]!;
   return g.node('ReorderOutput', [y], [{ dtype: 'float32', shape }], { channels: { i: cout } }, NCHWC_DOMAIN)[0]!;
 }
 
 /** A model as bytes, or decoded by a caller that reads it for more than this (so it is decoded once). */
 type ModelInput = Uint8Array | onnx.ModelProto;
 
-const decoded = (model: ModelInput): onnx.ModelProto => (model instanceof Uint8Array ? onnx.ModelProto.decode(model) : model);
+const decoded = (model: ModelInput): onnx.ModelProto =>
+  model instanceof Uint8Array ? onnx.ModelProto.decode(model) : model;
 
 export function usesBlockedOps(model: ModelInput): boolean {
   return decoded(model).opsetImport.some((o) => o.domain === NCHWC_DOMAIN);

@@ -11,7 +11,9 @@ function broadcast(a: readonly number[], b: readonly number[]): number[] {
   for (let i = 0; i < n; i++) {
     const x = a[a.length - n + i] ?? 1;
     const y = b[b.length - n + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) throw new RangeError(`cannot broadcast [${a.join(', ')}] with [${b.join(', ')}]`);
+    if (x !== y && x !== 1 && y !== 1) {
+      throw new RangeError(`cannot broadcast [${a.join(', ')}] with [${b.join(', ')}]`);
+    }
     out.push(x === 1 ? y : x);
   }
   return out;
@@ -23,7 +25,11 @@ function axisIndex(axis: number, rank: number): number {
   return a;
 }
 
-export function unary(g: Graph, op: 'Relu' | 'Sqrt' | 'Neg' | 'Exp' | 'Log' | 'Reciprocal' | 'Identity' | 'Abs' | 'Sign', x: Tensor): Tensor {
+export function unary(
+  g: Graph,
+  op: 'Relu' | 'Sqrt' | 'Neg' | 'Exp' | 'Log' | 'Reciprocal' | 'Identity' | 'Abs' | 'Sign',
+  x: Tensor,
+): Tensor {
   return g.node(op, [x], [{ dtype: x.dtype, shape: x.shape }])[0]!;
 }
 
@@ -41,7 +47,11 @@ export function compare(g: Graph, op: 'Greater' | 'Less' | 'Equal' | 'GreaterOrE
 }
 
 export function where(g: Graph, cond: Tensor, a: Tensor, b: Tensor): Tensor {
-  return g.node('Where', [cond, a, b], [{ dtype: a.dtype, shape: broadcast(cond.shape, broadcast(a.shape, b.shape)) }])[0]!;
+  return g.node(
+    'Where',
+    [cond, a, b],
+    [{ dtype: a.dtype, shape: broadcast(cond.shape, broadcast(a.shape, b.shape)) }],
+  )[0]!;
 }
 
 export function cast(g: Graph, x: Tensor, to: 'float32' | 'int64'): Tensor {
@@ -60,18 +70,31 @@ export function matmul(g: Graph, a: Tensor, b: Tensor): Tensor {
 }
 
 /** Y = α·op(A)·op(B) + β·C with 2-D A and B. */
-export function gemm(g: Graph, a: Tensor, b: Tensor, c: Tensor | undefined, opts: { transA?: boolean; transB?: boolean } = {}): Tensor {
+export function gemm(
+  g: Graph,
+  a: Tensor,
+  b: Tensor,
+  c: Tensor | undefined,
+  opts: { transA?: boolean; transB?: boolean } = {},
+): Tensor {
   const m = opts.transA ? a.shape[1]! : a.shape[0]!;
   const n = opts.transB ? b.shape[0]! : b.shape[1]!;
-  return g.node('Gemm', c ? [a, b, c] : [a, b], [{ dtype: 'float32', shape: [m, n] }], { transA: { i: opts.transA ? 1 : 0 }, transB: { i: opts.transB ? 1 : 0 } })[0]!;
+  return g.node('Gemm', c ? [a, b, c] : [a, b], [{ dtype: 'float32', shape: [m, n] }], {
+    transA: { i: opts.transA ? 1 : 0 },
+    transB: { i: opts.transB ? 1 : 0 },
+  })[0]!;
 }
 
 export function transpose(g: Graph, x: Tensor, perm: readonly number[]): Tensor {
-  return g.node('Transpose', [x], [{ dtype: x.dtype, shape: perm.map((p) => x.shape[p]!) }], { perm: { ints: perm } })[0]!;
+  return g.node('Transpose', [x], [{ dtype: x.dtype, shape: perm.map((p) => x.shape[p]!) }], {
+    perm: { ints: perm },
+  })[0]!;
 }
 
 export function reshape(g: Graph, x: Tensor, shape: readonly number[]): Tensor {
-  if (numel(shape) !== numel(x.shape)) throw new RangeError(`cannot reshape [${x.shape.join(', ')}] to [${shape.join(', ')}]`);
+  if (numel(shape) !== numel(x.shape)) {
+    throw new RangeError(`cannot reshape [${x.shape.join(', ')}] to [${shape.join(', ')}]`);
+  }
   return g.node('Reshape', [x, g.ints(shape)], [{ dtype: x.dtype, shape }])[0]!;
 }
 
@@ -82,12 +105,17 @@ function reducedShape(shape: readonly number[], axes: readonly number[], keepdim
 
 /** ReduceMean takes its axes as an attribute up to opset 17. */
 export function reduceMean(g: Graph, x: Tensor, axes: readonly number[], keepdims = true): Tensor {
-  return g.node('ReduceMean', [x], [{ dtype: x.dtype, shape: reducedShape(x.shape, axes, keepdims) }], { axes: { ints: axes }, keepdims: { i: keepdims ? 1 : 0 } })[0]!;
+  return g.node('ReduceMean', [x], [{ dtype: x.dtype, shape: reducedShape(x.shape, axes, keepdims) }], {
+    axes: { ints: axes },
+    keepdims: { i: keepdims ? 1 : 0 },
+  })[0]!;
 }
 
 /** ReduceSum takes its axes as an input since opset 13. */
 export function reduceSum(g: Graph, x: Tensor, axes: readonly number[], keepdims = true): Tensor {
-  return g.node('ReduceSum', [x, g.ints(axes)], [{ dtype: x.dtype, shape: reducedShape(x.shape, axes, keepdims) }], { keepdims: { i: keepdims ? 1 : 0 } })[0]!;
+  return g.node('ReduceSum', [x, g.ints(axes)], [{ dtype: x.dtype, shape: reducedShape(x.shape, axes, keepdims) }], {
+    keepdims: { i: keepdims ? 1 : 0 },
+  })[0]!;
 }
 
 export function unsqueeze(g: Graph, x: Tensor, axes: readonly number[]): Tensor {
@@ -112,7 +140,14 @@ export function concat(g: Graph, xs: readonly Tensor[], axis: number): Tensor {
 }
 
 /** Slice along the given axes with positive steps; ends are exclusive and clamped as ONNX does. */
-export function slice(g: Graph, x: Tensor, starts: readonly number[], ends: readonly number[], axes: readonly number[], steps?: readonly number[]): Tensor {
+export function slice(
+  g: Graph,
+  x: Tensor,
+  starts: readonly number[],
+  ends: readonly number[],
+  axes: readonly number[],
+  steps?: readonly number[],
+): Tensor {
   const shape = [...x.shape];
   axes.forEach((axis, i) => {
     const a = axisIndex(axis, x.shape.length);
@@ -129,15 +164,21 @@ export function slice(g: Graph, x: Tensor, starts: readonly number[], ends: read
 /** (N, C, H, W) → (N, C·b², H/b, W/b); output channel (row phase·b + column phase)·C + c. */
 export function spaceToDepth(g: Graph, x: Tensor, block: number): Tensor {
   const [n, c, h, w] = x.shape as [number, number, number, number];
-  if (h % block !== 0 || w % block !== 0) throw new RangeError(`spaceToDepth needs H and W divisible by ${block}, got [${x.shape.join(', ')}]`);
-  return g.node('SpaceToDepth', [x], [{ dtype: x.dtype, shape: [n, c * block * block, h / block, w / block] }], { blocksize: { i: block } })[0]!;
+  if (h % block !== 0 || w % block !== 0) {
+    throw new RangeError(`spaceToDepth needs H and W divisible by ${block}, got [${x.shape.join(', ')}]`);
+  }
+  return g.node('SpaceToDepth', [x], [{ dtype: x.dtype, shape: [n, c * block * block, h / block, w / block] }], {
+    blocksize: { i: block },
+  })[0]!;
 }
 
 /** Constant padding; `pads` is ONNX's [x1_begin, x2_begin, …, x1_end, x2_end, …]. */
 export function pad(g: Graph, x: Tensor, pads: readonly number[], value = 0): Tensor {
   const r = x.shape.length;
   const shape = x.shape.map((d, i) => d + pads[i]! + pads[i + r]!);
-  return g.node('Pad', [x, g.ints(pads), g.scalar(value)], [{ dtype: x.dtype, shape }], { mode: { s: 'constant' } })[0]!;
+  return g.node('Pad', [x, g.ints(pads), g.scalar(value)], [{ dtype: x.dtype, shape }], {
+    mode: { s: 'constant' },
+  })[0]!;
 }
 
 export interface Conv2dOptions {
@@ -148,7 +189,14 @@ export interface Conv2dOptions {
   readonly dilations?: readonly [number, number];
 }
 
-export function convOutputSize(size: number, kernel: number, stride: number, padBegin: number, padEnd: number, dilation = 1): number {
+export function convOutputSize(
+  size: number,
+  kernel: number,
+  stride: number,
+  padBegin: number,
+  padEnd: number,
+  dilation = 1,
+): number {
   return Math.floor((size + padBegin + padEnd - dilation * (kernel - 1) - 1) / stride) + 1;
 }
 
@@ -158,25 +206,48 @@ export function conv(g: Graph, x: Tensor, w: Tensor, b: Tensor | undefined, o: C
   const s = o.strides ?? [1, 1];
   const p = o.pads ?? [0, 0, 0, 0];
   const d = o.dilations ?? [1, 1];
-  const shape = [n, cout, convOutputSize(h, kh, s[0], p[0], p[2], d[0]), convOutputSize(wd, kw, s[1], p[1], p[3], d[1])];
+  const shape = [
+    n,
+    cout,
+    convOutputSize(h, kh, s[0], p[0], p[2], d[0]),
+    convOutputSize(wd, kw, s[1], p[1], p[3], d[1]),
+  ];
   return g.node('Conv', b ? [x, w, b] : [x, w], [{ dtype: 'float32', shape }], {
-    strides: { ints: s }, pads: { ints: p }, group: { i: o.group ?? 1 }, dilations: { ints: d }, kernel_shape: { ints: [kh, kw] },
+    strides: { ints: s },
+    pads: { ints: p },
+    group: { i: o.group ?? 1 },
+    dilations: { ints: d },
+    kernel_shape: { ints: [kh, kw] },
   })[0]!;
 }
 
 /** The transposed convolution whose output has exactly `outShape` (output_padding is derived from it). */
-export function convTranspose(g: Graph, dy: Tensor, w: Tensor, outShape: readonly number[], o: Conv2dOptions = {}): Tensor {
+export function convTranspose(
+  g: Graph,
+  dy: Tensor,
+  w: Tensor,
+  outShape: readonly number[],
+  o: Conv2dOptions = {},
+): Tensor {
   const [, , ho, wo] = dy.shape as [number, number, number, number];
   const [, cPerGroup, kh, kw] = w.shape as [number, number, number, number];
   const s = o.strides ?? [1, 1];
   const p = o.pads ?? [0, 0, 0, 0];
   const d = o.dilations ?? [1, 1];
   const group = o.group ?? 1;
-  const full = [(ho - 1) * s[0] - p[0] - p[2] + d[0] * (kh - 1) + 1, (wo - 1) * s[1] - p[1] - p[3] + d[1] * (kw - 1) + 1];
+  const full = [
+    (ho - 1) * s[0] - p[0] - p[2] + d[0] * (kh - 1) + 1,
+    (wo - 1) * s[1] - p[1] - p[3] + d[1] * (kw - 1) + 1,
+  ];
   const outputPadding = [outShape[2]! - full[0]!, outShape[3]! - full[1]!];
   if (outShape[1] !== cPerGroup * group) throw new RangeError('convTranspose channel count does not match the weight');
   return g.node('ConvTranspose', [dy, w], [{ dtype: 'float32', shape: outShape }], {
-    strides: { ints: s }, pads: { ints: p }, group: { i: group }, dilations: { ints: d }, kernel_shape: { ints: [kh, kw] }, output_padding: { ints: outputPadding },
+    strides: { ints: s },
+    pads: { ints: p },
+    group: { i: group },
+    dilations: { ints: d },
+    kernel_shape: { ints: [kh, kw] },
+    output_padding: { ints: outputPadding },
   })[0]!;
 }
 
@@ -188,9 +259,18 @@ export interface PoolOptions {
 
 function maxPoolNode(g: Graph, x: Tensor, o: PoolOptions, withIndices: boolean): Tensor[] {
   const [n, c, h, w] = x.shape as [number, number, number, number];
-  const shape = [n, c, convOutputSize(h, o.kernel[0], o.strides[0], o.pads[0], o.pads[2]), convOutputSize(w, o.kernel[1], o.strides[1], o.pads[1], o.pads[3])];
+  const shape = [
+    n,
+    c,
+    convOutputSize(h, o.kernel[0], o.strides[0], o.pads[0], o.pads[2]),
+    convOutputSize(w, o.kernel[1], o.strides[1], o.pads[1], o.pads[3]),
+  ];
   const outputs = [{ dtype: 'float32' as const, shape }, ...(withIndices ? [{ dtype: 'int64' as const, shape }] : [])];
-  return g.node('MaxPool', [x], outputs, { kernel_shape: { ints: o.kernel }, strides: { ints: o.strides }, pads: { ints: o.pads } });
+  return g.node('MaxPool', [x], outputs, {
+    kernel_shape: { ints: o.kernel },
+    strides: { ints: o.strides },
+    pads: { ints: o.pads },
+  });
 }
 
 export function maxPool(g: Graph, x: Tensor, o: PoolOptions): Tensor {
@@ -213,16 +293,41 @@ export function softmax(g: Graph, x: Tensor, axis = -1, log = false): Tensor {
 }
 
 export function oneHot(g: Graph, labels: Tensor, depth: number): Tensor {
-  return g.node('OneHot', [labels, g.constant([depth], [], 'int64'), g.constant([0, 1], [2])], [{ dtype: 'float32', shape: [...labels.shape, depth] }], { axis: { i: -1 } })[0]!;
+  return g.node(
+    'OneHot',
+    [labels, g.constant([depth], [], 'int64'), g.constant([0, 1], [2])],
+    [{ dtype: 'float32', shape: [...labels.shape, depth] }],
+    { axis: { i: -1 } },
+  )[0]!;
 }
 
-export function scatterElements(g: Graph, data: Tensor, indices: Tensor, updates: Tensor, axis: number, reduction: 'none' | 'add' = 'none'): Tensor {
-  return g.node('ScatterElements', [data, indices, updates], [{ dtype: data.dtype, shape: data.shape }], { axis: { i: axis }, reduction: { s: reduction } })[0]!;
+export function scatterElements(
+  g: Graph,
+  data: Tensor,
+  indices: Tensor,
+  updates: Tensor,
+  axis: number,
+  reduction: 'none' | 'add' = 'none',
+): Tensor {
+  return g.node('ScatterElements', [data, indices, updates], [{ dtype: data.dtype, shape: data.shape }], {
+    axis: { i: axis },
+    reduction: { s: reduction },
+  })[0]!;
 }
 
 /** Inference-mode batch normalisation with running statistics. */
-export function batchNormInference(g: Graph, x: Tensor, scale: Tensor, bias: Tensor, mean: Tensor, variance: Tensor, epsilon: number): Tensor {
-  return g.node('BatchNormalization', [x, scale, bias, mean, variance], [{ dtype: 'float32', shape: x.shape }], { epsilon: { f: epsilon } })[0]!;
+export function batchNormInference(
+  g: Graph,
+  x: Tensor,
+  scale: Tensor,
+  bias: Tensor,
+  mean: Tensor,
+  variance: Tensor,
+  epsilon: number,
+): Tensor {
+  return g.node('BatchNormalization', [x, scale, bias, mean, variance], [{ dtype: 'float32', shape: x.shape }], {
+    epsilon: { f: epsilon },
+  })[0]!;
 }
 
 /** Zeros of x's shape, expanded from a scalar at run time rather than stored in the model. */

@@ -85,7 +85,9 @@ class Frame {
       [36, 39, 38, 41],
       [42, 45, 44, 47],
     ] as const;
-    return boxes.map(([l, r, t, b]) => this.span(this.at(l).x, this.at(r).x, this.at(t).y, this.at(b).y, fallback, extraY));
+    return boxes.map(([l, r, t, b]) =>
+      this.span(this.at(l).x, this.at(r).x, this.at(t).y, this.at(b).y, fallback, extraY),
+    );
   }
 
   /** The mouth box (corners 48/54, lips 51/57), shared by AU23, AU24, AU26 and AU27. */
@@ -115,19 +117,40 @@ const SHAPES: ReadonlyMap<number, AuShape> = new Map<number, AuShape>([
     6,
     {
       name: 'Cheek Raiser',
-      draw: (f) => [f.at(41), f.at(46)].map((q) => ({ cx: q.x, cy: q.y + pyRound(f.h / 6), rx: pyRound(f.w / 10), ry: pyRound(f.h / 10) })),
+      draw: (f) =>
+        [f.at(41), f.at(46)].map((q) => ({
+          cx: q.x,
+          cy: q.y + pyRound(f.h / 6),
+          rx: pyRound(f.w / 10),
+          ry: pyRound(f.h / 10),
+        })),
     },
   ],
   [7, { name: 'Lid Tightener', draw: (f) => f.eyes(5, f.sy(20)) }],
-  [9, { name: 'Nose Wrinkler', draw: (f) => f.circles20({ x: f.at(31).x, y: f.at(29).y }, { x: f.at(35).x, y: f.at(29).y }) }],
-  [10, { name: 'Upper Lip Raiser', draw: (f) => f.circles20({ x: f.at(48).x, y: f.at(50).y }, { x: f.at(52).x, y: f.at(54).y }) }],
+  [
+    9,
+    {
+      name: 'Nose Wrinkler',
+      draw: (f) => f.circles20({ x: f.at(31).x, y: f.at(29).y }, { x: f.at(35).x, y: f.at(29).y }),
+    },
+  ],
+  [
+    10,
+    {
+      name: 'Upper Lip Raiser',
+      draw: (f) => f.circles20({ x: f.at(48).x, y: f.at(50).y }, { x: f.at(52).x, y: f.at(54).y }),
+    },
+  ],
   [12, { name: 'Lip Corner Puller', draw: (f) => f.circles20(f.at(48), f.at(54)) }],
   [
     14,
     {
       name: 'Dimpler',
       draw: (f) =>
-        f.circles20({ x: Math.max(f.at(48).x - f.sx(20), 0), y: f.at(48).y }, { x: Math.min(f.at(54).x + f.sx(20), f.w), y: f.at(54).y }),
+        f.circles20(
+          { x: Math.max(f.at(48).x - f.sx(20), 0), y: f.at(48).y },
+          { x: Math.min(f.at(54).x + f.sx(20), f.w), y: f.at(54).y },
+        ),
     },
   ],
   [15, { name: 'Lip Corner Depressor', draw: (f) => f.circles20(f.at(48), f.at(54)) }],
@@ -166,6 +189,8 @@ export function supportedAuList(): string {
 export function auEllipses(facs: number, landmarks: Landmarks68, width: number, height: number): Ellipse[] {
   const shape = SHAPES.get(facs);
   if (!shape) throw new RangeError(`no geometry is defined for AU${facs}; supported: ${supportedAuList()}`);
-  if (landmarks.length !== 68) throw new RangeError(`AU geometry needs the 68 iBUG landmarks, got ${landmarks.length} points`);
+  if (landmarks.length !== 68) {
+    throw new RangeError(`AU geometry needs the 68 iBUG landmarks, got ${landmarks.length} points`);
+  }
   return shape.draw(new Frame(landmarks, width, height));
 }

@@ -93,8 +93,12 @@ export function parseCodebook(json: unknown, source: string): Codebook {
   if (json.description !== undefined && typeof json.description !== 'string') {
     fail('description', `must be a string, got ${describe(json.description)}`);
   }
-  if (json.actionUnits === undefined) fail('', 'missing "actionUnits" (the list of AUs and the expressions that use them)');
-  if (!Array.isArray(json.actionUnits)) return fail('actionUnits', `must be an array, got ${describe(json.actionUnits)}`);
+  if (json.actionUnits === undefined) {
+    fail('', 'missing "actionUnits" (the list of AUs and the expressions that use them)');
+  }
+  if (!Array.isArray(json.actionUnits)) {
+    return fail('actionUnits', `must be an array, got ${describe(json.actionUnits)}`);
+  }
   if (json.actionUnits.length === 0) fail('actionUnits', 'must list at least one AU');
 
   const firstIndexOfAu = new Map<number, number>();
@@ -112,7 +116,9 @@ export function parseCodebook(json: unknown, source: string): Codebook {
     if (earlier !== undefined) fail(tag, `AU${facs} is already listed at actionUnits[${earlier}]`);
     firstIndexOfAu.set(facs, i);
     if (!nonEmptyString(raw.name)) fail(tag, `"name" must be a non-empty string, got ${describe(raw.name)}`);
-    if (!Array.isArray(raw.expressions)) return fail(tag, `"expressions" must be an array of expression names, got ${describe(raw.expressions)}`);
+    if (!Array.isArray(raw.expressions)) {
+      return fail(tag, `"expressions" must be an array of expression names, got ${describe(raw.expressions)}`);
+    }
 
     const expressions: Expression[] = [];
     raw.expressions.forEach((word: unknown, j) => {
@@ -121,7 +127,10 @@ export function parseCodebook(json: unknown, source: string): Codebook {
       const expression = parseExpression(word);
       if (!expression) {
         const hint = suggestExpression(word);
-        return fail(where, `unknown expression "${word}"${hint ? ` (did you mean ${hint}?)` : ''}; known: ${EXPRESSIONS.join(', ')}`);
+        return fail(
+          where,
+          `unknown expression "${word}"${hint ? ` (did you mean ${hint}?)` : ''}; known: ${EXPRESSIONS.join(', ')}`,
+        );
       }
       if (expressions.includes(expression)) fail(where, `"${word}" repeats ${expression}`);
       expressions.push(expression);
@@ -129,7 +138,11 @@ export function parseCodebook(json: unknown, source: string): Codebook {
     return { facs, name: raw.name.trim(), expressions };
   });
 
-  return { name: json.name.trim(), description: typeof json.description === 'string' ? json.description : '', actionUnits };
+  return {
+    name: json.name.trim(),
+    description: typeof json.description === 'string' ? json.description : '',
+    actionUnits,
+  };
 }
 
 /** The shipped codebooks by name; the first, the paper's table, is the default. */
@@ -149,7 +162,10 @@ export function isCodebookPreset(name: string): name is CodebookPresetName {
 
 export function codebookPreset(name: string = DEFAULT_CODEBOOK): Codebook {
   if (!isCodebookPreset(name)) {
-    throw new CodebookError(`unknown codebook preset "${name}"; available: ${CODEBOOK_PRESETS.join(', ')} (or a JSON file)`, name);
+    throw new CodebookError(
+      `unknown codebook preset "${name}"; available: ${CODEBOOK_PRESETS.join(', ')} (or a JSON file)`,
+      name,
+    );
   }
   return PRESETS[name];
 }

@@ -39,7 +39,13 @@ export function faceFrame(box: Box, imageWidth: number, imageHeight: number, tig
 export type FaceCrop = 'paper' | 'box';
 
 /** The input square of a model that crops faces as `crop` says; for 'paper' it is faceFrame. */
-export function cropFrame(box: Box, imageWidth: number, imageHeight: number, tightCrop: boolean, crop: FaceCrop): FaceFrame {
+export function cropFrame(
+  box: Box,
+  imageWidth: number,
+  imageHeight: number,
+  tightCrop: boolean,
+  crop: FaceCrop,
+): FaceFrame {
   if (crop === 'paper' || tightCrop) return faceFrame(box, imageWidth, imageHeight, tightCrop);
   const side = Math.max(box.width, box.height);
   return { x: box.x + box.width / 2 - side / 2, y: box.y + box.height / 2 - side / 2, side };

@@ -41,7 +41,14 @@ export function rotationAffine(degrees: number, width: number, height: number): 
 /** The transform that applies `steps` in order (the first one first). */
 export function composeAffine(...steps: readonly Affine[]): Affine {
   return steps.reduce<Affine>(
-    ([a, b, c, d, e, f], [A, B, C, D, E, F]) => [A * a + B * d, A * b + B * e, A * c + B * f + C, D * a + E * d, D * b + E * e, D * c + E * f + F],
+    ([a, b, c, d, e, f], [A, B, C, D, E, F]) => [
+      A * a + B * d,
+      A * b + B * e,
+      A * c + B * f + C,
+      D * a + E * d,
+      D * b + E * e,
+      D * c + E * f + F,
+    ],
     IDENTITY_AFFINE,
   );
 }
@@ -81,11 +88,17 @@ export interface TransformLandmarksOptions {
  * re-orders the points, so index 36 is still the outer corner of the eye on the image's left, as the AU geometry
  * expects.
  */
-export function transformLandmarks(landmarks: Landmarks68, affine: Affine, opts: TransformLandmarksOptions = {}): Point[] {
+export function transformLandmarks(
+  landmarks: Landmarks68,
+  affine: Affine,
+  opts: TransformLandmarksOptions = {},
+): Point[] {
   const moved = landmarks.map((p) => applyAffine(affine, p));
   const [a, b, , d, e] = affine;
   if (opts.keepOrder || a * e - b * d >= 0) return moved;
-  if (moved.length !== IBUG68_MIRROR.length) throw new RangeError(`a mirrored face needs 68 landmarks to re-order, got ${moved.length}`);
+  if (moved.length !== IBUG68_MIRROR.length) {
+    throw new RangeError(`a mirrored face needs 68 landmarks to re-order, got ${moved.length}`);
+  }
   return IBUG68_MIRROR.map((i) => moved[i]!);
 }
 
@@ -105,7 +118,8 @@ export function warpMap(
   const [a, b, c, d, e, f] = invertAffine(affine);
   const out = createMap(outWidth, outHeight);
   const { width, height, data } = map;
-  const pixel = (i: number, j: number): number => (i >= 0 && i < width && j >= 0 && j < height ? data[j * width + i]! : fill);
+  const pixel = (i: number, j: number): number =>
+    i >= 0 && i < width && j >= 0 && j < height ? data[j * width + i]! : fill;
   for (let y = 0; y < outHeight; y++) {
     for (let x = 0; x < outWidth; x++) {
       const sx = a * (x + 0.5) + b * (y + 0.5) + c;

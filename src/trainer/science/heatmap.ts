@@ -32,7 +32,13 @@ function firstNonFinite(landmarks: Landmarks68): number {
 }
 
 /** One AU drawn and smoothed at native size, or undefined when none of its ellipses reaches into the image. */
-function smoothedAuMap(facs: number, landmarks: Landmarks68, width: number, height: number, smoothSize: number): Heatmap | undefined {
+function smoothedAuMap(
+  facs: number,
+  landmarks: Landmarks68,
+  width: number,
+  height: number,
+  smoothSize: number,
+): Heatmap | undefined {
   const canvas = createMap(width, height, BACKGROUND);
   let inside = 0;
   for (const e of auEllipses(facs, landmarks, width, height)) inside += fillEllipse(canvas, e, FOREGROUND);
@@ -54,9 +60,15 @@ export function buildAuHeatmap(
   options: AuHeatmapOptions = {},
 ): AuHeatmap {
   const smoothSize = options.smoothSize ?? 28;
-  if (!Number.isInteger(smoothSize) || smoothSize <= 0) throw new RangeError(`smoothSize must be a positive integer, got ${smoothSize}`);
-  if (aus.length === 0) return { valid: false, reason: 'no-aus', detail: 'the expression uses no action units (e.g. neutral)' };
-  if (!landmarks || landmarks.length === 0) return { valid: false, reason: 'no-landmarks', detail: 'no landmarks were found for this face' };
+  if (!Number.isInteger(smoothSize) || smoothSize <= 0) {
+    throw new RangeError(`smoothSize must be a positive integer, got ${smoothSize}`);
+  }
+  if (aus.length === 0) {
+    return { valid: false, reason: 'no-aus', detail: 'the expression uses no action units (e.g. neutral)' };
+  }
+  if (!landmarks || landmarks.length === 0) {
+    return { valid: false, reason: 'no-landmarks', detail: 'no landmarks were found for this face' };
+  }
   const bad = firstNonFinite(landmarks);
   if (bad >= 0) {
     const p = landmarks[bad]!;

@@ -22,7 +22,11 @@ export interface LayerMatch {
 /** Pairs `layersA` with `layersB`; both are listed shallow to deep. */
 export function matchLayers(layersA: readonly string[], layersB: readonly string[]): LayerMatch {
   if (layersA.length === 0 || layersB.length === 0) {
-    return { by: 'none', pairs: [], note: `${layersA.length === 0 ? 'A' : 'B'} reports no attention layers, so no layer is compared.` };
+    return {
+      by: 'none',
+      pairs: [],
+      note: `${layersA.length === 0 ? 'A' : 'B'} reports no attention layers, so no layer is compared.`,
+    };
   }
   const inB = new Set(layersB);
   const shared = layersA.filter((l) => inB.has(l));
@@ -43,6 +47,7 @@ export function matchLayers(layersA: readonly string[], layersB: readonly string
   return {
     by: 'position',
     pairs,
-    note: `The models share no layer names, so layers are compared by position (${onlyOne ? 'deepest with deepest' : 'first with first, last with last'}).`,
+    note: `The models share no layer names, so layers are compared by position ` +
+      `(${onlyOne ? 'deepest with deepest' : 'first with first, last with last'}).`,
   };
 }

@@ -45,7 +45,9 @@ function normaliseFractions(fractions: SplitFractions): PerSplit<number> {
   let sum = 0;
   for (const name of SPLIT_NAMES) {
     const f = fractions[name];
-    if (!Number.isFinite(f) || f < 0) throw new RangeError(`split fraction "${name}" must be a finite number >= 0, got ${f}`);
+    if (!Number.isFinite(f) || f < 0) {
+      throw new RangeError(`split fraction "${name}" must be a finite number >= 0, got ${f}`);
+    }
     sum += f;
   }
   if (sum <= 0) throw new RangeError('split fractions must not all be 0');
@@ -150,7 +152,9 @@ export function splitAssignments(split: Split, sampleCount: number): (SplitName 
         throw new RangeError(`split "${name}" holds index ${index}, outside 0..${sampleCount - 1}`);
       }
       const previous = out[index];
-      if (previous !== null && previous !== undefined) throw new RangeError(`sample ${index} is in both "${previous}" and "${name}"`);
+      if (previous !== null && previous !== undefined) {
+        throw new RangeError(`sample ${index} is in both "${previous}" and "${name}"`);
+      }
       out[index] = name;
     }
   }

@@ -43,7 +43,12 @@ export interface OptimizerState {
   /** Batches of the current epoch already consumed (0 at an epoch boundary). */
   readonly batchInEpoch: number;
   /** The best model-selection score so far, or null before the first evaluation. */
-  readonly best: { readonly metric: string; readonly value: number; readonly epoch: number; readonly step: number } | null;
+  readonly best: {
+    readonly metric: string;
+    readonly value: number;
+    readonly epoch: number;
+    readonly step: number;
+  } | null;
   /** Optimiser settings and anything else the trainer wants back (momentum, nesterov, weight decay…). */
   readonly settings?: { readonly [key: string]: JsonValue };
 }
@@ -145,9 +150,13 @@ function tensorIndex(checkpoint: Checkpoint): { index: IndexEntry[]; chunks: Uin
     for (const t of checkpoint.tensors[group]) {
       if (seen.has(t.name)) throw new RangeError(`tensor "${t.name}" appears twice among the ${group} tensors`);
       seen.add(t.name);
-      if (!t.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new RangeError(`tensor "${t.name}" has an invalid shape ${shapeText(t.shape)}`);
+      if (!t.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+        throw new RangeError(`tensor "${t.name}" has an invalid shape ${shapeText(t.shape)}`);
+      }
       if (numel(t.shape) !== t.data.length) {
-        throw new RangeError(`tensor "${t.name}" has shape ${shapeText(t.shape)} (${numel(t.shape)} values) but ${t.data.length} values`);
+        throw new RangeError(
+          `tensor "${t.name}" has shape ${shapeText(t.shape)} (${numel(t.shape)} values) but ${t.data.length} values`,
+        );
       }
       index.push({ group, name: t.name, shape: [...t.shape], offset, bytes: t.data.byteLength });
       chunks.push(littleEndianBytes(t.data));
@@ -229,7 +238,12 @@ export async function loadCheckpoint(file: string): Promise<Checkpoint> {
     bytes = await nodeFs.readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const problem = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, not a checkpoint file' : `cannot read the file (${code ?? String(error)})`;
+    const problem =
+      code === 'ENOENT'
+        ? 'file not found'
+        : code === 'EISDIR'
+          ? 'is a folder, not a checkpoint file'
+          : `cannot read the file (${code ?? String(error)})`;
     throw new CheckpointError(file, problem, error);
   }
   const fail: (problem: string, cause?: unknown) => never = (problem, cause) => {
@@ -241,7 +255,9 @@ export async function loadCheckpoint(file: string): Promise<Checkpoint> {
   if (bytes.length < magic.length && magic.subarray(0, bytes.length).equals(bytes)) {
     fail(`truncated (expected more than ${magic.length} bytes, got ${bytes.length})`);
   }
-  if (!bytes.subarray(0, magic.length).equals(magic)) fail(`not an AU Lens checkpoint (it does not start with "${CHECKPOINT_MAGIC}")`);
+  if (!bytes.subarray(0, magic.length).equals(magic)) {
+    fail(`not an AU Lens checkpoint (it does not start with "${CHECKPOINT_MAGIC}")`);
+  }
   const headerEnd = bytes.indexOf(0x0a, magic.length);
   if (headerEnd < 0) fail(`truncated (the header never ends: got ${bytes.length} bytes)`);
 
@@ -251,10 +267,15 @@ export async function loadCheckpoint(file: string): Promise<Checkpoint> {
   } catch (error) {
     fail(`corrupt header (${(error as Error).message})`, error);
   }
-  if (!isRecord(parsed) || parsed.format !== 'au-lens-checkpoint') fail('corrupt header (not a checkpoint header object)');
+  if (!isRecord(parsed) || parsed.format !== 'au-lens-checkpoint') {
+    fail('corrupt header (not a checkpoint header object)');
+  }
   const raw = parsed as Record<string, unknown>;
   if (raw.version !== CHECKPOINT_FORMAT_VERSION) {
-    fail(`unsupported checkpoint format version ${String(raw.version)} (this AU Lens reads version ${CHECKPOINT_FORMAT_VERSION}); use the AU Lens version that wrote it`);
+    fail(
+      `unsupported checkpoint format version ${String(raw.version)} (this AU Lens reads version ` +
+        `${CHECKPOINT_FORMAT_VERSION}); use the AU Lens version that wrote it`,
+    );
   }
   const problem = headerProblem(raw);
   if (problem) fail(`corrupt header (${problem})`);
@@ -270,22 +291,45 @@ export async function loadCheckpoint(file: string): Promise<Checkpoint> {
   const dataStart = headerEnd + 1;
   const expected = dataStart + header.dataBytes;
   if (bytes.length < expected) fail(`truncated (expected ${expected} bytes, got ${bytes.length})`);
-  if (bytes.length > expected) fail(`corrupt: ${bytes.length - expected} unexpected bytes after the last tensor (expected ${expected} bytes, got ${bytes.length})`);
+  if (bytes.length > expected) {
+    fail(
+      `corrupt: ${bytes.length - expected} unexpected bytes after the last tensor (expected ${expected} bytes, got ` +
+        `${bytes.length})`,
+    );
+  }
 
   let end = 0;
   for (const e of header.tensorIndex) {
     const need = numel(e.shape) * 4;
-    if (e.bytes !== need) fail(`tensor size mismatch: "${e.name}" of shape ${shapeText(e.shape)} needs ${need} bytes, the index says ${e.bytes}`);
-    if (e.offset !== end) fail(`tensor size mismatch: "${e.name}" starts at byte ${e.offset}, expected ${end} (tensors are stored back to back)`);
+    if (e.bytes !== need) {
+      fail(
+        `tensor size mismatch: "${e.name}" of shape ${shapeText(e.shape)} needs ${need} bytes, the index says ` +
+          `${e.bytes}`,
+      );
+    }
+    if (e.offset !== end) {
+      fail(
+        `tensor size mismatch: "${e.name}" starts at byte ${e.offset}, expected ${end} (tensors are stored back to ` +
+          `back)`,
+      );
+    }
     end += e.bytes;
   }
-  if (end !== header.dataBytes) fail(`tensor size mismatch: the tensors take ${end} bytes, the header says ${header.dataBytes}`);
+  if (end !== header.dataBytes) {
+    fail(`tensor size mismatch: the tensors take ${end} bytes, the header says ${header.dataBytes}`);
+  }
   const data = bytes.subarray(dataStart);
-  if (createHash('sha256').update(data).digest('hex') !== header.dataSha256) fail('corrupt tensor data (checksum mismatch); the file was damaged after it was written');
+  if (createHash('sha256').update(data).digest('hex') !== header.dataSha256) {
+    fail('corrupt tensor data (checksum mismatch); the file was damaged after it was written');
+  }
 
   const tensors: { model: CheckpointTensor[]; momentum: CheckpointTensor[] } = { model: [], momentum: [] };
   for (const e of header.tensorIndex) {
-    tensors[e.group].push({ name: e.name, shape: e.shape, data: fromLittleEndian(data.subarray(e.offset, e.offset + e.bytes)) });
+    tensors[e.group].push({
+      name: e.name,
+      shape: e.shape,
+      data: fromLittleEndian(data.subarray(e.offset, e.offset + e.bytes)),
+    });
   }
   return { ...describe(header), codebook, tensors };
 }

@@ -22,23 +22,43 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
  * buffers that match no expected tensor.
  */
 export function assertCompatible(checkpoint: Checkpoint, expectedSpecs: readonly TensorSpec[], preset: string): void {
-  if (checkpoint.model.preset !== preset) throw new CheckpointMismatchError(`checkpoint is ${checkpoint.model.preset}, the run is ${preset}`);
+  if (checkpoint.model.preset !== preset) {
+    throw new CheckpointMismatchError(`checkpoint is ${checkpoint.model.preset}, the run is ${preset}`);
+  }
   const stored = new Map(checkpoint.tensors.model.map((t) => [t.name, t]));
   const expected = new Map(expectedSpecs.map((s) => [s.name, s]));
   for (const spec of expectedSpecs) {
     const t = stored.get(spec.name);
-    if (!t) throw new CheckpointMismatchError(`checkpoint has no tensor "${spec.name}" (${shapeText(spec.shape)}), which the ${preset} model needs`);
+    if (!t) {
+      throw new CheckpointMismatchError(
+        `checkpoint has no tensor "${spec.name}" (${shapeText(spec.shape)}), which the ${preset} model needs`,
+      );
+    }
     if (!sameShape(t.shape, spec.shape)) {
-      throw new CheckpointMismatchError(`tensor "${spec.name}" is ${shapeText(t.shape)} in the checkpoint, the ${preset} model needs ${shapeText(spec.shape)}`);
+      throw new CheckpointMismatchError(
+        `tensor "${spec.name}" is ${shapeText(t.shape)} in the checkpoint, the ${preset} model needs ` +
+          `${shapeText(spec.shape)}`,
+      );
     }
   }
   const extra = checkpoint.tensors.model.find((t) => !expected.has(t.name));
-  if (extra) throw new CheckpointMismatchError(`checkpoint has a tensor "${extra.name}" (${shapeText(extra.shape)}) that the ${preset} model does not have`);
+  if (extra) {
+    throw new CheckpointMismatchError(
+      `checkpoint has a tensor "${extra.name}" (${shapeText(extra.shape)}) that the ${preset} model does not have`,
+    );
+  }
   for (const m of checkpoint.tensors.momentum) {
     const spec = expected.get(m.name);
-    if (!spec) throw new CheckpointMismatchError(`checkpoint has a momentum buffer for "${m.name}", which the ${preset} model does not have`);
+    if (!spec) {
+      throw new CheckpointMismatchError(
+        `checkpoint has a momentum buffer for "${m.name}", which the ${preset} model does not have`,
+      );
+    }
     if (!sameShape(m.shape, spec.shape)) {
-      throw new CheckpointMismatchError(`momentum buffer "${m.name}" is ${shapeText(m.shape)} in the checkpoint, the ${preset} model needs ${shapeText(spec.shape)}`);
+      throw new CheckpointMismatchError(
+        `momentum buffer "${m.name}" is ${shapeText(m.shape)} in the checkpoint, the ${preset} model needs ` +
+          `${shapeText(spec.shape)}`,
+      );
     }
   }
 }

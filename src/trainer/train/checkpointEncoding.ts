@@ -53,19 +53,34 @@ export function headerProblem(h: Record<string, unknown>): string | undefined {
   if (!isRecord(model) || typeof model.preset !== 'string' || !isCount(model.numClasses) || !isCount(model.inputSize)) {
     return '"model" must be { preset, numClasses, inputSize }';
   }
-  if (!Array.isArray(h.labels) || !h.labels.every((l) => typeof l === 'string' && isExpression(l))) return '"labels" must list expression names';
+  if (!Array.isArray(h.labels) || !h.labels.every((l) => typeof l === 'string' && isExpression(l))) {
+    return '"labels" must list expression names';
+  }
   if (!isFiniteNumber(h.lambda)) return '"lambda" must be a number';
-  if (!Array.isArray(h.layers) || !h.layers.every((l) => typeof l === 'string')) return '"layers" must be a list of layer names';
+  if (!Array.isArray(h.layers) || !h.layers.every((l) => typeof l === 'string')) {
+    return '"layers" must be a list of layer names';
+  }
   const norm = h.normalisation;
   const triple = (v: unknown): boolean => Array.isArray(v) && v.length === 3 && v.every(isFiniteNumber);
-  if (!isRecord(norm) || !triple(norm.mean) || !triple(norm.std)) return '"normalisation" must be { mean: [r, g, b], std: [r, g, b] }';
+  if (!isRecord(norm) || !triple(norm.mean) || !triple(norm.std)) {
+    return '"normalisation" must be { mean: [r, g, b], std: [r, g, b] }';
+  }
   if (typeof h.dataManifestHash !== 'string') return '"dataManifestHash" must be a string';
   if (!isCount(h.epoch) || !isCount(h.step)) return '"epoch" and "step" must be non-negative integers';
   const opt = h.optimizer;
-  if (!isRecord(opt) || !isFiniteNumber(opt.lr) || !isCount(opt.scheduleStep) || !isFiniteNumber(opt.seed) || !isCount(opt.batchInEpoch)) {
+  if (
+    !isRecord(opt) ||
+    !isFiniteNumber(opt.lr) ||
+    !isCount(opt.scheduleStep) ||
+    !isFiniteNumber(opt.seed) ||
+    !isCount(opt.batchInEpoch)
+  ) {
     return '"optimizer" must be { lr, scheduleStep, seed, batchInEpoch, best }';
   }
-  if (opt.best !== null && (!isRecord(opt.best) || typeof opt.best.metric !== 'string' || !isFiniteNumber(opt.best.value))) {
+  if (
+    opt.best !== null &&
+    (!isRecord(opt.best) || typeof opt.best.metric !== 'string' || !isFiniteNumber(opt.best.value))
+  ) {
     return '"optimizer.best" must be null or { metric, value, epoch, step }';
   }
   if (!Array.isArray(h.metrics) || !h.metrics.every(isRecord)) return '"metrics" must be a list of records';

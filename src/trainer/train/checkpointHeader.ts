@@ -38,7 +38,9 @@ async function headerText(file: string): Promise<string> {
       length += bytesRead;
       const all = Buffer.concat(chunks);
       const magicEnd = all.indexOf(0x0a);
-      if (magicEnd >= 0 && all.subarray(0, magicEnd).toString('utf8') !== CHECKPOINT_MAGIC) throw new Error('not an AU Lens checkpoint');
+      if (magicEnd >= 0 && all.subarray(0, magicEnd).toString('utf8') !== CHECKPOINT_MAGIC) {
+        throw new Error('not an AU Lens checkpoint');
+      }
       const end = magicEnd >= 0 ? all.indexOf(0x0a, magicEnd + 1) : -1;
       if (end >= 0) return all.subarray(magicEnd + 1, end).toString('utf8');
       if (length > MAX_HEADER) throw new Error('not an AU Lens checkpoint (no header line)');

@@ -33,7 +33,9 @@ function pickRows(t: CheckpointTensor, from: readonly Expression[], labels: read
  */
 export function restrictClasses(checkpoint: Checkpoint, labels: readonly Expression[]): Checkpoint {
   const missing = labels.find((l) => !checkpoint.labels.includes(l));
-  if (missing !== undefined) throw new RangeError(`the model has no class ${missing}; its classes: ${checkpoint.labels.join(', ')}`);
+  if (missing !== undefined) {
+    throw new RangeError(`the model has no class ${missing}; its classes: ${checkpoint.labels.join(', ')}`);
+  }
   if (labels.length < 2) throw new RangeError('a model needs at least two classes');
   const head = new Set(paramSpecs(checkpoint.model.preset, checkpoint.labels.length).filter(isHead).map((s) => s.name));
   return {
@@ -53,11 +55,19 @@ export function restrictClasses(checkpoint: Checkpoint, labels: readonly Express
  * class is one of the source's, and it is re-created otherwise with PyTorch's Linear initialisation drawn from
  * `seed`, as a new run's would be. Momentum starts at zero: fine-tuning is a new optimisation.
  */
-export function initialWeights(source: Checkpoint, preset: ModelName, labels: readonly Expression[], seed: number): { params: ParamStore; head: HeadAdaptation } {
+export function initialWeights(
+  source: Checkpoint,
+  preset: ModelName,
+  labels: readonly Expression[],
+  seed: number,
+): { params: ParamStore; head: HeadAdaptation } {
   const specs = paramSpecs(preset, labels.length);
   const body = specs.filter((s) => !isHead(s));
   const headNames = new Set(specs.filter(isHead).map((s) => s.name));
-  const bodyOnly: Checkpoint = { ...source, tensors: { model: source.tensors.model.filter((t) => !headNames.has(t.name)), momentum: [] } };
+  const bodyOnly: Checkpoint = {
+    ...source,
+    tensors: { model: source.tensors.model.filter((t) => !headNames.has(t.name)), momentum: [] },
+  };
   assertCompatible(bodyOnly, body, preset);
   const params: ParamStore = new Map(bodyOnly.tensors.model.map((t) => [t.name, t.data]));
 

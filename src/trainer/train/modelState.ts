@@ -18,14 +18,20 @@ export class ModelState {
   ) {}
 
   /** From initial weights; momentum buffers start at zero (PyTorch's first step then sets buf = g). */
-  static fromParams(specs: readonly ParamSpec[], params: ParamStore, momentum?: ReadonlyMap<string, Float32Array>): ModelState {
+  static fromParams(
+    specs: readonly ParamSpec[],
+    params: ParamStore,
+    momentum?: ReadonlyMap<string, Float32Array>,
+  ): ModelState {
     const model = new Map<string, ort.Tensor>();
     const buffers = new Map<string, ort.Tensor>();
     for (const spec of specs) {
       const data = params.get(spec.name);
       if (!data) throw new Error(`missing weights for "${spec.name}"`);
       model.set(spec.name, floatTensor(data, spec.shape));
-      if (isTrainable(spec)) buffers.set(spec.name, floatTensor(momentum?.get(spec.name) ?? new Float32Array(data.length), spec.shape));
+      if (isTrainable(spec)) {
+        buffers.set(spec.name, floatTensor(momentum?.get(spec.name) ?? new Float32Array(data.length), spec.shape));
+      }
     }
     return new ModelState(specs, model, buffers);
   }

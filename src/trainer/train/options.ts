@@ -44,13 +44,50 @@ export interface TrainOptions {
 }
 
 export type TrainEvent =
-  | { readonly type: 'data'; readonly images: number; readonly labels: readonly Expression[]; readonly split: Record<'train' | 'val' | 'test', number>; readonly skipped: number; readonly warnings: readonly string[] }
+  | {
+      readonly type: 'data';
+      readonly images: number;
+      readonly labels: readonly Expression[];
+      readonly split: Record<'train' | 'val' | 'test', number>;
+      readonly skipped: number;
+      readonly warnings: readonly string[];
+    }
   /** A new run starting from `source` (TrainOptions.init); `head` says how its classifier met the run's classes. */
-  | { readonly type: 'init'; readonly source: string; readonly head: HeadAdaptation; readonly from: readonly Expression[] }
+  | {
+      readonly type: 'init';
+      readonly source: string;
+      readonly head: HeadAdaptation;
+      readonly from: readonly Expression[];
+    }
   | { readonly type: 'prepare'; readonly done: number; readonly total: number }
-  | { readonly type: 'prepared'; readonly corrupt: readonly { path: string; reason: string }[]; readonly noFace: number; readonly auValid: number; readonly auInvalid: number }
-  | { readonly type: 'step'; readonly epoch: number; readonly batch: number; readonly batches: number; readonly step: number; readonly loss: number; readonly ce: number; readonly align: number; readonly lr: number; readonly imagesPerSecond: number }
-  | { readonly type: 'epoch'; readonly epoch: number; readonly epochs: number; readonly train: EpochTrainMetrics; readonly val: ValidationMetrics | null; readonly best: boolean; readonly seconds: number }
+  | {
+      readonly type: 'prepared';
+      readonly corrupt: readonly { path: string; reason: string }[];
+      readonly noFace: number;
+      readonly auValid: number;
+      readonly auInvalid: number;
+    }
+  | {
+      readonly type: 'step';
+      readonly epoch: number;
+      readonly batch: number;
+      readonly batches: number;
+      readonly step: number;
+      readonly loss: number;
+      readonly ce: number;
+      readonly align: number;
+      readonly lr: number;
+      readonly imagesPerSecond: number;
+    }
+  | {
+      readonly type: 'epoch';
+      readonly epoch: number;
+      readonly epochs: number;
+      readonly train: EpochTrainMetrics;
+      readonly val: ValidationMetrics | null;
+      readonly best: boolean;
+      readonly seconds: number;
+    }
   | { readonly type: 'checkpoint'; readonly kind: 'last' | 'best'; readonly path: string; readonly bytes: number }
   /** `path`: the checkpoint to resume from; null when cancelled before a new run saved anything. */
   | { readonly type: 'stopped'; readonly reason: 'cancelled'; readonly path: string | null };

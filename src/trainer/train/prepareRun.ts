@@ -69,14 +69,22 @@ function checkOptions(options: TrainOptions): void {
  * a new run where one exists (best.ckpt alone counts: the first epoch would overwrite it) and a resume with
  * nothing to resume.
  */
-async function openRunFolder(options: TrainOptions, lastPath: string, bestPath: string): Promise<Checkpoint | undefined> {
+async function openRunFolder(
+  options: TrainOptions,
+  lastPath: string,
+  bestPath: string,
+): Promise<Checkpoint | undefined> {
   const folder = await stat(options.out).catch(() => undefined);
-  if (folder && !folder.isDirectory()) throw new TrainingError(`--out ${options.out} is a file; give a folder for the run`);
+  if (folder && !folder.isDirectory()) {
+    throw new TrainingError(`--out ${options.out} is a file; give a folder for the run`);
+  }
   if (!options.resume) {
     for (const file of folder ? [lastPath, bestPath] : []) {
       if (await exists(file)) {
-        throw new TrainingError(`${options.out} already holds a run (${path.basename(file)}); ` +
-          'pass --resume to continue it or choose another --out. Nothing was changed');
+        throw new TrainingError(
+          `${options.out} already holds a run (${path.basename(file)}); ` +
+            'pass --resume to continue it or choose another --out. Nothing was changed',
+        );
       }
     }
     return undefined;
@@ -121,8 +129,10 @@ export async function prepareRun(
   if (resumed) {
     const differences = resumeDifferences(resumed, options, layers);
     if (differences.length > 0) {
-      throw new TrainingError(`cannot resume the run in ${options.out} with other settings (${differences.join('; ')}); ` +
-        'resume with the run\'s settings or start a new run in another --out');
+      throw new TrainingError(
+        `cannot resume the run in ${options.out} with other settings (${differences.join('; ')}); ` +
+          "resume with the run's settings or start a new run in another --out",
+      );
     }
   }
   const init = resumed || options.init === undefined ? undefined : await openInit(options.init, options.preset);
@@ -172,7 +182,13 @@ export async function prepareRun(
     emit({ type: 'stopped', reason: 'cancelled', path: last });
     const best = (await exists(bestPath)) ? bestPath : null;
     return {
-      cancelled: { status: 'cancelled', last, best, bestEpoch: resumed?.optimizer.best?.epoch ?? null, epochs: resumed?.epoch ?? 0 },
+      cancelled: {
+        status: 'cancelled',
+        last,
+        best,
+        bestEpoch: resumed?.optimizer.best?.epoch ?? null,
+        epochs: resumed?.epoch ?? 0,
+      },
     };
   }
   const corrupt = [...trainSet.report.corrupt, ...valSet.report.corrupt];

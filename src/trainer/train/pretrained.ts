@@ -37,7 +37,10 @@ export interface PretrainedOptions {
  * A pretrained model as a checkpoint: no aligned layers and λ = 0 (it was not trained with the AU loss), no data
  * manifest (so evaluation scores every image), no optimiser state.
  */
-export async function pretrainedCheckpoint(name: PretrainedModelName, options: PretrainedOptions = {}): Promise<Checkpoint> {
+export async function pretrainedCheckpoint(
+  name: PretrainedModelName,
+  options: PretrainedOptions = {},
+): Promise<Checkpoint> {
   const { params, manifest } = await readFaceApiExpressionWeights(options.modelDir);
   const labels = FACEAPI_EXPRESSION_LABELS;
   const info = presetInfo(name);
@@ -51,14 +54,27 @@ export async function pretrainedCheckpoint(name: PretrainedModelName, options: P
     dataManifestHash: '',
     epoch: 0,
     step: 0,
-    optimizer: { lr: 0, scheduleStep: 0, seed: 0, batchInEpoch: 0, best: null, settings: { source: `${faceApiVersion()} ${manifest}`, licence: 'MIT' } },
+    optimizer: {
+      lr: 0,
+      scheduleStep: 0,
+      seed: 0,
+      batchInEpoch: 0,
+      best: null,
+      settings: { source: `${faceApiVersion()} ${manifest}`, licence: 'MIT' },
+    },
     metrics: [],
     createdAt: '',
-    tensors: { model: paramSpecs(name, labels.length).map((s) => ({ name: s.name, shape: s.shape, data: params.get(s.name)! })), momentum: [] },
+    tensors: {
+      model: paramSpecs(name, labels.length).map((s) => ({ name: s.name, shape: s.shape, data: params.get(s.name)! })),
+      momentum: [],
+    },
   };
 }
 
-/** A pretrained model's name, or the path of a checkpoint file (a path never counts as a name: "./faceapi-expression"). */
+/**
+ * A pretrained model's name, or the path of a checkpoint file (a path never counts as a name:
+ * "./faceapi-expression").
+ */
 export function loadModelCheckpoint(ref: string, options: PretrainedOptions = {}): Promise<Checkpoint> {
   return isPretrainedModel(ref) ? pretrainedCheckpoint(ref, options) : loadCheckpoint(ref);
 }

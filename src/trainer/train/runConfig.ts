@@ -21,8 +21,20 @@ type Kind = 'string' | 'number' | 'integer' | 'count' | 'strings';
 
 /** Every setting a config file may hold, with its JSON type; `$schema` is allowed for editors. */
 const FIELDS: Readonly<Record<string, Kind>> = {
-  data: 'string', out: 'string', preset: 'string', init: 'string', lambda: 'number', layers: 'strings', epochs: 'count',
-  batch: 'count', lr: 'number', weightDecay: 'number', seed: 'integer', threads: 'count', classes: 'strings', codebook: 'string',
+  data: 'string',
+  out: 'string',
+  preset: 'string',
+  init: 'string',
+  lambda: 'number',
+  layers: 'strings',
+  epochs: 'count',
+  batch: 'count',
+  lr: 'number',
+  weightDecay: 'number',
+  seed: 'integer',
+  threads: 'count',
+  classes: 'strings',
+  codebook: 'string',
 };
 const PATH_FIELDS = ['data', 'out', 'init', 'codebook'] as const;
 
@@ -44,7 +56,9 @@ function checkField(field: string, kind: Kind, value: unknown): void {
       if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) fail('a whole number ≥ 1');
       break;
     case 'strings':
-      if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string' || v === '')) fail('a non-empty list of names');
+      if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string' || v === '')) {
+        fail('a non-empty list of names');
+      }
       break;
   }
 }
@@ -63,21 +77,29 @@ const isFileRef = (value: string): boolean => /[\\/]/.test(value) || /\.(ckpt|js
  * `<folder>/runs/<config name>`. A model or codebook given by name stays as is.
  */
 export function parseRunConfig(json: unknown, file: string): TrainRequest {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new RunConfigError(undefined, `${path.basename(file)} must hold a JSON object of settings`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new RunConfigError(undefined, `${path.basename(file)} must hold a JSON object of settings`);
+  }
   const record = json as Record<string, unknown>;
   for (const [field, value] of Object.entries(record)) {
     if (field === '$schema') continue;
     const kind = FIELDS[field];
-    if (!kind) throw new RunConfigError(field, `unknown setting "${field}"; the settings are ${Object.keys(FIELDS).join(', ')}`);
+    if (!kind) {
+      throw new RunConfigError(field, `unknown setting "${field}"; the settings are ${Object.keys(FIELDS).join(', ')}`);
+    }
     checkField(field, kind, value);
   }
-  if (record['data'] === undefined) throw new RunConfigError('data', '"data" is missing: give the data folder (one sub-folder per class)');
+  if (record['data'] === undefined) {
+    throw new RunConfigError('data', '"data" is missing: give the data folder (one sub-folder per class)');
+  }
   const folder = path.dirname(file);
   const resolved: Record<string, unknown> = { ...record };
   delete resolved['$schema'];
   for (const field of PATH_FIELDS) {
     const value = resolved[field];
-    if (typeof value === 'string' && (field === 'data' || field === 'out' || isFileRef(value))) resolved[field] = path.resolve(folder, value);
+    if (typeof value === 'string' && (field === 'data' || field === 'out' || isFileRef(value))) {
+      resolved[field] = path.resolve(folder, value);
+    }
   }
   resolved['out'] ??= path.join(folder, 'runs', runNameOfConfig(file));
   return resolved as unknown as TrainRequest;
@@ -91,7 +113,8 @@ export function runConfigOf(request: TrainRequest, folder: string): Record<strin
   const config: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(request)) {
     if (!(field in FIELDS) || value === undefined) continue;
-    const isPath = (PATH_FIELDS as readonly string[]).includes(field) && typeof value === 'string' && path.isAbsolute(value);
+    const isPath =
+      (PATH_FIELDS as readonly string[]).includes(field) && typeof value === 'string' && path.isAbsolute(value);
     config[field] = isPath ? path.relative(folder, value as string).split(path.sep).join('/') || '.' : value;
   }
   return config;

@@ -74,8 +74,14 @@ export function progressFile(folder: string): string {
 
 export function optionsSummary(options: TrainOptions): RunOptionsSummary {
   return {
-    preset: options.preset, lambda: options.lambda, layers: options.layers ? [...options.layers] : null, epochs: options.epochs,
-    batch: options.batch, lr: options.lr, seed: options.seed, classes: options.classes ? [...options.classes] : null,
+    preset: options.preset,
+    lambda: options.lambda,
+    layers: options.layers ? [...options.layers] : null,
+    epochs: options.epochs,
+    batch: options.batch,
+    lr: options.lr,
+    seed: options.seed,
+    classes: options.classes ? [...options.classes] : null,
   };
 }
 
@@ -105,7 +111,9 @@ export async function readRunRecord(folder: string): Promise<RunRecord | undefin
   } catch (err) {
     throw new Error(`${runFile(folder)} is not valid JSON (${(err as Error).message})`);
   }
-  if (!isRunRecord(json)) throw new Error(`${runFile(folder)} is not an AU Lens run record (version ${RUN_RECORD_VERSION})`);
+  if (!isRunRecord(json)) {
+    throw new Error(`${runFile(folder)} is not an AU Lens run record (version ${RUN_RECORD_VERSION})`);
+  }
   return json;
 }
 
@@ -142,7 +150,9 @@ export async function readProgress(folder: string): Promise<ProgressRead> {
     if (line.trim() === '') continue;
     try {
       const event = JSON.parse(line) as Partial<TrainEvent> | null;
-      if (typeof event === 'object' && event !== null && typeof event.type === 'string') events.push(event as TrainEvent);
+      if (typeof event === 'object' && event !== null && typeof event.type === 'string') {
+        events.push(event as TrainEvent);
+      }
       else skipped++;
     } catch {
       skipped++;
@@ -166,8 +176,19 @@ export function processAlive(pid: number): boolean {
  * The record as "interrupted" when it says "running" but its process is gone (or is `self`, a process that
  * knows it is not training it); else undefined.
  */
-export function interruptedRecord(record: RunRecord, now: Date, alive: (pid: number) => boolean = processAlive, self?: number): RunRecord | undefined {
+export function interruptedRecord(
+  record: RunRecord,
+  now: Date,
+  alive: (pid: number) => boolean = processAlive,
+  self?: number,
+): RunRecord | undefined {
   if (record.status !== 'running') return undefined;
   if (record.pid !== self && alive(record.pid)) return undefined;
-  return { ...record, status: 'interrupted', updatedAt: now.toISOString(), endedAt: now.toISOString(), error: 'the window or the editor closed while the run was training' };
+  return {
+    ...record,
+    status: 'interrupted',
+    updatedAt: now.toISOString(),
+    endedAt: now.toISOString(),
+    error: 'the window or the editor closed while the run was training',
+  };
 }

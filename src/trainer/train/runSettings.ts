@@ -50,14 +50,21 @@ export function resumeDifferences(run: Checkpoint, options: TrainOptions, layers
     ['momentum', s['momentum'], options.momentum],
     ['lr step epochs', s['lrStepEpochs'], options.lrStepEpochs],
     ['lr gamma', s['lrGamma'], options.lrGamma],
-    ['split fractions', s['fractions'] === undefined ? undefined : fractionsKey(s['fractions'] as unknown as SplitFractions), fractionsKey(options.fractions)],
+    [
+      'split fractions',
+      s['fractions'] === undefined ? undefined : fractionsKey(s['fractions'] as unknown as SplitFractions),
+      fractionsKey(options.fractions),
+    ],
     ['subject pattern', s['subjectPattern'] ?? null, options.subjectPattern ?? null],
   ];
   const differences = pairs
     .filter(([, stored, asked]) => stored !== undefined && stored !== asked)
     .map(([name, stored, asked]) => `${name}: ${String(stored)} in the run, ${String(asked)} now`);
   if (codebookKey(run.codebook) !== codebookKey(options.codebook)) {
-    differences.push(`codebook: "${run.codebook.name}" in the run, "${options.codebook.name}" now, with other AUs for some expressions`);
+    differences.push(
+      `codebook: "${run.codebook.name}" in the run, "${options.codebook.name}" now, with other AUs for some ` +
+        `expressions`,
+    );
   }
   return differences;
 }
@@ -68,10 +75,20 @@ export function resumeDefaults(run: Checkpoint): Partial<TrainOptions> {
   const num = (key: string): number | undefined => (typeof s[key] === 'number' ? s[key] : undefined);
   const picked: Partial<Record<keyof TrainOptions, unknown>> = {
     preset: isModelName(run.model.preset) ? run.model.preset : undefined,
-    lambda: run.lambda, layers: run.layers, seed: run.optimizer.seed, codebook: run.codebook, classes: run.labels,
-    batch: num('batch'), lr: num('baseLr'), weightDecay: num('weightDecay'), momentum: num('momentum'),
-    lrStepEpochs: num('lrStepEpochs'), lrGamma: num('lrGamma'), epochs: num('epochs'),
-    fractions: s['fractions'], subjectPattern: typeof s['subjectPattern'] === 'string' ? s['subjectPattern'] : undefined,
+    lambda: run.lambda,
+    layers: run.layers,
+    seed: run.optimizer.seed,
+    codebook: run.codebook,
+    classes: run.labels,
+    batch: num('batch'),
+    lr: num('baseLr'),
+    weightDecay: num('weightDecay'),
+    momentum: num('momentum'),
+    lrStepEpochs: num('lrStepEpochs'),
+    lrGamma: num('lrGamma'),
+    epochs: num('epochs'),
+    fractions: s['fractions'],
+    subjectPattern: typeof s['subjectPattern'] === 'string' ? s['subjectPattern'] : undefined,
   };
   return Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined)) as Partial<TrainOptions>;
 }

@@ -46,7 +46,12 @@ export class TrainStepper {
     for (const [name, t] of state.momentum) feeds[momentumName(name)] = t;
     const out = await this.session.run(feeds);
     const scalar = (name: string): number => (out[name]!.data as Float32Array)[0]!;
-    const result = { loss: scalar(TRAIN_OUTPUTS.loss), ce: scalar(TRAIN_OUTPUTS.ce), align: scalar(TRAIN_OUTPUTS.align), logits: out[TRAIN_OUTPUTS.logits]!.data as Float32Array };
+    const result = {
+      loss: scalar(TRAIN_OUTPUTS.loss),
+      ce: scalar(TRAIN_OUTPUTS.ce),
+      align: scalar(TRAIN_OUTPUTS.align),
+      logits: out[TRAIN_OUTPUTS.logits]!.data as Float32Array,
+    };
     if (!Number.isFinite(result.loss)) return result;
     for (const name of state.model.keys()) state.model.set(name, out[updatedName(name)]!);
     for (const name of state.momentum.keys()) state.momentum.set(name, out[updatedName(momentumName(name))]!);

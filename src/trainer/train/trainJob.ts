@@ -31,7 +31,10 @@ const jsonLabel = (field: string): string => `"${field}"`;
 async function refuseUsedFolder(folder: string): Promise<void> {
   for (const name of [RUN_FILE, 'last.ckpt', 'best.ckpt']) {
     if (await stat(path.join(folder, name)).then(() => true, () => false)) {
-      throw new TrainRequestError('out', `${folder} already holds a run (${name}); resume it or choose another run name. Nothing was changed`);
+      throw new TrainRequestError(
+        'out',
+        `${folder} already holds a run (${name}); resume it or choose another run name. Nothing was changed`,
+      );
     }
   }
 }
@@ -44,9 +47,16 @@ export async function runTrainJob(request: TrainRequest, hooks: TrainJobHooks): 
   const previous = options.resume ? await readRunRecord(folder).catch(() => undefined) : undefined;
   const now = (): string => new Date().toISOString();
   let record: RunRecord = {
-    version: 1, name: path.basename(folder), status: 'running', settings: previous?.settings ?? request, options: optionsSummary(options),
-    pid: process.pid, startedAt: previous?.startedAt ?? now(), updatedAt: now(),
-    epochs: { done: previous?.epochs.done ?? 0, total: options.epochs }, ...(previous?.best && { best: previous.best }),
+    version: 1,
+    name: path.basename(folder),
+    status: 'running',
+    settings: previous?.settings ?? request,
+    options: optionsSummary(options),
+    pid: process.pid,
+    startedAt: previous?.startedAt ?? now(),
+    updatedAt: now(),
+    epochs: { done: previous?.epochs.done ?? 0, total: options.epochs },
+    ...(previous?.best && { best: previous.best }),
   };
   // Status writes are queued so they land in order while training goes on.
   let writes = writeRunRecord(folder, record);
@@ -59,7 +69,10 @@ export async function runTrainJob(request: TrainRequest, hooks: TrainJobHooks): 
   const onEvent = (event: TrainEvent): void => {
     log.append(event);
     if (event.type === 'epoch') {
-      update({ epochs: { done: event.epoch, total: event.epochs }, ...(event.best && { best: { epoch: event.epoch, valAccuracy: event.val?.accuracy ?? null } }) });
+      update({
+        epochs: { done: event.epoch, total: event.epochs },
+        ...(event.best && { best: { epoch: event.epoch, valAccuracy: event.val?.accuracy ?? null } }),
+      });
     }
     hooks.onEvent(event);
   };

@@ -77,7 +77,12 @@ async function initModel(init: string, label: ResolveOptions['label']): Promise<
   try {
     return (await loadCheckpoint(init)).model.preset;
   } catch (err) {
-    if (err instanceof CheckpointError) throw new TrainRequestError('init', `${label('init')}: ${err.message}; give a checkpoint or one of ${PRETRAINED_MODELS.join(', ')}`);
+    if (err instanceof CheckpointError) {
+      throw new TrainRequestError(
+        'init',
+        `${label('init')}: ${err.message}; give a checkpoint or one of ${PRETRAINED_MODELS.join(', ')}`,
+      );
+    }
     throw err;
   }
 }
@@ -91,20 +96,38 @@ function parseClasses(names: readonly string[] | undefined, label: ResolveOption
 }
 
 function checkRanges(options: TrainOptions, label: ResolveOptions['label']): void {
-  if (options.batch < 2) throw new TrainRequestError('batch', `${label('batch')} must be at least 2 (BatchNorm needs more than one sample)`);
+  if (options.batch < 2) {
+    throw new TrainRequestError('batch', `${label('batch')} must be at least 2 (BatchNorm needs more than one sample)`);
+  }
   if (options.epochs < 1) throw new TrainRequestError('epochs', `${label('epochs')} must be at least 1`);
   if (options.lr <= 0) throw new TrainRequestError('lr', `${label('lr')} must be positive`);
   if (options.lambda < 0) throw new TrainRequestError('lambda', `${label('lambda')} must not be negative`);
 }
 
 /** The options of the run `request` asks for, with defaults (the run's own on resume); throws TrainRequestError. */
-export async function resolveTrainOptions(request: TrainRequest, { label, defaultThreads }: ResolveOptions): Promise<TrainOptions> {
+export async function resolveTrainOptions(
+  request: TrainRequest,
+  { label, defaultThreads }: ResolveOptions,
+): Promise<TrainOptions> {
   if (request.data === '') throw new TrainRequestError('data', `${label('data')} is empty; give the data folder`);
   if (request.out === '') throw new TrainRequestError('out', `${label('out')} is empty; give the run folder`);
-  if (request.init !== undefined && request.resume) throw new TrainRequestError('init', `${label('init')} starts a new run; a resumed run continues from its own last.ckpt`);
+  if (request.init !== undefined && request.resume) {
+    throw new TrainRequestError(
+      'init',
+      `${label('init')} starts a new run; a resumed run continues from its own last.ckpt`,
+    );
+  }
   const d = await runDefaults(request);
-  const preset = request.preset ?? d.preset ?? (request.init === undefined ? TRAIN_DEFAULTS.model : await initModel(request.init, label));
-  if (!isModelName(preset)) throw new TrainRequestError('preset', `unknown ${label('preset')} "${preset}"; use one of ${MODEL_NAMES.join(', ')}`);
+  const preset =
+    request.preset ??
+    d.preset ??
+    (request.init === undefined ? TRAIN_DEFAULTS.model : await initModel(request.init, label));
+  if (!isModelName(preset)) {
+    throw new TrainRequestError(
+      'preset',
+      `unknown ${label('preset')} "${preset}"; use one of ${MODEL_NAMES.join(', ')}`,
+    );
+  }
   try {
     if (request.layers) checkLayers(preset, request.layers);
   } catch (err) {

@@ -26,9 +26,18 @@ import { TrainStepper } from './stepper';
 
 type Best = NonNullable<Checkpoint['optimizer']['best']>;
 
-function divergedMessage(what: string, epoch: number, step: number, lr: number, lastSaved: boolean, lastPath: string): string {
-  return `${what} at epoch ${epoch + 1}, step ${step} (lr ${lr}); the model diverged — lower --lr or --lambda. ` +
-    (lastSaved ? `The last good checkpoint ${lastPath} is unchanged.` : 'No checkpoint was written yet.');
+function divergedMessage(
+  what: string,
+  epoch: number,
+  step: number,
+  lr: number,
+  lastSaved: boolean,
+  lastPath: string,
+): string {
+  return (
+    `${what} at epoch ${epoch + 1}, step ${step} (lr ${lr}); the model diverged — lower --lr or --lambda. ` +
+    (lastSaved ? `The last good checkpoint ${lastPath} is unchanged.` : 'No checkpoint was written yet.')
+  );
 }
 
 /** The epochs of a prepared run, with what it has reached so far: step count, metrics, best epoch. */
@@ -57,7 +66,13 @@ class TrainLoop {
     const { resumed, info } = run;
     const { normalisation, inputSize } = info;
     const batchSize = options.batch;
-    this.trainLoader = new BatchLoader(run.trainSet.samples, { batchSize, inputSize, mode: 'train', seed: options.seed, normalisation });
+    this.trainLoader = new BatchLoader(run.trainSet.samples, {
+      batchSize,
+      inputSize,
+      mode: 'train',
+      seed: options.seed,
+      normalisation,
+    });
     this.valLoader = new BatchLoader(run.valSet.samples, { batchSize, inputSize, mode: 'eval', normalisation });
     this.schedule = { baseLr: options.lr, stepEpochs: options.lrStepEpochs, gamma: options.lrGamma, minLr: 1e-7 };
     this.metrics = resumed ? [...resumed.metrics] : [];
@@ -69,16 +84,32 @@ class TrainLoop {
     this.lastSaved = resumed !== undefined;
   }
 
-  static async create(options: TrainOptions, hooks: TrainHooks, emit: Emit, run: PreparedRun, state: ModelState): Promise<TrainLoop> {
+  static async create(
+    options: TrainOptions,
+    hooks: TrainHooks,
+    emit: Emit,
+    run: PreparedRun,
+    state: ModelState,
+  ): Promise<TrainLoop> {
     const engine = { threads: options.threads };
     const numClasses = run.labels.length;
-    const stepper = await TrainStepper.create({
-      preset: options.preset, numClasses, batch: options.batch, lambda: options.lambda, layers: run.layers,
-      momentum: options.momentum, nesterov: true, weightDecay: options.weightDecay,
-    }, engine);
-    const runner = run.valSet.samples.length > 0
-      ? await ModelRunner.create({ preset: options.preset, numClasses, batch: options.batch }, engine)
-      : undefined;
+    const stepper = await TrainStepper.create(
+      {
+        preset: options.preset,
+        numClasses,
+        batch: options.batch,
+        lambda: options.lambda,
+        layers: run.layers,
+        momentum: options.momentum,
+        nesterov: true,
+        weightDecay: options.weightDecay,
+      },
+      engine,
+    );
+    const runner =
+      run.valSet.samples.length > 0
+        ? await ModelRunner.create({ preset: options.preset, numClasses, batch: options.batch }, engine)
+        : undefined;
     return new TrainLoop(options, hooks, emit, run, state, stepper, runner);
   }
 
@@ -89,7 +120,13 @@ class TrainLoop {
 
   async outcome(status: TrainOutcome['status'], epochs: number): Promise<TrainOutcome> {
     const { lastPath, bestPath } = this.run;
-    return { status, last: lastPath, best: (await exists(bestPath)) ? bestPath : null, bestEpoch: this.best?.epoch ?? null, epochs };
+    return {
+      status,
+      last: lastPath,
+      best: (await exists(bestPath)) ? bestPath : null,
+      bestEpoch: this.best?.epoch ?? null,
+      epochs,
+    };
   }
 
   /** Trains one epoch, then validates and saves; a cancel saves last.ckpt mid-epoch and ends the run. */
@@ -117,12 +154,23 @@ class TrainLoop {
       this.step++;
       batchIndex++;
       const now = performance.now();
-      sums.loss += result.loss; sums.ce += result.ce; sums.align += result.align; sums.steps++;
+      sums.loss += result.loss;
+      sums.ce += result.ce;
+      sums.align += result.align;
+      sums.steps++;
       sums.correct += correctPredictions(result.logits, batch.labels, run.labels.length);
       sums.images += batch.count;
       emit({
-        type: 'step', epoch: epoch + 1, batch: batchIndex, batches: this.trainLoader.batchesPerEpoch, step: this.step,
-        loss: result.loss, ce: result.ce, align: result.align, lr, imagesPerSecond: batch.count / ((now - last) / 1000),
+        type: 'step',
+        epoch: epoch + 1,
+        batch: batchIndex,
+        batches: this.trainLoader.batchesPerEpoch,
+        step: this.step,
+        loss: result.loss,
+        ce: result.ce,
+        align: result.align,
+        lr,
+        imagesPerSecond: batch.count / ((now - last) / 1000),
       });
       last = now;
     }
@@ -139,18 +187,34 @@ class TrainLoop {
     // Model selection on validation subjects only, never on the test split; the earliest of equal scores wins.
     const score = val?.accuracy ?? trainMetrics.accuracy;
     const isBest = this.best === null || score > this.best.value;
-    if (isBest) this.best = { metric: val ? 'val.accuracy' : 'train.accuracy', value: score, epoch: epoch + 1, step: this.step };
+    if (isBest) {
+      this.best = { metric: val ? 'val.accuracy' : 'train.accuracy', value: score, epoch: epoch + 1, step: this.step };
+    }
     this.metrics.push({
-      epoch: epoch + 1, step: this.step, lr, trainLoss: trainMetrics.loss, trainCe: trainMetrics.ce,
-      trainAlign: trainMetrics.align, trainAccuracy: trainMetrics.accuracy,
-      valAccuracy: val?.accuracy ?? null, valBalancedAccuracy: val?.balancedAccuracy ?? null,
+      epoch: epoch + 1,
+      step: this.step,
+      lr,
+      trainLoss: trainMetrics.loss,
+      trainCe: trainMetrics.ce,
+      trainAlign: trainMetrics.align,
+      trainAccuracy: trainMetrics.accuracy,
+      valAccuracy: val?.accuracy ?? null,
+      valBalancedAccuracy: val?.balancedAccuracy ?? null,
       valAttCos: val?.attCos[run.layers[0]!] ?? null,
     });
     const ckpt = this.checkpoint(epoch + 1, 0, lr);
     await this.save('last', run.lastPath, ckpt);
     if (isBest) await this.save('best', run.bestPath, ckpt);
     const seconds = (performance.now() - started) / 1000;
-    this.emit({ type: 'epoch', epoch: epoch + 1, epochs: options.epochs, train: trainMetrics, val, best: isBest, seconds });
+    this.emit({
+      type: 'epoch',
+      epoch: epoch + 1,
+      epochs: options.epochs,
+      train: trainMetrics,
+      val,
+      best: isBest,
+      seconds,
+    });
   }
 
   private async validate(): Promise<ValidationMetrics | null> {
@@ -160,7 +224,8 @@ class TrainLoop {
     await evaluateBatches(this.runner, this.valLoader.epoch(0), this.state.model, evaluator);
     const report = evaluator.result();
     return {
-      accuracy: report.accuracy, balancedAccuracy: report.balancedAccuracy,
+      accuracy: report.accuracy,
+      balancedAccuracy: report.balancedAccuracy,
       attCos: Object.fromEntries(info.layers.map((l) => [l, report.attCos.byKey[l]?.average ?? null])),
     };
   }
@@ -170,22 +235,42 @@ class TrainLoop {
     const epochSums = sums && batchInEpoch > 0 && { epochSums: { ...sums } };
     return {
       model: { preset: options.preset, numClasses: run.labels.length, inputSize: run.info.inputSize },
-      labels: run.labels, codebook: options.codebook, lambda: options.lambda, layers: run.layers,
-      normalisation: run.info.normalisation, dataManifestHash: run.hash, epoch, step: this.step,
+      labels: run.labels,
+      codebook: options.codebook,
+      lambda: options.lambda,
+      layers: run.layers,
+      normalisation: run.info.normalisation,
+      dataManifestHash: run.hash,
+      epoch,
+      step: this.step,
       optimizer: {
-        lr, scheduleStep: epoch, seed: options.seed, batchInEpoch, best: this.best,
+        lr,
+        scheduleStep: epoch,
+        seed: options.seed,
+        batchInEpoch,
+        best: this.best,
         settings: { ...settingsRecord(options, run.labels), ...epochSums },
       },
-      metrics: this.metrics, createdAt: '', tensors: this.state.checkpointTensors(),
+      metrics: this.metrics,
+      createdAt: '',
+      tensors: this.state.checkpointTensors(),
     };
   }
 
   private async save(kind: 'last' | 'best', file: string, ckpt: Checkpoint): Promise<void> {
     try {
-      this.emit({ type: 'checkpoint', kind, path: file, bytes: await saveCheckpoint(file, ckpt, this.hooks.checkpointFs) });
+      this.emit({
+        type: 'checkpoint',
+        kind,
+        path: file,
+        bytes: await saveCheckpoint(file, ckpt, this.hooks.checkpointFs),
+      });
     } catch (err) {
-      throw new TrainingError(`could not save ${file}: ${(err as Error).message}; ` +
-        ((await exists(file)) ? 'the previous checkpoint there is intact' : 'no checkpoint was written there'), { cause: err });
+      throw new TrainingError(
+        `could not save ${file}: ${(err as Error).message}; ` +
+          ((await exists(file)) ? 'the previous checkpoint there is intact' : 'no checkpoint was written there'),
+        { cause: err },
+      );
     }
     if (kind === 'last') this.lastSaved = true;
   }

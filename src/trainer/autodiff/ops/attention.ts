@@ -11,5 +11,7 @@ export const ChannelMean: DiffOp = {
     if (x!.shape.length !== 4) throw new RangeError(`ChannelMean needs (N,C,H,W), got [${x!.shape}]`);
     return { outputs: [reduceMean(g, x!, [1], false)], saved: undefined };
   },
-  backward: (g, { inputs: [x] }, [dy]) => [expand(g, unsqueeze(g, mul(g, dy!, g.scalar(1 / x!.shape[1]!)), [1]), x!.shape)],
+  backward: (g, { inputs: [x] }, [dy]) => [
+    expand(g, unsqueeze(g, mul(g, dy!, g.scalar(1 / x!.shape[1]!)), [1]), x!.shape),
+  ],
 };

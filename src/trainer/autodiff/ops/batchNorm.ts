@@ -39,7 +39,9 @@ function channelAffine(g: Graph, x: Tensor, scale: Tensor, bias: Tensor): Tensor
   const c = x.shape[1]!;
   const mean = g.constant(new Float32Array(c), [c]);
   const variance = g.constant(new Float32Array(c).fill(1), [c]);
-  return g.node('BatchNormalization', [x, scale, bias, mean, variance], [{ dtype: 'float32', shape: x.shape }], { epsilon: { f: 0 } })[0]!;
+  return g.node('BatchNormalization', [x, scale, bias, mean, variance], [{ dtype: 'float32', shape: x.shape }], {
+    epsilon: { f: 0 },
+  })[0]!;
 }
 
 function invStd(g: Graph, variance: Tensor, epsilon: number): Tensor {
@@ -48,7 +50,9 @@ function invStd(g: Graph, variance: Tensor, epsilon: number): Tensor {
 
 function checkInput(name: string, x: Tensor, gamma: Tensor): void {
   if (x.shape.length !== 4 || gamma.shape.length !== 1 || gamma.shape[0] !== x.shape[1]) {
-    throw new RangeError(`${name} needs x (N,C,H,W) and per-channel parameters (C), got [${x.shape}] and [${gamma.shape}]`);
+    throw new RangeError(
+      `${name} needs x (N,C,H,W) and per-channel parameters (C), got [${x.shape}] and [${gamma.shape}]`,
+    );
   }
 }
 
@@ -96,7 +100,11 @@ export const BatchNormTrain: DiffOp<BatchNormParams, BatchNormTrainSaved> = {
       const k3 = mul(g, k1OverM, sumDy!);
       dx = add(g, mul(g, dy, k1), channelAffine(g, centred, channelVector(g, k2), channelVector(g, k3)));
     }
-    return [dx, sumDyXhat && needed[1] ? channelVector(g, sumDyXhat) : undefined, sumDy && needed[2] ? channelVector(g, sumDy) : undefined];
+    return [
+      dx,
+      sumDyXhat && needed[1] ? channelVector(g, sumDyXhat) : undefined,
+      sumDy && needed[2] ? channelVector(g, sumDy) : undefined,
+    ];
   },
 };
 

@@ -28,7 +28,20 @@
 import type { Graph, Tensor } from '../../onnx/graph';
 import { blockedConv, canBlock } from '../../onnx/nchwc';
 import type { Conv2dOptions } from '../../onnx/ops';
-import { add, concat, conv, convTranspose, matmul, mul, pad, reduceSum, reshape, slice, spaceToDepth, transpose } from '../../onnx/ops';
+import {
+  add,
+  concat,
+  conv,
+  convTranspose,
+  matmul,
+  mul,
+  pad,
+  reduceSum,
+  reshape,
+  slice,
+  spaceToDepth,
+  transpose,
+} from '../../onnx/ops';
 import type { DiffOp } from '../tape';
 
 export interface Conv2dParams {
@@ -48,7 +61,9 @@ const BATCH_IN_K_MIN_CHANNELS = 128;
 type Shape4 = readonly [number, number, number, number];
 
 function checkShapes(x: Tensor, w: Tensor, p: Conv2dParams): void {
-  if (x.shape.length !== 4 || w.shape.length !== 4) throw new RangeError(`Conv2d needs x (N,Cin,H,W) and w (Cout,Cin/group,kh,kw), got [${x.shape}] and [${w.shape}]`);
+  if (x.shape.length !== 4 || w.shape.length !== 4) {
+    throw new RangeError(`Conv2d needs x (N,Cin,H,W) and w (Cout,Cin/group,kh,kw), got [${x.shape}] and [${w.shape}]`);
+  }
   const [, cin] = x.shape as Shape4;
   const [cout, cinPerGroup] = w.shape as Shape4;
   if (cin !== cinPerGroup * p.group || cout % p.group !== 0) {
@@ -79,9 +94,15 @@ function adjointWeight(g: Graph, w: Tensor, group: number): Tensor {
   const coutPerGroup = cout / group;
   let swapped = w;
   if (cinPerGroup !== 1 || coutPerGroup !== 1) {
-    swapped = group === 1
-      ? transpose(g, w, [1, 0, 2, 3])
-      : reshape(g, transpose(g, reshape(g, w, [group, coutPerGroup, cinPerGroup, kh, kw]), [0, 2, 1, 3, 4]), [group * cinPerGroup, coutPerGroup, kh, kw]);
+    swapped =
+      group === 1
+        ? transpose(g, w, [1, 0, 2, 3])
+        : reshape(g, transpose(g, reshape(g, w, [group, coutPerGroup, cinPerGroup, kh, kw]), [0, 2, 1, 3, 4]), [
+            group * cinPerGroup,
+            coutPerGroup,
+            kh,
+            kw,
+          ]);
   }
   return kh === 1 && kw === 1 ? swapped : flippedKernel(g, swapped);
 }
@@ -97,7 +118,10 @@ function inputGrad(g: Graph, dy: Tensor, w: Tensor, xShape: readonly number[], p
   // At stride 1 the forward used every padded row and column, so the "full" convolution with pads k−1−p
   // returns exactly x's size; larger pads than k−1 would need negative pads and take the general route.
   if (p.strides[0] === 1 && p.strides[1] === 1 && Math.max(t, b) < kh && Math.max(l, r) < kw) {
-    return convolve(g, dy, adjointWeight(g, w, p.group), { pads: [kh - 1 - t, kw - 1 - l, kh - 1 - b, kw - 1 - r], group: p.group });
+    return convolve(g, dy, adjointWeight(g, w, p.group), {
+      pads: [kh - 1 - t, kw - 1 - l, kh - 1 - b, kw - 1 - r],
+      group: p.group,
+    });
   }
   return convTranspose(g, dy, w, xShape, p);
 }
@@ -108,14 +132,20 @@ function inputGrad(g: Graph, dy: Tensor, w: Tensor, xShape: readonly number[], p
  * is consumed before the next is made. With strides and a kernel wider than 1, x is first split into its stride
  * phases by SpaceToDepth, and each window is a stride-1 Slice of one phase.
  */
-function windowsOf(g: Graph, x: Tensor, out: readonly [number, number], kernel: readonly [number, number], p: Conv2dParams): (i: number, j: number) => Tensor {
+function windowsOf(
+  g: Graph,
+  x: Tensor,
+  out: readonly [number, number],
+  kernel: readonly [number, number],
+  p: Conv2dParams,
+): (i: number, j: number) => Tensor {
   const [sh, sw] = p.strides;
   const [t, l, b, r] = p.pads;
   if (sh === sw && sh > 1 && kernel[0] * kernel[1] > 1) {
     const s = sh;
     // Pad up to whole phases; the extra rows and columns lie past every window.
     const [hp, wp] = [x.shape[2]! + t + b, x.shape[3]! + l + r];
-    const xp = pad(g, x, [0, 0, t, l, 0, 0, b + (s - (hp % s)) % s, r + (s - (wp % s)) % s]);
+    const xp = pad(g, x, [0, 0, t, l, 0, 0, b + ((s - (hp % s)) % s), r + ((s - (wp % s)) % s)]);
     const c = x.shape[1]!;
     // SpaceToDepth's channel (phase_row·s + phase_col)·C + c holds xp[…, s·y + phase_row, s·x + phase_col].
     const phases = spaceToDepth(g, xp, s);
@@ -183,7 +213,14 @@ interface ShiftedOperands {
  * `x` is (A, B, H, W) and `dy` (…, Ho·Wo) with its spatial axis at `dyAxis`; columns crop or zero-extend x's
  * last axis to Wo, rows move dY's flat spatial axis by whole rows of Wo and extend it to H·Wo.
  */
-function shiftedOperands(g: Graph, x: Tensor, dy: Tensor, dyAxis: number, out: readonly [number, number], p: Conv2dParams): ShiftedOperands {
+function shiftedOperands(
+  g: Graph,
+  x: Tensor,
+  dy: Tensor,
+  dyAxis: number,
+  out: readonly [number, number],
+  p: Conv2dParams,
+): ShiftedOperands {
   const [t, l] = p.pads;
   const [h, wd] = [x.shape[2]!, x.shape[3]!];
   const [ho, wo] = out;
@@ -195,20 +232,22 @@ function shiftedOperands(g: Graph, x: Tensor, dy: Tensor, dyAxis: number, out: r
     return hit;
   };
   return {
-    column: (j) => memo(columns, j, () => {
-      const [left, right] = [l - j, j - l + wo - wd];
-      return left === 0 && right === 0 ? x : pad(g, x, [0, 0, 0, left, 0, 0, 0, right]);
-    }),
-    row: (i) => memo(rows, i, () => {
-      const di = i - t;
-      const before = di * wo;
-      const after = (h - ho - di) * wo;
-      if (before === 0 && after === 0) return dy;
-      const pads = new Array<number>(2 * dy.shape.length).fill(0);
-      pads[dyAxis] = before;
-      pads[dy.shape.length + dyAxis] = after;
-      return pad(g, dy, pads);
-    }),
+    column: (j) =>
+      memo(columns, j, () => {
+        const [left, right] = [l - j, j - l + wo - wd];
+        return left === 0 && right === 0 ? x : pad(g, x, [0, 0, 0, left, 0, 0, 0, right]);
+      }),
+    row: (i) =>
+      memo(rows, i, () => {
+        const di = i - t;
+        const before = di * wo;
+        const after = (h - ho - di) * wo;
+        if (before === 0 && after === 0) return dy;
+        const pads = new Array<number>(2 * dy.shape.length).fill(0);
+        pads[dyAxis] = before;
+        pads[dy.shape.length + dyAxis] = after;
+        return pad(g, dy, pads);
+      }),
   };
 }
 
@@ -228,7 +267,12 @@ function batchWeightGrad(g: Graph, x: Tensor, dy: Tensor, w: Tensor, p: Conv2dPa
     if (stride1) {
       const shifted = shiftedOperands(g, xc, reshape(g, dyc, [cout, n, ho * wo]), 2, [ho, wo], p);
       // A transpose per product, not one per column shared by its kh products: ORT fuses each into its MatMul (transB).
-      product = (i, j) => matmul(g, reshape(g, shifted.row(i), [cout, n * h * wo]), transpose(g, reshape(g, shifted.column(j), [cin, n * h * wo]), [1, 0]));
+      product = (i, j) =>
+        matmul(
+          g,
+          reshape(g, shifted.row(i), [cout, n * h * wo]),
+          transpose(g, reshape(g, shifted.column(j), [cin, n * h * wo]), [1, 0]),
+        );
     } else {
       const window = windowsOf(g, xc, [ho, wo], [kh, kw], p);
       const dyRows = reshape(g, dyc, [cout, n * ho * wo]);
@@ -280,7 +324,10 @@ export const Conv2d: DiffOp<Conv2dParams> = {
       if (p.group === 1) dw = weightGrad(g, x!, dy!, w!, p);
       else if (isDepthwise(x!, w!, p.group)) dw = depthwiseWeightGrad(g, x!, dy!, w!, p);
       else {
-        throw new Error(`Conv2d: no weight gradient for group=${p.group} with ${x!.shape[1]} input and ${w!.shape[0]} output channels; only group=1 and depthwise (group = Cin = Cout) are supported`);
+        throw new Error(
+          `Conv2d: no weight gradient for group=${p.group} with ${x!.shape[1]} input and ${w!.shape[0]} output ` +
+            `channels; only group=1 and depthwise (group = Cin = Cout) are supported`,
+        );
       }
     }
     return [needed[0] ? inputGrad(g, dy!, w!, x!.shape, p) : undefined, dw];

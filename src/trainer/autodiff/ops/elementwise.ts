@@ -18,7 +18,9 @@ export const Relu: DiffOp = {
 export const Add: DiffOp = {
   name: 'Add',
   forward: (g, [a, b]) => {
-    if (a!.shape.join() !== b!.shape.join()) throw new RangeError(`Add needs equal shapes, got [${a!.shape}] and [${b!.shape}]`);
+    if (a!.shape.join() !== b!.shape.join()) {
+      throw new RangeError(`Add needs equal shapes, got [${a!.shape}] and [${b!.shape}]`);
+    }
     return { outputs: [add(g, a!, b!)], saved: undefined };
   },
   backward: (_g, _ctx, [dy]) => [dy as Tensor, dy as Tensor],

@@ -10,8 +10,16 @@ export const Linear: DiffOp = {
   forward: (g, [x, w, b]) => {
     const [, inF] = x!.shape;
     const [outF, wIn] = w!.shape;
-    if (x!.shape.length !== 2 || w!.shape.length !== 2 || wIn !== inF || b!.shape.length !== 1 || b!.shape[0] !== outF) {
-      throw new RangeError(`Linear needs x (N,in), w (out,in), b (out), got [${x!.shape}], [${w!.shape}], [${b!.shape}]`);
+    if (
+      x!.shape.length !== 2 ||
+      w!.shape.length !== 2 ||
+      wIn !== inF ||
+      b!.shape.length !== 1 ||
+      b!.shape[0] !== outF
+    ) {
+      throw new RangeError(
+        `Linear needs x (N,in), w (out,in), b (out), got [${x!.shape}], [${w!.shape}], [${b!.shape}]`,
+      );
     }
     return { outputs: [gemm(g, x!, w!, b!, { transB: true })], saved: undefined };
   },

@@ -3,7 +3,20 @@
  * classification cross-entropy and the attention–AU-map cosine alignment, as the PyTorch peer computes them.
  */
 import type { Graph, Tensor } from '../../onnx/graph';
-import { binary, cast, compare, div, mul, oneHot, reduceMean, reduceSum, reshape, softmax, sub, unary } from '../../onnx/ops';
+import {
+  binary,
+  cast,
+  compare,
+  div,
+  mul,
+  oneHot,
+  reduceMean,
+  reduceSum,
+  reshape,
+  softmax,
+  sub,
+  unary,
+} from '../../onnx/ops';
 import type { DiffOp } from '../tape';
 
 export interface SoftmaxCrossEntropySaved {
@@ -21,7 +34,10 @@ export const SoftmaxCrossEntropy: DiffOp<void, SoftmaxCrossEntropySaved> = {
   name: 'SoftmaxCrossEntropy',
   forward: (g, [logits, labels]) => {
     if (logits!.shape.length !== 2 || labels!.dtype !== 'int64' || labels!.shape.join() !== String(logits!.shape[0])) {
-      throw new RangeError(`SoftmaxCrossEntropy needs logits (N,K) and int64 labels (N), got [${logits!.shape}] and ${labels!.dtype} [${labels!.shape}]`);
+      throw new RangeError(
+        `SoftmaxCrossEntropy needs logits (N,K) and int64 labels (N), got [${logits!.shape}] and ${labels!.dtype} ` +
+          `[${labels!.shape}]`,
+      );
     }
     const logProbs = softmax(g, logits!, 1, true);
     const targets = oneHot(g, labels!, logits!.shape[1]!);
@@ -63,7 +79,10 @@ export const CosineAlignment: DiffOp<void, CosineAlignmentSaved> = {
   forward: (g, [attention, target, valid]) => {
     const [n] = attention!.shape as [number];
     if (attention!.shape.join() !== target!.shape.join() || valid!.shape.join() !== String(n)) {
-      throw new RangeError(`CosineAlignment needs attention and target of one shape and valid (N), got [${attention!.shape}], [${target!.shape}], [${valid!.shape}]`);
+      throw new RangeError(
+        `CosineAlignment needs attention and target of one shape and valid (N), got [${attention!.shape}], ` +
+          `[${target!.shape}], [${valid!.shape}]`,
+      );
     }
     const p = attention!.shape.slice(1).reduce((x, y) => x * y, 1);
     const a = reshape(g, attention!, [n, p]);

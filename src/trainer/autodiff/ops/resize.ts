@@ -21,7 +21,9 @@ function axisMatrix(g: Graph, src: number, dst: number, alignCorners: boolean, t
 
 function sourceSize(x: Tensor): [number, number] {
   const rank = x.shape.length;
-  if (rank !== 3 && !(rank === 4 && x.shape[1] === 1)) throw new RangeError(`ResizeBilinear needs (N,H,W) or (N,1,H,W), got [${x.shape}]`);
+  if (rank !== 3 && !(rank === 4 && x.shape[1] === 1)) {
+    throw new RangeError(`ResizeBilinear needs (N,H,W) or (N,1,H,W), got [${x.shape}]`);
+  }
   return x.shape.slice(-2) as [number, number];
 }
 
@@ -36,12 +38,22 @@ export const ResizeBilinear: DiffOp<ResizeParams> = {
     const [h, w] = sourceSize(x!);
     // Both semantics map a size onto itself as the identity.
     if (h === height && w === width) return { outputs: [unary(g, 'Identity', x!)], saved: undefined };
-    const out = matmul(g, matmul(g, axisMatrix(g, h, height, alignCorners, false), x!), axisMatrix(g, w, width, alignCorners, true));
+    const out = matmul(
+      g,
+      matmul(g, axisMatrix(g, h, height, alignCorners, false), x!),
+      axisMatrix(g, w, width, alignCorners, true),
+    );
     return { outputs: [out], saved: undefined };
   },
   backward: (g, { inputs: [x], params: { height, width, alignCorners } }, [dy]) => {
     const [h, w] = sourceSize(x!);
     if (h === height && w === width) return [dy];
-    return [matmul(g, matmul(g, axisMatrix(g, h, height, alignCorners, true), dy!), axisMatrix(g, w, width, alignCorners, false))];
+    return [
+      matmul(
+        g,
+        matmul(g, axisMatrix(g, h, height, alignCorners, true), dy!),
+        axisMatrix(g, w, width, alignCorners, false),
+      ),
+    ];
   },
 };

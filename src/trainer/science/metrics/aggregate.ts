@@ -105,7 +105,12 @@ export class CosineAggregator {
         invalid: perClass.reduce((s, [, p]) => s + p.invalid, 0),
       }]);
     }
-    return { classes: [...this.classes], averagedClasses, keys: [...this.cells.keys()], byKey: Object.fromEntries(byKey) };
+    return {
+      classes: [...this.classes],
+      averagedClasses,
+      keys: [...this.cells.keys()],
+      byKey: Object.fromEntries(byKey),
+    };
   }
 }
 
@@ -113,17 +118,25 @@ function checkLabels(truth: ArrayLike<number>, predicted: ArrayLike<number>, cla
   if (truth.length !== predicted.length) {
     throw new RangeError(`truth and predictions differ in length: ${truth.length} vs ${predicted.length}`);
   }
-  if (!Number.isInteger(classCount) || classCount <= 0) throw new RangeError(`classCount must be ≥ 1, got ${classCount}`);
+  if (!Number.isInteger(classCount) || classCount <= 0) {
+    throw new RangeError(`classCount must be ≥ 1, got ${classCount}`);
+  }
   for (const labels of [truth, predicted]) {
     for (let i = 0; i < labels.length; i++) {
       const l = labels[i]!;
-      if (!Number.isInteger(l) || l < 0 || l >= classCount) throw new RangeError(`label ${l} outside 0..${classCount - 1}`);
+      if (!Number.isInteger(l) || l < 0 || l >= classCount) {
+        throw new RangeError(`label ${l} outside 0..${classCount - 1}`);
+      }
     }
   }
 }
 
 /** Rows are true labels, columns predicted labels: m[t][p] counts samples of class t predicted as p. */
-export function confusionMatrix(truth: ArrayLike<number>, predicted: ArrayLike<number>, classCount: number): number[][] {
+export function confusionMatrix(
+  truth: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  classCount: number,
+): number[][] {
   checkLabels(truth, predicted, classCount);
   const m = Array.from({ length: classCount }, () => new Array<number>(classCount).fill(0));
   for (let i = 0; i < truth.length; i++) m[truth[i]!]![predicted[i]!]!++;
@@ -153,7 +166,11 @@ export function perClassRecall(matrix: readonly (readonly number[])[]): (number 
  * Mean per-class recall over the classes present in `truth` (scikit-learn leaves absent classes out the same way).
  * RAF-DB is imbalanced, so this is reported beside plain accuracy. Null for no samples.
  */
-export function balancedAccuracy(truth: ArrayLike<number>, predicted: ArrayLike<number>, classCount: number): number | null {
+export function balancedAccuracy(
+  truth: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  classCount: number,
+): number | null {
   const recalls = perClassRecall(confusionMatrix(truth, predicted, classCount)).filter((r): r is number => r !== null);
   return recalls.length > 0 ? recalls.reduce((s, r) => s + r, 0) / recalls.length : null;
 }

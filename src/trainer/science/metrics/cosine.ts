@@ -157,7 +157,11 @@ export function prepareCam(cam: Heatmap, width: number, height: number): Heatmap
 }
 
 /** ATT-COS (paper Table 2): cosine between the prepared attention and the [0, 1]-clipped AU map. */
-export function attentionCosine(attention: Heatmap, auMap: Heatmap, resize: AttentionResize = 'torch-antialias'): number {
+export function attentionCosine(
+  attention: Heatmap,
+  auMap: Heatmap,
+  resize: AttentionResize = 'torch-antialias',
+): number {
   const target = prepareAuMap(auMap);
   return cosine(prepareAttention(attention, target.width, target.height, resize).data, target.data);
 }

@@ -49,7 +49,10 @@ export function chiSquare1Survival(x: number): number {
   return erfc(Math.sqrt(x / 2));
 }
 
-/** Complementary error function with relative error below 1.2e-7 everywhere (Numerical Recipes' erfcc, Chebyshev fit). */
+/**
+ * Complementary error function with relative error below 1.2e-7 everywhere (Numerical Recipes' erfcc, Chebyshev
+ * fit).
+ */
 function erfc(x: number): number {
   const z = Math.abs(x);
   const t = 1 / (1 + 0.5 * z);

@@ -80,10 +80,18 @@ export function pairByPath<T extends { readonly path: string }>(a: readonly T[],
     const rb = mapB.get(path);
     return rb ? [{ path, a: ra, b: rb }] : [];
   });
-  return { pairs, onlyA: [...mapA.keys()].filter((p) => !mapB.has(p)), onlyB: [...mapB.keys()].filter((p) => !mapA.has(p)) };
+  return {
+    pairs,
+    onlyA: [...mapA.keys()].filter((p) => !mapB.has(p)),
+    onlyB: [...mapB.keys()].filter((p) => !mapA.has(p)),
+  };
 }
 
-export function comparePaired(images: readonly PairedImage[], layers: readonly LayerPair[], options: BootstrapOptions = {}): PairedComparison {
+export function comparePaired(
+  images: readonly PairedImage[],
+  layers: readonly LayerPair[],
+  options: BootstrapOptions = {},
+): PairedComparison {
   if (images.length === 0) throw new RangeError('no image was seen by both models');
   const seed = options.seed ?? DEFAULT_BOOTSTRAP_SEED;
   // Each estimate gets its own stream, so adding a layer or class leaves the other intervals unchanged.
@@ -107,7 +115,13 @@ export function comparePaired(images: readonly PairedImage[], layers: readonly L
     if (!okA && okB) c++;
     if (image.a.predicted === image.b.predicted) continue;
     const kind: FlipKind = okA ? 'right-to-wrong' : okB ? 'wrong-to-right' : 'changed';
-    flips.push({ path: image.path, label: image.label, predictedA: image.a.predicted, predictedB: image.b.predicted, kind });
+    flips.push({
+      path: image.path,
+      label: image.label,
+      predictedA: image.a.predicted,
+      predictedB: image.b.predicted,
+      kind,
+    });
   }
   const deltaAccuracy = estimate(correctness)!;
   const classes = classOrder(images.map((i) => i.label));
@@ -115,12 +129,16 @@ export function comparePaired(images: readonly PairedImage[], layers: readonly L
     const deltas = images.flatMap((image) => {
       const va = image.a.attCos[layer.a];
       const vb = image.b.attCos[layer.b];
-      return va === null || va === undefined || vb === null || vb === undefined ? [] : [{ label: image.label, d: vb - va }];
+      return va === null || va === undefined || vb === null || vb === undefined
+        ? []
+        : [{ label: image.label, d: vb - va }];
     });
     return {
       layer,
       all: estimate(deltas.map((x) => x.d)),
-      perClass: Object.fromEntries(classes.map((cls) => [cls, estimate(deltas.filter((x) => x.label === cls).map((x) => x.d))])),
+      perClass: Object.fromEntries(
+        classes.map((cls) => [cls, estimate(deltas.filter((x) => x.label === cls).map((x) => x.d))]),
+      ),
     };
   });
   return {
