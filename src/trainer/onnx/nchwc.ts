@@ -14,7 +14,7 @@
 import { onnx } from 'onnx-proto';
 import type { Graph, Tensor } from './graph';
 import type { Conv2dOptions } from './ops';
-import { convOutputSize, reshape } from './ops';
+import { convGeometry, reshape } from './ops';
 
 export const NCHWC_DOMAIN = 'com.microsoft.nchwc';
 
@@ -56,17 +56,9 @@ export function blockedConv(g: Graph, x: Tensor, w: Tensor, o: Conv2dOptions = {
   if (!canBlock(x, w, o.group ?? 1)) {
     throw new RangeError(`blockedConv cannot run x [${x.shape}] with w [${w.shape}], group ${o.group ?? 1}`);
   }
-  const [n, cin, h, wd] = x.shape as [number, number, number, number];
+  const cin = x.shape[1]!;
   const [cout, , kh, kw] = w.shape as [number, number, number, number];
-  const s = o.strides ?? [1, 1];
-  const p = o.pads ?? [0, 0, 0, 0];
-  const d = o.dilations ?? [1, 1];
-  const shape = [
-    n,
-    cout,
-    convOutputSize(h, kh, s[0], p[0], p[2], d[0]),
-    convOutputSize(wd, kw, s[1], p[1], p[3], d[1]),
-  ];
+  const { s, p, d, shape } = convGeometry(x, w, o);
   const blockedInput = cin > MAX_PLAIN_INPUT_CHANNELS;
   const y = g.node(
     'Conv',

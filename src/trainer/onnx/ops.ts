@@ -200,7 +200,13 @@ export function convOutputSize(
   return Math.floor((size + padBegin + padEnd - dilation * (kernel - 1) - 1) / stride) + 1;
 }
 
-export function conv(g: Graph, x: Tensor, w: Tensor, b: Tensor | undefined, o: Conv2dOptions = {}): Tensor {
+/** A 2-D conv's attributes with ONNX's defaults filled in, and its NCHW output shape. */
+export function convGeometry(x: Tensor, w: Tensor, o: Conv2dOptions): {
+  readonly s: readonly [number, number];
+  readonly p: readonly [number, number, number, number];
+  readonly d: readonly [number, number];
+  readonly shape: number[];
+} {
   const [n, , h, wd] = x.shape as [number, number, number, number];
   const [cout, , kh, kw] = w.shape as [number, number, number, number];
   const s = o.strides ?? [1, 1];
@@ -212,6 +218,12 @@ export function conv(g: Graph, x: Tensor, w: Tensor, b: Tensor | undefined, o: C
     convOutputSize(h, kh, s[0], p[0], p[2], d[0]),
     convOutputSize(wd, kw, s[1], p[1], p[3], d[1]),
   ];
+  return { s, p, d, shape };
+}
+
+export function conv(g: Graph, x: Tensor, w: Tensor, b: Tensor | undefined, o: Conv2dOptions = {}): Tensor {
+  const [, , kh, kw] = w.shape as [number, number, number, number];
+  const { s, p, d, shape } = convGeometry(x, w, o);
   return g.node('Conv', b ? [x, w, b] : [x, w], [{ dtype: 'float32', shape }], {
     strides: { ints: s },
     pads: { ints: p },
