@@ -2,8 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { AuMapsRequestError, drawAuMaps, formatAuMapsReport } from '../explain/auMaps';
 import { LandmarkDetector } from '../io/landmarks';
-import type { Command } from './command';
-import { parseFlags, parseIntFlag, requireFlag, UsageError } from './command';
+import { defineCommand, parseIntFlag, requireFlag, UsageError } from './command';
 
 const USAGE = `Usage: au-lens aumap --image FILE --out FILE.png [flags]
 
@@ -20,21 +19,15 @@ Flags:
   --cache DIR           landmark cache folder (default: ~/.cache/au-lens/landmarks)
   --json                print a machine-readable summary`;
 
-export const aumapCommand: Command = {
+export const aumapCommand = defineCommand({
   name: 'aumap',
   summary: 'draw face boxes, landmarks and AU heatmaps on a photo (PNG)',
   usage: USAGE,
-  async run(argv, io) {
-    const flags = parseFlags(argv, {
-      image: { type: 'string' },
-      out: { type: 'string' },
-      expression: { type: 'string' },
-      codebook: { type: 'string' },
-      face: { type: 'string' },
-      'max-pixels': { type: 'string' },
-      cache: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    });
+  flags: {
+    image: 'string', out: 'string', expression: 'string', codebook: 'string', face: 'string', 'max-pixels': 'string',
+    cache: 'string', json: 'boolean',
+  },
+  async run(flags, io) {
     const outPath = requireFlag(flags.out, 'out');
     if (path.extname(outPath).toLowerCase() !== '.png') {
       throw new UsageError(`--out must end in .png, got "${outPath}"`);
@@ -59,4 +52,4 @@ export const aumapCommand: Command = {
     if (flags.json) io.out(JSON.stringify({ ...result.report, out: outPath }));
     else io.out([...formatAuMapsReport(result.report), `  → ${outPath}`].join('\n'));
   },
-};
+});

@@ -1,8 +1,7 @@
-import type { BenchMode } from '../bench/runBench';
 import { DEFAULT_BATCH, runBench } from '../bench/runBench';
-import { isPresetName, PRESET_NAMES } from '../models/modelNames';
-import type { Command } from './command';
-import { parseFlags, parseIntFlag, requireFlag, UsageError } from './command';
+import type { BenchMode } from '../bench/runBench';
+import { PRESET_NAMES, isPresetName } from '../models/modelNames';
+import { defineCommand, parseIntFlag, requireFlag, UsageError } from './command';
 
 export const BENCH_DEFAULTS = { threads: 1, steps: 5, warmup: 2, reps: 3 } as const;
 
@@ -23,42 +22,25 @@ Flags:
 
 function parseMode(value: string | undefined): BenchMode {
   if (value === 'train' || value === 'infer') return value;
-  throw new UsageError(
-    value === undefined || value.startsWith('-')
-      ? 'say what to measure: train or infer'
-      : `unknown mode "${value}"; use train or infer`,
-  );
+  throw new UsageError(value === undefined || value.startsWith('-') ? 'say what to measure: train or infer' : `unknown mode "${value}"; use train or infer`);
 }
 
-export const benchCommand: Command = {
+export const benchCommand = defineCommand({
   name: 'bench',
   summary: 'training / inference throughput on synthetic data, comparable with the PyTorch peer',
   usage: USAGE,
-  async run(argv, io) {
-    const mode = parseMode(argv[0]);
-    const f = parseFlags(argv.slice(1), {
-      model: { type: 'string' }, batch: { type: 'string' }, threads: { type: 'string' },
-      steps: { type: 'string' }, warmup: { type: 'string' }, reps: { type: 'string' },
-    });
+  word: parseMode,
+  flags: { model: 'string', batch: 'string', threads: 'string', steps: 'string', warmup: 'string', reps: 'string' },
+  async run(f, io, mode) {
     const preset = requireFlag(f.model, 'model');
-    if (!isPresetName(preset)) {
-      throw new UsageError(`unknown --model "${preset}"; use one of ${PRESET_NAMES.join(', ')}`);
-    }
+    if (!isPresetName(preset)) throw new UsageError(`unknown --model "${preset}"; use one of ${PRESET_NAMES.join(', ')}`);
     const batch = parseIntFlag(f.batch, 'batch', DEFAULT_BATCH[preset]);
     const threads = parseIntFlag(f.threads, 'threads', BENCH_DEFAULTS.threads);
     const steps = parseIntFlag(f.steps, 'steps', BENCH_DEFAULTS.steps);
     const reps = parseIntFlag(f.reps, 'reps', BENCH_DEFAULTS.reps);
     if (batch < 2) throw new UsageError('--batch must be at least 2 (train-mode BatchNorm needs more than one sample)');
     if (threads < 1 || steps < 1 || reps < 1) throw new UsageError('--threads, --steps and --reps must be at least 1');
-    const result = await runBench({
-      preset,
-      mode,
-      batch,
-      threads,
-      steps,
-      reps,
-      warmup: parseIntFlag(f.warmup, 'warmup', BENCH_DEFAULTS.warmup),
-    });
-    io.out(JSON.stringify(result));
+    const warmup = parseIntFlag(f.warmup, 'warmup', BENCH_DEFAULTS.warmup);
+    io.out(JSON.stringify(await runBench({ preset, mode, batch, threads, steps, reps, warmup })));
   },
-};
+});

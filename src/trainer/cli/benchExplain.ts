@@ -1,9 +1,7 @@
-import * as os from 'node:os';
 import { benchExplain, defaultBenchImage, WARM_TARGET_MS } from '../explain/benchExplain';
 import { LandmarkDetector } from '../io/landmarks';
 import { isPresetName, PRESET_NAMES } from '../models/modelNames';
-import type { Command } from './command';
-import { parseFlags, parseIntFlag, UsageError } from './command';
+import { defineCommand, parseIntFlag, parseThreads, UsageError } from './command';
 
 const USAGE = `Usage: au-lens bench-explain [flags]
 
@@ -19,18 +17,12 @@ Flags:
   --reps N         warm repetitions (default 10)
   --threads N      engine threads (default: all cores)`;
 
-export const benchExplainCommand: Command = {
+export const benchExplainCommand = defineCommand({
   name: 'bench-explain',
   summary: 'time a whole single-image explanation, cold and warm (one JSON line)',
   usage: USAGE,
-  async run(argv, io) {
-    const f = parseFlags(argv, {
-      image: { type: 'string' },
-      model: { type: 'string' },
-      preset: { type: 'string' },
-      reps: { type: 'string' },
-      threads: { type: 'string' },
-    });
+  flags: { image: 'string', model: 'string', preset: 'string', reps: 'string', threads: 'string' },
+  async run(f, io) {
     const preset = f.preset ?? 'tiny64';
     if (!isPresetName(preset)) throw new UsageError(`unknown preset "${preset}"; use ${PRESET_NAMES.join(', ')}`);
     const reps = parseIntFlag(f.reps, 'reps', 10);
@@ -40,9 +32,9 @@ export const benchExplainCommand: Command = {
       ...(f.model !== undefined && { model: f.model }),
       preset,
       reps,
-      threads: parseIntFlag(f.threads, 'threads', os.availableParallelism()),
+      threads: parseThreads(f.threads),
       landmarker: () => LandmarkDetector.create(),
     });
     io.out(JSON.stringify(result));
   },
-};
+});

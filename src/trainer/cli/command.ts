@@ -1,5 +1,5 @@
+import * as os from 'node:os';
 import { parseArgs } from 'node:util';
-import type { ParseArgsConfig } from 'node:util';
 
 /** A usage mistake: the CLI prints the message and the command's help, and exits with 2. */
 export class UsageError extends Error {
@@ -19,18 +19,44 @@ export interface Command {
   run(argv: readonly string[], io: CliIo): Promise<void>;
 }
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+/** A command's flags: each takes a value (`--data DIR`) or is a switch (`--json`, false unless given). */
+type FlagSpec = Readonly<Record<string, 'string' | 'boolean'>>;
 
-/** parseArgs with strict checking, turning its errors into usage errors that name the bad flag. */
-export function parseFlags<O extends Options>(
-  argv: readonly string[],
-  options: O,
-): ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: false }>>['values'] {
-  try {
-    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+/** The parsed flags: a value flag's text (undefined when not given), a switch's state. */
+export type Flags<S extends FlagSpec> = { readonly [K in keyof S]: S[K] extends 'boolean' ? boolean : string | undefined };
+
+interface CommandSpec<S extends FlagSpec, W> {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  readonly flags: S;
+  /** For a command whose first argument is a word before the flags (bench's mode): checks it before the flags. */
+  readonly word?: (arg: string | undefined) => W;
+  run(flags: Flags<S>, io: CliIo, word: W): Promise<void>;
+}
+
+/**
+ * A command whose flags node:util's parseArgs checks strictly (an unknown flag, a missing value or a stray
+ * argument is a usage error that names it) before `run` sees them.
+ */
+export function defineCommand<S extends FlagSpec, W = undefined>(spec: CommandSpec<S, W>): Command {
+  const options = Object.fromEntries(Object.entries(spec.flags).map(([name, type]) =>
+    [name, type === 'boolean' ? { type, default: false } : { type }]));
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    usage: spec.usage,
+    async run(argv, io) {
+      const word = spec.word?.(argv[0]) as W;
+      let flags: Flags<S>;
+      try {
+        flags = parseArgs({ args: argv.slice(spec.word ? 1 : 0), options, strict: true, allowPositionals: false }).values as Flags<S>;
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      return spec.run(flags, io, word);
+    },
+  };
 }
 
 export function requireFlag<T>(value: T | undefined, flag: string): T {
@@ -43,6 +69,11 @@ export function parseIntFlag(value: string | undefined, flag: string, fallback: 
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${flag} must be a non-negative integer, got "${value}"`);
   return n;
+}
+
+/** --threads: engine threads, every core unless given. */
+export function parseThreads(value: string | undefined): number {
+  return parseIntFlag(value, 'threads', os.availableParallelism());
 }
 
 export function parseNumberFlag(value: string | undefined, flag: string, fallback: number): number {

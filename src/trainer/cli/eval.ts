@@ -1,16 +1,14 @@
-import * as os from 'node:os';
-import { evaluateCheckpoint } from '../eval/evaluateCheckpoint';
-import { formatEvalReport } from '../eval/formatReport';
+import { CAM_METHOD_NAMES, isCamMethodName } from '../science/camMethods';
+import type { CamMethodName } from '../science/camMethods';
 import { writeFileAtomic } from '../io/atomicFile';
 import { LandmarkDetector } from '../io/landmarks';
-import type { CamMethodName } from '../science/camMethods';
-import { CAM_METHOD_NAMES, isCamMethodName } from '../science/camMethods';
-import type { SplitName } from '../science/split';
+import { evaluateCheckpoint } from '../eval/evaluateCheckpoint';
+import { formatEvalReport } from '../eval/formatReport';
 import { SPLIT_NAMES } from '../science/split';
+import type { SplitName } from '../science/split';
 import { CheckpointMismatchError } from '../train/checkpoint';
 import { isPretrainedModel, PRETRAINED_MODELS } from '../train/pretrained';
-import type { Command } from './command';
-import { parseFlags, parseIntFlag, requireFlag, UsageError } from './command';
+import { defineCommand, parseIntFlag, parseThreads, requireFlag, UsageError } from './command';
 
 const USAGE = `Usage: au-lens eval --checkpoint CKPT | --model NAME --data DIR [flags]
 
@@ -40,35 +38,21 @@ function parseMethods(value: string | undefined): CamMethodName[] | undefined {
   });
 }
 
-export const evalCommand: Command = {
+export const evalCommand = defineCommand({
   name: 'eval',
   summary: 'evaluate a checkpoint: accuracy, ATT-COS, CAM-COS and AU localisation',
   usage: USAGE,
-  async run(argv, io) {
-    const f = parseFlags(argv, {
-      checkpoint: { type: 'string' },
-      model: { type: 'string' },
-      data: { type: 'string' },
-      split: { type: 'string' },
-      methods: { type: 'string' },
-      batch: { type: 'string' },
-      threads: { type: 'string' },
-      cache: { type: 'string' },
-      json: { type: 'string' },
-    });
+  flags: {
+    checkpoint: 'string', model: 'string', data: 'string', split: 'string', methods: 'string', batch: 'string',
+    threads: 'string', cache: 'string', json: 'string',
+  },
+  async run(f, io) {
     const split = f.split;
-    if (split !== undefined && split !== 'all' && !(SPLIT_NAMES as readonly string[]).includes(split)) {
-      throw new UsageError(`--split must be train, val, test or all, got "${split}"`);
-    }
+    if (split !== undefined && split !== 'all' && !(SPLIT_NAMES as readonly string[]).includes(split)) throw new UsageError(`--split must be train, val, test or all, got "${split}"`);
     const methods = parseMethods(f.methods);
-    if (f.checkpoint !== undefined && f.model !== undefined) {
-      throw new UsageError('give --checkpoint or --model, not both');
-    }
+    if (f.checkpoint !== undefined && f.model !== undefined) throw new UsageError('give --checkpoint or --model, not both');
     if (f.model !== undefined && !isPretrainedModel(f.model) && !f.model.toLowerCase().endsWith('.onnx')) {
-      throw new UsageError(
-        `unknown --model "${f.model}"; use one of ${PRETRAINED_MODELS.join(', ')}, an ONNX model (model.onnx), or ` +
-          `--checkpoint for a checkpoint file`,
-      );
+      throw new UsageError(`unknown --model "${f.model}"; use one of ${PRETRAINED_MODELS.join(', ')}, an ONNX model (model.onnx), or --checkpoint for a checkpoint file`);
     }
     const checkpoint = f.model ?? requireFlag(f.checkpoint, 'checkpoint');
     const options = {
@@ -76,28 +60,22 @@ export const evalCommand: Command = {
       data: requireFlag(f.data, 'data'),
       ...(split !== undefined && { split: split as SplitName | 'all' }),
       batch: parseIntFlag(f.batch, 'batch', 32),
-      threads: parseIntFlag(f.threads, 'threads', os.availableParallelism()),
+      threads: parseThreads(f.threads),
       ...(methods !== undefined && { methods }),
       ...(f.cache !== undefined && { cacheDir: f.cache }),
     };
     if (options.batch < 1) throw new UsageError('--batch must be at least 1');
-    const result = await evaluateCheckpoint(options, { detector: await LandmarkDetector.create() }).catch(
-      (err: unknown) => {
-        // The mismatch message names a tensor, not the file; the user needs to know which file is broken.
-        if (err instanceof CheckpointMismatchError) {
-          throw new Error(
-            `${checkpoint}: the checkpoint does not fit the model it describes (${err.message}); it was altered or ` +
-              `written by an incompatible AU Lens`,
-            { cause: err },
-          );
-        }
-        throw err;
-      },
-    );
+    const result = await evaluateCheckpoint(options, { detector: await LandmarkDetector.create() }).catch((err: unknown) => {
+      // The mismatch message names a tensor, not the file; the user needs to know which file is broken.
+      if (err instanceof CheckpointMismatchError) {
+        throw new Error(`${checkpoint}: the checkpoint does not fit the model it describes (${err.message}); it was altered or written by an incompatible AU Lens`, { cause: err });
+      }
+      throw err;
+    });
     for (const w of result.warnings) io.err(`warning: ${w}`);
     for (const s of result.skipped) io.err(`skipped ${s.path}: ${s.reason}`);
     io.out(`${result.checkpoint} on ${result.data} (${result.split} split)`);
     io.out(formatEvalReport(result.report));
     if (f.json) await writeFileAtomic(f.json, `${JSON.stringify(result, null, 2)}\n`);
   },
-};
+});

@@ -1,13 +1,11 @@
-import * as os from 'node:os';
 import { CAM_METHODS } from '../cam';
-import { Explainer } from '../explain/explainImage';
 import type { ExplanationReport } from '../explain/explanation';
+import { Explainer } from '../explain/explainImage';
 import { ExplainRequestError } from '../explain/explanation';
 import { writeExplanation } from '../explain/renderExplanation';
 import { LandmarkDetector } from '../io/landmarks';
 import { DEFAULT_MODEL, PRETRAINED_MODELS } from '../train/pretrained';
-import type { Command } from './command';
-import { parseFlags, parseIntFlag, requireFlag, UsageError } from './command';
+import { defineCommand, parseIntFlag, parseThreads, requireFlag, UsageError } from './command';
 
 const USAGE = `Usage: au-lens explain [--model NAME|CKPT|MODEL.onnx] [--sidecar FILE] --image FILE --out DIR [flags]
 
@@ -40,38 +38,23 @@ const fmt = (v: number | null | undefined): string => (v === null || v === undef
 export function formatExplanation(r: ExplanationReport): string[] {
   const lines = [r.reading, `  scores: ${Object.entries(r.scores).map(([c, p]) => `${c} ${fmt(p)}`).join('  ')}`];
   lines.push(`  ATT-COS: ${Object.entries(r.attCos).map(([l, v]) => `${l} ${fmt(v)}`).join('  ')}`);
-  lines.push(
-    `  CAM-COS (${r.explained.class}): ${Object.entries(r.camCos)
-      .map(([m, v]) => `${CAM_METHODS[m as keyof typeof CAM_METHODS].title} ${fmt(v)}`)
-      .join('  ')}`,
-  );
+  lines.push(`  CAM-COS (${r.explained.class}): ${Object.entries(r.camCos).map(([m, v]) => `${CAM_METHODS[m as keyof typeof CAM_METHODS].title} ${fmt(v)}`).join('  ')}`);
   if (r.cosineNote) lines.push(`  ${r.cosineNote}`);
   if (r.methods.unavailable.length > 0) {
-    lines.push(
-      `  not computed: ${r.methods.unavailable.map((u) => CAM_METHODS[u.method].title).join(', ')} ` +
-        `(${r.methods.unavailable[0]!.reason})`,
-    );
+    lines.push(`  not computed: ${r.methods.unavailable.map((u) => CAM_METHODS[u.method].title).join(', ')} (${r.methods.unavailable[0]!.reason})`);
   }
   return lines;
 }
 
-export const explainCommand: Command = {
+export const explainCommand = defineCommand({
   name: 'explain',
   summary: 'explain one face: scores, attention, CAMs and their alignment with the AUs (JSON + PNGs)',
   usage: USAGE,
-  async run(argv, io) {
-    const f = parseFlags(argv, {
-      model: { type: 'string' },
-      sidecar: { type: 'string' },
-      image: { type: 'string' },
-      out: { type: 'string' },
-      face: { type: 'string' },
-      class: { type: 'string' },
-      threads: { type: 'string' },
-      cache: { type: 'string' },
-      'max-pixels': { type: 'string' },
-      json: { type: 'boolean', default: false },
-    });
+  flags: {
+    model: 'string', sidecar: 'string', image: 'string', out: 'string', face: 'string', class: 'string', threads: 'string',
+    cache: 'string', 'max-pixels': 'string', json: 'boolean',
+  },
+  async run(f, io) {
     const request = {
       ...(f.model !== undefined && { model: f.model }),
       ...(f.sidecar !== undefined && { sidecar: f.sidecar }),
@@ -82,7 +65,7 @@ export const explainCommand: Command = {
     const out = requireFlag(f.out, 'out');
     const explainer = new Explainer({
       landmarker: () => LandmarkDetector.create(),
-      threads: parseIntFlag(f.threads, 'threads', os.availableParallelism()),
+      threads: parseThreads(f.threads),
       ...(f.cache !== undefined && { landmarkCache: f.cache }),
       ...(f['max-pixels'] !== undefined && { maxPixels: parseIntFlag(f['max-pixels'], 'max-pixels', 0) }),
     });
@@ -90,14 +73,7 @@ export const explainCommand: Command = {
       const explanation = await explainer.explain(request);
       const written = await writeExplanation(explanation, out);
       if (f.json) io.out(JSON.stringify({ ...explanation.report, out: written }));
-      else {
-        io.out(
-          [
-            ...formatExplanation(explanation.report),
-            `  → ${written.report}, ${written.sheet} and ${written.maps.length} map PNGs`,
-          ].join('\n'),
-        );
-      }
+      else io.out([...formatExplanation(explanation.report), `  → ${written.report}, ${written.sheet} and ${written.maps.length} map PNGs`].join('\n'));
     } catch (error) {
       if (error instanceof ExplainRequestError) throw new UsageError(error.message);
       throw error;
@@ -105,4 +81,4 @@ export const explainCommand: Command = {
       await explainer.release();
     }
   },
-};
+});

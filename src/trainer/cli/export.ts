@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import { exportCheckpoint } from '../export/exportModel';
-import type { Command } from './command';
-import { parseFlags, requireFlag, UsageError } from './command';
+import { defineCommand, requireFlag, UsageError } from './command';
 
 const USAGE = `Usage: au-lens export --checkpoint CKPT --out MODEL.onnx [--json]
 
@@ -15,16 +14,12 @@ Flags:
   --out MODEL.onnx    the file to write (replaced atomically)
   --json              print a machine-readable summary`;
 
-export const exportCommand: Command = {
+export const exportCommand = defineCommand({
   name: 'export',
   summary: 'export a checkpoint as a standalone ONNX model with its labels and normalisation',
   usage: USAGE,
-  async run(argv, io) {
-    const f = parseFlags(argv, {
-      checkpoint: { type: 'string' },
-      out: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    });
+  flags: { checkpoint: 'string', out: 'string', json: 'boolean' },
+  async run(f, io) {
     const checkpoint = requireFlag(f.checkpoint, 'checkpoint');
     const out = requireFlag(f.out, 'out');
     if (path.extname(out).toLowerCase() !== '.onnx') throw new UsageError(`--out must end in .onnx, got "${out}"`);
@@ -34,10 +29,8 @@ export const exportCommand: Command = {
       return;
     }
     const shape = (s: readonly (number | string)[]): string => `[${s.join(', ')}]`;
-    io.out(
-      `${summary.out}: ${summary.preset}, ${(summary.bytes / 1e6).toFixed(1)} MB, classes ${summary.labels.join(', ')}`,
-    );
+    io.out(`${summary.out}: ${summary.preset}, ${(summary.bytes / 1e6).toFixed(1)} MB, classes ${summary.labels.join(', ')}`);
     for (const v of summary.inputs) io.out(`  input  ${v.name.padEnd(12)} ${shape(v.shape)}`);
     for (const v of summary.outputs) io.out(`  output ${v.name.padEnd(12)} ${shape(v.shape)}`);
   },
-};
+});

@@ -2,8 +2,7 @@ import { readImageFolder } from '../io/dataset';
 import { LandmarkDetector } from '../io/landmarks';
 import { detectWithCache } from '../io/landmarkCache';
 import type { Expression } from '../science/labels';
-import type { Command } from './command';
-import { parseFlags, requireFlag } from './command';
+import { defineCommand, requireFlag } from './command';
 
 const USAGE = `Usage: au-lens landmarks --data DIR [flags]
 
@@ -20,16 +19,12 @@ interface ClassCount {
   total: number;
 }
 
-export const landmarksCommand: Command = {
+export const landmarksCommand = defineCommand({
   name: 'landmarks',
   summary: 'detect landmarks on a dataset and report how many images have a face',
   usage: USAGE,
-  async run(argv, io) {
-    const flags = parseFlags(argv, {
-      data: { type: 'string' },
-      cache: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    });
+  flags: { data: 'string', cache: 'string', json: 'boolean' },
+  async run(flags, io) {
     const dataset = await readImageFolder(requireFlag(flags.data, 'data'));
     const detector = await LandmarkDetector.create();
     const perClass = new Map<Expression, ClassCount>();
@@ -41,11 +36,7 @@ export const landmarksCommand: Command = {
       perClass.set(sample.label, count);
       count.total++;
       try {
-        const faces = await detectWithCache(
-          detector,
-          sample.path,
-          flags.cache === undefined ? {} : { dir: flags.cache },
-        );
+        const faces = await detectWithCache(detector, sample.path, flags.cache === undefined ? {} : { dir: flags.cache });
         const best = faces[0];
         if (best) {
           count.found++;
@@ -74,14 +65,11 @@ export const landmarksCommand: Command = {
       io.out(JSON.stringify(summary));
       return;
     }
-    io.out(
-      `${dataset.root}: landmarks on ${found}/${total} images (${((100 * found) / Math.max(1, total)).toFixed(1)} ` +
-        `%) in ${seconds.toFixed(1)} s`,
-    );
+    io.out(`${dataset.root}: landmarks on ${found}/${total} images (${((100 * found) / Math.max(1, total)).toFixed(1)} %) in ${seconds.toFixed(1)} s`);
     for (const [label, c] of perClass) io.out(`  ${label.padEnd(8)} ${c.found}/${c.total}`);
     io.out(`  methods: ${Object.entries(methods).map(([m, n]) => `${m} ${n}`).join(', ') || 'none'}`);
     if (dataset.skipped.length) io.out(`  skipped ${dataset.skipped.length} file(s) (not images or unknown classes)`);
     for (const f of failures.slice(0, 10)) io.out(`  failed: ${f.path}: ${f.reason}`);
     if (failures.length > 10) io.out(`  … and ${failures.length - 10} more (see --json)`);
   },
-};
+});
