@@ -21,9 +21,9 @@ import {
 import { compareEvaluations, reusableEvaluation } from '../compare/datasetComparison';
 import { pairMaps } from '../compare/mapPairs';
 import type { Ctx } from '../ctx';
+import type { PanelKind } from './basePanel';
+import { BasePanel } from './basePanel';
 import { ExplainPanel, explainTarget } from './explainPanel';
-import { PageChannel } from './pageChannel';
-import { webviewHtml, webviewOptions } from './webviewHtml';
 
 export const COMPARE_VIEW_TYPE = 'auLens.compare';
 
@@ -32,10 +32,11 @@ type ModelResult = Extract<ExplainRunResult, { kind: 'model' }>;
 /** Thrown inside the progress callback when the user cancels; never shown as an error. */
 class Cancelled extends Error {}
 
-export class ComparePanel implements vscode.Disposable {
-  private static current: ComparePanel | undefined;
-  private readonly disposables: vscode.Disposable[] = [];
-  private readonly channel: PageChannel;
+export class ComparePanel extends BasePanel {
+  private static readonly kind: PanelKind<ComparePanel> = {
+    viewType: COMPARE_VIEW_TYPE, page: 'compare', title: 'Compare Models', column: vscode.ViewColumn.Active,
+    create: (ctx, webview) => new ComparePanel(ctx, webview),
+  };
   private generation = 0;
   private target: CompareTarget | undefined;
   /** What the page last reported drawing (tests read it). */
@@ -46,42 +47,25 @@ export class ComparePanel implements vscode.Disposable {
   idle: Promise<void> = Promise.resolve();
 
   static get currentPanel(): ComparePanel | undefined {
-    return ComparePanel.current;
+    return ComparePanel.kind.current;
   }
 
   static async show(ctx: Ctx, target: CompareTarget): Promise<ComparePanel> {
-    let panel = ComparePanel.current;
-    if (panel) panel.panel.reveal(undefined, true);
-    else {
-      const webview = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, 'Compare Models', { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
-        webviewOptions(ctx.extCtx.extensionUri, ctx.extCtx.globalStorageUri, rootsFor(target)));
-      panel = new ComparePanel(ctx, webview);
-      await panel.load();
-    }
+    const panel = await BasePanel.open(ctx, ComparePanel.kind,
+      { roots: rootsFor(target), preserveFocus: false, preserveFocusOnReveal: true });
     await panel.compare(target);
     return panel;
   }
 
   /** Rebuilds a panel VS Code restored after a reload and compares again what it showed. */
   static async revive(ctx: Ctx, webview: vscode.WebviewPanel, state: ComparePageState | undefined): Promise<void> {
-    ComparePanel.current?.panel.dispose();
     const target = state?.target;
-    webview.webview.options = webviewOptions(ctx.extCtx.extensionUri, ctx.extCtx.globalStorageUri, target ? rootsFor(target) : []);
-    const panel = new ComparePanel(ctx, webview);
-    await panel.load();
+    const panel = await BasePanel.adopt(ctx, ComparePanel.kind, webview, { roots: target ? rootsFor(target) : [] });
     if (target) await panel.compare(target, true);
   }
 
-  private constructor(private readonly ctx: Ctx, private readonly panel: vscode.WebviewPanel) {
-    ComparePanel.current = this;
-    panel.iconPath = vscode.Uri.joinPath(ctx.extCtx.extensionUri, 'media', 'au-lens.svg');
-    this.channel = new PageChannel(panel, (m) => this.onMessage(m));
-    this.disposables.push(this.channel);
-    panel.onDidDispose(() => this.dispose(), null, this.disposables);
-  }
-
-  private async load(): Promise<void> {
-    this.panel.webview.html = await webviewHtml(this.panel.webview, this.ctx.extCtx.extensionUri, 'compare');
+  private constructor(ctx: Ctx, panel: vscode.WebviewPanel) {
+    super(ctx, panel, ComparePanel.kind);
   }
 
   /**
@@ -210,14 +194,10 @@ export class ComparePanel implements vscode.Disposable {
   private async ensureRoots(target: CompareTarget): Promise<void> {
     const roots = this.panel.webview.options.localResourceRoots ?? [];
     const needed = rootsFor(target);
-    if (needed.every((n) => roots.some((r) => r.fsPath === n.fsPath))) return;
-    this.channel.reloading();
-    this.panel.webview.options = webviewOptions(this.ctx.extCtx.extensionUri, this.ctx.extCtx.globalStorageUri, needed);
-    await this.load();
+    if (!needed.every((n) => roots.some((r) => r.fsPath === n.fsPath))) await this.reloadWithRoots(needed);
   }
 
-  /** Handles one message from the page (public so tests can play the page's part). */
-  async onMessage(message: unknown): Promise<void> {
+  override async onMessage(message: unknown): Promise<void> {
     if (ReadyCommand.is(message)) {
       this.channel.pageReady();
     } else if (DidRenderCommand.is(message)) {
@@ -236,11 +216,9 @@ export class ComparePanel implements vscode.Disposable {
     }
   }
 
-  dispose(): void {
-    if (ComparePanel.current === this) ComparePanel.current = undefined;
+  override dispose(): void {
     this.generation++;
-    this.panel.dispose();
-    for (const d of this.disposables.splice(0)) d.dispose();
+    super.dispose();
   }
 }
 

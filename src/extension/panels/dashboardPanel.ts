@@ -9,11 +9,11 @@ import type { RunRecord } from '../../trainer/train/runLog';
 import { readProgress, readRunRecord } from '../../trainer/train/runLog';
 import type { DashboardPageState, DashboardRun, DashboardSnapshot, DashboardUpdate, EpochPoint, StepPoint } from '../../webview/protocol/dashboard';
 import { CancelCommand, DidLoadNotification, DidUpdateNotification, ReadyCommand, ResumeCommand } from '../../webview/protocol/dashboard';
-import type { IpcMessage, IpcNotification } from '../../webview/protocol/ipc';
 import type { Ctx } from '../ctx';
 import type { RunEvent } from '../training/trainingRuns';
 import { epochPoint, pointsOf, progressText, stepPoint } from '../training/runProgress';
-import { webviewHtml, webviewOptions } from './webviewHtml';
+import type { PanelKind } from './basePanel';
+import { BasePanel } from './basePanel';
 
 export const DASHBOARD_VIEW_TYPE = 'auLens.trainingDashboard';
 /** Live points are sent at most this often, so a fast run does not flood the page. */
@@ -26,10 +26,16 @@ function settingsText(record: RunRecord | undefined): string {
   return s ? `${s.preset ?? 'tiny64'} · λ ${s.lambda ?? 4}` : '';
 }
 
-export class DashboardPanel implements vscode.Disposable {
-  private static current: DashboardPanel | undefined;
-  private readonly disposables: vscode.Disposable[] = [];
-  private ready = false;
+/**
+ * Unlike the other panels, a page that (re)loads gets a fresh snapshot read from the run's log, not the last message
+ * replayed: points that came while it was not ready are in the log already, so live updates go only to a ready page.
+ */
+export class DashboardPanel extends BasePanel {
+  private static readonly kind: PanelKind<DashboardPanel> = {
+    viewType: DASHBOARD_VIEW_TYPE, page: 'dashboard', title: 'Training', column: vscode.ViewColumn.Beside,
+    create: (ctx, webview) => new DashboardPanel(ctx, webview),
+  };
+  private folder = '';
   private steps: StepPoint[] = [];
   private epochs: EpochPoint[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -38,18 +44,12 @@ export class DashboardPanel implements vscode.Disposable {
   lastUpdate: DashboardUpdate | undefined;
 
   static get currentPanel(): DashboardPanel | undefined {
-    return DashboardPanel.current;
+    return DashboardPanel.kind.current;
   }
 
   /** Shows `folder`'s run, reusing the window's dashboard. */
   static async show(ctx: Ctx, folder: string, preserveFocus: boolean): Promise<DashboardPanel> {
-    let panel = DashboardPanel.current;
-    if (panel) panel.panel.reveal(undefined, preserveFocus);
-    else {
-      const webview = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'Training', { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
-        webviewOptions(ctx.extCtx.extensionUri, ctx.extCtx.globalStorageUri));
-      panel = new DashboardPanel(ctx, webview, folder);
-    }
+    const panel = await BasePanel.open(ctx, DashboardPanel.kind, { preserveFocus, load: false });
     await panel.showRun(folder);
     return panel;
   }
@@ -69,20 +69,12 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   static async revive(ctx: Ctx, webview: vscode.WebviewPanel, state: DashboardPageState | undefined): Promise<void> {
-    DashboardPanel.current?.panel.dispose();
-    webview.webview.options = webviewOptions(ctx.extCtx.extensionUri, ctx.extCtx.globalStorageUri);
-    const panel = new DashboardPanel(ctx, webview, state?.folder ?? ctx.training.current?.folder ?? '');
-    await panel.showRun(panel.folder);
+    const panel = await BasePanel.adopt(ctx, DashboardPanel.kind, webview, { load: false });
+    await panel.showRun(state?.folder ?? ctx.training.current?.folder ?? '');
   }
 
-  private constructor(private readonly ctx: Ctx, private readonly panel: vscode.WebviewPanel, private folder: string) {
-    DashboardPanel.current = this;
-    panel.iconPath = vscode.Uri.joinPath(ctx.extCtx.extensionUri, 'media', 'au-lens.svg');
-    panel.onDidDispose(() => this.dispose(), null, this.disposables);
-    panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m), null, this.disposables);
-    panel.onDidChangeViewState(() => {
-      if (!panel.visible) this.ready = false;
-    }, null, this.disposables);
+  private constructor(ctx: Ctx, panel: vscode.WebviewPanel) {
+    super(ctx, panel, DashboardPanel.kind);
     ctx.training.onEvent((e) => this.onRunEvent(e), null, this.disposables);
     // Start and end of a run change its status and buttons; the end also rewrote run.json.
     ctx.training.onDidChange((run) => {
@@ -94,11 +86,11 @@ export class DashboardPanel implements vscode.Disposable {
     return this.folder;
   }
 
+  /** A page per run: the page is loaded afresh. */
   private async showRun(folder: string): Promise<void> {
     this.folder = folder;
     this.panel.title = `Training: ${path.basename(folder)}`;
-    this.ready = false;
-    this.panel.webview.html = await webviewHtml(this.panel.webview, this.ctx.extCtx.extensionUri, 'dashboard');
+    await this.load();
   }
 
   private async runInfo(): Promise<DashboardRun> {
@@ -121,7 +113,7 @@ export class DashboardPanel implements vscode.Disposable {
     this.steps = [];
     this.epochs = [];
     this.lastSnapshot = snapshot;
-    this.post(DidLoadNotification, snapshot);
+    this.channel.postLive(DidLoadNotification, snapshot);
   }
 
   private onRunEvent({ folder, event }: RunEvent): void {
@@ -136,33 +128,25 @@ export class DashboardPanel implements vscode.Disposable {
   private async flush(now: boolean): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (!this.ready && !now) return;
+    if (!this.channel.isReady && !now) return;
     const update: DashboardUpdate = { run: await this.runInfo(), steps: this.steps.splice(0), epochs: this.epochs.splice(0) };
     this.lastUpdate = update;
-    this.post(DidUpdateNotification, update);
+    this.channel.postLive(DidUpdateNotification, update);
   }
 
-  private post<P>(type: IpcNotification<P>, params: P): void {
-    if (this.ready) void this.panel.webview.postMessage(type.message(params));
-  }
-
-  /** Handles one message from the page (public so tests can play the page's part). */
-  async onMessage(message: unknown): Promise<void> {
-    const m = message as IpcMessage;
-    if (ReadyCommand.is(m)) {
-      this.ready = true;
+  override async onMessage(message: unknown): Promise<void> {
+    if (ReadyCommand.is(message)) {
+      this.channel.pageReady();
       await this.sendSnapshot();
-    } else if (CancelCommand.is(m)) {
+    } else if (CancelCommand.is(message)) {
       this.ctx.training.cancel();
-    } else if (ResumeCommand.is(m)) {
+    } else if (ResumeCommand.is(message)) {
       await vscode.commands.executeCommand('auLens.resumeTraining', this.folder);
     }
   }
 
-  dispose(): void {
-    if (DashboardPanel.current === this) DashboardPanel.current = undefined;
+  override dispose(): void {
     if (this.timer) clearTimeout(this.timer);
-    this.panel.dispose();
-    for (const d of this.disposables.splice(0)) d.dispose();
+    super.dispose();
   }
 }

@@ -14,41 +14,35 @@ import type { Ctx } from '../ctx';
 import { explainWith } from '../evaluation/explainWith';
 import { checkGates, worstImages } from '../evaluation/gates';
 import { readGates } from '../evaluation/qualityGates';
-import { PageChannel } from './pageChannel';
-import { webviewHtml, webviewOptions } from './webviewHtml';
+import type { PanelKind } from './basePanel';
+import { BasePanel } from './basePanel';
 
 export const EVALUATION_VIEW_TYPE = 'auLens.evaluation';
 const WORST_SHOWN = 24;
 
 /** The folders of the evaluated photos, so their thumbnails may load. */
-function rootsFor(result: EvalRunResult | undefined): vscode.Uri[] {
-  const folders = new Set(result ? [result.data, ...result.images.map((r) => path.dirname(path.dirname(r.path)))] : []);
+function rootsFor(result: EvalRunResult): vscode.Uri[] {
+  const folders = new Set([result.data, ...result.images.map((r) => path.dirname(path.dirname(r.path)))]);
   return [...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri), ...[...folders].map((f) => vscode.Uri.file(f))];
 }
 
-export class EvaluationPanel implements vscode.Disposable {
-  private static current: EvaluationPanel | undefined;
-  private readonly disposables: vscode.Disposable[] = [];
-  private readonly channel: PageChannel;
+export class EvaluationPanel extends BasePanel {
+  private static readonly kind: PanelKind<EvaluationPanel> = {
+    viewType: EVALUATION_VIEW_TYPE, page: 'evaluation', title: 'Evaluation', column: vscode.ViewColumn.Active,
+    create: (ctx, webview) => new EvaluationPanel(ctx, webview),
+  };
   private result: EvalRunResult | undefined;
   /** What the page was last sent (tests read it: the webview's DOM is out of the extension's reach). */
   lastView: EvaluationView | undefined;
 
   static get currentPanel(): EvaluationPanel | undefined {
-    return EvaluationPanel.current;
+    return EvaluationPanel.kind.current;
   }
 
   /** Reveals the panel (creating it if needed) with `result`. */
   static async show(ctx: Ctx, result: EvalRunResult): Promise<EvaluationPanel> {
-    let panel = EvaluationPanel.current;
-    if (panel) panel.panel.reveal(undefined, false);
-    else {
-      const webview = vscode.window.createWebviewPanel(EVALUATION_VIEW_TYPE, 'Evaluation', vscode.ViewColumn.Active,
-        webviewOptions(ctx.extCtx.extensionUri, ctx.extCtx.globalStorageUri, rootsFor(result)));
-      panel = new EvaluationPanel(ctx, webview);
-      await panel.loadPage();
-    }
-    panel.load(result);
+    const panel = await BasePanel.open(ctx, EvaluationPanel.kind, { roots: rootsFor(result), preserveFocus: false });
+    panel.showResult(result);
     return panel;
   }
 
@@ -58,31 +52,20 @@ export class EvaluationPanel implements vscode.Disposable {
 
   /** Rebuilds a panel VS Code restored after a reload from the eval file its page stored. */
   static async revive(ctx: Ctx, webview: vscode.WebviewPanel, state: EvaluationPageState | undefined): Promise<void> {
-    EvaluationPanel.current?.panel.dispose();
     const result = state?.file ? parseEvalFile(await readFile(state.file, 'utf8'), state.file) : undefined;
-    webview.webview.options = webviewOptions(ctx.extCtx.extensionUri, ctx.extCtx.globalStorageUri, rootsFor(result));
     if (!result) {
       webview.dispose();
       return;
     }
-    const panel = new EvaluationPanel(ctx, webview);
-    await panel.loadPage();
-    panel.load(result);
+    const panel = await BasePanel.adopt(ctx, EvaluationPanel.kind, webview, { roots: rootsFor(result) });
+    panel.showResult(result);
   }
 
-  private constructor(private readonly ctx: Ctx, private readonly panel: vscode.WebviewPanel) {
-    EvaluationPanel.current = this;
-    panel.iconPath = vscode.Uri.joinPath(ctx.extCtx.extensionUri, 'media', 'au-lens.svg');
-    this.channel = new PageChannel(panel, (m: unknown) => this.onMessage(m));
-    this.disposables.push(this.channel);
-    panel.onDidDispose(() => this.dispose(), null, this.disposables);
+  private constructor(ctx: Ctx, panel: vscode.WebviewPanel) {
+    super(ctx, panel, EvaluationPanel.kind);
   }
 
-  private async loadPage(): Promise<void> {
-    this.panel.webview.html = await webviewHtml(this.panel.webview, this.ctx.extCtx.extensionUri, 'evaluation');
-  }
-
-  private load(result: EvalRunResult): void {
+  private showResult(result: EvalRunResult): void {
     this.result = result;
     this.panel.title = `Evaluation: ${path.basename(result.model)} on ${result.dataset}`;
     const roots = this.panel.webview.options.localResourceRoots ?? [];
@@ -109,7 +92,7 @@ export class EvaluationPanel implements vscode.Disposable {
     };
   }
 
-  private async onMessage(message: unknown): Promise<void> {
+  override async onMessage(message: unknown): Promise<void> {
     try {
       if (ReadyCommand.is(message)) this.channel.pageReady();
       else if (ExplainImageCommand.is(message) && this.result) {
@@ -122,11 +105,5 @@ export class EvaluationPanel implements vscode.Disposable {
       this.ctx.log.error(`evaluation panel: ${(err as Error).message}`);
       void vscode.window.showErrorMessage(`AU Lens: ${(err as Error).message}`);
     }
-  }
-
-  dispose(): void {
-    if (EvaluationPanel.current === this) EvaluationPanel.current = undefined;
-    this.panel.dispose();
-    for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

@@ -16,8 +16,8 @@ import {
 import type { IpcMessage, IpcNotification } from '../../webview/protocol/ipc';
 import { IpcResponse } from '../../webview/protocol/ipc';
 import type { Ctx } from '../ctx';
-import { PageChannel } from './pageChannel';
-import { webviewHtml, webviewOptions } from './webviewHtml';
+import type { PanelKind } from './basePanel';
+import { BasePanel } from './basePanel';
 
 export const EXPLAIN_VIEW_TYPE = 'auLens.explain';
 
@@ -48,10 +48,11 @@ export function explainTarget(image: vscode.Uri, model: string | undefined, extr
   };
 }
 
-export class ExplainPanel implements vscode.Disposable {
-  private static current: ExplainPanel | undefined;
-  private readonly disposables: vscode.Disposable[] = [];
-  private readonly channel: PageChannel;
+export class ExplainPanel extends BasePanel {
+  private static readonly kind: PanelKind<ExplainPanel> = {
+    viewType: EXPLAIN_VIEW_TYPE, page: 'explain', title: 'Explain Expression', column: vscode.ViewColumn.Beside,
+    create: (ctx, webview) => new ExplainPanel(ctx, webview),
+  };
   private generation = 0;
   private target: ExplainTarget | undefined;
   private result: ExplainRunResult | undefined;
@@ -63,46 +64,32 @@ export class ExplainPanel implements vscode.Disposable {
   idle: Promise<void> = Promise.resolve();
 
   static get currentPanel(): ExplainPanel | undefined {
-    return ExplainPanel.current;
+    return ExplainPanel.kind.current;
   }
 
   /** Reveals the panel (creating it if needed) and explains `target` in it. */
   static async show(ctx: Ctx, target: ExplainTarget): Promise<ExplainPanel> {
-    let panel = ExplainPanel.current;
-    if (panel) panel.panel.reveal(undefined, true);
-    else {
-      const webview = vscode.window.createWebviewPanel(EXPLAIN_VIEW_TYPE, 'Explain Expression', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
-        webviewOptions(ctx.extCtx.extensionUri, ctx.extCtx.globalStorageUri, rootsFor(target.image)));
-      panel = new ExplainPanel(ctx, webview);
-      await panel.load();
-    }
+    const panel = await BasePanel.open(ctx, ExplainPanel.kind,
+      { roots: rootsFor(target.image), preserveFocus: false, preserveFocusOnReveal: true });
     await panel.explain(target);
     return panel;
   }
 
   /** Rebuilds a panel VS Code restored after a reload, and explains again what it showed. */
   static async revive(ctx: Ctx, webview: vscode.WebviewPanel, state: ExplainPageState | undefined): Promise<void> {
-    ExplainPanel.current?.panel.dispose();
     const target = state?.target;
-    webview.webview.options = webviewOptions(ctx.extCtx.extensionUri, ctx.extCtx.globalStorageUri, target ? rootsFor(target.image) : []);
-    const panel = new ExplainPanel(ctx, webview);
-    await panel.load();
+    const panel = await BasePanel.adopt(ctx, ExplainPanel.kind, webview, { roots: target ? rootsFor(target.image) : [] });
     if (target) await panel.explain(target);
   }
 
-  private constructor(private readonly ctx: Ctx, private readonly panel: vscode.WebviewPanel) {
-    ExplainPanel.current = this;
-    panel.iconPath = vscode.Uri.joinPath(ctx.extCtx.extensionUri, 'media', 'au-lens.svg');
-    panel.onDidDispose(() => this.dispose(), null, this.disposables);
-    this.channel = new PageChannel(panel, (m) => this.onMessage(m));
-    this.disposables.push(this.channel);
+  private constructor(ctx: Ctx, panel: vscode.WebviewPanel) {
+    super(ctx, panel, ExplainPanel.kind);
     ctx.models.onDidChange((model) => {
-      if (this.target) void this.explain({ ...explainTarget(vscode.Uri.file(this.target.image), model), ...(this.target.face !== undefined && { face: this.target.face }) });
+      const shown = this.target;
+      if (!shown) return;
+      const face = shown.face !== undefined && { face: shown.face };
+      void this.explain({ ...explainTarget(vscode.Uri.file(shown.image), model), ...face });
     }, null, this.disposables);
-  }
-
-  private async load(): Promise<void> {
-    this.panel.webview.html = await webviewHtml(this.panel.webview, this.ctx.extCtx.extensionUri, 'explain');
   }
 
   /** Explains `target`, showing progress; a newer call supersedes this one. */
@@ -196,10 +183,7 @@ export class ExplainPanel implements vscode.Disposable {
    */
   private async ensureRoots(image: string): Promise<void> {
     const roots = this.panel.webview.options.localResourceRoots ?? [];
-    if (roots.some((r) => isInside(image, r.fsPath))) return;
-    this.channel.reloading();
-    this.panel.webview.options = webviewOptions(this.ctx.extCtx.extensionUri, this.ctx.extCtx.globalStorageUri, rootsFor(image));
-    await this.load();
+    if (!roots.some((r) => isInside(image, r.fsPath))) await this.reloadWithRoots(rootsFor(image));
   }
 
   /** "Started" is transient: a reloaded page gets the last view or failure, and a run in flight posts its own. */
@@ -207,8 +191,7 @@ export class ExplainPanel implements vscode.Disposable {
     this.channel.post(type, params, type === DidStartNotification);
   }
 
-  /** Handles one message from the page (public so tests can play the page's part). */
-  async onMessage(message: unknown): Promise<void> {
+  override async onMessage(message: unknown): Promise<void> {
     if (ReadyCommand.is(message)) {
       this.channel.pageReady();
     } else if (DidRenderCommand.is(message)) {
@@ -277,11 +260,9 @@ export class ExplainPanel implements vscode.Disposable {
     }
   }
 
-  dispose(): void {
-    if (ExplainPanel.current === this) ExplainPanel.current = undefined;
+  override dispose(): void {
     this.generation++;
-    this.panel.dispose();
-    for (const d of this.disposables.splice(0)) d.dispose();
+    super.dispose();
   }
 }
 

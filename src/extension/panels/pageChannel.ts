@@ -29,6 +29,18 @@ export class PageChannel implements vscode.Disposable {
     else this.queue.push(message);
   }
 
+  /**
+   * Posts only to a ready page, for a panel that sends a (re)loaded page a fresh snapshot of everything when it says
+   * it is ready (the dashboard), so that what came meanwhile would arrive twice.
+   */
+  postLive<P>(type: IpcNotification<P>, params: P): void {
+    if (this.ready) void this.panel.webview.postMessage(type.message(params));
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
   /** The page is (re)loading: hold messages until it is ready. */
   reloading(): void {
     this.ready = false;
