@@ -1,15 +1,13 @@
 import * as vscode from 'vscode';
 import type { Device } from '../trainer/onnx/deviceNames';
 import { DEVICE_ENV } from '../trainer/onnx/deviceNames';
+import { resolveCodebook } from './codebookSetting';
 
 /** Typed access to the `auLens.*` settings declared in package.json. */
 export class Config {
   /** A codebook preset name or the path of a codebook JSON file (relative paths resolve against the workspace). */
   get codebook(): string {
-    const value = this.get<string>('codebook') ?? 'paper';
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    if (value.endsWith('.json') && folder && !value.startsWith('/')) return vscode.Uri.joinPath(folder.uri, value).fsPath;
-    return value;
+    return resolveCodebook(this.get<string>('codebook') ?? 'paper', vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
   }
 
   /**
