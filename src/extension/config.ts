@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { Device } from '../trainer/onnx/deviceNames';
 import { DEVICE_ENV } from '../trainer/onnx/deviceNames';
 import { resolveCodebook } from './codebookSetting';
+import type { QualityGates } from './evaluation/gates';
 
 /** Typed access to the `auLens.*` settings declared in package.json. */
 export class Config {
@@ -38,6 +39,17 @@ export class Config {
   workerEnv(): NodeJS.ProcessEnv {
     const device = this.deviceSetting;
     return device === undefined ? { ...process.env } : { ...process.env, [DEVICE_ENV]: device };
+  }
+
+  /** The auLens.qualityGates.* settings; null where a gate is off. */
+  get qualityGates(): QualityGates {
+    const c = vscode.workspace.getConfiguration('auLens.qualityGates');
+    return {
+      minAccuracy: c.get<number | null>('minAccuracy') ?? null,
+      minClassAccuracy: c.get<number | null>('minClassAccuracy') ?? null,
+      minAttCos: c.get<QualityGates['minAttCos']>('minAttCos') ?? null,
+      minCamCos: c.get<QualityGates['minCamCos']>('minCamCos') ?? null,
+    };
   }
 
   get maxImagePixels(): number {

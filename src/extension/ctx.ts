@@ -14,7 +14,7 @@ export class Ctx {
   readonly models: ModelStore;
   /** The runs view's data (scanned on first use) and the quality-gate diagnostics of the evaluations. */
   readonly runs = new RunsTreeProvider();
-  readonly qualityGates = new QualityGateDiagnostics();
+  readonly qualityGates = new QualityGateDiagnostics(this.config);
   /** Training runs started in this window (each in a worker of its own). */
   readonly training: TrainingRuns;
   /** Set at activation when this platform's native binaries are missing: the reason any worker request fails. */

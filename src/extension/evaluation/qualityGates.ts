@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import type { EvalRunResult } from '../../trainer/eval/evalFile';
 import { parseEvalFile } from '../../trainer/eval/evalFile';
+import type { Config } from '../config';
 import type { RunEntry } from '../runs/runScan';
 import type { GateFailure, QualityGates } from './gates';
 import { checkGates } from './gates';
@@ -21,16 +22,6 @@ export class GateDiagnostic extends vscode.Diagnostic {
     this.source = DIAGNOSTIC_SOURCE;
     this.code = failure.setting;
   }
-}
-
-export function readGates(): QualityGates {
-  const c = vscode.workspace.getConfiguration('auLens.qualityGates');
-  return {
-    minAccuracy: c.get<number | null>('minAccuracy') ?? null,
-    minClassAccuracy: c.get<number | null>('minClassAccuracy') ?? null,
-    minAttCos: c.get<QualityGates['minAttCos']>('minAttCos') ?? null,
-    minCamCos: c.get<QualityGates['minCamCos']>('minCamCos') ?? null,
-  };
 }
 
 /** The diagnostics of one eval file (its text and its parsed content). */
@@ -54,7 +45,7 @@ export class QualityGateDiagnostics implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private files: readonly string[] = [];
 
-  constructor() {
+  constructor(private readonly config: Config) {
     this.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('auLens.qualityGates')) void this.recheck(this.files);
     }));
@@ -66,7 +57,7 @@ export class QualityGateDiagnostics implements vscode.Disposable {
     let diagnostics: GateDiagnostic[] = [];
     try {
       const text = await readFile(file, 'utf8');
-      diagnostics = gateDiagnostics(file, text, parseEvalFile(text, file), readGates());
+      diagnostics = gateDiagnostics(file, text, parseEvalFile(text, file), this.config.qualityGates);
     } catch {
       // An unreadable file has no gate results; the runs view says why it cannot be read.
     }

@@ -13,7 +13,6 @@ import { DidLoadNotification, ExplainImageCommand, OpenFileCommand, ReadyCommand
 import type { Ctx } from '../ctx';
 import { explainWith } from '../evaluation/explainWith';
 import { checkGates, worstImages } from '../evaluation/gates';
-import { readGates } from '../evaluation/qualityGates';
 import type { PanelKind } from './basePanel';
 import { BasePanel } from './basePanel';
 
@@ -88,7 +87,7 @@ export class EvaluationPanel extends BasePanel {
         path: r.path, name: path.basename(r.path), src: this.panel.webview.asWebviewUri(vscode.Uri.file(r.path)).toString(),
         label: r.label, prediction: r.prediction, confidence: r.confidence, attCos: r.attCos[layer] ?? null,
       })),
-      gateFailures: checkGates(result, readGates()).map((f) => f.message),
+      gateFailures: checkGates(result, this.ctx.config.qualityGates).map((f) => f.message),
     };
   }
 
