@@ -1,6 +1,9 @@
 import * as vscode from 'vscode';
 
-/** The AU Lens output channel. Errors also reveal it, since that is where the details are. */
+/**
+ * The AU Lens output channel. Logging an error does not reveal it, which would take the focus from the user's
+ * work: the notification that reports the error offers "Show Output" instead.
+ */
 export class Log implements vscode.Disposable {
   private readonly channel = vscode.window.createOutputChannel('AU Lens', { log: true });
 

@@ -13,6 +13,7 @@ import type { RunsNode } from '../../src/extension/runs/runNodes';
 import { childrenOf, treeItemOf } from '../../src/extension/runs/runsTree';
 import { untrainedCheckpoint } from '../../src/trainer/explain/benchExplain';
 import { saveCheckpoint } from '../../src/trainer/train/checkpoint';
+import { OpenFileCommand } from '../../src/webview/protocol/evaluation';
 import { poll, stubWindow as stub } from './support/host';
 
 const EXT_ID = 'au-lens.au-lens';
@@ -133,6 +134,13 @@ describe('Runs view, Evaluate Model and quality gates', function () {
     assert.equal(api.evaluationPanel()?.lastView?.modelName, 'faceapi-expression');
     await vscode.commands.executeCommand('auLens.selectModel', null);
     await rm(path.dirname(file), { recursive: true });
+
+    // The page's "open the eval file" once the file is gone: an error whose notification offers the log.
+    const errors = stub('showErrorMessage', () => undefined);
+    restore.push(errors.restore);
+    await api.evaluationPanel()!.onMessage(OpenFileCommand.message(undefined));
+    assert.match(String(errors.calls[0]?.[0]), /^AU Lens: /);
+    assert.deepEqual(errors.calls[0]?.slice(1), ['Show Output']);
   });
 
   it('refuses a bad dataset folder with a clear error and writes nothing', async () => {

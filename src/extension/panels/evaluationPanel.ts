@@ -102,7 +102,8 @@ export class EvaluationPanel extends BasePanel {
       }
     } catch (err) {
       this.ctx.log.error(`evaluation panel: ${(err as Error).message}`);
-      void vscode.window.showErrorMessage(`AU Lens: ${(err as Error).message}`);
+      void vscode.window.showErrorMessage(`AU Lens: ${(err as Error).message}`, 'Show Output')
+        .then((picked) => picked && this.ctx.log.show());
     }
   }
 }
