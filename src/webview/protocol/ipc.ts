@@ -36,7 +36,7 @@ export class IpcCommand<P = undefined> extends IpcType<P> {
 /** Webview → host; the host answers with an IpcResponse for the same id. */
 export class IpcRequest<P, R> extends IpcType<P> {
   readonly kind = 'request';
-  /** Only carries the response type; never set. */
+  /** Only carries the response type (HostIpc.sendRequest infers its result from it); never set. */
   declare readonly _response?: R;
 }
 
@@ -51,6 +51,3 @@ export type IpcResponseParams<R = unknown> =
 
 /** The host's answer to a request, whatever its scope. */
 export const IpcResponse = new IpcNotification<IpcResponseParams>('ipc', 'response');
-
-export type RequestParams<T> = T extends IpcRequest<infer P, unknown> ? P : never;
-export type RequestResult<T> = T extends IpcRequest<unknown, infer R> ? R : never;
