@@ -23,14 +23,12 @@ import { pairMaps } from '../compare/mapPairs';
 import type { Ctx } from '../ctx';
 import type { PanelKind } from './basePanel';
 import { BasePanel } from './basePanel';
+import { CANCELLED, unlessCancelled } from './cancellation';
 import { ExplainPanel, explainTarget } from './explainPanel';
 
 export const COMPARE_VIEW_TYPE = 'auLens.compare';
 
 type ModelResult = Extract<ExplainRunResult, { kind: 'model' }>;
-
-/** Thrown inside the progress callback when the user cancels; never shown as an error. */
-class Cancelled extends Error {}
 
 export class ComparePanel extends BasePanel {
   private static readonly kind: PanelKind<ComparePanel> = {
@@ -88,17 +86,11 @@ export class ComparePanel extends BasePanel {
     try {
       const view = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `AU Lens: comparing ${target.a.name} and ${target.b.name} on ${subject}`, cancellable: true },
-        (progress, token) => {
-          const abort = new AbortController();
-          const cancelled = new Promise<never>((_, reject) => token.onCancellationRequested(() => {
-            abort.abort();
-            reject(new Cancelled());
-          }));
-          const work = target.mode === 'image' ? this.compareImage(target, abort.signal) : this.compareDataset(target, abort.signal, progress, reuse);
-          return Promise.race([work, cancelled]);
-        },
+        (progress, token) => unlessCancelled<CompareView>(token, (signal) => target.mode === 'image'
+          ? this.compareImage(target, signal) : this.compareDataset(target, signal, progress, reuse)),
       );
       if (generation !== this.generation) return;
+      if (view === CANCELLED) return this.fail(target, 'the comparison was cancelled', true);
       this.lastView = view;
       this.lastFailure = undefined;
       this.ctx.log.info(view.mode === 'image'
@@ -107,7 +99,7 @@ export class ComparePanel extends BasePanel {
       this.channel.post(DidCompareNotification, view);
     } catch (err) {
       if (generation !== this.generation) return;
-      this.fail(target, err instanceof Cancelled ? 'the comparison was cancelled' : (err as Error).message, err instanceof Cancelled);
+      this.fail(target, (err as Error).message, false);
     }
   }
 

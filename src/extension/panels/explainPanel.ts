@@ -18,6 +18,7 @@ import { IpcResponse } from '../../webview/protocol/ipc';
 import type { Ctx } from '../ctx';
 import type { PanelKind } from './basePanel';
 import { BasePanel } from './basePanel';
+import { CANCELLED, unlessCancelled } from './cancellation';
 
 export const EXPLAIN_VIEW_TYPE = 'auLens.explain';
 
@@ -34,8 +35,6 @@ const ACTIONS: Readonly<Record<ExplainFailure['code'], readonly ErrorAction[]>> 
   'other': ['retry', 'showOutput'],
   'cancelled': ['retry'],
 };
-
-const CANCELLED = Symbol('cancelled');
 
 /** A target described for people: file names, not paths. */
 export function explainTarget(image: vscode.Uri, model: string | undefined, extra: { face?: number; className?: string } = {}): ExplainTarget {
@@ -113,19 +112,15 @@ export class ExplainPanel extends BasePanel {
     }
     const outcome = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `AU Lens: explaining ${target.imageName} (${modelText})`, cancellable: true },
-      async (_progress, token) => {
-        const work = this.ctx.trainer.request('explain/run', {
-          imagePath: target.image,
-          ...(target.model !== undefined && { model: target.model }),
-          ...(target.face !== undefined && { face: target.face }),
-          ...(target.className !== undefined && { className: target.className }),
-          codebook: this.ctx.config.codebook,
-          maxPixels: this.ctx.config.maxImagePixels,
-        }).then((result) => ({ result }), (error: Error) => ({ error }));
-        // The worker finishes the image anyway (its sessions stay warm); cancelling stops waiting for it.
-        const cancelled = new Promise<typeof CANCELLED>((resolve) => token.onCancellationRequested(() => resolve(CANCELLED)));
-        return Promise.race([work, cancelled]);
-      },
+      // The worker finishes the image anyway (its sessions stay warm); cancelling stops waiting for it.
+      (_progress, token) => unlessCancelled(token, () => this.ctx.trainer.request('explain/run', {
+        imagePath: target.image,
+        ...(target.model !== undefined && { model: target.model }),
+        ...(target.face !== undefined && { face: target.face }),
+        ...(target.className !== undefined && { className: target.className }),
+        codebook: this.ctx.config.codebook,
+        maxPixels: this.ctx.config.maxImagePixels,
+      }).then((result) => ({ result }), (error: Error) => ({ error }))),
     );
     if (generation !== this.generation) return; // superseded while it ran
     if (outcome === CANCELLED) return this.fail(target, 'cancelled', `explaining ${target.imageName} was cancelled`, false);
