@@ -8,5 +8,5 @@ mkdir -p out
 photo=node_modules/@vladmandic/face-api/demo/sample1.jpg
 node bin/au-lens.js aumap --image "$photo" --expression all --out out/aumap-sample1.png
 echo "Wrote out/aumap-sample1.png: landmarks and the AU heatmap of every expression."
-bash scripts/setup-vscode-host.sh
-node scripts/demo-vscode.mjs
+bash scripts/vscode-host/setup-vscode-host.sh
+node scripts/vscode-host/demo-vscode.mjs

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # The one test command: installs what is missing, builds, type-checks and lints, then runs every test suite:
 # unit tests (mocha), integration tests in a real VS Code extension host, and an end-to-end smoke test through the
-# real VS Code UI (both on the VS Code server from the npm package code-server; scripts/setup-vscode-host.sh).
-# Every suite runs even when an earlier one failed. The last line sums them all up as `N passed, N failed`, and the
-# exit status is non-zero when anything failed.
+# real VS Code UI (both on the VS Code server from the npm package code-server;
+# scripts/vscode-host/setup-vscode-host.sh). Every suite runs even when an earlier one failed. The last line sums them
+# all up as `N passed, N failed`, and the exit status is non-zero when anything failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npm run --silent typecheck
 npm run --silent lint
-bash scripts/setup-vscode-host.sh
+bash scripts/vscode-host/setup-vscode-host.sh
 
 logs="$(mktemp -d)"
 trap 'rm -rf "$logs"' EXIT
@@ -36,8 +36,8 @@ suite() {
 }
 
 suite unit npm run --silent test:unit
-suite integration node scripts/run-vscode-tests.mjs
-suite vsix node scripts/check-vsix.mjs   # before e2e: its VSIX is the one the 'installed' e2e suite installs
+suite integration node scripts/vscode-host/run-vscode-tests.mjs
+suite vsix node scripts/vsix/check-vsix.mjs   # before e2e: its VSIX is the one the 'installed' e2e suite installs
 suite e2e bash scripts/e2e/run.sh
 
 echo "== all suites (unit, integration in the VS Code extension host, end-to-end through the VS Code UI):"

@@ -3,13 +3,13 @@
 // min and max of loading the bundle and of activate() itself over RUNS processes (default 15). Not a test: the
 // numbers depend on the machine. VS Code's own measure of the same, in the real extension host, is in the e2e run
 // ("Developer: Show Running Extensions") and in the AU Lens output channel ("activated in N ms").
-// Usage: npm run build && node scripts/bench-activation.mjs [RUNS]
+// Usage: npm run build && node scripts/bench/bench-activation.mjs [RUNS]
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const runs = Number(process.argv[2] ?? 15);
 const TARGET_MS = 200;
 

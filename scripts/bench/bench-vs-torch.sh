@@ -3,7 +3,7 @@
 # for the same model, batch and threads, then one table: img/s (median of the repetitions, min–max), the ratio
 # ours / PyTorch, peak RSS, and how many CPUs other processes used meanwhile (0 = quiet; the box is shared).
 #
-# Usage: scripts/bench-vs-torch.sh [model...]        (default: tiny64 small96)
+# Usage: scripts/bench/bench-vs-torch.sh [model...]        (default: tiny64 small96)
 # Environment: THREADS="1 2"  MODE=train|infer  BATCH=N  STEPS=N  WARMUP=N  REPS=N  ROUNDS=N (ours/peer pairs per
 #              config)  QUIET_WAIT=S (before each run, wait up to S seconds for other processes to use < 0.15 CPU, as
 #              the peer's run_quiet.sh; default 0)  PEER_DIR=../shared/peers/torch  PYTHON=/usr/bin/python3
@@ -11,7 +11,7 @@
 # The peer runs with OPENBLAS_CORETYPE=SkylakeX (its AVX-512 kernels, as its run_all.sh) and OMP_WAIT_POLICY=PASSIVE
 # (GOMP's spinning barriers stall 2-thread runs whenever another process holds a core; see its RESULTS.md).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 ROOT=$PWD
 PEER_DIR=${PEER_DIR:-$ROOT/../shared/peers/torch}
 PYTHON=${PYTHON:-/usr/bin/python3}

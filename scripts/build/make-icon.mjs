@@ -1,10 +1,10 @@
 // Draws media/icon.png (128×128, the Marketplace and Extensions view icon) from an SVG with sharp: a face whose
 // action-unit regions (brows, eyes, mouth corners) glow like the heatmaps AU Lens shows, inside a lens ring.
-// Run `node scripts/make-icon.mjs` after changing the drawing; the PNG is committed.
+// Run `node scripts/build/make-icon.mjs` after changing the drawing; the PNG is committed.
 import { Buffer } from 'node:buffer';
 import path from 'node:path';
 import sharp from 'sharp';
-import { extDir } from './vsix-targets.mjs';
+import { extDir } from '../vsix/vsix-targets.mjs';
 
 const glow = (cx, cy, r) => `<circle cx="${cx}" cy="${cy}" r="${r}" fill="url(#heat)"/>`;
 const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="128" height="128" viewBox="0 0 128 128">

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Packs what scripts/device-check.ts needs on a bare GPU machine without Node or network into .devcarry/
+# Packs what scripts/device/device-check.ts needs on a bare GPU machine without Node or network into .devcarry/
 # (git-ignored, ~38 MB): this Node binary and onnxruntime-node (xz), the bundled check, Debian's Vulkan loader and GL
 # libraries (the NVIDIA driver's Vulkan ICD needs them), and run.sh. On the GPU machine, from the repository root:
 #   DEVICE_MACHINE=1 CPU_THREADS=16 bash .devcarry/run.sh      (unpacks into a temporary folder; dpkg -x needs root)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 C=.devcarry
 rm -rf "$C" && mkdir -p "$C/gl" "$C/onnxruntime-node/bin/napi-v6/linux/x64" "$C/onnxruntime-common"
 npm run --silent build:device-check
@@ -20,5 +20,5 @@ o=(-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 "-oDir::State::Lists=$LI
 apt-get "${o[@]}" update >/dev/null
 (cd "$C/gl" && apt-get "${o[@]}" download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 2>&1 | grep -v unsandboxed || true)
 [ "$(ls "$C"/gl/*.deb | wc -l)" -eq 7 ] || { echo "device-check-prepare: apt-get download of the Vulkan/GL packages failed" >&2; exit 1; }
-cp scripts/device-check-run.sh "$C/run.sh"
+cp scripts/device/device-check-run.sh "$C/run.sh"
 du -sh "$C"

@@ -11,25 +11,25 @@
  */
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
-import { DEFAULT_BATCH, DEFAULT_LAMBDA, NUM_CLASSES } from '../src/trainer/bench/runBench';
-import { syntheticBatch } from '../src/trainer/bench/synthetic';
-import type { Batch } from '../src/trainer/data/loader';
-import { activationName, buildExplanation, gradientName } from '../src/trainer/graphs/explain';
-import { attentionName, buildInference } from '../src/trainer/graphs/inference';
-import type { TrainStepConfig } from '../src/trainer/graphs/trainStep';
-import type { PresetInfo } from '../src/trainer/models/modelInfo';
-import type { PresetName } from '../src/trainer/models/modelNames';
-import { isPresetName } from '../src/trainer/models/modelNames';
-import { initParams, paramSpecs } from '../src/trainer/models/params';
-import { presetInfo } from '../src/trainer/models/presets';
-import type { ParamSpec, ParamStore } from '../src/trainer/models/types';
-import { DeviceError } from '../src/trainer/onnx/device';
-import type { Device } from '../src/trainer/onnx/deviceNames';
-import { deviceList, isDevice } from '../src/trainer/onnx/deviceNames';
-import type { EngineOptions } from '../src/trainer/onnx/session';
-import { createSession, floatTensor, int64Tensor } from '../src/trainer/onnx/session';
-import { ModelState } from '../src/trainer/train/modelState';
-import { TrainStepper } from '../src/trainer/train/stepper';
+import { DEFAULT_BATCH, DEFAULT_LAMBDA, NUM_CLASSES } from '../../src/trainer/bench/runBench';
+import { syntheticBatch } from '../../src/trainer/bench/synthetic';
+import type { Batch } from '../../src/trainer/data/loader';
+import { activationName, buildExplanation, gradientName } from '../../src/trainer/graphs/explain';
+import { attentionName, buildInference } from '../../src/trainer/graphs/inference';
+import type { TrainStepConfig } from '../../src/trainer/graphs/trainStep';
+import type { PresetInfo } from '../../src/trainer/models/modelInfo';
+import type { PresetName } from '../../src/trainer/models/modelNames';
+import { isPresetName } from '../../src/trainer/models/modelNames';
+import { initParams, paramSpecs } from '../../src/trainer/models/params';
+import { presetInfo } from '../../src/trainer/models/presets';
+import type { ParamSpec, ParamStore } from '../../src/trainer/models/types';
+import { DeviceError } from '../../src/trainer/onnx/device';
+import type { Device } from '../../src/trainer/onnx/deviceNames';
+import { deviceList, isDevice } from '../../src/trainer/onnx/deviceNames';
+import type { EngineOptions } from '../../src/trainer/onnx/session';
+import { createSession, floatTensor, int64Tensor } from '../../src/trainer/onnx/session';
+import { ModelState } from '../../src/trainer/train/modelState';
+import { TrainStepper } from '../../src/trainer/train/stepper';
 
 const LEARNING_RATE = 0.01;
 

@@ -6,14 +6,15 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { installVsix } from '../vscode-server.mjs';
-import { defaultVsix } from '../vsix-contents.mjs';
+import { installVsix } from '../vscode-host/vscode-server.mjs';
+import { defaultVsix } from '../vsix/vsix-contents.mjs';
 import { extDir, runE2E } from './lib.mjs';
 
 const vsix = process.env.AU_LENS_VSIX ?? defaultVsix();
 if (!fs.existsSync(vsix)) {
   console.log(`[e2e bad-install] packaging ${path.basename(vsix)} first`);
-  execFileSync(process.execPath, ['scripts/package-vsix.mjs', '--out', vsix], { cwd: extDir, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, ['scripts/vsix/package-vsix.mjs', '--out', vsix],
+    { cwd: extDir, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'au-lens-bad-vsix-'));
 process.once('exit', () => fs.rmSync(work, { recursive: true, force: true }));

@@ -14,7 +14,8 @@ const PER_CLASS = 4;
 /** Two checkpoints to compare, and a small dataset copied from CK+48 (research-only: never committed). */
 function prepare(ws) {
   for (const [name, seed] of [['baseline', '1'], ['candidate', '2']]) {
-    execFileSync(process.execPath, ['--import', 'tsx', path.join(extDir, 'scripts/make-demo-checkpoint.ts'), path.join(ws, `models/${name}.ckpt`), seed], { cwd: extDir });
+    execFileSync(process.execPath, ['--import', 'tsx', path.join(extDir, 'scripts/vscode-host/make-demo-checkpoint.ts'),
+      path.join(ws, `models/${name}.ckpt`), seed], { cwd: extDir });
   }
   for (const cls of CLASSES) {
     const files = fs.readdirSync(path.join(CK48, cls)).filter((f) => f.endsWith('.png')).sort().slice(0, PER_CLASS);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { extDir, runE2E } from './lib.mjs';
 
 /** An untrained checkpoint to select from the status bar (scores mean nothing; maps and metrics have real shapes). */
-const prepare = (ws) => execFileSync(process.execPath, ['--import', 'tsx', path.join(extDir, 'scripts/make-demo-checkpoint.ts'),
+const prepare = (ws) => execFileSync(process.execPath, ['--import', 'tsx', path.join(extDir, 'scripts/vscode-host/make-demo-checkpoint.ts'),
   path.join(ws, 'models/demo.ckpt')], { cwd: extDir });
 
 await runE2E('explain', { prepare }, async (ui) => {

@@ -6,13 +6,14 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { defaultVsix } from '../vsix-contents.mjs';
+import { defaultVsix } from '../vsix/vsix-contents.mjs';
 import { copyCk48Subset, extDir, runE2E } from './lib.mjs';
 
 process.env.AU_LENS_VSIX ??= defaultVsix();
 if (!fs.existsSync(process.env.AU_LENS_VSIX)) {
   console.log(`[e2e installed] packaging ${path.basename(process.env.AU_LENS_VSIX)} first`);
-  execFileSync(process.execPath, ['scripts/package-vsix.mjs', '--out', process.env.AU_LENS_VSIX], { cwd: extDir, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, ['scripts/vsix/package-vsix.mjs', '--out', process.env.AU_LENS_VSIX],
+    { cwd: extDir, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 const RUN = 'installed-run';

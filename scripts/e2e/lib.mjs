@@ -12,7 +12,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROMIUM, extDir, installVsix, prepareWorkspace, startServer, workbenchUrl } from '../vscode-server.mjs';
+import {
+  CHROMIUM, extDir, installVsix, prepareWorkspace, startServer, workbenchUrl,
+} from '../vscode-host/vscode-server.mjs';
 
 export { extDir };
 

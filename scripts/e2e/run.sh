@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the end-to-end suites (scripts/e2e/*.e2e.mjs, or the names given: `run.sh explain training`) one after the
 # other, each on its own VS Code server, and sums their closing `N passed, N failed` lines into one. Every suite runs
-# even when an earlier one failed. Needs `npm run build` and scripts/setup-vscode-host.sh.
+# even when an earlier one failed. Needs `npm run build` and scripts/vscode-host/setup-vscode-host.sh.
 set -uo pipefail
 cd "$(dirname "$0")"
 if [ "$#" -gt 0 ]; then suites=("${@/%/.e2e.mjs}"); else suites=(*.e2e.mjs); fi

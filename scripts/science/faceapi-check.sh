@@ -2,9 +2,9 @@
 # face-api's expression network on CK+48 (docs/results/faceapi-expression-ck48.md): the pretrained model on every
 # image, then on CK+48 split by subject (seed 0, 70/15/15) fine-tuning it with λ = 0 and λ = 1 against tiny64 from
 # scratch with λ = 0 and λ = 1, all for the same number of epochs; each selected model is evaluated on the held-out
-# test subjects. Usage: bash scripts/faceapi-check.sh [OUT_DIR] [EPOCHS]
+# test subjects. Usage: bash scripts/science/faceapi-check.sh [OUT_DIR] [EPOCHS]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 out=${1:-out/faceapi}
 epochs=${2:-60}
 data=../shared/data/ck48

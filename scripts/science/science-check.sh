@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The README's science check: on CK+48 (6 classes, split by subject), train the CE-only baseline (λ = 0) and
 # AU-guided models with the same seed, preset and epochs, then evaluate each selected model on the held-out
-# test subjects. Usage: bash scripts/science-check.sh [OUT_DIR] [EPOCHS] [LAMBDAS...]
+# test subjects. Usage: bash scripts/science/science-check.sh [OUT_DIR] [EPOCHS] [LAMBDAS...]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 out=${1:-out/science}
 epochs=${2:-100}
 lambdas=("${@:3}")

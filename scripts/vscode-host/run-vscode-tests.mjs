@@ -1,7 +1,8 @@
 // Runs the mocha suite of test/integration inside a real VS Code Node extension host (the VS Code server from the
 // npm package code-server), with the workbench loaded in headless Debian Chromium. Needs `npm run build` (the
-// extension is dist/extension.js) and scripts/setup-vscode-host.sh. Exit code = test result; the last line printed
-// is `N passed, N failed`. Knobs: VSCODE_HOST_DIR, TEST_WORKSPACE, TEST_TIMEOUT_MS, VSCODE_TEST_VERBOSE=1, KEEP_TMP=1.
+// extension is dist/extension.js) and scripts/vscode-host/setup-vscode-host.sh. Exit code = test result; the last line
+// printed is `N passed, N failed`. Knobs: VSCODE_HOST_DIR, TEST_WORKSPACE, TEST_TIMEOUT_MS, VSCODE_TEST_VERBOSE=1,
+// KEEP_TMP=1.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

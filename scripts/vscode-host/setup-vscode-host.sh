@@ -6,7 +6,7 @@
 # post-install runs `npx node-gyp`). Recipe and measurements: ../shared/docs/vscode-test-host.md, section 2.
 # Idempotent: a stamp holds a copy of the lockfile, so a rerun takes a fraction of a second.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 host_dir="$(cd "${1:-test/vscode-host}" && pwd)"
 
 # g++, make and python3 are for the native rebuilds below (argon2, kerberos, spdlog, node-pty, ...).

@@ -1,13 +1,13 @@
 // Shared by the integration runner and the end-to-end smoke test: starts the VS Code server that ships inside the npm
-// package code-server (installed by scripts/setup-vscode-host.sh) on 127.0.0.1 only, and prepares a throwaway copy of
-// the fixture workspace. Recipe: ../shared/docs/vscode-test-host.md, section 3.
+// package code-server (installed by scripts/vscode-host/setup-vscode-host.sh) on 127.0.0.1 only, and prepares a
+// throwaway copy of the fixture workspace. Recipe: ../shared/docs/vscode-test-host.md, section 3.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 
-export const extDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const extDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const hostDir = path.resolve(process.env.VSCODE_HOST_DIR ?? path.join(extDir, 'test/vscode-host'));
 
 /** Debian Chromium. Root needs --no-sandbox; the rest keeps it from reaching for the network. */
@@ -49,7 +49,9 @@ function groupAlive(pgid) {
 
 function serverMain() {
   const main = path.join(hostDir, 'node_modules/code-server/lib/vscode/out/server-main.js');
-  if (!fs.existsSync(main)) throw new Error(`${main} is missing: run "bash scripts/setup-vscode-host.sh" first`);
+  if (!fs.existsSync(main)) {
+    throw new Error(`${main} is missing: run "bash scripts/vscode-host/setup-vscode-host.sh" first`);
+  }
   return main;
 }
 

@@ -34,7 +34,8 @@ const fail = (what, list) => { if (list.length) throw new Error(`${what}:\n${lis
 if (!process.env.AU_LENS_VSIX) {
   check(`npm run package builds ${path.basename(vsix)}`, () => {
     const t0 = Date.now();
-    execFileSync(process.execPath, ['scripts/package-vsix.mjs', '--target', target, '--out', vsix], { cwd: extDir, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(process.execPath, ['scripts/vsix/package-vsix.mjs', '--target', target, '--out', vsix],
+      { cwd: extDir, stdio: ['ignore', 'ignore', 'inherit'] });
     console.log(`    packaged in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
   if (failed) {
@@ -141,7 +142,8 @@ check('the size fits its budget (npm run size:vsix)', () => {
 });
 
 check('npm run package refuses an unsupported target (Intel Mac) and names the supported ones, before building', () => {
-  const r = spawnSync(process.execPath, ['scripts/package-vsix.mjs', '--target', 'darwin-x64'], { cwd: extDir, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['scripts/vsix/package-vsix.mjs', '--target', 'darwin-x64'],
+    { cwd: extDir, encoding: 'utf8' });
   if (r.status === 0 || !/unsupported target "darwin-x64"; supported: linux-x64, /.test(r.stderr)) throw new Error(`exit ${r.status}: ${r.stderr}`);
 });
 

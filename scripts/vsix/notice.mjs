@@ -1,6 +1,6 @@
 // Writes NOTICE: the licence of every third-party package the VSIX ships, read from the package itself (its "license"
 // field and licence file), grouped so that each distinct licence text appears once. Two kinds ship: packages in
-// node_modules (scripts/package-vsix.mjs passes the files vsce is about to pack, so the list matches the platform)
+// node_modules (scripts/vsix/package-vsix.mjs passes the files vsce is about to pack, so the list matches the platform)
 // and packages esbuild bundled into dist/ (read from the development build's source maps).
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,10 +1,10 @@
-// The platforms a VSIX can be built for, and which native files each one carries. Shared by scripts/package-vsix.mjs
-// (which prunes the others) and scripts/check-vsix.mjs (which checks the result).
+// The platforms a VSIX can be built for, and which native files each one carries. Shared by
+// scripts/vsix/package-vsix.mjs (which prunes the others) and scripts/vsix/check-vsix.mjs (which checks the result).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const extDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const extDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /**
  * vsce target → Node's platform and arch. Only targets with both an onnxruntime-node binary (bin/napi-v6/<os>/<cpu>)

@@ -1,7 +1,7 @@
 /**
- * The extension in a real VS Code extension host (scripts/run-vscode-tests.mjs). The workspace is a throwaway copy
- * of test/fixtures/workspace plus face.jpg (face-api's MIT demo photo). The tests run in order: the first ones check
- * that nothing activated the extension before its command ran.
+ * The extension in a real VS Code extension host (scripts/vscode-host/run-vscode-tests.mjs). The workspace is a
+ * throwaway copy of test/fixtures/workspace plus face.jpg (face-api's MIT demo photo). The tests run in order: the
+ * first ones check that nothing activated the extension before its command ran.
  */
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';

@@ -10,7 +10,7 @@ const USAGE = `Usage: au-lens bench train|infer --model NAME [flags]
 Measures training-step or inference throughput on synthetic data, as the PyTorch peer's bench.py does, and
 prints one JSON line: img/s min / median / max over the repetitions, GFLOP/s (conv + linear, 2·MAC; a training
 step counts 3× the forward), peak RSS in MB, and how many CPUs other processes used during each repetition.
-scripts/bench-vs-torch.sh runs it beside the peer.
+scripts/bench/bench-vs-torch.sh runs it beside the peer.
 
 Flags:
   --model NAME   ${PRESET_NAMES.join(' | ')}
