@@ -2,14 +2,18 @@
  * The comparison panel's page. It draws what the host sends (DidCompareNotification) and keeps only UI state (the
  * map shown, the opacity, the flip filter) in vscode.setState; after a reload the host compares again.
  */
-import type { CompareFailure, ComparePageState, CompareTarget, CompareView, DatasetCompareView, FlipView, ImageCompareView } from '../protocol/compare';
+import type {
+  CompareFailure, ComparePageState, CompareTarget, CompareView, DatasetCompareView, FlipView, ImageCompareView,
+} from '../protocol/compare';
 import {
-  DidCompareNotification, DidFailNotification, DidRenderCommand, DidStartNotification, ExplainClassCommand, ExplainImageCommand, ReadyCommand,
+  DidCompareNotification, DidFailNotification, DidRenderCommand, DidStartNotification, ExplainClassCommand,
+  ExplainImageCommand, ReadyCommand,
   RetryCommand,
 } from '../protocol/compare';
 import { jetGradient } from '../shared/colormap';
-import { byId, h } from '../shared/dom';
+import { byId } from '../shared/dom';
 import { HostIpc } from '../shared/hostIpc';
+import { fillSelect, selectValue } from '../shared/select';
 import { accuracyTable, attCosTable, flipList } from './datasetMode';
 import { differenceGradient } from './difference';
 import { cosineTable, defaultPair, drawMaps, scoresTable } from './imageMode';
@@ -40,12 +44,6 @@ function save(patch: Partial<UiState>): void {
   ipc.state = ui;
 }
 
-const selectValue = (select: HTMLElement): string => (select as HTMLElement & { value: string }).value;
-
-function fillSelect(select: HTMLElement, options: readonly { value: string; label: string }[], selected: string): void {
-  select.replaceChildren(...options.map((o) => h('vscode-option', { value: o.value, selected: o.value === selected }, o.label)));
-}
-
 function showHeader(target: CompareTarget): void {
   el.title.textContent = `Compare: ${target.mode === 'image' ? target.imageName : target.dataName}`;
   el.subtitle.textContent = `A: ${target.a.name} · B: ${target.b.name} · differences are B − A`;
@@ -54,20 +52,23 @@ function showHeader(target: CompareTarget): void {
 function setBusy(text: string | undefined): void {
   el.progress.hidden = text === undefined;
   el.status.textContent = text ?? '';
-  for (const part of [el.imageMode, el.datasetMode]) part.setAttribute('aria-busy', text === undefined ? 'false' : 'true');
+  for (const part of [el.imageMode, el.datasetMode]) part.setAttribute('aria-busy',
+    text === undefined ? 'false' : 'true');
 }
 
 function reportRendered(): void {
   if (!view) return;
   ipc.sendCommand(DidRenderCommand, {
-    mode: view.mode, map: view.mode === 'image' ? ui.map ?? null : null, cells, flips: view.mode === 'dataset' ? el.flips.querySelectorAll('li').length : 0,
+    mode: view.mode, map: view.mode === 'image' ? ui.map ?? null : null, cells,
+    flips: view.mode === 'dataset' ? el.flips.querySelectorAll('li').length : 0,
   });
 }
 
 ipc.onNotification(DidStartNotification, ({ target }) => {
   showHeader(target);
   el.error.hidden = true;
-  setBusy(target.mode === 'image' ? `Explaining ${target.imageName} with A and B…` : `Evaluating A and B on ${target.dataName}…`);
+  setBusy(target.mode === 'image'
+    ? `Explaining ${target.imageName} with A and B…` : `Evaluating A and B on ${target.dataName}…`);
   save({ target });
 });
 
@@ -101,10 +102,13 @@ function renderImage(v: ImageCompareView): void {
   if (map !== undefined) save({ map });
   fillSelect(el.map, v.pairs.map((p) => ({ value: p.id, label: p.title })), ui.map ?? '');
   const labels = [...new Set([...v.a.report.model.labels, ...v.b.report.model.labels])];
-  fillSelect(el.className, [{ value: '', label: 'Each model’s prediction' }, ...labels.map((l) => ({ value: l, label: `${l} (both models)` }))], v.target.className ?? '');
+  fillSelect(el.className, [{ value: '', label: 'Each model’s prediction' },
+    ...labels.map((l) => ({ value: l, label: `${l} (both models)` }))], v.target.className ?? '');
   el.reading.hidden = false;
   const same = v.a.report.predicted.class === v.b.report.predicted.class;
-  el.reading.textContent = `A predicts ${v.a.report.predicted.class} (${v.a.report.predicted.probability.toFixed(2)}), B predicts ${v.b.report.predicted.class} (${v.b.report.predicted.probability.toFixed(2)})${same ? ': they agree.' : '.'}`;
+  const predicts = (p: typeof v.a.report.predicted): string => `${p.class} (${p.probability.toFixed(2)})`;
+  el.reading.textContent = `A predicts ${predicts(v.a.report.predicted)}, ` +
+    `B predicts ${predicts(v.b.report.predicted)}${same ? ': they agree.' : '.'}`;
   el.classNote.hidden = v.note === null;
   el.classNote.textContent = v.note ?? '';
   el.opacity.value = String(Math.round(100 * (ui.opacity ?? 0.6)));
@@ -116,7 +120,8 @@ function renderImage(v: ImageCompareView): void {
 }
 
 function redrawMaps(): void {
-  if (view?.mode === 'image') drawMaps(view, { map: ui.map ?? '', opacity: ui.opacity ?? 0.6, photo: photo?.complete && photo.naturalWidth ? photo : null });
+  if (view?.mode === 'image') drawMaps(view,
+    { map: ui.map ?? '', opacity: ui.opacity ?? 0.6, photo: photo?.complete && photo.naturalWidth ? photo : null });
 }
 
 function loadPhoto(uri: string): void {

@@ -2,14 +2,18 @@
  * The explanation panel's page. It draws what the host sends (DidExplainNotification) and keeps only UI state
  * (selected maps, opacity, split) in vscode.setState; after a reload the host explains again and re-sends the data.
  */
-import type { ExplainFailure, ExplainPageState, ExplainTarget, ExplainView, ViewMap, ViewReport } from '../protocol/explain';
+import type {
+  ExplainFailure, ExplainPageState, ExplainTarget, ExplainView, ViewMap, ViewReport,
+} from '../protocol/explain';
 import {
-  ACTION_LABELS, DidExplainNotification, DidFailNotification, DidRenderCommand, DidStartNotification, ExplainClassCommand, ExportJsonRequest,
-  ExportPngRequest, ReadyCommand, RunActionCommand, SelectFaceCommand,
+  ACTION_LABELS, DidExplainNotification, DidFailNotification, DidRenderCommand, DidStartNotification,
+  ExplainClassCommand, ExportJsonRequest, ExportPngRequest, ReadyCommand, RunActionCommand, SelectFaceCommand,
 } from '../protocol/explain';
 import { jetGradient } from '../shared/colormap';
 import { byId, h } from '../shared/dom';
 import { HostIpc } from '../shared/hostIpc';
+import { fillSelect, selectValue } from '../shared/select';
+import { el } from './elements';
 import { FaceOverlay } from './overlay';
 import { drawPhoto } from './photo';
 import { classBars, energyBars, expressionList, metricsTables } from './sections';
@@ -25,55 +29,10 @@ let photo: HTMLImageElement | null = null;
 let photoLoaded = false;
 const overlay = new FaceOverlay(byId<HTMLCanvasElement>('overlay'));
 
-const el = {
-  title: byId('title'),
-  subtitle: byId('subtitle'),
-  progress: byId('progress'),
-  status: byId('status-text'),
-  error: byId('error'),
-  errorText: byId('error-text'),
-  errorActions: byId('error-actions'),
-  reading: byId('reading'),
-  noModel: byId('no-model'),
-  content: byId('content'),
-  photo: document.getElementById('photo') as unknown as SVGSVGElement,
-  faceSelect: byId('face-select'),
-  facePicker: byId('face-picker'),
-  mapA: byId('map-a'),
-  mapB: byId('map-b'),
-  opacity: byId<HTMLInputElement>('opacity'),
-  opacityOut: byId<HTMLOutputElement>('opacity-out'),
-  split: byId<HTMLInputElement>('split'),
-  splitOut: byId<HTMLOutputElement>('split-out'),
-  landmarks: byId<HTMLInputElement>('show-landmarks'),
-  overlayCaption: byId('overlay-caption'),
-  thumbs: byId('thumbs'),
-  scoresCard: byId('scores-card'),
-  classSelect: byId('class-select'),
-  bars: byId('bars'),
-  metricsCard: byId('metrics-card'),
-  metrics: byId('metrics'),
-  energyCard: byId('energy-card'),
-  energyTitle: byId('energy-title'),
-  energy: byId('energy'),
-  expressionsCard: byId('expressions-card'),
-  expressions: byId('expressions'),
-  codebook: byId('codebook'),
-  exportPng: byId('export-png'),
-  exportJson: byId('export-json'),
-};
-
 function save(patch: Partial<UiState>): void {
   ui = { ...ui, ...patch };
   ipc.state = ui;
 }
-
-/** Fills a vscode-single-select; the selected option is marked on the option itself, which the element reads. */
-function fillSelect(select: HTMLElement, options: readonly { value: string; label: string }[], selected: string): void {
-  select.replaceChildren(...options.map((o) => h('vscode-option', { value: o.value, selected: o.value === selected }, o.label)));
-}
-
-const selectValue = (select: HTMLElement): string => (select as HTMLElement & { value: string }).value;
 
 function mapsOf(v: ExplainView | undefined): readonly ViewMap[] {
   return v?.result.maps ?? [];
@@ -98,7 +57,8 @@ function setBusy(target: ExplainTarget | undefined, text: string): void {
 
 function showHeader(target: ExplainTarget): void {
   el.title.textContent = `Explain: ${target.imageName}`;
-  el.subtitle.textContent = target.modelName ? `Model: ${target.modelName}` : 'No model selected: landmarks and the AU maps of every expression';
+  el.subtitle.textContent = target.modelName
+    ? `Model: ${target.modelName}` : 'No model selected: landmarks and the AU maps of every expression';
 }
 
 ipc.onNotification(DidStartNotification, ({ target }) => {
@@ -188,7 +148,9 @@ function drawOverlay(): void {
   const a = findMap(ui.mapA);
   const b = findMap(ui.mapB);
   overlay.draw({ a, b, opacity: ui.opacity ?? 0.5, split: b ? ui.split ?? 0.5 : 1, landmarks: ui.landmarks ?? true });
-  overlay.canvas.setAttribute('aria-label', b ? `${a?.title ?? 'no map'} (left) and ${b.title} (right) over the face` : `${a?.title ?? 'no map'} over the face at ${Math.round(100 * (ui.opacity ?? 0.5))} % opacity`);
+  overlay.canvas.setAttribute('aria-label',
+    b ? `${a?.title ?? 'no map'} (left) and ${b.title} (right) over the face`
+      : `${a?.title ?? 'no map'} over the face at ${Math.round(100 * (ui.opacity ?? 0.5))} % opacity`);
   el.overlayCaption.textContent = captionOf(a, b);
   el.split.disabled = !b;
   if (view?.result.kind === 'model') renderEnergy(view.result.report, a);
@@ -208,7 +170,8 @@ function captionOf(a: ViewMap | undefined, b: ViewMap | undefined): string {
 function renderThumbs(): void {
   el.thumbs.replaceChildren(...mapsOf(view).map((m) => {
     const selected = m.id === ui.mapA;
-    const button = h('button', { type: 'button', class: selected ? 'thumb selected' : 'thumb', 'aria-pressed': selected ? 'true' : 'false', title: m.title, 'aria-label': `Show ${m.title}` },
+    const button = h('button', { type: 'button', class: selected ? 'thumb selected' : 'thumb',
+      'aria-pressed': selected ? 'true' : 'false', title: m.title, 'aria-label': `Show ${m.title}` },
       overlay.thumbnail(m, 96), h('span', {}, m.title));
     button.addEventListener('click', () => selectMapA(m.id));
     return button;
@@ -251,7 +214,8 @@ function render(): void {
     onPick: (face) => ipc.sendCommand(SelectFaceCommand, { face }),
   });
   el.facePicker.hidden = r.faces.length < 2;
-  fillSelect(el.faceSelect, r.faces.map((f) => ({ value: String(f.index), label: `Face ${f.index + 1} (score ${f.score.toFixed(2)})` })), String(r.face));
+  fillSelect(el.faceSelect, r.faces.map((f) => ({ value: String(f.index),
+    label: `Face ${f.index + 1} (score ${f.score.toFixed(2)})` })), String(r.face));
 
   const maps = r.maps.map((m) => ({ value: m.id, label: m.title }));
   fillSelect(el.mapA, maps, ui.mapA ?? '');
@@ -270,23 +234,29 @@ function render(): void {
     const report = r.report;
     el.reading.hidden = false;
     el.reading.textContent = report.reading;
-    const titles = new Map(r.maps.filter((m) => m.kind !== 'au').map((m) => [m.key, m.title.replace(/ attention$/, '')]));
-    el.bars.replaceChildren(classBars(report, (c) => ipc.sendCommand(ExplainClassCommand, { className: c === report.predicted.class && !report.explained.requested ? null : c })));
+    const layerMaps = r.maps.filter((m) => m.kind !== 'au');
+    const titles = new Map(layerMaps.map((m) => [m.key, m.title.replace(/ attention$/, '')]));
+    el.bars.replaceChildren(classBars(report, (c) =>
+      ipc.sendCommand(ExplainClassCommand,
+        { className: c === report.predicted.class && !report.explained.requested ? null : c })));
     fillSelect(el.classSelect, [
       { value: '', label: `Predicted class (${report.predicted.class})` },
       ...report.model.labels.map((l) => ({ value: l, label: l })),
     ], report.explained.requested ? report.explained.class : '');
-    el.metrics.replaceChildren(metricsTables(report, titles), report.cosineNote ? h('p', { class: 'note' }, report.cosineNote) : '');
+    el.metrics.replaceChildren(metricsTables(report, titles),
+      report.cosineNote ? h('p', { class: 'note' }, report.cosineNote) : '');
   } else {
     el.reading.hidden = false;
-    el.reading.textContent = `Face ${r.face + 1} of ${r.faces.length}: its 68 landmarks and the AU maps of ${r.maps.length} expressions (${r.codebook} codebook).`;
+    el.reading.textContent = `Face ${r.face + 1} of ${r.faces.length}: its 68 landmarks and the AU maps of ` +
+      `${r.maps.length} expressions (${r.codebook} codebook).`;
     renderExpressions();
   }
   refreshFace();
 }
 
 // Controls. vscode-single-select fires 'change' from user input only.
-el.faceSelect.addEventListener('change', () => ipc.sendCommand(SelectFaceCommand, { face: Number(selectValue(el.faceSelect)) }));
+el.faceSelect.addEventListener('change', () =>
+  ipc.sendCommand(SelectFaceCommand, { face: Number(selectValue(el.faceSelect)) }));
 el.classSelect.addEventListener('change', () => {
   const value = selectValue(el.classSelect);
   ipc.sendCommand(ExplainClassCommand, { className: value === '' ? null : value });
@@ -331,13 +301,15 @@ function exportCaption(): string[] {
   const b = findMap(ui.mapB);
   const lines = [captionOf(a, b)];
   if (view?.result.kind === 'model') lines.unshift(view.result.report.reading);
-  if (view) lines.push(`${view.target.imageName} · face ${view.result.face + 1} · ${view.target.modelName ?? 'no model'}`);
+  if (view) lines.push(`${view.target.imageName} · face ${view.result.face + 1} · ` +
+    `${view.target.modelName ?? 'no model'}`);
   return lines;
 }
 
 el.exportPng.addEventListener('click', () => void exportAs('png'));
 el.exportJson.addEventListener('click', () => void exportAs('json'));
-for (const [id, action] of [['select-model', 'selectModel'], ['nm-select', 'selectModel'], ['nm-train', 'trainModel']] as const) {
+const buttons = [['select-model', 'selectModel'], ['nm-select', 'selectModel'], ['nm-train', 'trainModel']] as const;
+for (const [id, action] of buttons) {
   byId(id).addEventListener('click', () => ipc.sendCommand(RunActionCommand, { action }));
 }
 byId('legend-bar').style.background = jetGradient();
