@@ -28,7 +28,8 @@ export class Ctx {
       landmarkCache: vscode.Uri.joinPath(extCtx.globalStorageUri, 'landmark-cache').fsPath,
     }, this.log, this.config);
     extCtx.subscriptions.push(this.training);
-    extCtx.subscriptions.push(this.log, this.models, this.runs, this.qualityGates, { dispose: () => void this.worker?.dispose() });
+    extCtx.subscriptions.push(this.log, this.models, this.runs, this.qualityGates,
+      { dispose: () => void this.worker?.dispose() });
     extCtx.subscriptions.push(this.restartTrainerOnDeviceChange());
   }
 
@@ -50,7 +51,8 @@ export class Ctx {
   private restartTrainerOnDeviceChange(): vscode.Disposable {
     return vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('auLens.device') || !this.worker) return;
-      this.log.info(`auLens.device is now ${this.config.deviceSetting ?? 'unset'}: explanations and evaluations use it from the next request`);
+      this.log.info(`auLens.device is now ${this.config.deviceSetting ?? 'unset'}: explanations and evaluations use ` +
+        `it from the next request`);
       this.worker.disposeWhenIdle();
       this.worker = undefined;
     });

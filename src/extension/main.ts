@@ -31,7 +31,8 @@ export function activate(context: vscode.ExtensionContext): AuLensApi {
   registerCommands(ctx);
   registerRunsAndEvaluation(ctx);
   // A VSIX for another platform lacks this one's binaries: say so now, not as "Cannot find module" on first use.
-  const problem = nativePartsProblem(context.extensionPath, String((context.extension.packageJSON as { version?: unknown }).version));
+  const problem = nativePartsProblem(context.extensionPath,
+    String((context.extension.packageJSON as { version?: unknown }).version));
   if (problem) {
     ctx.nativeProblem = problem.message;
     ctx.log.error(`${problem.message} Looked for: ${problem.lookedFor}`);
@@ -40,13 +41,17 @@ export function activate(context: vscode.ExtensionContext): AuLensApi {
   reviveOnReload<ExplainPageState>(ctx, EXPLAIN_VIEW_TYPE, 'explanation panel', ExplainPanel.revive);
   reviveOnReload<ComparePageState>(ctx, COMPARE_VIEW_TYPE, 'comparison panel', ComparePanel.revive);
   reviveOnReload<DashboardPageState>(ctx, DASHBOARD_VIEW_TYPE, 'training dashboard', DashboardPanel.revive);
-  // After activation, not during it: runs whose window closed mid-run become "interrupted" and are offered for resuming.
-  const recover = setTimeout(() => void ctx.training.recoverInterrupted().catch((err: Error) => ctx.log.error(`looking for interrupted runs: ${err.message}`)), 2000);
+  // After activation, not during it: runs whose window closed mid-run become "interrupted" and are offered for
+  // resuming.
+  const recover = setTimeout(() =>
+    void ctx.training.recoverInterrupted().catch((err: Error) =>
+      ctx.log.error(`looking for interrupted runs: ${err.message}`)), 2000);
   recover.unref(); // never what keeps a process alive (the activation benchmark loads the extension in plain Node)
   ctx.pushExtCleanup({ dispose: () => clearTimeout(recover) });
   // Activation must stay cheap (the worker and its models start on first use); the log line lets tests check it.
   ctx.log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
-  return { explainPanel: () => ExplainPanel.currentPanel, comparePanel: () => ComparePanel.currentPanel, evaluationPanel: () => EvaluationPanel.currentPanel, ctx,
+  return { explainPanel: () => ExplainPanel.currentPanel, comparePanel: () => ComparePanel.currentPanel,
+    evaluationPanel: () => EvaluationPanel.currentPanel, ctx,
     training: ctx.training, dashboardPanel: () => DashboardPanel.currentPanel };
 }
 

@@ -39,7 +39,8 @@ export class ModelStore implements vscode.Disposable {
 
   private render(): void {
     const model = this.active;
-    const name = model === undefined ? 'no model' : model === BUILTIN_MODEL ? 'face-api (built-in)' : path.basename(model);
+    const name = model === undefined ? 'no model' : model === BUILTIN_MODEL
+      ? 'face-api (built-in)' : path.basename(model);
     this.item.text = `$(hubot) AU Lens: ${name}`;
     this.item.tooltip = model === undefined
       ? 'AU Lens explains with landmarks and AU maps only. Click to select a checkpoint or ONNX model.'

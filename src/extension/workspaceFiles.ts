@@ -39,5 +39,6 @@ export async function findWorkspaceRunConfigs(max: number): Promise<vscode.Uri[]
 
 /** A model file as a quick pick shows it: its kind's icon and name, and the folder it is in. */
 export function modelFileItem(file: string): { label: string; description: string } {
-  return { label: `$(${file.endsWith('.onnx') ? 'package' : 'file-binary'}) ${path.basename(file)}`, description: vscode.workspace.asRelativePath(path.dirname(file)) };
+  return { label: `$(${file.endsWith('.onnx') ? 'package' : 'file-binary'}) ${path.basename(file)}`,
+    description: vscode.workspace.asRelativePath(path.dirname(file)) };
 }

@@ -9,7 +9,8 @@ export function showAuMaps(ctx: Ctx): (uri?: vscode.Uri) => Promise<void> {
   return onImage(async (image) => {
     const name = path.basename(image.fsPath);
     const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `AU Lens: drawing AU heatmaps on ${name}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: `AU Lens: drawing AU heatmaps on ${name}`,
+        cancellable: true },
       async (_progress, token) => {
         const work = ctx.trainer.request('auMaps/draw', {
           imagePath: image.fsPath,
@@ -24,13 +25,16 @@ export function showAuMaps(ctx: Ctx): (uri?: vscode.Uri) => Promise<void> {
       (r) => r,
       (err: Error) => {
         ctx.log.error(`${name}: ${err.message}`);
-        const detail = err instanceof WorkerRequestError ? err.message : `${err.message} (details in the AU Lens output)`;
+        const detail = err instanceof WorkerRequestError
+          ? err.message : `${err.message} (details in the AU Lens output)`;
         void vscode.window.showErrorMessage(`AU Lens: ${detail}`, 'Show Output').then((a) => a && ctx.log.show());
         return undefined;
       },
     );
     if (!result) return;
-    for (const line of [`AU maps of ${image.fsPath}`, ...result.report.expressions.map((e) => `  ${e.expression}: ${e.aus.map((a) => `AU${a}`).join(' ')}`)]) ctx.log.info(line);
+    for (const line of [`AU maps of ${image.fsPath}`,
+      ...result.report.expressions.map((e) =>
+        `  ${e.expression}: ${e.aus.map((a) => `AU${a}`).join(' ')}`)]) ctx.log.info(line);
     const dir = vscode.Uri.joinPath(ctx.extCtx.globalStorageUri, 'aumaps');
     await vscode.workspace.fs.createDirectory(dir);
     const out = vscode.Uri.joinPath(dir, `${path.parse(name).name}-aumaps.png`);

@@ -19,13 +19,15 @@ export function compareModels(ctx: Ctx): (a?: unknown, b?: unknown, on?: Compare
     const b = checkpointOf(argB) ?? (await pickModel('B', a));
     if (b === undefined) return;
     if (path.resolve(a) === path.resolve(b)) {
-      void vscode.window.showErrorMessage(`AU Lens: A and B are the same model (${compareModel(a).name}); pick two different models to compare.`);
+      void vscode.window.showErrorMessage(`AU Lens: A and B are the same model (${compareModel(a).name}); pick two ` +
+        `different models to compare.`);
       return;
     }
     const untrusted = [a, b].filter((m) => m.toLowerCase().endsWith('.onnx') && !vscode.workspace.isTrusted);
     if (untrusted.length) {
       const answer = await vscode.window.showErrorMessage(
-        `AU Lens runs ONNX models only in trusted workspaces (${untrusted.map((m) => path.basename(m)).join(', ')}); trust this folder or pick checkpoints.`,
+        `AU Lens runs ONNX models only in trusted workspaces ` +
+          `(${untrusted.map((m) => path.basename(m)).join(', ')}); trust this folder or pick checkpoints.`,
         'Manage Workspace Trust');
       if (answer) await vscode.commands.executeCommand('workbench.trust.manage');
       return;

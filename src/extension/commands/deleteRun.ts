@@ -13,14 +13,17 @@ export function deleteRun(ctx: Ctx): (arg?: unknown) => Promise<void> {
   return async (arg) => {
     const folder = runFolderOf(arg);
     if (folder === undefined) throw new Error('pick a run in the Runs view to delete');
-    const run = isRunsNode(arg) && arg.kind !== 'metric' ? arg.run : await readRun(folder.endsWith('.ckpt') ? path.dirname(folder) : folder);
+    const run = isRunsNode(arg) && arg.kind !== 'metric'
+      ? arg.run : await readRun(folder.endsWith('.ckpt') ? path.dirname(folder) : folder);
     if (runStatus(run) === 'running') {
       void vscode.window.showWarningMessage(`AU Lens: "${run.name}" is training; cancel it before deleting it.`);
       return;
     }
+    const count = (n: number, what: string): string => `${n} ${what}${n > 1 ? 's' : ''}`;
     const parts = [
-      run.checkpoints.length > 0 && `${run.checkpoints.length} checkpoint${run.checkpoints.length > 1 ? 's' : ''} (${run.checkpoints.map((c) => c.name).join(', ')})`,
-      run.evaluations.length > 0 && `${run.evaluations.length} evaluation${run.evaluations.length > 1 ? 's' : ''}`,
+      run.checkpoints.length > 0
+        && `${count(run.checkpoints.length, 'checkpoint')} (${run.checkpoints.map((c) => c.name).join(', ')})`,
+      run.evaluations.length > 0 && count(run.evaluations.length, 'evaluation'),
     ].filter(Boolean);
     const answer = await vscode.window.showWarningMessage(`Delete the run "${run.name}"?`, {
       modal: true,
@@ -32,7 +35,8 @@ export function deleteRun(ctx: Ctx): (arg?: unknown) => Promise<void> {
       await vscode.workspace.fs.delete(uri, { recursive: true, useTrash: true });
     } catch (err) {
       // Some remote and container file systems have no trash.
-      const again = await vscode.window.showWarningMessage(`The trash is not available (${(err as Error).message}). Delete "${run.name}" permanently?`, { modal: true }, 'Delete Permanently');
+      const again = await vscode.window.showWarningMessage(`The trash is not available ` +
+        `(${(err as Error).message}). Delete "${run.name}" permanently?`, { modal: true }, 'Delete Permanently');
       if (again !== 'Delete Permanently') return;
       await vscode.workspace.fs.delete(uri, { recursive: true, useTrash: false });
     }

@@ -10,22 +10,27 @@ import { EvaluationPanel } from '../panels/evaluationPanel';
 import { checkpointOf, isRunsNode } from '../runs/runNodes';
 import { findWorkspaceDatasets } from '../workspaceFiles';
 
-type DatasetPick = vscode.QuickPickItem & { readonly data?: string; readonly images?: EvalImages; readonly browse?: true };
+type DatasetPick = vscode.QuickPickItem & { readonly data?: string; readonly images?: EvalImages;
+  readonly browse?: true };
 type ModelPick = vscode.QuickPickItem & { readonly model: string };
 
 /** An eval file the argument names (a tree evaluation, a Uri or a path): then the command shows it. */
 function evalFileOf(arg: unknown): string | undefined {
-  const file = isRunsNode(arg) && arg.kind === 'evaluation' ? arg.evaluation.file : arg instanceof vscode.Uri ? arg.fsPath : typeof arg === 'string' ? arg : undefined;
+  const file = isRunsNode(arg) && arg.kind === 'evaluation' ? arg.evaluation.file
+    : arg instanceof vscode.Uri ? arg.fsPath : typeof arg === 'string' ? arg : undefined;
   return file !== undefined && isEvalFileName(path.basename(file)) ? file : undefined;
 }
 
 async function pickModel(ctx: Ctx): Promise<string | undefined> {
   const runs = await ctx.runs.current();
   const items: ModelPick[] = [
-    ...runs.flatMap((r) => r.checkpoints.filter((c) => 'summary' in c).map((c): ModelPick => ({ label: `$(file-binary) ${r.name}/${c.name}`, description: vscode.workspace.asRelativePath(c.file), model: c.file }))),
+    ...runs.flatMap((r) => r.checkpoints.filter((c) => 'summary' in c).map((c): ModelPick => ({
+      label: `$(file-binary) ${r.name}/${c.name}`, description: vscode.workspace.asRelativePath(c.file), model: c.file,
+    }))),
     { label: '$(sparkle) face-api expression network', description: 'built in', model: BUILTIN_MODEL },
   ];
-  return (await vscode.window.showQuickPick(items, { title: 'AU Lens: Evaluate Model — model', placeHolder: 'The model to evaluate' }))?.model;
+  return (await vscode.window.showQuickPick(items,
+    { title: 'AU Lens: Evaluate Model — model', placeHolder: 'The model to evaluate' }))?.model;
 }
 
 async function pickDataset(model: string): Promise<{ data: string; images: EvalImages } | undefined> {
@@ -33,23 +38,31 @@ async function pickDataset(model: string): Promise<{ data: string; images: EvalI
   const record = model === BUILTIN_MODEL ? undefined : await readRunRecord(path.dirname(model)).catch(() => undefined);
   const trainData = record?.settings.data;
   if (typeof trainData === 'string' && existsSync(trainData)) {
-    items.push({ label: `$(beaker) ${path.basename(trainData)} — held-out test subjects`, description: vscode.workspace.asRelativePath(trainData), detail: 'the test split of the data this model was trained on', data: trainData, images: 'test' });
+    items.push({ label: `$(beaker) ${path.basename(trainData)} — held-out test subjects`,
+      description: vscode.workspace.asRelativePath(trainData),
+      detail: 'the test split of the data this model was trained on', data: trainData, images: 'test' });
   }
   // The folders the training wizard and the comparison offer: two or more class folders holding images.
   for (const found of await findWorkspaceDatasets()) {
     items.push({
       label: `$(folder) ${path.basename(found.folder)}`, description: vscode.workspace.asRelativePath(found.folder),
-      detail: `every image of the folder: ${found.images} in ${found.classes.length} classes`, data: found.folder, images: 'all',
+      detail: `every image of the folder: ${found.images} in ${found.classes.length} classes`, data: found.folder,
+      images: 'all',
     });
   }
-  items.push({ label: '$(folder-opened) Browse…', description: 'a folder with one subfolder of images per class', browse: true });
-  const picked = await vscode.window.showQuickPick(items, { title: 'AU Lens: Evaluate Model — dataset', placeHolder: `The images to evaluate ${path.basename(model)} on`, matchOnDescription: true });
+  items.push({ label: '$(folder-opened) Browse…', description: 'a folder with one subfolder of images per class',
+    browse: true });
+  const picked = await vscode.window.showQuickPick(items,
+    { title: 'AU Lens: Evaluate Model — dataset', placeHolder: `The images to evaluate ${path.basename(model)} on`,
+      matchOnDescription: true });
   if (!picked) return undefined;
   if (picked.browse) {
-    const folders = await vscode.window.showOpenDialog({ title: 'AU Lens: dataset folder (one subfolder per class)', canSelectFolders: true, canSelectFiles: false, canSelectMany: false });
+    const folders = await vscode.window.showOpenDialog({ title: 'AU Lens: dataset folder (one subfolder per class)',
+      canSelectFolders: true, canSelectFiles: false, canSelectMany: false });
     return folders?.[0] ? { data: folders[0].fsPath, images: 'all' } : undefined;
   }
-  return picked.data !== undefined && picked.images !== undefined ? { data: picked.data, images: picked.images } : undefined;
+  return picked.data !== undefined && picked.images !== undefined
+    ? { data: picked.data, images: picked.images } : undefined;
 }
 
 /** Where an evaluation of the built-in model goes: runs/<name>/ in the workspace, so the runs view lists it. */
@@ -76,7 +89,8 @@ export function evaluateModel(ctx: Ctx): (arg?: unknown) => Promise<void> {
     if (!dataset) return;
     const outDir = outDirFor(model);
     ctx.log.info(`evaluate ${model} on ${dataset.data} (${dataset.images})`);
-    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `AU Lens: evaluating ${path.basename(model)} on ${path.basename(dataset.data)}`, cancellable: true },
+    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification,
+      title: `AU Lens: evaluating ${path.basename(model)} on ${path.basename(dataset.data)}`, cancellable: true },
       async (progress, token): Promise<EvalRunResult | undefined> => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
@@ -87,7 +101,8 @@ export function evaluateModel(ctx: Ctx): (arg?: unknown) => Promise<void> {
             onProgress: (p) => {
               // Two stages of the same images: landmarks first (the first half of the bar), then the model.
               const done = 50 * (p.stage === 'evaluate' ? 1 : 0) + (50 * p.done) / Math.max(1, p.total);
-              progress.report({ increment: done - reported, message: `${p.stage === 'prepare' ? 'preparing faces' : 'running the model'} ${p.done}/${p.total}` });
+              progress.report({ increment: done - reported,
+                message: `${p.stage === 'prepare' ? 'preparing faces' : 'running the model'} ${p.done}/${p.total}` });
               reported = done;
             },
           });
@@ -103,7 +118,8 @@ export function evaluateModel(ctx: Ctx): (arg?: unknown) => Promise<void> {
     }
     for (const w of result.warnings) ctx.log.warn(w);
     for (const s of result.skipped) ctx.log.warn(`skipped ${s.path}: ${s.reason}`);
-    ctx.log.info(`evaluated ${result.report.samples} images: accuracy ${result.report.accuracy ?? '–'}${result.file ? `; wrote ${result.file}` : ''}`);
+    ctx.log.info(`evaluated ${result.report.samples} images: accuracy ` +
+      `${result.report.accuracy ?? '–'}${result.file ? `; wrote ${result.file}` : ''}`);
     if (result.file) await ctx.qualityGates.check(result.file);
     await EvaluationPanel.show(ctx, result);
     void ctx.runs.refresh();

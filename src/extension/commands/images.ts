@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 
 /** Formats AU Lens reads (sharp's jpeg, png, tiff, webp, gif); package.json's menus use the same list. */
-export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.webp', '.gif']);
+export const IMAGE_EXTENSIONS: ReadonlySet<string> =
+  new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.webp', '.gif']);
 
 export const IMAGE_HINT = 'AU Lens: select an image (PNG, JPEG, TIFF, WebP or GIF) in the Explorer or open one first.';
 

@@ -40,21 +40,28 @@ type LayerPick = vscode.QuickPickItem & { readonly value: string };
 const modelPathOf = (arg: unknown): string | undefined =>
   arg instanceof vscode.Uri ? arg.fsPath : typeof arg === 'string' && arg.endsWith('.onnx') ? arg : undefined;
 
-/** The model's inspection from the worker, with progress and cancel; asks for the input size when H and W are dynamic. */
+/**
+ * The model's inspection from the worker, with progress and cancel; asks for the input size when H and W are
+ * dynamic.
+ */
 async function inspect(ctx: Ctx, model: string, size?: number): Promise<ModelInspection | undefined> {
   try {
-    return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${TITLE}: reading ${path.basename(model)}`, cancellable: true },
+    return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification,
+      title: `${TITLE}: reading ${path.basename(model)}`, cancellable: true },
       async (_progress, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
-        const result = await ctx.trainer.request('import/inspect', { model, ...(size !== undefined && { size }) }, { signal: controller.signal });
+        const result = await ctx.trainer.request('import/inspect', { model, ...(size !== undefined && { size }) },
+          { signal: controller.signal });
         return token.isCancellationRequested ? undefined : result;
       });
   } catch (error) {
     if (size !== undefined || !/dynamic height and width/.test((error as Error).message)) throw error;
     const answer = await vscode.window.showInputBox({
-      title: `${TITLE} — input size`, prompt: `${path.basename(model)} accepts any height and width: the side (pixels) it was trained at`,
-      value: '224', validateInput: (v) => (/^\d+$/.test(v.trim()) && +v >= 8 && +v <= 4096 ? undefined : 'a whole number of pixels from 8 to 4096'),
+      title: `${TITLE} — input size`,
+      prompt: `${path.basename(model)} accepts any height and width: the side (pixels) it was trained at`,
+      value: '224', validateInput: (v) => (/^\d+$/.test(v.trim()) && +v >= 8 && +v <= 4096
+        ? undefined : 'a whole number of pixels from 8 to 4096'),
     });
     return answer === undefined ? undefined : inspect(ctx, model, Number(answer.trim()));
   }
@@ -97,23 +104,27 @@ export function importOnnxModel(ctx: Ctx): (arg?: unknown) => Promise<void> {
   return async (arg) => {
     let model = modelPathOf(arg);
     if (model === undefined) {
-      const files = await vscode.window.showOpenDialog({ title: `${TITLE} — model file (1/3)`, openLabel: 'Import', canSelectMany: false, filters: { 'ONNX models': ['onnx'] } });
+      const files = await vscode.window.showOpenDialog({ title: `${TITLE} — model file (1/3)`, openLabel: 'Import',
+        canSelectMany: false, filters: { 'ONNX models': ['onnx'] } });
       model = files?.[0]?.fsPath;
       if (model === undefined) return;
     }
     const inspection = await inspect(ctx, model);
     if (!inspection) return;
     if (inspection.sidecar.exists) {
-      const choice = await vscode.window.showWarningMessage(`AU Lens: ${path.basename(inspection.sidecar.path)} exists already. Use it as it is, or replace it with a new one?`, 'Use It', 'Replace It');
+      const choice = await vscode.window.showWarningMessage(`AU Lens: ${path.basename(inspection.sidecar.path)} ` +
+        'exists already. Use it as it is, or replace it with a new one?', 'Use It', 'Replace It');
       if (choice === undefined) return;
       if (choice === 'Use It') {
         await ctx.models.set(model);
         return;
       }
     }
-    const gradients = inspection.unsupported.length === 0 ? 'Grad-CAMs available' : `no Grad-CAMs: ${inspection.unsupported.map((o) => o.op).join(', ')} not covered`;
+    const gradients = inspection.unsupported.length === 0
+      ? 'Grad-CAMs available' : `no Grad-CAMs: ${inspection.unsupported.map((o) => o.op).join(', ')} not covered`;
     const layers = await vscode.window.showQuickPick(layerItems(inspection), {
-      title: `${TITLE} — layers to explain (2/3) · ${inspection.layers.length} feature maps of ${path.basename(model)} · ${gradients}`,
+      title: `${TITLE} — layers to explain (2/3) · ${inspection.layers.length} feature maps of ` +
+        `${path.basename(model)} · ${gradients}`,
       placeHolder: 'C × H × W in graph order; the last one picked is the CAM layer',
       canPickMany: true, matchOnDescription: true, matchOnDetail: true, ignoreFocusOut: true,
     });
@@ -128,8 +139,10 @@ export function importOnnxModel(ctx: Ctx): (arg?: unknown) => Promise<void> {
       model, labels, layers: layers.map((l) => l.value), size: inspection.io.size, overwrite: inspection.sidecar.exists,
     });
     ctx.log.info(`imported ${model}: sidecar ${written} (${layers.length} layers, ${labels.length} classes)`);
-    await vscode.window.showTextDocument(vscode.Uri.file(written), { preview: false, viewColumn: vscode.ViewColumn.Beside });
+    await vscode.window.showTextDocument(vscode.Uri.file(written),
+      { preview: false, viewColumn: vscode.ViewColumn.Beside });
     await ctx.models.set(model);
-    void vscode.window.showInformationMessage(`AU Lens: ${path.basename(model)} is the active model. Review its sidecar (input size, normalisation), then explain an image.`);
+    void vscode.window.showInformationMessage(`AU Lens: ${path.basename(model)} is the active model. Review its ` +
+      `sidecar (input size, normalisation), then explain an image.`);
   };
 }

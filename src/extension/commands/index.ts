@@ -48,7 +48,8 @@ export function registerCommands(ctx: Ctx): void {
       } catch (err) {
         // VS Code swallows errors thrown by command handlers; surface them.
         ctx.log.error(`auLens.${name}: ${(err as Error).stack ?? String(err)}`);
-        void vscode.window.showErrorMessage(`AU Lens: ${(err as Error).message}`, 'Show Output').then((a) => a && ctx.log.show());
+        void vscode.window.showErrorMessage(`AU Lens: ${(err as Error).message}`,
+          'Show Output').then((a) => a && ctx.log.show());
       }
     }));
   }

@@ -11,7 +11,8 @@ export function resumeTraining(ctx: Ctx): (folder?: vscode.Uri | string) => Prom
   return async (folder) => {
     const target = folder instanceof vscode.Uri ? folder.fsPath : folder ?? await pickRun(ctx.training, {
       title: 'AU Lens: Resume Training', placeholder: 'The run to continue from its last checkpoint',
-      none: 'no cancelled or interrupted run to resume in this workspace.', keep: (r) => r.status === 'cancelled' || r.status === 'interrupted',
+      none: 'no cancelled or interrupted run to resume in this workspace.',
+      keep: (r) => r.status === 'cancelled' || r.status === 'interrupted',
     });
     if (target === undefined) return;
     await DashboardPanel.follow(ctx, () => ctx.training.resume(target));

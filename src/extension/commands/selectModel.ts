@@ -20,15 +20,20 @@ export function selectModel(ctx: Ctx): (model?: vscode.Uri | string | null) => P
     const active = ctx.models.active;
     const found = await findWorkspaceModels();
     const items: Pick[] = [
-      ...found.map((file): Pick => ({ ...modelFileItem(file), detail: file === active ? 'active model' : undefined, model: file })),
+      ...found.map((file): Pick => ({ ...modelFileItem(file), detail: file === active ? 'active model' : undefined,
+        model: file })),
       { label: '', kind: vscode.QuickPickItemKind.Separator },
-      { label: '$(sparkle) face-api expression network', description: 'built in (MIT), works without training', detail: active === BUILTIN_MODEL ? 'active model' : undefined, model: BUILTIN_MODEL },
-      { label: '$(circle-slash) No model', description: 'landmarks and the AU maps of every expression', detail: active === undefined ? 'active' : undefined, model: null },
-      { label: '$(folder-opened) Browse…', description: 'a checkpoint (.ckpt) or exported model (.onnx) anywhere', browse: true },
+      { label: '$(sparkle) face-api expression network', description: 'built in (MIT), works without training',
+        detail: active === BUILTIN_MODEL ? 'active model' : undefined, model: BUILTIN_MODEL },
+      { label: '$(circle-slash) No model', description: 'landmarks and the AU maps of every expression',
+        detail: active === undefined ? 'active' : undefined, model: null },
+      { label: '$(folder-opened) Browse…', description: 'a checkpoint (.ckpt) or exported model (.onnx) anywhere',
+        browse: true },
     ];
     const picked = await vscode.window.showQuickPick(items, {
       title: 'AU Lens: Select Model',
-      placeHolder: found.length ? 'The model to explain expressions with' : 'No checkpoints or ONNX models in this workspace: browse, or train one',
+      placeHolder: found.length ? 'The model to explain expressions with' : 'No checkpoints or ONNX models in this ' +
+        'workspace: browse, or train one',
       matchOnDescription: true,
     });
     if (!picked) return;
@@ -50,7 +55,8 @@ export function selectModel(ctx: Ctx): (model?: vscode.Uri | string | null) => P
 async function setOrOfferImport(ctx: Ctx, model: string): Promise<void> {
   if (await needsImport(model)) {
     const answer = await vscode.window.showInformationMessage(
-      `AU Lens: ${path.basename(model)} was not exported by AU Lens. To explain it, import it: pick the layers to explain and its labels (written to a sidecar config beside it).`,
+      `AU Lens: ${path.basename(model)} was not exported by AU Lens. To explain it, import it: pick the layers to ` +
+        `explain and its labels (written to a sidecar config beside it).`,
       'Import…',
     );
     if (answer === 'Import…') await vscode.commands.executeCommand('auLens.importOnnxModel', vscode.Uri.file(model));

@@ -17,10 +17,12 @@ export interface DatasetComparison {
   readonly unpaired: number;
 }
 
-export function compareEvaluations(a: EvalRunResult, b: EvalRunResult, options: BootstrapOptions = {}): DatasetComparison {
+export function compareEvaluations(a: EvalRunResult, b: EvalRunResult,
+  options: BootstrapOptions = {}): DatasetComparison {
   const { pairs, onlyA, onlyB } = pairByPath<EvalImageRecord>(a.images, b.images);
   if (pairs.length === 0) {
-    throw new Error(`no image was evaluated by both models (${a.images.length} by A, ${b.images.length} by B): were they given the same folder?`);
+    throw new Error(`no image was evaluated by both models (${a.images.length} by A, ${b.images.length} by B): were ` +
+      `they given the same folder?`);
   }
   const layers = matchLayers(a.report.layers, b.report.layers);
   const images: PairedImage[] = pairs.map(({ path, a: ra, b: rb }) => ({

@@ -23,7 +23,8 @@ export function compareModel(model: string): CompareModel {
  */
 const STEP_OPTIONS = { ignoreFocusOut: true } as const satisfies vscode.QuickPickOptions;
 
-async function pick<T>(items: readonly Item<T>[], options: vscode.QuickPickOptions, browse: () => Thenable<vscode.Uri[] | undefined>): Promise<T | string | undefined> {
+async function pick<T>(items: readonly Item<T>[], options: vscode.QuickPickOptions,
+  browse: () => Thenable<vscode.Uri[] | undefined>): Promise<T | string | undefined> {
   const picked = await vscode.window.showQuickPick(items, { matchOnDescription: true, ...STEP_OPTIONS, ...options });
   if (!picked) return undefined;
   if (!picked.browse) return picked.value;
@@ -39,31 +40,41 @@ export async function pickModel(side: 'A' | 'B', other: string | undefined): Pro
       value: file,
     })),
     { label: '', kind: vscode.QuickPickItemKind.Separator },
-    { label: '$(sparkle) face-api expression network', description: 'built in (MIT)', ...(other === BUILTIN_MODEL && { detail: 'already model A' }), value: BUILTIN_MODEL },
-    { label: '$(folder-opened) Browse…', description: 'a checkpoint (.ckpt) or exported model (.onnx) anywhere', browse: true },
+    { label: '$(sparkle) face-api expression network', description: 'built in (MIT)',
+      ...(other === BUILTIN_MODEL && { detail: 'already model A' }), value: BUILTIN_MODEL },
+    { label: '$(folder-opened) Browse…', description: 'a checkpoint (.ckpt) or exported model (.onnx) anywhere',
+      browse: true },
   ];
   return pick(items, {
     title: `AU Lens: Compare Models (${side === 'A' ? '1' : '2'}/3)`,
     placeHolder: side === 'A' ? 'Model A: the baseline' : 'Model B: the model compared with A (differences are B − A)',
-  }, () => vscode.window.showOpenDialog({ title: `AU Lens: model ${side}`, canSelectMany: false, filters: { 'AU Lens models': ['ckpt', 'onnx'] } }));
+  }, () => vscode.window.showOpenDialog({ title: `AU Lens: model ${side}`, canSelectMany: false,
+    filters: { 'AU Lens models': ['ckpt', 'onnx'] } }));
 }
 
-export type CompareOn = { readonly mode: 'image'; readonly image: string } | { readonly mode: 'dataset'; readonly data: string };
+export type CompareOn = { readonly mode: 'image'; readonly image: string }
+  | { readonly mode: 'dataset'; readonly data: string };
 
 /** What to compare on: the open image, another image, or a dataset folder. */
 export async function pickSubject(): Promise<CompareOn | undefined> {
   const open = targetImage(undefined);
   const items: Item<'open' | 'image' | 'dataset'>[] = [
-    ...(open ? [{ label: '$(file-media) This image', description: path.basename(open.fsPath), detail: 'Both models explain it: maps side by side with their difference', value: 'open' as const }] : []),
-    { label: '$(file-media) An image…', description: 'pick a photo', detail: 'Both models explain it: maps side by side with their difference', value: 'image' },
-    { label: '$(folder-library) A dataset folder', description: 'one subfolder of images per expression', detail: 'Δ accuracy with a 95 % interval, McNemar’s test, Δ ATT-COS per layer and class, flipped images', value: 'dataset' },
+    ...(open ? [{ label: '$(file-media) This image', description: path.basename(open.fsPath),
+      detail: 'Both models explain it: maps side by side with their difference', value: 'open' as const }] : []),
+    { label: '$(file-media) An image…', description: 'pick a photo',
+      detail: 'Both models explain it: maps side by side with their difference', value: 'image' },
+    { label: '$(folder-library) A dataset folder', description: 'one subfolder of images per expression',
+      detail: 'Δ accuracy with a 95 % interval, McNemar’s test, Δ ATT-COS per layer and class, flipped images',
+      value: 'dataset' },
   ];
-  const choice = await vscode.window.showQuickPick(items, { ...STEP_OPTIONS, title: 'AU Lens: Compare Models (3/3)', placeHolder: 'Compare the two models on…' });
+  const choice = await vscode.window.showQuickPick(items,
+    { ...STEP_OPTIONS, title: 'AU Lens: Compare Models (3/3)', placeHolder: 'Compare the two models on…' });
   if (!choice) return undefined;
   if (choice.value === 'open' && open) return { mode: 'image', image: open.fsPath };
   if (choice.value === 'image') {
     const files = await vscode.window.showOpenDialog({
-      title: 'AU Lens: image to compare on', canSelectMany: false, filters: { Images: [...IMAGE_EXTENSIONS].map((e) => e.slice(1)) },
+      title: 'AU Lens: image to compare on', canSelectMany: false,
+      filters: { Images: [...IMAGE_EXTENSIONS].map((e) => e.slice(1)) },
     });
     return files?.[0] ? { mode: 'image', image: files[0].fsPath } : undefined;
   }
@@ -76,12 +87,16 @@ async function pickDatasetFolder(): Promise<string | undefined> {
   const found = await findWorkspaceDatasets();
   const items: Item<string>[] = [
     ...found.map((f): Item<string> => ({
-      label: `$(folder) ${vscode.workspace.asRelativePath(f.folder)}`, description: `${f.images} images in ${f.classes.length} classes`, value: f.folder,
+      label: `$(folder) ${vscode.workspace.asRelativePath(f.folder)}`,
+      description: `${f.images} images in ${f.classes.length} classes`, value: f.folder,
     })),
-    { label: '$(folder-opened) Browse…', description: 'a folder with one subfolder of images per expression', browse: true },
+    { label: '$(folder-opened) Browse…', description: 'a folder with one subfolder of images per expression',
+      browse: true },
   ];
   return pick(items, {
     title: 'AU Lens: dataset folder to compare on',
-    placeHolder: found.length ? 'Both models are evaluated on every image of the folder' : 'No dataset folder in this workspace: browse for one',
-  }, () => vscode.window.showOpenDialog({ title: 'AU Lens: dataset folder', canSelectFiles: false, canSelectFolders: true, canSelectMany: false }));
+    placeHolder: found.length ? 'Both models are evaluated on every image of the folder' : 'No dataset folder in ' +
+      'this workspace: browse for one',
+  }, () => vscode.window.showOpenDialog({ title: 'AU Lens: dataset folder', canSelectFiles: false,
+    canSelectFolders: true, canSelectMany: false }));
 }

@@ -8,6 +8,7 @@ import { targetImage } from '../commands/images';
  */
 export async function explainWith(model: string, image?: string): Promise<void> {
   await vscode.commands.executeCommand('auLens.selectModel', model);
-  const uri = image !== undefined ? vscode.Uri.file(image) : ExplainPanel.currentPanel ? undefined : targetImage(undefined);
+  const uri = image !== undefined ? vscode.Uri.file(image)
+    : ExplainPanel.currentPanel ? undefined : targetImage(undefined);
   if (uri) await vscode.commands.executeCommand('auLens.explainExpression', uri);
 }

@@ -39,7 +39,8 @@ function thresholdFor(gate: KeyedThreshold | null | undefined, key: string): num
 }
 
 /** Per class and key of a cosine summary (the classes the paper averages over: no neutral). */
-function cosineFailures(summary: ScoreSummary, gate: KeyedThreshold | null | undefined, what: 'attCos' | 'camCos', setting: 'minAttCos' | 'minCamCos', title: (key: string) => string): GateFailure[] {
+function cosineFailures(summary: ScoreSummary, gate: KeyedThreshold | null | undefined, what: 'attCos' | 'camCos',
+  setting: 'minAttCos' | 'minCamCos', title: (key: string) => string): GateFailure[] {
   const failures: GateFailure[] = [];
   for (const key of summary.keys) {
     const threshold = thresholdFor(gate, key);
@@ -48,7 +49,8 @@ function cosineFailures(summary: ScoreSummary, gate: KeyedThreshold | null | und
       const mean = summary.byKey[key]?.perClass[cls]?.mean;
       if (typeof mean !== 'number' || mean >= threshold) continue;
       failures.push({
-        setting: `auLens.qualityGates.${setting}`, path: ['report', what, 'byKey', key, 'perClass', cls, 'mean'], value: mean, threshold, className: cls,
+        setting: `auLens.qualityGates.${setting}`, path: ['report', what, 'byKey', key, 'perClass', cls, 'mean'],
+        value: mean, threshold, className: cls,
         message: `${cls}: ${title(key)} ${f2(mean)} < ${f2(threshold)} (auLens.qualityGates.${setting})`,
       });
     }
@@ -63,7 +65,8 @@ export function checkGates(result: EvalRunResult, gates: QualityGates): GateFail
   const minAccuracy = gates.minAccuracy;
   if (typeof minAccuracy === 'number' && report.accuracy !== null && report.accuracy < minAccuracy) {
     failures.push({
-      setting: 'auLens.qualityGates.minAccuracy', path: ['report', 'accuracy'], value: report.accuracy, threshold: minAccuracy,
+      setting: 'auLens.qualityGates.minAccuracy', path: ['report', 'accuracy'], value: report.accuracy,
+      threshold: minAccuracy,
       message: `accuracy ${f2(report.accuracy)} < ${f2(minAccuracy)} (auLens.qualityGates.minAccuracy)`,
     });
   }
@@ -73,13 +76,16 @@ export function checkGates(result: EvalRunResult, gates: QualityGates): GateFail
       const v = report.perClassAccuracy[cls];
       if (typeof v !== 'number' || v >= minClass) continue;
       failures.push({
-        setting: 'auLens.qualityGates.minClassAccuracy', path: ['report', 'perClassAccuracy', cls], value: v, threshold: minClass, className: cls,
+        setting: 'auLens.qualityGates.minClassAccuracy', path: ['report', 'perClassAccuracy', cls], value: v,
+        threshold: minClass, className: cls,
         message: `${cls}: accuracy ${f2(v)} < ${f2(minClass)} (auLens.qualityGates.minClassAccuracy)`,
       });
     }
   }
-  failures.push(...cosineFailures(report.attCos, gates.minAttCos, 'attCos', 'minAttCos', (layer) => `${layer} ATT-COS`));
-  failures.push(...cosineFailures(report.camCos, gates.minCamCos, 'camCos', 'minCamCos', (method) => `${method} CAM-COS`));
+  failures.push(...cosineFailures(report.attCos, gates.minAttCos, 'attCos',
+    'minAttCos', (layer) => `${layer} ATT-COS`));
+  failures.push(...cosineFailures(report.camCos, gates.minCamCos, 'camCos',
+    'minCamCos', (method) => `${method} CAM-COS`));
   return failures;
 }
 

@@ -11,7 +11,8 @@ const fmt = (v: number | null | undefined): string => (typeof v === 'number' ? v
 /** The quick fix of a gate diagnostic: the class's worst images of an evaluation; the one picked is explained. */
 export function openFailingImages(_ctx: Ctx): (evalFile?: vscode.Uri | string, className?: string) => Promise<void> {
   return async (evalFile, className) => {
-    if (evalFile === undefined || className === undefined) throw new Error('run this from a quality-gate problem in the Problems view');
+    if (evalFile === undefined || className === undefined) throw new Error('run this from a quality-gate problem in ' +
+      'the Problems view');
     const file = typeof evalFile === 'string' ? evalFile : evalFile.fsPath;
     const result = parseEvalFile(await readFile(file, 'utf8'), file);
     const layer = result.report.camLayer;
@@ -22,10 +23,12 @@ export function openFailingImages(_ctx: Ctx): (evalFile?: vscode.Uri | string, c
     }
     const picked = await vscode.window.showQuickPick(images.map((r) => ({
       label: `${r.prediction === r.label ? '$(pass)' : '$(error)'} ${path.basename(r.path)}`,
-      description: `predicted ${r.prediction} (${Math.round(100 * r.confidence)} %) · ${layer} ATT-COS ${fmt(r.attCos[layer])}`,
+      description: `predicted ${r.prediction} (${Math.round(100 * r.confidence)} %) · ${layer} ATT-COS ` +
+        `${fmt(r.attCos[layer])}`,
       detail: vscode.workspace.asRelativePath(r.path),
       path: r.path,
-    })), { title: `AU Lens: ${className} images, worst first`, placeHolder: 'Pick an image to explain with the evaluated model', matchOnDescription: true });
+    })), { title: `AU Lens: ${className} images, worst first`,
+    placeHolder: 'Pick an image to explain with the evaluated model', matchOnDescription: true });
     if (picked) await explainWith(result.model, picked.path);
   };
 }

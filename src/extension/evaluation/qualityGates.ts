@@ -25,7 +25,8 @@ export class GateDiagnostic extends vscode.Diagnostic {
 }
 
 /** The diagnostics of one eval file (its text and its parsed content). */
-export function gateDiagnostics(file: string, text: string, result: EvalRunResult, gates: QualityGates): GateDiagnostic[] {
+export function gateDiagnostics(file: string, text: string, result: EvalRunResult,
+  gates: QualityGates): GateDiagnostic[] {
   const lines = text.split('\n');
   const positionAt = (offset: number): vscode.Position => {
     let line = 0;
@@ -88,7 +89,8 @@ export class QualityGateDiagnostics implements vscode.Disposable {
 export class GateCodeActions implements vscode.CodeActionProvider {
   static readonly kinds = [vscode.CodeActionKind.QuickFix];
 
-  provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+  provideCodeActions(document: vscode.TextDocument, _range: vscode.Range,
+    context: vscode.CodeActionContext): vscode.CodeAction[] {
     const actions: vscode.CodeAction[] = [];
     for (const d of context.diagnostics) {
       if (d.source !== DIAGNOSTIC_SOURCE || typeof d.code !== 'string') continue;

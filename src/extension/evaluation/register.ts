@@ -13,6 +13,7 @@ import { GateCodeActions } from './qualityGates';
 export function registerRunsAndEvaluation(ctx: Ctx): void {
   for (const d of registerRunsView(ctx.runs)) ctx.pushExtCleanup(d);
   ctx.pushExtCleanup(ctx.runs.onDidScan((runs) => void ctx.qualityGates.onRuns(runs)));
-  ctx.pushExtCleanup(vscode.languages.registerCodeActionsProvider({ pattern: '**/eval-*.json' }, new GateCodeActions(), { providedCodeActionKinds: GateCodeActions.kinds }));
+  ctx.pushExtCleanup(vscode.languages.registerCodeActionsProvider({ pattern: '**/eval-*.json' }, new GateCodeActions(),
+    { providedCodeActionKinds: GateCodeActions.kinds }));
   reviveOnReload<EvaluationPageState>(ctx, EVALUATION_VIEW_TYPE, 'evaluation panel', EvaluationPanel.revive);
 }

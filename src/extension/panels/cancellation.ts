@@ -13,7 +13,8 @@ export const CANCELLED = Symbol('cancelled');
  * `work`'s result, or CANCELLED when the user cancels first; `work`'s signal then aborts. The listener on `token`
  * goes as soon as either happens, so a long-lived token gathers no listeners.
  */
-export async function unlessCancelled<T>(token: CancellationSource, work: (signal: AbortSignal) => Promise<T>): Promise<T | typeof CANCELLED> {
+export async function unlessCancelled<T>(token: CancellationSource,
+  work: (signal: AbortSignal) => Promise<T>): Promise<T | typeof CANCELLED> {
   const abort = new AbortController();
   let listener: { dispose(): unknown } | undefined;
   const cancelled = new Promise<typeof CANCELLED>((resolve) => {

@@ -12,10 +12,12 @@ import { evalFileName } from '../../trainer/eval/evalFile';
 import { BUILTIN_MODEL } from '../../trainer/protocol';
 import type { ExplainRunResult } from '../../trainer/explain/panelData';
 import type {
-  CompareFailure, CompareModel, ComparePageState, CompareRenderedState, CompareTarget, CompareView, DatasetCompareView, ImageCompareView,
+  CompareFailure, CompareModel, ComparePageState, CompareRenderedState, CompareTarget, CompareView, DatasetCompareView,
+  ImageCompareView,
 } from '../../webview/protocol/compare';
 import {
-  DidCompareNotification, DidFailNotification, DidRenderCommand, DidStartNotification, ExplainClassCommand, ExplainImageCommand, ReadyCommand,
+  DidCompareNotification, DidFailNotification, DidRenderCommand, DidStartNotification, ExplainClassCommand,
+  ExplainImageCommand, ReadyCommand,
   RetryCommand,
 } from '../../webview/protocol/compare';
 import { compareEvaluations, reusableEvaluation } from '../compare/datasetComparison';
@@ -82,10 +84,12 @@ export class ComparePanel extends BasePanel {
     this.panel.title = `Compare: ${subject}`;
     await this.ensureRoots(target);
     this.channel.post(DidStartNotification, { target }, true);
-    this.ctx.log.info(`compare ${target.a.model} (A) with ${target.b.model} (B) on ${target.mode === 'image' ? target.image : target.data}`);
+    this.ctx.log.info(`compare ${target.a.model} (A) with ${target.b.model} (B) on ` +
+      `${target.mode === 'image' ? target.image : target.data}`);
     try {
       const view = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `AU Lens: comparing ${target.a.name} and ${target.b.name} on ${subject}`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification,
+          title: `AU Lens: comparing ${target.a.name} and ${target.b.name} on ${subject}`, cancellable: true },
         (progress, token) => unlessCancelled<CompareView>(token, (signal) => target.mode === 'image'
           ? this.compareImage(target, signal) : this.compareDataset(target, signal, progress, reuse)),
       );
@@ -94,7 +98,8 @@ export class ComparePanel extends BasePanel {
       this.lastView = view;
       this.lastFailure = undefined;
       this.ctx.log.info(view.mode === 'image'
-        ? `A predicts ${view.a.report.predicted.class}, B predicts ${view.b.report.predicted.class}; ${view.layers.note}`
+        ? `A predicts ${view.a.report.predicted.class}, B predicts ${view.b.report.predicted.class}; ` +
+          `${view.layers.note}`
         : `${view.reading} (${view.comparison.n} images, ${view.flips.length} flipped); ${view.layers.note}`);
       this.channel.post(DidCompareNotification, view);
     } catch (err) {
@@ -103,10 +108,12 @@ export class ComparePanel extends BasePanel {
     }
   }
 
-  private async compareImage(target: Extract<CompareTarget, { mode: 'image' }>, signal: AbortSignal): Promise<ImageCompareView> {
+  private async compareImage(target: Extract<CompareTarget, { mode: 'image' }>,
+    signal: AbortSignal): Promise<ImageCompareView> {
     const explain = async (m: CompareModel, side: string): Promise<ModelResult> => {
       const result = await this.ctx.trainer.request('explain/run', {
-        imagePath: target.image, model: m.model, codebook: this.ctx.config.codebook, maxPixels: this.ctx.config.maxImagePixels,
+        imagePath: target.image, model: m.model, codebook: this.ctx.config.codebook,
+        maxPixels: this.ctx.config.maxImagePixels,
         ...(target.className !== undefined && { className: target.className }),
       }, { signal });
       if (result.kind !== 'model') throw new Error(`${side} (${m.name}) gave no model explanation`);
@@ -120,19 +127,25 @@ export class ComparePanel extends BasePanel {
     return {
       mode: 'image', target, ...this.photoOf(a), frame: a.frame, face: a.faces[a.face], layers, pairs,
       a: { report: a.report, maps: a.maps }, b: { report: b.report, maps: b.maps },
-      note: classes[0] === classes[1] ? null : `A explains ${classes[0]} and B explains ${classes[1]} (each model's prediction), so the AU maps and CAMs are of different classes; pick one class to compare like with like.`,
+      note: classes[0] === classes[1]
+        ? null : `A explains ${classes[0]} and B explains ${classes[1]} (each model's prediction), so the AU maps ` +
+          `and CAMs are of different classes; pick one class to compare like with like.`,
     };
   }
 
-  private async compareDataset(target: Extract<CompareTarget, { mode: 'dataset' }>, signal: AbortSignal, progress: vscode.Progress<{ message?: string; increment?: number }>,
+  private async compareDataset(target: Extract<CompareTarget, { mode: 'dataset' }>, signal: AbortSignal,
+    progress: vscode.Progress<{ message?: string; increment?: number }>,
     reuse: boolean): Promise<DatasetCompareView> {
     let shown = 0;
-    const evaluate = async (m: CompareModel, side: 'A' | 'B', offset: number): Promise<EvalRunResult> => (reuse && await this.savedEvaluation(m.model, target.data)) || this.ctx.trainer.request('eval/run', { model: m.model, data: target.data, images: 'all' }, {
+    const evaluate = async (m: CompareModel, side: 'A' | 'B',
+      offset: number): Promise<EvalRunResult> => (reuse && await this.savedEvaluation(m.model, target.data))
+        || this.ctx.trainer.request('eval/run', { model: m.model, data: target.data, images: 'all' }, {
       signal,
       onProgress: (p) => {
         // Each model is half of the bar; preparing (landmarks) and evaluating are each half of a model's share.
         const at = offset + 25 * (p.stage === 'evaluate' ? 1 : 0) + (25 * p.done) / Math.max(1, p.total);
-        progress.report({ message: `${side}: ${p.stage === 'prepare' ? 'finding faces' : 'evaluating'} ${p.done}/${p.total}`, increment: Math.max(0, at - shown) });
+        const doing = p.stage === 'prepare' ? 'finding faces' : 'evaluating';
+        progress.report({ message: `${side}: ${doing} ${p.done}/${p.total}`, increment: Math.max(0, at - shown) });
         shown = Math.max(shown, at);
       },
     });
@@ -143,8 +156,10 @@ export class ComparePanel extends BasePanel {
     const webview = this.panel.webview;
     return {
       mode: 'dataset', target, comparison: rest, reading, layers, unpaired,
-      files: { a: a.file === null ? null : vscode.workspace.asRelativePath(a.file), b: b.file === null ? null : vscode.workspace.asRelativePath(b.file) },
-      flips: flips.map((f) => ({ ...f, name: path.basename(f.path), thumbUri: webview.asWebviewUri(vscode.Uri.file(f.path)).toString() })),
+      files: { a: a.file === null ? null : vscode.workspace.asRelativePath(a.file),
+        b: b.file === null ? null : vscode.workspace.asRelativePath(b.file) },
+      flips: flips.map((f) => ({ ...f, name: path.basename(f.path),
+        thumbUri: webview.asWebviewUri(vscode.Uri.file(f.path)).toString() })),
     };
   }
 
@@ -154,7 +169,8 @@ export class ComparePanel extends BasePanel {
     const file = path.join(path.dirname(model), evalFileName(data));
     try {
       const [text, fileStat, modelStat] = await Promise.all([readFile(file, 'utf8'), stat(file), stat(model)]);
-      const result = reusableEvaluation({ file, text, fileTime: fileStat.mtimeMs, modelTime: modelStat.mtimeMs }, model, data);
+      const result = reusableEvaluation({ file, text, fileTime: fileStat.mtimeMs, modelTime: modelStat.mtimeMs }, model,
+        data);
       if (result) this.ctx.log.info(`compare: reusing ${file}`);
       return result;
     } catch {
@@ -164,8 +180,12 @@ export class ComparePanel extends BasePanel {
 
   /** The photo as the page can load it: the file itself, or the worker's PNG preview (TIFF) as a data URI. */
   private photoOf(result: ModelResult): { photoUri: string; photoScale: number } {
-    if (!result.preview) return { photoUri: this.panel.webview.asWebviewUri(vscode.Uri.file(result.image.path)).toString(), photoScale: 1 };
-    return { photoUri: `data:image/png;base64,${Buffer.from(result.preview.png).toString('base64')}`, photoScale: result.preview.scale };
+    if (!result.preview) {
+      const photoUri = this.panel.webview.asWebviewUri(vscode.Uri.file(result.image.path)).toString();
+      return { photoUri, photoScale: 1 };
+    }
+    const png = Buffer.from(result.preview.png).toString('base64');
+    return { photoUri: `data:image/png;base64,${png}`, photoScale: result.preview.scale };
   }
 
   private fail(target: CompareTarget, message: string, cancelled: boolean): void {
@@ -196,7 +216,8 @@ export class ComparePanel extends BasePanel {
       this.rendered = message.params;
     } else if (ExplainImageCommand.is(message)) {
       const t = this.target;
-      if (t) await ExplainPanel.show(this.ctx, explainTarget(vscode.Uri.file(message.params.path), t[message.params.side].model));
+      if (t) await ExplainPanel.show(this.ctx,
+        explainTarget(vscode.Uri.file(message.params.path), t[message.params.side].model));
     } else if (ExplainClassCommand.is(message)) {
       const t = this.target;
       if (t?.mode !== 'image') return;

@@ -7,8 +7,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../trainer/train/runLog';
 import { readProgress, readRunRecord } from '../../trainer/train/runLog';
-import type { DashboardPageState, DashboardRun, DashboardSnapshot, DashboardUpdate, EpochPoint, StepPoint } from '../../webview/protocol/dashboard';
-import { CancelCommand, DidLoadNotification, DidUpdateNotification, ReadyCommand, ResumeCommand } from '../../webview/protocol/dashboard';
+import type {
+  DashboardPageState, DashboardRun, DashboardSnapshot, DashboardUpdate, EpochPoint, StepPoint,
+} from '../../webview/protocol/dashboard';
+import {
+  CancelCommand, DidLoadNotification, DidUpdateNotification, ReadyCommand, ResumeCommand,
+} from '../../webview/protocol/dashboard';
 import type { Ctx } from '../ctx';
 import type { RunEvent } from '../training/trainingRuns';
 import { epochPoint, pointsOf, progressText, stepPoint } from '../training/runProgress';
@@ -98,7 +102,8 @@ export class DashboardPanel extends BasePanel {
     const active = this.ctx.training.current;
     const live = active?.folder === this.folder ? active : undefined;
     const status = live ? 'running' : record?.status ?? 'unknown';
-    const note = live ? (live.progress.phase === 'training' ? null : progressText(live.progress)) : record?.error ?? null;
+    const note = live ? (live.progress.phase === 'training' ? null : progressText(live.progress)) : record?.error
+      ?? null;
     return {
       name: path.basename(this.folder), folder: this.folder, status, settings: settingsText(record), note,
       epochs: live?.progress.epochs || record?.epochs.total || null,
@@ -129,7 +134,8 @@ export class DashboardPanel extends BasePanel {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.channel.isReady && !now) return;
-    const update: DashboardUpdate = { run: await this.runInfo(), steps: this.steps.splice(0), epochs: this.epochs.splice(0) };
+    const update: DashboardUpdate =
+      { run: await this.runInfo(), steps: this.steps.splice(0), epochs: this.epochs.splice(0) };
     this.lastUpdate = update;
     this.channel.postLive(DidUpdateNotification, update);
   }

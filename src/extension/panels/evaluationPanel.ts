@@ -9,7 +9,9 @@ import * as vscode from 'vscode';
 import type { EvalRunResult } from '../../trainer/eval/evalFile';
 import { parseEvalFile } from '../../trainer/eval/evalFile';
 import type { EvaluationPageState, EvaluationView } from '../../webview/protocol/evaluation';
-import { DidLoadNotification, ExplainImageCommand, OpenFileCommand, ReadyCommand } from '../../webview/protocol/evaluation';
+import {
+  DidLoadNotification, ExplainImageCommand, OpenFileCommand, ReadyCommand,
+} from '../../webview/protocol/evaluation';
 import type { Ctx } from '../ctx';
 import { explainWith } from '../evaluation/explainWith';
 import { checkGates, worstImages } from '../evaluation/gates';
@@ -22,7 +24,8 @@ const WORST_SHOWN = 24;
 /** The folders of the evaluated photos, so their thumbnails may load. */
 function rootsFor(result: EvalRunResult): vscode.Uri[] {
   const folders = new Set([result.data, ...result.images.map((r) => path.dirname(path.dirname(r.path)))]);
-  return [...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri), ...[...folders].map((f) => vscode.Uri.file(f))];
+  return [...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri),
+    ...[...folders].map((f) => vscode.Uri.file(f))];
 }
 
 export class EvaluationPanel extends BasePanel {
@@ -81,10 +84,12 @@ export class EvaluationPanel extends BasePanel {
   private viewOf(result: EvalRunResult): EvaluationView {
     const layer = result.report.camLayer;
     return {
-      file: result.file, model: result.model, modelName: path.basename(result.model), data: result.data, dataset: result.dataset,
+      file: result.file, model: result.model, modelName: path.basename(result.model), data: result.data,
+      dataset: result.dataset,
       split: result.split, createdAt: result.createdAt, warnings: result.warnings, report: result.report,
       worst: worstImages(result.images, layer).slice(0, WORST_SHOWN).map((r) => ({
-        path: r.path, name: path.basename(r.path), src: this.panel.webview.asWebviewUri(vscode.Uri.file(r.path)).toString(),
+        path: r.path, name: path.basename(r.path),
+        src: this.panel.webview.asWebviewUri(vscode.Uri.file(r.path)).toString(),
         label: r.label, prediction: r.prediction, confidence: r.confidence, attCos: r.attCos[layer] ?? null,
       })),
       gateFailures: checkGates(result, this.ctx.config.qualityGates).map((f) => f.message),
@@ -96,9 +101,11 @@ export class EvaluationPanel extends BasePanel {
       if (ReadyCommand.is(message)) this.channel.pageReady();
       else if (ExplainImageCommand.is(message) && this.result) {
         // Only a photo of this evaluation: the page's messages are data, not orders.
-        if (this.result.images.some((r) => r.path === message.params.path)) await explainWith(this.result.model, message.params.path);
+        if (this.result.images.some((r) => r.path === message.params.path)) await explainWith(this.result.model,
+          message.params.path);
       } else if (OpenFileCommand.is(message) && this.result?.file) {
-        await vscode.window.showTextDocument(vscode.Uri.file(this.result.file), { viewColumn: vscode.ViewColumn.Beside });
+        await vscode.window.showTextDocument(vscode.Uri.file(this.result.file),
+          { viewColumn: vscode.ViewColumn.Beside });
       }
     } catch (err) {
       this.ctx.log.error(`evaluation panel: ${(err as Error).message}`);

@@ -8,9 +8,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { WorkerErrorCode, WorkerMethods } from '../../trainer/protocol';
 import { WorkerFailure, WorkerRequestError } from '../../trainer/workerClient';
-import type { ErrorAction, ExplainFailure, ExplainPageState, ExplainTarget, ExplainView, RenderedState } from '../../webview/protocol/explain';
+import type {
+  ErrorAction, ExplainFailure, ExplainPageState, ExplainTarget, ExplainView, RenderedState,
+} from '../../webview/protocol/explain';
 import {
-  ACTION_LABELS, DidExplainNotification, DidFailNotification, DidRenderCommand, DidStartNotification, ExplainClassCommand, ExportJsonRequest,
+  ACTION_LABELS, DidExplainNotification, DidFailNotification, DidRenderCommand, DidStartNotification,
+  ExplainClassCommand, ExportJsonRequest,
   ExportPngRequest, ReadyCommand, RunActionCommand, SelectFaceCommand,
 } from '../../webview/protocol/explain';
 import type { IpcMessage, IpcNotification } from '../../webview/protocol/ipc';
@@ -37,7 +40,8 @@ const ACTIONS: Readonly<Record<ExplainFailure['code'], readonly ErrorAction[]>> 
 };
 
 /** A target described for people: file names, not paths. */
-export function explainTarget(image: vscode.Uri, model: string | undefined, extra: { face?: number; className?: string } = {}): ExplainTarget {
+export function explainTarget(image: vscode.Uri, model: string | undefined,
+  extra: { face?: number; className?: string } = {}): ExplainTarget {
   return {
     image: image.fsPath,
     imageName: path.basename(image.fsPath),
@@ -77,7 +81,8 @@ export class ExplainPanel extends BasePanel {
   /** Rebuilds a panel VS Code restored after a reload, and explains again what it showed. */
   static async revive(ctx: Ctx, webview: vscode.WebviewPanel, state: ExplainPageState | undefined): Promise<void> {
     const target = state?.target;
-    const panel = await BasePanel.adopt(ctx, ExplainPanel.kind, webview, { roots: target ? rootsFor(target.image) : [] });
+    const panel = await BasePanel.adopt(ctx, ExplainPanel.kind, webview,
+      { roots: target ? rootsFor(target.image) : [] });
     if (target) await panel.explain(target);
   }
 
@@ -105,13 +110,17 @@ export class ExplainPanel extends BasePanel {
     this.post(DidStartNotification, { target });
     const log = this.ctx.log;
     const modelText = target.modelName ?? 'no model';
-    log.info(`explain ${target.image} with ${target.model ?? 'no model'}${target.face !== undefined ? `, face ${target.face}` : ''}${target.className ? `, class ${target.className}` : ''}`);
+    log.info(`explain ${target.image} with ${target.model ?? 'no model'}${target.face !== undefined ? `, face ` +
+      `${target.face}` : ''}${target.className ? `, class ${target.className}` : ''}`);
 
     if (target.model?.toLowerCase().endsWith('.onnx') && !vscode.workspace.isTrusted) {
-      return this.fail(target, 'untrusted', `${target.modelName}: AU Lens runs ONNX models only in trusted workspaces; trust this folder or pick a checkpoint`);
+      return this.fail(target, 'untrusted',
+        `${target.modelName}: AU Lens runs ONNX models only in trusted workspaces; trust this folder or pick a ` +
+          `checkpoint`);
     }
     const outcome = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `AU Lens: explaining ${target.imageName} (${modelText})`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: `AU Lens: explaining ${target.imageName} (${modelText})`,
+        cancellable: true },
       // The worker finishes the image anyway (its sessions stay warm); cancelling stops waiting for it.
       (_progress, token) => unlessCancelled(token, () => this.ctx.trainer.request('explain/run', {
         imagePath: target.image,
@@ -123,10 +132,12 @@ export class ExplainPanel extends BasePanel {
       }).then((result) => ({ result }), (error: Error) => ({ error }))),
     );
     if (generation !== this.generation) return; // superseded while it ran
-    if (outcome === CANCELLED) return this.fail(target, 'cancelled', `explaining ${target.imageName} was cancelled`, false);
+    if (outcome === CANCELLED) return this.fail(target, 'cancelled', `explaining ${target.imageName} was cancelled`,
+      false);
     if ('error' in outcome) {
       const err = outcome.error;
-      const code: WorkerErrorCode = err instanceof WorkerRequestError || err instanceof WorkerFailure ? err.code : 'other';
+      const code: WorkerErrorCode = err instanceof WorkerRequestError || err instanceof WorkerFailure
+        ? err.code : 'other';
       return this.fail(target, code, err.message);
     }
     const result = outcome.result;
@@ -137,15 +148,19 @@ export class ExplainPanel extends BasePanel {
     const view: ExplainView = { target: shown, ...(await this.photoOf(result)), result };
     this.lastView = view;
     this.lastFailure = undefined;
-    log.info(`${target.imageName}: ${result.kind === 'model' ? result.report.reading : `landmarks and ${result.maps.length} AU maps of face ${result.face} (${result.faces.length} found)`} [${result.totalMs.toFixed(0)} ms]`);
+    const reading = result.kind === 'model' ? result.report.reading
+      : `landmarks and ${result.maps.length} AU maps of face ${result.face} (${result.faces.length} found)`;
+    log.info(`${target.imageName}: ${reading} [${result.totalMs.toFixed(0)} ms]`);
     this.post(DidExplainNotification, view);
   }
 
   private fail(target: ExplainTarget, code: ExplainFailure['code'], message: string, notify = true): void {
-    const actions = target.model === undefined ? ACTIONS[code].filter((a) => a !== 'explainWithoutModel') : ACTIONS[code];
+    const actions = target.model === undefined
+      ? ACTIONS[code].filter((a) => a !== 'explainWithoutModel') : ACTIONS[code];
     this.ctx.log[code === 'cancelled' ? 'info' : 'error'](`${target.imageName}: ${message}`);
     // People see file names; the output channel keeps the full paths.
-    const shown = message.split(target.image).join(target.imageName).split(target.model ?? '\0').join(target.modelName ?? '');
+    const shown = message.split(target.image).join(target.imageName).split(target.model ?? '\0').join(target.modelName
+      ?? '');
     const failure: ExplainFailure = { target, message: shown, code, actions };
     this.lastFailure = failure;
     this.lastView = undefined;
@@ -162,7 +177,8 @@ export class ExplainPanel extends BasePanel {
   /** The photo as the page can load it: the file itself, or a PNG preview for formats a browser cannot show. */
   private async photoOf(result: ExplainRunResult): Promise<{ photoUri: string; photoScale: number }> {
     const webview = this.panel.webview;
-    if (!result.preview) return { photoUri: webview.asWebviewUri(vscode.Uri.file(result.image.path)).toString(), photoScale: 1 };
+    if (!result.preview) return { photoUri: webview.asWebviewUri(vscode.Uri.file(result.image.path)).toString(),
+      photoScale: 1 };
     const dir = vscode.Uri.joinPath(this.ctx.extCtx.globalStorageUri, 'previews');
     await vscode.workspace.fs.createDirectory(dir);
     const name = `${createHash('sha256').update(result.image.path).digest('hex').slice(0, 16)}.png`;
@@ -203,7 +219,8 @@ export class ExplainPanel extends BasePanel {
     } else if (ExportPngRequest.is(message)) {
       await this.respond(message, () => this.save('png', message.params.png));
     } else if (ExportJsonRequest.is(message)) {
-      await this.respond(message, () => this.save('json', new TextEncoder().encode(`${JSON.stringify(this.exportJson(), null, 2)}\n`)));
+      await this.respond(message, () =>
+        this.save('json', new TextEncoder().encode(`${JSON.stringify(this.exportJson(), null, 2)}\n`)));
     }
   }
 
@@ -221,8 +238,10 @@ export class ExplainPanel extends BasePanel {
   private exportJson(): unknown {
     const r = this.result;
     if (!r || !this.target) throw new Error('nothing is explained yet');
-    if (r.kind === 'model') return { target: this.target, ...r.report, faces: r.faces.map(({ landmarks: _l, ...f }) => f) };
-    return { target: this.target, image: r.image, codebook: r.codebook, face: r.face, frame: r.frame, faces: r.faces, expressions: r.expressions };
+    if (r.kind === 'model') return { target: this.target, ...r.report,
+      faces: r.faces.map(({ landmarks: _l, ...f }) => f) };
+    return { target: this.target, image: r.image, codebook: r.codebook, face: r.face, frame: r.frame, faces: r.faces,
+      expressions: r.expressions };
   }
 
   private async save(kind: 'png' | 'json', bytes: Uint8Array): Promise<{ path: string | null }> {
@@ -231,7 +250,8 @@ export class ExplainPanel extends BasePanel {
     const stem = path.parse(this.target.imageName).name;
     const defaultUri = vscode.Uri.joinPath(image, '..', `${stem}-explanation.${kind}`);
     const uri = await vscode.window.showSaveDialog({
-      defaultUri, title: `Export the explanation as ${kind.toUpperCase()}`, filters: kind === 'png' ? { 'PNG image': ['png'] } : { JSON: ['json'] },
+      defaultUri, title: `Export the explanation as ${kind.toUpperCase()}`,
+      filters: kind === 'png' ? { 'PNG image': ['png'] } : { JSON: ['json'] },
     });
     if (!uri) return { path: null };
     await vscode.workspace.fs.writeFile(uri, bytes);
@@ -251,7 +271,8 @@ export class ExplainPanel extends BasePanel {
         await this.ctx.config.setDevice('cpu');
         if (target) await this.explain(target);
         return;
-      case 'explainWithoutModel': if (target) await this.explain(explainTarget(vscode.Uri.file(target.image), undefined)); return;
+      case 'explainWithoutModel': if (target) await this.explain(explainTarget(vscode.Uri.file(target.image),
+        undefined)); return;
     }
   }
 

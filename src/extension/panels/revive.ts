@@ -10,7 +10,8 @@ type Revive<S> = (ctx: Ctx, panel: vscode.WebviewPanel, state: S | undefined) =>
  */
 export function reviveOnReload<S>(ctx: Ctx, viewType: string, title: string, revive: Revive<S>): void {
   ctx.pushExtCleanup(vscode.window.registerWebviewPanelSerializer(viewType, {
-    deserializeWebviewPanel: (panel, state: unknown) => revive(ctx, panel, state as S | undefined).catch((err: Error) => {
+    deserializeWebviewPanel: (panel, state: unknown) =>
+      revive(ctx, panel, state as S | undefined).catch((err: Error) => {
       ctx.log.error(`restoring the ${title}: ${err.message}`);
       panel.dispose();
     }),

@@ -10,7 +10,8 @@ import * as vscode from 'vscode';
 const ELEMENTS_DIR = ['node_modules', '@vscode-elements', 'elements', 'dist'];
 
 /** The folders a page may load from: our bundles, styles and components, the preview cache, and `extra` (photos). */
-export function webviewOptions(extensionUri: vscode.Uri, storageUri: vscode.Uri, extra: readonly vscode.Uri[] = []): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+export function webviewOptions(extensionUri: vscode.Uri, storageUri: vscode.Uri,
+  extra: readonly vscode.Uri[] = []): vscode.WebviewOptions & vscode.WebviewPanelOptions {
   return {
     enableScripts: true,
     // The page keeps its UI state (getState/setState); data is re-sent on reveal, so no hidden page is kept alive.
@@ -29,7 +30,8 @@ const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** The page of `app` with its tokens filled; every value is HTML-escaped. */
-export async function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, app: string, tokens: Readonly<Record<string, string>> = {}): Promise<string> {
+export async function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, app: string,
+  tokens: Readonly<Record<string, string>> = {}): Promise<string> {
   const file = vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${app}.html`);
   const template = new TextDecoder().decode(await vscode.workspace.fs.readFile(file));
   const values: Record<string, string> = {

@@ -9,14 +9,19 @@ export type RunsNode =
   | { readonly kind: 'run'; readonly run: RunEntry }
   | { readonly kind: 'checkpoint'; readonly run: RunEntry; readonly checkpoint: CheckpointEntry }
   | { readonly kind: 'evaluation'; readonly run: RunEntry; readonly evaluation: EvalEntry }
-  | { readonly kind: 'metric'; readonly id: string; readonly label: string; readonly value: string; readonly tooltip?: string };
+  | { readonly kind: 'metric'; readonly id: string; readonly label: string; readonly value: string;
+    readonly tooltip?: string };
 
 export function isRunsNode(value: unknown): value is RunsNode {
   const kind = (value as Partial<RunsNode> | null)?.kind;
-  return typeof value === 'object' && value !== null && (kind === 'run' || kind === 'checkpoint' || kind === 'evaluation' || kind === 'metric');
+  return typeof value === 'object' && value !== null
+    && (kind === 'run' || kind === 'checkpoint' || kind === 'evaluation' || kind === 'metric');
 }
 
-/** The checkpoint a command argument means: a checkpoint node, a run's best (else first) checkpoint, a Uri or a path. */
+/**
+ * The checkpoint a command argument means: a checkpoint node, a run's best (else first) checkpoint, a Uri or a
+ * path.
+ */
 export function checkpointOf(arg: unknown): string | undefined {
   if (typeof arg === 'string') return arg;
   if (arg instanceof vscode.Uri) return arg.fsPath;

@@ -1,7 +1,8 @@
 /**
  * The runs under a workspace folder, read from disk: a run is a folder holding run.json, a checkpoint (*.ckpt) or
- * an evaluation (eval-*.json, e.g. of the built-in model), typically runs/<name>/. Each run has its status (run.json), its checkpoints (headers only) and its evaluations
- * (eval-*.json). Plain node: the tree view maps the result to items, and the unit tests build it from a temp folder.
+ * an evaluation (eval-*.json, e.g. of the built-in model), typically runs/<name>/. Each run has its status (run.json),
+ * its checkpoints (headers only) and its evaluations (eval-*.json). Plain node: the tree view maps the result to items,
+ * and the unit tests build it from a temp folder.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -13,8 +14,10 @@ import type { ValidationMetrics } from '../../trainer/train/options';
 import type { CheckpointSummary } from '../../trainer/train/checkpointHeader';
 import { readCheckpointSummary } from '../../trainer/train/checkpointHeader';
 
-export type CheckpointEntry = { readonly file: string; readonly name: string } & ({ readonly summary: CheckpointSummary } | { readonly error: string });
-export type EvalEntry = { readonly file: string; readonly name: string } & ({ readonly result: EvalRunResult } | { readonly error: string });
+export type CheckpointEntry = { readonly file: string; readonly name: string }
+  & ({ readonly summary: CheckpointSummary } | { readonly error: string });
+export type EvalEntry = { readonly file: string; readonly name: string }
+  & ({ readonly result: EvalRunResult } | { readonly error: string });
 
 export interface RunEntry {
   readonly folder: string;
@@ -26,7 +29,10 @@ export interface RunEntry {
   /** best.ckpt, then last.ckpt, then the others by name. */
   readonly checkpoints: readonly CheckpointEntry[];
   readonly evaluations: readonly EvalEntry[];
-  /** Validation metrics per finished epoch, from progress.jsonl (per-layer ATT-COS; the checkpoint keeps one layer's). */
+  /**
+   * Validation metrics per finished epoch, from progress.jsonl (per-layer ATT-COS; the checkpoint keeps one
+   * layer's).
+   */
   readonly validation: Readonly<Record<number, ValidationMetrics>>;
 }
 
@@ -43,14 +49,19 @@ export const MAX_DEPTH = 4;
 
 const checkpointRank = (name: string): number => (name === 'best.ckpt' ? 0 : name === 'last.ckpt' ? 1 : 2);
 
-/** Folders under `root` (itself included, at most MAX_DEPTH levels down) with run.json, a checkpoint or an evaluation. */
+/**
+ * Folders under `root` (itself included, at most MAX_DEPTH levels down) with run.json, a checkpoint or an
+ * evaluation.
+ */
 export async function findRunFolders(root: string, depth = MAX_DEPTH): Promise<string[]> {
   const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
   const found: string[] = [];
-  if (entries.some((e) => e.isFile() && (e.name === RUN_FILE || e.name.endsWith('.ckpt') || isEvalFileName(e.name)))) found.push(root);
+  if (entries.some((e) => e.isFile()
+    && (e.name === RUN_FILE || e.name.endsWith('.ckpt') || isEvalFileName(e.name)))) found.push(root);
   if (depth > 0) {
     for (const e of entries) {
-      if (e.isDirectory() && !SKIPPED.has(e.name) && !e.name.startsWith('.')) found.push(...(await findRunFolders(path.join(root, e.name), depth - 1)));
+      if (e.isDirectory() && !SKIPPED.has(e.name)
+        && !e.name.startsWith('.')) found.push(...(await findRunFolders(path.join(root, e.name), depth - 1)));
     }
   }
   return found;
@@ -71,7 +82,8 @@ export async function readRun(folder: string): Promise<RunEntry> {
     .sort((a, b) => checkpointRank(a) - checkpointRank(b) || a.localeCompare(b))
     .map(async (name): Promise<CheckpointEntry> => {
       const file = path.join(folder, name);
-      return readCheckpointSummary(file).then((summary) => ({ file, name, summary }), (err: unknown) => ({ file, name, error: messageOf(err) }));
+      return readCheckpointSummary(file).then((summary) => ({ file, name, summary }), (err: unknown) => ({ file, name,
+        error: messageOf(err) }));
     }));
   const evaluations = await Promise.all(names.filter(isEvalFileName).map(async (name): Promise<EvalEntry> => {
     const file = path.join(folder, name);
@@ -82,7 +94,8 @@ export async function readRun(folder: string): Promise<RunEntry> {
     }
   }));
   return {
-    folder, name: record?.name ?? path.basename(folder), checkpoints, evaluations, validation: await validationByEpoch(folder),
+    folder, name: record?.name ?? path.basename(folder), checkpoints, evaluations,
+    validation: await validationByEpoch(folder),
     ...(record !== undefined && { record }), ...(recordError !== undefined && { recordError }),
   };
 }

@@ -49,10 +49,16 @@ export function childrenOf(node: RunsNode): RunsNode[] {
       const s = c.summary;
       const val = node.run.validation[s.epoch];
       const valAttCos = val
-        ? Object.entries(val.attCos).map(([layer, v]) => metric(`${c.file}#valAttCos-${layer}`, `validation ATT-COS ${layer}`, fmt(v), 'mean over the six expressions, on the validation subjects'))
-        : [metric(`${c.file}#valAttCos`, `validation ATT-COS ${s.layers[0] ?? '?'}`, fmt(s.valAttCos), 'mean over the six expressions, on the validation subjects')];
-      const evaluations = node.run.evaluations.flatMap((e) => ('result' in e && e.result.model === c.file ? [e.result] : []))
-        .map((r) => metric(`${c.file}#eval-${r.dataset}`, `evaluation on ${r.dataset}`, `acc ${pct(r.report.accuracy)} · ATT-COS ${r.report.camLayer} ${fmt(r.report.attCos.byKey[r.report.camLayer]?.average)}`,
+        ? Object.entries(val.attCos).map(([layer, v]) =>
+          metric(`${c.file}#valAttCos-${layer}`, `validation ATT-COS ${layer}`, fmt(v),
+            'mean over the six expressions, on the validation subjects'))
+        : [metric(`${c.file}#valAttCos`, `validation ATT-COS ${s.layers[0] ?? '?'}`, fmt(s.valAttCos),
+          'mean over the six expressions, on the validation subjects')];
+      const evaluations = node.run.evaluations.flatMap((e) => ('result' in e && e.result.model === c.file
+        ? [e.result] : []))
+        .map((r) => metric(`${c.file}#eval-${r.dataset}`, `evaluation on ${r.dataset}`,
+          `acc ${pct(r.report.accuracy)} · ATT-COS ${r.report.camLayer} ` +
+            `${fmt(r.report.attCos.byKey[r.report.camLayer]?.average)}`,
           `${r.report.samples} images (${r.split}), ${new Date(r.createdAt).toLocaleString()}`));
       return [
         metric(`${c.file}#epoch`, 'epoch', String(s.epoch)),
@@ -69,8 +75,10 @@ export function childrenOf(node: RunsNode): RunsNode[] {
       return [
         metric(`${e.file}#acc`, 'accuracy', pct(report.accuracy), `${report.samples} images`),
         metric(`${e.file}#bacc`, 'balanced accuracy', pct(report.balancedAccuracy)),
-        ...report.layers.map((l) => metric(`${e.file}#att-${l}`, `ATT-COS ${l}`, fmt(report.attCos.byKey[l]?.average), 'mean over the six expressions')),
-        ...report.methods.map((m) => metric(`${e.file}#cam-${m}`, `CAM-COS ${m}`, fmt(report.camCos.byKey[m]?.average), 'mean over the six expressions')),
+        ...report.layers.map((l) => metric(`${e.file}#att-${l}`, `ATT-COS ${l}`, fmt(report.attCos.byKey[l]?.average),
+          'mean over the six expressions')),
+        ...report.methods.map((m) => metric(`${e.file}#cam-${m}`, `CAM-COS ${m}`, fmt(report.camCos.byKey[m]?.average),
+          'mean over the six expressions')),
       ];
     }
     case 'metric':
@@ -90,7 +98,9 @@ export function treeItemOf(node: RunsNode): vscode.TreeItem {
       item.iconPath = status ? STATUS_ICONS[status] : new vscode.ThemeIcon('folder');
       const epochs = run.record ? ` · epoch ${run.record.epochs.done}/${run.record.epochs.total}` : '';
       item.description = `${status ?? 'checkpoints'}${epochs}`;
-      item.tooltip = new vscode.MarkdownString(`**${run.name}** — ${status ?? 'no run.json'}\n\n${run.folder}${run.record?.error ? `\n\n${run.record.error}` : ''}${run.recordError ? `\n\n⚠ ${run.recordError}` : ''}`);
+      const problems = [run.record?.error, run.recordError && `⚠ ${run.recordError}`].filter(Boolean);
+      const tooltip = [`**${run.name}** — ${status ?? 'no run.json'}`, run.folder, ...problems].join('\n\n');
+      item.tooltip = new vscode.MarkdownString(tooltip);
       item.contextValue = `auLens.run.${status ?? 'files'}`;
       return item;
     }
@@ -114,14 +124,18 @@ export function treeItemOf(node: RunsNode): vscode.TreeItem {
     }
     case 'evaluation': {
       const e = node.evaluation;
-      const item = new vscode.TreeItem(`Evaluation on ${'result' in e ? e.result.dataset : e.name}`, 'result' in e ? collapsed : vscode.TreeItemCollapsibleState.None);
+      const item = new vscode.TreeItem(`Evaluation on ${'result' in e ? e.result.dataset : e.name}`,
+        'result' in e ? collapsed : vscode.TreeItemCollapsibleState.None);
       item.id = e.file;
       item.resourceUri = vscode.Uri.file(e.file);
       item.iconPath = new vscode.ThemeIcon('beaker');
       if ('result' in e) {
-        item.description = `acc ${pct(e.result.report.accuracy)} · ${path.basename(e.result.model)} · ${e.result.split}`;
-        item.tooltip = `${e.file}\n${e.result.report.samples} images of ${e.result.data}, ${new Date(e.result.createdAt).toLocaleString()}`;
-        item.command = { command: 'auLens.evaluateModel', title: 'Show Evaluation', arguments: [vscode.Uri.file(e.file)] };
+        item.description = `acc ${pct(e.result.report.accuracy)} · ${path.basename(e.result.model)} · ` +
+          `${e.result.split}`;
+        item.tooltip = `${e.file}\n${e.result.report.samples} images of ${e.result.data}, ` +
+          `${new Date(e.result.createdAt).toLocaleString()}`;
+        item.command = { command: 'auLens.evaluateModel', title: 'Show Evaluation',
+          arguments: [vscode.Uri.file(e.file)] };
       } else {
         item.description = 'unreadable';
         item.tooltip = e.error;

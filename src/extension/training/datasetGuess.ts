@@ -24,6 +24,7 @@ export function guessDatasets(imagePaths: readonly string[]): DatasetGuess[] {
   }
   return [...byRoot.entries()]
     .filter(([, classes]) => classes.size >= 2)
-    .map(([folder, classes]) => ({ folder, classes: [...classes.keys()].sort(), images: [...classes.values()].reduce((a, b) => a + b, 0) }))
+    .map(([folder, classes]) => ({ folder, classes: [...classes.keys()].sort(),
+      images: [...classes.values()].reduce((a, b) => a + b, 0) }))
     .sort((a, b) => b.images - a.images || a.folder.localeCompare(b.folder));
 }

@@ -24,7 +24,8 @@ function setUp(input: vscode.QuickPick<vscode.QuickPickItem> | vscode.InputBox, 
 }
 
 /** Shows `input` until it settles; `accept` gives the answer or undefined to stay open (invalid input). */
-function settle<T>(input: vscode.QuickPick<vscode.QuickPickItem> | vscode.InputBox, accept: () => T | undefined): Promise<Answer<T>> {
+function settle<T>(input: vscode.QuickPick<vscode.QuickPickItem> | vscode.InputBox,
+  accept: () => T | undefined): Promise<Answer<T>> {
   return new Promise<Answer<T>>((resolve) => {
     let done = false;
     const finish = (answer: Answer<T>): void => {
@@ -43,17 +44,20 @@ function settle<T>(input: vscode.QuickPick<vscode.QuickPickItem> | vscode.InputB
   });
 }
 
-export function pickOne<T extends vscode.QuickPickItem>(step: Step, items: readonly T[], placeholder: string, active?: T): Promise<Answer<T>> {
+export function pickOne<T extends vscode.QuickPickItem>(step: Step, items: readonly T[], placeholder: string,
+  active?: T): Promise<Answer<T>> {
   const pick = vscode.window.createQuickPick<T>();
   setUp(pick as unknown as vscode.QuickPick<vscode.QuickPickItem>, step, placeholder);
   pick.items = items;
   pick.matchOnDescription = true;
   pick.matchOnDetail = true;
   if (active) pick.activeItems = [active];
-  return settle(pick as unknown as vscode.QuickPick<vscode.QuickPickItem>, () => pick.selectedItems[0] ?? pick.activeItems[0]);
+  return settle(pick as unknown as vscode.QuickPick<vscode.QuickPickItem>, () => pick.selectedItems[0]
+    ?? pick.activeItems[0]);
 }
 
-export function pickMany<T extends vscode.QuickPickItem>(step: Step, items: readonly T[], placeholder: string, selected: readonly T[]): Promise<Answer<readonly T[]>> {
+export function pickMany<T extends vscode.QuickPickItem>(step: Step, items: readonly T[], placeholder: string,
+  selected: readonly T[]): Promise<Answer<readonly T[]>> {
   const pick = vscode.window.createQuickPick<T>();
   setUp(pick as unknown as vscode.QuickPick<vscode.QuickPickItem>, step, placeholder);
   pick.canSelectMany = true;
@@ -68,7 +72,9 @@ export function pickMany<T extends vscode.QuickPickItem>(step: Step, items: read
 }
 
 /** An input box whose `validate` returns an error message, or undefined for a valid value. */
-export function inputText(step: Step, options: { value: string; prompt: string; placeholder?: string; validate: (value: string) => string | undefined }): Promise<Answer<string>> {
+export function inputText(step: Step,
+  options: { value: string; prompt: string; placeholder?: string;
+    validate: (value: string) => string | undefined }): Promise<Answer<string>> {
   const box = vscode.window.createInputBox();
   setUp(box, step, options.placeholder ?? '');
   box.value = options.value;

@@ -20,7 +20,8 @@ export interface RunProgress {
 }
 
 export function startProgress(epochs: number): RunProgress {
-  return { phase: 'starting', epoch: 0, epochs, batch: 0, batches: 0, loss: null, imagesPerSecond: null, prepared: null, bestValAccuracy: null };
+  return { phase: 'starting', epoch: 0, epochs, batch: 0, batches: 0, loss: null, imagesPerSecond: null, prepared: null,
+    bestValAccuracy: null };
 }
 
 /** The progress after `event`. */
@@ -29,7 +30,8 @@ export function advance(p: RunProgress, event: TrainEvent): RunProgress {
     case 'prepare':
       return { ...p, phase: 'preparing', prepared: { done: event.done, total: event.total } };
     case 'step':
-      return { ...p, phase: 'training', epoch: event.epoch, batch: event.batch, batches: event.batches, loss: event.loss, imagesPerSecond: event.imagesPerSecond };
+      return { ...p, phase: 'training', epoch: event.epoch, batch: event.batch, batches: event.batches,
+        loss: event.loss, imagesPerSecond: event.imagesPerSecond };
     case 'epoch':
       return {
         ...p, epoch: event.epoch, epochs: event.epochs, batch: p.batches, loss: event.train.loss,
@@ -52,7 +54,8 @@ export function fractionDone(p: RunProgress): number {
 /** "epoch 3/20 · loss 0.84 · 120 img/s", or what happens before the first step. */
 export function progressText(p: RunProgress): string {
   if (p.phase === 'starting') return 'starting…';
-  if (p.phase === 'preparing' && p.prepared) return `preparing faces and AU maps ${p.prepared.done}/${p.prepared.total}`;
+  if (p.phase === 'preparing' && p.prepared) return `preparing faces and AU maps ` +
+    `${p.prepared.done}/${p.prepared.total}`;
   if (p.phase === 'stopping') return 'stopping…';
   const parts = [`epoch ${p.epoch}/${p.epochs}`];
   if (p.loss !== null) parts.push(`loss ${p.loss.toFixed(2)}`);
@@ -65,7 +68,8 @@ export function stepPoint(e: Extract<TrainEvent, { type: 'step' }>): StepPoint {
 }
 
 export function epochPoint(e: Extract<TrainEvent, { type: 'epoch' }>): EpochPoint {
-  return { epoch: e.epoch, epochs: e.epochs, trainAccuracy: e.train.accuracy, valAccuracy: e.val?.accuracy ?? null, attCos: e.val?.attCos ?? {}, seconds: e.seconds, best: e.best };
+  return { epoch: e.epoch, epochs: e.epochs, trainAccuracy: e.train.accuracy, valAccuracy: e.val?.accuracy ?? null,
+    attCos: e.val?.attCos ?? {}, seconds: e.seconds, best: e.best };
 }
 
 /** The dashboard's series of a logged run. */

@@ -13,10 +13,13 @@ export class TrainingStatusBar implements vscode.Disposable {
 
   show(name: string, progress: RunProgress): void {
     const share = progress.phase === 'training' ? ` · ${Math.round(100 * fractionDone(progress))} %` : '';
-    const short = progress.phase === 'training' ? `epoch ${progress.epoch}/${progress.epochs}${share}` : progressText(progress);
+    const short = progress.phase === 'training'
+      ? `epoch ${progress.epoch}/${progress.epochs}${share}` : progressText(progress);
     this.item.text = `$(sync~spin) AU Lens: ${short}`;
-    this.item.tooltip = `Training ${name}: ${progressText(progress)}. Click for the training dashboard; "AU Lens: Cancel Training" stops it.`;
-    this.item.accessibilityInformation = { label: `AU Lens is training ${name}, ${short}. Open the training dashboard.`, role: 'button' };
+    this.item.tooltip = `Training ${name}: ${progressText(progress)}. Click for the training dashboard; "AU Lens: ` +
+      `Cancel Training" stops it.`;
+    this.item.accessibilityInformation =
+      { label: `AU Lens is training ${name}, ${short}. Open the training dashboard.`, role: 'button' };
     this.item.show();
   }
 

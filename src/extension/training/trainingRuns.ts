@@ -21,7 +21,10 @@ import { TrainingStatusBar } from './statusBar';
 
 /** The least time between two progress updates of the notification and the status bar from step events. */
 const UI_UPDATE_MS = 250;
-/** How often, and how many times, a run "running" under another live process is looked at again (recoverInterrupted). */
+/**
+ * How often, and how many times, a run "running" under another live process is looked at again
+ * (recoverInterrupted).
+ */
 const RECHECK_MS = 2000;
 const RECHECKS = 15;
 export interface ActiveRun {
@@ -38,7 +41,8 @@ export interface RunEvent {
   readonly event: TrainEvent;
 }
 
-const percent = (x: number | null | undefined): string => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(1)} %`);
+const percent = (x: number | null | undefined): string => (x === null || x === undefined
+  ? '–' : `${(100 * x).toFixed(1)} %`);
 
 export class TrainingRuns implements vscode.Disposable {
   private active: ActiveRun | undefined;
@@ -72,8 +76,10 @@ export class TrainingRuns implements vscode.Disposable {
     const name = path.basename(request.out);
     if (this.active) {
       const other = this.active;
-      const choice = await vscode.window.showWarningMessage(`AU Lens is training ${other.name}. Only one run trains at a time.`,
-        { modal: true, detail: `Cancel ${other.name} (its last checkpoint is saved and it can be resumed), or start ${name} when it ends.` },
+      const choice = await vscode.window.showWarningMessage(`AU Lens is training ${other.name}. Only one run trains ` +
+        `at a time.`,
+        { modal: true, detail: `Cancel ${other.name} (its last checkpoint is saved and it can be resumed), or start ` +
+          `${name} when it ends.` },
         'Cancel It and Start', 'Start When It Ends');
       if (!choice) return undefined;
       if (choice === 'Cancel It and Start') other.abort.abort();
@@ -98,7 +104,8 @@ export class TrainingRuns implements vscode.Disposable {
       const message = err instanceof SyntaxError ? `not valid JSON (${err.message})` : (err as Error).message;
       this.log.error(`${file.fsPath}: ${message}`);
       const field = err instanceof RunConfigError ? err.field : undefined;
-      void vscode.window.showErrorMessage(`AU Lens: ${path.basename(file.fsPath)}: ${message}`, 'Open File').then((a) => a && this.openAt(file, field));
+      void vscode.window.showErrorMessage(`AU Lens: ${path.basename(file.fsPath)}: ${message}`,
+        'Open File').then((a) => a && this.openAt(file, field));
       return undefined;
     }
     if (await this.offerExistingRun(request)) return undefined;
@@ -116,11 +123,13 @@ export class TrainingRuns implements vscode.Disposable {
     if (!record) return false;
     const resumable = record.status === 'cancelled' || record.status === 'interrupted' || record.status === 'failed';
     const choice = await vscode.window.showWarningMessage(
-      `AU Lens: ${record.name} already holds a run (${record.status}, ${record.epochs.done}/${record.epochs.total} epochs). ` +
+      `AU Lens: ${record.name} already holds a run (${record.status}, ` +
+        `${record.epochs.done}/${record.epochs.total} epochs). ` +
       `${resumable ? 'Resume it, or change' : 'To train a new run, change'} "out" in the run config.`,
       ...(resumable ? ['Resume'] : []), 'Open Dashboard');
     if (choice === 'Resume') await this.resume(request.out);
-    else if (choice === 'Open Dashboard') void vscode.commands.executeCommand('auLens.showTrainingDashboard', request.out);
+    else if (choice === 'Open Dashboard') void vscode.commands.executeCommand('auLens.showTrainingDashboard',
+      request.out);
     return true;
   }
 
@@ -128,7 +137,8 @@ export class TrainingRuns implements vscode.Disposable {
   async resume(folder: string): Promise<TrainOutcome | undefined> {
     const record = await readRunRecord(folder);
     if (!record) throw new Error(`${folder} has no ${RUN_FILE}; it was not started from the editor`);
-    return this.start({ data: record.settings.data, out: folder, resume: true, ...(record.settings.cacheDir !== undefined && { cacheDir: record.settings.cacheDir }) });
+    return this.start({ data: record.settings.data, out: folder, resume: true,
+      ...(record.settings.cacheDir !== undefined && { cacheDir: record.settings.cacheDir }) });
   }
 
   cancel(): boolean {
@@ -141,7 +151,8 @@ export class TrainingRuns implements vscode.Disposable {
   private run(name: string, request: TrainRequest): Promise<TrainOutcome | undefined> {
     const abort = new AbortController();
     let settle: (outcome: TrainOutcome | undefined) => void = () => undefined;
-    const run: ActiveRun = { name, folder: request.out, progress: startProgress(request.epochs ?? 0), abort, done: new Promise((r) => (settle = r)) };
+    const run: ActiveRun = { name, folder: request.out, progress: startProgress(request.epochs ?? 0), abort,
+      done: new Promise((r) => (settle = r)) };
     this.active = run;
     void vscode.commands.executeCommand('setContext', 'auLens.training', true);
     this.log.info(`training ${name}${request.resume ? ' (resumed)' : ''}: ${JSON.stringify(request)}`);
@@ -190,16 +201,20 @@ export class TrainingRuns implements vscode.Disposable {
   private logEvent(name: string, e: TrainEvent): void {
     switch (e.type) {
       case 'data':
-        this.log.info(`${name}: ${e.images} images, classes ${e.labels.join(', ')}; split by subject: train ${e.split.train}, val ${e.split.val}, test ${e.split.test}`);
+        this.log.info(`${name}: ${e.images} images, classes ${e.labels.join(', ')}; split by subject: train ` +
+          `${e.split.train}, val ${e.split.val}, test ${e.split.test}`);
         for (const w of e.warnings) this.log.warn(`${name}: ${w}`);
         break;
       case 'prepared':
-        this.log.info(`${name}: AU maps ${e.auValid} valid, ${e.auInvalid} without; ${e.noFace} without a face; ${e.corrupt.length} unreadable skipped`);
+        this.log.info(`${name}: AU maps ${e.auValid} valid, ${e.auInvalid} without; ${e.noFace} without a face; ` +
+          `${e.corrupt.length} unreadable skipped`);
         break;
       case 'epoch': {
-        const att = e.val ? Object.entries(e.val.attCos).map(([l, v]) => `${l} ${v === null ? '–' : v.toFixed(2)}`).join(' ') : '';
-        this.log.info(`${name}: epoch ${e.epoch}/${e.epochs} loss ${e.train.loss.toFixed(3)} (ce ${e.train.ce.toFixed(3)}, align ${e.train.align.toFixed(3)}) ` +
-          `train ${percent(e.train.accuracy)} val ${percent(e.val?.accuracy)} ATT-COS ${att} ${e.seconds.toFixed(1)} s${e.best ? ' *best' : ''}`);
+        const att = e.val ? Object.entries(e.val.attCos).map(([l, v]) =>
+          `${l} ${v === null ? '–' : v.toFixed(2)}`).join(' ') : '';
+        this.log.info(`${name}: epoch ${e.epoch}/${e.epochs} loss ${e.train.loss.toFixed(3)} (ce ` +
+          `${e.train.ce.toFixed(3)}, align ${e.train.align.toFixed(3)}) train ${percent(e.train.accuracy)} ` +
+          `val ${percent(e.val?.accuracy)} ATT-COS ${att} ${e.seconds.toFixed(1)} s${e.best ? ' *best' : ''}`);
         break;
       }
       case 'stopped':
@@ -213,24 +228,34 @@ export class TrainingRuns implements vscode.Disposable {
   private async finish(run: ActiveRun, outcome: TrainOutcome): Promise<void> {
     this.ended.push({ folder: run.folder, outcome });
     // The run's best over all its sessions (a resumed run may not beat the epochs before it).
-    const best = (await readRunRecord(run.folder).catch(() => undefined))?.best?.valAccuracy ?? run.progress.bestValAccuracy;
-    this.log.info(`${run.name}: ${outcome.status} after ${outcome.epochs} epoch(s); best ${outcome.best ?? 'none'}${outcome.bestEpoch ? ` (epoch ${outcome.bestEpoch})` : ''}`);
+    const best = (await readRunRecord(run.folder).catch(() => undefined))?.best?.valAccuracy
+      ?? run.progress.bestValAccuracy;
+    this.log.info(`${run.name}: ${outcome.status} after ${outcome.epochs} epoch(s); best ` +
+      `${outcome.best ?? 'none'}${outcome.bestEpoch ? ` (epoch ${outcome.bestEpoch})` : ''}`);
     if (outcome.status === 'cancelled') {
       const saved = outcome.last ? 'Its last checkpoint is saved.' : 'It had not saved a checkpoint yet.';
-      void vscode.window.showInformationMessage(`AU Lens: training ${run.name} was cancelled. ${saved}`, ...(outcome.last ? ['Resume'] : []), 'Open Dashboard')
-        .then((a) => (a === 'Resume' ? vscode.commands.executeCommand('auLens.resumeTraining', run.folder) : a && vscode.commands.executeCommand('auLens.showTrainingDashboard', run.folder)));
+      void vscode.window.showInformationMessage(`AU Lens: training ${run.name} was cancelled. ${saved}`,
+        ...(outcome.last ? ['Resume'] : []), 'Open Dashboard')
+        .then((a) => (a === 'Resume' ? vscode.commands.executeCommand('auLens.resumeTraining', run.folder)
+          : a && vscode.commands.executeCommand('auLens.showTrainingDashboard', run.folder)));
       return;
     }
-    const bestText = best !== null ? ` Best validation accuracy ${percent(best)}${outcome.bestEpoch ? ` (epoch ${outcome.bestEpoch})` : ''}.` : '';
-    void vscode.window.showInformationMessage(`AU Lens: ${run.name} finished ${outcome.epochs} epoch${outcome.epochs === 1 ? '' : 's'}.${bestText}`, ...(outcome.best ? ['Use Best Model'] : []), 'Open Dashboard')
-      .then((a) => (a === 'Use Best Model' ? vscode.commands.executeCommand('auLens.selectModel', outcome.best) : a && vscode.commands.executeCommand('auLens.showTrainingDashboard', run.folder)));
+    const bestEpoch = outcome.bestEpoch ? ` (epoch ${outcome.bestEpoch})` : '';
+    const bestText = best !== null ? ` Best validation accuracy ${percent(best)}${bestEpoch}.` : '';
+    const epochs = `${outcome.epochs} epoch${outcome.epochs === 1 ? '' : 's'}`;
+    void vscode.window.showInformationMessage(`AU Lens: ${run.name} finished ${epochs}.${bestText}`,
+      ...(outcome.best ? ['Use Best Model'] : []), 'Open Dashboard')
+      .then((a) => (a === 'Use Best Model' ? vscode.commands.executeCommand('auLens.selectModel', outcome.best)
+        : a && vscode.commands.executeCommand('auLens.showTrainingDashboard', run.folder)));
   }
 
   private fail(run: ActiveRun, err: Error): void {
     this.ended.push({ folder: run.folder, error: err.message });
     this.log.error(`${run.name}: ${err.message}`);
-    void vscode.window.showErrorMessage(`AU Lens: training ${run.name} failed: ${err.message}`, 'Show Output', 'Open Dashboard')
-      .then((a) => (a === 'Show Output' ? this.log.show() : a && vscode.commands.executeCommand('auLens.showTrainingDashboard', run.folder)));
+    void vscode.window.showErrorMessage(`AU Lens: training ${run.name} failed: ${err.message}`, 'Show Output',
+      'Open Dashboard')
+      .then((a) => (a === 'Show Output' ? this.log.show()
+        : a && vscode.commands.executeCommand('auLens.showTrainingDashboard', run.folder)));
   }
 
   private async openAt(file: vscode.Uri, field: string | undefined): Promise<void> {
@@ -272,12 +297,18 @@ export class TrainingRuns implements vscode.Disposable {
       }
       await writeRunRecord(folder, interrupted);
       found.push(interrupted);
-      this.log.warn(`${interrupted.name}: was training when its window closed; marked interrupted (resume continues from last.ckpt)`);
-      void vscode.window.showWarningMessage(`AU Lens: training ${interrupted.name} was interrupted after ${interrupted.epochs.done} of ${interrupted.epochs.total} epochs (the window closed).`, 'Resume', 'Open Dashboard')
-        .then((a) => (a === 'Resume' ? vscode.commands.executeCommand('auLens.resumeTraining', folder) : a && vscode.commands.executeCommand('auLens.showTrainingDashboard', folder)));
+      this.log.warn(`${interrupted.name}: was training when its window closed; marked interrupted (resume continues ` +
+        `from last.ckpt)`);
+      void vscode.window.showWarningMessage(`AU Lens: training ${interrupted.name} was interrupted after ` +
+        `${interrupted.epochs.done} of ${interrupted.epochs.total} epochs (the window closed).`,
+        'Resume', 'Open Dashboard')
+        .then((a) => (a === 'Resume' ? vscode.commands.executeCommand('auLens.resumeTraining', folder)
+          : a && vscode.commands.executeCommand('auLens.showTrainingDashboard', folder)));
     }
     if (waiting && rechecks > 0) {
-      this.recheck = setTimeout(() => void this.recoverInterrupted(rechecks - 1).catch((err: Error) => this.log.error(`looking for interrupted runs: ${err.message}`)), RECHECK_MS);
+      this.recheck = setTimeout(() =>
+        void this.recoverInterrupted(rechecks - 1).catch((err: Error) =>
+          this.log.error(`looking for interrupted runs: ${err.message}`)), RECHECK_MS);
       this.recheck.unref();
     }
     return found;

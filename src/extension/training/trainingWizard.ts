@@ -34,17 +34,23 @@ interface Answers {
 type Item<T> = vscode.QuickPickItem & { readonly value: T };
 
 const PRESETS: readonly Item<string>[] = [
-  { label: 'tiny64', description: '64 px · fastest', detail: 'A small ResNet: seconds per epoch on CK+48. The default.', value: 'tiny64' },
+  { label: 'tiny64', description: '64 px · fastest', detail: 'A small ResNet: seconds per epoch on CK+48. The default.',
+    value: 'tiny64' },
   { label: 'small96', description: '96 px · about 3× slower', detail: 'A wider small ResNet.', value: 'small96' },
-  { label: 'resnet18', description: '112 px · slow on CPU', detail: 'torchvision\'s ResNet-18 with large maps.', value: 'resnet18' },
-  { label: 'resnet50', description: '224 px · very slow on CPU', detail: 'torchvision\'s ResNet-50 with large maps.', value: 'resnet50' },
-  { label: 'faceapi-expression', description: '112 px · fine-tune', detail: 'Starts from face-api\'s pretrained expression network (MIT).', value: 'faceapi-expression' },
+  { label: 'resnet18', description: '112 px · slow on CPU', detail: 'torchvision\'s ResNet-18 with large maps.',
+    value: 'resnet18' },
+  { label: 'resnet50', description: '224 px · very slow on CPU', detail: 'torchvision\'s ResNet-50 with large maps.',
+    value: 'resnet50' },
+  { label: 'faceapi-expression', description: '112 px · fine-tune',
+    detail: 'Starts from face-api\'s pretrained expression network (MIT).', value: 'faceapi-expression' },
 ];
 
 const LAMBDAS: readonly Item<number | null>[] = [
-  { label: 'λ = 4', description: 'default', detail: 'AU guidance at the CK+48 science check\'s best weight.', value: 4 },
+  { label: 'λ = 4', description: 'default', detail: 'AU guidance at the CK+48 science check\'s best weight.',
+    value: 4 },
   { label: 'λ = 1', description: 'lighter guidance', value: 1 },
-  { label: 'λ = 0', description: 'cross-entropy baseline', detail: 'No AU alignment: the baseline to compare against.', value: 0 },
+  { label: 'λ = 0', description: 'cross-entropy baseline', detail: 'No AU alignment: the baseline to compare against.',
+    value: 0 },
   { label: 'Custom…', description: 'any weight ≥ 0', value: null },
 ];
 
@@ -59,9 +65,12 @@ export function defaultRunName(preset: string, lambda: number, now: Date): strin
 
 function validRunName(root: vscode.Uri, name: string): string | undefined {
   if (name.trim() === '') return 'Give the run a name: its folder is runs/<name>';
-  if (!/^[\w.-]+$/.test(name) || name.startsWith('.')) return 'Use letters, digits, ".", "-" and "_" only (it becomes a folder name)';
+  if (!/^[\w.-]+$/.test(name) || name.startsWith('.')) return 'Use letters, digits, ".", "-" and "_" only (it ' +
+    'becomes a folder name)';
   // Checked here rather than by the trainer, so the user can pick another name without starting over.
-  if (existsSync(vscode.Uri.joinPath(root, 'runs', name).fsPath)) return `runs/${name} already exists: choose another name (AU Lens: Resume Training… continues a run)`;
+  if (existsSync(vscode.Uri.joinPath(root, 'runs', name).fsPath)) {
+    return `runs/${name} already exists: choose another name (AU Lens: Resume Training… continues a run)`;
+  }
   return undefined;
 }
 
@@ -77,12 +86,14 @@ export function defaultBatch(images: number | undefined): number {
 
 export function validEpochs(text: string): string | undefined {
   const n = Number(text);
-  return text.trim() !== '' && Number.isInteger(n) && n >= 1 && n <= 10_000 ? undefined : 'A whole number of epochs from 1 to 10000';
+  return text.trim() !== '' && Number.isInteger(n) && n >= 1 && n <= 10_000
+    ? undefined : 'A whole number of epochs from 1 to 10000';
 }
 
 function validLambda(text: string): string | undefined {
   const n = Number(text);
-  return text.trim() !== '' && Number.isFinite(n) && n >= 0 ? undefined : 'A number ≥ 0 (0 trains the cross-entropy baseline)';
+  return text.trim() !== '' && Number.isFinite(n) && n >= 0
+    ? undefined : 'A number ≥ 0 (0 trains the cross-entropy baseline)';
 }
 
 type DataItem = Item<string | 'browse' | 'config'> & { readonly images?: number };
@@ -93,17 +104,20 @@ async function dataItems(): Promise<DataItem[]> {
   return [
     ...found.map((d): DataItem => ({
       label: `$(folder) ${path.basename(d.folder)}`, description: vscode.workspace.asRelativePath(d.folder),
-      detail: `${d.classes.length} classes (${d.classes.slice(0, 7).join(', ')}${d.classes.length > 7 ? ', …' : ''}) · ${d.images} images`, value: d.folder, images: d.images,
+      detail: `${d.classes.length} classes (${d.classes.slice(0, 7).join(', ')}${d.classes.length > 7 ? ', …' : ''})` +
+        ` · ${d.images} images`, value: d.folder, images: d.images,
     })),
     { label: '$(folder-opened) Browse…', description: 'a folder with one sub-folder per class', value: 'browse' },
-    { label: '$(file-code) Run a config file…', description: configs.length > 0 ? `a workspace *${RUN_CONFIG_SUFFIX} file` : `none in this workspace yet`, value: 'config' },
+    { label: '$(file-code) Run a config file…', description: configs.length > 0
+      ? `a workspace *${RUN_CONFIG_SUFFIX} file` : `none in this workspace yet`, value: 'config' },
   ];
 }
 
 async function browseData(): Promise<string | undefined> {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   const picked = await vscode.window.showOpenDialog({
-    title: `${TITLE}: data folder (one sub-folder per class: happy/, sad/, …)`, canSelectFiles: false, canSelectFolders: true, canSelectMany: false,
+    title: `${TITLE}: data folder (one sub-folder per class: happy/, sad/, …)`, canSelectFiles: false,
+    canSelectFolders: true, canSelectMany: false,
     ...(folder && { defaultUri: folder }),
   });
   return picked?.[0]?.fsPath;
@@ -112,10 +126,12 @@ async function browseData(): Promise<string | undefined> {
 async function pickConfigFile(): Promise<vscode.Uri | undefined> {
   const files = await findWorkspaceRunConfigs(200);
   if (files.length === 0) {
-    void vscode.window.showInformationMessage(`AU Lens: no *${RUN_CONFIG_SUFFIX} file in this workspace. Run the quick picks once and save the settings as one, or write one (the editor completes its settings).`);
+    void vscode.window.showInformationMessage(`AU Lens: no *${RUN_CONFIG_SUFFIX} file in this workspace. Run the ` +
+      `quick picks once and save the settings as one, or write one (the editor completes its settings).`);
     return undefined;
   }
-  const picked = await vscode.window.showQuickPick(files.map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(path.dirname(uri.fsPath)), uri })),
+  const picked = await vscode.window.showQuickPick(files.map((uri) => ({ label: path.basename(uri.fsPath),
+    description: vscode.workspace.asRelativePath(path.dirname(uri.fsPath)), uri })),
     { title: `${TITLE}: run config`, placeHolder: 'The run-config file to train' });
   return picked?.uri;
 }
@@ -141,7 +157,8 @@ export async function runTrainingWizard(root: vscode.Uri, now = new Date()): Pro
     switch (n) {
       case 1: {
         const items = await dataItems();
-        const picked = await pickOne(step(1), items, 'The training data: a folder with one sub-folder per class', items.find((i) => i.value === a.data));
+        const picked = await pickOne(step(1), items, 'The training data: a folder with one sub-folder per class',
+          items.find((i) => i.value === a.data));
         if (picked === undefined || picked === BACK) return undefined;
         if (picked.value === 'config') {
           const file = await pickConfigFile();
@@ -155,7 +172,8 @@ export async function runTrainingWizard(root: vscode.Uri, now = new Date()): Pro
         break;
       }
       case 2: {
-        const picked = await pickOne(step(2), PRESETS, 'The network (input size · rough speed)', PRESETS.find((p) => p.value === (a.preset ?? TRAIN_DEFAULTS.model)));
+        const picked = await pickOne(step(2), PRESETS, 'The network (input size · rough speed)',
+          PRESETS.find((p) => p.value === (a.preset ?? TRAIN_DEFAULTS.model)));
         answer = picked;
         if (picked !== undefined && picked !== BACK) {
           if (picked.value !== a.preset) a.layers = undefined;
@@ -164,7 +182,8 @@ export async function runTrainingWizard(root: vscode.Uri, now = new Date()): Pro
         break;
       }
       case 3: {
-        const current = LAMBDAS.find((l) => l.value === (a.lambda ?? TRAIN_DEFAULTS.lambda)) ?? LAMBDAS[LAMBDAS.length - 1];
+        const current = LAMBDAS.find((l) => l.value === (a.lambda ?? TRAIN_DEFAULTS.lambda))
+          ?? LAMBDAS[LAMBDAS.length - 1];
         const picked = await pickOne(step(3), LAMBDAS, 'λ, the weight of the AU alignment term', current);
         answer = picked;
         if (picked === undefined || picked === BACK) break;
@@ -172,38 +191,53 @@ export async function runTrainingWizard(root: vscode.Uri, now = new Date()): Pro
           a.lambda = picked.value;
           break;
         }
-        const text = await inputText(step(3), { value: String(a.lambda ?? TRAIN_DEFAULTS.lambda), prompt: 'λ: 0 trains the cross-entropy baseline; the paper uses values around 1–4', validate: validLambda });
+        const text = await inputText(step(3),
+          { value: String(a.lambda ?? TRAIN_DEFAULTS.lambda),
+            prompt: 'λ: 0 trains the cross-entropy baseline; the paper uses values around 1–4',
+            validate: validLambda });
         answer = text;
         if (typeof text === 'string') a.lambda = Number(text);
         break;
       }
       case 4: {
         const info = presetInfo(a.preset ?? TRAIN_DEFAULTS.model);
-        const items: Item<string>[] = info.layers.map((l) => ({ label: l, description: `${info.layerShapes[l]!.slice(1).join('×')} map${l === info.defaultLayer ? ' · default' : ''}`, value: l }));
+        const items: Item<string>[] = info.layers.map((l) => ({ label: l,
+          description: `${info.layerShapes[l]!.slice(1).join('×')} map${l === info.defaultLayer ? ' · default' : ''}`,
+          value: l }));
         const chosen = a.layers ?? [info.defaultLayer];
-        const picked = await pickMany(step(4), items, 'The layers whose attention is aligned with the AU maps (Space toggles)', items.filter((i) => chosen.includes(i.value)));
+        const picked = await pickMany(step(4), items,
+          'The layers whose attention is aligned with the AU maps (Space toggles)',
+          items.filter((i) => chosen.includes(i.value)));
         answer = picked;
         if (picked !== undefined && picked !== BACK) a.layers = picked.map((p) => p.value);
         break;
       }
       case 5: {
-        const text = await inputText(step(5), { value: String(a.epochs ?? TRAIN_DEFAULTS.epochs), prompt: 'Epochs to train (a run can be resumed and extended later)', validate: validEpochs });
+        const text = await inputText(step(5),
+          { value: String(a.epochs ?? TRAIN_DEFAULTS.epochs),
+            prompt: 'Epochs to train (a run can be resumed and extended later)', validate: validEpochs });
         answer = text;
         if (typeof text === 'string') a.epochs = Number(text);
         break;
       }
       case 6: {
-        const value = a.name ?? defaultRunName(a.preset ?? TRAIN_DEFAULTS.model, a.lambda ?? TRAIN_DEFAULTS.lambda, now);
-        const text = await inputText(step(6), { value, prompt: 'Run name: the run folder is runs/<name> in the workspace', validate: (v) => validRunName(root, v) });
+        const value = a.name ?? defaultRunName(a.preset ?? TRAIN_DEFAULTS.model, a.lambda ?? TRAIN_DEFAULTS.lambda,
+          now);
+        const text = await inputText(step(6),
+          { value, prompt: 'Run name: the run folder is runs/<name> in the workspace',
+            validate: (v) => validRunName(root, v) });
         answer = text;
         if (typeof text === 'string') a.name = text;
         break;
       }
       default: {
         const items: Item<'start' | 'save-start' | 'save'>[] = [
-          { label: '$(play) Start training', description: `runs/${a.name} · batch ${defaultBatch(a.images)}`, value: 'start' },
-          { label: '$(save) Save as run config and start', description: `${a.name}${RUN_CONFIG_SUFFIX}`, value: 'save-start' },
-          { label: '$(save) Save as run config only', description: 'edit it, then right-click it → AU Lens: Train Model', value: 'save' },
+          { label: '$(play) Start training', description: `runs/${a.name} · batch ${defaultBatch(a.images)}`,
+            value: 'start' },
+          { label: '$(save) Save as run config and start', description: `${a.name}${RUN_CONFIG_SUFFIX}`,
+            value: 'save-start' },
+          { label: '$(save) Save as run config only',
+            description: 'edit it, then right-click it → AU Lens: Train Model', value: 'save' },
         ];
         const picked = await pickOne(step(7), items, 'Start the run', items[0]);
         answer = picked;
@@ -217,7 +251,8 @@ export async function runTrainingWizard(root: vscode.Uri, now = new Date()): Pro
   const request: TrainRequest = {
     data: a.data!, out: vscode.Uri.joinPath(root, 'runs', name).fsPath, preset: a.preset ?? TRAIN_DEFAULTS.model,
     ...(a.preset === 'faceapi-expression' && { init: 'faceapi-expression' }),
-    lambda: a.lambda ?? TRAIN_DEFAULTS.lambda, ...(a.layers && { layers: a.layers }), epochs: a.epochs ?? TRAIN_DEFAULTS.epochs,
+    lambda: a.lambda ?? TRAIN_DEFAULTS.lambda, ...(a.layers && { layers: a.layers }),
+    epochs: a.epochs ?? TRAIN_DEFAULTS.epochs,
     batch: defaultBatch(a.images),
   };
   if (start?.value !== 'start') {

@@ -9,7 +9,8 @@ const FULL_COLOUR_AT = 0.2;
 export const MAX_FLIPS = 200;
 
 /** Percentage points; `sign` adds "+" to a positive difference (interval bounds go without, as in the reading). */
-const pts = (fraction: number, sign = true): string => `${fraction < 0 ? '−' : fraction > 0 && sign ? '+' : ''}${Math.abs(100 * fraction).toFixed(1)}`;
+const pts = (fraction: number, sign = true): string =>
+  `${fraction < 0 ? '−' : fraction > 0 && sign ? '+' : ''}${Math.abs(100 * fraction).toFixed(1)}`;
 const num = (v: number): string => `${v < 0 ? '−' : v > 0 ? '+' : ''}${Math.abs(v).toFixed(3)}`;
 
 export function accuracyTable(view: DatasetCompareView): HTMLElement {
@@ -20,24 +21,29 @@ export function accuracyTable(view: DatasetCompareView): HTMLElement {
     ['Images compared', `${c.n}${view.unpaired ? ` (${view.unpaired} seen by one model only, left out)` : ''}`],
     ['Accuracy A', percent(c.accuracyA)],
     ['Accuracy B', percent(c.accuracyB)],
-    ['Δ accuracy (B − A)', `${pts(d.value)} points${d.low === null || d.high === null ? '' : `, 95 % interval [${pts(d.low, false)}, ${pts(d.high, false)}]`}`],
+    ['Δ accuracy (B − A)', `${pts(d.value)} points` +
+      (d.low === null || d.high === null ? '' : `, 95 % interval [${pts(d.low, false)}, ${pts(d.high, false)}]`)],
     ['A right, B wrong (b)', String(m.b)],
     ['A wrong, B right (c)', String(m.c)],
-    [`McNemar (${m.method === 'exact-binomial' ? 'exact binomial' : 'χ² with continuity correction'})`, `statistic ${fixed(m.statistic, 3)}, p ${m.p < 0.001 ? '< 0.001' : `= ${m.p.toPrecision(2)}`}`],
+    [`McNemar (${m.method === 'exact-binomial' ? 'exact binomial' : 'χ² with continuity correction'})`,
+      `statistic ${fixed(m.statistic, 3)}, p ${m.p < 0.001 ? '< 0.001' : `= ${m.p.toPrecision(2)}`}`],
   ];
   return h('div', {},
     h('table', { class: 'metrics', 'aria-label': 'Accuracy of A and B on the same images' },
       h('tbody', {}, ...rows.map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, v))))),
-    h('p', { class: 'note' }, `Interval: paired bootstrap over images, ${c.resamples} resamples, seed ${c.seed}. Evaluations: ${[view.files.a, view.files.b].map((f) => f ?? 'not saved (built-in model)').join('; ')}.`));
+    h('p', { class: 'note' }, `Interval: paired bootstrap over images, ${c.resamples} resamples, seed ${c.seed}. ` +
+      `Evaluations: ${[view.files.a, view.files.b].map((f) => f ?? 'not saved (built-in model)').join('; ')}.`));
 }
 
 function deltaCell(e: Estimate | null | undefined): HTMLElement {
   if (!e) return h('td', { class: 'zero', title: 'no image with a valid AU map' }, '–');
   const clear = e.low !== null && e.high !== null && (e.low > 0 || e.high < 0);
+  const interval = e.low === null ? null : `[${num(e.low)}, ${num(e.high!)}]`;
   const cell = h('td', {
     class: `${e.value > 0 ? 'pos' : e.value < 0 ? 'neg' : 'zero'}${clear ? ' strong' : ''}`,
-    title: `${num(e.value)} over ${e.n} images${e.low === null ? '' : `, 95 % interval [${num(e.low)}, ${num(e.high!)}]`}${clear ? ': the interval excludes 0' : ''}`,
-  }, num(e.value), e.low === null ? null : h('span', { class: 'interval' }, `[${num(e.low)}, ${num(e.high!)}]`));
+    title: `${num(e.value)} over ${e.n} images${interval ? `, 95 % interval ${interval}` : ''}` +
+      (clear ? ': the interval excludes 0' : ''),
+  }, num(e.value), interval && h('span', { class: 'interval' }, interval));
   cell.style.setProperty('--size', String(Math.min(1, Math.abs(e.value) / FULL_COLOUR_AT)));
   return cell;
 }
@@ -47,9 +53,13 @@ export function attCosTable(view: DatasetCompareView): { readonly table: HTMLEle
   const classes = view.comparison.classes;
   const rows = view.comparison.attCos;
   if (rows.length === 0) return { table: h('p', { class: 'note' }, 'No layer to compare.'), cells: 0 };
-  const table = h('table', { class: 'metrics', 'aria-label': 'Change in ATT-COS from A to B per layer and class; green: B aligns better, red: A aligns better' },
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Layer'), h('th', { scope: 'col' }, 'All images'), ...classes.map((c) => h('th', { scope: 'col' }, c)))),
-    h('tbody', {}, ...rows.map((r) => h('tr', {}, h('th', { scope: 'row' }, r.layer.label), deltaCell(r.all), ...classes.map((c) => deltaCell(r.perClass[c]))))));
+  const table = h('table', { class: 'metrics',
+    'aria-label': 'Change in ATT-COS from A to B per layer and class; green: B aligns better, red: A aligns better' },
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Layer'), h('th', { scope: 'col' }, 'All images'),
+      ...classes.map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', {}, ...rows.map((r) =>
+      h('tr', {}, h('th', { scope: 'row' }, r.layer.label), deltaCell(r.all),
+        ...classes.map((c) => deltaCell(r.perClass[c]))))));
   return { table, cells: rows.length * (classes.length + 1) };
 }
 
@@ -63,9 +73,11 @@ export function flipList(flips: readonly FlipView[], onExplain: (path: string, s
   if (flips.length === 0) return h('p', { class: 'note' }, 'No prediction changed between A and B.');
   const shown = flips.slice(0, MAX_FLIPS);
   return h('div', {},
-    h('ul', { class: 'flips', 'aria-label': 'Images whose prediction changed' }, ...shown.map((f) => h('li', { class: 'flip' },
+    h('ul', { class: 'flips', 'aria-label': 'Images whose prediction changed' },
+      ...shown.map((f) => h('li', { class: 'flip' },
       h('img', { src: f.thumbUri, alt: '', loading: 'lazy' }),
-      h('span', { class: 'what' }, h('strong', {}, f.name), h('span', { class: `tag ${f.kind}` }, KIND_TEXT[f.kind]), h('br'),
+      h('span', { class: 'what' }, h('strong', {}, f.name), h('span', { class: `tag ${f.kind}` }, KIND_TEXT[f.kind]),
+        h('br'),
         h('span', { class: 'muted' }, `true ${f.label} · A: ${f.predictedA} · B: ${f.predictedB}`)),
       h('span', { class: 'buttons' },
         explainButton(`Explain ${f.name} with model A`, 'Explain with A', () => onExplain(f.path, 'a'), true),

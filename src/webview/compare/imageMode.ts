@@ -36,7 +36,8 @@ export function drawMaps(view: ImageCompareView, state: ImageModeState): void {
   const score = (side: 'a' | 'b', map: ViewMap | undefined): string => {
     if (!map) return '';
     const report = view[side].report;
-    const v = map.kind === 'attention' ? report.attCos[map.key] : map.kind === 'cam' ? report.camCos[map.key] : undefined;
+    const v = map.kind === 'attention' ? report.attCos[map.key] : map.kind === 'cam'
+      ? report.camCos[map.key] : undefined;
     return v === undefined || v === null ? '' : ` · ${map.kind === 'attention' ? 'ATT' : 'CAM'}-COS ${fixed(v)}`;
   };
   caption('a', a ? `A: ${a.title}${score('a', a)}` : 'A has no such map');
@@ -51,7 +52,8 @@ export function drawMaps(view: ImageCompareView, state: ImageModeState): void {
     ctx.restore();
     caption('diff', `B − A · mean ${signed(meanDifference(a.data, b.data))}`);
   } else caption('diff', 'No difference: the maps are missing or of different sizes');
-  canvas.setAttribute('aria-label', `Difference B minus A of ${pair?.title ?? 'no map'}: red where B is higher, blue where A is higher`);
+  canvas.setAttribute('aria-label',
+    `Difference B minus A of ${pair?.title ?? 'no map'}: red where B is higher, blue where A is higher`);
   overlays.a.canvas.setAttribute('aria-label', `Model A: ${a?.title ?? 'no map'} over the face`);
   overlays.b.canvas.setAttribute('aria-label', `Model B: ${b?.title ?? 'no map'} over the face`);
 }
@@ -68,10 +70,14 @@ export function scoresTable(view: ImageCompareView): HTMLElement {
   const cell = (side: 'a' | 'b', label: string): HTMLElement => {
     const r = view[side].report;
     const predicted = r.predicted.class === label;
-    return h('td', { class: predicted ? 'predicted' : null, ...(predicted && { title: `${side.toUpperCase()} predicts ${label}` }) }, `${fixed(r.scores[label])}${predicted ? ' ◆' : ''}`);
+    return h('td', { class: predicted ? 'predicted' : null,
+      ...(predicted && { title: `${side.toUpperCase()} predicts ${label}` }) },
+      `${fixed(r.scores[label])}${predicted ? ' ◆' : ''}`);
   };
-  return h('table', { class: 'metrics', 'aria-label': 'Class probabilities of A and B; ◆ marks each model’s prediction' },
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Class'), h('th', { scope: 'col' }, 'A'), h('th', { scope: 'col' }, 'B'))),
+  return h('table', { class: 'metrics',
+    'aria-label': 'Class probabilities of A and B; ◆ marks each model’s prediction' },
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Class'), h('th', { scope: 'col' }, 'A'),
+      h('th', { scope: 'col' }, 'B'))),
     h('tbody', {}, ...labels.map((l) => h('tr', {}, h('th', { scope: 'row' }, l), cell('a', l), cell('b', l)))));
 }
 
@@ -80,15 +86,18 @@ export function cosineTable(view: ImageCompareView): HTMLElement {
   const rows: [string, number | null | undefined, number | null | undefined][] = [
     ...view.layers.pairs.map((p): [string, number | null | undefined, number | null | undefined] =>
       [`ATT-COS · ${p.label}`, view.a.report.attCos[p.a], view.b.report.attCos[p.b]]),
-    ...Object.keys(view.a.report.camCos).filter((m) => m in view.b.report.camCos).map((m): [string, number | null | undefined, number | null | undefined] =>
-      [`CAM-COS · ${m}`, view.a.report.camCos[m], view.b.report.camCos[m]]),
+    ...Object.keys(view.a.report.camCos).filter((m) => m in view.b.report.camCos)
+      .map((m): [string, number | null | undefined, number | null | undefined] =>
+        [`CAM-COS · ${m}`, view.a.report.camCos[m], view.b.report.camCos[m]]),
   ];
   const delta = (a: number | null | undefined, b: number | null | undefined): string =>
     a === null || a === undefined || b === null || b === undefined ? '–' : signed(b - a).replace(/(\d\.\d\d)\d$/, '$1');
   return h('div', {},
     h('table', { class: 'metrics', 'aria-label': 'Cosine with the AU map for A and B' },
       h('thead', {}, h('tr', {}, ...['Map', 'A', 'B', 'B − A'].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, ...rows.map(([name, a, b]) => h('tr', {}, h('th', { scope: 'row' }, name), h('td', {}, fixed(a)), h('td', {}, fixed(b)), h('td', {}, delta(a, b)))))),
+      h('tbody', {}, ...rows.map(([name, a, b]) =>
+        h('tr', {}, h('th', { scope: 'row' }, name), h('td', {}, fixed(a)), h('td', {}, fixed(b)),
+          h('td', {}, delta(a, b)))))),
     view.a.report.cosineNote ? h('p', { class: 'note' }, `A: ${view.a.report.cosineNote}`) : null,
     view.b.report.cosineNote ? h('p', { class: 'note' }, `B: ${view.b.report.cosineNote}`) : null);
 }

@@ -6,7 +6,8 @@ import uPlot from 'uplot';
 import type { EpochPoint, StepPoint } from '../protocol/dashboard';
 
 const PALETTE = ['blue', 'orange', 'green', 'purple', 'red', 'yellow'] as const;
-const FALLBACK: Readonly<Record<(typeof PALETTE)[number], string>> = { blue: '#3794ff', orange: '#d18616', green: '#89d185', purple: '#b180d7', red: '#f14c4c', yellow: '#cca700' };
+const FALLBACK: Readonly<Record<(typeof PALETTE)[number], string>> =
+  { blue: '#3794ff', orange: '#d18616', green: '#89d185', purple: '#b180d7', red: '#f14c4c', yellow: '#cca700' };
 
 function themeVar(name: string, fallback: string): string {
   return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
@@ -38,7 +39,8 @@ function axes(xLabel: string, yLabel: string): uPlot.Axis[] {
 }
 
 /** `points`: mark every value (epochs are few; a single one would otherwise not show). */
-function build(container: HTMLElement, x: string, y: string, series: readonly SeriesSpec[], data: uPlot.AlignedData, options: { yRange?: [number, number]; points?: boolean } = {}): uPlot {
+function build(container: HTMLElement, x: string, y: string, series: readonly SeriesSpec[], data: uPlot.AlignedData,
+  options: { yRange?: [number, number]; points?: boolean } = {}): uPlot {
   const { yRange, points = false } = options;
   let next = 0;
   container.replaceChildren();
@@ -51,7 +53,8 @@ function build(container: HTMLElement, x: string, y: string, series: readonly Se
     series: [
       { label: x },
       ...series.map((s): uPlot.Series => ({
-        label: s.label, stroke: s.colourVar ? themeVar(s.colourVar, '#888') : chartColour(next++), width: 2, spanGaps: true,
+        label: s.label, stroke: s.colourVar ? themeVar(s.colourVar, '#888') : chartColour(next++), width: 2,
+        spanGaps: true,
         points: { show: points, size: 6 }, ...(s.dash && { dash: [6, 4] }),
       })),
     ],
@@ -68,7 +71,8 @@ function layersOf(epochs: readonly EpochPoint[]): string[] {
 }
 
 function epochData(epochs: readonly EpochPoint[], layers: readonly string[]): uPlot.AlignedData {
-  return [epochs.map((e) => e.epoch), epochs.map((e) => e.valAccuracy), epochs.map((e) => e.trainAccuracy), ...layers.map((l) => epochs.map((e) => e.attCos[l] ?? null))];
+  return [epochs.map((e) => e.epoch), epochs.map((e) => e.valAccuracy), epochs.map((e) => e.trainAccuracy),
+    ...layers.map((l) => epochs.map((e) => e.attCos[l] ?? null))];
 }
 
 export class Charts {
@@ -85,10 +89,15 @@ export class Charts {
   render(steps: readonly StepPoint[], epochs: readonly EpochPoint[]): void {
     for (const c of [this.loss, this.val, this.speed]) c?.destroy();
     this.layers = layersOf(epochs);
-    this.loss = build(this.boxes.loss, 'step', 'loss', [{ label: 'total' }, { label: 'CE' }, { label: 'alignment', dash: true }], stepData(steps));
-    const series: SeriesSpec[] = [{ label: 'val. accuracy' }, { label: 'train accuracy', dash: true, colourVar: '--vscode-descriptionForeground' }, ...this.layers.map((l) => ({ label: `ATT-COS ${l}` }))];
-    this.val = build(this.boxes.val, 'epoch', 'score', series, epochData(epochs, this.layers), { yRange: [0, 1], points: true });
-    this.speed = build(this.boxes.speed, 'step', 'img/s', [{ label: 'img/s' }], [steps.map((s) => s.step), steps.map((s) => s.imagesPerSecond)]);
+    this.loss = build(this.boxes.loss, 'step',
+      'loss', [{ label: 'total' }, { label: 'CE' }, { label: 'alignment', dash: true }], stepData(steps));
+    const series: SeriesSpec[] = [{ label: 'val. accuracy' },
+      { label: 'train accuracy', dash: true, colourVar: '--vscode-descriptionForeground' },
+      ...this.layers.map((l) => ({ label: `ATT-COS ${l}` }))];
+    this.val = build(this.boxes.val, 'epoch', 'score', series, epochData(epochs, this.layers),
+      { yRange: [0, 1], points: true });
+    this.speed = build(this.boxes.speed, 'step',
+      'img/s', [{ label: 'img/s' }], [steps.map((s) => s.step), steps.map((s) => s.imagesPerSecond)]);
   }
 
   /** New data for the same series. */
@@ -100,7 +109,8 @@ export class Charts {
   }
 
   private resize(): void {
-    for (const [chart, box] of [[this.loss, this.boxes.loss], [this.val, this.boxes.val], [this.speed, this.boxes.speed]] as const) {
+    const charts = [[this.loss, this.boxes.loss], [this.val, this.boxes.val], [this.speed, this.boxes.speed]] as const;
+    for (const [chart, box] of charts) {
       chart?.setSize({ width: Math.max(280, box.clientWidth), height: 220 });
     }
   }

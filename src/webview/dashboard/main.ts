@@ -6,15 +6,19 @@
 import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
 import type { DashboardPageState, DashboardRun, EpochPoint, StepPoint } from '../protocol/dashboard';
-import { appendPoint, CancelCommand, DidLoadNotification, DidUpdateNotification, ReadyCommand, ResumeCommand } from '../protocol/dashboard';
+import {
+  appendPoint, CancelCommand, DidLoadNotification, DidUpdateNotification, ReadyCommand, ResumeCommand,
+} from '../protocol/dashboard';
 import { byId, percent } from '../shared/dom';
 import { HostIpc } from '../shared/hostIpc';
 import { Charts } from './charts';
 
 const ipc = new HostIpc<DashboardPageState>();
 const el = {
-  title: byId('title'), status: byId('status'), settings: byId('settings'), cancel: byId('cancel'), resume: byId('resume'),
-  epoch: byId('epoch'), best: byId('best'), eta: byId('eta'), speed: byId('speed'), note: byId('note'), empty: byId('empty'),
+  title: byId('title'), status: byId('status'), settings: byId('settings'), cancel: byId('cancel'),
+  resume: byId('resume'),
+  epoch: byId('epoch'), best: byId('best'), eta: byId('eta'), speed: byId('speed'), note: byId('note'),
+  empty: byId('empty'),
 };
 const charts = new Charts({ loss: byId('chart-loss'), val: byId('chart-val'), speed: byId('chart-speed') });
 let run: DashboardRun | undefined;
@@ -38,15 +42,18 @@ function renderHeader(): void {
   el.resume.hidden = !run.canResume;
   const total = run.epochs ?? epochs[epochs.length - 1]?.epochs ?? null;
   const lastStep = steps[steps.length - 1];
-  const current = run.status === 'running' ? Math.max(lastStep?.epoch ?? 0, epochs.length) : epochs[epochs.length - 1]?.epoch ?? 0;
+  const current = run.status === 'running'
+    ? Math.max(lastStep?.epoch ?? 0, epochs.length) : epochs[epochs.length - 1]?.epoch ?? 0;
   el.epoch.textContent = total ? `${current} / ${total}` : String(current || '–');
   const best = epochs.filter((e) => e.best).pop();
   el.best.textContent = best ? `${percent(best.valAccuracy ?? best.trainAccuracy)} (epoch ${best.epoch})` : '–';
   const perEpoch = epochs.length > 0 ? epochs.reduce((a, e) => a + e.seconds, 0) / epochs.length : NaN;
   const done = epochs[epochs.length - 1]?.epoch ?? 0;
-  el.eta.textContent = run.status === 'running' && total ? duration((total - done) * perEpoch) : run.status === 'completed' ? 'done' : '–';
+  el.eta.textContent = run.status === 'running' && total
+    ? duration((total - done) * perEpoch) : run.status === 'completed' ? 'done' : '–';
   const recent = steps.slice(-20);
-  el.speed.textContent = recent.length > 0 ? `${Math.round(recent.reduce((a, s) => a + s.imagesPerSecond, 0) / recent.length)} img/s` : '–';
+  el.speed.textContent = recent.length > 0
+    ? `${Math.round(recent.reduce((a, s) => a + s.imagesPerSecond, 0) / recent.length)} img/s` : '–';
   el.note.textContent = run.note ?? '';
   el.note.hidden = !run.note;
   el.note.classList.toggle('error', run.status === 'failed');
@@ -73,5 +80,6 @@ ipc.onNotification(DidUpdateNotification, (update) => {
 el.cancel.addEventListener('click', () => ipc.sendCommand(CancelCommand, undefined));
 el.resume.addEventListener('click', () => ipc.sendCommand(ResumeCommand, undefined));
 // VS Code swaps the body's theme class (vscode-light / vscode-dark / vscode-high-contrast): recolour the charts.
-new MutationObserver(() => charts.render(steps, epochs)).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+new MutationObserver(() => charts.render(steps, epochs)).observe(document.body,
+  { attributes: true, attributeFilter: ['class'] });
 ipc.sendCommand(ReadyCommand, undefined);

@@ -28,7 +28,8 @@ export interface OverlayOptions {
 /** Grey where the frame reaches past the photo, as the data pipeline pads (io/image.ts ALPHA_BACKGROUND). */
 const PAD = 'rgb(128, 128, 128)';
 
-const cssVar = (name: string, fallback: string): string => getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
+const cssVar = (name: string, fallback: string): string =>
+  getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 
 export class FaceOverlay {
   private base: HTMLCanvasElement | undefined;
@@ -53,7 +54,8 @@ export class FaceOverlay {
     const canvas = document.createElement('canvas');
     canvas.width = side;
     canvas.height = side;
-    drawInto(canvas, this.base, { a: map, b: undefined, opacity: 0.6, split: 1, landmarks: false }, (m) => this.coloured(m), this.face);
+    drawInto(canvas, this.base, { a: map, b: undefined, opacity: 0.6, split: 1, landmarks: false }, (m) =>
+      this.coloured(m), this.face);
     return canvas;
   }
 

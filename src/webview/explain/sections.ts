@@ -13,7 +13,8 @@ export function classBars(report: ViewReport, onExplain: (className: string) => 
     const bar = h('span', { class: 'bar-fill' });
     bar.style.width = `${(100 * p).toFixed(1)}%`;
     const row = h('button', {
-      class: `bar-row${predicted ? ' predicted' : ''}${explained ? ' explained' : ''}`, type: 'button', role: 'listitem',
+      class: `bar-row${predicted ? ' predicted' : ''}${explained ? ' explained' : ''}`, type: 'button',
+      role: 'listitem',
       'aria-label': `${label}: probability ${p.toFixed(2)}${tags ? ` (${tags})` : ''}. Explain ${label}`,
       title: explained ? `${label} is explained` : `Explain ${label}`,
       onclick: () => onExplain(label),
@@ -40,8 +41,10 @@ const LOCALISATION_ROWS: readonly [keyof NonNullable<ViewReport['localisation'][
 export function metricsTables(report: ViewReport, titles: ReadonlyMap<string, string>): HTMLElement {
   const title = (key: string): string => titles.get(key) ?? key;
   const cosRows = [
-    ...Object.entries(report.attCos).map(([layer, v]) => h('tr', {}, h('th', { scope: 'row' }, `ATT-COS · ${title(layer)}`), h('td', {}, fixed(v)))),
-    ...Object.entries(report.camCos).map(([method, v]) => h('tr', {}, h('th', { scope: 'row' }, `CAM-COS · ${title(method)}`), h('td', {}, fixed(v)))),
+    ...Object.entries(report.attCos).map(([layer, v]) =>
+      h('tr', {}, h('th', { scope: 'row' }, `ATT-COS · ${title(layer)}`), h('td', {}, fixed(v)))),
+    ...Object.entries(report.camCos).map(([method, v]) =>
+      h('tr', {}, h('th', { scope: 'row' }, `CAM-COS · ${title(method)}`), h('td', {}, fixed(v)))),
   ];
   const cos = h('table', { class: 'metrics', 'aria-label': 'Cosine similarity between each map and the AU map' },
     h('caption', {}, 'Cosine with the AU map (1 = same shape)'),
@@ -56,21 +59,26 @@ export function metricsTables(report: ViewReport, titles: ReadonlyMap<string, st
   };
   const loc = h('table', { class: 'metrics', 'aria-label': 'Localisation of each map against the AU regions' },
     h('caption', {}, `Localisation against the AU regions (AU map > ${report.localisation.threshold})`),
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Metric'), ...keys.map((k) => h('th', { scope: 'col' }, title(k))))),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Metric'),
+      ...keys.map((k) => h('th', { scope: 'col' }, title(k))))),
     h('tbody', {}, ...LOCALISATION_ROWS.map(([row, name, hint]) =>
       h('tr', {}, h('th', { scope: 'row', title: hint }, name), ...keys.map((k) => h('td', {}, value(k, row)))))));
   const unavailable = report.methods.unavailable.map((u) => h('li', {}, `${title(u.method)}: ${u.reason}`));
-  return h('div', { class: 'tables' }, cos, loc, unavailable.length ? h('ul', { class: 'note' }, ...unavailable) : null);
+  return h('div', { class: 'tables' }, cos, loc,
+    unavailable.length ? h('ul', { class: 'note' }, ...unavailable) : null);
 }
 
 /** Share of one map's energy inside each AU region, with FACS names. */
 export function energyBars(shares: readonly ViewAuShare[] | null | undefined, mapTitle: string): HTMLElement {
-  if (!shares?.length) return h('p', { class: 'note' }, `No energy shares for ${mapTitle}: the AU map is missing or the map has no energy.`);
-  const list = h('div', { class: 'bars energy', role: 'list', 'aria-label': `Energy share of ${mapTitle} per action unit` });
+  if (!shares?.length) return h('p', { class: 'note' },
+    `No energy shares for ${mapTitle}: the AU map is missing or the map has no energy.`);
+  const list = h('div', { class: 'bars energy', role: 'list',
+    'aria-label': `Energy share of ${mapTitle} per action unit` });
   for (const a of shares) {
     const fill = h('span', { class: 'bar-fill' });
     fill.style.width = `${(100 * a.share).toFixed(1)}%`;
-    list.append(h('div', { class: 'bar-row', role: 'listitem', 'aria-label': `${a.au} ${a.name}: ${percent(a.share)} of the energy` },
+    list.append(h('div', { class: 'bar-row', role: 'listitem',
+      'aria-label': `${a.au} ${a.name}: ${percent(a.share)} of the energy` },
       h('span', { class: 'bar-label' }, h('strong', {}, a.au), ` ${a.name}`),
       h('span', { class: 'bar-track' }, fill),
       h('span', { class: 'bar-value' }, percent(a.share))));
@@ -79,14 +87,16 @@ export function energyBars(shares: readonly ViewAuShare[] | null | undefined, ma
 }
 
 /** Without a model: each expression's AUs (FACS names) with a button that shows its AU map. */
-export function expressionList(expressions: readonly ViewExpression[], selected: string, onShow: (mapId: string) => void): HTMLElement {
+export function expressionList(expressions: readonly ViewExpression[], selected: string,
+  onShow: (mapId: string) => void): HTMLElement {
   const list = h('ul', { class: 'expressions', 'aria-label': 'Expressions and their action units' });
   for (const e of expressions) {
     const aus = e.aus.map((a) => `${a.au} ${a.name}`).join(' · ');
     const mapId = e.mapId;
     list.append(h('li', {},
       mapId
-        ? h('button', { type: 'button', class: mapId === selected ? 'link selected' : 'link', 'aria-pressed': mapId === selected ? 'true' : 'false', onclick: () => onShow(mapId) }, e.expression)
+        ? h('button', { type: 'button', class: mapId === selected ? 'link selected' : 'link',
+          'aria-pressed': mapId === selected ? 'true' : 'false', onclick: () => onShow(mapId) }, e.expression)
         : h('span', { class: 'muted' }, e.expression),
       h('span', { class: 'aus' }, aus || 'no action units'),
       e.note ? h('span', { class: 'note' }, ` (${e.note})`) : null));

@@ -23,7 +23,8 @@ interface TargetCommon {
 
 /** What is compared; the page stores it so a reloaded window can compare again. */
 export type CompareTarget =
-  | (TargetCommon & { readonly mode: 'image'; readonly image: string; readonly imageName: string; readonly className?: string })
+  | (TargetCommon & { readonly mode: 'image'; readonly image: string; readonly imageName: string;
+    readonly className?: string })
   | (TargetCommon & { readonly mode: 'dataset'; readonly data: string; readonly dataName: string });
 
 /** One model's explanation of the photo. */
@@ -101,7 +102,8 @@ export interface CompareRenderedState {
 export const ReadyCommand = new IpcCommand<undefined>(scope, 'ready');
 export const DidRenderCommand = new IpcCommand<CompareRenderedState>(scope, 'didRender');
 /** Explain one image (a flipped one) with model A or B in the explanation panel. */
-export const ExplainImageCommand = new IpcCommand<{ readonly path: string; readonly side: 'a' | 'b' }>(scope, 'image/explain');
+export const ExplainImageCommand =
+  new IpcCommand<{ readonly path: string; readonly side: 'a' | 'b' }>(scope, 'image/explain');
 /** Image mode: explain another class with both models; null: each model's prediction. */
 export const ExplainClassCommand = new IpcCommand<{ readonly className: string | null }>(scope, 'class/explain');
 export const RetryCommand = new IpcCommand<undefined>(scope, 'retry');

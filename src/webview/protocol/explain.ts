@@ -36,16 +36,19 @@ export type ViewLocalisation = Omit<LocalisationReport<unknown>, 'perAuEnergySha
 
 /** The parts of the worker's ExplanationReport the panel shows (the JSON export holds all of it). */
 export interface ViewReport {
-  readonly model: { readonly path: string; readonly kind: string; readonly preset: string; readonly labels: readonly string[]; readonly camLayer: string };
+  readonly model: { readonly path: string; readonly kind: string; readonly preset: string;
+    readonly labels: readonly string[]; readonly camLayer: string };
   readonly scores: Readonly<Partial<Record<string, number>>>;
   readonly predicted: { readonly class: string; readonly probability: number };
-  readonly explained: { readonly class: string; readonly probability: number; readonly requested: boolean; readonly aus: readonly ViewAu[] };
+  readonly explained: { readonly class: string; readonly probability: number; readonly requested: boolean;
+    readonly aus: readonly ViewAu[] };
   readonly attCos: Readonly<Record<string, number | null>>;
   readonly camCos: Readonly<Record<string, number | null>>;
   readonly cosineNote: string | null;
   readonly methods: { readonly unavailable: readonly { readonly method: string; readonly reason: string }[] };
   readonly perAuEnergyShare: Readonly<Record<string, readonly ViewAuShare[] | null>>;
-  readonly localisation: { readonly threshold: number; readonly maps: Readonly<Record<string, ViewLocalisation | null>> };
+  readonly localisation: { readonly threshold: number;
+    readonly maps: Readonly<Record<string, ViewLocalisation | null>> };
   readonly reading: string;
 }
 
@@ -60,7 +63,8 @@ interface ViewCommon {
 
 export type ViewResult =
   | (ViewCommon & { readonly kind: 'model'; readonly report: ViewReport })
-  | (ViewCommon & { readonly kind: 'landmarks'; readonly codebook: string; readonly expressions: readonly ViewExpression[] });
+  | (ViewCommon & { readonly kind: 'landmarks'; readonly codebook: string;
+    readonly expressions: readonly ViewExpression[] });
 
 export interface ExplainView {
   readonly target: ExplainTarget;
@@ -72,7 +76,8 @@ export interface ExplainView {
 }
 
 /** Ways out of an error, each run by the host. */
-export type ErrorAction = 'selectModel' | 'showOutput' | 'retry' | 'explainWithoutModel' | 'trainModel' | 'manageTrust' | 'useCpu';
+export type ErrorAction = 'selectModel' | 'showOutput' | 'retry' | 'explainWithoutModel' | 'trainModel' | 'manageTrust'
+  | 'useCpu';
 
 /** Their labels, the same on the page's buttons and the notification's. */
 export const ACTION_LABELS: Readonly<Record<ErrorAction, string>> = {
@@ -111,7 +116,8 @@ export const SelectFaceCommand = new IpcCommand<{ readonly face: number }>(scope
 export const ExplainClassCommand = new IpcCommand<{ readonly className: string | null }>(scope, 'class/explain');
 export const RunActionCommand = new IpcCommand<{ readonly action: ErrorAction }>(scope, 'action/run');
 export const DidRenderCommand = new IpcCommand<RenderedState>(scope, 'didRender');
-export const ExportPngRequest = new IpcRequest<{ readonly png: Uint8Array }, { readonly path: string | null }>(scope, 'export/png');
+export const ExportPngRequest =
+  new IpcRequest<{ readonly png: Uint8Array }, { readonly path: string | null }>(scope, 'export/png');
 export const ExportJsonRequest = new IpcRequest<undefined, { readonly path: string | null }>(scope, 'export/json');
 
 // host → webview

@@ -12,7 +12,8 @@ function apply(el: Element, props: Props, children: readonly Child[]): void {
   for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(c);
 }
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props?: Props, ...children: Child[]): HTMLElementTagNameMap[K];
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props?: Props,
+  ...children: Child[]): HTMLElementTagNameMap[K];
 export function h(tag: string, props?: Props, ...children: Child[]): HTMLElement;
 export function h(tag: string, props: Props = {}, ...children: Child[]): HTMLElement {
   const el = document.createElement(tag);
@@ -22,7 +23,8 @@ export function h(tag: string, props: Props = {}, ...children: Child[]): HTMLEle
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
-export function s<K extends keyof SVGElementTagNameMap>(tag: K, props: Props = {}, ...children: Child[]): SVGElementTagNameMap[K] {
+export function s<K extends keyof SVGElementTagNameMap>(tag: K, props: Props = {},
+  ...children: Child[]): SVGElementTagNameMap[K] {
   const el = document.createElementNS(SVG_NS, tag);
   apply(el, props, children);
   return el;
@@ -35,7 +37,9 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 }
 
 /** 0.9123 → "0.91"; null → "–". */
-export const fixed = (v: number | null | undefined, digits = 2): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
+export const fixed = (v: number | null | undefined,
+  digits = 2): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
 
 /** 0.684 → "68 %". */
-export const percent = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : `${Math.round(100 * v)} %`);
+export const percent = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v)
+  ? '–' : `${Math.round(100 * v)} %`);
