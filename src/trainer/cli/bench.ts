@@ -1,6 +1,6 @@
-import { DEFAULT_BATCH, runBench } from '../bench/runBench';
 import type { BenchMode } from '../bench/runBench';
-import { PRESET_NAMES, isPresetName } from '../models/modelNames';
+import { DEFAULT_BATCH, runBench } from '../bench/runBench';
+import { isPresetName, PRESET_NAMES } from '../models/modelNames';
 import { defineCommand, parseIntFlag, requireFlag, UsageError } from './command';
 
 export const BENCH_DEFAULTS = { threads: 1, steps: 5, warmup: 2, reps: 3 } as const;
@@ -22,7 +22,11 @@ Flags:
 
 function parseMode(value: string | undefined): BenchMode {
   if (value === 'train' || value === 'infer') return value;
-  throw new UsageError(value === undefined || value.startsWith('-') ? 'say what to measure: train or infer' : `unknown mode "${value}"; use train or infer`);
+  throw new UsageError(
+    value === undefined || value.startsWith('-')
+      ? 'say what to measure: train or infer'
+      : `unknown mode "${value}"; use train or infer`,
+  );
 }
 
 export const benchCommand = defineCommand({
@@ -33,7 +37,9 @@ export const benchCommand = defineCommand({
   flags: { model: 'string', batch: 'string', threads: 'string', steps: 'string', warmup: 'string', reps: 'string' },
   async run(f, io, mode) {
     const preset = requireFlag(f.model, 'model');
-    if (!isPresetName(preset)) throw new UsageError(`unknown --model "${preset}"; use one of ${PRESET_NAMES.join(', ')}`);
+    if (!isPresetName(preset)) {
+      throw new UsageError(`unknown --model "${preset}"; use one of ${PRESET_NAMES.join(', ')}`);
+    }
     const batch = parseIntFlag(f.batch, 'batch', DEFAULT_BATCH[preset]);
     const threads = parseIntFlag(f.threads, 'threads', BENCH_DEFAULTS.threads);
     const steps = parseIntFlag(f.steps, 'steps', BENCH_DEFAULTS.steps);

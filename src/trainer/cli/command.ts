@@ -23,7 +23,9 @@ export interface Command {
 type FlagSpec = Readonly<Record<string, 'string' | 'boolean'>>;
 
 /** The parsed flags: a value flag's text (undefined when not given), a switch's state. */
-export type Flags<S extends FlagSpec> = { readonly [K in keyof S]: S[K] extends 'boolean' ? boolean : string | undefined };
+export type Flags<S extends FlagSpec> = {
+  readonly [K in keyof S]: S[K] extends 'boolean' ? boolean : string | undefined;
+};
 
 interface CommandSpec<S extends FlagSpec, W> {
   readonly name: string;
@@ -50,7 +52,8 @@ export function defineCommand<S extends FlagSpec, W = undefined>(spec: CommandSp
       const word = spec.word?.(argv[0]) as W;
       let flags: Flags<S>;
       try {
-        flags = parseArgs({ args: argv.slice(spec.word ? 1 : 0), options, strict: true, allowPositionals: false }).values as Flags<S>;
+        const args = argv.slice(spec.word ? 1 : 0);
+        flags = parseArgs({ args, options, strict: true, allowPositionals: false }).values as Flags<S>;
       } catch (err) {
         throw new UsageError((err as Error).message);
       }

@@ -1,11 +1,11 @@
-import { CAM_METHOD_NAMES, isCamMethodName } from '../science/camMethods';
-import type { CamMethodName } from '../science/camMethods';
-import { writeFileAtomic } from '../io/atomicFile';
-import { LandmarkDetector } from '../io/landmarks';
 import { evaluateCheckpoint } from '../eval/evaluateCheckpoint';
 import { formatEvalReport } from '../eval/formatReport';
-import { SPLIT_NAMES } from '../science/split';
+import { writeFileAtomic } from '../io/atomicFile';
+import { LandmarkDetector } from '../io/landmarks';
+import type { CamMethodName } from '../science/camMethods';
+import { CAM_METHOD_NAMES, isCamMethodName } from '../science/camMethods';
 import type { SplitName } from '../science/split';
+import { SPLIT_NAMES } from '../science/split';
 import { CheckpointMismatchError } from '../train/checkpoint';
 import { isPretrainedModel, PRETRAINED_MODELS } from '../train/pretrained';
 import { defineCommand, parseIntFlag, parseThreads, requireFlag, UsageError } from './command';
@@ -48,11 +48,18 @@ export const evalCommand = defineCommand({
   },
   async run(f, io) {
     const split = f.split;
-    if (split !== undefined && split !== 'all' && !(SPLIT_NAMES as readonly string[]).includes(split)) throw new UsageError(`--split must be train, val, test or all, got "${split}"`);
+    if (split !== undefined && split !== 'all' && !(SPLIT_NAMES as readonly string[]).includes(split)) {
+      throw new UsageError(`--split must be train, val, test or all, got "${split}"`);
+    }
     const methods = parseMethods(f.methods);
-    if (f.checkpoint !== undefined && f.model !== undefined) throw new UsageError('give --checkpoint or --model, not both');
+    if (f.checkpoint !== undefined && f.model !== undefined) {
+      throw new UsageError('give --checkpoint or --model, not both');
+    }
     if (f.model !== undefined && !isPretrainedModel(f.model) && !f.model.toLowerCase().endsWith('.onnx')) {
-      throw new UsageError(`unknown --model "${f.model}"; use one of ${PRETRAINED_MODELS.join(', ')}, an ONNX model (model.onnx), or --checkpoint for a checkpoint file`);
+      throw new UsageError(
+        `unknown --model "${f.model}"; use one of ${PRETRAINED_MODELS.join(', ')}, an ONNX model (model.onnx), or ` +
+          `--checkpoint for a checkpoint file`,
+      );
     }
     const checkpoint = f.model ?? requireFlag(f.checkpoint, 'checkpoint');
     const options = {
@@ -65,13 +72,19 @@ export const evalCommand = defineCommand({
       ...(f.cache !== undefined && { cacheDir: f.cache }),
     };
     if (options.batch < 1) throw new UsageError('--batch must be at least 1');
-    const result = await evaluateCheckpoint(options, { detector: await LandmarkDetector.create() }).catch((err: unknown) => {
-      // The mismatch message names a tensor, not the file; the user needs to know which file is broken.
-      if (err instanceof CheckpointMismatchError) {
-        throw new Error(`${checkpoint}: the checkpoint does not fit the model it describes (${err.message}); it was altered or written by an incompatible AU Lens`, { cause: err });
-      }
-      throw err;
-    });
+    const result = await evaluateCheckpoint(options, { detector: await LandmarkDetector.create() }).catch(
+      (err: unknown) => {
+        // The mismatch message names a tensor, not the file; the user needs to know which file is broken.
+        if (err instanceof CheckpointMismatchError) {
+          throw new Error(
+            `${checkpoint}: the checkpoint does not fit the model it describes (${err.message}); it was altered or ` +
+              `written by an incompatible AU Lens`,
+            { cause: err },
+          );
+        }
+        throw err;
+      },
+    );
     for (const w of result.warnings) io.err(`warning: ${w}`);
     for (const s of result.skipped) io.err(`skipped ${s.path}: ${s.reason}`);
     io.out(`${result.checkpoint} on ${result.data} (${result.split} split)`);

@@ -1,6 +1,6 @@
 import { CAM_METHODS } from '../cam';
-import type { ExplanationReport } from '../explain/explanation';
 import { Explainer } from '../explain/explainImage';
+import type { ExplanationReport } from '../explain/explanation';
 import { ExplainRequestError } from '../explain/explanation';
 import { writeExplanation } from '../explain/renderExplanation';
 import { LandmarkDetector } from '../io/landmarks';
@@ -38,10 +38,17 @@ const fmt = (v: number | null | undefined): string => (v === null || v === undef
 export function formatExplanation(r: ExplanationReport): string[] {
   const lines = [r.reading, `  scores: ${Object.entries(r.scores).map(([c, p]) => `${c} ${fmt(p)}`).join('  ')}`];
   lines.push(`  ATT-COS: ${Object.entries(r.attCos).map(([l, v]) => `${l} ${fmt(v)}`).join('  ')}`);
-  lines.push(`  CAM-COS (${r.explained.class}): ${Object.entries(r.camCos).map(([m, v]) => `${CAM_METHODS[m as keyof typeof CAM_METHODS].title} ${fmt(v)}`).join('  ')}`);
+  lines.push(
+    `  CAM-COS (${r.explained.class}): ${Object.entries(r.camCos)
+      .map(([m, v]) => `${CAM_METHODS[m as keyof typeof CAM_METHODS].title} ${fmt(v)}`)
+      .join('  ')}`,
+  );
   if (r.cosineNote) lines.push(`  ${r.cosineNote}`);
   if (r.methods.unavailable.length > 0) {
-    lines.push(`  not computed: ${r.methods.unavailable.map((u) => CAM_METHODS[u.method].title).join(', ')} (${r.methods.unavailable[0]!.reason})`);
+    lines.push(
+      `  not computed: ${r.methods.unavailable.map((u) => CAM_METHODS[u.method].title).join(', ')} ` +
+        `(${r.methods.unavailable[0]!.reason})`,
+    );
   }
   return lines;
 }
@@ -51,8 +58,8 @@ export const explainCommand = defineCommand({
   summary: 'explain one face: scores, attention, CAMs and their alignment with the AUs (JSON + PNGs)',
   usage: USAGE,
   flags: {
-    model: 'string', sidecar: 'string', image: 'string', out: 'string', face: 'string', class: 'string', threads: 'string',
-    cache: 'string', 'max-pixels': 'string', json: 'boolean',
+    model: 'string', sidecar: 'string', image: 'string', out: 'string', face: 'string', class: 'string',
+    threads: 'string', cache: 'string', 'max-pixels': 'string', json: 'boolean',
   },
   async run(f, io) {
     const request = {
@@ -73,7 +80,14 @@ export const explainCommand = defineCommand({
       const explanation = await explainer.explain(request);
       const written = await writeExplanation(explanation, out);
       if (f.json) io.out(JSON.stringify({ ...explanation.report, out: written }));
-      else io.out([...formatExplanation(explanation.report), `  → ${written.report}, ${written.sheet} and ${written.maps.length} map PNGs`].join('\n'));
+      else {
+        io.out(
+          [
+            ...formatExplanation(explanation.report),
+            `  → ${written.report}, ${written.sheet} and ${written.maps.length} map PNGs`,
+          ].join('\n'),
+        );
+      }
     } catch (error) {
       if (error instanceof ExplainRequestError) throw new UsageError(error.message);
       throw error;

@@ -29,7 +29,9 @@ export const exportCommand = defineCommand({
       return;
     }
     const shape = (s: readonly (number | string)[]): string => `[${s.join(', ')}]`;
-    io.out(`${summary.out}: ${summary.preset}, ${(summary.bytes / 1e6).toFixed(1)} MB, classes ${summary.labels.join(', ')}`);
+    io.out(
+      `${summary.out}: ${summary.preset}, ${(summary.bytes / 1e6).toFixed(1)} MB, classes ${summary.labels.join(', ')}`,
+    );
     for (const v of summary.inputs) io.out(`  input  ${v.name.padEnd(12)} ${shape(v.shape)}`);
     for (const v of summary.outputs) io.out(`  output ${v.name.padEnd(12)} ${shape(v.shape)}`);
   },

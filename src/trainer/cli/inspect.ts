@@ -31,15 +31,29 @@ export function formatInspection(r: ModelInspection): string[] {
     `${r.file}: input "${r.io.input}" 1×3×${r.io.size}×${r.io.size}, class scores "${r.io.logits}" [N, ${r.classes}]`,
     r.unsupported.length === 0
       ? '  gradients: every op is covered — CAM (linear head), Grad-CAM, Grad-CAM++, LayerCAM'
-      : `  gradients: not available with the default CAM layer, the differentiator lacks ${describeUnsupported(r.unsupported)} after it; attention and CAM (linear head) only`,
+      : `  gradients: not available with the default CAM layer, the differentiator lacks ` +
+        `${describeUnsupported(r.unsupported)} after it; attention and CAM (linear head) only`,
     `  candidate layers (${r.layers.length}, graph order; * default):`,
   ];
-  for (const l of r.layers) lines.push(`  ${r.defaults.includes(l.value) ? '*' : ' '} ${l.value}  [${l.shape.join('×')}]  ${l.node}  (${layerDisplayName(l.value)})`);
-  lines.push(r.sidecar.exists ? `  sidecar: ${r.sidecar.path}` : `  no sidecar yet: au-lens inspect --model ${r.file} --write-sidecar`);
+  for (const l of r.layers) {
+    lines.push(
+      `  ${r.defaults.includes(l.value) ? '*' : ' '} ${l.value}  [${l.shape.join('×')}]  ${l.node}  ` +
+        `(${layerDisplayName(l.value)})`,
+    );
+  }
+  lines.push(
+    r.sidecar.exists
+      ? `  sidecar: ${r.sidecar.path}`
+      : `  no sidecar yet: au-lens inspect --model ${r.file} --write-sidecar`,
+  );
   return lines;
 }
 
-const list = (v: string | undefined): string[] | undefined => v?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+const list = (v: string | undefined): string[] | undefined =>
+  v
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 
 export const inspectCommand = defineCommand({
   name: 'inspect',
@@ -52,15 +66,27 @@ export const inspectCommand = defineCommand({
   async run(f, io) {
     const model = requireFlag(f.model, 'model');
     const size = f.size === undefined ? undefined : parseIntFlag(f.size, 'size', 0);
-    const inspection = await inspectModel(model, size === undefined ? {} : { size }, { threads: parseThreads(f.threads) });
+    const threads = parseThreads(f.threads);
+    const inspection = await inspectModel(model, size === undefined ? {} : { size }, { threads });
     let written: string | undefined;
     if (f['write-sidecar']) {
       const labels = list(f.labels) ?? defaultLabels(inspection.classes);
-      if (!labels) throw new UsageError(`the model has ${inspection.classes} outputs: name them in output order with --labels`);
+      if (!labels) {
+        throw new UsageError(`the model has ${inspection.classes} outputs: name them in output order with --labels`);
+      }
       const layers = list(f.layers);
       written = await writeSidecar(inspection, sidecarFor(inspection, { labels, ...(layers && { layers }) }), f.force);
     }
     if (f.json) io.out(JSON.stringify({ ...inspection, ...(written && { written }) }));
-    else io.out([...formatInspection(inspection), ...(written ? [`  → wrote ${written}; review it, then au-lens explain --model ${model} --image FILE --out DIR`] : [])].join('\n'));
+    else {
+      io.out(
+        [
+          ...formatInspection(inspection),
+          ...(written
+            ? [`  → wrote ${written}; review it, then au-lens explain --model ${model} --image FILE --out DIR`]
+            : []),
+        ].join('\n'),
+      );
+    }
   },
 });

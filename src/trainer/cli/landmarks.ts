@@ -36,7 +36,11 @@ export const landmarksCommand = defineCommand({
       perClass.set(sample.label, count);
       count.total++;
       try {
-        const faces = await detectWithCache(detector, sample.path, flags.cache === undefined ? {} : { dir: flags.cache });
+        const faces = await detectWithCache(
+          detector,
+          sample.path,
+          flags.cache === undefined ? {} : { dir: flags.cache },
+        );
         const best = faces[0];
         if (best) {
           count.found++;
@@ -65,7 +69,10 @@ export const landmarksCommand = defineCommand({
       io.out(JSON.stringify(summary));
       return;
     }
-    io.out(`${dataset.root}: landmarks on ${found}/${total} images (${((100 * found) / Math.max(1, total)).toFixed(1)} %) in ${seconds.toFixed(1)} s`);
+    io.out(
+      `${dataset.root}: landmarks on ${found}/${total} images (${((100 * found) / Math.max(1, total)).toFixed(1)} ` +
+        `%) in ${seconds.toFixed(1)} s`,
+    );
     for (const [label, c] of perClass) io.out(`  ${label.padEnd(8)} ${c.found}/${c.total}`);
     io.out(`  methods: ${Object.entries(methods).map(([m, n]) => `${m} ${n}`).join(', ') || 'none'}`);
     if (dataset.skipped.length) io.out(`  skipped ${dataset.skipped.length} file(s) (not images or unknown classes)`);

@@ -1,17 +1,22 @@
 import * as os from 'node:os';
 import { LandmarkDetector } from '../io/landmarks';
 import { MODEL_NAMES } from '../models/modelNames';
-import { PRETRAINED_MODELS } from '../train/pretrained';
-import type { TrainRequest, TrainRequestField } from '../train/trainRequest';
-import { TRAIN_DEFAULTS } from '../train/trainDefaults';
-import { resolveTrainOptions, TrainRequestError } from '../train/trainRequest';
+import type { HeadAdaptation } from '../train/initWeights';
 import type { TrainEvent, TrainOptions } from '../train/options';
+import { PRETRAINED_MODELS } from '../train/pretrained';
+import { TRAIN_DEFAULTS } from '../train/trainDefaults';
+import type { TrainRequest, TrainRequestField } from '../train/trainRequest';
+import { resolveTrainOptions, TrainRequestError } from '../train/trainRequest';
 import { train } from '../train/trainRun';
 import type { CliIo } from './command';
 import { defineCommand, parseIntFlag, parseNumberFlag, requireFlag, UsageError } from './command';
 
 /** The flag that sets each field of a request, for messages. */
-const FLAGS: Partial<Record<TrainRequestField, string>> = { preset: 'model', weightDecay: 'weight-decay', cacheDir: 'cache' };
+const FLAGS: Partial<Record<TrainRequestField, string>> = {
+  preset: 'model',
+  weightDecay: 'weight-decay',
+  cacheDir: 'cache',
+};
 const flagLabel = (field: TrainRequestField): string => `--${FLAGS[field] ?? field}`;
 
 const USAGE = `Usage: au-lens train --data DIR --out RUNDIR [flags]
@@ -48,39 +53,70 @@ function percent(x: number | null | undefined): string {
   return x === null || x === undefined ? '–' : `${(100 * x).toFixed(1)} %`;
 }
 
+/** How a fine-tuned run's classifier met its classes (TrainEvent 'init'), in the progress line's words. */
+const HEAD_WORDS: Readonly<Record<HeadAdaptation, string>> = {
+  kept: 'kept',
+  selected: "cut to the run's classes",
+  recreated: "re-created for the run's classes",
+};
+
 /** Human-readable progress: one line per epoch, a rewritten status line in a terminal. */
 function humanReporter(io: CliIo): (e: TrainEvent) => void {
   const tty = process.stderr.isTTY;
   return (e) => {
     switch (e.type) {
       case 'data':
-        io.out(`data: ${e.images} images, classes ${e.labels.join(', ')}; split by subject: train ${e.split.train}, val ${e.split.val}, test ${e.split.test}`);
+        io.out(
+          `data: ${e.images} images, classes ${e.labels.join(', ')}; split by subject: train ${e.split.train}, val ` +
+            `${e.split.val}, test ${e.split.test}`,
+        );
         for (const w of e.warnings) io.err(`warning: ${w}`);
         break;
       case 'init':
-        io.out(`init: ${e.source} (classes ${e.from.join(', ')}); classifier ${e.head === 'kept' ? 'kept' : e.head === 'selected' ? 'cut to the run\'s classes' : 're-created for the run\'s classes'}`);
+        io.out(`init: ${e.source} (classes ${e.from.join(', ')}); classifier ${HEAD_WORDS[e.head]}`);
         break;
       case 'prepare':
-        if (tty) process.stderr.write(`\rpreparing faces and AU maps ${e.done}/${e.total}${e.done === e.total ? '\n' : ''}`);
+        if (tty) {
+          process.stderr.write(`\rpreparing faces and AU maps ${e.done}/${e.total}${e.done === e.total ? '\n' : ''}`);
+        }
         break;
       case 'prepared':
-        io.out(`AU maps: ${e.auValid} valid, ${e.auInvalid} without (CE only); ${e.noFace} without a face; ${e.corrupt.length} unreadable skipped`);
+        io.out(
+          `AU maps: ${e.auValid} valid, ${e.auInvalid} without (CE only); ${e.noFace} without a face; ` +
+            `${e.corrupt.length} unreadable skipped`,
+        );
         for (const c of e.corrupt.slice(0, 5)) io.err(`  skipped ${c.path}: ${c.reason}`);
         break;
       case 'step':
-        if (tty) process.stderr.write(`\repoch ${e.epoch} ${e.batch}/${e.batches}  loss ${e.loss.toFixed(3)} (ce ${e.ce.toFixed(3)}, align ${e.align.toFixed(3)})  ${e.imagesPerSecond.toFixed(0)} img/s   `);
+        if (tty) {
+          process.stderr.write(
+            `\repoch ${e.epoch} ${e.batch}/${e.batches}  loss ${e.loss.toFixed(3)} (ce ${e.ce.toFixed(3)}, align ` +
+              `${e.align.toFixed(3)})  ${e.imagesPerSecond.toFixed(0)} img/s   `,
+          );
+        }
         break;
       case 'epoch': {
         if (tty) process.stderr.write('\r\x1b[K');
-        const att = e.val ? Object.entries(e.val.attCos).map(([l, v]) => `${l} ${v === null ? '–' : v.toFixed(2)}`).join(' ') : '';
-        io.out(`epoch ${e.epoch}/${e.epochs}  loss ${e.train.loss.toFixed(3)} (ce ${e.train.ce.toFixed(3)}, align ${e.train.align.toFixed(3)})  train ${percent(e.train.accuracy)}  ` +
-          `val ${percent(e.val?.accuracy)}  ATT-COS ${att}  ${e.seconds.toFixed(1)} s${e.best ? '  *best' : ''}`);
+        const att = e.val
+          ? Object.entries(e.val.attCos)
+              .map(([l, v]) => `${l} ${v === null ? '–' : v.toFixed(2)}`)
+              .join(' ')
+          : '';
+        io.out(
+          `epoch ${e.epoch}/${e.epochs}  loss ${e.train.loss.toFixed(3)} (ce ${e.train.ce.toFixed(3)}, align ` +
+            `${e.train.align.toFixed(3)})  train ${percent(e.train.accuracy)}  ` +
+            `val ${percent(e.val?.accuracy)}  ATT-COS ${att}  ${e.seconds.toFixed(1)} s${e.best ? '  *best' : ''}`,
+        );
         break;
       }
       case 'checkpoint':
         break;
       case 'stopped':
-        io.out(e.path === null ? 'stopped before the first step; nothing was saved' : `stopped: saved ${e.path}; continue with --resume`);
+        io.out(
+          e.path === null
+            ? 'stopped before the first step; nothing was saved'
+            : `stopped: saved ${e.path}; continue with --resume`,
+        );
         break;
     }
   };
@@ -91,9 +127,9 @@ export const trainCommand = defineCommand({
   summary: 'train an AU-guided expression classifier (ONNX Runtime, CPU)',
   usage: USAGE,
   flags: {
-    data: 'string', out: 'string', model: 'string', lambda: 'string', layers: 'string', epochs: 'string', batch: 'string',
-    lr: 'string', 'weight-decay': 'string', seed: 'string', threads: 'string', classes: 'string', codebook: 'string',
-    cache: 'string', init: 'string', resume: 'boolean', json: 'boolean',
+    data: 'string', out: 'string', model: 'string', lambda: 'string', layers: 'string', epochs: 'string',
+    batch: 'string', lr: 'string', 'weight-decay': 'string', seed: 'string', threads: 'string', classes: 'string',
+    codebook: 'string', cache: 'string', init: 'string', resume: 'boolean', json: 'boolean',
   },
   async run(f, io) {
     const request: TrainRequest = {
@@ -131,9 +167,18 @@ export const trainCommand = defineCommand({
     process.on('SIGINT', onSigint);
     try {
       const onEvent = f.json ? (e: TrainEvent): void => io.out(JSON.stringify(e)) : humanReporter(io);
-      const outcome = await train(options, { onEvent, signal: abort.signal, detector: await LandmarkDetector.create() });
+      const outcome = await train(options, {
+        onEvent,
+        signal: abort.signal,
+        detector: await LandmarkDetector.create(),
+      });
       if (f.json) io.out(JSON.stringify({ type: 'done', ...outcome }));
-      else io.out(`${outcome.status}: last ${outcome.last ?? 'none'}${outcome.best ? `, best ${outcome.best} (epoch ${outcome.bestEpoch})` : ''}`);
+      else {
+        io.out(
+          `${outcome.status}: last ` +
+            `${outcome.last ?? 'none'}${outcome.best ? `, best ${outcome.best} (epoch ${outcome.bestEpoch})` : ''}`,
+        );
+      }
     } finally {
       process.off('SIGINT', onSigint);
     }

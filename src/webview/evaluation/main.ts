@@ -28,12 +28,20 @@ function heatCell(value: number | null | undefined, text: string): HTMLTableCell
 function summary(view: EvaluationView): HTMLElement[] {
   const { report } = view;
   const layer = report.camLayer;
-  const tile = (label: string, value: string, hint: string): HTMLElement => h('div', { class: 'tile', title: hint }, h('div', { class: 'tile-value' }, value), h('div', { class: 'tile-label' }, label));
+  const tile = (label: string, value: string, hint: string): HTMLElement =>
+    h(
+      'div',
+      { class: 'tile', title: hint },
+      h('div', { class: 'tile-value' }, value),
+      h('div', { class: 'tile-label' }, label),
+    );
   return [
     tile('accuracy', percent(report.accuracy), `${report.samples} images`),
     tile('balanced accuracy', percent(report.balancedAccuracy), 'mean recall over the classes'),
     tile(`ATT-COS ${layer}`, fixed(report.attCos.byKey[layer]?.average), 'mean over the six expressions'),
-    ...report.methods.slice(0, 1).map((m) => tile(`CAM-COS ${m}`, fixed(report.camCos.byKey[m]?.average), 'mean over the six expressions')),
+    ...report.methods
+      .slice(0, 1)
+      .map((m) => tile(`CAM-COS ${m}`, fixed(report.camCos.byKey[m]?.average), 'mean over the six expressions')),
     tile('images', String(report.samples), `${report.invalidAuSamples} without an AU map`),
   ];
 }
@@ -41,44 +49,105 @@ function summary(view: EvaluationView): HTMLElement[] {
 function attMatrix(view: EvaluationView): HTMLTableElement {
   const { report } = view;
   const caption = h('caption', { class: 'sr-only' }, 'ATT-COS by class (rows) and layer (columns)');
-  const head = h('tr', {}, h('th', { scope: 'col' }, 'class'), ...report.layers.map((l) => h('th', { scope: 'col', class: 'num' }, l)));
-  const rows = report.labels.map((cls) => h('tr', {}, h('th', { scope: 'row' }, cls),
-    ...report.layers.map((l) => {
-      const v = report.attCos.byKey[l]?.perClass[cls]?.mean;
-      return heatCell(v, fixed(v));
-    })));
-  const average = h('tr', { class: 'average' }, h('th', { scope: 'row' }, 'Average'), ...report.layers.map((l) => heatCell(report.attCos.byKey[l]?.average, fixed(report.attCos.byKey[l]?.average))));
+  const head = h(
+    'tr',
+    {},
+    h('th', { scope: 'col' }, 'class'),
+    ...report.layers.map((l) => h('th', { scope: 'col', class: 'num' }, l)),
+  );
+  const rows = report.labels.map((cls) =>
+    h(
+      'tr',
+      {},
+      h('th', { scope: 'row' }, cls),
+      ...report.layers.map((l) => {
+        const v = report.attCos.byKey[l]?.perClass[cls]?.mean;
+        return heatCell(v, fixed(v));
+      }),
+    ),
+  );
+  const average = h(
+    'tr',
+    { class: 'average' },
+    h('th', { scope: 'row' }, 'Average'),
+    ...report.layers.map((l) => heatCell(report.attCos.byKey[l]?.average, fixed(report.attCos.byKey[l]?.average))),
+  );
   return h('table', { class: 'matrix' }, caption, h('thead', {}, head), h('tbody', {}, ...rows, average));
 }
 
 function camBars(view: EvaluationView): HTMLElement {
   const { report } = view;
   if (report.methods.length === 0) return h('p', { class: 'muted' }, 'No CAM method was evaluated.');
-  const head = h('tr', {}, h('th', { scope: 'col' }, 'method'), h('th', { scope: 'col', class: 'num' }, 'Average'), ...report.labels.map((c) => h('th', { scope: 'col', class: 'num' }, c)));
+  const head = h(
+    'tr',
+    {},
+    h('th', { scope: 'col' }, 'method'),
+    h('th', { scope: 'col', class: 'num' }, 'Average'),
+    ...report.labels.map((c) => h('th', { scope: 'col', class: 'num' }, c)),
+  );
   const rows = report.methods.map((m) => {
     const avg = report.camCos.byKey[m]?.average;
     const bar = h('div', { class: 'bar', role: 'img', 'aria-label': `${m}: ${fixed(avg)}` });
     bar.style.width = `${Math.max(0, Math.min(1, avg ?? 0)) * 100}%`;
-    return h('tr', {}, h('th', { scope: 'row' }, m), h('td', { class: 'num bar-cell' }, h('div', { class: 'bar-track' }, bar), h('span', {}, fixed(avg))),
-      ...report.labels.map((c) => heatCell(report.camCos.byKey[m]?.perClass[c]?.mean, fixed(report.camCos.byKey[m]?.perClass[c]?.mean))));
+    return h(
+      'tr',
+      {},
+      h('th', { scope: 'row' }, m),
+      h('td', { class: 'num bar-cell' }, h('div', { class: 'bar-track' }, bar), h('span', {}, fixed(avg))),
+      ...report.labels.map((c) =>
+        heatCell(report.camCos.byKey[m]?.perClass[c]?.mean, fixed(report.camCos.byKey[m]?.perClass[c]?.mean)),
+      ),
+    );
   });
-  return h('table', { class: 'matrix' }, h('caption', { class: 'sr-only' }, 'CAM-COS per method'), h('thead', {}, head), h('tbody', {}, ...rows));
+  return h(
+    'table',
+    { class: 'matrix' },
+    h('caption', { class: 'sr-only' }, 'CAM-COS per method'),
+    h('thead', {}, head),
+    h('tbody', {}, ...rows),
+  );
 }
 
 function confusion(view: EvaluationView): HTMLTableElement {
   const { labels, matrix } = view.report.confusion;
-  const head = h('tr', {}, h('th', { scope: 'col' }, 'truth \\ prediction'), ...labels.map((l) => h('th', { scope: 'col', class: 'num' }, l)), h('th', { scope: 'col', class: 'num' }, 'recall'));
+  const head = h(
+    'tr',
+    {},
+    h('th', { scope: 'col' }, 'truth \\ prediction'),
+    ...labels.map((l) => h('th', { scope: 'col', class: 'num' }, l)),
+    h('th', { scope: 'col', class: 'num' }, 'recall'),
+  );
   const rows = labels.map((truth, t) => {
     const row = matrix[t] ?? [];
     const total = row.reduce((a, b) => a + b, 0);
-    return h('tr', {}, h('th', { scope: 'row' }, truth), ...row.map((count, p) => {
-      const share = total > 0 ? count / total : 0;
-      const cell = h('td', { class: `num conf${p === t ? ' diagonal' : ''}`, title: `${truth} predicted as ${labels[p]}: ${count} (${percent(share)})` }, String(count));
-      cell.style.backgroundColor = `color-mix(in srgb, var(${p === t ? '--vscode-charts-green' : '--vscode-charts-red'}) ${Math.round(share * 70)}%, transparent)`;
-      return cell;
-    }), h('td', { class: 'num' }, percent(view.report.perClassAccuracy[truth] ?? null)));
+    return h(
+      'tr',
+      {},
+      h('th', { scope: 'row' }, truth),
+      ...row.map((count, p) => {
+        const share = total > 0 ? count / total : 0;
+        const cell = h(
+          'td',
+          {
+            class: `num conf${p === t ? ' diagonal' : ''}`,
+            title: `${truth} predicted as ${labels[p]}: ${count} (${percent(share)})`,
+          },
+          String(count),
+        );
+        const colour = p === t ? '--vscode-charts-green' : '--vscode-charts-red';
+        cell.style.backgroundColor = `color-mix(in srgb, var(${colour}) ${Math.round(share * 70)}%, transparent)`;
+        return cell;
+      }),
+      h('td', { class: 'num' }, percent(view.report.perClassAccuracy[truth] ?? null)),
+    );
   });
-  return h('table', { class: 'matrix' }, h('caption', { class: 'sr-only' }, 'Confusion matrix'), h('thead', {}, head), h('tbody', {}, ...rows));
+  return h(
+    'table',
+    { class: 'matrix' },
+    h('caption', { class: 'sr-only' }, 'Confusion matrix'),
+    h('thead', {}, head),
+    h('tbody', {}, ...rows),
+  );
 }
 
 function worst(view: EvaluationView): HTMLElement[] {
@@ -86,30 +155,39 @@ function worst(view: EvaluationView): HTMLElement[] {
   const layer = view.report.camLayer;
   return view.worst.map((w) => {
     const wrong = w.prediction !== w.label;
-    return h('button', {
-      class: `thumb${wrong ? ' wrong' : ''}`, type: 'button', title: `${w.path}\nExplain with ${view.modelName}`,
-      'aria-label': `${w.name}: ${w.label}, predicted ${w.prediction}, ${layer} ATT-COS ${fixed(w.attCos)}. Explain.`,
-      onclick: () => ipc.sendCommand(ExplainImageCommand, { path: w.path }),
-    },
-    h('img', { src: w.src, alt: '', width: 72, height: 72 }),
-    h('span', { class: 'thumb-name' }, w.name),
-    h('span', { class: 'thumb-meta' }, wrong ? `${w.label} → ${w.prediction}` : `${w.label} ✓`),
-    h('span', { class: 'thumb-meta' }, `ATT-COS ${fixed(w.attCos)} · ${percent(w.confidence)}`));
+    return h(
+      'button',
+      {
+        class: `thumb${wrong ? ' wrong' : ''}`,
+        type: 'button',
+        title: `${w.path}\nExplain with ${view.modelName}`,
+        'aria-label': `${w.name}: ${w.label}, predicted ${w.prediction}, ${layer} ATT-COS ${fixed(w.attCos)}. Explain.`,
+        onclick: () => ipc.sendCommand(ExplainImageCommand, { path: w.path }),
+      },
+      h('img', { src: w.src, alt: '', width: 72, height: 72 }),
+      h('span', { class: 'thumb-name' }, w.name),
+      h('span', { class: 'thumb-meta' }, wrong ? `${w.label} → ${w.prediction}` : `${w.label} ✓`),
+      h('span', { class: 'thumb-meta' }, `ATT-COS ${fixed(w.attCos)} · ${percent(w.confidence)}`),
+    );
   });
 }
 
 function render(view: EvaluationView): void {
   ipc.state = { file: view.file };
   byId('title').textContent = `${view.modelName} on ${view.dataset}`;
-  byId('subtitle').textContent = `${view.report.samples} images (${view.split === 'all' ? 'every image' : `${view.split} split`}) · ${new Date(view.createdAt).toLocaleString()} · ${view.model}`;
+  const split = view.split === 'all' ? 'every image' : `${view.split} split`;
+  byId('subtitle').textContent =
+    `${view.report.samples} images (${split}) · ${new Date(view.createdAt).toLocaleString()} · ${view.model}`;
   byId('open-file').toggleAttribute('disabled', view.file === null);
   byId('summary').replaceChildren(...summary(view));
   const gates = byId('gates');
   gates.hidden = view.gateFailures.length === 0;
   const shown = view.gateFailures.slice(0, GATES_SHOWN);
   const more = view.gateFailures.length - shown.length;
-  gates.replaceChildren(h('strong', {}, `Quality gates failed (${view.gateFailures.length}) — each is a problem in the Problems view:`),
-    h('ul', {}, ...shown.map((g) => h('li', {}, g)), more > 0 && h('li', { class: 'muted' }, `…and ${more} more`)));
+  gates.replaceChildren(
+    h('strong', {}, `Quality gates failed (${view.gateFailures.length}) — each is a problem in the Problems view:`),
+    h('ul', {}, ...shown.map((g) => h('li', {}, g)), more > 0 && h('li', { class: 'muted' }, `…and ${more} more`)),
+  );
   const warnings = byId('warnings');
   warnings.hidden = view.warnings.length === 0;
   warnings.replaceChildren(...view.warnings.map((w) => h('p', {}, `⚠ ${w}`)));
