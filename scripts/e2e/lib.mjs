@@ -142,13 +142,27 @@ function workbenchMoves(page, { log, shots, ws, tmp, step, installed }) {
     await page.mouse.move(150, 400);
   }
 
-  /** Runs a command from the Command Palette (F1), as a user would type it. */
+  /**
+   * Runs a command from the Command Palette (F1), as a user would type it. On a loaded machine the palette
+   * sometimes closes again before the text is typed (focus moved, e.g. by a notification appearing): then it is
+   * opened again, from the workbench, up to three times, and the log says so.
+   */
   async function runCommand(title, { screenshot } = {}) {
-    await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
-    await input.waitFor();
-    await input.fill(`>${title}`);
-    await quickPickRow(title).waitFor();
+    for (let attempt = 1; ; attempt++) {
+      await page.keyboard.press('F1');
+      try {
+        await input.waitFor({ timeout: 15_000 });
+        await input.fill(`>${title}`, { timeout: 15_000 });
+        await quickPickRow(title).waitFor({ timeout: 20_000 });
+        break;
+      } catch (err) {
+        if (attempt === 3) throw err;
+        log(`  the Command Palette closed before "${title}" could be picked (try ${attempt}); opening it again`);
+        await page.keyboard.press('Escape');
+        await focusWorkbench();
+      }
+    }
     if (screenshot) await shoot(screenshot);
     await page.keyboard.press('Enter');
   }
