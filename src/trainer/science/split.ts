@@ -210,3 +210,36 @@ export function subjectsInSeveralSplits(samples: readonly SplitSample[], split: 
   }
   return [...shared].sort(compareStrings);
 }
+
+/**
+ * How a run splits its data: 'official' keeps the dataset's own train / test parts (published numbers are only
+ * comparable on them), 'subjects' splits every sample by subject with splitBySubject.
+ */
+export const SPLIT_MODES = ['official', 'subjects'] as const;
+export type SplitMode = (typeof SPLIT_MODES)[number];
+
+/** A sample with the official part its dataset puts it in. */
+export interface OfficialSplitSample extends SplitSample {
+  readonly part?: SplitName;
+}
+
+/**
+ * The official split. Test is the dataset's test part, and only that: nothing is carved from it, so a run that never
+ * reads its test indices never sees a test image. Validation is the dataset's validation part when it has one
+ * (FER2013's PublicTest); otherwise it is carved from the training part with splitBySubject, seeded — by subject
+ * when subjects are known, stratified by class where each image is its own subject — taking the share
+ * val / (train + val) of `fractions` (test's fraction is not used: the dataset fixes the test part).
+ * Throws a RangeError when a sample has no part.
+ */
+export function splitOfficial(samples: readonly OfficialSplitSample[], fractions: SplitFractions, seed: number): Split {
+  const weights = normaliseFractions({ ...fractions, test: 0 });
+  const result: Split = perSplit(() => []);
+  samples.forEach((sample, index) => {
+    if (sample.part === undefined) throw new RangeError(`sample ${index} has no official part; split it by subject instead`);
+    result[sample.part].push(index);
+  });
+  if (result.val.length > 0 || weights.val === 0) return result;
+  const trainPart = result.train;
+  const carved = splitBySubject(trainPart.map((i) => samples[i] as SplitSample), { train: weights.train, val: weights.val, test: 0 }, seed);
+  return { train: carved.train.map((i) => trainPart[i] as number), val: carved.val.map((i) => trainPart[i] as number), test: result.test };
+}
