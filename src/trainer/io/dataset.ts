@@ -79,7 +79,8 @@ export interface Dataset {
 /** Prefix of the subject id given to a file that the subject pattern does not match. */
 export const UNMATCHED_SUBJECT_PREFIX = 'file:';
 
-function compilePattern(pattern: RegExp | string | undefined): RegExp {
+/** The subject pattern as a RegExp (default: the CK+ prefix); a bad pattern is a DatasetError naming it. */
+export function compileSubjectPattern(pattern: RegExp | string | undefined): RegExp {
   if (pattern === undefined) return DEFAULT_SUBJECT_PATTERN;
   let re: RegExp;
   try {
@@ -179,7 +180,7 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): string {
  */
 export async function readImageFolder(root: string, options: ReadImageFolderOptions = {}): Promise<Dataset> {
   const absRoot = path.resolve(root);
-  const subjectPattern = compilePattern(options.subjectPattern);
+  const subjectPattern = compileSubjectPattern(options.subjectPattern);
   const extensions = normaliseExtensions(options.extensions);
   const keep = options.classes;
   if (keep !== undefined) {

@@ -4,11 +4,12 @@
  * exactly the subjects the run held out.
  */
 import type { Dataset, DatasetSample } from '../io/dataset';
-import { readImageFolder } from '../io/dataset';
+import { DatasetError, readImageFolder } from '../io/dataset';
+import type { LayoutDataset } from '../io/layouts/types';
 import type { Expression } from '../science/labels';
 import { PAPER_CLASSES } from '../science/labels';
-import type { Split, SplitFractions, SplitName } from '../science/split';
-import { splitBySubject } from '../science/split';
+import type { Split, SplitFractions, SplitMode, SplitName } from '../science/split';
+import { splitBySubject, splitOfficial } from '../science/split';
 
 export interface SplitSettings {
   /** Classes to keep, in model output order; default: the paper's 7 classes (contempt dropped, as the paper). */
@@ -41,4 +42,18 @@ export function samplesOf(data: SplitDataset, which: SplitName | 'all'): { path:
   const pick = (s: DatasetSample): { path: string; label: Expression } => ({ path: s.path, label: s.label });
   if (which === 'all') return data.dataset.samples.map(pick);
   return data.split[which].map((i) => pick(data.dataset.samples[i]!));
+}
+
+/**
+ * The split of a dataset read through its layout: `mode` as asked, else 'official' when the layout has official
+ * parts (RAF-DB, FER2013, FERPlus, AffectNet, a CSV manifest with a split column), else by subject.
+ */
+export function splitLayout(dataset: LayoutDataset, settings: Pick<SplitSettings, 'seed' | 'fractions'> & { readonly mode?: SplitMode }):
+  { readonly split: Split; readonly mode: SplitMode } {
+  const mode = settings.mode ?? (dataset.hasOfficialSplit ? 'official' : 'subjects');
+  if (mode === 'subjects') return { split: splitBySubject(dataset.samples, settings.fractions, settings.seed), mode };
+  if (!dataset.hasOfficialSplit) {
+    throw new DatasetError(`${dataset.root} (read as ${dataset.layout}) has no official split; split it by subject instead (--split subjects)`);
+  }
+  return { split: splitOfficial(dataset.samples, settings.fractions, settings.seed), mode };
 }

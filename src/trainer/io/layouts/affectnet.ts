@@ -1,0 +1,136 @@
+/**
+ * AffectNet (Mollahosseini et al. 2017) in its two common shapes:
+ * - 'affectnet-csv', as distributed: `training.csv` / `validation.csv` with `subDirectory_filePath`, the face box
+ *   (`face_x, face_y, face_width, face_height`) and `expression` 0–10, images under `Manually_Annotated_Images/`;
+ * - 'affectnet-npy', the widespread re-packing the paper's reference reads: `train_set|val_set/images/<id>.jpg` with
+ *   `annotations/<id>_exp.npy`.
+ * As the reference (affectnet.py at 66e2bde): 0–6 kept, contempt (7) left to the class list (dropped by default),
+ * 8–10 (none, uncertain, no face) dropped; the training part is train, the validation part is the test part.
+ * The CSV's face box is kept on the sample for the landmark detector to start from.
+ */
+import * as path from 'node:path';
+import { AFFECTNET_CODING } from '../../science/datasetLabels';
+import type { Expression } from '../../science/labels';
+import type { SplitName } from '../../science/split';
+import type { Box } from '../../science/types';
+import { DatasetError } from '../dataset';
+import { codedLabel, SampleCollector } from './collect';
+import { mapLimit } from './concurrency';
+import { readNpyLabel } from './npyLabel';
+import { excerpt, fileNames, insideRoot, isRegularFile, relId } from './safeFiles';
+import { headerColumns, textRows } from './textRows';
+import type { LayoutDataset, LayoutReadOptions } from './types';
+
+export const AFFECTNET_CSVS: readonly { readonly file: string; readonly part: SplitName }[] = [
+  { file: 'training.csv', part: 'train' }, { file: 'validation.csv', part: 'test' },
+];
+export const AFFECTNET_SETS: readonly { readonly dir: string; readonly part: SplitName }[] = [
+  { dir: 'train_set', part: 'train' }, { dir: 'val_set', part: 'test' },
+];
+/** Where the CSVs' `subDirectory_filePath` is relative to, first found wins; else the CSVs' folder. */
+const IMAGE_FOLDERS = ['Manually_Annotated_Images', 'Manually_Annotated/Manually_Annotated_Images'];
+
+/** Which AffectNet shape `root` has, if any. */
+export async function affectNetShape(root: string): Promise<'affectnet-csv' | 'affectnet-npy' | undefined> {
+  for (const { file } of AFFECTNET_CSVS) if (await isRegularFile(path.join(root, file))) return 'affectnet-csv';
+  for (const { dir } of AFFECTNET_SETS) if ((await fileNames(path.join(root, dir, 'annotations'))) !== undefined) return 'affectnet-npy';
+  return undefined;
+}
+
+/** The expression of an AffectNet code; a code the paper drops is counted as skipped and gives undefined. */
+function keptLabel(collector: SampleCollector, code: string, where: string, relPath: string): Expression | undefined {
+  const meaning = codedLabel(AFFECTNET_CODING, code, where);
+  if ('expression' in meaning) return meaning.expression;
+  collector.skip('dropped-label', relPath, `AffectNet label ${code.trim()} (${meaning.dropped}) is not an expression; the paper drops it`);
+  return undefined;
+}
+
+function faceBox(fields: readonly string[], columns: readonly number[], where: string): Box {
+  const [x, y, width, height] = columns.map((c) => {
+    const text = fields[c]!.trim();
+    const v = /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+    if (!Number.isFinite(v)) throw new DatasetError(`${where}: face box value ${excerpt(text)} is not a number`);
+    return v;
+  }) as [number, number, number, number];
+  if (width <= 0 || height <= 0) throw new DatasetError(`${where}: the face box is empty (width ${width}, height ${height})`);
+  return { x, y, width, height };
+}
+
+async function imageFolder(root: string): Promise<string> {
+  for (const folder of IMAGE_FOLDERS) {
+    const dir = path.join(root, ...folder.split('/'));
+    if ((await fileNames(dir)) !== undefined) return dir;
+  }
+  return root;
+}
+
+const CSV_COLUMNS = ['subdirectory_filepath', 'face_x', 'face_y', 'face_width', 'face_height', 'expression'] as const;
+
+/** Reads AffectNet's CSV shape at `root` (the folder holding training.csv and validation.csv). */
+export async function readAffectNetCsv(root: string, options: LayoutReadOptions = {}): Promise<LayoutDataset> {
+  const absRoot = path.resolve(root);
+  const images = await imageFolder(absRoot);
+  const collector = new SampleCollector('affectnet-csv', absRoot, options);
+  const listings = new Map<string, Set<string> | undefined>();
+  const read: string[] = [];
+  for (const { file, part } of AFFECTNET_CSVS) {
+    if (!(await isRegularFile(path.join(absRoot, file)))) continue;
+    read.push(file);
+    const shown = { what: 'AffectNet file', shownAs: file };
+    const { rows } = await textRows(path.join(absRoot, file), { ...shown, format: 'csv', ...(options.signal && { signal: options.signal }) });
+    let columns: Record<(typeof CSV_COLUMNS)[number], number> | undefined;
+    let width = 0;
+    for await (const row of rows) {
+      if (columns === undefined) {
+        columns = headerColumns(row.fields, CSV_COLUMNS, shown);
+        width = row.fields.length;
+        continue;
+      }
+      const where = `${file} line ${row.line}`;
+      if (row.fields.length !== width) throw new DatasetError(`${where}: expected ${width} fields like the header, found ${row.fields.length}`);
+      const full = insideRoot(absRoot, images, row.fields[columns.subdirectory_filepath]!, where);
+      const relPath = relId(absRoot, full);
+      const label = keptLabel(collector, row.fields[columns.expression]!, where, relPath);
+      const box = faceBox(row.fields, [columns.face_x, columns.face_y, columns.face_width, columns.face_height], where);
+      if (label === undefined) continue;
+      const dir = path.dirname(full);
+      if (!listings.has(dir)) listings.set(dir, await fileNames(dir));
+      if (!listings.get(dir)?.has(path.basename(full))) {
+        collector.skip('missing-file', relPath, `listed in ${file} but not found`);
+        continue;
+      }
+      collector.add({ relPath, label, part, source: { kind: 'file', path: full, faceBox: box } }, where);
+    }
+  }
+  if (read.length === 0) throw new DatasetError(`no AffectNet CSV in ${absRoot}: expected ${AFFECTNET_CSVS.map((c) => c.file).join(' or ')}`);
+  return collector.finish(read);
+}
+
+/** Reads AffectNet's `train_set|val_set/{images,annotations}` shape at `root`. */
+export async function readAffectNetNpy(root: string, options: LayoutReadOptions = {}): Promise<LayoutDataset> {
+  const absRoot = path.resolve(root);
+  const collector = new SampleCollector('affectnet-npy', absRoot, options);
+  const read: string[] = [];
+  for (const { dir, part } of AFFECTNET_SETS) {
+    const annotations = await fileNames(path.join(absRoot, dir, 'annotations'));
+    if (annotations === undefined) continue;
+    read.push(`${dir}/annotations`);
+    const images = await fileNames(path.join(absRoot, dir, 'images')) ?? new Set<string>();
+    const ids = [...annotations].filter((n) => n.endsWith('_exp.npy')).map((n) => n.slice(0, -'_exp.npy'.length)).sort();
+    await mapLimit(ids, 16, async (id) => {
+      const shownAs = `${dir}/annotations/${id}_exp.npy`;
+      const code = await readNpyLabel(path.join(absRoot, dir, 'annotations', `${id}_exp.npy`), shownAs);
+      const relPath = `${dir}/images/${id}.jpg`;
+      const label = keptLabel(collector, code, shownAs, relPath);
+      if (label === undefined) return;
+      if (!images.has(`${id}.jpg`)) {
+        collector.skip('missing-file', relPath, `${shownAs} has no image ${relPath}`);
+        return;
+      }
+      const source = { kind: 'file' as const, path: path.join(absRoot, dir, 'images', `${id}.jpg`) };
+      collector.add({ relPath, label, part, source }, shownAs);
+    }, options.signal);
+  }
+  if (read.length === 0) throw new DatasetError(`no AffectNet annotations in ${absRoot}: expected ${AFFECTNET_SETS.map((s) => `${s.dir}/annotations/`).join(' or ')}`);
+  return collector.finish(read);
+}
