@@ -16,6 +16,7 @@ const FLAGS: Partial<Record<TrainRequestField, string>> = {
   preset: 'model',
   weightDecay: 'weight-decay',
   cacheDir: 'cache',
+  subjectPattern: 'subject-pattern',
 };
 const flagLabel = (field: TrainRequestField): string => `--${FLAGS[field] ?? field}`;
 
@@ -43,6 +44,8 @@ Flags:
   --seed N            seeds the split, the initial weights and the augmentation (default ${TRAIN_DEFAULTS.seed})
   --threads N         engine threads (default: all cores)
   --classes A,B       classes to keep, in output order (default: neutral happy surprise fear anger disgust sad)
+  --subject-pattern REGEX  finds the subject in an image's path inside its class folder (first capture group),
+                      so one person's images stay in one split (default: the CK+ prefix, (?:^|/)(S\\d{3})_)
   --codebook NAME|FILE  AU codebook preset or JSON file (default paper)
   --cache DIR         landmark cache folder
   --resume            continue the run in RUNDIR with its own settings (flags given must match them;
@@ -129,7 +132,8 @@ export const trainCommand = defineCommand({
   flags: {
     data: 'string', out: 'string', model: 'string', lambda: 'string', layers: 'string', epochs: 'string',
     batch: 'string', lr: 'string', 'weight-decay': 'string', seed: 'string', threads: 'string', classes: 'string',
-    codebook: 'string', cache: 'string', init: 'string', resume: 'boolean', json: 'boolean',
+    codebook: 'string', cache: 'string', init: 'string', 'subject-pattern': 'string', resume: 'boolean',
+    json: 'boolean',
   },
   async run(f, io) {
     const request: TrainRequest = {
@@ -146,6 +150,7 @@ export const trainCommand = defineCommand({
       ...(f.lr !== undefined && { lr: parseNumberFlag(f.lr, 'lr', 0) }),
       ...(f['weight-decay'] !== undefined && { weightDecay: parseNumberFlag(f['weight-decay'], 'weight-decay', 0) }),
       ...(f.classes !== undefined && { classes: f.classes.split(',') }),
+      ...(f['subject-pattern'] !== undefined && { subjectPattern: f['subject-pattern'] }),
       ...(f.codebook !== undefined && { codebook: f.codebook }),
       ...(f.cache !== undefined && { cacheDir: f.cache }),
       resume: f.resume,

@@ -35,6 +35,7 @@ const FIELDS: Readonly<Record<string, Kind>> = {
   threads: 'count',
   classes: 'strings',
   codebook: 'string',
+  subjectPattern: 'string',
 };
 const PATH_FIELDS = ['data', 'out', 'init', 'codebook'] as const;
 

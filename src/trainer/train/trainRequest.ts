@@ -33,6 +33,11 @@ export interface TrainRequest {
   readonly seed?: number;
   readonly threads?: number;
   readonly classes?: readonly string[];
+  /**
+   * Finds each image's subject in its path inside the class folder (first capture group, else the whole match), so
+   * a subject's images stay in one split. Default: the CK+ `S###_` file-name prefix.
+   */
+  readonly subjectPattern?: string;
   /** A codebook preset name or the path of a codebook JSON file. */
   readonly codebook?: string;
   readonly cacheDir?: string;
@@ -95,6 +100,15 @@ function parseClasses(names: readonly string[] | undefined, label: ResolveOption
   });
 }
 
+function checkSubjectPattern(pattern: string | undefined, label: ResolveOptions['label']): void {
+  if (pattern === undefined) return;
+  try {
+    new RegExp(pattern);
+  } catch (err) {
+    throw new TrainRequestError('subjectPattern', `${label('subjectPattern')} is not a valid regular expression (${(err as Error).message})`);
+  }
+}
+
 function checkRanges(options: TrainOptions, label: ResolveOptions['label']): void {
   if (options.batch < 2) {
     throw new TrainRequestError('batch', `${label('batch')} must be at least 2 (BatchNorm needs more than one sample)`);
@@ -134,6 +148,8 @@ export async function resolveTrainOptions(
     throw new TrainRequestError('layers', `${label('layers')}: ${(err as Error).message}`);
   }
   const classes = parseClasses(request.classes, label) ?? d.classes;
+  checkSubjectPattern(request.subjectPattern, label);
+  const subjectPattern = request.subjectPattern ?? d.subjectPattern;
   const layers = request.layers ?? d.layers;
   // A bad codebook throws CodebookError, whose message already names the file and what is wrong with it.
   const codebook = request.codebook === undefined && d.codebook ? d.codebook : await loadCodebook(request.codebook);
@@ -156,7 +172,7 @@ export async function resolveTrainOptions(
     codebook,
     ...(classes !== undefined && { classes }),
     fractions: d.fractions ?? DEFAULT_FRACTIONS,
-    ...(d.subjectPattern !== undefined && { subjectPattern: d.subjectPattern }),
+    ...(subjectPattern !== undefined && { subjectPattern }),
     ...(request.cacheDir !== undefined && { cacheDir: request.cacheDir }),
     resume: request.resume ?? false,
   };

@@ -47,7 +47,7 @@ describe('run-config files and train requests', () => {
 
   it('the schema knows every setting the parser accepts', async () => {
     const schema = JSON.parse(await readFile(path.join(repoRoot, 'schemas', 'run-config.schema.json'), 'utf8')) as { properties: Record<string, unknown> };
-    const config = runConfigOf({ data: '/d', out: '/o', preset: 'tiny64', init: 'x', lambda: 0, layers: ['a'], epochs: 1, batch: 2, lr: 1, weightDecay: 0, seed: 0, threads: 1, classes: ['happy'], codebook: 'paper' }, '/');
+    const config = runConfigOf({ data: '/d', out: '/o', preset: 'tiny64', init: 'x', lambda: 0, layers: ['a'], epochs: 1, batch: 2, lr: 1, weightDecay: 0, seed: 0, threads: 1, classes: ['happy'], codebook: 'paper', subjectPattern: '^(p\\d+)_' }, '/');
     assert.deepEqual(['$schema', ...Object.keys(config)].sort(), Object.keys(schema.properties).sort());
   });
 
@@ -58,12 +58,15 @@ describe('run-config files and train requests', () => {
     assert.equal(options.epochs, TRAIN_DEFAULTS.epochs);
     assert.equal(options.threads, 3);
     assert.equal(options.resume, false);
+    assert.equal((await resolveTrainOptions({ data: '/d', out: '/o', subjectPattern: '^(p\\d+)_' }, { label, defaultThreads: 1 })).subjectPattern, '^(p\\d+)_');
+    assert.equal(parseRunConfig({ data: 'd', subjectPattern: '^(\\w+)/' }, file).subjectPattern, '^(\\w+)/');
     assert.equal((await resolveTrainOptions({ data: '/d', out: '/o', init: 'faceapi-expression' }, { label, defaultThreads: 1 })).lr, TRAIN_DEFAULTS.fineTuneLr);
     const refused: [request: Record<string, unknown>, field: string, message: RegExp][] = [
       [{ preset: 'resnet9' }, 'preset', /unknown "preset" "resnet9"; use one of tiny64/],
       [{ layers: ['stage9'] }, 'layers', /"layers": preset "tiny64" has no layer "stage9"/],
       [{ classes: ['smug'] }, 'classes', /unknown class "smug" in "classes"/],
       [{ batch: 1 }, 'batch', /"batch" must be at least 2/],
+      [{ subjectPattern: '(' }, 'subjectPattern', /"subjectPattern" is not a valid regular expression \(Invalid regular expression/],
       [{ init: 'faceapi-expression', resume: true }, 'init', /starts a new run/],
     ];
     for (const [more, field, message] of refused) {

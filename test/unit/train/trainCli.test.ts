@@ -44,6 +44,7 @@ describe('au-lens train and eval: output and failures', function () {
       [['train', '--data', 'D', '--out', 'O', '--lambda=-1'], /--lambda must be a non-negative number, got "-1"/],
       [['train', '--data', 'D', '--out', 'O', '--model', 'resnet9'], /unknown --model "resnet9"; use one of tiny64, small96, resnet18, resnet50/],
       [['train', '--data', 'D', '--out', 'O', '--classes', 'happy,smiling'], /unknown class "smiling" in --classes/],
+      [['train', '--data', 'D', '--out', 'O', '--subject-pattern', '(S\\d+'], /--subject-pattern is not a valid regular expression/],
       [['train', '--data', 'D', '--out', 'O', '--layers', 'stage9'], /--layers: preset "tiny64" has no layer "stage9"; its layers: stem, stage1, stage2, stage3/],
       [['eval'], /missing required flag --checkpoint/],
       [['eval', '--checkpoint', 'C'], /missing required flag --data/],
