@@ -85,12 +85,13 @@ export function relId(root: string, file: string): string {
 /**
  * Names of the entries of `dir` that may be files (regular files and links; a link is checked when it is opened),
  * or undefined when `dir` is not a readable folder. One listing answers "is it there?" for a whole folder, instead of
- * one stat per listed image.
+ * one stat per listed image. Hidden names are left out: a copy unpacked on macOS holds `._<name>` resource forks
+ * beside every file, which are not the files they are named after.
  */
 export async function fileNames(dir: string): Promise<Set<string> | undefined> {
   try {
     const entries = await readdir(dir, { withFileTypes: true });
-    return new Set(entries.filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name));
+    return new Set(entries.filter((e) => !e.name.startsWith('.') && (e.isFile() || e.isSymbolicLink())).map((e) => e.name));
   } catch {
     return undefined;
   }

@@ -101,6 +101,7 @@ describe('dataset layouts: labels, official parts and subjects from CK+48-made f
   it('AffectNet train_set/val_set: _exp.npy labels as strings or integers, val_set as the test part', async () => {
     const root = fresh();
     const expected = await makeAffectNetNpy(root, faces);
+    await write(root, 'train_set/annotations/._0_exp.npy', 'a macOS resource fork, not an .npy file');
     const d = await check(root, expected, 'affectnet-npy');
     assert.deepEqual(d.labelFiles, ['train_set/annotations', 'val_set/annotations']);
   });
