@@ -18,13 +18,19 @@ const keep = (expression: Expression): CodedLabel => ({ expression });
 /** RAF-DB basic, EmoLabel/list_patition_label.txt: 1..7 (the reference's raf_db.py, `origin_cl_int_to_txt`). */
 export const RAFDB_CODING: LabelCoding = {
   dataset: 'RAF-DB basic',
-  codes: { 1: keep('surprise'), 2: keep('fear'), 3: keep('disgust'), 4: keep('happy'), 5: keep('sad'), 6: keep('anger'), 7: keep('neutral') },
+  codes: {
+    1: keep('surprise'), 2: keep('fear'), 3: keep('disgust'), 4: keep('happy'), 5: keep('sad'), 6: keep('anger'),
+    7: keep('neutral'),
+  },
 };
 
 /** FER2013's `emotion` column (Goodfellow et al. 2013; the Kaggle challenge's fer2013.csv). */
 export const FER2013_CODING: LabelCoding = {
   dataset: 'FER2013',
-  codes: { 0: keep('anger'), 1: keep('disgust'), 2: keep('fear'), 3: keep('happy'), 4: keep('sad'), 5: keep('surprise'), 6: keep('neutral') },
+  codes: {
+    0: keep('anger'), 1: keep('disgust'), 2: keep('fear'), 3: keep('happy'), 4: keep('sad'), 5: keep('surprise'),
+    6: keep('neutral'),
+  },
 };
 
 /**
@@ -35,8 +41,9 @@ export const FER2013_CODING: LabelCoding = {
 export const AFFECTNET_CODING: LabelCoding = {
   dataset: 'AffectNet',
   codes: {
-    0: keep('neutral'), 1: keep('happy'), 2: keep('sad'), 3: keep('surprise'), 4: keep('fear'), 5: keep('disgust'), 6: keep('anger'),
-    7: keep('contempt'), 8: { dropped: 'none of the expressions' }, 9: { dropped: 'uncertain' }, 10: { dropped: 'no face' },
+    0: keep('neutral'), 1: keep('happy'), 2: keep('sad'), 3: keep('surprise'), 4: keep('fear'), 5: keep('disgust'),
+    6: keep('anger'), 7: keep('contempt'),
+    8: { dropped: 'none of the expressions' }, 9: { dropped: 'uncertain' }, 10: { dropped: 'no face' },
   },
 };
 
@@ -51,14 +58,18 @@ export function decodeLabel(coding: LabelCoding, code: string): CodedLabel | und
 /** The codes a dataset defines, for an error message: "1 surprise, 2 fear, …". */
 export function describeCoding(coding: LabelCoding): string {
   return Object.entries(coding.codes)
-    .map(([code, meaning]) => `${code} ${'expression' in meaning ? meaning.expression : `(${meaning.dropped}, dropped)`}`)
+    .map(([code, m]) => `${code} ${'expression' in m ? m.expression : `(${m.dropped}, dropped)`}`)
     .join(', ');
 }
 
 /** fer2013new.csv's vote columns, in file order (Microsoft/FERPlus, fer2013new.csv header). */
-export const FERPLUS_VOTE_COLUMNS = ['neutral', 'happiness', 'surprise', 'sadness', 'anger', 'disgust', 'fear', 'contempt', 'unknown', 'NF'] as const;
+export const FERPLUS_VOTE_COLUMNS = [
+  'neutral', 'happiness', 'surprise', 'sadness', 'anger', 'disgust', 'fear', 'contempt', 'unknown', 'NF',
+] as const;
 
-const FERPLUS_EXPRESSIONS: readonly Expression[] = ['neutral', 'happy', 'surprise', 'sad', 'anger', 'disgust', 'fear', 'contempt'];
+const FERPLUS_EXPRESSIONS: readonly Expression[] = [
+  'neutral', 'happy', 'surprise', 'sad', 'anger', 'disgust', 'fear', 'contempt',
+];
 
 /** FERPlus's majority label, or why the image has none. */
 export type FerPlusLabel =
@@ -75,7 +86,9 @@ export type FerPlusLabel =
  * Ties cannot win: a count above half the sum is unique. Votes must be 10 finite numbers ≥ 0 (checked by the reader).
  */
 export function ferPlusMajority(votes: readonly number[]): FerPlusLabel {
-  if (votes.length !== FERPLUS_VOTE_COLUMNS.length) throw new RangeError(`FERPlus needs ${FERPLUS_VOTE_COLUMNS.length} vote counts, got ${votes.length}`);
+  if (votes.length !== FERPLUS_VOTE_COLUMNS.length) {
+    throw new RangeError(`FERPlus needs ${FERPLUS_VOTE_COLUMNS.length} vote counts, got ${votes.length}`);
+  }
   // ferplus.py compares with 1.0 + sys.float_info.epsilon; for whole vote counts that is "≤ 1".
   const kept = votes.map((v) => (v < 1 + Number.EPSILON ? 0 : v));
   const sum = kept.reduce((a, b) => a + b, 0);

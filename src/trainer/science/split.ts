@@ -235,11 +235,15 @@ export function splitOfficial(samples: readonly OfficialSplitSample[], fractions
   const weights = normaliseFractions({ ...fractions, test: 0 });
   const result: Split = perSplit(() => []);
   samples.forEach((sample, index) => {
-    if (sample.part === undefined) throw new RangeError(`sample ${index} has no official part; split it by subject instead`);
+    if (sample.part === undefined) {
+      throw new RangeError(`sample ${index} has no official part; split it by subject instead`);
+    }
     result[sample.part].push(index);
   });
   if (result.val.length > 0 || weights.val === 0) return result;
   const trainPart = result.train;
-  const carved = splitBySubject(trainPart.map((i) => samples[i] as SplitSample), { train: weights.train, val: weights.val, test: 0 }, seed);
-  return { train: carved.train.map((i) => trainPart[i] as number), val: carved.val.map((i) => trainPart[i] as number), test: result.test };
+  const trainSamples = trainPart.map((i) => samples[i] as SplitSample);
+  const carved = splitBySubject(trainSamples, { train: weights.train, val: weights.val, test: 0 }, seed);
+  const back = (indices: readonly number[]): number[] => indices.map((i) => trainPart[i] as number);
+  return { train: back(carved.train), val: back(carved.val), test: result.test };
 }

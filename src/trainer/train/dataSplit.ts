@@ -48,12 +48,15 @@ export function samplesOf(data: SplitDataset, which: SplitName | 'all'): { path:
  * The split of a dataset read through its layout: `mode` as asked, else 'official' when the layout has official
  * parts (RAF-DB, FER2013, FERPlus, AffectNet, a CSV manifest with a split column), else by subject.
  */
-export function splitLayout(dataset: LayoutDataset, settings: Pick<SplitSettings, 'seed' | 'fractions'> & { readonly mode?: SplitMode }):
-  { readonly split: Split; readonly mode: SplitMode } {
+export function splitLayout(
+  dataset: LayoutDataset,
+  settings: Pick<SplitSettings, 'seed' | 'fractions'> & { readonly mode?: SplitMode },
+): { readonly split: Split; readonly mode: SplitMode } {
   const mode = settings.mode ?? (dataset.hasOfficialSplit ? 'official' : 'subjects');
   if (mode === 'subjects') return { split: splitBySubject(dataset.samples, settings.fractions, settings.seed), mode };
   if (!dataset.hasOfficialSplit) {
-    throw new DatasetError(`${dataset.root} (read as ${dataset.layout}) has no official split; split it by subject instead (--split subjects)`);
+    throw new DatasetError(`${dataset.root} (read as ${dataset.layout}) has no official split; ` +
+      'split it by subject instead (--split subjects)');
   }
   return { split: splitOfficial(dataset.samples, settings.fractions, settings.seed), mode };
 }

@@ -105,7 +105,8 @@ function checkSubjectPattern(pattern: string | undefined, label: ResolveOptions[
   try {
     new RegExp(pattern);
   } catch (err) {
-    throw new TrainRequestError('subjectPattern', `${label('subjectPattern')} is not a valid regular expression (${(err as Error).message})`);
+    throw new TrainRequestError('subjectPattern',
+      `${label('subjectPattern')} is not a valid regular expression (${(err as Error).message})`);
   }
 }
 

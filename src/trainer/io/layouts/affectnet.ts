@@ -18,7 +18,7 @@ import { codedLabel, SampleCollector } from './collect';
 import { mapLimit } from './concurrency';
 import { readNpyLabel } from './npyLabel';
 import { excerpt, fileNames, insideRoot, isRegularFile, relId } from './safeFiles';
-import { headerColumns, textRows } from './textRows';
+import { checkWidth, headerColumns, textRows } from './textRows';
 import type { LayoutDataset, LayoutReadOptions } from './types';
 
 export const AFFECTNET_CSVS: readonly { readonly file: string; readonly part: SplitName }[] = [
@@ -29,11 +29,14 @@ export const AFFECTNET_SETS: readonly { readonly dir: string; readonly part: Spl
 ];
 /** Where the CSVs' `subDirectory_filePath` is relative to, first found wins; else the CSVs' folder. */
 const IMAGE_FOLDERS = ['Manually_Annotated_Images', 'Manually_Annotated/Manually_Annotated_Images'];
+const LABEL_SUFFIX = '_exp.npy';
 
 /** Which AffectNet shape `root` has, if any. */
 export async function affectNetShape(root: string): Promise<'affectnet-csv' | 'affectnet-npy' | undefined> {
   for (const { file } of AFFECTNET_CSVS) if (await isRegularFile(path.join(root, file))) return 'affectnet-csv';
-  for (const { dir } of AFFECTNET_SETS) if ((await fileNames(path.join(root, dir, 'annotations'))) !== undefined) return 'affectnet-npy';
+  for (const { dir } of AFFECTNET_SETS) {
+    if ((await fileNames(path.join(root, dir, 'annotations'))) !== undefined) return 'affectnet-npy';
+  }
   return undefined;
 }
 
@@ -41,7 +44,8 @@ export async function affectNetShape(root: string): Promise<'affectnet-csv' | 'a
 function keptLabel(collector: SampleCollector, code: string, where: string, relPath: string): Expression | undefined {
   const meaning = codedLabel(AFFECTNET_CODING, code, where);
   if ('expression' in meaning) return meaning.expression;
-  collector.skip('dropped-label', relPath, `AffectNet label ${code.trim()} (${meaning.dropped}) is not an expression; the paper drops it`);
+  collector.skip('dropped-label', relPath,
+    `AffectNet label ${code.trim()} (${meaning.dropped}) is not an expression; the paper drops it`);
   return undefined;
 }
 
@@ -52,7 +56,9 @@ function faceBox(fields: readonly string[], columns: readonly number[], where: s
     if (!Number.isFinite(v)) throw new DatasetError(`${where}: face box value ${excerpt(text)} is not a number`);
     return v;
   }) as [number, number, number, number];
-  if (width <= 0 || height <= 0) throw new DatasetError(`${where}: the face box is empty (width ${width}, height ${height})`);
+  if (width <= 0 || height <= 0) {
+    throw new DatasetError(`${where}: the face box is empty (width ${width}, height ${height})`);
+  }
   return { x, y, width, height };
 }
 
@@ -77,7 +83,7 @@ export async function readAffectNetCsv(root: string, options: LayoutReadOptions 
     if (!(await isRegularFile(path.join(absRoot, file)))) continue;
     read.push(file);
     const shown = { what: 'AffectNet file', shownAs: file };
-    const { rows } = await textRows(path.join(absRoot, file), { ...shown, format: 'csv', ...(options.signal && { signal: options.signal }) });
+    const { rows } = await textRows(path.join(absRoot, file), { ...shown, format: 'csv', signal: options.signal });
     let columns: Record<(typeof CSV_COLUMNS)[number], number> | undefined;
     let width = 0;
     for await (const row of rows) {
@@ -87,7 +93,7 @@ export async function readAffectNetCsv(root: string, options: LayoutReadOptions 
         continue;
       }
       const where = `${file} line ${row.line}`;
-      if (row.fields.length !== width) throw new DatasetError(`${where}: expected ${width} fields like the header, found ${row.fields.length}`);
+      checkWidth(row, width, where);
       const full = insideRoot(absRoot, images, row.fields[columns.subdirectory_filepath]!, where);
       const relPath = relId(absRoot, full);
       const label = keptLabel(collector, row.fields[columns.expression]!, where, relPath);
@@ -102,7 +108,10 @@ export async function readAffectNetCsv(root: string, options: LayoutReadOptions 
       collector.add({ relPath, label, part, source: { kind: 'file', path: full, faceBox: box } }, where);
     }
   }
-  if (read.length === 0) throw new DatasetError(`no AffectNet CSV in ${absRoot}: expected ${AFFECTNET_CSVS.map((c) => c.file).join(' or ')}`);
+  if (read.length === 0) {
+    const expected = AFFECTNET_CSVS.map((c) => c.file).join(' or ');
+    throw new DatasetError(`no AffectNet CSV in ${absRoot}: expected ${expected}`);
+  }
   return collector.finish(read);
 }
 
@@ -116,7 +125,8 @@ export async function readAffectNetNpy(root: string, options: LayoutReadOptions 
     if (annotations === undefined) continue;
     read.push(`${dir}/annotations`);
     const images = await fileNames(path.join(absRoot, dir, 'images')) ?? new Set<string>();
-    const ids = [...annotations].filter((n) => n.endsWith('_exp.npy')).map((n) => n.slice(0, -'_exp.npy'.length)).sort();
+    const labelFiles = [...annotations].filter((n) => n.endsWith(LABEL_SUFFIX));
+    const ids = labelFiles.map((n) => n.slice(0, -LABEL_SUFFIX.length)).sort();
     await mapLimit(ids, 16, async (id) => {
       const shownAs = `${dir}/annotations/${id}_exp.npy`;
       const code = await readNpyLabel(path.join(absRoot, dir, 'annotations', `${id}_exp.npy`), shownAs);
@@ -131,6 +141,9 @@ export async function readAffectNetNpy(root: string, options: LayoutReadOptions 
       collector.add({ relPath, label, part, source }, shownAs);
     }, options.signal);
   }
-  if (read.length === 0) throw new DatasetError(`no AffectNet annotations in ${absRoot}: expected ${AFFECTNET_SETS.map((s) => `${s.dir}/annotations/`).join(' or ')}`);
+  if (read.length === 0) {
+    const expected = AFFECTNET_SETS.map((s) => `${s.dir}/annotations/`).join(' or ');
+    throw new DatasetError(`no AffectNet annotations in ${absRoot}: expected ${expected}`);
+  }
   return collector.finish(read);
 }

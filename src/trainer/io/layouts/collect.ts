@@ -16,7 +16,8 @@ const MAX_EXAMPLES = 5;
 export function codedLabel(coding: LabelCoding, code: string, where: string): CodedLabel {
   const meaning = decodeLabel(coding, code);
   if (meaning === undefined) {
-    throw new DatasetError(`${where}: label ${excerpt(code)} is unknown to ${coding.dataset}, whose labels are ${describeCoding(coding)}`);
+    throw new DatasetError(`${where}: label ${excerpt(code)} is unknown to ${coding.dataset}, ` +
+      `whose labels are ${describeCoding(coding)}`);
   }
   return meaning;
 }
@@ -48,11 +49,14 @@ export class SampleCollector {
   /** Adds a sample; `subject` is the dataset's own (a CSV column), else the pattern's, else the sample alone. */
   add(sample: Omit<LayoutSample, 'subject'> & { readonly subject?: string }, where: string): void {
     const first = this.seen.get(sample.relPath);
-    if (first !== undefined) throw new DatasetError(`${where}: ${excerpt(sample.relPath)} is listed twice (first at ${first})`);
+    if (first !== undefined) {
+      throw new DatasetError(`${where}: ${excerpt(sample.relPath)} is listed twice (first at ${first})`);
+    }
     this.seen.set(sample.relPath, where);
     const keep = this.options.classes;
     if (keep !== undefined && !keep.includes(sample.label)) {
-      this.skip('excluded-class', sample.relPath, `class ${sample.label} is not among the selected classes (${keep.join(', ')})`);
+      this.skip('excluded-class', sample.relPath,
+        `class ${sample.label} is not among the selected classes (${keep.join(', ')})`);
       return;
     }
     this.samples.push({ ...sample, subject: sample.subject ?? this.subjectOf(sample.relPath) });
@@ -84,11 +88,14 @@ export class SampleCollector {
   finish(labelFiles: readonly string[]): LayoutDataset {
     const { samples } = this;
     if (this.unmatched > 0) {
-      this.warn(`${this.unmatched} of ${samples.length} sample(s) do not match the subject pattern ${String(this.pattern)}; ` +
-        'each is treated as its own subject, so near-duplicate images of one person could land in different splits');
+      this.warn(`${this.unmatched} of ${samples.length} sample(s) do not match the subject pattern ` +
+        `${String(this.pattern)}; each is treated as its own subject, ` +
+        'so near-duplicate images of one person could land in different splits');
     }
     const missing = this.skips.get('missing-file');
-    if (missing) this.warn(`${missing.count} listed file(s) were not found and were left out (e.g. ${missing.examples[0] ?? ''})`);
+    if (missing) {
+      this.warn(`${missing.count} listed file(s) were not found and were left out (e.g. ${missing.examples[0] ?? ''})`);
+    }
     samples.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
     const order = this.options.classes ?? EXPRESSIONS;
     const counts = new Map<Expression, number>();
@@ -96,13 +103,14 @@ export class SampleCollector {
     const classes = order.filter((c) => counts.has(c));
     const classCounts: Partial<Record<Expression, number>> = Object.fromEntries(classes.map((c) => [c, counts.get(c)]));
     const skipped: LayoutSkips[] = [...this.skips].map(([kind, s]) => ({ kind, ...s }));
-    const skippedText = skipped.map((s) => `${s.count} ${s.kind} (${s.reason})`).join('; ');
+    const skippedList = skipped.map((s) => `${s.count} ${s.kind} (${s.reason})`).join('; ');
+    const skippedText = skipped.length === 0 ? '' : `; skipped: ${skippedList}`;
     if (samples.length === 0) {
-      throw new DatasetError(`no samples left in ${this.root} read as ${this.layout}${skippedText === '' ? '' : `; skipped: ${skippedText}`}`);
+      throw new DatasetError(`no samples left in ${this.root} read as ${this.layout}${skippedText}`);
     }
     if (classes.length < 2) {
-      throw new DatasetError(`only one class left in ${this.root} read as ${this.layout}: ${classes[0] ?? ''} (${samples.length} samples); ` +
-        `a classifier needs at least two${skippedText === '' ? '' : `; skipped: ${skippedText}`}`);
+      throw new DatasetError(`only one class left in ${this.root} read as ${this.layout}: ${classes[0] ?? ''} ` +
+        `(${samples.length} samples); a classifier needs at least two${skippedText}`);
     }
     return {
       layout: this.layout,

@@ -13,7 +13,7 @@ import type { SplitName } from '../../science/split';
 import { DatasetError } from '../dataset';
 import { namedLabel, SampleCollector } from './collect';
 import { excerpt, fileNames, insideRoot, relId } from './safeFiles';
-import { headerColumns, textRows } from './textRows';
+import { checkWidth, headerColumns, textRows } from './textRows';
 import type { LayoutDataset, LayoutReadOptions } from './types';
 
 const PARTS: Readonly<Record<string, SplitName>> = { train: 'train', val: 'val', validation: 'val', test: 'test' };
@@ -29,7 +29,7 @@ export async function readCsvManifest(file: string, options: LayoutReadOptions =
   const root = path.dirname(absFile);
   const name = path.basename(absFile);
   const shown = { what: 'CSV manifest', shownAs: name };
-  const { rows } = await textRows(absFile, { ...shown, format: 'csv', ...(options.signal && { signal: options.signal }) });
+  const { rows } = await textRows(absFile, { ...shown, format: 'csv', signal: options.signal });
   const collector = new SampleCollector('csv-manifest', root, options);
   const listings = new Map<string, Set<string> | undefined>();
   let columns: Record<'path' | 'label' | 'subject' | 'split', number> | undefined;
@@ -41,7 +41,7 @@ export async function readCsvManifest(file: string, options: LayoutReadOptions =
       continue;
     }
     const where = `${name} line ${row.line}`;
-    if (row.fields.length !== width) throw new DatasetError(`${where}: expected ${width} fields like the header, found ${row.fields.length}`);
+    checkWidth(row, width, where);
     const full = insideRoot(root, root, row.fields[columns.path]!.trim(), where);
     const relPath = relId(root, full);
     const label = namedLabel(row.fields[columns.label]!, where);
@@ -49,7 +49,9 @@ export async function readCsvManifest(file: string, options: LayoutReadOptions =
     if (columns.split >= 0) {
       const value = row.fields[columns.split]!;
       part = PARTS[value.trim().toLowerCase()];
-      if (part === undefined) throw new DatasetError(`${where}: split ${excerpt(value)} is none of train, val, validation, test`);
+      if (part === undefined) {
+        throw new DatasetError(`${where}: split ${excerpt(value)} is none of train, val, validation, test`);
+      }
     }
     const subject = columns.subject >= 0 ? row.fields[columns.subject]!.trim() : '';
     const dir = path.dirname(full);
@@ -58,10 +60,13 @@ export async function readCsvManifest(file: string, options: LayoutReadOptions =
       collector.skip('missing-file', relPath, `listed in ${name} but not found`);
       continue;
     }
-    collector.add({
-      relPath, label, source: { kind: 'file', path: full }, ...(part !== undefined && { part }), ...(subject !== '' && { subject }),
-    }, where);
+    const source = { kind: 'file' as const, path: full };
+    const optional = { ...(part !== undefined && { part }), ...(subject !== '' && { subject }) };
+    collector.add({ relPath, label, source, ...optional }, where);
   }
-  if (columns === undefined) throw new DatasetError(`CSV manifest ${name} is empty; its first line must be a header such as path,label,subject,split`);
+  if (columns === undefined) {
+    throw new DatasetError(`CSV manifest ${name} is empty; ` +
+      'its first line must be a header such as path,label,subject,split');
+  }
   return collector.finish([name]);
 }

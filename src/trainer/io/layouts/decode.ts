@@ -21,14 +21,16 @@ export type DecodeSourceOptions = Pick<DecodeOptions, 'maxPixels'>;
  * (as PIL's Image.crop pads), then stretched to side × side with Lanczos-3 (PIL's LANCZOS in the reference).
  */
 export async function cropToSquare(image: RgbImage, crop: CropSpec): Promise<RgbImage> {
-  const [limitRight, limitBottom] = crop.clamp === 'transposed' ? [image.height - 1, image.width - 1] : [image.width - 1, image.height - 1];
+  const [limitRight, limitBottom] = crop.clamp === 'transposed'
+    ? [image.height - 1, image.width - 1]
+    : [image.width - 1, image.height - 1];
   const left = Math.max(0, crop.left);
   const top = Math.max(0, crop.top);
   const right = Math.min(crop.right, limitRight);
   const bottom = Math.min(crop.bottom, limitBottom);
   if (right <= left || bottom <= top) {
-    throw new ImageError(image.source, `the face box (${crop.left}, ${crop.top}, ${crop.right}, ${crop.bottom}) lies outside the ` +
-      `${image.width}×${image.height} image`);
+    throw new ImageError(image.source, `the face box (${crop.left}, ${crop.top}, ${crop.right}, ${crop.bottom}) ` +
+      `lies outside the ${image.width}×${image.height} image`);
   }
   const width = right - left;
   const height = bottom - top;
@@ -42,13 +44,16 @@ export async function cropToSquare(image: RgbImage, crop: CropSpec): Promise<Rgb
     .resize(crop.side, crop.side, { fit: 'fill', kernel: 'lanczos3' })
     .raw()
     .toBuffer();
-  return { width: crop.side, height: crop.side, data: new Uint8Array(data.buffer, data.byteOffset, data.length), source: image.source };
+  const pixels = new Uint8Array(data.buffer, data.byteOffset, data.length);
+  return { width: crop.side, height: crop.side, data: pixels, source: image.source };
 }
 
 /** One FER2013 row read back from its byte range; the file must still have the size it had when it was listed. */
 async function decodeCsvPixels(source: Extract<SampleSource, { kind: 'csv-pixels' }>): Promise<DecodedSample> {
   const label = `${path.basename(source.file)} line ${source.line}`;
-  if (source.length <= 0 || source.length > RECORD_CAP) throw new ImageError(label, `a record of ${source.length} bytes cannot be a FER2013 row`);
+  if (source.length <= 0 || source.length > RECORD_CAP) {
+    throw new ImageError(label, `a record of ${source.length} bytes cannot be a FER2013 row`);
+  }
   let bytes: Buffer;
   const handle = await open(source.file, 'r').catch((err: NodeJS.ErrnoException) => {
     throw new ImageError(label, `cannot open ${source.file} (${err.code ?? 'error'})`, { cause: err });
@@ -56,7 +61,8 @@ async function decodeCsvPixels(source: Extract<SampleSource, { kind: 'csv-pixels
   try {
     const info = await handle.stat();
     if (!info.isFile() || info.size !== source.fileSize) {
-      throw new ImageError(label, `${source.file} changed since the dataset was read (${info.size} bytes, was ${source.fileSize}); read the dataset again`);
+      throw new ImageError(label, `${source.file} changed since the dataset was read ` +
+        `(${info.size} bytes, was ${source.fileSize}); read the dataset again`);
     }
     bytes = Buffer.alloc(source.length);
     const { bytesRead } = await handle.read(bytes, 0, source.length, source.offset);
@@ -71,7 +77,9 @@ async function decodeCsvPixels(source: Extract<SampleSource, { kind: 'csv-pixels
     throw new ImageError(label, 'the record is not one CSV row; the file changed since the dataset was read');
   }
   const field = records.length === 1 ? records[0]?.[source.column] : undefined;
-  if (field === undefined) throw new ImageError(label, 'the record is not one CSV row with a pixel field; read the dataset again');
+  if (field === undefined) {
+    throw new ImageError(label, 'the record is not one CSV row with a pixel field; read the dataset again');
+  }
   const grey = parsePixels(field, source.width, source.height);
   if (typeof grey === 'string') throw new ImageError(label, grey);
   return { width: source.width, height: source.height, data: greyToRgb(grey), source: label };

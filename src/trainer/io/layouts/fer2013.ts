@@ -31,13 +31,16 @@ export async function fer2013File(root: string): Promise<string | undefined> {
 
 function usagePart(value: string, where: string): SplitName {
   const part = USAGE[value.trim().toLowerCase()];
-  if (part === undefined) throw new DatasetError(`${where}: Usage ${excerpt(value)} is none of Training, PublicTest, PrivateTest`);
+  if (part === undefined) {
+    throw new DatasetError(`${where}: Usage ${excerpt(value)} is none of Training, PublicTest, PrivateTest`);
+  }
   return part;
 }
 
 function checkWidth(row: TextRow, header: readonly string[], where: string): void {
   if (row.fields.length !== header.length) {
-    throw new DatasetError(`${where}: expected ${header.length} fields (${header.map((h) => h.trim()).join(', ')}), found ${row.fields.length}`);
+    const names = header.map((h) => h.trim()).join(', ');
+    throw new DatasetError(`${where}: expected ${header.length} fields (${names}), found ${row.fields.length}`);
   }
 }
 
@@ -53,7 +56,7 @@ interface FerRow {
 async function* ferRows(root: string, name: string, signal: AbortSignal | undefined): AsyncGenerator<FerRow> {
   const file = path.join(root, name);
   const shown = { what: 'FER2013 file', shownAs: name };
-  const { size, rows } = await textRows(file, { ...shown, format: 'csv', ...(signal && { signal }) });
+  const { size, rows } = await textRows(file, { ...shown, format: 'csv', signal });
   let header: readonly string[] | undefined;
   let columns: Record<'emotion' | 'pixels' | 'usage', number> | undefined;
   let index = 0;
@@ -71,7 +74,8 @@ async function* ferRows(root: string, name: string, signal: AbortSignal | undefi
       kind: 'csv-pixels', file, fileSize: size, offset: row.start, length: row.end - row.start, line: row.line,
       column: columns.pixels, width: FER_SIDE, height: FER_SIDE,
     };
-    yield { index: index++, line: row.line, code: row.fields[columns.emotion]!, part: usagePart(row.fields[columns.usage]!, where), source };
+    const part = usagePart(row.fields[columns.usage]!, where);
+    yield { index: index++, line: row.line, code: row.fields[columns.emotion]!, part, source };
   }
   if (header === undefined) throw new DatasetError(`FER2013 file ${name} is empty`);
 }
@@ -82,12 +86,16 @@ const rowId = (name: string, index: number): string => `${name}#${String(index).
 export async function readFer2013(root: string, options: LayoutReadOptions = {}): Promise<LayoutDataset> {
   const absRoot = path.resolve(root);
   const name = await fer2013File(absRoot);
-  if (name === undefined) throw new DatasetError(`no FER2013 file in ${absRoot}: expected ${FER2013_FILES.join(' or ')}`);
+  if (name === undefined) {
+    throw new DatasetError(`no FER2013 file in ${absRoot}: expected ${FER2013_FILES.join(' or ')}`);
+  }
   const collector = new SampleCollector('fer2013', absRoot, options);
   for await (const row of ferRows(absRoot, name, options.signal)) {
     const where = `${name} line ${row.line}`;
     const meaning = codedLabel(FER2013_CODING, row.code, where);
-    if ('expression' in meaning) collector.add({ relPath: rowId(name, row.index), label: meaning.expression, part: row.part, source: row.source }, where);
+    if (!('expression' in meaning)) continue;
+    const relPath = rowId(name, row.index);
+    collector.add({ relPath, label: meaning.expression, part: row.part, source: row.source }, where);
   }
   return collector.finish([name]);
 }
@@ -109,15 +117,19 @@ const DROP_REASONS: Readonly<Record<Exclude<FerPlusLabel, { expression: unknown 
   'not-a-face': 'not a face (the majority voted NF, or FERPlus gives the row no image)',
 };
 
+const SAME_ORDER = '; the two files must list the same images in the same order';
+
 /** Reads FERPlus: labels from `<root>/fer2013new.csv`, pixels from `<root>/fer2013.csv`, row by row. */
 export async function readFerPlus(root: string, options: LayoutReadOptions = {}): Promise<LayoutDataset> {
   const absRoot = path.resolve(root);
   const pixelsName = await fer2013File(absRoot);
   if (pixelsName === undefined) {
-    throw new DatasetError(`FERPlus at ${absRoot} needs FER2013's pixels too: put fer2013.csv beside ${FERPLUS_FILE} (FERPlus only has the votes)`);
+    throw new DatasetError(`FERPlus at ${absRoot} needs FER2013's pixels too: put fer2013.csv beside ${FERPLUS_FILE} ` +
+      '(FERPlus only has the votes)');
   }
   const shown = { what: 'FERPlus file', shownAs: FERPLUS_FILE };
-  const { rows: labelRows } = await textRows(path.join(absRoot, FERPLUS_FILE), { ...shown, format: 'csv', ...(options.signal && { signal: options.signal }) });
+  const labelFile = path.join(absRoot, FERPLUS_FILE);
+  const { rows: labelRows } = await textRows(labelFile, { ...shown, format: 'csv', signal: options.signal });
   const pixelRows = ferRows(absRoot, pixelsName, options.signal);
   const collector = new SampleCollector('ferplus', absRoot, options);
   let header: readonly string[] | undefined;
@@ -132,20 +144,25 @@ export async function readFerPlus(root: string, options: LayoutReadOptions = {})
       const where = `${FERPLUS_FILE} line ${row.line}`;
       checkWidth(row, header, where);
       const pixels = await pixelRows.next();
-      if (pixels.done) throw new DatasetError(`${where}: ${pixelsName} has fewer rows than ${FERPLUS_FILE}; they must list the same images in the same order`);
+      if (pixels.done) {
+        throw new DatasetError(`${where}: ${pixelsName} has fewer rows than ${FERPLUS_FILE}${SAME_ORDER}`);
+      }
       const part = usagePart(row.fields[columns['usage']!]!, where);
       if (part !== pixels.value.part) {
-        throw new DatasetError(`${where}: its Usage disagrees with ${pixelsName} line ${pixels.value.line}; the two files must list the same images in the same order`);
+        throw new DatasetError(`${where}: its Usage disagrees with ${pixelsName} ` +
+          `line ${pixels.value.line}${SAME_ORDER}`);
       }
       const relPath = rowId(pixelsName, pixels.value.index);
       const label: FerPlusLabel = row.fields[columns['image name']!]!.trim() === ''
         ? { dropped: 'not-a-face' }
         : ferPlusLabel(row, FERPLUS_VOTE_COLUMNS.map((c) => columns[c]!), where);
-      if ('expression' in label) collector.add({ relPath, label: label.expression, part, source: pixels.value.source }, where);
-      else collector.skip(label.dropped, relPath, DROP_REASONS[label.dropped]);
+      if (!('expression' in label)) collector.skip(label.dropped, relPath, DROP_REASONS[label.dropped]);
+      else collector.add({ relPath, label: label.expression, part, source: pixels.value.source }, where);
     }
     if (header === undefined) throw new DatasetError(`FERPlus file ${FERPLUS_FILE} is empty`);
-    if (!(await pixelRows.next()).done) throw new DatasetError(`${pixelsName} has more rows than ${FERPLUS_FILE}; they must list the same images in the same order`);
+    if (!(await pixelRows.next()).done) {
+      throw new DatasetError(`${pixelsName} has more rows than ${FERPLUS_FILE}${SAME_ORDER}`);
+    }
   } finally {
     await pixelRows.return(undefined);
   }

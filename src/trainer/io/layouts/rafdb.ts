@@ -64,7 +64,9 @@ async function readBox(file: string, where: string): Promise<[number, number, nu
   }
   const box = numbers as [number, number, number, number];
   const crop = rafDbCrop(box, 'xyxy');
-  if (crop.right <= crop.left || crop.bottom <= crop.top) throw new DatasetError(`${where}: the box ${excerpt(first)} is empty (each end must exceed its start)`);
+  if (crop.right <= crop.left || crop.bottom <= crop.top) {
+    throw new DatasetError(`${where}: the box ${excerpt(first)} is empty (each end must exceed its start)`);
+  }
   return box;
 }
 
@@ -87,24 +89,32 @@ export async function readRafDb(root: string, options: RafDbOptions = {}): Promi
   const absRoot = path.resolve(root);
   const listFile = path.join(absRoot, ...RAFDB_LIST.split('/'));
   const images = await rafDbImages(absRoot, options.images);
-  const dir = path.join(absRoot, ...(images === 'aligned' ? ALIGNED_DIR : ORIGINAL_DIR).split('/'));
+  const imageDir = images === 'aligned' ? ALIGNED_DIR : ORIGINAL_DIR;
+  const dir = path.join(absRoot, ...imageDir.split('/'));
   const present = await fileNames(dir);
   if (present === undefined) {
-    throw new DatasetError(`RAF-DB at ${absRoot} has no ${images === 'aligned' ? ALIGNED_DIR : ORIGINAL_DIR}/ folder; ` +
+    throw new DatasetError(`RAF-DB at ${absRoot} has no ${imageDir}/ folder; ` +
       `expected ${ALIGNED_DIR}/ (RAF-DB's aligned faces) or ${ORIGINAL_DIR}/ with ${BOX_DIR}/`);
   }
   const boxes = images === 'original' ? await fileNames(path.join(absRoot, ...BOX_DIR.split('/'))) : undefined;
-  if (images === 'original' && boxes === undefined) throw new DatasetError(`RAF-DB at ${absRoot} has ${ORIGINAL_DIR}/ but no ${BOX_DIR}/ to crop it with`);
+  if (images === 'original' && boxes === undefined) {
+    throw new DatasetError(`RAF-DB at ${absRoot} has ${ORIGINAL_DIR}/ but no ${BOX_DIR}/ to crop it with`);
+  }
 
   const listed: ListedImage[] = [];
-  const { rows } = await textRows(listFile, { what: 'RAF-DB label list', shownAs: RAFDB_LIST, format: 'whitespace', ...(options.signal && { signal: options.signal }) });
+  const shown = { what: 'RAF-DB label list', shownAs: RAFDB_LIST };
+  const { rows } = await textRows(listFile, { ...shown, format: 'whitespace', signal: options.signal });
   for await (const row of rows) {
     const where = `${RAFDB_LIST} line ${row.line}`;
     const [name, code] = row.fields;
     if (row.fields.length !== 2 || name === undefined || code === undefined) {
-      throw new DatasetError(`${where}: expected "<image> <label>" (e.g. train_00001.jpg 5), found ${row.fields.length} field(s)`);
+      throw new DatasetError(`${where}: expected "<image> <label>" (e.g. train_00001.jpg 5), ` +
+        `found ${row.fields.length} field(s)`);
     }
-    if (!/^(train|test)_/.test(name)) throw new DatasetError(`${where}: image ${excerpt(name)} starts with neither train_ nor test_, so its official part is unknown`);
+    if (!/^(train|test)_/.test(name)) {
+      throw new DatasetError(`${where}: image ${excerpt(name)} starts with neither train_ nor test_, ` +
+        'so its official part is unknown');
+    }
     listed.push({ name, code, line: row.line });
   }
 
@@ -119,7 +129,7 @@ export async function readRafDb(root: string, options: RafDbOptions = {}): Promi
     const relPath = relId(absRoot, full);
     if (!('expression' in meaning)) return;
     if (!present.has(path.basename(full))) {
-      collector.skip('missing-file', relPath, `listed in ${RAFDB_LIST} but not in ${images === 'aligned' ? ALIGNED_DIR : ORIGINAL_DIR}/`);
+      collector.skip('missing-file', relPath, `listed in ${RAFDB_LIST} but not in ${imageDir}/`);
       return;
     }
     const part = name.startsWith('train_') ? 'train' as const : 'test' as const;

@@ -64,7 +64,9 @@ async function family(data: string): Promise<{ family: Family; root: string; fil
     info = await stat(abs);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new DatasetError(code === 'ENOENT' ? `dataset ${abs} does not exist` : `cannot read dataset ${abs} (${code ?? 'error'})`);
+    throw new DatasetError(code === 'ENOENT'
+      ? `dataset ${abs} does not exist`
+      : `cannot read dataset ${abs} (${code ?? 'error'})`);
   }
   if (info.isDirectory()) return folderFamily(abs);
   if (info.isFile()) return fileFamily(abs);
@@ -88,17 +90,20 @@ async function readFolderLayout(root: string, options: LayoutReadOptions): Promi
   return {
     layout: 'image-folder', root: d.root, labelFiles: [], hasOfficialSplit: false, skipped, warnings: d.warnings,
     classes: d.classes, classCounts: d.classCounts,
-    samples: d.samples.map((s) => ({ relPath: s.relPath, label: s.label, subject: s.subject, source: { kind: 'file', path: s.path } })),
+    samples: d.samples.map((s) => ({
+      relPath: s.relPath, label: s.label, subject: s.subject, source: { kind: 'file', path: s.path },
+    })),
   };
 }
 
 /** Which layout `data` (a folder or a file) would be read as, without reading it. */
-export async function detectLayout(data: string, options: Pick<ReadDatasetOptions, 'layout' | 'images'> = {}): Promise<DetectedLayout> {
+export async function detectLayout(data: string, options: Pick<ReadDatasetOptions, 'layout' | 'images'> = {}):
+  Promise<DetectedLayout> {
   const found = await family(data);
   let layout: LayoutName;
   if (options.layout !== undefined) layout = options.layout;
-  else if (found.family === 'rafdb') layout = (await rafDbImages(found.root, options.images)) === 'aligned' ? 'rafdb-aligned' : 'rafdb-original';
-  else layout = found.family;
+  else if (found.family !== 'rafdb') layout = found.family;
+  else layout = (await rafDbImages(found.root, options.images)) === 'aligned' ? 'rafdb-aligned' : 'rafdb-original';
   return { layout, root: found.root, ...(found.file !== undefined && { file: found.file }) };
 }
 
@@ -121,7 +126,9 @@ export async function readDataset(data: string, options: ReadDatasetOptions = {}
     case 'affectnet-npy':
       return readAffectNetNpy(found.root, options);
     case 'csv-manifest':
-      if (found.file === undefined) throw new DatasetError(`layout csv-manifest needs the CSV file itself, not the folder ${found.root}`);
+      if (found.file === undefined) {
+        throw new DatasetError(`layout csv-manifest needs the CSV file itself, not the folder ${found.root}`);
+      }
       return readCsvManifest(found.file, options);
     case 'image-folder':
       return readFolderLayout(found.root, options);

@@ -17,7 +17,8 @@ export const RECORD_CAP = 1024 * 1024;
 export const SMALL_FILE_CAP = 64 * 1024;
 
 function bytes(n: number): string {
-  return n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1)} GiB` : n >= 1024 ** 2 ? `${(n / 1024 ** 2).toFixed(1)} MiB` : `${n} bytes`;
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GiB`;
+  return n >= 1024 ** 2 ? `${(n / 1024 ** 2).toFixed(1)} MiB` : `${n} bytes`;
 }
 
 /**
@@ -45,10 +46,17 @@ export async function regularFile(file: string, cap: number, what: string): Prom
     info = await stat(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new DatasetError(code === 'ENOENT' ? `${what} ${file} does not exist` : `cannot read ${what} ${file} (${code})`);
+    throw new DatasetError(code === 'ENOENT'
+      ? `${what} ${file} does not exist`
+      : `cannot read ${what} ${file} (${code})`);
   }
-  if (!info.isFile()) throw new DatasetError(`${what} ${file} is ${info.isDirectory() ? 'a folder' : 'not a regular file'}; give the file itself`);
-  if (info.size > cap) throw new DatasetError(`${what} ${file} is ${bytes(info.size)}, above the ${bytes(cap)} limit for such a file`);
+  if (!info.isFile()) {
+    const kind = info.isDirectory() ? 'a folder' : 'not a regular file';
+    throw new DatasetError(`${what} ${file} is ${kind}; give the file itself`);
+  }
+  if (info.size > cap) {
+    throw new DatasetError(`${what} ${file} is ${bytes(info.size)}, above the ${bytes(cap)} limit for such a file`);
+  }
   return info;
 }
 
@@ -64,10 +72,13 @@ export async function isRegularFile(file: string): Promise<boolean> {
  * datasets are often assembled from links.
  */
 export function insideRoot(root: string, base: string, named: string, where: string): string {
-  if (named === '' || named.includes('\0')) throw new DatasetError(`${where}: the path ${excerpt(named)} is empty or holds a NUL character`);
+  if (named === '' || named.includes('\0')) {
+    throw new DatasetError(`${where}: the path ${excerpt(named)} is empty or holds a NUL character`);
+  }
   const posixish = named.replace(/\\/g, '/');
   if (path.isAbsolute(named) || path.posix.isAbsolute(posixish) || /^[A-Za-z]:/.test(posixish)) {
-    throw new DatasetError(`${where}: the path ${excerpt(named)} is absolute; paths in a dataset file must be relative to its folder`);
+    throw new DatasetError(`${where}: the path ${excerpt(named)} is absolute; ` +
+      'paths in a dataset file must be relative to its folder');
   }
   const full = path.resolve(base, ...posixish.split('/'));
   const rel = path.relative(root, full);
@@ -91,7 +102,8 @@ export function relId(root: string, file: string): string {
 export async function fileNames(dir: string): Promise<Set<string> | undefined> {
   try {
     const entries = await readdir(dir, { withFileTypes: true });
-    return new Set(entries.filter((e) => !e.name.startsWith('.') && (e.isFile() || e.isSymbolicLink())).map((e) => e.name));
+    const files = entries.filter((e) => !e.name.startsWith('.') && (e.isFile() || e.isSymbolicLink()));
+    return new Set(files.map((e) => e.name));
   } catch {
     return undefined;
   }

@@ -28,7 +28,7 @@ export interface TextRowsOptions {
   readonly shownAs: string;
   /** 'csv' (comma, with quotes) or 'whitespace' (runs of spaces or tabs, no quotes: RAF-DB's list). */
   readonly format: 'csv' | 'whitespace';
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 const CSV_PROBLEMS: Readonly<Record<string, string>> = {
@@ -41,12 +41,14 @@ const CSV_PROBLEMS: Readonly<Record<string, string>> = {
 
 function csvProblem(err: CsvError, options: TextRowsOptions): DatasetError {
   const line = typeof err['lines'] === 'number' ? ` line ${err['lines']}` : '';
-  const problem = CSV_PROBLEMS[err.code] ?? `it cannot be parsed as ${options.format === 'csv' ? 'CSV' : 'a list'} (${err.code})`;
+  const problem = CSV_PROBLEMS[err.code]
+    ?? `it cannot be parsed as ${options.format === 'csv' ? 'CSV' : 'a list'} (${err.code})`;
   return new DatasetError(`${options.what} ${options.shownAs}${line}: ${problem}`);
 }
 
 /** The file's size (checked: a regular file under the streamed-file cap) and its rows, header included. */
-export async function textRows(file: string, options: TextRowsOptions): Promise<{ size: number; rows: AsyncGenerator<TextRow> }> {
+export async function textRows(file: string, options: TextRowsOptions):
+  Promise<{ size: number; rows: AsyncGenerator<TextRow> }> {
   const info = await regularFile(file, STREAMED_FILE_CAP, options.what);
   return { size: info.size, rows: rowsOf(file, info.size, options) };
 }
@@ -54,7 +56,7 @@ export async function textRows(file: string, options: TextRowsOptions): Promise<
 async function* rowsOf(file: string, size: number, options: TextRowsOptions): AsyncGenerator<TextRow> {
   const whitespace = options.format === 'whitespace';
   // `end` stops at the size checked above, so a file that grows while it is read cannot pass the cap.
-  const stream = createReadStream(file, { end: Math.max(0, size - 1), ...(options.signal && { signal: options.signal }) });
+  const stream = createReadStream(file, { end: Math.max(0, size - 1), signal: options.signal });
   const parser = stream.pipe(parse({
     bom: true,
     info: true,
@@ -75,15 +77,24 @@ async function* rowsOf(file: string, size: number, options: TextRowsOptions): As
   } catch (err) {
     if (err instanceof CsvError) throw csvProblem(err, options);
     if ((err as Error).name === 'AbortError') throw err;
-    throw new DatasetError(`cannot read ${options.what} ${options.shownAs} (${(err as NodeJS.ErrnoException).code ?? 'read error'})`);
+    const code = (err as NodeJS.ErrnoException).code ?? 'read error';
+    throw new DatasetError(`cannot read ${options.what} ${options.shownAs} (${code})`);
   } finally {
     stream.destroy();
   }
 }
 
-/** The index of each wanted column in a header row, matched by name (trimmed, any case); throws naming a missing one. */
-export function headerColumns<K extends string>(header: readonly string[], wanted: readonly K[], options: Pick<TextRowsOptions, 'what' | 'shownAs'>,
-  optional: readonly K[] = []): Record<K, number> {
+/** Throws, naming the line, when a data row has not as many fields as the header. */
+export function checkWidth(row: TextRow, width: number, where: string): void {
+  if (row.fields.length !== width) {
+    throw new DatasetError(`${where}: expected ${width} fields like the header, found ${row.fields.length}`);
+  }
+}
+
+/** The index of each wanted column in a header row, matched by name (trimmed, any case); throws naming a missing
+ * one. */
+export function headerColumns<K extends string>(header: readonly string[], wanted: readonly K[],
+  options: Pick<TextRowsOptions, 'what' | 'shownAs'>, optional: readonly K[] = []): Record<K, number> {
   const names = header.map((h) => h.trim().toLowerCase());
   const out = {} as Record<K, number>;
   for (const name of wanted) {

@@ -9,7 +9,8 @@ import type { Box } from '../../science/types';
 
 /** The layouts a dataset folder (or a CSV manifest file) can be read as; recorded in the run's manifest. */
 export const LAYOUT_NAMES = [
-  'image-folder', 'csv-manifest', 'rafdb-aligned', 'rafdb-original', 'fer2013', 'ferplus', 'affectnet-csv', 'affectnet-npy',
+  'image-folder', 'csv-manifest', 'rafdb-aligned', 'rafdb-original', 'fer2013', 'ferplus', 'affectnet-csv',
+  'affectnet-npy',
 ] as const;
 export type LayoutName = (typeof LAYOUT_NAMES)[number];
 
@@ -75,8 +76,8 @@ export interface LayoutSample {
 
 /** Why samples were left out. Expected drops (labels the paper drops, excluded classes) are not errors. */
 export type LayoutSkipKind =
-  | 'excluded-class' | 'dropped-label' | 'no-majority' | 'voted-unknown' | 'not-a-face' | 'missing-file' | 'not-an-image' | 'hidden'
-  | 'unknown-class' | 'outside-class-folder' | 'unreadable' | 'already-read';
+  | 'excluded-class' | 'dropped-label' | 'no-majority' | 'voted-unknown' | 'not-a-face' | 'missing-file'
+  | 'not-an-image' | 'hidden' | 'unknown-class' | 'outside-class-folder' | 'unreadable' | 'already-read';
 
 /** Skips of one kind: counted, with the first few ids, since a large dataset may skip 100,000 rows. */
 export interface LayoutSkips {
