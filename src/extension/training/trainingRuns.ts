@@ -201,8 +201,9 @@ export class TrainingRuns implements vscode.Disposable {
   private logEvent(name: string, e: TrainEvent): void {
     switch (e.type) {
       case 'data':
-        this.log.info(`${name}: ${e.images} images, classes ${e.labels.join(', ')}; split by subject: train ` +
-          `${e.split.train}, val ${e.split.val}, test ${e.split.test}`);
+        this.log.info(`${name}: ${e.images} images read as ${e.layout}, classes ${e.labels.join(', ')}; ` +
+          `${e.splitMode === 'official' ? 'official split' : 'split by subject'}: train ${e.split.train}, ` +
+          `val ${e.split.val}, test ${e.split.test}`);
         for (const w of e.warnings) this.log.warn(`${name}: ${w}`);
         break;
       case 'prepared':

@@ -63,6 +63,8 @@ const HEAD_WORDS: Readonly<Record<HeadAdaptation, string>> = {
   recreated: "re-created for the run's classes",
 };
 
+const SPLIT_WORDS = { official: 'official split (validation from its training part)', subjects: 'split by subject' };
+
 /** Human-readable progress: one line per epoch, a rewritten status line in a terminal. */
 function humanReporter(io: CliIo): (e: TrainEvent) => void {
   const tty = process.stderr.isTTY;
@@ -70,9 +72,10 @@ function humanReporter(io: CliIo): (e: TrainEvent) => void {
     switch (e.type) {
       case 'data':
         io.out(
-          `data: ${e.images} images, classes ${e.labels.join(', ')}; split by subject: train ${e.split.train}, val ` +
-            `${e.split.val}, test ${e.split.test}`,
+          `data: ${e.images} images read as ${e.layout}, classes ${e.labels.join(', ')}; ` +
+            `${SPLIT_WORDS[e.splitMode]}: train ${e.split.train}, val ${e.split.val}, test ${e.split.test}`,
         );
+        if (e.skipped > 0) io.err(`skipped ${e.skipped} sample(s); the run's manifest.json says why`);
         for (const w of e.warnings) io.err(`warning: ${w}`);
         break;
       case 'init':

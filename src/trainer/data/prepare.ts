@@ -8,8 +8,10 @@
  * (§3), and moved to the base side with NEAREST, as the paper moves maps.
  */
 import type { DatasetSample } from '../io/dataset';
-import { decodeImage, ImageError } from '../io/image';
+import { ImageError } from '../io/image';
 import type { RgbImage } from '../io/image';
+import { decodeSource } from '../io/layouts/decode';
+import type { SampleSource } from '../io/layouts/types';
 import { detectWithCache } from '../io/landmarkCache';
 import type { DetectedFace, FaceLandmarker } from '../io/landmarks';
 import type { Codebook } from '../science/codebook';
@@ -168,6 +170,29 @@ export function prepareImage(
   };
 }
 
+/** A sample to prepare: `path` names it in reports; its pixels come from `source`, else from the file `path`. */
+export type SampleToPrepare = Pick<DatasetSample, 'path' | 'label'> & { readonly source?: SampleSource };
+
+/**
+ * The sample's pixels and faces. The landmark cache is keyed by a file's bytes, which are the image only for a
+ * plain file: a crop (RAF-DB original) or a CSV row (FER2013) is detected afresh each time.
+ */
+async function decodeAndDetect(
+  sample: SampleToPrepare,
+  options: PrepareOptions,
+): Promise<{ image: RgbImage; faces: DetectedFace[] }> {
+  const source = sample.source ?? { kind: 'file', path: sample.path };
+  const image = await decodeSource(source, options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels });
+  if (source.kind !== 'file' || source.crop !== undefined) {
+    return { image, faces: await options.detector.detect(image) };
+  }
+  const faces = await detectWithCache(options.detector, source.path, {
+    image,
+    ...(options.cacheDir !== undefined && { dir: options.cacheDir }),
+  });
+  return { image, faces };
+}
+
 /**
  * Prepares every sample, in order. A file that cannot be read or decoded is listed in `report.corrupt` and left
  * out (the run goes on); a file without a face keeps its image and gets no AU map. Other failures (the detector
@@ -175,10 +200,10 @@ export function prepareImage(
  * signal's reason between two files.
  */
 export async function prepareSamples(
-  samples: readonly Pick<DatasetSample, 'path' | 'label'>[],
+  samples: readonly SampleToPrepare[],
   options: PrepareOptions,
 ): Promise<PrepareResult> {
-  const { labels, inputSize, codebook, detector, signal } = options;
+  const { labels, inputSize, codebook, signal } = options;
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
   const unknown = samples.find((s) => !labelIndex.has(s.label));
   if (unknown) {
@@ -196,14 +221,7 @@ export async function prepareSamples(
     signal?.throwIfAborted();
     let result: PreparedImage | undefined;
     try {
-      const image = await decodeImage(
-        sample.path,
-        options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels },
-      );
-      const faces = await detectWithCache(detector, sample.path, {
-        image,
-        ...(options.cacheDir !== undefined && { dir: options.cacheDir }),
-      });
+      const { image, faces } = await decodeAndDetect(sample, options);
       result = prepareImage(image, faces, sample.label, codebook, inputSize, options.crop);
     } catch (error) {
       if (!(error instanceof ImageError)) throw error;

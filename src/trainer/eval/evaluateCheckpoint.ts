@@ -1,7 +1,8 @@
 /**
  * `au-lens eval`: a checkpoint (or a pretrained model by name) on a dataset. On the data it was trained on, the
- * default is the run's held-out test subjects (the split is re-derived from the seed and fractions stored in the
- * checkpoint); on other data, every image. Data without some of the model's classes (CK+48 has no neutral) is
+ * default is the run's test split, re-derived from the split mode, seed and fractions stored in the checkpoint:
+ * the official test part, or the held-out subjects. On other data, its official test part when it has one, else
+ * every image. Data without some of the model's classes (CK+48 has no neutral) is
  * scored over the classes it has: the head is cut to their rows, so the argmax runs over those outputs alone.
  */
 import type { Batch } from '../data/loader';
@@ -15,8 +16,8 @@ import { presetInfo } from '../models/presets';
 import { CAM_METHOD_NAMES } from '../science/camMethods';
 import type { Checkpoint } from '../train/checkpoint';
 import { assertCompatible } from '../train/checkpointCompat';
-import type { SplitSettings } from '../train/dataSplit';
-import { DEFAULT_FRACTIONS, loadSplitDataset, samplesOf } from '../train/dataSplit';
+import type { SplitDataset, SplitSettings } from '../train/dataSplit';
+import { DEFAULT_FRACTIONS, readRunDataset, samplesOf, splitDataset } from '../train/dataSplit';
 import { restrictClasses } from '../train/initWeights';
 import { ModelState } from '../train/modelState';
 import { loadModelCheckpoint } from '../train/pretrained';
@@ -42,12 +43,30 @@ function splitSettings(ckpt: Checkpoint): SplitSettings {
   const s = ckpt.optimizer.settings ?? {};
   const fractions = (s['fractions'] as SplitSettings['fractions'] | undefined) ?? DEFAULT_FRACTIONS;
   const subjectPattern = s['subjectPattern'] as string | undefined;
+  const split = s['split'] === 'official' || s['split'] === 'subjects' ? s['split'] : undefined;
   return {
     seed: ckpt.optimizer.seed,
     fractions,
     classes: ckpt.labels,
     ...(subjectPattern !== undefined && { subjectPattern }),
+    ...(split !== undefined && { split }),
   };
+}
+
+/**
+ * The data split as the run split it when it is the run's data; other data by its official split when it has one
+ * (a RAF-DB model scored on FER2013's test part), else by subject with the run's seed.
+ */
+async function evaluationData(
+  data: string,
+  stored: Checkpoint,
+  signal: AbortSignal | undefined,
+): Promise<{ data: SplitDataset; sameData: boolean }> {
+  const settings = splitSettings(stored);
+  const dataset = await readRunDataset(data, { ...settings, ...(signal !== undefined && { signal }) });
+  const sameData = manifestHash(dataset) === stored.dataManifestHash;
+  if (sameData) return { data: splitDataset(dataset, settings), sameData };
+  return { data: splitDataset(dataset, { ...settings, split: undefined }), sameData };
 }
 
 export async function evaluateCheckpoint(
@@ -61,11 +80,10 @@ export async function evaluateCheckpoint(
   if (!isModelName(preset)) throw new Error(`${options.checkpoint}: unknown model preset "${preset}"`);
   assertCompatible(stored, paramSpecs(preset, stored.labels.length), preset);
 
-  const data = await loadSplitDataset(options.data, splitSettings(stored));
-  const sameData = manifestHash(data.dataset) === stored.dataManifestHash;
-  const split = options.split ?? (sameData ? 'test' : 'all');
+  const { data, sameData } = await evaluationData(options.data, stored, hooks.signal);
+  const split = options.split ?? (sameData || data.mode === 'official' ? 'test' : 'all');
   const warnings = [...data.dataset.warnings];
-  if (split !== 'all' && !sameData) {
+  if (split !== 'all' && !sameData && data.mode === 'subjects') {
     warnings.push(
       `${options.data} is not the data this model was trained on, so its "${split}" split is not held out from ` +
         `training`,

@@ -3,11 +3,12 @@
  * (TrainOutcome, TrainingError). The run (trainRun.ts), its settings record (runSettings.ts), the run log, the
  * worker's protocol and the editor share these.
  */
+import type { LayoutName } from '../io/layouts/types';
 import type { FaceLandmarker } from '../io/landmarks';
 import type { ModelName } from '../models/modelNames';
 import type { Codebook } from '../science/codebook';
 import type { Expression } from '../science/labels';
-import type { SplitFractions } from '../science/split';
+import type { SplitFractions, SplitMode } from '../science/split';
 import type { CheckpointFs } from './checkpoint';
 import type { HeadAdaptation } from './initWeights';
 
@@ -37,6 +38,8 @@ export interface TrainOptions {
   readonly codebook: Codebook;
   readonly classes?: readonly Expression[];
   readonly fractions: SplitFractions;
+  /** 'official': the dataset's own train / test parts; 'subjects': by subject. Default: official when there is one. */
+  readonly split?: SplitMode;
   readonly subjectPattern?: string;
   readonly cacheDir?: string;
   /** Continue the run in `out` from its last.ckpt. */
@@ -47,8 +50,12 @@ export type TrainEvent =
   | {
       readonly type: 'data';
       readonly images: number;
+      /** How the data was read. */
+      readonly layout: LayoutName;
       readonly labels: readonly Expression[];
+      readonly splitMode: SplitMode;
       readonly split: Record<'train' | 'val' | 'test', number>;
+      /** Samples the reader left out, every kind together. */
       readonly skipped: number;
       readonly warnings: readonly string[];
     }

@@ -7,16 +7,18 @@
 import { mkdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { prepareSamples } from '../data/prepare';
-import { manifestHash, writeManifest } from '../io/manifest';
+import { manifestHash, skippedCount, writeManifest } from '../io/manifest';
 import type { PresetInfo } from '../models/modelInfo';
 import type { ModelName } from '../models/modelNames';
 import { initParams, paramSpecs } from '../models/params';
 import { checkLayers, presetInfo } from '../models/presets';
+import type { LayoutName } from '../io/layouts/types';
 import type { Expression } from '../science/labels';
+import type { SplitMode } from '../science/split';
 import type { Checkpoint } from './checkpoint';
 import { CheckpointMismatchError, loadCheckpoint } from './checkpoint';
 import { assertCompatible } from './checkpointCompat';
-import type { SplitSettings } from './dataSplit';
+import type { SplitDataset, SplitSettings } from './dataSplit';
 import { loadSplitDataset, samplesOf } from './dataSplit';
 import { initialWeights } from './initWeights';
 import { ModelState } from './modelState';
@@ -41,6 +43,9 @@ export interface PreparedRun {
   readonly labels: readonly Expression[];
   /** The data manifest's hash, which a resume must find again. */
   readonly hash: string;
+  /** How the data was read and split, for the checkpoint. */
+  readonly layout: LayoutName;
+  readonly splitMode: SplitMode;
   readonly trainSet: PreparedSet;
   readonly valSet: PreparedSet;
 }
@@ -111,9 +116,60 @@ async function openInit(ref: string, preset: ModelName): Promise<Checkpoint> {
   return source;
 }
 
+/** The outcome of a run cancelled before its first step: whatever the folder held is as it was. */
+async function cancelledBeforeStart(
+  resumed: Checkpoint | undefined, lastPath: string, bestPath: string, emit: Emit,
+): Promise<{ readonly cancelled: TrainOutcome }> {
+  const last = resumed ? lastPath : null;
+  emit({ type: 'stopped', reason: 'cancelled', path: last });
+  const best = (await exists(bestPath)) ? bestPath : null;
+  const bestEpoch = resumed?.optimizer.best?.epoch ?? null;
+  return { cancelled: { status: 'cancelled', last, best, bestEpoch, epochs: resumed?.epoch ?? 0 } };
+}
+
+/** The split mode a resumed run recorded; undefined for a new run, or a run from before split modes (by subject). */
+function recordedSplit(resumed: Checkpoint | undefined): SplitMode | undefined {
+  const stored = resumed?.optimizer.settings?.['split'];
+  return stored === 'official' || stored === 'subjects' ? stored : undefined;
+}
+
+/** Reads and splits the run's data, checked against a resumed run's. */
+async function loadRunData(
+  options: TrainOptions, hooks: TrainHooks, emit: Emit, resumed: Checkpoint | undefined,
+): Promise<{ data: SplitDataset; hash: string }> {
+  const split = options.split ?? recordedSplit(resumed);
+  const settings: SplitSettings = {
+    seed: options.seed,
+    fractions: options.fractions,
+    ...(options.classes !== undefined && { classes: options.classes }),
+    ...(options.subjectPattern !== undefined && { subjectPattern: options.subjectPattern }),
+    ...(split !== undefined && { split }),
+    ...(hooks.signal !== undefined && { signal: hooks.signal }),
+  };
+  const data = await loadSplitDataset(options.data, settings);
+  const { labels } = data;
+  const hash = manifestHash(data.dataset);
+  emit({
+    type: 'data', images: data.dataset.samples.length, layout: data.dataset.layout, labels, splitMode: data.mode,
+    split: { train: data.split.train.length, val: data.split.val.length, test: data.split.test.length },
+    skipped: skippedCount(data.dataset), warnings: data.dataset.warnings,
+  });
+  if (resumed) {
+    if (resumed.dataManifestHash !== hash) {
+      throw new TrainingError(`the data in ${options.data} changed since the run in ${options.out} started ` +
+        '(manifest hash differs); start a new run');
+    }
+    if (resumed.labels.join() !== labels.join()) {
+      throw new TrainingError(`the classes differ from the run's: ${resumed.labels.join(', ')}`);
+    }
+  }
+  return { data, hash };
+}
+
 /**
  * Checks the options and the run folder, loads and splits the data, writes the manifest and prepares the train
- * and validation samples. A cancel while preparing ends the run here, with its outcome.
+ * and validation samples: only those, so an official test part is never read while training. A cancel while
+ * reading or preparing ends the run here, with its outcome.
  */
 export async function prepareRun(
   options: TrainOptions, hooks: TrainHooks, emit: Emit,
@@ -137,31 +193,17 @@ export async function prepareRun(
   }
   const init = resumed || options.init === undefined ? undefined : await openInit(options.init, options.preset);
 
-  const settings: SplitSettings = {
-    seed: options.seed,
-    fractions: options.fractions,
-    ...(options.classes !== undefined && { classes: options.classes }),
-    ...(options.subjectPattern !== undefined && { subjectPattern: options.subjectPattern }),
-  };
-  const data = await loadSplitDataset(options.data, settings);
-  const { labels } = data;
-  const hash = manifestHash(data.dataset);
-  emit({
-    type: 'data', images: data.dataset.samples.length, labels,
-    split: { train: data.split.train.length, val: data.split.val.length, test: data.split.test.length },
-    skipped: data.dataset.skipped.length, warnings: data.dataset.warnings,
-  });
-  if (resumed) {
-    if (resumed.dataManifestHash !== hash) {
-      throw new TrainingError(`the data in ${options.data} changed since the run in ${options.out} started ` +
-        '(manifest hash differs); start a new run');
-    }
-    if (resumed.labels.join() !== labels.join()) {
-      throw new TrainingError(`the classes differ from the run's: ${resumed.labels.join(', ')}`);
-    }
+  let loaded: Awaited<ReturnType<typeof loadRunData>>;
+  try {
+    loaded = await loadRunData(options, hooks, emit, resumed);
+  } catch (err) {
+    if (!hooks.signal?.aborted) throw err;
+    return cancelledBeforeStart(resumed, lastPath, bestPath, emit);
   }
+  const { data, hash } = loaded;
+  const { labels } = data;
   await mkdir(options.out, { recursive: true });
-  await writeManifest(data.dataset, data.split, path.join(options.out, 'manifest.json'));
+  await writeManifest(data.dataset, data.split, data.mode, path.join(options.out, 'manifest.json'));
 
   const prepare = (which: 'train' | 'val'): Promise<PreparedSet> =>
     prepareSamples(samplesOf(data, which), {
@@ -177,19 +219,7 @@ export async function prepareRun(
     valSet = await prepare('val');
   } catch (err) {
     if (!hooks.signal?.aborted) throw err;
-    // Cancelled before the first step: whatever the folder held is as it was.
-    const last = resumed ? lastPath : null;
-    emit({ type: 'stopped', reason: 'cancelled', path: last });
-    const best = (await exists(bestPath)) ? bestPath : null;
-    return {
-      cancelled: {
-        status: 'cancelled',
-        last,
-        best,
-        bestEpoch: resumed?.optimizer.best?.epoch ?? null,
-        epochs: resumed?.epoch ?? 0,
-      },
-    };
+    return cancelledBeforeStart(resumed, lastPath, bestPath, emit);
   }
   const corrupt = [...trainSet.report.corrupt, ...valSet.report.corrupt];
   emit({
@@ -202,7 +232,10 @@ export async function prepareRun(
     throw new TrainingError(`the training split has ${trainSet.samples.length} usable image(s)${unreadable}, ` +
       `fewer than one batch of ${options.batch}; lower --batch or add images`);
   }
-  return { info, layers, lastPath, bestPath, resumed, init, labels, hash, trainSet, valSet };
+  return {
+    info, layers, lastPath, bestPath, resumed, init, labels, hash, layout: data.dataset.layout, splitMode: data.mode,
+    trainSet, valSet,
+  };
 }
 
 /** The weights and momentum a run starts from: its last checkpoint, the model it fine-tunes, or random. */

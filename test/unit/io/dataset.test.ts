@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Dataset } from '../../../src/trainer/io/dataset';
 import { DatasetError, readImageFolder, UNMATCHED_SUBJECT_PREFIX } from '../../../src/trainer/io/dataset';
+import { readDataset } from '../../../src/trainer/io/layouts/readDataset';
 import { buildManifest, manifestHash, writeManifest } from '../../../src/trainer/io/manifest';
 import type { Expression } from '../../../src/trainer/science/labels';
 import { PAPER_CLASSES } from '../../../src/trainer/science/labels';
@@ -185,26 +186,31 @@ describe('dataset manifest', () => {
     assert.notEqual(manifestHash({ samples: relabelled }), hash);
   });
 
-  it('writes samples with their split, skipped files and counts, atomically', async () => {
-    const d = await readImageFolder(root);
+  it('writes samples with their split, layout, skipped files and counts, atomically', async () => {
+    const d = await readDataset(root);
     const split = splitBySubject(d.samples, { train: 1, val: 1, test: 1 }, 0);
     const out = path.join(root, 'out', 'deep', 'manifest.json');
-    const written = await writeManifest(d, split, out);
+    const written = await writeManifest(d, split, 'subjects', out);
     const json = JSON.parse(await readFile(out, 'utf8')) as unknown;
     assert.deepEqual(json, JSON.parse(JSON.stringify(written)));
-    assert.deepEqual(written, buildManifest(d, split));
+    assert.deepEqual(written, buildManifest(d, split, 'subjects'));
     assert.deepEqual(await readdir(path.dirname(out)), ['manifest.json'], 'no temp file left behind');
-    assert.equal(written.hash, manifestHash(d));
+    assert.equal(written.hash, manifestHash(await readImageFolder(root)), 'the same hash as before layouts were read');
+    assert.equal(written.version, 2);
+    assert.equal(written.layout, 'image-folder');
+    assert.equal(written.splitMode, 'subjects');
     assert.equal(written.counts.images, 6);
     assert.equal(written.counts.subjects, 3);
-    assert.deepEqual(written.skipped, [{ relPath: 'happy/notes.txt', kind: 'not-an-image', reason: written.skipped[0]?.reason }]);
+    assert.equal(written.counts.skipped, 1);
+    assert.deepEqual(written.skipped, [{ kind: 'not-an-image', count: 1, reason: written.skipped[0]?.reason, examples: ['happy/notes.txt'] }]);
+    assert.ok(written.samples.every((s) => s.part === null), 'image folders have no official part');
     for (const name of SPLIT_NAMES) {
       assert.equal(written.samples.filter((s) => s.split === name).length, split[name].length);
       assert.equal(written.counts.splits[name].images, split[name].length);
     }
-    await writeManifest(d, split, out);
+    await writeManifest(d, split, 'subjects', out);
     assert.deepEqual(await readFile(out, 'utf8'), `${JSON.stringify(written, null, 2)}\n`, 'same inputs, same bytes');
-    assert.throws(() => buildManifest(d, { train: [99], val: [], test: [] }), RangeError);
+    assert.throws(() => buildManifest(d, { train: [99], val: [], test: [] }, 'subjects'), RangeError);
   });
 });
 
