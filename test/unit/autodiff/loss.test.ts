@@ -27,6 +27,37 @@ describe('autodiff: losses', () => {
     it('gradient', async () => {
       await gradCheck(SoftmaxCrossEntropy, [{ shape: [5, 7] }, { shape: [5], data: labels(0, 6, 3, 3, 1) }], undefined);
     });
+
+    it('with per-sample weights: Σ wᵢ·nllᵢ, as F.cross_entropy(weight=c) with wᵢ = c[yᵢ] / Σ c[yⱼ]', async () => {
+      const logits = wave(12, 1.7, 0.3, 2);
+      const ys = [2, 0, 3];
+      const c = [1, 0.5, 3, 2];
+      const sum = ys.reduce((a, y) => a + c[y]!, 0);
+      const w = ys.map((y) => c[y]! / sum);
+      // Plain-JS reference: log-softmax per row, then the weighted sum of −log p[y]; gradient wᵢ·(softmax − onehot).
+      let ce = 0;
+      const grad: number[] = [];
+      ys.forEach((y, i) => {
+        const row = Array.from(logits.subarray(4 * i, 4 * i + 4));
+        const max = Math.max(...row);
+        const z = row.reduce((a, v) => a + Math.exp(v - max), 0);
+        ce += w[i]! * -(row[y]! - max - Math.log(z));
+        row.forEach((v, k) => grad.push(w[i]! * (Math.exp(v - max) / z - (k === y ? 1 : 0))));
+      });
+      const { outputs: [out], grads: [dLogits] } = await runOp(SoftmaxCrossEntropy, [
+        { shape: [3, 4], data: logits }, { shape: [3], data: labels(...ys) }, { shape: [3], data: Float32Array.from(w) },
+      ], undefined, [0]);
+      assert.ok(Math.abs(out![0]! - ce) < 1e-6, `${out![0]} vs ${ce}`);
+      assert.ok(maxAbsDiff(dLogits!, grad) < 1e-6);
+      // Equal weights are the plain mean.
+      const equal = await runOp(SoftmaxCrossEntropy, [
+        { shape: [3, 4], data: logits }, { shape: [3], data: labels(...ys) }, { shape: [3], data: Float32Array.from([1 / 3, 1 / 3, 1 / 3]) },
+      ], undefined, [0]);
+      assert.ok(Math.abs(equal.outputs[0]![0]! - 1.940134048461914) < 1e-6);
+      await gradCheck(SoftmaxCrossEntropy, [
+        { shape: [5, 7] }, { shape: [5], data: labels(0, 6, 3, 3, 1) }, { shape: [5], data: Float32Array.from([0.1, 0.3, 0.2, 0.2, 0.2]), constant: true },
+      ], undefined);
+    });
   });
 
   describe('CosineAlignment', () => {

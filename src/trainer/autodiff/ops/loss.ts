@@ -22,6 +22,7 @@ import type { DiffOp } from '../tape';
 export interface SoftmaxCrossEntropySaved {
   readonly logProbs: Tensor;
   readonly targets: Tensor;
+  readonly weights?: Tensor;
 }
 
 /** A scalar gradient broadcast against a tensor of rank r, as a (1, …, 1) tensor. */
@@ -29,10 +30,14 @@ function scalarGrad(g: Graph, dl: Tensor, rank: number): Tensor {
   return reshape(g, dl, new Array<number>(rank).fill(1));
 }
 
-/** Inputs [logits (N,K), labels int64 (N)] → mean cross-entropy, as F.cross_entropy (no weights, no smoothing). */
+/**
+ * Inputs [logits (N,K), labels int64 (N)] → mean cross-entropy, as F.cross_entropy (no smoothing). An optional
+ * third input, per-sample weights (N) that sum to 1, gives Σ wᵢ·nllᵢ instead of the mean: F.cross_entropy with
+ * class weights c is wᵢ = c[yᵢ] / Σⱼ c[yⱼ], which the caller computes from the batch's labels.
+ */
 export const SoftmaxCrossEntropy: DiffOp<void, SoftmaxCrossEntropySaved> = {
   name: 'SoftmaxCrossEntropy',
-  forward: (g, [logits, labels]) => {
+  forward: (g, [logits, labels, weights]) => {
     if (logits!.shape.length !== 2 || labels!.dtype !== 'int64' || labels!.shape.join() !== String(logits!.shape[0])) {
       throw new RangeError(
         `SoftmaxCrossEntropy needs logits (N,K) and int64 labels (N), got [${logits!.shape}] and ${labels!.dtype} ` +
@@ -42,12 +47,18 @@ export const SoftmaxCrossEntropy: DiffOp<void, SoftmaxCrossEntropySaved> = {
     const logProbs = softmax(g, logits!, 1, true);
     const targets = oneHot(g, labels!, logits!.shape[1]!);
     const nll = unary(g, 'Neg', reduceSum(g, mul(g, logProbs, targets), [1], false));
-    return { outputs: [reduceMean(g, nll, [0], false)], saved: { logProbs, targets } };
+    if (weights === undefined) return { outputs: [reduceMean(g, nll, [0], false)], saved: { logProbs, targets } };
+    if (weights.dtype !== 'float32' || weights.shape.join() !== String(logits!.shape[0])) {
+      throw new RangeError(`SoftmaxCrossEntropy's weights must be float32 (N), got ${weights.dtype} ` +
+        `[${weights.shape}]`);
+    }
+    return { outputs: [reduceSum(g, mul(g, nll, weights), [0], false)], saved: { logProbs, targets, weights } };
   },
-  backward: (g, { saved: { logProbs, targets } }, [dl]) => {
+  backward: (g, { saved: { logProbs, targets, weights } }, [dl]) => {
     const n = logProbs.shape[0]!;
-    const scale = mul(g, scalarGrad(g, dl!, 2), g.scalar(1 / n));
-    return [mul(g, sub(g, unary(g, 'Exp', logProbs), targets), scale), undefined];
+    const perSample = weights === undefined ? g.scalar(1 / n) : reshape(g, weights, [n, 1]);
+    const scale = mul(g, scalarGrad(g, dl!, 2), perSample);
+    return [mul(g, sub(g, unary(g, 'Exp', logProbs), targets), scale), undefined, undefined];
   },
 };
 
