@@ -23,6 +23,8 @@ export interface CompositeLossInputs {
   readonly auValid: Tensor;
   /** Weight of the alignment term (the peer's default is 4). */
   readonly lambda: number;
+  /** (N) float per-sample weights of the cross-entropy, summing to 1 (class weights); default: the plain mean. */
+  readonly ceWeights?: Tensor;
 }
 
 export interface CompositeLoss {
@@ -44,7 +46,7 @@ const WeightedSum: DiffOp<{ readonly weights: readonly number[] }> = {
 };
 
 export function compositeLoss(tape: Tape, inputs: CompositeLossInputs): CompositeLoss {
-  const { logits, labels, attentions, auMaps, auValid, lambda } = inputs;
+  const { logits, labels, attentions, auMaps, auValid, lambda, ceWeights } = inputs;
   const g = tape.graph;
   if (attentions.length === 0) throw new RangeError('compositeLoss needs at least one attention layer');
   const [n, , s1, s2] = auMaps.shape as [number, number, number, number];
@@ -68,7 +70,7 @@ export function compositeLoss(tape: Tape, inputs: CompositeLossInputs): Composit
     aligns.length === 1
       ? aligns[0]!
       : tape.apply1(WeightedSum, aligns, { weights: aligns.map(() => 1 / aligns.length) });
-  const ce = tape.apply1(SoftmaxCrossEntropy, [logits, labels], undefined);
+  const ce = tape.apply1(SoftmaxCrossEntropy, ceWeights ? [logits, labels, ceWeights] : [logits, labels], undefined);
   // λ = 0 still gets its own tensor, so total and ce can both be graph outputs.
   const total = lambda === 0
     ? tape.apply1(WeightedSum, [ce], { weights: [1] })

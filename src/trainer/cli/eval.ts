@@ -10,7 +10,7 @@ import { CheckpointMismatchError } from '../train/checkpoint';
 import { isPretrainedModel, PRETRAINED_MODELS } from '../train/pretrained';
 import { defineCommand, parseIntFlag, parseThreads, requireFlag, UsageError } from './command';
 
-const USAGE = `Usage: au-lens eval --checkpoint CKPT | --model NAME --data DIR [flags]
+const USAGE = `Usage: au-lens eval --checkpoint CKPT | --model NAME --data DIR|FILE.csv [flags]
 
 Evaluates a checkpoint or a pretrained model: accuracy, balanced accuracy, confusion matrix, ATT-COS of every
 layer, CAM-COS of CAM, Grad-CAM, Grad-CAM++ and LayerCAM (for the true class, as the paper), and localisation
@@ -21,8 +21,10 @@ Flags:
   --checkpoint CKPT   a checkpoint written by au-lens train
   --model NAME|FILE   a pretrained model instead: ${PRETRAINED_MODELS.join(', ')}; or an ONNX model: one written
                       by au-lens export, or one trained elsewhere with its sidecar (au-lens inspect)
-  --data DIR          image folders per class
-  --split NAME        train | val | test | all (default: test on the run's own data, all elsewhere)
+  --data DIR|FILE     the dataset, in any layout au-lens train reads (RAF-DB, FER2013, FERPlus, AffectNet, a CSV
+                      manifest, image folders per class)
+  --split NAME        train | val | test | all (default: test on the run's own data — its official test part, or
+                      the subjects it held out; elsewhere the data's official test part when it has one, else all)
   --methods A,B       CAM methods (default: ${CAM_METHOD_NAMES.join(',')}; "none" for none)
   --batch N           (default 32)
   --threads N         (default: all cores)

@@ -4,6 +4,7 @@ import { MODEL_NAMES } from '../models/modelNames';
 import type { HeadAdaptation } from '../train/initWeights';
 import type { TrainEvent, TrainOptions } from '../train/options';
 import { PRETRAINED_MODELS } from '../train/pretrained';
+import { RECIPE_NAMES } from '../train/recipes';
 import { TRAIN_DEFAULTS } from '../train/trainDefaults';
 import type { TrainRequest, TrainRequestField } from '../train/trainRequest';
 import { resolveTrainOptions, TrainRequestError } from '../train/trainRequest';
@@ -17,19 +18,29 @@ const FLAGS: Partial<Record<TrainRequestField, string>> = {
   weightDecay: 'weight-decay',
   cacheDir: 'cache',
   subjectPattern: 'subject-pattern',
+  classWeights: 'class-weights',
 };
 const flagLabel = (field: TrainRequestField): string => `--${FLAGS[field] ?? field}`;
 
-const USAGE = `Usage: au-lens train --data DIR --out RUNDIR [flags]
+const USAGE = `Usage: au-lens train --data DIR|FILE.csv --out RUNDIR [flags]
 
 Trains an expression classifier with the paper's composite loss: cross-entropy + λ · (1 − cos(layer attention,
-AU heatmap)). λ = 0 trains the cross-entropy baseline. The data are split by subject into train / validation /
-test (70/15/15); the model is selected on validation subjects and the test subjects are never seen.
-Ctrl-C stops after the current step and saves RUNDIR/last.ckpt; --resume continues from it.
+AU heatmap)). λ = 0 trains the cross-entropy baseline. A dataset with an official split (RAF-DB, FER2013, FERPlus,
+AffectNet, a CSV manifest with a split column) keeps it: validation is carved from its training part and its
+test part is never read. Other data are split by subject into train / validation / test (70/15/15). The model is
+selected on validation, never on test. Ctrl-C stops after the current step and saves RUNDIR/last.ckpt; --resume
+continues from it.
 
 Flags:
-  --data DIR          image folders per class (<DIR>/<class>/<images>)
+  --data DIR|FILE     the dataset, its layout recognised: RAF-DB basic (EmoLabel/ + Image/aligned or
+                      Image/original with Annotation/boundingbox), FER2013 or FERPlus (fer2013.csv,
+                      fer2013new.csv), AffectNet (training.csv/validation.csv, or train_set|val_set/annotations),
+                      a CSV manifest (path,label[,subject][,split]), or image folders per class (<DIR>/<class>/)
   --out RUNDIR        run folder: manifest.json, last.ckpt, best.ckpt
+  --recipe NAME       ${RECIPE_NAMES.join(' | ')}: the reference's settings (ResNet-50 at 224 px, SGD lr 0.002,
+                      Nesterov momentum 0.9, weight decay 5e-4, lr × 0.9 every 4 epochs, 20 epochs, batch 8 here
+                      instead of 224; λ 4 for RAF-DB, inferred, λ 9 for AffectNet); flags given override them.
+                      ImageNet weights are yours to give: --init FILE.onnx exported from torchvision
   --model NAME        ${MODEL_NAMES.join(' | ')} (default: the --init model, else ${TRAIN_DEFAULTS.model})
   --init NAME|CKPT    fine-tune from a pretrained model (${PRETRAINED_MODELS.join(', ')}) or a checkpoint of the
                       same model; the classifier keeps the rows of the run's classes when it has them all,
@@ -44,8 +55,14 @@ Flags:
   --seed N            seeds the split, the initial weights and the augmentation (default ${TRAIN_DEFAULTS.seed})
   --threads N         engine threads (default: all cores)
   --classes A,B       classes to keep, in output order (default: neutral happy surprise fear anger disgust sad)
-  --subject-pattern REGEX  finds the subject in an image's path inside its class folder (first capture group),
-                      so one person's images stay in one split (default: the CK+ prefix, (?:^|/)(S\\d{3})_)
+  --subject-pattern REGEX  finds the subject in an image's path (inside its class folder for image folders,
+                      else relative to the dataset; first capture group), so one person's images stay in one
+                      split (default: the CK+ prefix (?:^|/)(S\\d{3})_ for image folders; elsewhere each image
+                      is its own subject unless the data names subjects)
+  --split MODE        official | subjects (default: official where the data has one, else subjects)
+  --class-weights W   none | inverse | FILE: weights of the cross-entropy per class (default none, as the
+                      paper); inverse = n / (classes · n_class) over the training split; FILE = JSON such as
+                      {"neutral": 1, "happy": 0.5, "fear": 4}, one weight > 0 for each class of the run
   --codebook NAME|FILE  AU codebook preset or JSON file (default paper)
   --cache DIR         landmark cache folder
   --resume            continue the run in RUNDIR with its own settings (flags given must match them;
@@ -135,8 +152,8 @@ export const trainCommand = defineCommand({
   flags: {
     data: 'string', out: 'string', model: 'string', lambda: 'string', layers: 'string', epochs: 'string',
     batch: 'string', lr: 'string', 'weight-decay': 'string', seed: 'string', threads: 'string', classes: 'string',
-    codebook: 'string', cache: 'string', init: 'string', 'subject-pattern': 'string', resume: 'boolean',
-    json: 'boolean',
+    codebook: 'string', cache: 'string', init: 'string', 'subject-pattern': 'string', split: 'string',
+    'class-weights': 'string', recipe: 'string', resume: 'boolean', json: 'boolean',
   },
   async run(f, io) {
     const request: TrainRequest = {
@@ -154,6 +171,9 @@ export const trainCommand = defineCommand({
       ...(f['weight-decay'] !== undefined && { weightDecay: parseNumberFlag(f['weight-decay'], 'weight-decay', 0) }),
       ...(f.classes !== undefined && { classes: f.classes.split(',') }),
       ...(f['subject-pattern'] !== undefined && { subjectPattern: f['subject-pattern'] }),
+      ...(f.split !== undefined && { split: f.split }),
+      ...(f['class-weights'] !== undefined && { classWeights: f['class-weights'] }),
+      ...(f.recipe !== undefined && { recipe: f.recipe }),
       ...(f.codebook !== undefined && { codebook: f.codebook }),
       ...(f.cache !== undefined && { cacheDir: f.cache }),
       resume: f.resume,

@@ -10,7 +10,7 @@ import type { SplitName } from '../science/split';
 export const EVAL_FILE_FORMAT = 'au-lens-eval';
 export const EVAL_FILE_VERSION = 1;
 
-/** Which images: every image of the folder, or the test split recorded in the checkpoint (its seed and fractions). */
+/** Which images: every image of the data, or the test split recorded in the checkpoint (official, or by subject). */
 export type EvalImages = 'all' | 'test';
 
 export interface EvalRunRequest {

@@ -57,10 +57,11 @@ export async function runEvaluation(request: EvalRunRequest, hooks: EvalRunHooks
     throw new EvalRequestError('no model given: a checkpoint file or a built-in model name');
   }
   if (typeof request.data !== 'string' || request.data === '') throw new EvalRequestError('no dataset folder given');
-  const folder = await stat(request.data).catch(() => null);
-  if (!folder?.isDirectory()) {
+  const found = await stat(request.data).catch(() => null);
+  if (!found?.isDirectory() && !(found?.isFile() && /\.csv$/i.test(request.data))) {
     throw new EvalRequestError(
-      `${request.data} is not a folder: pick a dataset folder with one subfolder of images per class`,
+      `${request.data} is not a folder or a CSV manifest: pick a dataset folder (one subfolder of images per ` +
+        'class, RAF-DB, FER2013, AffectNet) or a CSV manifest (path,label[,subject][,split])',
     );
   }
   const evaluation = await evaluateCheckpoint(

@@ -14,7 +14,10 @@ export interface EvaluateOptions {
    */
   readonly checkpoint: string;
   readonly data: string;
-  /** Default: 'test' on the run's own data, 'all' elsewhere. */
+  /**
+   * Default: 'test' on the run's own data (its official test part, or its held-out subjects); elsewhere the
+   * data's official test part when it has one, else 'all'.
+   */
   readonly split?: SplitName | 'all';
   readonly batch: number;
   readonly threads: number;

@@ -33,6 +33,11 @@ export interface TrainStepConfig {
   readonly nesterov?: boolean;
   /** L2 weight decay on every parameter, BN and biases included, as the peer's SGD (default 5e-4). */
   readonly weightDecay?: number;
+  /**
+   * The cross-entropy's class weights, one per class; when given, the graph takes each batch's per-sample weights
+   * (TRAIN_INPUTS.ceWeights, science/classWeights.ts sampleWeights) and the stepper feeds them.
+   */
+  readonly classWeights?: readonly number[];
 }
 
 /** PyTorch BatchNorm2d's default running-statistics momentum. */
@@ -45,6 +50,8 @@ export const TRAIN_INPUTS = {
   auMaps: 'au_maps',
   auValid: 'au_valid',
   lr: 'lr',
+  /** Only in graphs built with class weights. */
+  ceWeights: 'ce_weights',
 } as const;
 /** The graph's scalar and logits outputs. */
 export const TRAIN_OUTPUTS = { loss: 'loss', ce: 'ce', align: 'align', logits: 'logits' } as const;
@@ -87,6 +94,10 @@ export function buildTrainStep(config: TrainStepConfig): { model: Uint8Array; io
   const auMaps = g.input(TRAIN_INPUTS.auMaps, 'float32', [batch, 1, size, size]);
   const auValid = g.input(TRAIN_INPUTS.auValid, 'float32', [batch]);
   const lr = g.input(TRAIN_INPUTS.lr, 'float32', []);
+  if (config.classWeights !== undefined && config.classWeights.length !== numClasses) {
+    throw new RangeError(`${config.classWeights.length} class weights for ${numClasses} classes`);
+  }
+  const ceWeights = config.classWeights && g.input(TRAIN_INPUTS.ceWeights, 'float32', [batch]);
   const specs = paramSpecs(preset, numClasses);
   const weights = weightTensors(g, specs, 'inputs');
   const trainable = specs.filter(isTrainable).map((s) => s.name);
@@ -95,7 +106,9 @@ export function buildTrainStep(config: TrainStepConfig): { model: Uint8Array; io
 
   const forward = buildForward(tape, { preset, numClasses }, image, weights, 'train');
   const attentions = layers.map((l) => forward.stages.get(l)!);
-  const loss = compositeLoss(tape, { logits: forward.logits, labels, attentions, auMaps, auValid, lambda });
+  const loss = compositeLoss(tape, {
+    logits: forward.logits, labels, attentions, auMaps, auValid, lambda, ...(ceWeights && { ceWeights }),
+  });
   const grads = tape.gradients(loss.total, trainable.map((n) => weights.get(n)!));
 
   g.output(loss.total, TRAIN_OUTPUTS.loss);

@@ -6,6 +6,7 @@
 import type { LayoutName } from '../io/layouts/types';
 import type { FaceLandmarker } from '../io/landmarks';
 import type { ModelName } from '../models/modelNames';
+import type { ClassWeightsSpec } from '../science/classWeights';
 import type { Codebook } from '../science/codebook';
 import type { Expression } from '../science/labels';
 import type { SplitFractions, SplitMode } from '../science/split';
@@ -41,6 +42,10 @@ export interface TrainOptions {
   /** 'official': the dataset's own train / test parts; 'subjects': by subject. Default: official when there is one. */
   readonly split?: SplitMode;
   readonly subjectPattern?: string;
+  /** Class weights of the cross-entropy; default none (the paper's). */
+  readonly classWeights?: ClassWeightsSpec;
+  /** The recipe the settings came from (train/recipes.ts), recorded with the run. */
+  readonly recipe?: string;
   readonly cacheDir?: string;
   /** Continue the run in `out` from its last.ckpt. */
   readonly resume: boolean;

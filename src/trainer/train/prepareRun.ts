@@ -14,6 +14,7 @@ import { initParams, paramSpecs } from '../models/params';
 import { checkLayers, presetInfo } from '../models/presets';
 import type { LayoutName } from '../io/layouts/types';
 import type { Expression } from '../science/labels';
+import { classWeightVector, ClassWeightsError } from '../science/classWeights';
 import type { SplitMode } from '../science/split';
 import type { Checkpoint } from './checkpoint';
 import { CheckpointMismatchError, loadCheckpoint } from './checkpoint';
@@ -46,6 +47,8 @@ export interface PreparedRun {
   /** How the data was read and split, for the checkpoint. */
   readonly layout: LayoutName;
   readonly splitMode: SplitMode;
+  /** The cross-entropy's weight of each label, in label order; undefined: none. */
+  readonly classWeights: readonly number[] | undefined;
   readonly trainSet: PreparedSet;
   readonly valSet: PreparedSet;
 }
@@ -166,6 +169,21 @@ async function loadRunData(
   return { data, hash };
 }
 
+/** The class weights of the run's labels, from its training split; a table without some class is refused. */
+function runClassWeights(options: TrainOptions, data: SplitDataset): number[] | undefined {
+  const counts: Partial<Record<Expression, number>> = {};
+  for (const i of data.split.train) {
+    const { label } = data.dataset.samples[i]!;
+    counts[label] = (counts[label] ?? 0) + 1;
+  }
+  try {
+    return classWeightVector(options.classWeights ?? { kind: 'none' }, data.labels, counts);
+  } catch (err) {
+    if (!(err instanceof ClassWeightsError)) throw err;
+    throw new TrainingError(`cannot weight the classes: ${err.message}. Nothing was written`, { cause: err });
+  }
+}
+
 /**
  * Checks the options and the run folder, loads and splits the data, writes the manifest and prepares the train
  * and validation samples: only those, so an official test part is never read while training. A cancel while
@@ -202,6 +220,7 @@ export async function prepareRun(
   }
   const { data, hash } = loaded;
   const { labels } = data;
+  const classWeights = runClassWeights(options, data);
   await mkdir(options.out, { recursive: true });
   await writeManifest(data.dataset, data.split, data.mode, path.join(options.out, 'manifest.json'));
 
@@ -234,7 +253,7 @@ export async function prepareRun(
   }
   return {
     info, layers, lastPath, bestPath, resumed, init, labels, hash, layout: data.dataset.layout, splitMode: data.mode,
-    trainSet, valSet,
+    classWeights, trainSet, valSet,
   };
 }
 

@@ -36,8 +36,11 @@ const FIELDS: Readonly<Record<string, Kind>> = {
   classes: 'strings',
   codebook: 'string',
   subjectPattern: 'string',
+  split: 'string',
+  classWeights: 'string',
+  recipe: 'string',
 };
-const PATH_FIELDS = ['data', 'out', 'init', 'codebook'] as const;
+const PATH_FIELDS = ['data', 'out', 'init', 'codebook', 'classWeights'] as const;
 
 function checkField(field: string, kind: Kind, value: unknown): void {
   const fail = (what: string): never => {
@@ -70,7 +73,10 @@ export function runNameOfConfig(file: string): string {
   return base.endsWith(RUN_CONFIG_SUFFIX) ? base.slice(0, -RUN_CONFIG_SUFFIX.length) : path.parse(base).name;
 }
 
-/** `init` and `codebook` name a pretrained model or preset ("faceapi-expression", "paper") or give a file. */
+/**
+ * `init`, `codebook` and `classWeights` name a pretrained model, a preset or a mode ("faceapi-expression", "paper",
+ * "inverse") or give a file.
+ */
 const isFileRef = (value: string): boolean => /[\\/]/.test(value) || /\.(ckpt|json)$/i.test(value);
 
 /**
@@ -91,7 +97,7 @@ export function parseRunConfig(json: unknown, file: string): TrainRequest {
     checkField(field, kind, value);
   }
   if (record['data'] === undefined) {
-    throw new RunConfigError('data', '"data" is missing: give the data folder (one sub-folder per class)');
+    throw new RunConfigError('data', '"data" is missing: give the dataset (a folder or a CSV manifest)');
   }
   const folder = path.dirname(file);
   const resolved: Record<string, unknown> = { ...record };

@@ -3,24 +3,68 @@
  * split, the data order and augmentation, the loss, the optimiser) and what a resume without flags inherits.
  * The epoch count is not among them: extending a run is what resuming is for.
  */
+import type { LayoutName } from '../io/layouts/types';
 import { isModelName } from '../models/modelNames';
+import type { ClassWeightsSpec } from '../science/classWeights';
+import { parseClassWeights } from '../science/classWeights';
 import type { Codebook } from '../science/codebook';
 import { ausForExpression } from '../science/codebook';
 import type { Expression } from '../science/labels';
 import { EXPRESSIONS } from '../science/labels';
-import type { SplitFractions } from '../science/split';
+import type { SplitFractions, SplitMode } from '../science/split';
 import type { Checkpoint, JsonValue } from './checkpoint';
 import type { TrainOptions } from './options';
 
+/** What the run found out about its data, recorded beside its options. */
+export interface RunDataRecord {
+  readonly labels: readonly Expression[];
+  readonly layout: LayoutName;
+  readonly splitMode: SplitMode;
+  /** The cross-entropy's weight of each label, in label order; undefined: none. */
+  readonly classWeights: readonly number[] | undefined;
+}
+
+/** A run's class weights as its checkpoint records them: how they were chosen, and the weight of each class. */
+function classWeightsRecord(spec: ClassWeightsSpec | undefined, data: RunDataRecord): { [key: string]: JsonValue } {
+  const weights = data.classWeights;
+  if (spec === undefined || spec.kind === 'none' || weights === undefined) return { mode: 'none' };
+  return {
+    mode: spec.kind,
+    ...(spec.kind === 'file' && { file: spec.file }),
+    weights: Object.fromEntries(data.labels.map((l, i) => [l, weights[i]!])),
+  };
+}
+
 /** What goes into `optimizer.settings` (besides the fields the checkpoint has at its top level). */
-export function settingsRecord(options: TrainOptions, labels: readonly Expression[]): { [key: string]: JsonValue } {
+export function settingsRecord(options: TrainOptions, data: RunDataRecord): { [key: string]: JsonValue } {
   return {
     baseLr: options.lr, momentum: options.momentum, nesterov: true, weightDecay: options.weightDecay,
     lrStepEpochs: options.lrStepEpochs, lrGamma: options.lrGamma, batch: options.batch, epochs: options.epochs,
-    fractions: { ...options.fractions }, classes: [...labels],
+    fractions: { ...options.fractions }, classes: [...data.labels], layout: data.layout, split: data.splitMode,
+    classWeights: classWeightsRecord(options.classWeights, data),
     ...(options.init !== undefined && { init: options.init }),
+    ...(options.recipe !== undefined && { recipe: options.recipe }),
     ...(options.subjectPattern !== undefined && { subjectPattern: options.subjectPattern }),
   };
+}
+
+/** How a run chose its class weights, as a comparable string: "none", "inverse", or the file's weights. */
+function classWeightsKey(spec: ClassWeightsSpec | undefined): string {
+  if (spec === undefined || spec.kind !== 'file') return spec?.kind ?? 'none';
+  return Object.entries(spec.weights).sort(([a], [b]) => (a < b ? -1 : 1)).map(([c, w]) => `${c} ${w}`).join(', ');
+}
+
+/** The class weights a checkpoint recorded; undefined where it recorded none (a run from before class weights). */
+function storedClassWeights(record: JsonValue | undefined): ClassWeightsSpec | undefined {
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) return undefined;
+  const r = record as { readonly [key: string]: JsonValue };
+  if (r['mode'] === 'none' || r['mode'] === 'inverse') return { kind: r['mode'] };
+  if (r['mode'] !== 'file' || typeof r['file'] !== 'string' || typeof r['weights'] !== 'object') return undefined;
+  try {
+    return { kind: 'file', file: r['file'], weights: parseClassWeights(r['weights'], r['file']) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** A codebook as the loss sees it: the AUs of each expression (names and descriptions do not matter). */
@@ -56,6 +100,12 @@ export function resumeDifferences(run: Checkpoint, options: TrainOptions, layers
       fractionsKey(options.fractions),
     ],
     ['subject pattern', s['subjectPattern'] ?? null, options.subjectPattern ?? null],
+    ['split', s['split'], options.split ?? s['split'] ?? null],
+    [
+      'class weights',
+      s['classWeights'] === undefined ? undefined : classWeightsKey(storedClassWeights(s['classWeights'])),
+      classWeightsKey(options.classWeights),
+    ],
   ];
   const differences = pairs
     .filter(([, stored, asked]) => stored !== undefined && stored !== asked)
@@ -89,6 +139,8 @@ export function resumeDefaults(run: Checkpoint): Partial<TrainOptions> {
     epochs: num('epochs'),
     fractions: s['fractions'],
     subjectPattern: typeof s['subjectPattern'] === 'string' ? s['subjectPattern'] : undefined,
+    split: s['split'] === 'official' || s['split'] === 'subjects' ? s['split'] : undefined,
+    classWeights: storedClassWeights(s['classWeights']),
   };
   return Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined)) as Partial<TrainOptions>;
 }

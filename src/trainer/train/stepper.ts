@@ -8,6 +8,7 @@ import { buildTrainStep, momentumName, TRAIN_INPUTS, TRAIN_OUTPUTS, updatedName 
 import type { EngineOptions, ort } from '../onnx/session';
 import { createSession, floatTensor, int64Tensor } from '../onnx/session';
 import { presetInfo } from '../models/presets';
+import { sampleWeights } from '../science/classWeights';
 import type { ModelState } from './modelState';
 
 export interface StepResult {
@@ -42,6 +43,8 @@ export class TrainStepper {
       [TRAIN_INPUTS.auValid]: floatTensor(batch.auValid, [n]),
       [TRAIN_INPUTS.lr]: floatTensor(Float32Array.of(lr), []),
     };
+    const { classWeights } = this.config;
+    if (classWeights) feeds[TRAIN_INPUTS.ceWeights] = floatTensor(sampleWeights(batch.labels, classWeights), [n]);
     for (const [name, t] of state.model) feeds[name] = t;
     for (const [name, t] of state.momentum) feeds[momentumName(name)] = t;
     const out = await this.session.run(feeds);

@@ -4,23 +4,34 @@
  * and the run log share it, so a run started from either place is the same run.
  */
 import * as path from 'node:path';
+import { loadClassWeights } from '../io/classWeightsFile';
 import { loadCodebook } from '../io/codebookFile';
+import { DatasetError } from '../io/dataset';
 import { isModelName, MODEL_NAMES } from '../models/modelNames';
 import { checkLayers } from '../models/presets';
+import type { ClassWeightsSpec } from '../science/classWeights';
+import { ClassWeightsError } from '../science/classWeights';
 import type { Expression } from '../science/labels';
 import { parseExpression } from '../science/labels';
+import type { SplitMode } from '../science/split';
+import { SPLIT_MODES } from '../science/split';
 import { CheckpointError, loadCheckpoint } from './checkpoint';
 import { DEFAULT_FRACTIONS } from './dataSplit';
 import type { TrainOptions } from './options';
 import { isPretrainedModel, PRETRAINED_MODELS } from './pretrained';
+import type { RecipeValues } from './recipes';
+import { isRecipeName, RECIPE_NAMES, RECIPES } from './recipes';
 import { resumeDefaults } from './runSettings';
 import { TRAIN_DEFAULTS } from './trainDefaults';
 
 /** A run as a user asks for it: only the data and the run folder are required; the rest has defaults. */
 export interface TrainRequest {
+  /** A dataset folder in any layout readDataset knows, or a CSV manifest. */
   readonly data: string;
   /** The run folder. */
   readonly out: string;
+  /** Settings of a known recipe (train/recipes.ts) under the ones given here. */
+  readonly recipe?: string;
   readonly preset?: string;
   /** Fine-tune from a pretrained model's name or a checkpoint file. */
   readonly init?: string;
@@ -38,6 +49,10 @@ export interface TrainRequest {
    * a subject's images stay in one split. Default: the CK+ `S###_` file-name prefix.
    */
   readonly subjectPattern?: string;
+  /** 'official' (the dataset's own train / test parts) or 'subjects'; default official where the data has one. */
+  readonly split?: string;
+  /** 'none', 'inverse' (inverse class frequency in the training split) or a JSON file {class: weight}. */
+  readonly classWeights?: string;
   /** A codebook preset name or the path of a codebook JSON file. */
   readonly codebook?: string;
   readonly cacheDir?: string;
@@ -110,6 +125,31 @@ function checkSubjectPattern(pattern: string | undefined, label: ResolveOptions[
   }
 }
 
+function parseSplit(value: string | undefined, label: ResolveOptions['label']): SplitMode | undefined {
+  if (value === undefined || (SPLIT_MODES as readonly string[]).includes(value)) return value as SplitMode | undefined;
+  throw new TrainRequestError('split', `${label('split')} must be ${SPLIT_MODES.join(' or ')}, got "${value}"`);
+}
+
+function recipeValues(name: string | undefined, label: ResolveOptions['label']): RecipeValues {
+  if (name === undefined) return {};
+  if (!isRecipeName(name)) {
+    throw new TrainRequestError('recipe',
+      `unknown ${label('recipe')} "${name}"; use one of ${RECIPE_NAMES.join(', ')}`);
+  }
+  return RECIPES[name];
+}
+
+async function classWeightsOf(value: string | undefined, label: ResolveOptions['label']):
+  Promise<ClassWeightsSpec | undefined> {
+  if (value === undefined) return undefined;
+  try {
+    return await loadClassWeights(value);
+  } catch (err) {
+    if (!(err instanceof ClassWeightsError || err instanceof DatasetError)) throw err;
+    throw new TrainRequestError('classWeights', `${label('classWeights')}: ${err.message}`);
+  }
+}
+
 function checkRanges(options: TrainOptions, label: ResolveOptions['label']): void {
   if (options.batch < 2) {
     throw new TrainRequestError('batch', `${label('batch')} must be at least 2 (BatchNorm needs more than one sample)`);
@@ -132,9 +172,11 @@ export async function resolveTrainOptions(
       `${label('init')} starts a new run; a resumed run continues from its own last.ckpt`,
     );
   }
+  const r = recipeValues(request.recipe, label);
   const d = await runDefaults(request);
   const preset =
     request.preset ??
+    r.preset ??
     d.preset ??
     (request.init === undefined ? TRAIN_DEFAULTS.model : await initModel(request.init, label));
   if (!isModelName(preset)) {
@@ -151,6 +193,8 @@ export async function resolveTrainOptions(
   const classes = parseClasses(request.classes, label) ?? d.classes;
   checkSubjectPattern(request.subjectPattern, label);
   const subjectPattern = request.subjectPattern ?? d.subjectPattern;
+  const split = parseSplit(request.split, label) ?? d.split;
+  const classWeights = (await classWeightsOf(request.classWeights, label)) ?? d.classWeights;
   const layers = request.layers ?? d.layers;
   // A bad codebook throws CodebookError, whose message already names the file and what is wrong with it.
   const codebook = request.codebook === undefined && d.codebook ? d.codebook : await loadCodebook(request.codebook);
@@ -159,21 +203,24 @@ export async function resolveTrainOptions(
     out: request.out,
     preset,
     ...(request.init !== undefined && { init: request.init }),
-    lambda: request.lambda ?? d.lambda ?? TRAIN_DEFAULTS.lambda,
+    ...(request.recipe !== undefined && { recipe: request.recipe }),
+    lambda: request.lambda ?? r.lambda ?? d.lambda ?? TRAIN_DEFAULTS.lambda,
     ...(layers !== undefined && { layers }),
-    epochs: request.epochs ?? d.epochs ?? TRAIN_DEFAULTS.epochs,
-    batch: request.batch ?? d.batch ?? TRAIN_DEFAULTS.batch,
+    epochs: request.epochs ?? r.epochs ?? d.epochs ?? TRAIN_DEFAULTS.epochs,
+    batch: request.batch ?? r.batch ?? d.batch ?? TRAIN_DEFAULTS.batch,
     seed: request.seed ?? d.seed ?? TRAIN_DEFAULTS.seed,
     threads: request.threads ?? defaultThreads,
-    lr: request.lr ?? d.lr ?? (request.init === undefined ? TRAIN_DEFAULTS.lr : TRAIN_DEFAULTS.fineTuneLr),
-    weightDecay: request.weightDecay ?? d.weightDecay ?? TRAIN_DEFAULTS.weightDecay,
-    lrStepEpochs: d.lrStepEpochs ?? TRAIN_DEFAULTS.lrStep,
-    lrGamma: d.lrGamma ?? TRAIN_DEFAULTS.lrGamma,
-    momentum: d.momentum ?? TRAIN_DEFAULTS.momentum,
+    lr: request.lr ?? r.lr ?? d.lr ?? (request.init === undefined ? TRAIN_DEFAULTS.lr : TRAIN_DEFAULTS.fineTuneLr),
+    weightDecay: request.weightDecay ?? r.weightDecay ?? d.weightDecay ?? TRAIN_DEFAULTS.weightDecay,
+    lrStepEpochs: r.lrStepEpochs ?? d.lrStepEpochs ?? TRAIN_DEFAULTS.lrStep,
+    lrGamma: r.lrGamma ?? d.lrGamma ?? TRAIN_DEFAULTS.lrGamma,
+    momentum: r.momentum ?? d.momentum ?? TRAIN_DEFAULTS.momentum,
     codebook,
     ...(classes !== undefined && { classes }),
     fractions: d.fractions ?? DEFAULT_FRACTIONS,
     ...(subjectPattern !== undefined && { subjectPattern }),
+    ...(split !== undefined && { split }),
+    ...(classWeights !== undefined && { classWeights }),
     ...(request.cacheDir !== undefined && { cacheDir: request.cacheDir }),
     resume: request.resume ?? false,
   };

@@ -103,6 +103,7 @@ class TrainLoop {
         momentum: options.momentum,
         nesterov: true,
         weightDecay: options.weightDecay,
+        ...(run.classWeights !== undefined && { classWeights: run.classWeights }),
       },
       engine,
     );
@@ -249,7 +250,7 @@ class TrainLoop {
         seed: options.seed,
         batchInEpoch,
         best: this.best,
-        settings: { ...settingsRecord(options, run.labels), ...epochSums },
+        settings: { ...settingsRecord(options, run), ...epochSums },
       },
       metrics: this.metrics,
       createdAt: '',

@@ -45,9 +45,29 @@ describe('run-config files and train requests', () => {
     }
   });
 
+  it('a recipe sets the reference\'s settings under the ones given; --split and --class-weights resolve', async () => {
+    const rafdb = await resolveTrainOptions({ data: '/d', out: '/o', recipe: 'paper-rafdb' }, { label, defaultThreads: 1 });
+    assert.deepEqual(
+      { preset: rafdb.preset, lambda: rafdb.lambda, epochs: rafdb.epochs, batch: rafdb.batch, lr: rafdb.lr, wd: rafdb.weightDecay, momentum: rafdb.momentum, step: rafdb.lrStepEpochs, gamma: rafdb.lrGamma, recipe: rafdb.recipe },
+      { preset: 'resnet50', lambda: 4, epochs: 20, batch: 8, lr: 0.002, wd: 5e-4, momentum: 0.9, step: 4, gamma: 0.9, recipe: 'paper-rafdb' });
+    assert.equal(rafdb.layers, undefined, 'the preset\'s last stage, the paper\'s layer 5');
+    const affectnet = await resolveTrainOptions({ data: '/d', out: '/o', recipe: 'paper-affectnet', lambda: 1, batch: 4, preset: 'resnet18' }, { label, defaultThreads: 1 });
+    assert.deepEqual([affectnet.lambda, affectnet.batch, affectnet.preset, affectnet.lr, affectnet.epochs], [1, 4, 'resnet18', 0.002, 20]);
+    assert.equal((await resolveTrainOptions({ data: '/d', out: '/o', recipe: 'paper-affectnet' }, { label, defaultThreads: 1 })).lambda, 9);
+    const chosen = await resolveTrainOptions({ data: '/d', out: '/o', split: 'subjects', classWeights: 'inverse' }, { label, defaultThreads: 1 });
+    assert.equal(chosen.split, 'subjects');
+    assert.deepEqual(chosen.classWeights, { kind: 'inverse' });
+    const plain = await resolveTrainOptions({ data: '/d', out: '/o' }, { label, defaultThreads: 1 });
+    assert.equal(plain.split, undefined, 'official where the data has one, decided when it is read');
+    assert.equal(plain.classWeights, undefined);
+    const fromFile = parseRunConfig({ data: 'd', classWeights: 'weights.json' }, file);
+    assert.equal(fromFile.classWeights, '/ws/configs/weights.json');
+    assert.equal(parseRunConfig({ data: 'd', classWeights: 'inverse' }, file).classWeights, 'inverse');
+  });
+
   it('the schema knows every setting the parser accepts', async () => {
     const schema = JSON.parse(await readFile(path.join(repoRoot, 'schemas', 'run-config.schema.json'), 'utf8')) as { properties: Record<string, unknown> };
-    const config = runConfigOf({ data: '/d', out: '/o', preset: 'tiny64', init: 'x', lambda: 0, layers: ['a'], epochs: 1, batch: 2, lr: 1, weightDecay: 0, seed: 0, threads: 1, classes: ['happy'], codebook: 'paper', subjectPattern: '^(p\\d+)_' }, '/');
+    const config = runConfigOf({ data: '/d', out: '/o', preset: 'tiny64', init: 'x', lambda: 0, layers: ['a'], epochs: 1, batch: 2, lr: 1, weightDecay: 0, seed: 0, threads: 1, classes: ['happy'], codebook: 'paper', subjectPattern: '^(p\\d+)_', split: 'official', classWeights: 'inverse', recipe: 'paper-rafdb' }, '/');
     assert.deepEqual(['$schema', ...Object.keys(config)].sort(), Object.keys(schema.properties).sort());
   });
 
@@ -68,6 +88,9 @@ describe('run-config files and train requests', () => {
       [{ batch: 1 }, 'batch', /"batch" must be at least 2/],
       [{ subjectPattern: '(' }, 'subjectPattern', /"subjectPattern" is not a valid regular expression \(Invalid regular expression/],
       [{ init: 'faceapi-expression', resume: true }, 'init', /starts a new run/],
+      [{ split: 'random' }, 'split', /"split" must be official or subjects, got "random"/],
+      [{ recipe: 'paper-ckplus' }, 'recipe', /unknown "recipe" "paper-ckplus"; use one of paper-rafdb, paper-affectnet/],
+      [{ classWeights: '/no/such/weights.json' }, 'classWeights', /"classWeights": class-weights file \/no\/such\/weights.json does not exist \(give none, inverse, or a JSON file/],
     ];
     for (const [more, field, message] of refused) {
       await assert.rejects(resolveTrainOptions({ data: '/d', out: '/o', ...more }, { label, defaultThreads: 1 }),

@@ -46,6 +46,9 @@ describe('au-lens train and eval: output and failures', function () {
       [['train', '--data', 'D', '--out', 'O', '--classes', 'happy,smiling'], /unknown class "smiling" in --classes/],
       [['train', '--data', 'D', '--out', 'O', '--subject-pattern', '(S\\d+'], /--subject-pattern is not a valid regular expression/],
       [['train', '--data', 'D', '--out', 'O', '--layers', 'stage9'], /--layers: preset "tiny64" has no layer "stage9"; its layers: stem, stage1, stage2, stage3/],
+      [['train', '--data', 'D', '--out', 'O', '--split', 'random'], /--split must be official or subjects, got "random"/],
+      [['train', '--data', 'D', '--out', 'O', '--recipe', 'paper-ck'], /unknown --recipe "paper-ck"; use one of paper-rafdb, paper-affectnet/],
+      [['train', '--data', 'D', '--out', 'O', '--class-weights', 'D/weights.json'], /--class-weights: class-weights file D\/weights.json does not exist \(give none, inverse, or a JSON file of class weights\)/],
       [['eval'], /missing required flag --checkpoint/],
       [['eval', '--checkpoint', 'C'], /missing required flag --data/],
       [['eval', '--checkpoint', 'C', '--data', 'D', '--split', 'holdout'], /--split must be train, val, test or all, got "holdout"/],
@@ -73,6 +76,7 @@ describe('au-lens train and eval: output and failures', function () {
       const lines = r.out.map((l) => JSON.parse(l) as JsonLine);
       const of = (type: string): JsonLine[] => lines.filter((l) => l.type === type);
       assert.deepEqual(of('data')[0]?.['split'], { train: 18, val: 3, test: 3 });
+      assert.deepEqual([of('data')[0]?.['layout'], of('data')[0]?.['splitMode']], ['image-folder', 'subjects']);
 
       const steps = of('step');
       assert.equal(steps.length, 2 * 4);
