@@ -74,15 +74,27 @@ describe('module boundaries', () => {
   it('lets the extension reach the trainer only through its protocol and client', () => {
     // Besides the protocol: the run folder's file formats (run.json, progress.jsonl, run configs, eval files, a
     // checkpoint's header for the runs view), the training defaults, the model table, an imported model's sidecar
-    // config and the device names, which are bundle-safe (no native code), and types, which compile away.
+    // config, the device names and dataset layout detection, which are bundle-safe (no native code), and types,
+    // which compile away.
     const allowed = [
       'protocol', 'workerClient', 'science', 'train/runLog', 'train/runConfig', 'train/trainDefaults',
-      'train/checkpointHeader', 'eval/evalFile', 'import/sidecar', 'onnx/deviceNames', ...MODEL_METADATA,
+      'train/checkpointHeader', 'eval/evalFile', 'import/sidecar', 'onnx/deviceNames', 'io/layouts/detect',
+      ...MODEL_METADATA,
     ];
     for (const file of tsFiles(path.join(src, 'extension'))) {
       for (const spec of imports(file, { values: true }).filter((s) => s.includes('/trainer/'))) {
         const rest = spec.slice(spec.indexOf('/trainer/') + '/trainer/'.length);
         assert.ok(allowed.some((a) => rest === a || rest.startsWith(`${a}/`)), `${path.relative(repoRoot, file)} imports "${spec}"`);
+      }
+    }
+  });
+
+  it('keeps dataset layout detection light: the editor runs it, so it loads no parser, image library or engine', () => {
+    const trainer = path.join(src, 'trainer');
+    for (const file of runtimeClosure(path.join(trainer, 'io', 'layouts', 'detect.ts'))) {
+      const rest = path.relative(trainer, file).replace(/\\/g, '/');
+      for (const spec of imports(file, { values: true })) {
+        assert.ok(spec.startsWith('.') || spec.startsWith('node:'), `${rest} imports the package "${spec}"`);
       }
     }
   });

@@ -11,34 +11,17 @@
 import * as path from 'node:path';
 import { AFFECTNET_CODING } from '../../science/datasetLabels';
 import type { Expression } from '../../science/labels';
-import type { SplitName } from '../../science/split';
 import type { Box } from '../../science/types';
 import { DatasetError } from '../dataset';
 import { codedLabel, SampleCollector } from './collect';
 import { mapLimit } from './concurrency';
+import { AFFECTNET_CSVS, AFFECTNET_SETS, affectNetImageFolder } from './detect';
 import { readNpyLabel } from './npyLabel';
 import { excerpt, fileNames, insideRoot, isRegularFile, relId } from './safeFiles';
 import { checkWidth, headerColumns, textRows } from './textRows';
 import type { LayoutDataset, LayoutReadOptions } from './types';
 
-export const AFFECTNET_CSVS: readonly { readonly file: string; readonly part: SplitName }[] = [
-  { file: 'training.csv', part: 'train' }, { file: 'validation.csv', part: 'test' },
-];
-export const AFFECTNET_SETS: readonly { readonly dir: string; readonly part: SplitName }[] = [
-  { dir: 'train_set', part: 'train' }, { dir: 'val_set', part: 'test' },
-];
-/** Where the CSVs' `subDirectory_filePath` is relative to, first found wins; else the CSVs' folder. */
-const IMAGE_FOLDERS = ['Manually_Annotated_Images', 'Manually_Annotated/Manually_Annotated_Images'];
 const LABEL_SUFFIX = '_exp.npy';
-
-/** Which AffectNet shape `root` has, if any. */
-export async function affectNetShape(root: string): Promise<'affectnet-csv' | 'affectnet-npy' | undefined> {
-  for (const { file } of AFFECTNET_CSVS) if (await isRegularFile(path.join(root, file))) return 'affectnet-csv';
-  for (const { dir } of AFFECTNET_SETS) {
-    if ((await fileNames(path.join(root, dir, 'annotations'))) !== undefined) return 'affectnet-npy';
-  }
-  return undefined;
-}
 
 /** The expression of an AffectNet code; a code the paper drops is counted as skipped and gives undefined. */
 function keptLabel(collector: SampleCollector, code: string, where: string, relPath: string): Expression | undefined {
@@ -62,20 +45,12 @@ function faceBox(fields: readonly string[], columns: readonly number[], where: s
   return { x, y, width, height };
 }
 
-async function imageFolder(root: string): Promise<string> {
-  for (const folder of IMAGE_FOLDERS) {
-    const dir = path.join(root, ...folder.split('/'));
-    if ((await fileNames(dir)) !== undefined) return dir;
-  }
-  return root;
-}
-
 const CSV_COLUMNS = ['subdirectory_filepath', 'face_x', 'face_y', 'face_width', 'face_height', 'expression'] as const;
 
 /** Reads AffectNet's CSV shape at `root` (the folder holding training.csv and validation.csv). */
 export async function readAffectNetCsv(root: string, options: LayoutReadOptions = {}): Promise<LayoutDataset> {
   const absRoot = path.resolve(root);
-  const images = await imageFolder(absRoot);
+  const images = (await affectNetImageFolder(absRoot)) ?? absRoot;
   const collector = new SampleCollector('affectnet-csv', absRoot, options);
   const listings = new Map<string, Set<string> | undefined>();
   const read: string[] = [];

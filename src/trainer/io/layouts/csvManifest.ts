@@ -18,11 +18,6 @@ import type { LayoutDataset, LayoutReadOptions } from './types';
 
 const PARTS: Readonly<Record<string, SplitName>> = { train: 'train', val: 'val', validation: 'val', test: 'test' };
 
-/** Whether `file` may be a CSV manifest: a file (not a folder) named *.csv. */
-export function isCsvManifestName(file: string): boolean {
-  return /\.csv$/i.test(file);
-}
-
 /** Reads the CSV manifest `file`; its folder is the dataset root. */
 export async function readCsvManifest(file: string, options: LayoutReadOptions = {}): Promise<LayoutDataset> {
   const absFile = path.resolve(file);

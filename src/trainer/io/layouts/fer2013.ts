@@ -12,22 +12,14 @@ import type { SplitName } from '../../science/split';
 import { DatasetError } from '../dataset';
 import { codedLabel, SampleCollector } from './collect';
 import { FER_SIDE, parsePixels } from './pixels';
-import { excerpt, isRegularFile } from './safeFiles';
+import { FER2013_FILES, fer2013File, FERPLUS_FILE } from './detect';
+import { excerpt } from './safeFiles';
 import type { TextRow } from './textRows';
 import { headerColumns, textRows } from './textRows';
 import type { LayoutDataset, LayoutReadOptions, SampleSource } from './types';
 
-/** The names FER2013's file goes by: Kaggle's challenge file, and the ICML 2013 workshop's. */
-export const FER2013_FILES = ['fer2013.csv', 'icml_face_data.csv'] as const;
-export const FERPLUS_FILE = 'fer2013new.csv';
 
 const USAGE: Readonly<Record<string, SplitName>> = { training: 'train', publictest: 'val', privatetest: 'test' };
-
-/** The FER2013 file in `root`, if any. */
-export async function fer2013File(root: string): Promise<string | undefined> {
-  for (const name of FER2013_FILES) if (await isRegularFile(path.join(root, name))) return name;
-  return undefined;
-}
 
 function usagePart(value: string, where: string): SplitName {
   const part = USAGE[value.trim().toLowerCase()];

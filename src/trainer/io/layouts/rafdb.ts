@@ -16,19 +16,16 @@ import { RAFDB_CODING } from '../../science/datasetLabels';
 import { DatasetError } from '../dataset';
 import { codedLabel, SampleCollector } from './collect';
 import { mapLimit } from './concurrency';
-import { excerpt, fileNames, insideRoot, isRegularFile, regularFile, relId, SMALL_FILE_CAP } from './safeFiles';
+import type { RafDbImages } from './detect';
+import { RAFDB_ALIGNED_DIR, RAFDB_BOX_DIR, RAFDB_LIST, RAFDB_ORIGINAL_DIR, rafDbImages } from './detect';
+import { excerpt, fileNames, insideRoot, regularFile, relId, SMALL_FILE_CAP } from './safeFiles';
 import { textRows } from './textRows';
 import type { CropSpec, LayoutDataset, LayoutReadOptions } from './types';
 
-export const RAFDB_LIST = 'EmoLabel/list_patition_label.txt';
-const ALIGNED_DIR = 'Image/aligned';
-const ORIGINAL_DIR = 'Image/original';
-const BOX_DIR = 'Annotation/boundingbox';
 /** The reference's `bbx_upscale` and `CROP_SIZE`. */
 const BOX_UPSCALE = 0.3;
 const CROP_SIZE = 224;
 
-export type RafDbImages = 'aligned' | 'original';
 export type RafDbBoxOrder = 'reference' | 'xyxy';
 
 export interface RafDbOptions extends LayoutReadOptions {
@@ -36,11 +33,6 @@ export interface RafDbOptions extends LayoutReadOptions {
   readonly images?: RafDbImages;
   /** How the box file's four numbers are read (see the file comment). Default 'reference'. */
   readonly boxOrder?: RafDbBoxOrder;
-}
-
-/** Whether `root` looks like RAF-DB basic: it holds the label list. */
-export async function isRafDb(root: string): Promise<boolean> {
-  return isRegularFile(path.join(root, ...RAFDB_LIST.split('/')));
 }
 
 /** The reference's crop of a photo from the four numbers of its box file. */
@@ -70,14 +62,6 @@ async function readBox(file: string, where: string): Promise<[number, number, nu
   return box;
 }
 
-/** The images RAF-DB at `root` is read from: `asked`, else 'original' when the photos and their boxes are there. */
-export async function rafDbImages(root: string, asked: RafDbImages | undefined): Promise<RafDbImages> {
-  if (asked !== undefined) return asked;
-  const original = (await fileNames(path.join(root, ...ORIGINAL_DIR.split('/')))) !== undefined
-    && (await fileNames(path.join(root, ...BOX_DIR.split('/')))) !== undefined;
-  return original ? 'original' : 'aligned';
-}
-
 interface ListedImage {
   readonly name: string;
   readonly code: string;
@@ -89,16 +73,16 @@ export async function readRafDb(root: string, options: RafDbOptions = {}): Promi
   const absRoot = path.resolve(root);
   const listFile = path.join(absRoot, ...RAFDB_LIST.split('/'));
   const images = await rafDbImages(absRoot, options.images);
-  const imageDir = images === 'aligned' ? ALIGNED_DIR : ORIGINAL_DIR;
+  const imageDir = images === 'aligned' ? RAFDB_ALIGNED_DIR : RAFDB_ORIGINAL_DIR;
   const dir = path.join(absRoot, ...imageDir.split('/'));
   const present = await fileNames(dir);
   if (present === undefined) {
     throw new DatasetError(`RAF-DB at ${absRoot} has no ${imageDir}/ folder; ` +
-      `expected ${ALIGNED_DIR}/ (RAF-DB's aligned faces) or ${ORIGINAL_DIR}/ with ${BOX_DIR}/`);
+      `expected ${RAFDB_ALIGNED_DIR}/ (RAF-DB's aligned faces) or ${RAFDB_ORIGINAL_DIR}/ with ${RAFDB_BOX_DIR}/`);
   }
-  const boxes = images === 'original' ? await fileNames(path.join(absRoot, ...BOX_DIR.split('/'))) : undefined;
+  const boxes = images === 'original' ? await fileNames(path.join(absRoot, ...RAFDB_BOX_DIR.split('/'))) : undefined;
   if (images === 'original' && boxes === undefined) {
-    throw new DatasetError(`RAF-DB at ${absRoot} has ${ORIGINAL_DIR}/ but no ${BOX_DIR}/ to crop it with`);
+    throw new DatasetError(`RAF-DB at ${absRoot} has ${RAFDB_ORIGINAL_DIR}/ but no ${RAFDB_BOX_DIR}/ to crop it with`);
   }
 
   const listed: ListedImage[] = [];
@@ -138,12 +122,12 @@ export async function readRafDb(root: string, options: RafDbOptions = {}): Promi
       return;
     }
     const boxName = `${stem}_boundingbox.txt`;
-    const boxFile = insideRoot(absRoot, path.join(absRoot, ...BOX_DIR.split('/')), boxName, where);
+    const boxFile = insideRoot(absRoot, path.join(absRoot, ...RAFDB_BOX_DIR.split('/')), boxName, where);
     if (!boxes?.has(path.basename(boxFile))) {
-      collector.skip('missing-file', relPath, `no ${BOX_DIR}/${boxName} to crop it with`);
+      collector.skip('missing-file', relPath, `no ${RAFDB_BOX_DIR}/${boxName} to crop it with`);
       return;
     }
-    const crop = rafDbCrop(await readBox(boxFile, `${BOX_DIR}/${boxName}`), order);
+    const crop = rafDbCrop(await readBox(boxFile, `${RAFDB_BOX_DIR}/${boxName}`), order);
     collector.add({ relPath, label: meaning.expression, part, source: { kind: 'file', path: full, crop } }, where);
   }, options.signal);
   return collector.finish([RAFDB_LIST]);
