@@ -12,9 +12,43 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AuLensApi } from '../../src/extension/main';
 import { readProgress, readRunRecord, writeRunRecord } from '../../src/trainer/train/runLog';
-import { writeDataset } from '../unit/train/fixtures';
+import { syntheticPng, writeDataset } from '../unit/train/fixtures';
 
 const EXT_ID = 'au-lens.au-lens';
+
+/** RAF-DB basic codes: 1 surprise, 4 happy, 5 sad. */
+const RAF_CODES: Readonly<Record<string, number>> = { surprise: 1, happy: 4, sad: 5 };
+
+/** A RAF-DB-shaped folder of synthetic faces (8 per class, every third a test image); its test images' ids. */
+async function writeRafDb(root: string): Promise<{ root: string; test: string[] }> {
+  const lines: string[] = [];
+  const test: string[] = [];
+  let n = 0;
+  for (const [label, code] of Object.entries(RAF_CODES)) {
+    for (let k = 0; k < 8; k++) {
+      const part = n % 3 === 2 ? 'test' : 'train';
+      const name = `${part}_${String(++n).padStart(5, '0')}`;
+      const rel = `Image/aligned/${name}_aligned.jpg`;
+      await mkdir(path.join(root, 'Image', 'aligned'), { recursive: true });
+      // PNG bytes under RAF-DB's .jpg name: images are decoded by content.
+      await writeFile(path.join(root, ...rel.split('/')), await syntheticPng(label, 300 + n));
+      lines.push(`${name}.jpg ${code}`);
+      if (part === 'test') test.push(rel);
+    }
+  }
+  await mkdir(path.join(root, 'EmoLabel'), { recursive: true });
+  await writeFile(path.join(root, 'EmoLabel', 'list_patition_label.txt'), `${lines.join('\n')}\n`);
+  return { root, test };
+}
+
+/** A FER2013-shaped folder: fer2013.csv with a few 48×48 rows of each usage. */
+async function writeFer2013(root: string): Promise<string> {
+  const rows = Array.from({ length: 9 }, (_, i) =>
+    `${i % 7},${Array.from({ length: 48 * 48 }, (_, p) => (p * (i + 3)) % 256).join(' ')},${['Training', 'PublicTest', 'PrivateTest'][i % 3]}`);
+  await mkdir(root, { recursive: true });
+  await writeFile(path.join(root, 'fer2013.csv'), `emotion,pixels,Usage\n${rows.join('\n')}\n`);
+  return root;
+}
 const workspaceRoot = (): string => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
 
 async function waitFor<T>(what: string, probe: () => T | undefined | false, seconds = 90): Promise<T> {
@@ -176,6 +210,38 @@ describe('Training from the editor', function () {
     const snapshot = await waitFor('the dashboard\'s data', () => (dashboard.lastUpdate?.run.status === 'completed' ? dashboard.lastUpdate : dashboard.lastSnapshot?.run.status === 'completed' && dashboard.lastSnapshot));
     assert.equal(snapshot.run.canCancel, false);
     assert.equal(api.training.current, undefined);
+  });
+
+  it('offers a RAF-DB- and a FER2013-shaped folder as datasets, and trains on RAF-DB\'s official split', async () => {
+    restore.push(captureMessages('showInformationMessage').restore);
+    const raf = await writeRafDb(path.join(workspaceRoot(), 'datasets', 'RAF-DB', 'basic'));
+    const fer = await writeFer2013(path.join(workspaceRoot(), 'datasets', 'fer'));
+    let offered: readonly (vscode.QuickPickItem & { value?: unknown })[] = [];
+    const quick = playQuickInputs([
+      (input) => {
+        offered = input.items;
+        pickWhere((i) => i.value === raf.root)(input);
+      },
+      acceptDefault, acceptDefault, acceptDefault, // tiny64, λ = 4, the last stage
+      typeValue('1'),
+      typeValue('itest-rafdb'),
+      acceptDefault,
+    ]);
+    restore.push(quick.restore);
+    await vscode.commands.executeCommand('auLens.trainModel');
+    const rafItem = offered.find((i) => i.value === raf.root);
+    const ferItem = offered.find((i) => i.value === fer);
+    assert.match(rafItem?.detail ?? '', /^RAF-DB basic, aligned faces · official train\/test split · 24 images$/);
+    assert.match(ferItem?.detail ?? '', /^FER2013, 48×48 rows of fer2013\.csv · official train\/test split$/);
+    assert.ok(!offered.some((i) => i.value === path.join(raf.root, 'Image')), 'RAF-DB\'s Image/ is no class-folder dataset');
+    assert.ok(offered.indexOf(rafItem!) < offered.findIndex((i) => i.value === data), 'named datasets first');
+
+    const folder = path.join(workspaceRoot(), 'runs', 'itest-rafdb');
+    const record = await readRunRecord(folder);
+    assert.equal(record?.status, 'completed', record?.error);
+    const manifest = JSON.parse(await readFile(path.join(folder, 'manifest.json'), 'utf8')) as { layout: string; splitMode: string; samples: { relPath: string; split: string | null }[] };
+    assert.deepEqual([manifest.layout, manifest.splitMode], ['rafdb-aligned', 'official']);
+    assert.deepEqual(manifest.samples.filter((x) => x.split === 'test').map((x) => x.relPath).sort(), raf.test.sort());
   });
 
   it('cancels a run from a run-config file mid-run, keeps its checkpoint; the same config offers to resume it', async () => {

@@ -8,6 +8,7 @@ import { readRunRecord } from '../../trainer/train/runLog';
 import type { Ctx } from '../ctx';
 import { EvaluationPanel } from '../panels/evaluationPanel';
 import { checkpointOf, isRunsNode } from '../runs/runNodes';
+import { describeGuess } from '../training/datasetGuess';
 import { findWorkspaceDatasets } from '../workspaceFiles';
 
 type DatasetPick = vscode.QuickPickItem & { readonly data?: string; readonly images?: EvalImages;
@@ -38,16 +39,20 @@ async function pickDataset(model: string): Promise<{ data: string; images: EvalI
   const record = model === BUILTIN_MODEL ? undefined : await readRunRecord(path.dirname(model)).catch(() => undefined);
   const trainData = record?.settings.data;
   if (typeof trainData === 'string' && existsSync(trainData)) {
-    items.push({ label: `$(beaker) ${path.basename(trainData)} — held-out test subjects`,
+    items.push({ label: `$(beaker) ${path.basename(trainData)} — its test split`,
       description: vscode.workspace.asRelativePath(trainData),
-      detail: 'the test split of the data this model was trained on', data: trainData, images: 'test' });
+      detail: 'the test split of the data this model was trained on: its official test part, or the held-out ' +
+        'subjects', data: trainData, images: 'test' });
   }
-  // The folders the training wizard and the comparison offer: two or more class folders holding images.
+  // The datasets the training wizard and the comparison offer; one with an official split is scored on its test
+  // part, as published numbers are.
   for (const found of await findWorkspaceDatasets()) {
+    const official = found.layout !== 'image-folder';
     items.push({
-      label: `$(folder) ${path.basename(found.folder)}`, description: vscode.workspace.asRelativePath(found.folder),
-      detail: `every image of the folder: ${found.images} in ${found.classes.length} classes`, data: found.folder,
-      images: 'all',
+      label: `$(${official ? 'database' : 'folder'}) ${path.basename(found.folder)}`,
+      description: vscode.workspace.asRelativePath(found.folder),
+      detail: `${official ? 'its official test part' : 'every image of the folder'}: ${describeGuess(found)}`,
+      data: found.folder, images: official ? 'test' : 'all',
     });
   }
   items.push({ label: '$(folder-opened) Browse…', description: 'a folder with one subfolder of images per class',

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { BUILTIN_MODEL } from '../../trainer/protocol';
 import type { CompareModel } from '../../webview/protocol/compare';
 import { IMAGE_EXTENSIONS, targetImage } from '../commands/images';
+import { describeGuess } from '../training/datasetGuess';
 import { findWorkspaceDatasets, findWorkspaceModels, modelFileItem } from '../workspaceFiles';
 
 type Item<T> = vscode.QuickPickItem & { readonly value?: T; readonly browse?: true };
@@ -83,12 +84,12 @@ export async function pickSubject(): Promise<CompareOn | undefined> {
 }
 
 async function pickDatasetFolder(): Promise<string | undefined> {
-  // The same folders the training wizard offers: two or more class folders holding images.
+  // The same datasets the training wizard offers.
   const found = await findWorkspaceDatasets();
   const items: Item<string>[] = [
     ...found.map((f): Item<string> => ({
-      label: `$(folder) ${vscode.workspace.asRelativePath(f.folder)}`,
-      description: `${f.images} images in ${f.classes.length} classes`, value: f.folder,
+      label: `$(${f.layout === 'image-folder' ? 'folder' : 'database'}) ${vscode.workspace.asRelativePath(f.folder)}`,
+      description: describeGuess(f), value: f.folder,
     })),
     { label: '$(folder-opened) Browse…', description: 'a folder with one subfolder of images per expression',
       browse: true },

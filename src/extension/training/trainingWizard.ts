@@ -11,6 +11,7 @@ import { RUN_CONFIG_SUFFIX, runConfigOf } from '../../trainer/train/runConfig';
 import type { TrainRequest } from '../../trainer/train/trainRequest';
 import { TRAIN_DEFAULTS } from '../../trainer/train/trainDefaults';
 import { findWorkspaceDatasets, findWorkspaceRunConfigs } from '../workspaceFiles';
+import { describeGuess } from './datasetGuess';
 import type { Answer, Step } from './quickInput';
 import { BACK, inputText, pickMany, pickOne } from './quickInput';
 
@@ -103,11 +104,12 @@ async function dataItems(): Promise<DataItem[]> {
   const found = (await findWorkspaceDatasets()).slice(0, 20);
   return [
     ...found.map((d): DataItem => ({
-      label: `$(folder) ${path.basename(d.folder)}`, description: vscode.workspace.asRelativePath(d.folder),
-      detail: `${d.classes.length} classes (${d.classes.slice(0, 7).join(', ')}${d.classes.length > 7 ? ', …' : ''})` +
-        ` · ${d.images} images`, value: d.folder, images: d.images,
+      label: `$(${d.layout === 'image-folder' ? 'folder' : 'database'}) ${path.basename(d.folder)}`,
+      description: vscode.workspace.asRelativePath(d.folder), detail: describeGuess(d), value: d.folder,
+      ...(d.images !== undefined && { images: d.images }),
     })),
-    { label: '$(folder-opened) Browse…', description: 'a folder with one sub-folder per class', value: 'browse' },
+    { label: '$(folder-opened) Browse…', description: 'a dataset folder: RAF-DB, FER2013, AffectNet, or one ' +
+      'sub-folder per class', value: 'browse' },
     { label: '$(file-code) Run a config file…', description: configs.length > 0
       ? `a workspace *${RUN_CONFIG_SUFFIX} file` : `none in this workspace yet`, value: 'config' },
   ];
@@ -116,7 +118,8 @@ async function dataItems(): Promise<DataItem[]> {
 async function browseData(): Promise<string | undefined> {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   const picked = await vscode.window.showOpenDialog({
-    title: `${TITLE}: data folder (one sub-folder per class: happy/, sad/, …)`, canSelectFiles: false,
+    title: `${TITLE}: data folder (RAF-DB, FER2013, AffectNet, or one sub-folder per class: happy/, sad/, …)`,
+    canSelectFiles: false,
     canSelectFolders: true, canSelectMany: false,
     ...(folder && { defaultUri: folder }),
   });
@@ -157,7 +160,8 @@ export async function runTrainingWizard(root: vscode.Uri, now = new Date()): Pro
     switch (n) {
       case 1: {
         const items = await dataItems();
-        const picked = await pickOne(step(1), items, 'The training data: a folder with one sub-folder per class',
+        const picked = await pickOne(step(1), items,
+          'The training data: RAF-DB, FER2013, AffectNet, or a folder with one sub-folder per class',
           items.find((i) => i.value === a.data));
         if (picked === undefined || picked === BACK) return undefined;
         if (picked.value === 'config') {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { guessDatasets } from '../../../src/extension/training/datasetGuess';
+import * as path from 'node:path';
+import { describeGuess, guessDatasets, markerRoot } from '../../../src/extension/training/datasetGuess';
 import { advance, fractionDone, pointsOf, progressText, startProgress } from '../../../src/extension/training/runProgress';
 import type { TrainEvent } from '../../../src/trainer/train/options';
 
@@ -40,8 +41,34 @@ describe('training progress in the editor', () => {
       '/ws/photos/one/holiday.jpg',
     ]);
     assert.deepEqual(found, [
-      { folder: '/ws/ck', classes: ['happy', 'sad'], images: 3 },
-      { folder: '/ws/small', classes: ['x', 'y'], images: 2 },
+      { folder: '/ws/ck', layout: 'image-folder', classes: ['happy', 'sad'], images: 3 },
+      { folder: '/ws/small', layout: 'image-folder', classes: ['x', 'y'], images: 2 },
     ]);
+    assert.equal(describeGuess(found[0]!), '2 classes (happy, sad) · 3 images');
+  });
+
+  it('offers RAF-DB- and FER2013-shaped folders first, and their images as no class-folder guess', () => {
+    const raf = path.join('/ws', 'RAF-DB', 'basic');
+    const fer = path.join('/ws', 'fer');
+    const found = guessDatasets([
+      path.join(raf, 'Image', 'aligned', 'train_00001_aligned.jpg'), path.join(raf, 'Image', 'aligned', 'test_0001_aligned.jpg'),
+      path.join(raf, 'Image', 'original', 'train_00001.jpg'),
+      '/ws/ck/happy/a.png', '/ws/ck/sad/c.png',
+    ], [{ folder: raf, layout: 'rafdb-original' }, { folder: fer, layout: 'fer2013' }]);
+    assert.deepEqual(found, [
+      { folder: fer, layout: 'fer2013', classes: [], images: undefined },
+      { folder: raf, layout: 'rafdb-original', classes: [], images: 3 },
+      { folder: '/ws/ck', layout: 'image-folder', classes: ['happy', 'sad'], images: 2 },
+    ]);
+    assert.equal(describeGuess(found[0]!), 'FER2013, 48×48 rows of fer2013.csv · official train/test split');
+    assert.equal(describeGuess(found[1]!), 'RAF-DB basic, original photos cut by their boxes · official train/test split · 3 images');
+  });
+
+  it('takes the dataset folder from each marker file the workspace search finds', () => {
+    assert.equal(markerRoot(path.join('/ws', 'RAF-DB', 'basic', 'EmoLabel', 'list_patition_label.txt')), path.join('/ws', 'RAF-DB', 'basic'));
+    assert.equal(markerRoot(path.join('/ws', 'elsewhere', 'list_patition_label.txt')), undefined);
+    assert.equal(markerRoot(path.join('/ws', 'fer', 'fer2013.csv')), path.join('/ws', 'fer'));
+    assert.equal(markerRoot(path.join('/ws', 'an', 'train_set', 'annotations', '17_exp.npy')), path.join('/ws', 'an'));
+    assert.equal(markerRoot(path.join('/ws', 'an', '17_exp.npy')), undefined);
   });
 });
