@@ -1,9 +1,9 @@
 /**
- * `au-lens eval` on an ONNX model — one trained elsewhere with its sidecar, or one AU Lens exported: every image
- * of a dataset folder through the imported model (one image per run, as its sessions are built for batch 1), fed
- * to the same Evaluator as a checkpoint's batches. The model knows no training split, so every image counts; data
- * without some of the model's classes is scored over the classes it has (logits, head rows and labels cut to them),
- * as evaluateCheckpoint does.
+ * `au-lens eval` on an ONNX model — one trained elsewhere with its sidecar, or one AU Lens exported: the images of a
+ * dataset through the imported model (one image per run, as its sessions are built for batch 1), fed to the same
+ * Evaluator as a checkpoint's batches. The model knows no training split: a dataset with an official split is
+ * scored on its test part (or the part asked for), any other on every image; data without some of the model's
+ * classes is scored over the classes it has (logits, head rows and labels cut to them), as evaluateCheckpoint does.
  */
 import type { Batch } from '../data/loader';
 import { BatchLoader } from '../data/loader';
@@ -13,7 +13,8 @@ import { Evaluator } from '../eval/evaluator';
 import type { CheckpointEvaluation, EvaluateOptions, EvaluationHooks } from '../eval/types';
 import { openModel } from '../explain/modelFile';
 import type { ModelOutputs, OpenModel } from '../explain/openModel';
-import { readImageFolder } from '../io/dataset';
+import type { SplitName } from '../science/split';
+import { DEFAULT_FRACTIONS, readRunDataset, samplesOf, splitDataset } from '../train/dataSplit';
 import { CAM_METHOD_NAMES } from '../science/camMethods';
 import type { Expression } from '../science/labels';
 
@@ -96,14 +97,21 @@ export async function evaluateOnnxModel(
   const model = await openModel(options.checkpoint, { threads: options.threads });
   try {
     const d = model.description;
-    const dataset = await readImageFolder(options.data, { classes: d.labels });
+    const dataset = await readRunDataset(options.data, {
+      classes: d.labels, ...(hooks.signal !== undefined && { signal: hooks.signal }),
+    });
     const warnings = [...dataset.warnings];
-    if (options.split !== undefined && options.split !== 'all') {
+    let split: SplitName | 'all' = 'all';
+    if (dataset.hasOfficialSplit) split = options.split ?? 'test';
+    else if (options.split !== undefined && options.split !== 'all') {
       warnings.push(
         `a model trained elsewhere has no recorded split: every image of ${options.data} is evaluated, not the ` +
           `"${options.split}" split`,
       );
     }
+    const data = dataset.hasOfficialSplit
+      ? splitDataset(dataset, { seed: 0, fractions: DEFAULT_FRACTIONS, split: 'official' })
+      : { dataset, split: { train: [], val: [], test: [] } };
     const labels: Expression[] = d.labels.filter((l) => dataset.classes.includes(l));
     const absent = d.labels.filter((l) => !labels.includes(l));
     if (absent.length > 0) {
@@ -114,7 +122,7 @@ export async function evaluateOnnxModel(
     }
     const keep = labels.map((l) => d.labels.indexOf(l));
     const prepared = await prepareSamples(
-      dataset.samples.map((s) => ({ path: s.path, label: s.label })),
+      samplesOf(data, split),
       {
         labels,
         inputSize: d.inputSize,
@@ -128,7 +136,7 @@ export async function evaluateOnnxModel(
         ...(hooks.signal !== undefined && { signal: hooks.signal }),
       },
     );
-    if (prepared.samples.length === 0) throw new Error(`no usable image in ${options.data}`);
+    if (prepared.samples.length === 0) throw new Error(`no usable image in the ${split} split of ${options.data}`);
     const methods = (options.methods ?? CAM_METHOD_NAMES).filter((m) => model.methods.includes(m));
     for (const u of model.unavailable) {
       if ((options.methods ?? CAM_METHOD_NAMES).includes(u.method))
@@ -152,7 +160,7 @@ export async function evaluateOnnxModel(
     return {
       checkpoint: options.checkpoint,
       data: options.data,
-      split: 'all',
+      split,
       warnings,
       skipped: prepared.report.corrupt,
       report: evaluator.result(),

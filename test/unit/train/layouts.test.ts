@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { BatchLoader } from '../../../src/trainer/data/loader';
 import { runEvaluation } from '../../../src/trainer/eval/evalRun';
 import { evaluateCheckpoint } from '../../../src/trainer/eval/evaluateCheckpoint';
+import { exportCheckpoint } from '../../../src/trainer/export/exportModel';
 import type { RgbImage } from '../../../src/trainer/io/image';
 import type { DatasetManifest } from '../../../src/trainer/io/manifest';
 import { loadCheckpoint } from '../../../src/trainer/train/checkpoint';
@@ -106,12 +107,18 @@ describe('training on dataset layouts: official splits, the test part never read
     assert.ok(prepared.valSet.samples.every((s) => !test.has(s.path)), 'validation holds no test image');
   });
 
-  it('eval defaults to the official test part on the run\'s data', async () => {
+  it('eval defaults to the official test part on the run\'s data, for the checkpoint and for its ONNX export', async () => {
     const run = await recordRun(options('eval-me'));
-    const result = await evaluateCheckpoint({ checkpoint: run.outcome.best!, data: rafdb, batch: 4, threads: 1, methods: [], cacheDir: path.join(path.dirname(rafdb), 'cache') }, { detector: new FakeDetector() });
+    const cacheDir = path.join(path.dirname(rafdb), 'cache');
+    const result = await evaluateCheckpoint({ checkpoint: run.outcome.best!, data: rafdb, batch: 4, threads: 1, methods: [], cacheDir }, { detector: new FakeDetector() });
     assert.equal(result.split, 'test');
     assert.deepEqual(result.samples.map((s) => s.path).sort(), testFiles().sort());
     assert.deepEqual(result.warnings, []);
+    const onnx = path.join(path.dirname(run.outcome.best!), 'model.onnx');
+    await exportCheckpoint(run.outcome.best!, onnx);
+    const exported = await evaluateCheckpoint({ checkpoint: onnx, data: rafdb, batch: 4, threads: 1, methods: [], cacheDir }, { detector: new FakeDetector() });
+    assert.equal(exported.split, 'test');
+    assert.deepEqual(exported.samples.map((s) => s.path).sort(), testFiles().sort());
   });
 
   it('the editor\'s train and eval methods take a RAF-DB folder with --split and --class-weights as settings', async () => {
