@@ -80,7 +80,7 @@ const HEAD_WORDS: Readonly<Record<HeadAdaptation, string>> = {
   recreated: "re-created for the run's classes",
 };
 
-const SPLIT_WORDS = { official: 'official split (validation from its training part)', subjects: 'split by subject' };
+const SPLIT_WORDS = { official: 'official split (test part held out)', subjects: 'split by subject' };
 
 /** Human-readable progress: one line per epoch, a rewritten status line in a terminal. */
 function humanReporter(io: CliIo): (e: TrainEvent) => void {

@@ -48,10 +48,14 @@ export function settingsRecord(options: TrainOptions, data: RunDataRecord): { [k
   };
 }
 
-/** How a run chose its class weights, as a comparable string: "none", "inverse", or the file's weights. */
-function classWeightsKey(spec: ClassWeightsSpec | undefined): string {
+/**
+ * How a run chose its class weights, as a comparable string: "none", "inverse", or a table's weights of `classes`
+ * (a checkpoint records those of its own classes; the file may name more).
+ */
+function classWeightsKey(spec: ClassWeightsSpec | undefined, classes: readonly string[]): string {
   if (spec === undefined || spec.kind !== 'file') return spec?.kind ?? 'none';
-  return Object.entries(spec.weights).sort(([a], [b]) => (a < b ? -1 : 1)).map(([c, w]) => `${c} ${w}`).join(', ');
+  const weights = spec.weights as Readonly<Record<string, number>>;
+  return [...classes].sort().map((c) => `${c} ${weights[c] ?? '–'}`).join(', ');
 }
 
 /** The class weights a checkpoint recorded; undefined where it recorded none (a run from before class weights). */
@@ -103,8 +107,8 @@ export function resumeDifferences(run: Checkpoint, options: TrainOptions, layers
     ['split', s['split'], options.split ?? s['split'] ?? null],
     [
       'class weights',
-      s['classWeights'] === undefined ? undefined : classWeightsKey(storedClassWeights(s['classWeights'])),
-      classWeightsKey(options.classWeights),
+      s['classWeights'] === undefined ? undefined : classWeightsKey(storedClassWeights(s['classWeights']), run.labels),
+      classWeightsKey(options.classWeights, run.labels),
     ],
   ];
   const differences = pairs

@@ -147,6 +147,18 @@ describe('training on dataset layouts: official splits, the test part never read
       (e: unknown) => e instanceof TrainingError && /split: subjects in the run, official now/.test(e.message));
   });
 
+  it('a resume keeps the class weights of its table (classes beyond the run\'s aside) and refuses others', async () => {
+    const weights = { happy: 1, sad: 2, surprise: 1.5, anger: 1, disgust: 3, fear: 2, contempt: 7 };
+    const spec = { kind: 'file' as const, file: 'w.json', weights };
+    const first = await recordRun(options('weighted', { classWeights: spec }));
+    const stored = (await loadCheckpoint(first.outcome.last!)).optimizer.settings!['classWeights'];
+    assert.deepEqual(stored, { mode: 'file', file: 'w.json', weights: { happy: 1, surprise: 1.5, fear: 2, anger: 1, disgust: 3, sad: 2 } });
+    const resumed = await recordRun(options('weighted', { classWeights: spec, resume: true, epochs: 2 }));
+    assert.equal(resumed.outcome.status, 'completed');
+    await assert.rejects(recordRun(options('weighted', { classWeights: { ...spec, weights: { ...weights, sad: 5 } }, resume: true, epochs: 3 })),
+      (e: unknown) => e instanceof TrainingError && /class weights: .*sad 2.* in the run, .*sad 5.* now/.test(e.message));
+  });
+
   it('refuses class weights that miss a class of the run, and writes nothing', async () => {
     const out = path.join(path.dirname(rafdb), 'runs', 'bad-weights');
     const spec = { kind: 'file' as const, file: 'w.json', weights: { happy: 1, sad: 2 } };
