@@ -21,11 +21,10 @@ import type { Random } from '../../random';
 import { gaussian, mulberry32 } from '../../random';
 import type { ModelImage, PixelMask } from './types';
 
-/** road.py's `neighbors_weights`, in its order: ((row offset, column offset), weight). */
-const NEIGHBOURS: readonly (readonly [dy: number, dx: number, w: number])[] = [
-  [1, 1, 1 / 12], [0, 1, 1 / 6], [-1, 1, 1 / 12], [1, -1, 1 / 12],
-  [0, -1, 1 / 6], [-1, -1, 1 / 12], [1, 0, 1 / 6], [-1, 0, 1 / 6],
-];
+/** road.py's `neighbors_weights`, in its order: row offsets, column offsets and weights. */
+const NEIGHBOUR_DY = [1, 0, -1, 1, 0, -1, 1, -1] as const;
+const NEIGHBOUR_DX = [1, 1, 1, -1, -1, -1, 0, 0] as const;
+const NEIGHBOUR_W = [1 / 12, 1 / 6, 1 / 12, 1 / 12, 1 / 6, 1 / 12, 1 / 6, 1 / 6] as const;
 
 export const ROAD_NOISE = 0.01;
 
@@ -40,32 +39,40 @@ export interface ImputationOptions {
   readonly random?: Random;
 }
 
-/** The system's lower triangle in envelope storage: row u holds columns first[u] … u. */
+/** The system's lower triangle in envelope storage: row u holds columns first[u] … u from values[start[u]]. */
 interface Envelope {
   readonly first: Int32Array;
   readonly start: Int32Array;
   readonly values: Float64Array;
 }
 
-/** Pixel p's neighbours in road.py's order: their index (−1 outside the image) and weight. */
-function* neighbours(p: number, width: number, height: number): Generator<readonly [q: number, w: number]> {
-  const x = p % width;
-  const y = (p - x) / width;
-  for (const [dy, dx, w] of NEIGHBOURS) {
-    const nx = x + dx;
-    const ny = y + dy;
-    yield [nx < 0 || ny < 0 || nx >= width || ny >= height ? -1 : ny * width + nx, w];
+/** Every unknown's 8 neighbours in road.py's order: their pixel index, −1 outside the image. */
+function neighbourTable(width: number, height: number, unknowns: Int32Array): Int32Array {
+  const table = new Int32Array(8 * unknowns.length);
+  for (let u = 0; u < unknowns.length; u++) {
+    const p = unknowns[u]!;
+    const x = p % width;
+    const y = (p - x) / width;
+    for (let k = 0; k < 8; k++) {
+      const nx = x + NEIGHBOUR_DX[k]!;
+      const ny = y + NEIGHBOUR_DY[k]!;
+      table[8 * u + k] = nx < 0 || ny < 0 || nx >= width || ny >= height ? -1 : ny * width + nx;
+    }
   }
+  return table;
 }
 
 /** `vars[p]` is pixel p's unknown index, −1 for a kept pixel. */
-function assemble(width: number, height: number, unknowns: Int32Array, vars: Int32Array): Envelope {
-  const n = unknowns.length;
+function assemble(table: Int32Array, vars: Int32Array): Envelope {
+  const n = table.length / 8;
   const first = new Int32Array(n);
   const start = new Int32Array(n + 1);
   for (let u = 0; u < n; u++) {
     let f = u;
-    for (const [q] of neighbours(unknowns[u]!, width, height)) if (q >= 0 && vars[q]! >= 0) f = Math.min(f, vars[q]!);
+    for (let k = 0; k < 8; k++) {
+      const q = table[8 * u + k]!;
+      if (q >= 0 && vars[q]! >= 0 && vars[q]! < f) f = vars[q]!;
+    }
     first[u] = f;
     start[u + 1] = start[u]! + (u - f + 1);
   }
@@ -73,32 +80,40 @@ function assemble(width: number, height: number, unknowns: Int32Array, vars: Int
   for (let u = 0; u < n; u++) {
     // road.py: the diagonal is 1 minus the weights of neighbours outside the image, off-diagonals −weight.
     let diagonal = 1;
-    for (const [q, w] of neighbours(unknowns[u]!, width, height)) {
-      if (q < 0) diagonal -= w;
-      else if (vars[q]! >= 0 && vars[q]! < u) values[start[u]! + vars[q]! - first[u]!] = -w;
+    const row = start[u]! - first[u]!;
+    for (let k = 0; k < 8; k++) {
+      const q = table[8 * u + k]!;
+      if (q < 0) diagonal -= NEIGHBOUR_W[k]!;
+      else if (vars[q]! >= 0 && vars[q]! < u) values[row + vars[q]!] = -NEIGHBOUR_W[k]!;
     }
-    values[start[u]! + u - first[u]!] = diagonal;
+    values[row + u] = diagonal;
   }
   return { first, start, values };
 }
 
-/** In-place Cholesky L·Lᵀ of the envelope; fill-in never leaves a row's envelope. */
+/**
+ * In-place Cholesky L·Lᵀ of the envelope (row by row: each entry of row i is its dot product with row j over
+ * their common columns); fill-in never leaves a row's envelope.
+ */
 function factor({ first, start, values: a }: Envelope): void {
   const n = first.length;
   for (let i = 0; i < n; i++) {
     const fi = first[i]!;
     const ri = start[i]! - fi;
-    for (let j = fi; j <= i; j++) {
-      const rj = start[j]! - first[j]!;
+    let diagonal = a[ri + i]!;
+    for (let j = fi; j < i; j++) {
+      const fj = first[j]!;
+      const rj = start[j]! - fj;
       let s = a[ri + j]!;
-      for (let k = Math.max(fi, first[j]!); k < j; k++) s -= a[ri + k]! * a[rj + k]!;
-      if (j < i) {
-        a[ri + j] = s / a[rj + j]!;
-      } else {
-        if (!(s > 0)) throw new RangeError('the imputation system is singular: removed pixels without a kept anchor');
-        a[ri + i] = Math.sqrt(s);
-      }
+      for (let k = fi > fj ? fi : fj; k < j; k++) s -= a[ri + k]! * a[rj + k]!;
+      s /= a[rj + j]!;
+      a[ri + j] = s;
+      diagonal -= s * s;
     }
+    if (!(diagonal > 0)) {
+      throw new RangeError('the imputation system is singular: removed pixels without a kept anchor');
+    }
+    a[ri + i] = Math.sqrt(diagonal);
   }
 }
 
@@ -119,12 +134,18 @@ function solve({ first, start, values: l }: Envelope, b: Float64Array): void {
 }
 
 /** The kept pixels' weighted sum around each unknown: the right-hand side of one channel. */
-function rightHandSide(plane: Float32Array, width: number, height: number, unknowns: Int32Array, vars: Int32Array) {
-  return Float64Array.from(unknowns, (p) => {
+function rightHandSide(plane: Float32Array, table: Int32Array, vars: Int32Array): Float64Array {
+  const n = table.length / 8;
+  const b = new Float64Array(n);
+  for (let u = 0; u < n; u++) {
     let s = 0;
-    for (const [q, w] of neighbours(p, width, height)) if (q >= 0 && vars[q]! < 0) s += w * plane[q]!;
-    return s;
-  });
+    for (let k = 0; k < 8; k++) {
+      const q = table[8 * u + k]!;
+      if (q >= 0 && vars[q]! < 0) s += NEIGHBOUR_W[k]! * plane[q]!;
+    }
+    b[u] = s;
+  }
+  return b;
 }
 
 /** The removed pixels' values before noise: the system's solution, or 0 when nothing is kept (see above). */
@@ -133,10 +154,11 @@ function imputedValues(image: ModelImage, unknowns: Int32Array, vars: Int32Array
   const plane = width * height;
   const planes = Array.from({ length: channels }, (_, c) => data.subarray(c * plane, (c + 1) * plane));
   if (unknowns.length === plane) return planes.map(() => new Float64Array(plane));
-  const system = assemble(width, height, unknowns, vars);
+  const table = neighbourTable(width, height, unknowns);
+  const system = assemble(table, vars);
   factor(system);
   return planes.map((p) => {
-    const b = rightHandSide(p, width, height, unknowns, vars);
+    const b = rightHandSide(p, table, vars);
     solve(system, b);
     return b;
   });
