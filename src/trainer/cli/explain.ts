@@ -2,6 +2,8 @@ import { CAM_METHODS } from '../cam';
 import { Explainer } from '../explain/explainImage';
 import type { ExplanationReport } from '../explain/explanation';
 import { ExplainRequestError } from '../explain/explanation';
+import type { FaithfulnessRequest } from '../explain/explanationFaithfulness';
+import { formatFaithfulness } from '../explain/formatFaithfulness';
 import { writeExplanation } from '../explain/renderExplanation';
 import { LandmarkDetector } from '../io/landmarks';
 import { DEFAULT_MODEL, PRETRAINED_MODELS } from '../train/pretrained';
@@ -11,8 +13,10 @@ const USAGE = `Usage: au-lens explain [--model NAME|CKPT|MODEL.onnx] [--sidecar 
 
 Explains one face: the class scores, each layer's attention and the CAMs (CAM, Grad-CAM, Grad-CAM++,
 LayerCAM) of the predicted class (or --class), with ATT-COS, CAM-COS, AU localisation and the share of each
-map's energy on each Action Unit of that class. Writes DIR/report.json, one PNG per map over the face crop
-and DIR/sheet.png with all of them.
+map's energy on each Action Unit of that class; then whether the class score depends on those AUs (AU
+occlusion) and on what each map ranks first (deletion/insertion curves, ROAD, the model-randomisation sanity
+check; docs/faithfulness.md). Writes DIR/report.json, one PNG per map over the face crop and DIR/sheet.png
+with all of them.
 
 An ONNX model written by au-lens export gives attention and CAM only: the gradient CAMs need the checkpoint.
 An ONNX classifier trained elsewhere needs a sidecar config (MODEL.au-lens.json beside it, or --sidecar):
@@ -27,12 +31,28 @@ Flags:
   --out DIR           output folder (created if needed)
   --face N            face to explain (0 = the most confident; default: the most confident)
   --class NAME        expression to explain (default: the predicted class)
+  --faithfulness M    fast: AU occlusion and deletion/insertion curves (default, about a second);
+                      all: also ROAD and the sanity check (seconds: ROAD imputes 18 images per map);
+                      none
   --threads N         engine threads (default: all cores)
   --cache DIR         landmark cache folder (default: ~/.cache/au-lens/landmarks)
   --max-pixels N      refuse larger images (default 100000000)
   --json              print the report as JSON`;
 
 const fmt = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : v.toFixed(2));
+
+const FAITHFULNESS_MODES = ['fast', 'all', 'none'] as const;
+
+/** --faithfulness: what to compute, or null for nothing. */
+function parseFaithfulness(value: string | undefined): FaithfulnessRequest | null {
+  const mode = value ?? 'fast';
+  if (!(FAITHFULNESS_MODES as readonly string[]).includes(mode)) {
+    throw new UsageError(`--faithfulness must be fast, all or none, got "${mode}"`);
+  }
+  if (mode === 'none') return null;
+  const all = mode === 'all';
+  return { settings: { occlusion: true, deletion: true, road: all }, sanity: all };
+}
 
 /** The report as lines for a terminal. */
 export function formatExplanation(r: ExplanationReport): string[] {
@@ -44,6 +64,7 @@ export function formatExplanation(r: ExplanationReport): string[] {
       .join('  ')}`,
   );
   if (r.cosineNote) lines.push(`  ${r.cosineNote}`);
+  if (r.faithfulness) lines.push(...formatFaithfulness(r.faithfulness));
   if (r.methods.unavailable.length > 0) {
     lines.push(
       `  not computed: ${r.methods.unavailable.map((u) => CAM_METHODS[u.method].title).join(', ')} ` +
@@ -59,7 +80,7 @@ export const explainCommand = defineCommand({
   usage: USAGE,
   flags: {
     model: 'string', sidecar: 'string', image: 'string', out: 'string', face: 'string', class: 'string',
-    threads: 'string', cache: 'string', 'max-pixels': 'string', json: 'boolean',
+    threads: 'string', cache: 'string', 'max-pixels': 'string', faithfulness: 'string', json: 'boolean',
   },
   async run(f, io) {
     const request = {
@@ -70,6 +91,7 @@ export const explainCommand = defineCommand({
       ...(f.class !== undefined && { className: f.class }),
     };
     const out = requireFlag(f.out, 'out');
+    const faithfulness = parseFaithfulness(f.faithfulness);
     const explainer = new Explainer({
       landmarker: () => LandmarkDetector.create(),
       threads: parseThreads(f.threads),
@@ -77,7 +99,14 @@ export const explainCommand = defineCommand({
       ...(f['max-pixels'] !== undefined && { maxPixels: parseIntFlag(f['max-pixels'], 'max-pixels', 0) }),
     });
     try {
-      const explanation = await explainer.explain(request);
+      const explained = await explainer.explain(request);
+      const explanation = faithfulness === null ? explained : {
+        ...explained,
+        report: {
+          ...explained.report,
+          faithfulness: await explainer.faithfulness(explained, faithfulness, {}, request.sidecar),
+        },
+      };
       const written = await writeExplanation(explanation, out);
       if (f.json) io.out(JSON.stringify({ ...explanation.report, out: written }));
       else {

@@ -18,7 +18,7 @@ import type { Codebook } from '../science/codebook';
 import { ausForExpression } from '../science/codebook';
 import type { FaceCrop, FaceFrame } from '../science/faceFrame';
 import { cropFrame, FACE_FRAME_SIZE, landmarksInFrame, moveFrameMap, sameFrame } from '../science/faceFrame';
-import type { Box } from '../science/types';
+import type { Box, Heatmap, Landmarks68 } from '../science/types';
 import type { AuHeatmap } from '../science/heatmap';
 import { buildAuHeatmap } from '../science/heatmap';
 import type { Expression } from '../science/labels';
@@ -28,6 +28,18 @@ import { resampleRegion, toBytes } from './resample';
 
 /** Why a sample has no AU map: its class uses no AU (neutral), no face was found, or every AU fell outside. */
 export type AuInvalidReason = Extract<AuHeatmap, { valid: false }>['reason'] | 'no-face';
+
+/**
+ * Where a face's landmarks lie, so regions drawn in the paper's frame (the faithfulness metrics' AU regions) move
+ * to the model's input exactly as its AU map does (frameMapToInput).
+ */
+export interface FaceGeometry {
+  /** The 68 landmarks in the paper's 224 face frame. */
+  readonly landmarks: Landmarks68;
+  /** The paper's face frame and the model's crop, in image pixels. */
+  readonly auFrame: FaceFrame;
+  readonly frame: FaceFrame;
+}
 
 export interface PreparedSample {
   readonly path: string;
@@ -40,6 +52,8 @@ export interface PreparedSample {
   /** side × side AU map in [0, 1]; undefined = no target, the sample trains with cross-entropy only. */
   readonly au?: Float32Array;
   readonly auInvalidReason?: AuInvalidReason;
+  /** Absent without a face. */
+  readonly geometry?: FaceGeometry;
 }
 
 export interface PrepareOptions {
@@ -105,6 +119,7 @@ export interface PreparedImage {
   readonly face?: DetectedFace;
   readonly au?: Float32Array;
   readonly auInvalidReason?: AuInvalidReason;
+  readonly geometry?: FaceGeometry;
 }
 
 /** Blacks out the pixels of a side × side crop of `frame` whose centres lie outside `box` (crop 'box'). */
@@ -151,18 +166,16 @@ export function prepareImage(
   const { frame, rgb } = cropImage(image, face, side, crop);
   if (!face) return { side, rgb, frame, auInvalidReason: 'no-face' };
   const auFrame = sampleFrame(image, face);
-  const heatmap = buildAuHeatmap(
-    landmarksInFrame(face.landmarks, auFrame),
-    FACE_FRAME_SIZE,
-    FACE_FRAME_SIZE,
-    ausForExpression(codebook, expression),
-  );
-  if (!heatmap.valid) return { side, rgb, frame, face, auInvalidReason: heatmap.reason };
+  const geometry: FaceGeometry = { landmarks: landmarksInFrame(face.landmarks, auFrame), auFrame, frame };
+  const aus = ausForExpression(codebook, expression);
+  const heatmap = buildAuHeatmap(geometry.landmarks, FACE_FRAME_SIZE, FACE_FRAME_SIZE, aus);
+  if (!heatmap.valid) return { side, rgb, frame, face, geometry, auInvalidReason: heatmap.reason };
   return {
     side,
     rgb,
     frame,
     face,
+    geometry,
     au: (sameFrame(auFrame, frame)
       ? resizeNearest(heatmap.map, side, side)
       : moveFrameMap(heatmap.map, auFrame, frame, side)
@@ -191,6 +204,19 @@ async function decodeAndDetect(
     ...(options.cacheDir !== undefined && { dir: options.cacheDir }),
   });
   return { image, faces };
+}
+
+/**
+ * A map of the paper's frame moved to the model's input as the data pipeline moves it (prepare.ts, augment.ts):
+ * nearest to the base square of the model's crop, nearest to S.
+ */
+export function frameMapToInput(map: Heatmap, inputSize: number, auFrame: FaceFrame, frame: FaceFrame): Heatmap {
+  const side = baseSideFor(inputSize);
+  const base = sameFrame(auFrame, frame) ? resizeNearest(map, side, side) : moveFrameMap(map, auFrame, frame, side);
+  const input = resizeNearest(base, inputSize, inputSize);
+  // The loader clips maps to [0, 1] last (augment.ts mapInto).
+  for (let i = 0; i < input.data.length; i++) input.data[i] = Math.min(1, Math.max(0, input.data[i]!));
+  return input;
 }
 
 /**
@@ -237,6 +263,7 @@ export async function prepareSamples(
         rgb: result.rgb,
         ...(result.au && { au: result.au }),
         ...(result.auInvalidReason && { auInvalidReason: result.auInvalidReason }),
+        ...(result.geometry && { geometry: result.geometry }),
       });
     }
     options.onProgress?.(i + 1, samples.length);

@@ -7,6 +7,7 @@ import { CAM_METHODS } from '../cam/index';
 import type { Expression } from '../science/labels';
 import type { ScoreSummary } from '../science/metrics/aggregate';
 import type { EvalReport, LocalisationMetric } from '../science/report';
+import { table } from './textTable';
 
 const METRIC_TITLES: Readonly<Record<LocalisationMetric, string>> = {
   energyPointingGame: 'energy PG',
@@ -22,20 +23,6 @@ function percent(v: number | null): string {
 
 function fixed(v: number | null | undefined): string {
   return v === null || v === undefined ? '—' : v.toFixed(3);
-}
-
-/** Columns padded to their widest cell: the first left-aligned, the rest right-aligned. */
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const all = [header, ...rows];
-  const widths = header.map((_, c) => Math.max(...all.map((r) => (r[c] ?? '').length)));
-  return all
-    .map((r) =>
-      r
-        .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }
 
 function meanOf(summary: ScoreSummary, key: string, cls: Expression): number | null | undefined {

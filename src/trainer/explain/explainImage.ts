@@ -18,12 +18,16 @@ import { decodeImage } from '../io/image';
 import { describeNoFace, detectWithCache } from '../io/landmarkCache';
 import type { DetectedFace, FaceLandmarker } from '../io/landmarks';
 import type { Expression } from '../science/labels';
+import type { RunOptions } from '../science/metrics/faithfulness/classifier';
 import { parseExpression } from '../science/labels';
 import { DEFAULT_MODEL, isPretrainedModel } from '../train/pretrained';
 import type { Explanation, ExplanationReport, ExplainRequest } from './explanation';
 import { ExplainRequestError } from './explanation';
 import { openModel, PREDICTED_CLASS } from './modelFile';
 import type { OpenModel } from './openModel';
+import type { FaithfulnessRequest } from './explanationFaithfulness';
+import { explanationFaithfulness } from './explanationFaithfulness';
+import type { FaithfulnessReport } from './faithfulnessReport';
 import { scoreExplanation } from './scoreExplanation';
 
 export interface ExplainerOptions {
@@ -134,7 +138,8 @@ export class Explainer {
     const inferenceMs = elapsed(t);
 
     t = performance.now();
-    const scored = scoreExplanation({ model, outputs, target, face, frame, auFrame: sampleFrame(image, face) });
+    const auFrame = sampleFrame(image, face);
+    const scored = scoreExplanation({ model, outputs, target, face, frame, auFrame });
     const mapsMs = elapsed(t);
 
     const report: ExplanationReport = {
@@ -163,7 +168,21 @@ export class Explainer {
         total: elapsed(started),
       },
     };
-    return { report, maps: { image, frame, face, ...scored.maps } };
+    return { report, maps: { image, frame, auFrame, face, input, ...scored.maps } };
+  }
+
+  /**
+   * The faithfulness metrics of an explanation this Explainer made, through the same (warm) model; `sidecar` as
+   * the explanation's request gave it.
+   */
+  async faithfulness(
+    explanation: Explanation,
+    request: FaithfulnessRequest,
+    options: RunOptions = {},
+    sidecar?: string,
+  ): Promise<FaithfulnessReport> {
+    const { model } = await this.model(explanation.report.model.path, sidecar);
+    return explanationFaithfulness(model, explanation, request, options);
   }
 
   private async detect(file: string, image: RgbImage): Promise<DetectedFace[]> {

@@ -10,6 +10,7 @@ import type { FaceCrop, FaceFrame } from '../science/faceFrame';
 import type { Expression } from '../science/labels';
 import type { LocalisationReport } from '../science/metrics/localisation';
 import type { Heatmap } from '../science/types';
+import type { FaithfulnessReport } from './faithfulnessReport';
 import type { ModelKind, UnavailableMethod } from './openModel';
 
 export interface ExplainRequest {
@@ -98,6 +99,8 @@ export interface ExplanationReport {
   };
   /** One line for people, e.g. "happy 0.91 — 68 % of stage3 attention lies on AU6, AU12, AU25". */
   readonly reading: string;
+  /** Does the class probability depend on the AUs and on what each map ranks first; absent unless computed. */
+  readonly faithfulness?: FaithfulnessReport;
   readonly timingsMs: {
     /** Opening the model (0 when its session was already warm). */
     readonly model: number;
@@ -115,7 +118,11 @@ export interface ExplanationReport {
 export interface ExplanationMaps {
   readonly image: RgbImage;
   readonly frame: FaceFrame;
+  /** The paper's face frame, where AU maps are built. */
+  readonly auFrame: FaceFrame;
   readonly face: DetectedFace;
+  /** The face as the model took it: 3 × S × S, normalised. */
+  readonly input: Float32Array;
   /** The explained class's AU map over the square the model saw (`frame`), at 224 px; undefined when invalid. */
   readonly auFrameMap?: Heatmap;
   /** The same AU map at the model's input size, as the metrics see it. */

@@ -16,14 +16,15 @@ import type { ModelDescription } from '../export/modelDescription';
 import { checkpointModel, ModelFileError } from '../export/modelDescription';
 import { decodeOnnxModel, describeExportedModel, METADATA_KEYS, metadataOf } from '../export/modelMetadata';
 import { activationName, gradientName } from '../graphs/explain';
-import { attentionName } from '../graphs/inference';
+import { attentionName, buildLogits } from '../graphs/inference';
 import { tensorValues } from '../import/foreignGraph';
 import { openImported } from '../import/foreignModel';
-import { paramSpecs } from '../models/params';
+import { paramSpecs, redrawFromLayer } from '../models/params';
 import { presetInfo } from '../models/presets';
 import type { EngineOptions, ort } from '../onnx/session';
 import { createSession, floatTensor, int64Tensor } from '../onnx/session';
 import type { CamMethodName } from '../science/camMethods';
+import type { Classifier } from '../science/metrics/faithfulness/classifier';
 import { CAM_METHOD_NAMES } from '../science/camMethods';
 import type { FaceCrop } from '../science/faceFrame';
 import type { Heatmap } from '../science/types';
@@ -32,6 +33,7 @@ import { CHECKPOINT_MAGIC, CheckpointError, loadCheckpoint } from '../train/chec
 import { isPretrainedModel, pretrainedCheckpoint } from '../train/pretrained';
 import { buildExplainerGraph, EXPLAINED_OUTPUT, PREDICTED_CLASS } from './explainGraph';
 import type { ModelKind, ModelOutputs, OpenModel, UnavailableMethod } from './openModel';
+import { LazyClassifier, sessionClassifier } from './sessionClassifier';
 
 const GRADIENT_METHODS_REASON =
   'needs class-score gradients, which an exported ONNX model does not carry; explain the checkpoint it was exported ' +
@@ -58,14 +60,58 @@ function activationsOf(data: Float32Array, description: ModelDescription, layer:
 const fcWeightName = (d: ModelDescription): string =>
   paramSpecs(d.preset, d.labels.length).find((s) => s.role === 'fc_weight')!.name;
 
+/** Images per run of the faithfulness classifier. */
+export const CLASSIFIER_BATCH = 32;
+
 class SessionModel implements OpenModel {
+  private readonly logits: LazyClassifier;
+  readonly randomised: OpenModel['randomised'];
+
   constructor(
     readonly file: string,
     readonly kind: ModelKind,
     readonly description: ModelDescription,
     readonly fcWeight: Float32Array,
     private readonly session: ort.InferenceSession,
-  ) {}
+    engine: EngineOptions,
+    checkpoint?: Checkpoint,
+  ) {
+    const spec = { labels: description.labels, size: description.inputSize, batchSize: CLASSIFIER_BATCH };
+    this.logits = new LazyClassifier(async () => {
+      if (!checkpoint) {
+        // An exported model takes any batch: its own session serves.
+        const run = async (batch: Float32Array, count: number): Promise<Float32Array> => {
+          const s = description.inputSize;
+          const out = await this.session.run({ image: floatTensor(batch, [count, 3, s, s]) });
+          return out['logits']!.data as Float32Array;
+        };
+        return { classifier: sessionClassifier({ ...spec, staticBatch: false, run }), release: async () => {} };
+      }
+      const { params } = checkpointModel(checkpoint, file);
+      const config = { preset: description.preset, numClasses: description.labels.length, batch: CLASSIFIER_BATCH };
+      const session = await createSession(buildLogits(config, params), engine);
+      const run = async (batch: Float32Array): Promise<Float32Array> => {
+        const s = description.inputSize;
+        const out = await session.run({ image: floatTensor(batch, [CLASSIFIER_BATCH, 3, s, s]) });
+        return out['logits']!.data as Float32Array;
+      };
+      return { classifier: sessionClassifier({ ...spec, staticBatch: true, run }), release: () => session.release() };
+    });
+    this.randomised = checkpoint && (async (seed: number) => {
+      const layer = description.featureLayer;
+      const { params, redrawn } = redrawFromLayer(
+        description.preset, description.labels.length, checkpointModel(checkpoint, file).params, layer, seed,
+      );
+      const tensors = checkpoint.tensors.model.map((t) => ({ ...t, data: params.get(t.name)! }));
+      const redrawnCheckpoint = { ...checkpoint, tensors: { ...checkpoint.tensors, model: tensors } };
+      const model = await openLoaded(redrawnCheckpoint, file, engine);
+      return { model, fromLayer: layer, redrawn };
+    });
+  }
+
+  classifier(): Promise<Classifier> {
+    return this.logits.get();
+  }
 
   get camLayer(): string {
     return this.description.featureLayer;
@@ -116,6 +162,7 @@ class SessionModel implements OpenModel {
   }
 
   async release(): Promise<void> {
+    await this.logits.release();
     await this.session.release();
   }
 }
@@ -163,13 +210,9 @@ async function openLoaded(checkpoint: Checkpoint, file: string, engine: EngineOp
     { preset: description.preset, numClasses: description.labels.length, camLayer: description.featureLayer },
     params,
   );
-  return new SessionModel(
-    file,
-    'checkpoint',
-    description,
-    params.get(fcWeightName(description))!,
-    await createSession(graph, engine),
-  );
+  const session = await createSession(graph, engine);
+  return new SessionModel(file, 'checkpoint', description, params.get(fcWeightName(description))!, session, engine,
+    checkpoint);
 }
 
 async function openOnnx(
@@ -215,7 +258,7 @@ async function openOnnx(
       `the model has no "${missing}" ${missing === 'image' ? 'input' : 'output'}; re-export it with au-lens export`,
     );
   }
-  return new SessionModel(file, 'onnx', description, fcWeight, session);
+  return new SessionModel(file, 'onnx', description, fcWeight, session, engine);
 }
 
 export interface OpenOptions {

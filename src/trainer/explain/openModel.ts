@@ -5,6 +5,7 @@
 import type { LayerActivations } from '../cam';
 import type { ModelDescription } from '../export/modelDescription';
 import type { CamMethodName } from '../science/camMethods';
+import type { Classifier } from '../science/metrics/faithfulness/classifier';
 import type { FaceCrop } from '../science/faceFrame';
 import type { Heatmap } from '../science/types';
 
@@ -48,5 +49,20 @@ export interface OpenModel {
   readonly fcWeight: Float32Array;
   /** Runs one normalised (1, 3, S, S) image; target −1 explains the predicted class. */
   run(image: Float32Array, target: number): Promise<ModelOutputs>;
+  /** Class probabilities of batches of normalised images (the faithfulness metrics); opened on first use. */
+  classifier(): Promise<Classifier>;
+  /**
+   * The same model with its top layers re-drawn at random, for the sanity check; absent where the weights are
+   * not AU Lens's to re-draw (ONNX files). The caller releases the model it gets.
+   */
+  readonly randomised?: (seed: number) => Promise<RandomisedModel>;
   release(): Promise<void>;
+}
+
+/** A model whose parameters from `fromLayer` to the head were re-drawn as at initialisation. */
+export interface RandomisedModel {
+  readonly model: OpenModel;
+  readonly fromLayer: string;
+  /** The parameters re-drawn, by state_dict name. */
+  readonly redrawn: readonly string[];
 }

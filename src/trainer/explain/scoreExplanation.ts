@@ -5,7 +5,7 @@
  */
 import type { CamInput } from '../cam';
 import { CAM_METHODS, fcRow } from '../cam';
-import { baseSideFor } from '../data/augment';
+import { frameMapToInput } from '../data/prepare';
 import type { DetectedFace } from '../io/landmarks';
 import type { CamMethodName } from '../science/camMethods';
 import { ausForExpression } from '../science/codebook';
@@ -17,7 +17,6 @@ import { attentionCosine, camCosine, prepareAttention, prepareCam } from '../sci
 import type { AuEnergyShare, LocalisationReport } from '../science/metrics/localisation';
 import { DEFAULT_MASK_THRESHOLD, localisationReport } from '../science/metrics/localisation';
 import { argmax, softmax } from '../science/metrics/scores';
-import { resizeNearest } from '../science/raster';
 import type { Heatmap } from '../science/types';
 import type { AuShare, ExplanationMaps, ExplanationReport, LocalisationScores } from './explanation';
 import type { ModelOutputs, OpenModel } from './openModel';
@@ -35,19 +34,6 @@ interface ScoreInput {
 }
 
 type ScoredReport = Omit<ExplanationReport, 'image' | 'model' | 'face' | 'timingsMs'>;
-
-/**
- * A map of the paper's frame moved to the model's input as the data pipeline moves it (prepare.ts, augment.ts):
- * nearest to the base square of the model's crop, nearest to S.
- */
-function toInputSize(map: Heatmap, inputSize: number, auFrame: FaceFrame, frame: FaceFrame): Heatmap {
-  const side = baseSideFor(inputSize);
-  const base = sameFrame(auFrame, frame) ? resizeNearest(map, side, side) : moveFrameMap(map, auFrame, frame, side);
-  const input = resizeNearest(base, inputSize, inputSize);
-  // The loader clips maps to [0, 1] last (augment.ts mapInto).
-  for (let i = 0; i < input.data.length; i++) input.data[i] = Math.min(1, Math.max(0, input.data[i]!));
-  return input;
-}
 
 const auLabel = (facs: number): string => `AU${facs}`;
 
@@ -84,7 +70,7 @@ function withoutShares(full: LocalisationReport<number>): LocalisationScores {
 /** Scores, maps and metrics of one run; pure apart from the CAM arithmetic. */
 export function scoreExplanation(input: ScoreInput): {
   report: ScoredReport;
-  maps: Omit<ExplanationMaps, 'image' | 'frame' | 'face'>;
+  maps: Omit<ExplanationMaps, 'image' | 'frame' | 'auFrame' | 'face' | 'input'>;
 } {
   const { model, outputs, target, face, frame } = input;
   // AU maps are drawn in the paper's frame, where its constants hold, and seen from the model's own crop.
@@ -112,9 +98,9 @@ export function scoreExplanation(input: ScoreInput): {
     : sameFrame(auFrame, frame)
       ? heatmap.map
       : moveFrameMap(heatmap.map, auFrame, frame, FACE_FRAME_SIZE);
-  const auInputMap = heatmap.valid ? toInputSize(heatmap.map, s, auFrame, frame) : undefined;
+  const auInputMap = heatmap.valid ? frameMapToInput(heatmap.map, s, auFrame, frame) : undefined;
   const regions = heatmap.valid
-    ? heatmap.perAu.map((a) => ({ facs: a.facs, map: toInputSize(a.map, s, auFrame, frame) }))
+    ? heatmap.perAu.map((a) => ({ facs: a.facs, map: frameMapToInput(a.map, s, auFrame, frame) }))
     : [];
 
   const cams = new Map<CamMethodName, Heatmap>();

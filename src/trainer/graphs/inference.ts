@@ -9,7 +9,7 @@ import { buildForward } from '../models/forward';
 import type { ModelName } from '../models/modelNames';
 import { paramSpecs } from '../models/params';
 import { presetInfo } from '../models/presets';
-import type { Forward } from '../models/types';
+import type { Forward, ParamStore } from '../models/types';
 import { Graph } from '../onnx/graph';
 import { toModelBytes } from '../onnx/serialize';
 import type { IOSpec, WeightSource } from './weights';
@@ -54,4 +54,18 @@ export function buildInference(config: InferenceConfig, weights: WeightSource): 
     batch: String(config.batch),
   });
   return { model, io: { inputs: ioSpecs(g.inputs), outputs: ioSpecs(g.outputs) } };
+}
+
+/**
+ * The logits alone, weights baked in, for a fixed batch: the classifier the faithfulness metrics put perturbed
+ * faces through (no attention outputs, no gradients).
+ */
+export function buildLogits(config: InferenceConfig, weights: ParamStore): Uint8Array {
+  const { preset, numClasses, batch } = config;
+  const g = new Graph(`logits_${preset}`);
+  const size = presetInfo(preset).inputSize;
+  const image = g.input('image', 'float32', [batch, 3, size, size]);
+  const params = weightTensors(g, paramSpecs(preset, numClasses), weights);
+  g.output(buildForward(new Tape(g), { preset, numClasses }, image, params, 'eval').logits, 'logits');
+  return toModelBytes(g, { kind: 'logits', preset, numClasses: String(numClasses), batch: String(batch) });
 }

@@ -5,7 +5,6 @@
  * itself runs with the layers exposed as outputs and the report says which ops keep the gradient methods out.
  * Attention is the channel mean of each layer (the paper's T_l), CAM reads the linear head (linearHead.ts).
  */
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { onnx } from 'onnx-proto';
 import type { LayerActivations } from '../cam';
@@ -17,54 +16,20 @@ import { loadCodebook } from '../io/codebookFile';
 import { DeviceError } from '../onnx/device';
 import type { EngineOptions, ort } from '../onnx/session';
 import { createSession, floatTensor, int64Tensor } from '../onnx/session';
+import { sessionClassifier } from '../explain/sessionClassifier';
 import type { CamMethodName } from '../science/camMethods';
 import { CAM_METHOD_NAMES } from '../science/camMethods';
 import { CodebookError } from '../science/codebook';
+import type { Classifier } from '../science/metrics/faithfulness/classifier';
 import type { Heatmap } from '../science/types';
 import type { CandidateLayer, ClassifierIo } from './foreignGraph';
 import { classCount, classifierIo, discoverLayers, measureValues, nodeOutputs, withOutputs } from './foreignGraph';
 import { findLinearHead } from './linearHead';
 import type { Sidecar } from './sidecar';
-import { parseSidecar, rgbNormalisation, SidecarError, sidecarPathFor } from './sidecar';
+import { readSidecar } from './readSidecar';
+import { rgbNormalisation } from './sidecar';
 import { buildTranslatedExplainer, CAM_GRADIENT_OUTPUT, layerOutputName, TranslationError } from './translateGraph';
 import { describeUnsupported, gradientBlockers, unsupportedOps } from './opCoverage';
-
-/** How to write a sidecar, for messages. */
-export const writeSidecarHint = (file: string): string =>
-  `write one with \`au-lens inspect --model ${file} --write-sidecar\` or the editor command "AU Lens: Import ONNX ` +
-    `Model…"`;
-
-/** The sidecar beside `file` (or at `sidecarFile`), parsed; ModelFileError when it is missing or unreadable. */
-export async function readSidecar(file: string, sidecarFile?: string): Promise<{ sidecar: Sidecar; path: string }> {
-  const where = sidecarFile ?? sidecarPathFor(file);
-  let text: string;
-  try {
-    text = await readFile(where, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      throw new ModelFileError(
-        file,
-        `an ONNX model trained elsewhere needs a sidecar config (labels, input, layers), expected at ${where}; ` +
-          `${writeSidecarHint(file)}`,
-        error,
-      );
-    }
-    throw new ModelFileError(file, `cannot read its sidecar ${where} (${code ?? String(error)})`, error);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ModelFileError(file, `its sidecar ${where} is not valid JSON (${(error as Error).message})`, error);
-  }
-  try {
-    return { sidecar: parseSidecar(json, where), path: where };
-  } catch (error) {
-    if (error instanceof SidecarError) throw new ModelFileError(file, `sidecar ${error.message}`, error);
-    throw error;
-  }
-}
 
 /** Channel mean over (C, H, W): the paper's layer attention. */
 export function channelMean(a: LayerActivations): Heatmap {
@@ -88,6 +53,7 @@ interface Runner {
 
 class ImportedModel implements OpenModel {
   readonly kind = 'imported' as const;
+  private probabilities: Classifier | undefined;
 
   constructor(
     readonly file: string,
@@ -124,6 +90,19 @@ class ImportedModel implements OpenModel {
         explained: Number((out[EXPLAINED_OUTPUT]!.data as BigInt64Array)[0]),
       }),
     };
+  }
+
+  /** One image per run through its own session: the graph may be built for batch 1 only. */
+  classifier(): Promise<Classifier> {
+    const s = this.io.size;
+    this.probabilities ??= sessionClassifier({
+      labels: this.description.labels, size: s, batchSize: 1, staticBatch: true,
+      run: async (image) => {
+        const out = await runOnce(this.runner, this.io, bgrIfNeeded(image, this.sidecar), 0);
+        return (this.runner.translated ? out['logits'] : out[this.io.logits])!.data as Float32Array;
+      },
+    });
+    return Promise.resolve(this.probabilities);
   }
 
   async release(): Promise<void> {

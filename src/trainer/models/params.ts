@@ -8,6 +8,7 @@ import { deriveSeed, gaussian, mulberry32, uniform } from '../science/random';
 import { faceApiParamSpecs } from './faceApiExpression';
 import type { ModelName } from './modelNames';
 import { isFaceApiModel } from './modelNames';
+import { modelLayout } from './layout';
 import { resnetParamSpecs } from './resnet';
 import type { ParamSpec, ParamStore } from './types';
 
@@ -65,4 +66,38 @@ export function initParams(specs: readonly ParamSpec[], seed: number): ParamStor
     store.set(spec.name, data);
   }
   return store;
+}
+
+/** The state_dict prefix of the first parameter of `layer` (an attention layer of the model). */
+function layerPrefix(preset: ModelName | string, numClasses: number, layer: string): string {
+  if (isFaceApiModel(preset)) return `${layer}.`;
+  const layout = modelLayout(preset, numClasses);
+  const first = layer === 'stem' ? layout.stem : layout.stages.find((s) => s.name === layer)?.blocks[0]?.main[0];
+  if (!first) throw new RangeError(`preset "${preset}" has no layer "${layer}"`);
+  return `${first.conv}.`;
+}
+
+/** The parameters from `layer`'s first to the linear head's last, in network order: the model's top layers. */
+export function paramsFromLayer(preset: ModelName | string, numClasses: number, layer: string): ParamSpec[] {
+  const specs = paramSpecs(preset, numClasses);
+  const prefix = layerPrefix(preset, numClasses, layer);
+  const start = specs.findIndex((s) => s.name.startsWith(prefix));
+  if (start < 0) throw new RangeError(`preset "${preset}" has no parameters under "${prefix}"`);
+  return specs.slice(start);
+}
+
+/**
+ * `params` with every parameter from `layer` to the head re-drawn as at initialisation (initParams, from `seed`):
+ * the model-randomisation sanity check's model (Adebayo et al. 2018, cascading from the top).
+ */
+export function redrawFromLayer(
+  preset: ModelName | string,
+  numClasses: number,
+  params: ParamStore,
+  layer: string,
+  seed: number,
+): { params: ParamStore; redrawn: string[] } {
+  const top = paramsFromLayer(preset, numClasses, layer);
+  const fresh = initParams(top, seed);
+  return { params: new Map([...params, ...fresh]), redrawn: top.map((s) => s.name) };
 }

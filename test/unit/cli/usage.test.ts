@@ -43,6 +43,7 @@ const MISTAKES: readonly (readonly [readonly string[], string])[] = [
   [['explain', '--out', 'o'], 'missing required flag --image'],
   [['explain', '--image', 'i'], 'missing required flag --out'],
   [['explain', '--image', 'i', '--out', 'o', '--face', 'x'], '--face must be a non-negative integer, got "x"'],
+  [['explain', '--image', 'i', '--out', 'o', '--faithfulness', 'some'], '--faithfulness must be fast, all or none, got "some"'],
   [['export', '--out', 'm.onnx'], 'missing required flag --checkpoint'],
   [['export', '--checkpoint', 'c'], 'missing required flag --out'],
   [['export', '--checkpoint', 'c', '--out', 'm.pt'], '--out must end in .onnx, got "m.pt"'],

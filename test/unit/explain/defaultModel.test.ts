@@ -43,5 +43,13 @@ describe('au-lens explain without --model: face-api\'s expression network', func
     assert.deepEqual(report.methods.computed, ['cam', 'gradcam', 'gradcam++', 'layercam']);
     assert.match(report.reading, /^happy 0\.\d\d — \d+ % of dense3 attention lies on AU6, AU12, AU25$/);
     assert.equal((await readdir(out)).filter((f) => f.endsWith('.png')).length, 10);
+    // By default, AU occlusion and deletion/insertion curves; ROAD and the sanity check on --faithfulness all.
+    const f = report.faithfulness!;
+    assert.equal(f.auOcclusion?.status, 'ok');
+    assert.deepEqual(f.aus.map((a) => a.au).sort(), ['AU12', 'AU25', 'AU6']);
+    assert.deepEqual(Object.keys(f.maps), ['attention:dense3', 'cam:cam', 'cam:gradcam', 'cam:gradcam++', 'cam:layercam', 'au', 'random']);
+    assert.ok(Object.values(f.maps).every((m) => m.deletion?.status === 'ok' && m.road === undefined));
+    assert.equal(f.sanity, null);
+    assert.match(f.reading, /^The 'happy' score falls 0\.\d\d when AU\d+ \(/);
   });
 });
