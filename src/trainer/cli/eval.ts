@@ -1,5 +1,6 @@
 import { evaluateCheckpoint } from '../eval/evaluateCheckpoint';
 import { formatEvalReport } from '../eval/formatReport';
+import type { FaithfulnessEvalOptions } from '../eval/types';
 import { writeFileAtomic } from '../io/atomicFile';
 import { LandmarkDetector } from '../io/landmarks';
 import type { CamMethodName } from '../science/camMethods';
@@ -29,7 +30,31 @@ Flags:
   --batch N           (default 32)
   --threads N         (default: all cores)
   --cache DIR         landmark cache folder
-  --json FILE         also write the full report, and one record per image, as JSON`;
+  --json FILE         also write the full report, and one record per image, as JSON
+  --faithfulness      also measure whether the true class's probability depends on the AUs (AU occlusion)
+                      and on what each map ranks first (deletion/insertion, ROAD) for the CAM layer's
+                      attention, each CAM, the AU map and a random map, with the model-randomisation sanity
+                      check (docs/faithfulness.md); many forward passes per image
+  --faithfulness-metrics LIST  occlusion,deletion,road,sanity (default: all four)`;
+
+const FAITHFULNESS_METRICS = ['occlusion', 'deletion', 'road', 'sanity'] as const;
+
+function parseFaithfulness(on: boolean, list: string | undefined): FaithfulnessEvalOptions | undefined {
+  if (!on) {
+    if (list !== undefined) throw new UsageError('--faithfulness-metrics needs --faithfulness');
+    return undefined;
+  }
+  const metrics = list === undefined ? [...FAITHFULNESS_METRICS] : list.split(',');
+  const bad = metrics.find((m) => !(FAITHFULNESS_METRICS as readonly string[]).includes(m));
+  if (bad !== undefined || metrics.length === 0) {
+    throw new UsageError(`unknown faithfulness metric "${bad ?? ''}"; use ${FAITHFULNESS_METRICS.join(', ')}`);
+  }
+  const has = (m: string): boolean => metrics.includes(m);
+  return {
+    settings: { occlusion: has('occlusion'), deletion: has('deletion'), road: has('road') },
+    sanity: has('sanity'),
+  };
+}
 
 function parseMethods(value: string | undefined): CamMethodName[] | undefined {
   if (value === undefined) return undefined;
@@ -42,11 +67,11 @@ function parseMethods(value: string | undefined): CamMethodName[] | undefined {
 
 export const evalCommand = defineCommand({
   name: 'eval',
-  summary: 'evaluate a checkpoint: accuracy, ATT-COS, CAM-COS and AU localisation',
+  summary: 'evaluate a checkpoint: accuracy, ATT-COS, CAM-COS, AU localisation (and --faithfulness)',
   usage: USAGE,
   flags: {
     checkpoint: 'string', model: 'string', data: 'string', split: 'string', methods: 'string', batch: 'string',
-    threads: 'string', cache: 'string', json: 'string',
+    threads: 'string', cache: 'string', json: 'string', faithfulness: 'boolean', 'faithfulness-metrics': 'string',
   },
   async run(f, io) {
     const split = f.split;
@@ -54,6 +79,7 @@ export const evalCommand = defineCommand({
       throw new UsageError(`--split must be train, val, test or all, got "${split}"`);
     }
     const methods = parseMethods(f.methods);
+    const faithfulness = parseFaithfulness(f.faithfulness, f['faithfulness-metrics']);
     if (f.checkpoint !== undefined && f.model !== undefined) {
       throw new UsageError('give --checkpoint or --model, not both');
     }
@@ -72,6 +98,7 @@ export const evalCommand = defineCommand({
       threads: parseThreads(f.threads),
       ...(methods !== undefined && { methods }),
       ...(f.cache !== undefined && { cacheDir: f.cache }),
+      ...(faithfulness !== undefined && { faithfulness }),
     };
     if (options.batch < 1) throw new UsageError('--batch must be at least 1');
     const result = await evaluateCheckpoint(options, { detector: await LandmarkDetector.create() }).catch(

@@ -4,7 +4,7 @@
  * this module holds only types and plain functions (no node APIs, no engine): the extension bundles it.
  */
 import type { Expression } from '../science/labels';
-import type { EvalReport } from '../science/report';
+import type { EvalReport, SampleFaithfulness } from '../science/report';
 import type { SplitName } from '../science/split';
 
 export const EVAL_FILE_FORMAT = 'au-lens-eval';
@@ -23,6 +23,8 @@ export interface EvalRunRequest {
   readonly cacheDir?: string;
   /** Folder of the eval file; default: the checkpoint's folder. A built-in model without one is not written. */
   readonly outDir?: string;
+  /** Also the faithfulness metrics: AU occlusion, deletion/insertion, ROAD and the sanity check (slower). */
+  readonly faithfulness?: boolean;
 }
 
 /** One image: enough to pair two models' records by path and to list the worst images, never the maps. */
@@ -36,6 +38,8 @@ export interface EvalImageRecord {
   readonly attCos: Readonly<Record<string, number | null>>;
   /** CAM-COS per CAM method; null where the image has no AU map. */
   readonly camCos: Readonly<Record<string, number | null>>;
+  /** When the evaluation measured it: AU selectivity and each map's AUCs, for image-by-image comparisons. */
+  readonly faithfulness?: SampleFaithfulness;
 }
 
 export interface EvalRunProgress {

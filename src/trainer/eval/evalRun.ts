@@ -12,6 +12,13 @@ import { isPretrainedModel } from '../train/pretrained';
 import type { EvalImageRecord, EvalRunProgress, EvalRunRequest, EvalRunResult } from './evalFile';
 import { EVAL_FILE_FORMAT, EVAL_FILE_VERSION, evalFileName } from './evalFile';
 import { evaluateCheckpoint } from './evaluateCheckpoint';
+import type { FaithfulnessEvalOptions } from './types';
+
+/** What the editor's evaluation measures when asked for faithfulness: everything `au-lens eval --faithfulness` does. */
+export const EVERY_FAITHFULNESS_METRIC: FaithfulnessEvalOptions = {
+  settings: { occlusion: true, deletion: true, road: true },
+  sanity: true,
+};
 
 /** A request the user can fix (a missing folder, an unknown choice); the worker reports it as such. */
 export class EvalRequestError extends Error {
@@ -46,6 +53,7 @@ export function imageRecord(sample: SampleRecord): EvalImageRecord {
     confidence: sample.confidence,
     attCos: mapScores(sample.attCos),
     camCos: mapScores(sample.camCos),
+    ...(sample.faithfulness && { faithfulness: sample.faithfulness }),
   };
 }
 
@@ -72,6 +80,7 @@ export async function runEvaluation(request: EvalRunRequest, hooks: EvalRunHooks
       batch: 16,
       threads: hooks.threads ?? 2,
       ...(request.cacheDir !== undefined && { cacheDir: request.cacheDir }),
+      ...(request.faithfulness === true && { faithfulness: EVERY_FAITHFULNESS_METRIC }),
     },
     {
       detector: hooks.detector,

@@ -22,6 +22,8 @@ import { restrictClasses } from '../train/initWeights';
 import { ModelState } from '../train/modelState';
 import { loadModelCheckpoint } from '../train/pretrained';
 import { Evaluator } from './evaluator';
+import { checkpointFaithfulness } from './checkpointFaithfulness';
+import { evaluationOf } from './faithfulnessEvaluator';
 import { ModelRunner, evaluateBatches } from './modelRunner';
 import type { CheckpointEvaluation, EvaluateOptions, EvaluationHooks, EvaluationProgress } from './types';
 
@@ -120,6 +122,13 @@ export async function evaluateCheckpoint(
     { preset, numClasses: ckpt.labels.length, batch: options.batch, ...(methods.length > 0 && { camLayer }) },
     { threads: options.threads },
   );
+  const faithfulness = options.faithfulness && await checkpointFaithfulness({
+    checkpoint: ckpt, file: options.checkpoint, preset, camLayer, methods, runner, samples: prepared.samples,
+    threads: options.threads, options: options.faithfulness, ...(hooks.signal && { signal: hooks.signal }),
+  }).catch(async (error: unknown) => {
+    await runner.release();
+    throw error;
+  });
   try {
     const evaluator = new Evaluator({ labels: ckpt.labels, layers: info.layers, camLayer, methods });
     const loader = new BatchLoader(prepared.samples, {
@@ -129,20 +138,13 @@ export async function evaluateCheckpoint(
       normalisation: ckpt.normalisation,
     });
     const batches = counted(loader.epoch(0), prepared.samples.length, hooks.onProgress);
-    await evaluateBatches(runner, batches, state.model, evaluator, state.params().get('fc.weight'), hooks.signal);
+    await evaluateBatches(runner, batches, state.model, evaluator, state.params().get('fc.weight'), hooks.signal,
+      faithfulness?.onBatch);
     // evaluateBatches stops early on cancel; a part of the data must not pass for the whole.
     hooks.signal?.throwIfAborted();
-    const report = evaluator.result();
-    return {
-      checkpoint: options.checkpoint,
-      data: options.data,
-      split,
-      warnings,
-      skipped: prepared.report.corrupt,
-      report,
-      samples: evaluator.samples(),
-    };
+    return evaluationOf(options, split, warnings, prepared.report.corrupt, evaluator, faithfulness?.evaluator);
   } finally {
+    await faithfulness?.release();
     await runner.release();
   }
 }

@@ -289,7 +289,7 @@ export class Evaluator {
   }
 }
 
-function sampleMap(batch: SpatialBatch, i: number): Heatmap {
+export function sampleMap(batch: SpatialBatch, i: number): Heatmap {
   const area = batch.height * batch.width;
   return { width: batch.width, height: batch.height, data: batch.data.subarray(i * area, (i + 1) * area) };
 }
@@ -310,4 +310,8 @@ function camInput(b: EvalBatch, i: number, label: number): CamInput {
   };
 }
 
-/** First maximum (as torch.argmax on CPU) and its softmax probability, in float64. */
+/** Sample i's CAM of each method for its true class, at the CAM layer's resolution. */
+export function sampleCams(b: EvalBatch, i: number, methods: readonly CamMethodName[]): Map<CamMethodName, Heatmap> {
+  const input = camInput(b, i, Number(b.labels[i]!));
+  return new Map(methods.map((m) => [m, CAM_METHODS[m].cam.explain(input)]));
+}

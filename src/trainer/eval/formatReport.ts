@@ -7,6 +7,7 @@ import { CAM_METHODS } from '../cam/index';
 import type { Expression } from '../science/labels';
 import type { ScoreSummary } from '../science/metrics/aggregate';
 import type { EvalReport, LocalisationMetric } from '../science/report';
+import { formatEvalFaithfulness } from './formatEvalFaithfulness';
 import { table } from './textTable';
 
 const METRIC_TITLES: Readonly<Record<LocalisationMetric, string>> = {
@@ -71,6 +72,8 @@ export function formatEvalReport(report: EvalReport): string {
       ...metrics.map((m) => fixed(byMap[map]?.[m]?.average)),
     ]),
   ));
+
+  if (report.faithfulness) lines.push(...formatEvalFaithfulness(report.faithfulness, labels));
 
   if (report.worst.length > 0) {
     lines.push('', `Lowest ATT-COS at ${report.camLayer}:`);

@@ -76,7 +76,7 @@ export class ModelRunner {
   }
 }
 
-/** Runs every batch of an evaluation pass into the evaluator. */
+/** Runs every batch of an evaluation pass into the evaluator, then hands it to `onBatch` (if any). */
 export async function evaluateBatches(
   runner: ModelRunner,
   batches: AsyncIterable<Batch>,
@@ -84,9 +84,12 @@ export async function evaluateBatches(
   evaluator: Evaluator,
   fcWeight?: Float32Array,
   signal?: AbortSignal,
+  onBatch?: (batch: Batch, evalBatch: EvalBatch) => Promise<void>,
 ): Promise<void> {
   for await (const batch of batches) {
     if (signal?.aborted) return;
-    evaluator.addBatch(runner.toEvalBatch(batch, await runner.run(batch, weights), fcWeight));
+    const evalBatch = runner.toEvalBatch(batch, await runner.run(batch, weights), fcWeight);
+    evaluator.addBatch(evalBatch);
+    await onBatch?.(batch, evalBatch);
   }
 }

@@ -6,6 +6,7 @@ import type { FaceLandmarker } from '../io/landmarks';
 import type { CamMethodName } from '../science/camMethods';
 import type { EvalReport, SampleRecord } from '../science/report';
 import type { SplitName } from '../science/split';
+import type { FaithfulnessSettings } from '../explain/faceFaithfulness';
 
 export interface EvaluateOptions {
   /**
@@ -23,6 +24,15 @@ export interface EvaluateOptions {
   readonly threads: number;
   readonly methods?: readonly CamMethodName[];
   readonly cacheDir?: string;
+  /** Also compute the faithfulness metrics (docs/faithfulness.md); slow: many forward passes per image. */
+  readonly faithfulness?: FaithfulnessEvalOptions;
+}
+
+export interface FaithfulnessEvalOptions {
+  readonly settings: FaithfulnessSettings;
+  /** Run the model-randomisation check (the CAM layer's stage and the head re-drawn). */
+  readonly sanity: boolean;
+  readonly seed?: number;
 }
 
 export interface CheckpointEvaluation {

@@ -31,7 +31,7 @@ import type { OpenModel } from './openModel';
 
 /** The seed of one face's control regions, tie orders, ROAD noise, random map and re-drawn weights. */
 export const FAITHFULNESS_SEED = 19;
-const RANDOM_MAP_STREAM = 4;
+export const RANDOM_MAP_STREAM = 4;
 const REDRAW_STREAM = 5;
 
 export interface FaithfulnessRequest {
@@ -120,12 +120,12 @@ export async function explanationFaithfulness(
   const invalid = report.auMap.valid ? undefined : report.auMap;
   const auMap = maps.auInputMap ?? skipped((invalid?.reason ?? 'outside-image') as Skipped['reason'],
     invalid?.detail ?? 'the AU map is empty at the model\'s input');
-  const mapSet = faithfulnessMaps(sources, auMap, deriveSeed(seed, RANDOM_MAP_STREAM));
+  const trained = modelMaps(sources);
+  const mapSet = faithfulnessMaps(trained, auMap, size, deriveSeed(seed, RANDOM_MAP_STREAM));
   const image = { channels: 3, width: size, height: size, data: maps.input };
   const planned = planFace({ image, labels: d.labels, className, regions, maps: mapSet, seed }, request.settings);
   const [face] = await scoreFaces(await model.classifier(), [planned], options);
   const scored = face!;
-  const trained = modelMaps(sources);
   const sanity = request.sanity ? await sanityOf(model, explanation, trained, seed) : null;
 
   const aus = auRows(explanation, scored, model.camLayer);

@@ -10,7 +10,6 @@
 import { CAM_METHODS } from '../cam';
 import type { CamMethodName } from '../science/camMethods';
 import type { Skipped } from '../science/metrics/faithfulness/types';
-import { skipped } from '../science/metrics/faithfulness/types';
 import { prepareAttention, prepareCam } from '../science/metrics/cosine';
 import { mulberry32 } from '../science/random';
 import type { Heatmap } from '../science/types';
@@ -55,22 +54,12 @@ export function randomMap(size: number, seed: number): Heatmap {
   return { width: size, height: size, data: Float32Array.from({ length: size * size }, () => random()) };
 }
 
-/** The AU map at S×S, or why the face has none (neutral, no landmarks, every AU outside the crop). */
-export type AuMapOrReason = Heatmap | Skipped;
-
-export function auMapOrReason(map: Heatmap | undefined, reason: Skipped['reason'], detail: string): AuMapOrReason {
-  return map ?? skipped(reason, detail);
-}
-
-/** Every map the metrics score for one face: the model's, the AU map (or its reason) and the random map. */
+/** Every map the metrics score for one face: the model's (modelMaps), the AU map or why there is none, a random map. */
 export function faithfulnessMaps(
-  sources: MapSources,
-  auMap: AuMapOrReason,
+  model: ReadonlyMap<string, Heatmap>,
+  auMap: Heatmap | Skipped,
+  size: number,
   seed: number,
 ): Map<string, Heatmap | Skipped> {
-  return new Map<string, Heatmap | Skipped>([
-    ...modelMaps(sources),
-    [AU_MAP, auMap],
-    [RANDOM_MAP, randomMap(sources.size, seed)],
-  ]);
+  return new Map<string, Heatmap | Skipped>([...model, [AU_MAP, auMap], [RANDOM_MAP, randomMap(size, seed)]]);
 }

@@ -63,6 +63,26 @@ const fcWeightName = (d: ModelDescription): string =>
 /** Images per run of the faithfulness classifier. */
 export const CLASSIFIER_BATCH = 32;
 
+/** A checkpoint's batched classifier: its logits graph at CLASSIFIER_BATCH with the weights baked in. */
+export async function checkpointClassifier(
+  checkpoint: Checkpoint,
+  file: string,
+  engine: EngineOptions,
+): Promise<{ classifier: Classifier; release: () => Promise<void> }> {
+  const { description, params } = checkpointModel(checkpoint, file);
+  const s = description.inputSize;
+  const config = { preset: description.preset, numClasses: description.labels.length, batch: CLASSIFIER_BATCH };
+  const session = await createSession(buildLogits(config, params), engine);
+  const run = async (batch: Float32Array): Promise<Float32Array> => {
+    const out = await session.run({ image: floatTensor(batch, [CLASSIFIER_BATCH, 3, s, s]) });
+    return out['logits']!.data as Float32Array;
+  };
+  const classifier = sessionClassifier({
+    labels: description.labels, size: s, batchSize: CLASSIFIER_BATCH, staticBatch: true, run,
+  });
+  return { classifier, release: () => session.release() };
+}
+
 class SessionModel implements OpenModel {
   private readonly logits: LazyClassifier;
   readonly randomised: OpenModel['randomised'];
@@ -87,15 +107,7 @@ class SessionModel implements OpenModel {
         };
         return { classifier: sessionClassifier({ ...spec, staticBatch: false, run }), release: async () => {} };
       }
-      const { params } = checkpointModel(checkpoint, file);
-      const config = { preset: description.preset, numClasses: description.labels.length, batch: CLASSIFIER_BATCH };
-      const session = await createSession(buildLogits(config, params), engine);
-      const run = async (batch: Float32Array): Promise<Float32Array> => {
-        const s = description.inputSize;
-        const out = await session.run({ image: floatTensor(batch, [CLASSIFIER_BATCH, 3, s, s]) });
-        return out['logits']!.data as Float32Array;
-      };
-      return { classifier: sessionClassifier({ ...spec, staticBatch: true, run }), release: () => session.release() };
+      return checkpointClassifier(checkpoint, file, engine);
     });
     this.randomised = checkpoint && (async (seed: number) => {
       const layer = description.featureLayer;

@@ -10,6 +10,7 @@ import { BatchLoader } from '../data/loader';
 import { prepareSamples } from '../data/prepare';
 import type { EvalBatch } from '../eval/evaluator';
 import { Evaluator } from '../eval/evaluator';
+import { evaluationOf, FaithfulnessEvaluator } from '../eval/faithfulnessEvaluator';
 import type { CheckpointEvaluation, EvaluateOptions, EvaluationHooks } from '../eval/types';
 import { openModel } from '../explain/modelFile';
 import type { ModelOutputs, OpenModel } from '../explain/openModel';
@@ -143,6 +144,11 @@ export async function evaluateOnnxModel(
         warnings.push(`${u.method} not computed: ${u.reason}`);
     }
     const evaluator = new Evaluator({ labels, layers: d.attentionLayers, camLayer: model.camLayer, methods });
+    const faithfulness = options.faithfulness && new FaithfulnessEvaluator({
+      labels, codebook: d.codebook, inputSize: d.inputSize, camLayer: model.camLayer, methods,
+      classifier: await model.classifier(), options: options.faithfulness,
+      sanity: { unavailable: 'an ONNX model\'s weights are not re-drawn; evaluate the checkpoint it came from' },
+    });
     const loader = new BatchLoader(prepared.samples, {
       batchSize: options.batch,
       inputSize: d.inputSize,
@@ -153,19 +159,14 @@ export async function evaluateOnnxModel(
     let done = 0;
     for await (const batch of loader.epoch(0)) {
       hooks.signal?.throwIfAborted();
-      evaluator.addBatch(await runBatch(model, batch, d.inputSize, keep, needsGrads));
+      const evalBatch = await runBatch(model, batch, d.inputSize, keep, needsGrads);
+      evaluator.addBatch(evalBatch);
+      await faithfulness?.addBatch(batch, evalBatch, prepared.samples, undefined,
+        hooks.signal ? { signal: hooks.signal } : {});
       done += batch.count;
       hooks.onProgress?.(done, prepared.samples.length, 'evaluate');
     }
-    return {
-      checkpoint: options.checkpoint,
-      data: options.data,
-      split,
-      warnings,
-      skipped: prepared.report.corrupt,
-      report: evaluator.result(),
-      samples: evaluator.samples(),
-    };
+    return evaluationOf(options, split, warnings, prepared.report.corrupt, evaluator, faithfulness);
   } finally {
     await model.release();
   }
