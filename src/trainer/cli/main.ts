@@ -1,6 +1,7 @@
 import { aumapCommand } from './aumap';
 import { benchCommand } from './bench';
 import { benchExplainCommand } from './benchExplain';
+import { benchFaithfulnessCommand } from './benchFaithfulness';
 import type { CliIo, Command } from './command';
 import { UsageError } from './command';
 import { DEVICE_ENV, DEVICES, deviceList, isDevice } from '../onnx/deviceNames';
@@ -21,6 +22,7 @@ const COMMANDS: readonly Command[] = [
   inspectCommand,
   explainCommand,
   benchExplainCommand,
+  benchFaithfulnessCommand,
 ];
 
 function help(): string {

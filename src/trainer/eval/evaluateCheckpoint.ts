@@ -101,7 +101,7 @@ export async function evaluateCheckpoint(
   const ckpt = absent.length > 0 ? restrictClasses(stored, data.labels) : stored;
   const specs = paramSpecs(preset, ckpt.labels.length);
   const info = presetInfo(preset);
-  const prepared = await prepareSamples(samplesOf(data, split), {
+  const prepared = await prepareSamples(samplesOf(data, split).slice(0, options.maxImages), {
     labels: ckpt.labels,
     inputSize: info.inputSize,
     crop: info.crop,

@@ -24,6 +24,8 @@ export interface EvaluateOptions {
   readonly threads: number;
   readonly methods?: readonly CamMethodName[];
   readonly cacheDir?: string;
+  /** Only the first this many images of the split (benchmarks at small sizes). */
+  readonly maxImages?: number;
   /** Also compute the faithfulness metrics (docs/faithfulness.md); slow: many forward passes per image. */
   readonly faithfulness?: FaithfulnessEvalOptions;
 }

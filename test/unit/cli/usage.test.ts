@@ -32,6 +32,9 @@ const MISTAKES: readonly (readonly [readonly string[], string])[] = [
   [['bench-explain', '--preset', 'vgg'], 'unknown preset "vgg"; use tiny64, small96, resnet18, resnet50'],
   [['bench-explain', '--reps', '0'], '--reps must be at least 1'],
   [['bench-explain', '--threads', '1.5'], '--threads must be a non-negative integer, got "1.5"'],
+  [['bench-faithfulness', '--data', 'D'], 'missing required flag --checkpoint'],
+  [['bench-faithfulness', '--checkpoint', 'c', '--data', 'D', '--images', '0'], '--images must be at least 1'],
+  [['bench-faithfulness', '--checkpoint', 'c', '--data', 'D', '--reps', '0'], '--threads and --reps must be at least 1'],
   [['eval', '--split', 'dev'], '--split must be train, val, test or all, got "dev"'],
   [['eval', '--methods', 'cam,foo'], 'unknown CAM method "foo"; use cam, gradcam, gradcam++, layercam'],
   [['eval', '--checkpoint', 'a', '--model', 'b'], 'give --checkpoint or --model, not both'],
@@ -83,7 +86,7 @@ describe('au-lens usage mistakes: exit 2, the message and the usage text', () =>
     assert.equal(none.code, 2);
     assert.match(none.out, /^au-lens — AU-guided facial-expression tooling/);
     for (const asked of ['help', '--help', '-h']) assert.equal((await cli([asked])).code, 0);
-    for (const name of ['aumap', 'bench', 'bench-explain', 'eval', 'explain', 'export', 'inspect', 'landmarks', 'train']) {
+    for (const name of ['aumap', 'bench', 'bench-explain', 'bench-faithfulness', 'eval', 'explain', 'export', 'inspect', 'landmarks', 'train']) {
       const run = await cli([name, '--help']);
       assert.equal(run.code, 0);
       assert.ok(run.out.startsWith(`Usage: au-lens ${name}`), run.out);
