@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { EvalFaithfulnessMode } from '../trainer/eval/evalFile';
 import type { Device } from '../trainer/onnx/deviceNames';
 import { DEVICE_ENV } from '../trainer/onnx/deviceNames';
 import { resolveCodebook } from './codebookSetting';
@@ -49,7 +50,14 @@ export class Config {
       minClassAccuracy: c.get<number | null>('minClassAccuracy') ?? null,
       minAttCos: c.get<QualityGates['minAttCos']>('minAttCos') ?? null,
       minCamCos: c.get<QualityGates['minCamCos']>('minCamCos') ?? null,
+      minAuSelectivity: c.get<number | null>('minAuSelectivity') ?? null,
     };
+  }
+
+  /** auLens.evaluation.faithfulness: the faithfulness metrics Evaluate Model adds; undefined for none. */
+  get evaluationFaithfulness(): EvalFaithfulnessMode | undefined {
+    const mode = this.get<string>('evaluation.faithfulness');
+    return mode === 'fast' || mode === 'all' ? mode : undefined;
   }
 
   get maxImagePixels(): number {

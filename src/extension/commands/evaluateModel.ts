@@ -93,7 +93,9 @@ export function evaluateModel(ctx: Ctx): (arg?: unknown) => Promise<void> {
     const dataset = await pickDataset(model);
     if (!dataset) return;
     const outDir = outDirFor(model);
-    ctx.log.info(`evaluate ${model} on ${dataset.data} (${dataset.images})`);
+    const faithfulness = ctx.config.evaluationFaithfulness;
+    ctx.log.info(`evaluate ${model} on ${dataset.data} (${dataset.images})` +
+      `${faithfulness ? `, faithfulness ${faithfulness}` : ''}`);
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification,
       title: `AU Lens: evaluating ${path.basename(model)} on ${path.basename(dataset.data)}`, cancellable: true },
       async (progress, token): Promise<EvalRunResult | undefined> => {
@@ -101,7 +103,9 @@ export function evaluateModel(ctx: Ctx): (arg?: unknown) => Promise<void> {
         token.onCancellationRequested(() => controller.abort());
         let reported = 0;
         try {
-          return await ctx.trainer.request('eval/run', { model, ...dataset, ...(outDir !== undefined && { outDir }) }, {
+          const request = { model, ...dataset, ...(outDir !== undefined && { outDir }),
+            ...(faithfulness !== undefined && { faithfulness }) };
+          return await ctx.trainer.request('eval/run', request, {
             signal: controller.signal,
             onProgress: (p) => {
               // Two stages of the same images: landmarks first (the first half of the bar), then the model.

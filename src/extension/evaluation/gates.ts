@@ -14,6 +14,8 @@ export interface QualityGates {
   readonly minClassAccuracy?: number | null;
   readonly minAttCos?: KeyedThreshold | null;
   readonly minCamCos?: KeyedThreshold | null;
+  /** Checked only on evaluations with faithfulness (AU occlusion). */
+  readonly minAuSelectivity?: number | null;
 }
 
 export type GateSetting = keyof QualityGates;
@@ -58,7 +60,22 @@ function cosineFailures(summary: ScoreSummary, gate: KeyedThreshold | null | und
   return failures;
 }
 
-/** Every gate the evaluation fails, in file order: accuracy, per-class accuracy, ATT-COS, CAM-COS. */
+/** Per averaged class of the AU occlusion summary: the mean AU selectivity. */
+function selectivityFailures(result: EvalRunResult, threshold: number | null | undefined): GateFailure[] {
+  const summary = result.report.faithfulness?.auOcclusion?.auSelectivity;
+  if (typeof threshold !== 'number' || !summary) return [];
+  return summary.averagedOver.flatMap((cls) => {
+    const value = summary.perClass[cls]?.estimate?.value;
+    if (typeof value !== 'number' || value >= threshold) return [];
+    return [{
+      setting: 'auLens.qualityGates.minAuSelectivity' as const, value, threshold, className: cls,
+      path: ['report', 'faithfulness', 'auOcclusion', 'auSelectivity', 'perClass', cls, 'estimate', 'value'],
+      message: `${cls}: AU selectivity ${f2(value)} < ${f2(threshold)} (auLens.qualityGates.minAuSelectivity)`,
+    }];
+  });
+}
+
+/** Every gate the evaluation fails, in file order: accuracy, per-class accuracy, ATT-COS, CAM-COS, AU selectivity. */
 export function checkGates(result: EvalRunResult, gates: QualityGates): GateFailure[] {
   const { report } = result;
   const failures: GateFailure[] = [];
@@ -86,6 +103,7 @@ export function checkGates(result: EvalRunResult, gates: QualityGates): GateFail
     'minAttCos', (layer) => `${layer} ATT-COS`));
   failures.push(...cosineFailures(report.camCos, gates.minCamCos, 'camCos',
     'minCamCos', (method) => `${method} CAM-COS`));
+  failures.push(...selectivityFailures(result, gates.minAuSelectivity));
   return failures;
 }
 

@@ -12,6 +12,8 @@ export const EVAL_FILE_VERSION = 1;
 
 /** Which images: every image of the data, or the test split recorded in the checkpoint (official, or by subject). */
 export type EvalImages = 'all' | 'test';
+/** fast: AU occlusion and deletion/insertion; all: also ROAD and the sanity check (evalRun.ts FAITHFULNESS_MODES). */
+export type EvalFaithfulnessMode = 'fast' | 'all';
 
 export interface EvalRunRequest {
   /** A checkpoint file or a built-in model's name (train/pretrained.ts). */
@@ -23,8 +25,8 @@ export interface EvalRunRequest {
   readonly cacheDir?: string;
   /** Folder of the eval file; default: the checkpoint's folder. A built-in model without one is not written. */
   readonly outDir?: string;
-  /** Also the faithfulness metrics: AU occlusion, deletion/insertion, ROAD and the sanity check (slower). */
-  readonly faithfulness?: boolean;
+  /** Also the faithfulness metrics (slower); absent: none. */
+  readonly faithfulness?: EvalFaithfulnessMode;
 }
 
 /** One image: enough to pair two models' records by path and to list the worst images, never the maps. */

@@ -9,15 +9,21 @@ import type { FaceLandmarker } from '../io/landmarks';
 import type { SampleScore } from '../science/metrics/aggregate';
 import type { SampleRecord } from '../science/report';
 import { isPretrainedModel } from '../train/pretrained';
-import type { EvalImageRecord, EvalRunProgress, EvalRunRequest, EvalRunResult } from './evalFile';
+import type {
+  EvalFaithfulnessMode, EvalImageRecord, EvalRunProgress, EvalRunRequest, EvalRunResult,
+} from './evalFile';
 import { EVAL_FILE_FORMAT, EVAL_FILE_VERSION, evalFileName } from './evalFile';
 import { evaluateCheckpoint } from './evaluateCheckpoint';
 import type { FaithfulnessEvalOptions } from './types';
 
-/** What the editor's evaluation measures when asked for faithfulness: everything `au-lens eval --faithfulness` does. */
-export const EVERY_FAITHFULNESS_METRIC: FaithfulnessEvalOptions = {
-  settings: { occlusion: true, deletion: true, road: true },
-  sanity: true,
+/**
+ * What the editor's evaluation measures per faithfulness mode (auLens.evaluation.faithfulness), as `au-lens explain
+ * --faithfulness` names them: fast = AU occlusion and the deletion/insertion curves; all = also ROAD (its imputation
+ * is the costly part) and the sanity check, everything `au-lens eval --faithfulness` does.
+ */
+export const FAITHFULNESS_MODES: Readonly<Record<EvalFaithfulnessMode, FaithfulnessEvalOptions>> = {
+  fast: { settings: { occlusion: true, deletion: true, road: false }, sanity: false },
+  all: { settings: { occlusion: true, deletion: true, road: true }, sanity: true },
 };
 
 /** A request the user can fix (a missing folder, an unknown choice); the worker reports it as such. */
@@ -61,6 +67,9 @@ export async function runEvaluation(request: EvalRunRequest, hooks: EvalRunHooks
   if (request.images !== 'all' && request.images !== 'test') {
     throw new EvalRequestError(`images must be "all" or "test", got "${String(request.images)}"`);
   }
+  if (request.faithfulness !== undefined && !Object.hasOwn(FAITHFULNESS_MODES, request.faithfulness)) {
+    throw new EvalRequestError(`faithfulness must be "fast" or "all", got "${String(request.faithfulness)}"`);
+  }
   if (typeof request.model !== 'string' || request.model === '') {
     throw new EvalRequestError('no model given: a checkpoint file or a built-in model name');
   }
@@ -80,7 +89,7 @@ export async function runEvaluation(request: EvalRunRequest, hooks: EvalRunHooks
       batch: 16,
       threads: hooks.threads ?? 2,
       ...(request.cacheDir !== undefined && { cacheDir: request.cacheDir }),
-      ...(request.faithfulness === true && { faithfulness: EVERY_FAITHFULNESS_METRIC }),
+      ...(request.faithfulness !== undefined && { faithfulness: FAITHFULNESS_MODES[request.faithfulness] }),
     },
     {
       detector: hooks.detector,

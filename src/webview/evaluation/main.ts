@@ -9,6 +9,7 @@ import { DidLoadNotification, ExplainImageCommand, OpenFileCommand, ReadyCommand
 import { jetGradient } from '../shared/colormap';
 import { byId, fixed, h, percent } from '../shared/dom';
 import { HostIpc } from '../shared/hostIpc';
+import { faithfulnessSection } from './faithfulness';
 
 const ipc = new HostIpc<EvaluationPageState>();
 /** The panel lists the first few; the Problems view has them all. */
@@ -42,6 +43,8 @@ function summary(view: EvaluationView): HTMLElement[] {
     ...report.methods
       .slice(0, 1)
       .map((m) => tile(`CAM-COS ${m}`, fixed(report.camCos.byKey[m]?.average), 'mean over the six expressions')),
+    ...(report.faithfulness?.auOcclusion ? [tile('AU selectivity', fixed(report.faithfulness.auOcclusion
+      .auSelectivity.average?.value), 'probability drop when the AUs are hidden minus a control region\'s')] : []),
     tile('images', String(report.samples), `${report.invalidAuSamples} without an AU map`),
   ];
 }
@@ -194,6 +197,9 @@ function render(view: EvaluationView): void {
   byId('att-matrix').replaceChildren(attMatrix(view));
   byId('cam-bars').replaceChildren(camBars(view));
   byId('confusion').replaceChildren(confusion(view));
+  const faithfulness = faithfulnessSection(view.report.faithfulness, view.report.labels);
+  byId('faithfulness-card').hidden = faithfulness.length === 0;
+  byId('faithfulness').replaceChildren(...faithfulness);
   byId('worst').replaceChildren(...worst(view));
   byId('loading').hidden = true;
   byId('content').hidden = false;

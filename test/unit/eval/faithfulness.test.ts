@@ -6,9 +6,12 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { checkGates } from '../../../src/extension/evaluation/gates';
+import { locateJsonValue } from '../../../src/extension/evaluation/jsonLocate';
 import { runCli } from '../../../src/trainer/cli/main';
+import type { EvalRunResult } from '../../../src/trainer/eval/evalFile';
 import { parseEvalFile } from '../../../src/trainer/eval/evalFile';
-import { runEvaluation } from '../../../src/trainer/eval/evalRun';
+import { EvalRequestError, runEvaluation } from '../../../src/trainer/eval/evalRun';
 import { evaluateCheckpoint } from '../../../src/trainer/eval/evaluateCheckpoint';
 import { untrainedCheckpoint } from '../../../src/trainer/explain/benchExplain';
 import { saveCheckpoint } from '../../../src/trainer/train/checkpoint';
@@ -27,6 +30,7 @@ describe('eval: faithfulness of a data set', function () {
   const ws = useTrainingWorkspace('eval-faithfulness');
   let model = '';
   let data = '';
+  let result: EvalRunResult;
 
   before(async () => {
     model = path.join(ws.root, 'runs', 'r1', 'best.ckpt');
@@ -36,7 +40,7 @@ describe('eval: faithfulness of a data set', function () {
   });
 
   it('records every image\'s values, summarises them per class and averaged, and writes them to the eval file', async () => {
-    const result = await runEvaluation({ model, data, images: 'all', cacheDir: ws.cache, faithfulness: true },
+    result = await runEvaluation({ model, data, images: 'all', cacheDir: ws.cache, faithfulness: 'all' },
       { detector: new FakeDetector(), threads: 1 });
     assertFinite(result);
     assert.equal(result.images.length, 7);
@@ -77,6 +81,19 @@ describe('eval: faithfulness of a data set', function () {
     assert.deepEqual(stored, result);
   });
 
+  it('gates the AU selectivity per averaged class (auLens.qualityGates.minAuSelectivity), pointing into the file', async () => {
+    assert.deepEqual(checkGates(result, { minAuSelectivity: -1 }), []);
+    const failures = checkGates(result, { minAuSelectivity: 1 });
+    assert.deepEqual(failures.map((f) => f.className), ['happy', 'surprise', 'sad']);
+    assert.match(failures[0]!.message, /^happy: AU selectivity -?\d\.\d\d < 1\.00 \(auLens\.qualityGates\.minAuSelectivity\)$/);
+    const text = await readFile(result.file!, 'utf8');
+    for (const f of failures) {
+      const at = locateJsonValue(text, f.path);
+      assert.ok(at, f.path.join('.'));
+      assert.equal(Number(text.slice(at.start, at.end)), f.value);
+    }
+  });
+
   it('prints AU occlusion and one class × map table per metric, and writes the JSON', async () => {
     const lines: string[] = [];
     const errors: string[] = [];
@@ -95,13 +112,15 @@ describe('eval: faithfulness of a data set', function () {
     assert.ok(Object.values(written.report.faithfulness.maps).every((m) => m.road === undefined));
   });
 
-  it('refuses unknown metrics and a metric list without --faithfulness', async () => {
+  it('refuses unknown metrics, a metric list without --faithfulness and an unknown mode in the editor\'s request', async () => {
     const err: string[] = [];
     const io = { out: () => {}, err: (l: string) => err.push(l) };
     assert.equal(await runCli(['eval', '--checkpoint', model, '--data', data, '--faithfulness', '--faithfulness-metrics', 'roads'], io), 2);
     assert.match(err.join('\n'), /unknown faithfulness metric "roads"; use occlusion, deletion, road, sanity/);
     assert.equal(await runCli(['eval', '--checkpoint', model, '--data', data, '--faithfulness-metrics', 'road'], io), 2);
     assert.match(err.join('\n'), /--faithfulness-metrics needs --faithfulness/);
+    await assert.rejects(runEvaluation({ model, data, images: 'all', faithfulness: 'some' as 'all' },
+      { detector: new FakeDetector() }), (e: Error) => e instanceof EvalRequestError && /"fast" or "all", got "some"/.test(e.message));
   });
 
   it('stops between batches when cancelled', async () => {
