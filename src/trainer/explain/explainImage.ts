@@ -27,7 +27,7 @@ import { openModel, PREDICTED_CLASS } from './modelFile';
 import type { OpenModel } from './openModel';
 import type { FaithfulnessRequest } from './explanationFaithfulness';
 import { explanationFaithfulness } from './explanationFaithfulness';
-import type { FaithfulnessReport } from './faithfulnessReport';
+import type { FaithfulnessReport } from '../science/faithfulnessReport';
 import { scoreExplanation } from './scoreExplanation';
 
 export interface ExplainerOptions {

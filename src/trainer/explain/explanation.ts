@@ -10,7 +10,7 @@ import type { FaceCrop, FaceFrame } from '../science/faceFrame';
 import type { Expression } from '../science/labels';
 import type { LocalisationReport } from '../science/metrics/localisation';
 import type { Heatmap } from '../science/types';
-import type { FaithfulnessReport } from './faithfulnessReport';
+import type { FaithfulnessReport } from '../science/faithfulnessReport';
 import type { ModelKind, UnavailableMethod } from './openModel';
 
 export interface ExplainRequest {

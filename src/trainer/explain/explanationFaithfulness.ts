@@ -26,7 +26,7 @@ import type { FaceFaithfulness, FaithfulnessSettings } from './faceFaithfulness'
 import { planFace, scoreFaces } from './faceFaithfulness';
 import { attentionMapKey, faithfulnessMaps, mapTitle, modelMaps, RANDOM_MAP } from './faithfulnessMaps';
 import { deletionReading, faithfulnessReading, occlusionReading } from './faithfulnessReading';
-import type { AuReliance, FaceSanity, FaithfulnessReport, MapFaithfulnessReport } from './faithfulnessReport';
+import type { AuReliance, FaceSanity, FaithfulnessReport, MapFaithfulnessReport } from '../science/faithfulnessReport';
 import type { OpenModel } from './openModel';
 
 /** The seed of one face's control regions, tie orders, ROAD noise, random map and re-drawn weights. */

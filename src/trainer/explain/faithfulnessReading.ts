@@ -5,7 +5,7 @@
  */
 import type { AuOcclusionResult } from '../science/metrics/faithfulness/auOcclusion';
 import type { DeletionInsertionResult } from '../science/metrics/faithfulness/deletion';
-import type { AuReliance } from './faithfulnessReport';
+import type { AuReliance } from '../science/faithfulnessReport';
 
 const change = (drop: number): string =>
   drop >= 0 ? `falls ${drop.toFixed(2)}` : `rises ${(-drop).toFixed(2)}`;

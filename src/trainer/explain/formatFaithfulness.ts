@@ -1,6 +1,6 @@
 /** One face's faithfulness as lines for a terminal (`au-lens explain`). */
 import { table } from '../eval/textTable';
-import type { FaithfulnessReport } from './faithfulnessReport';
+import type { FaithfulnessReport } from '../science/faithfulnessReport';
 
 const fixed = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : v.toFixed(3));
 const indent = (text: string): string[] => text.split('\n').map((l) => `    ${l}`);

@@ -28,12 +28,22 @@ import { normaliseMinMax } from '../science/raster';
 import type { Heatmap } from '../science/types';
 import type { Explainer } from './explainImage';
 import type { Explanation, ExplanationReport } from './explanation';
+import type { FaithfulnessRequest } from './explanationFaithfulness';
 import { ExplainRequestError } from './explanation';
 
 /** Side of every map sent to the panel: the face frame in which the paper builds its AU maps. */
 export const PANEL_MAP_SIDE = FACE_FRAME_SIZE;
 /** Largest side of the PNG preview made for formats a webview cannot show (TIFF). */
 export const PREVIEW_MAX_SIDE = 2048;
+
+/**
+ * What the panel's "What the decision depends on" shows: AU occlusion and every scored map's deletion/insertion
+ * curves (the page draws the selected map's). ROAD's imputation and the sanity check's second model are left to
+ * `au-lens explain --faithfulness all`, to stay near a second per face.
+ */
+export const PANEL_FAITHFULNESS: FaithfulnessRequest = {
+  settings: { occlusion: true, deletion: true, road: false }, sanity: false,
+};
 
 /** Formats Chromium shows as they are; anything else gets a PNG preview. */
 const BROWSER_FORMATS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif']);
@@ -108,7 +118,9 @@ export async function explainForPanel(request: ExplainRunRequest, deps: PanelDep
     if (error instanceof Error && / no face found; /.test(error.message)) throw new NoFaceError(error.message);
     throw error;
   }
-  const { report, maps } = explanation;
+  const { maps } = explanation;
+  const report = { ...explanation.report,
+    faithfulness: await deps.explainer.faithfulness(explanation, PANEL_FAITHFULNESS) };
   // Same detector and cache as the Explainer: a cache hit, so every face can be shown and picked.
   const faces = await detect(maps.image);
   const panelMaps: PanelMap[] = [];

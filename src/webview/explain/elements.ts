@@ -32,6 +32,8 @@ export const el = {
   energyCard: byId('energy-card'),
   energyTitle: byId('energy-title'),
   energy: byId('energy'),
+  faithCard: byId('faith-card'),
+  faith: byId('faith'),
   expressionsCard: byId('expressions-card'),
   expressions: byId('expressions'),
   codebook: byId('codebook'),

@@ -16,6 +16,7 @@ import { fillSelect, selectValue } from '../shared/select';
 import { el } from './elements';
 import { FaceOverlay } from './overlay';
 import { drawPhoto } from './photo';
+import { faithfulnessSection } from './faithfulness';
 import { classBars, energyBars, expressionList, metricsTables } from './sections';
 
 interface UiState extends ExplainPageState {
@@ -153,7 +154,10 @@ function drawOverlay(): void {
       : `${a?.title ?? 'no map'} over the face at ${Math.round(100 * (ui.opacity ?? 0.5))} % opacity`);
   el.overlayCaption.textContent = captionOf(a, b);
   el.split.disabled = !b;
-  if (view?.result.kind === 'model') renderEnergy(view.result.report, a);
+  if (view?.result.kind === 'model') {
+    renderEnergy(view.result.report, a);
+    renderFaithfulness(view.result.report, a);
+  }
 }
 
 function captionOf(a: ViewMap | undefined, b: ViewMap | undefined): string {
@@ -195,6 +199,13 @@ function renderEnergy(report: ViewReport, a: ViewMap | undefined): void {
   el.energy.replaceChildren(energyBars(report.perAuEnergyShare[key], title));
 }
 
+/** Faithfulness keys are the panel's map ids (`attention:<layer>`, `cam:<method>`, `au`). */
+function renderFaithfulness(report: ViewReport, a: ViewMap | undefined): void {
+  const f = report.faithfulness;
+  el.faithCard.hidden = !f;
+  if (f) el.faith.replaceChildren(...faithfulnessSection(f, a?.id ?? '', `attention:${report.model.camLayer}`));
+}
+
 function renderExpressions(): void {
   if (view?.result.kind !== 'landmarks') return;
   el.codebook.textContent = `Codebook: ${view.result.codebook}. Select an expression to show its AU map.`;
@@ -229,6 +240,7 @@ function render(): void {
   el.scoresCard.hidden = r.kind !== 'model';
   el.metricsCard.hidden = r.kind !== 'model';
   el.energyCard.hidden = r.kind !== 'model';
+  el.faithCard.hidden = r.kind !== 'model' || !r.report.faithfulness;
   el.expressionsCard.hidden = r.kind !== 'landmarks';
   if (r.kind === 'model') {
     const report = r.report;

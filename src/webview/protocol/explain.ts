@@ -3,6 +3,7 @@
  * (src/webview/explain/main.ts). The view types are plain data: the host fills them from the worker's result
  * (src/trainer/explain/panelData.ts), so a field the worker drops or renames is a compile error there.
  */
+import type { FaithfulnessReport } from '../../trainer/science/faithfulnessReport';
 import type { LocalisationReport } from '../../trainer/science/metrics/localisation';
 import type { PanelAu, PanelExpression, PanelFace, PanelMap } from '../../trainer/science/panelView';
 import { IpcCommand, IpcNotification, IpcRequest } from './ipc';
@@ -34,6 +35,9 @@ export interface ViewAuShare extends ViewAu {
 
 export type ViewLocalisation = Omit<LocalisationReport<unknown>, 'perAuEnergyShare'>;
 
+/** What the decision depends on: AU occlusion beside the attention shares, and each map's deletion curves. */
+export type ViewFaithfulness = FaithfulnessReport;
+
 /** The parts of the worker's ExplanationReport the panel shows (the JSON export holds all of it). */
 export interface ViewReport {
   readonly model: { readonly path: string; readonly kind: string; readonly preset: string;
@@ -50,6 +54,7 @@ export interface ViewReport {
   readonly localisation: { readonly threshold: number;
     readonly maps: Readonly<Record<string, ViewLocalisation | null>> };
   readonly reading: string;
+  readonly faithfulness?: ViewFaithfulness;
 }
 
 interface ViewCommon {

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { Explainer } from '../../../src/trainer/explain/explainImage';
 import type { FaithfulnessRequest } from '../../../src/trainer/explain/explanationFaithfulness';
 import { planFace, scoreFaces } from '../../../src/trainer/explain/faceFaithfulness';
-import type { FaithfulnessReport } from '../../../src/trainer/explain/faithfulnessReport';
+import type { FaithfulnessReport } from '../../../src/trainer/science/faithfulnessReport';
 import { CLASSIFIER_BATCH, openModel } from '../../../src/trainer/explain/modelFile';
 import { exportCheckpoint } from '../../../src/trainer/export/exportModel';
 import type { RgbImage } from '../../../src/trainer/io/image';

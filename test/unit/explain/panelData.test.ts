@@ -92,6 +92,26 @@ describe('explain: panel data', function () {
     assert.equal(transferablesOf(r).length, r.maps.length + 1, 'each map and the preview own their buffers');
   });
 
+  it('with a checkpoint: what the decision depends on (AU occlusion, every map\'s curves; no ROAD, no sanity)', async () => {
+    const r = await run({ imagePath: await writeFixture(dir, 'photo.png', await photo('png', 3)),
+      model: path.join(dir, 'model.ckpt'), className: 'happy' });
+    assert.ok(r.kind === 'model' && r.report.faithfulness);
+    const f = r.report.faithfulness;
+    assert.equal(f.class, 'happy');
+    assert.equal(f.auOcclusion?.status, 'ok');
+    assert.deepEqual(f.aus.map((a) => a.au).sort(), r.report.explained.aus.map((a) => a.au).sort());
+    const drops = f.aus.map((a) => a.drop!);
+    assert.deepEqual(drops, [...drops].sort((a, b) => b - a), 'largest drop first');
+    assert.ok(f.aus.every((a) => a.share !== null && a.name !== ''));
+    assert.deepEqual(Object.keys(f.maps), ['attention:stage3', 'cam:cam', 'cam:gradcam', 'cam:gradcam++', 'cam:layercam',
+      'au', 'random']);
+    for (const m of Object.values(f.maps)) {
+      assert.ok(m.deletion?.status === 'ok' && m.deletion.deletion.fractions.length === 21 && m.road === undefined);
+    }
+    assert.equal(f.sanity, null);
+    assert.match(f.reading, new RegExp(`^The 'happy' score (falls|rises) \\d\\.\\d\\d when ${f.aus[0]!.au} \\(`));
+  });
+
   it('tells a photo without a face from other failures', async () => {
     const blank = await writeFixture(dir, 'blank.png', await photo('png', 2));
     await assert.rejects(run({ imagePath: blank }), (e: unknown) => e instanceof NoFaceError && /blank\.png \(480×360\): no face found/.test(e.message));

@@ -3,9 +3,9 @@
  * does the explained class's probability depend on the AUs (AU occlusion), and on the pixels each map ranks
  * first (deletion/insertion, ROAD)? Types only, so the webview's protocol can import them.
  */
-import type { AuOcclusionResult } from '../science/metrics/faithfulness/auOcclusion';
-import type { DeletionInsertionResult } from '../science/metrics/faithfulness/deletion';
-import type { RoadResult } from '../science/metrics/faithfulness/road';
+import type { AuOcclusionResult } from './metrics/faithfulness/auOcclusion';
+import type { DeletionInsertionResult } from './metrics/faithfulness/deletion';
+import type { RoadResult } from './metrics/faithfulness/road';
 
 /** How the face was perturbed, so a number can be reproduced. */
 export interface FaithfulnessSettingsReport {
