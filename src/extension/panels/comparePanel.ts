@@ -137,9 +137,12 @@ export class ComparePanel extends BasePanel {
     progress: vscode.Progress<{ message?: string; increment?: number }>,
     reuse: boolean): Promise<DatasetCompareView> {
     let shown = 0;
-    const evaluate = async (m: CompareModel, side: 'A' | 'B',
-      offset: number): Promise<EvalRunResult> => (reuse && await this.savedEvaluation(m.model, target.data))
-        || this.ctx.trainer.request('eval/run', { model: m.model, data: target.data, images: 'all' }, {
+    // With auLens.evaluation.faithfulness both sides measure it, so the panel can pair their values image by image.
+    const faithfulness = this.ctx.config.evaluationFaithfulness;
+    const evaluate = async (m: CompareModel, side: 'A' | 'B', offset: number): Promise<EvalRunResult> =>
+      (reuse && await this.savedEvaluation(m.model, target.data, faithfulness !== undefined))
+        || this.ctx.trainer.request('eval/run', { model: m.model, data: target.data, images: 'all',
+          ...(faithfulness !== undefined && { faithfulness }) }, {
       signal,
       onProgress: (p) => {
         // Each model is half of the bar; preparing (landmarks) and evaluating are each half of a model's share.
@@ -151,11 +154,11 @@ export class ComparePanel extends BasePanel {
     });
     const a = await evaluate(target.a, 'A', 0);
     const b = await evaluate(target.b, 'B', 50);
-    const { comparison, reading, layers, unpaired } = compareEvaluations(a, b);
+    const { comparison, reading, layers, unpaired, faithfulness: deltas } = compareEvaluations(a, b);
     const { flips, ...rest } = comparison;
     const webview = this.panel.webview;
     return {
-      mode: 'dataset', target, comparison: rest, reading, layers, unpaired,
+      mode: 'dataset', target, comparison: rest, reading, layers, unpaired, faithfulness: deltas,
       files: { a: a.file === null ? null : vscode.workspace.asRelativePath(a.file),
         b: b.file === null ? null : vscode.workspace.asRelativePath(b.file) },
       flips: flips.map((f) => ({ ...f, name: path.basename(f.path),
@@ -164,13 +167,14 @@ export class ComparePanel extends BasePanel {
   }
 
   /** The evaluation saved beside `model` for `data`, when it still holds (datasetComparison.ts reusableEvaluation). */
-  private async savedEvaluation(model: string, data: string): Promise<EvalRunResult | undefined> {
+  private async savedEvaluation(model: string, data: string,
+    faithfulness: boolean): Promise<EvalRunResult | undefined> {
     if (model === BUILTIN_MODEL) return undefined; // its evaluations are not kept beside a model file
     const file = path.join(path.dirname(model), evalFileName(data));
     try {
       const [text, fileStat, modelStat] = await Promise.all([readFile(file, 'utf8'), stat(file), stat(model)]);
       const result = reusableEvaluation({ file, text, fileTime: fileStat.mtimeMs, modelTime: modelStat.mtimeMs }, model,
-        data);
+        data, faithfulness);
       if (result) this.ctx.log.info(`compare: reusing ${file}`);
       return result;
     } catch {

@@ -1,4 +1,4 @@
-/** Dataset mode: the accuracy test, the Δ ATT-COS table and the flipped images. */
+/** Dataset mode: the accuracy test, the Δ ATT-COS and Δ faithfulness tables and the flipped images. */
 import type { DatasetCompareView, FlipView } from '../protocol/compare';
 import type { Estimate } from '../../trainer/science/metrics/bootstrap';
 import { fixed, h, percent } from '../shared/dom';
@@ -35,12 +35,14 @@ export function accuracyTable(view: DatasetCompareView): HTMLElement {
       `Evaluations: ${[view.files.a, view.files.b].map((f) => f ?? 'not saved (built-in model)').join('; ')}.`));
 }
 
-function deltaCell(e: Estimate | null | undefined): HTMLElement {
-  if (!e) return h('td', { class: 'zero', title: 'no image with a valid AU map' }, '–');
+/** Green where B is better: a positive Δ, or a negative one where `better` is 'lower' (deletion AUC). */
+function deltaCell(e: Estimate | null | undefined, better: 'higher' | 'lower' = 'higher'): HTMLElement {
+  if (!e) return h('td', { class: 'zero', title: 'no image scored by both models' }, '–');
   const clear = e.low !== null && e.high !== null && (e.low > 0 || e.high < 0);
   const interval = e.low === null ? null : `[${num(e.low)}, ${num(e.high!)}]`;
+  const gain = better === 'higher' ? e.value : -e.value;
   const cell = h('td', {
-    class: `${e.value > 0 ? 'pos' : e.value < 0 ? 'neg' : 'zero'}${clear ? ' strong' : ''}`,
+    class: `${gain > 0 ? 'pos' : gain < 0 ? 'neg' : 'zero'}${clear ? ' strong' : ''}`,
     title: `${num(e.value)} over ${e.n} images${interval ? `, 95 % interval ${interval}` : ''}` +
       (clear ? ': the interval excludes 0' : ''),
   }, num(e.value), interval && h('span', { class: 'interval' }, interval));
@@ -61,6 +63,20 @@ export function attCosTable(view: DatasetCompareView): { readonly table: HTMLEle
       h('tr', {}, h('th', { scope: 'row' }, r.layer.label), deltaCell(r.all),
         ...classes.map((c) => deltaCell(r.perClass[c]))))));
   return { table, cells: rows.length * (classes.length + 1) };
+}
+
+/** Rows: AU selectivity, then each map's deletion AUC; columns as the ATT-COS table. Null without faithfulness. */
+export function faithfulnessTable(view: DatasetCompareView): HTMLElement | null {
+  const rows = view.faithfulness;
+  if (!rows) return null;
+  const classes = view.comparison.classes;
+  return h('table', { class: 'metrics', 'aria-label': 'Change in AU selectivity and deletion AUC from A to B per ' +
+    'class; green: B depends more on the AUs or its map names what the decision uses better' },
+  h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Metric'), h('th', { scope: 'col' }, 'All images'),
+    ...classes.map((c) => h('th', { scope: 'col' }, c)))),
+  h('tbody', {}, ...rows.map((r) =>
+    h('tr', {}, h('th', { scope: 'row', title: r.better === 'lower' ? 'lower is better' : 'higher is better' },
+      r.title), deltaCell(r.all, r.better), ...classes.map((c) => deltaCell(r.perClass[c], r.better))))));
 }
 
 const KIND_TEXT: Readonly<Record<FlipView['kind'], string>> = {

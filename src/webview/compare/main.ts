@@ -14,7 +14,7 @@ import { jetGradient } from '../shared/colormap';
 import { byId } from '../shared/dom';
 import { HostIpc } from '../shared/hostIpc';
 import { fillSelect, selectValue } from '../shared/select';
-import { accuracyTable, attCosTable, flipList } from './datasetMode';
+import { accuracyTable, attCosTable, faithfulnessTable, flipList } from './datasetMode';
 import { differenceGradient } from './difference';
 import { cosineTable, defaultPair, drawMaps, scoresTable } from './imageMode';
 
@@ -36,6 +36,7 @@ const el = {
   map: byId('map'), className: byId('class'), classNote: byId('class-note'),
   opacity: byId<HTMLInputElement>('opacity'), opacityOut: byId<HTMLOutputElement>('opacity-out'),
   scores: byId('scores'), cosines: byId('cosines'), accuracy: byId('accuracy'), attTable: byId('att-table'),
+  faithCard: byId('faith-card'), faithTable: byId('faith-table'),
   flipFilter: byId('flip-filter'), flips: byId('flips'),
 };
 
@@ -142,6 +143,9 @@ function renderDataset(v: DatasetCompareView): void {
   const att = attCosTable(v);
   cells = att.cells;
   el.attTable.replaceChildren(att.table);
+  const faithfulness = faithfulnessTable(v);
+  el.faithCard.hidden = faithfulness === null;
+  el.faithTable.replaceChildren(...(faithfulness ? [faithfulness] : []));
   const count = (kind: FlipView['kind']): number => v.flips.filter((f) => f.kind === kind).length;
   fillSelect(el.flipFilter, [
     { value: 'all', label: `All changed predictions (${v.flips.length})` },

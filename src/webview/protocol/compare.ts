@@ -5,6 +5,7 @@
  */
 import type { LayerMatch } from '../../trainer/science/layerMatch';
 import type { PairedComparison } from '../../trainer/science/metrics/paired';
+import type { FaithfulnessDelta } from '../../trainer/science/metrics/pairedFaithfulness';
 import type { ViewFace, ViewMap, ViewReport } from './explain';
 import { IpcCommand, IpcNotification } from './ipc';
 
@@ -78,6 +79,8 @@ export interface DatasetCompareView {
   readonly flips: readonly FlipView[];
   /** Images evaluated by one model only (skipped by the other: no face, unreadable), left out of the statistics. */
   readonly unpaired: number;
+  /** Δ AU selectivity and Δ deletion AUC per map (B − A); null unless both evaluations measured faithfulness. */
+  readonly faithfulness: readonly FaithfulnessDelta[] | null;
   /** Where each evaluation was written, workspace-relative (null: not written, e.g. the built-in model). */
   readonly files: { readonly a: string | null; readonly b: string | null };
 }

@@ -3,6 +3,7 @@ import { compareEvaluations, reusableEvaluation } from '../../../src/extension/c
 import { pairMaps } from '../../../src/extension/compare/mapPairs';
 import type { EvalImageRecord, EvalRunResult } from '../../../src/trainer/eval/evalFile';
 import type { Expression } from '../../../src/trainer/science/labels';
+import type { SampleFaithfulness } from '../../../src/trainer/science/report';
 import type { ViewMap } from '../../../src/webview/protocol/explain';
 
 function evaluation(layers: readonly string[], images: readonly EvalImageRecord[]): EvalRunResult {
@@ -36,6 +37,32 @@ describe('compare/datasetComparison', () => {
     assert.match(r.reading, /^No clear difference in accuracy: \+50\.0 points \[0\.0, 100\.0\], McNemar p = 1$/);
   });
 
+  it('pairs the faithfulness values: Δ AU selectivity and Δ deletion AUC per map, the attention maps of both CAM layers', () => {
+    const values = (selectivity: number | 'no-aus', attention: string, deletion: number): SampleFaithfulness => ({
+      auSelectivity: selectivity, controlDrop: 0, auReliance: {},
+      maps: { [attention]: { deletion }, 'cam:cam': { deletion: deletion + 0.1 }, random: { deletion: 0.5 } },
+    });
+    const summary = (attention: string, title: string): unknown => ({ maps: { [attention]: { title }, 'cam:cam': { title: 'CAM' },
+      random: { title: 'random map' } } });
+    const withValues = (layer: string, rows: [string, Expression, number | 'no-aus', number][]): EvalRunResult => ({
+      report: { layers: [layer], faithfulness: summary(`attention:${layer}`, `${layer} attention`) },
+      images: rows.map(([p, label, sel, del]) => ({ ...record(p, label, label, { [layer]: 0.5 }), faithfulness: values(sel, `attention:${layer}`, del) })),
+    }) as unknown as EvalRunResult;
+    const a = withValues('stage3', [['/d/happy/1.png', 'happy', 0.1, 0.4], ['/d/sad/2.png', 'sad', 0.2, 0.3], ['/d/neutral/3.png', 'neutral', 'no-aus', 0.2]]);
+    const b = withValues('dense3', [['/d/happy/1.png', 'happy', 0.3, 0.2], ['/d/sad/2.png', 'sad', 0.4, 0.2], ['/d/neutral/3.png', 'neutral', 'no-aus', 0.2]]);
+    const r = compareEvaluations(a, b, { resamples: 100 });
+    assert.deepEqual(r.faithfulness!.map((d) => [d.key, d.title, d.better]), [
+      ['auSelectivity', 'AU selectivity', 'higher'], ['attention', 'Deletion AUC · stage3 attention → dense3 attention', 'lower'],
+      ['cam:cam', 'Deletion AUC · CAM', 'lower'], ['random', 'Deletion AUC · random map', 'lower']]);
+    const [sel, att, , random] = r.faithfulness!;
+    assert.ok(Math.abs(sel!.all!.value - 0.2) < 1e-9 && sel!.all!.n === 2, 'neutral (no AUs) is left out');
+    assert.equal(sel!.perClass['neutral'], null);
+    assert.ok(Math.abs(att!.all!.value - (-0.2 - 0.1 + 0) / 3) < 1e-9);
+    assert.equal(random!.all!.value, 0);
+    // Without faithfulness on one side there is nothing to pair.
+    assert.equal(compareEvaluations(a, evaluation(['dense3'], b.images.map(({ faithfulness: _, ...rest }) => rest))).faithfulness, null);
+  });
+
   it('says so when no image was evaluated by both models', () => {
     const a = evaluation(['layer4'], [record('/x/happy/1.png', 'happy', 'happy', { layer4: 0.5 })]);
     const b = evaluation(['layer4'], [record('/y/happy/1.png', 'happy', 'happy', { layer4: 0.5 })]);
@@ -63,6 +90,8 @@ describe('compare/reusableEvaluation (a comparison restored after a reload)', ()
     assert.equal(reusableEvaluation(saved({}), '/runs/a/last.ckpt', '/ws/faces'), undefined);
     assert.equal(reusableEvaluation(saved({ split: 'test' }), '/runs/a/best.ckpt', '/ws/faces'), undefined);
     assert.equal(reusableEvaluation({ ...saved({}), text: '{"format":"au-lens-eval"' }, '/runs/a/best.ckpt', '/ws/faces'), undefined);
+    // Faithfulness asked for (auLens.evaluation.faithfulness) and not in the file.
+    assert.equal(reusableEvaluation(saved({}), '/runs/a/best.ckpt', '/ws/faces', true), undefined);
   });
 });
 
