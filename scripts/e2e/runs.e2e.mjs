@@ -1,9 +1,10 @@
 // End-to-end test of the Runs view, "Evaluate Model" and the quality gates through the real VS Code UI
 // (scripts/e2e/lib.mjs): a tiny64 run trained for one epoch by the CLI on a few CK+48 face crops (research-only data,
-// copied at test time), a run.json as the editor writes it, and a strict ATT-COS gate in the workspace settings. The
+// copied at test time), a run.json as the editor writes it, a strict ATT-COS gate and the fast faithfulness metrics
+// in the workspace settings. The
 // AU Lens view in the activity bar, Evaluate from the checkpoint's context menu, the results panel, the gate in the
-// Problems view, its quick fix to the failing images, a worst image explained, a window reload, and the dark, light and
-// high-contrast themes.
+// Problems view, its quick fix to the failing images, a worst image explained (with what its decision depends on), a
+// window reload, and the dark, light and high-contrast themes.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -29,7 +30,8 @@ function prepare(ws) {
     startedAt: now, updatedAt: now, endedAt: now, epochs: { done: 1, total: 1 },
   }, null, 2));
   fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
-  fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'auLens.qualityGates.minAttCos': 0.9 }, null, 2));
+  fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'auLens.qualityGates.minAttCos': 0.9,
+    'auLens.evaluation.faithfulness': 'fast' }, null, 2));
 }
 
 await runE2E('runs', { prepare }, async (ui) => {
@@ -55,7 +57,7 @@ await runE2E('runs', { prepare }, async (ui) => {
     await quickPickRow('every image of the folder').waitFor();
     await shoot('3-pick-dataset');
     await quickPickRow('every image of the folder').click();
-    await tab('Evaluation: best.ckpt on ck48-few').waitFor({ timeout: 120_000 });
+    await tab('Evaluation: best.ckpt on ck48-few').waitFor({ timeout: 300_000 });
     await evaluation().locator('#content:not([hidden])').waitFor({ timeout: 60_000 });
     await evaluation().locator('#att-matrix td.heat').first().waitFor();
     await page.waitForTimeout(800);
@@ -66,6 +68,9 @@ await runE2E('runs', { prepare }, async (ui) => {
     await evaluation().locator('#worst-h').scrollIntoViewIfNeeded();
     await evaluation().locator('#worst img').first().evaluate((img) => new Promise((resolve) => (img.complete ? resolve() : img.addEventListener('load', resolve))));
     await shoot('6-results-worst-images');
+    await evaluation().locator('#faithfulness-card:not([hidden]) #faithfulness table').first().waitFor();
+    await evaluation().locator('#faith-h').scrollIntoViewIfNeeded();
+    await shoot('6b-results-faithfulness');
   });
 
   await step('the Problems view shows the ATT-COS gate on the eval file', async () => {
@@ -111,6 +116,14 @@ await runE2E('runs', { prepare }, async (ui) => {
     await page.waitForTimeout(1500);
     await focusWorkbench();
     await shoot('12-worst-image-explained');
+    const explanation = ui.webview();
+    await explanation.locator('#faith-card:not([hidden]) svg.curves').waitFor();
+    await explanation.locator('#faith-h').scrollIntoViewIfNeeded();
+    await shoot('12b-explain-faithfulness-dark');
+    await colourTheme('Light Modern');
+    await focusWorkbench();
+    await shoot('12c-explain-faithfulness-light');
+    await colourTheme('Dark Modern');
   });
 
   await step('Developer: Reload Window brings the results panel back from its eval file (WebviewPanelSerializer)', async () => {
@@ -131,9 +144,15 @@ await runE2E('runs', { prepare }, async (ui) => {
     await colourTheme('Dark Modern');
     await focusWorkbench();
     await shoot('14-results-dark');
+    await ui.webview().locator('#faith-h').scrollIntoViewIfNeeded();
+    await shoot('14b-results-faithfulness-dark');
+    await ui.webview().locator('#title').scrollIntoViewIfNeeded();
     await colourTheme('Light Modern');
     await focusWorkbench();
     await shoot('15-results-light');
+    await ui.webview().locator('#faith-h').scrollIntoViewIfNeeded();
+    await shoot('15b-results-faithfulness-light');
+    await ui.webview().locator('#title').scrollIntoViewIfNeeded();
     await colourTheme('Dark High Contrast');
     await focusWorkbench();
     await shoot('16-results-high-contrast');
