@@ -40,7 +40,8 @@ export async function runE2E(suite, { prepare, viewport = { width: 1400, height:
     browser = await chromium.launch(CHROMIUM);
     page = await (await browser.newContext({ viewport })).newPage();
     page.setDefaultTimeout(30_000);
-    await page.goto(workbenchUrl(server.host, ws, [], { development: !vsix }));
+    // The workbench's load event took over 30 s at load 24 on 2 cores.
+    await page.goto(workbenchUrl(server.host, ws, [], { development: !vsix }), { timeout: 120_000 });
     const step = async (name, run) => {
       try {
         await run();
