@@ -118,12 +118,16 @@ await runE2E('runs', { prepare }, async (ui) => {
     await shoot('12-worst-image-explained');
     const explanation = ui.webview();
     await explanation.locator('#faith-card:not([hidden]) svg.curves').waitFor();
+    await colourTheme('Dark Modern');
     await explanation.locator('#faith-h').scrollIntoViewIfNeeded();
+    await focusWorkbench();
     await shoot('12b-explain-faithfulness-dark');
+    await explanation.locator('#faith-card svg.curves').scrollIntoViewIfNeeded();
+    await focusWorkbench();
+    await shoot('12c-explain-curves-dark');
     await colourTheme('Light Modern');
     await focusWorkbench();
-    await shoot('12c-explain-faithfulness-light');
-    await colourTheme('Dark Modern');
+    await shoot('12d-explain-curves-light');
   });
 
   await step('Developer: Reload Window brings the results panel back from its eval file (WebviewPanelSerializer)', async () => {

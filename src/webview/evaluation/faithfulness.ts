@@ -34,8 +34,11 @@ const classCell = (s: ClassSummary | undefined, cls: Expression): HTMLTableCellE
   return h('td', { class: 'num', title }, fixed(cell?.estimate?.value));
 };
 
-function table(caption: string, columns: readonly string[], rows: readonly HTMLTableRowElement[]): HTMLTableElement {
-  const head = h('tr', {}, ...columns.map((c, i) => h('th', { scope: 'col', class: i > 0 ? 'num' : null }, c)));
+/** `textColumns`: how many columns at the end hold text, not numbers (left-aligned headers). */
+function table(caption: string, columns: readonly string[], rows: readonly HTMLTableRowElement[],
+  textColumns = 0): HTMLTableElement {
+  const numeric = (i: number): boolean => i > 0 && i < columns.length - textColumns;
+  const head = h('tr', {}, ...columns.map((c, i) => h('th', { scope: 'col', class: numeric(i) ? 'num' : null }, c)));
   return h('table', { class: 'matrix' }, h('caption', { class: 'sr-only' }, caption), h('thead', {}, head),
     h('tbody', {}, ...rows));
 }
@@ -55,7 +58,7 @@ function occlusion(f: EvalFaithfulness, labels: readonly Expression[]): HTMLElem
       `${f.settings.controlDraws} equal-area regions of facial skin outside every AU (higher: the decision depends ` +
       `on the AUs).${o.noControl > 0 ? ` ${o.noControl} faces had no room for a control region.` : ''}`),
     table('AU occlusion per class', ['class', 'AU selectivity', 'control drop', 'drop per AU'],
-      [...rows, average]),
+      [...rows, average], 1),
   ];
 }
 
@@ -81,7 +84,7 @@ function sanity(f: EvalFaithfulness): HTMLElement[] {
     h('h3', {}, 'Sanity check'),
     h('p', { class: 'muted' }, `Spearman ρ of each map with the same map after re-drawing ${f.sanity.fromLayer} ` +
       `and the head; a map with mean ρ ≥ ${f.sanity.threshold} barely depends on what the model learned.`),
-    table('Sanity check per map', ['map', 'ρ', 'verdict'], rows),
+    table('Sanity check per map', ['map', 'ρ', 'verdict'], rows, 1),
   ];
 }
 

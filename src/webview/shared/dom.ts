@@ -36,9 +36,12 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   return el as T;
 }
 
-/** 0.9123 → "0.91"; null → "–". */
-export const fixed = (v: number | null | undefined,
-  digits = 2): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
+/** 0.9123 → "0.91"; null → "–"; −0.001 → "0.00" (a sign on a value that rounds to zero says nothing). */
+export const fixed = (v: number | null | undefined, digits = 2): string => {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  const text = v.toFixed(digits);
+  return Number(text) === 0 ? (0).toFixed(digits) : text;
+};
 
 /** 0.684 → "68 %". */
 export const percent = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v)
