@@ -127,6 +127,7 @@ await runE2E('runs', { prepare }, async (ui) => {
     await shoot('12c-explain-curves-dark');
     await colourTheme('Light Modern');
     await focusWorkbench();
+    await page.waitForTimeout(2000); // two webviews repaint with the new theme's variables
     await shoot('12d-explain-curves-light');
   });
 
