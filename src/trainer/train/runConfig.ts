@@ -42,6 +42,9 @@ const FIELDS: Readonly<Record<string, Kind>> = {
 };
 const PATH_FIELDS = ['data', 'out', 'init', 'codebook', 'classWeights'] as const;
 
+/** The settings a config file may hold, in the order users meet them. */
+export const RUN_CONFIG_SETTINGS: readonly string[] = Object.keys(FIELDS);
+
 function checkField(field: string, kind: Kind, value: unknown): void {
   const fail = (what: string): never => {
     throw new RunConfigError(field, `"${field}" must be ${what}, got ${JSON.stringify(value)}`);
