@@ -1,0 +1,61 @@
+/**
+ * Each run's numbers for the sweep's table and chart, read from its folder:
+ *   val.accuracy, val.balancedAccuracy, val.attCos.<layer>   the best epoch's validation (progress.jsonl, run.json)
+ *   test.accuracy, test.balancedAccuracy, test.attCos.<layer>, test.camCos.<method>
+ *                                                            the test-split evaluation (eval-<data>.json), if any
+ * science/metrics/sweepStats.ts then summarises them over seeds.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { evalFileName, parseEvalFile } from '../eval/evalFile';
+import type { EvalRunResult } from '../eval/evalFile';
+import type { SweepRunMetrics } from '../science/metrics/sweepStats';
+import { readProgress, readRunRecord } from '../train/runLog';
+import type { TrainEvent } from '../train/trainRun';
+import type { SweepRun } from './expand';
+import { MAX_JSON_BYTES } from './readJson';
+
+type EpochEvent = Extract<TrainEvent, { type: 'epoch' }>;
+
+/** The validation numbers of the run's best epoch (the one best.ckpt holds). */
+export function validationMetrics(events: readonly TrainEvent[], bestEpoch: number | undefined): Record<string, number | null> {
+  // A resumed run may repeat an epoch: the later event is the one its checkpoints hold.
+  const epochs = events.filter((e): e is EpochEvent => e.type === 'epoch');
+  const best = bestEpoch === undefined ? undefined : epochs.filter((e) => e.epoch === bestEpoch).pop();
+  if (!best?.val) return {};
+  return {
+    'val.accuracy': best.val.accuracy,
+    'val.balancedAccuracy': best.val.balancedAccuracy,
+    ...Object.fromEntries(Object.entries(best.val.attCos).map(([layer, v]) => [`val.attCos.${layer}`, v])),
+  };
+}
+
+/** The numbers of an evaluation on the test split; none for an evaluation of other images. */
+export function testMetrics(result: EvalRunResult): Record<string, number | null> {
+  if (result.split !== 'test') return {};
+  const r = result.report;
+  return {
+    'test.accuracy': r.accuracy,
+    'test.balancedAccuracy': r.balancedAccuracy,
+    ...Object.fromEntries(Object.entries(r.attCos.byKey).map(([layer, s]) => [`test.attCos.${layer}`, s?.average ?? null])),
+    ...Object.fromEntries(Object.entries(r.camCos.byKey).map(([method, s]) => [`test.camCos.${method}`, s?.average ?? null])),
+  };
+}
+
+async function readEvaluation(file: string): Promise<EvalRunResult | undefined> {
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile() || info.size > 16 * MAX_JSON_BYTES) return undefined;
+  return parseEvalFile(await readFile(file, 'utf8'), file);
+}
+
+/** The numbers of one run of the sweep; a run that has not trained yet has none. */
+export async function readRunMetrics(run: Pick<SweepRun, 'name' | 'point' | 'request'>): Promise<SweepRunMetrics> {
+  const folder = run.request.out;
+  const record = await readRunRecord(folder).catch(() => undefined);
+  const { events } = await readProgress(folder);
+  const evaluation = await readEvaluation(path.join(folder, evalFileName(run.request.data))).catch(() => undefined);
+  return {
+    name: run.name, point: run.point,
+    metrics: { ...validationMetrics(events, record?.best?.epoch), ...(evaluation && testMetrics(evaluation)) },
+  };
+}
