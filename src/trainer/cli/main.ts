@@ -11,6 +11,7 @@ import { evalCommand } from './eval';
 import { explainCommand } from './explain';
 import { exportCommand } from './export';
 import { inspectCommand } from './inspect';
+import { sweepCommand } from './sweep';
 
 const COMMANDS: readonly Command[] = [
   aumapCommand,
@@ -23,6 +24,7 @@ const COMMANDS: readonly Command[] = [
   explainCommand,
   benchExplainCommand,
   benchFaithfulnessCommand,
+  sweepCommand,
 ];
 
 function help(): string {

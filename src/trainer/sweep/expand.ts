@@ -61,7 +61,9 @@ function grid(sweep: Sweep): SweepPoint[] {
 function checkModel(settings: SweepPoint, name: string): void {
   if (settings['init'] !== undefined && settings['preset'] === undefined) return;
   const preset = String(settings['preset'] ?? TRAIN_DEFAULTS.model);
-  if (!isModelName(preset)) throw new SweepError('preset', `run ${name}: unknown "preset" "${preset}"; use one of ${MODEL_NAMES.join(', ')}`);
+  if (!isModelName(preset)) {
+    throw new SweepError('preset', `run ${name}: unknown "preset" "${preset}"; use one of ${MODEL_NAMES.join(', ')}`);
+  }
   const layers = settings['layers'];
   if (!Array.isArray(layers)) return;
   try {
@@ -79,14 +81,19 @@ export function runFolder(sweep: Pick<Sweep, 'out'>, name: string): string {
 /** The sweep's runs; throws SweepError for a sweep too large, a bad model or layer, or two runs with one name. */
 export function expandSweep(sweep: Sweep): SweepRun[] {
   const size = sweepSize(sweep);
-  if (size > MAX_RUNS) throw new SweepError('axes', `the sweep expands to ${size.toLocaleString('en')} runs, more than ${MAX_RUNS.toLocaleString('en')}: split it into several sweeps`);
+  if (size > MAX_RUNS) {
+    const [runs, most] = [size, MAX_RUNS].map((n) => n.toLocaleString('en'));
+    throw new SweepError('axes', `the sweep expands to ${runs} runs, more than ${most}: split it into several sweeps`);
+  }
   const combos = grid(sweep);
   const byName = new Map<string, SweepPoint>();
-  return sweep.points.flatMap((listed) => combos.map((combo) => ({ ...listed, ...combo }))).map((point, index) => {
+  const points = sweep.points.flatMap((listed) => combos.map((combo) => ({ ...listed, ...combo })));
+  return points.map((point, index) => {
     const name = runName(point);
     const other = byName.get(name);
     if (other) {
-      throw new SweepError('points', `two runs get the name "${name}": ${JSON.stringify(other)} and ${JSON.stringify(point)}; ` +
+      throw new SweepError('points', `two runs get the name "${name}": ${JSON.stringify(other)} and ` +
+        `${JSON.stringify(point)}; ` +
         'make their settings differ in a way the name shows (e.g. data folders with different names)');
     }
     byName.set(name, point);

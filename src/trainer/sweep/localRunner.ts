@@ -59,15 +59,19 @@ async function startTask(run: PlannedRun, out: string, options: LocalRunOptions)
   const log = await open(path.join(folder, LOCAL_LOG), 'a');
   try {
     await log.write(`\n== ${new Date().toISOString()}: au-lens sweep task, local runner ${process.pid}\n`);
-    const args = [options.command.script, 'sweep', 'task', path.join(out, run.config), '--threads', String(options.threads), ...(options.evaluate ? ['--evaluate'] : [])];
-    return spawn(options.command.node, args, { cwd: out, env: options.env ?? process.env, stdio: ['ignore', log.fd, log.fd], detached: true });
+    const args = [
+      options.command.script, 'sweep', 'task', path.join(out, run.config), '--threads', String(options.threads),
+      ...(options.evaluate ? ['--evaluate'] : []),
+    ];
+    const env = options.env ?? process.env;
+    return spawn(options.command.node, args, { cwd: out, env, stdio: ['ignore', log.fd, log.fd], detached: true });
   } finally {
     // The child holds its own copy of the descriptor.
     await log.close();
   }
 }
 
-/** Whether the run needs a task: not when it completed (and has its evaluation, if asked), nor while another trains it. */
+/** Whether the run needs a task: not once it completed (and has its evaluation, if asked), nor while one trains it. */
 async function needsTask(run: PlannedRun, out: string, evaluate: boolean): Promise<'run' | 'skipped' | 'busy'> {
   try {
     const request = await readRunConfigFile(path.join(out, run.config));
@@ -86,7 +90,9 @@ async function needsTask(run: PlannedRun, out: string, evaluate: boolean): Promi
  * Runs the planned runs; resolves once every started child has exited. Outcomes by run name, for the runs it
  * reached (after a cancel, the rest were not started).
  */
-export async function runSweepLocally(out: string, runs: readonly PlannedRun[], options: LocalRunOptions): Promise<Map<string, LocalOutcome>> {
+export async function runSweepLocally(
+  out: string, runs: readonly PlannedRun[], options: LocalRunOptions,
+): Promise<Map<string, LocalOutcome>> {
   const outcomes = new Map<string, LocalOutcome>();
   const children = new Map<string, ChildProcess>();
   let done = 0;

@@ -24,12 +24,15 @@ export async function readJsonFile(file: string, maxBytes = MAX_JSON_BYTES): Pro
     handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new JsonFileError(code === 'ENOENT' ? `${file} does not exist` : `cannot read ${file}: ${(err as Error).message}`, code);
+    const message = code === 'ENOENT' ? `${file} does not exist` : `cannot read ${file}: ${(err as Error).message}`;
+    throw new JsonFileError(message, code);
   }
   try {
     const info = await handle.stat();
     if (!info.isFile()) throw new JsonFileError(`${file} is not a regular file`);
-    if (info.size > maxBytes) throw new JsonFileError(`${file} is ${info.size} bytes, more than the ${maxBytes} a JSON file of a sweep may have`);
+    if (info.size > maxBytes) {
+      throw new JsonFileError(`${file} is ${info.size} bytes, more than the ${maxBytes} a sweep's JSON file may have`);
+    }
     const text = await handle.readFile('utf8');
     try {
       return JSON.parse(text);

@@ -26,7 +26,9 @@ export interface RunFolderState {
 }
 
 /** Settings a run keeps for its life; `threads` is left out: it changes speed only, and a task may get other CPUs. */
-const KEPT = ['data', 'preset', 'init', 'lambda', 'layers', 'batch', 'lr', 'weightDecay', 'seed', 'classes', 'codebook'] as const;
+const KEPT = [
+  'data', 'preset', 'init', 'lambda', 'layers', 'batch', 'lr', 'weightDecay', 'seed', 'classes', 'codebook',
+] as const;
 
 const shown = (v: unknown): string => (v === undefined ? 'default' : JSON.stringify(v));
 
@@ -37,8 +39,11 @@ const shown = (v: unknown): string => (v === undefined ? 'default' : JSON.string
 export function settingsDifferences(record: RunRecord, request: TrainRequest): string[] {
   const asked = request as unknown as Record<string, unknown>;
   const had = record.settings as unknown as Record<string, unknown>;
-  const differences = KEPT.filter((k) => JSON.stringify(had[k]) !== JSON.stringify(asked[k])).map((k) => `${k} ${shown(had[k])} → ${shown(asked[k])}`);
-  if (request.epochs !== undefined && request.epochs < record.epochs.total) differences.push(`epochs ${record.epochs.total} → ${request.epochs}`);
+  const differences = KEPT.filter((k) => JSON.stringify(had[k]) !== JSON.stringify(asked[k]))
+    .map((k) => `${k} ${shown(had[k])} → ${shown(asked[k])}`);
+  if (request.epochs !== undefined && request.epochs < record.epochs.total) {
+    differences.push(`epochs ${record.epochs.total} → ${request.epochs}`);
+  }
   return differences;
 }
 
@@ -56,7 +61,8 @@ export function runAction(state: RunFolderState, request: TrainRequest, alive: (
   }
   if (hasLastCheckpoint) {
     const done = record ? `${record.epochs.done} of ${record.epochs.total} epochs` : 'its last.ckpt';
-    return { kind: 'resume', why: `the run ${record?.status === 'running' ? 'was interrupted' : `is ${record?.status ?? 'unfinished'}`} (${done})` };
+    const how = record?.status === 'running' ? 'was interrupted' : `is ${record?.status ?? 'unfinished'}`;
+    return { kind: 'resume', why: `the run ${how} (${done})` };
   }
   return { kind: 'new', clear: record !== undefined };
 }
@@ -67,8 +73,8 @@ export function describeAction(action: RunAction, name: string): string {
     case 'done': return `${name}: completed already; nothing to do`;
     case 'busy': return `${name}: process ${action.pid} on this machine is training it; left alone`;
     case 'resume': return `${name}: resuming, ${action.why}`;
-    case 'new': return `${name}: ${action.clear ? 'starting again (the last attempt saved no checkpoint)' : 'starting'}`;
-    case 'conflict': return `${name}: the run folder holds a run with other settings (${action.differences.join('; ')}); ` +
-      'delete that run folder, or give the sweep another "out"';
+    case 'new': return `${name}: ${action.clear ? 'starting again (no checkpoint from its last attempt)' : 'starting'}`;
+    case 'conflict': return `${name}: the run folder holds a run with other settings ` +
+      `(${action.differences.join('; ')}); delete that run folder, or give the sweep another "out"`;
   }
 }

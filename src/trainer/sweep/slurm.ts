@@ -24,7 +24,7 @@ export class SlurmError extends Error {
 }
 
 export const NO_SBATCH = 'sbatch is not on the PATH, so this machine cannot submit to Slurm. Run the sweep on this ' +
-  'machine with --local, or run it on the cluster\'s login node (in VS Code: Remote-SSH to it, and run the sweep there)';
+  'machine with --local, or run it on the cluster\'s login node (in VS Code: Remote-SSH to it, and run it there)';
 
 /** The executable `name` on the PATH of `env`, or undefined. */
 export function findExecutable(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -58,7 +58,8 @@ function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv): 
     execFile(command, args, { env, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       const e = err as (NodeJS.ErrnoException & { code?: number | string }) | null;
       if (e?.code === 'ENOENT') {
-        reject(new SlurmError(command === 'sbatch' ? NO_SBATCH : `${command} is not on the PATH; is this a Slurm login node?`));
+        const missing = command === 'sbatch' ? NO_SBATCH : `${command} is not on the PATH; is this a Slurm login node?`;
+        reject(new SlurmError(missing));
         return;
       }
       if (e && typeof e.code !== 'number') {
@@ -80,7 +81,7 @@ export function parseSbatch(stdout: string): string {
 }
 
 /** Submits a script; `args` go before it (they override its #SBATCH lines). Returns the job id. */
-export async function sbatch(script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function sbatch(script: string, args: readonly string[], env = process.env): Promise<string> {
   const r = await run('sbatch', ['--parsable', ...args, script], env);
   if (r.code !== 0) throw new SlurmError(`Slurm refused the job: ${slurmMessage(r)}`);
   return parseSbatch(r.stdout);
@@ -124,7 +125,7 @@ export function parseSacct(text: string): SlurmTask[] {
 }
 
 /** The tasks of these jobs the controller still knows (queued, running, or ended less than MinJobAge ago). */
-export async function squeueTasks(jobIds: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<SlurmTask[]> {
+export async function squeueTasks(jobIds: readonly string[], env = process.env): Promise<SlurmTask[]> {
   if (jobIds.length === 0) return [];
   const r = await run('squeue', ['-h', '-r', '-t', 'all', '-j', jobIds.join(','), '-o', SQUEUE_FORMAT], env);
   // Jobs the controller has forgotten make squeue fail with "Invalid job id": they are simply not queued.
@@ -133,7 +134,7 @@ export async function squeueTasks(jobIds: readonly string[], env: NodeJS.Process
 }
 
 /** The tasks' final states from Slurm's accounting; undefined where the cluster keeps none (no slurmdbd). */
-export async function sacctTasks(jobIds: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<SlurmTask[] | undefined> {
+export async function sacctTasks(jobIds: readonly string[], env = process.env): Promise<SlurmTask[] | undefined> {
   if (jobIds.length === 0 || findExecutable('sacct', env) === undefined) return undefined;
   const r = await run('sacct', ['-n', '-P', '-X', '-j', jobIds.join(','), '-o', SACCT_FIELDS], env);
   if (r.code !== 0) return undefined;

@@ -66,7 +66,9 @@ export function arraySpec(tasks: readonly number[]): string {
 /** `#SBATCH` lines are not shell: a value must stay on its line and be one word. */
 function directive(flag: string, value: string | number): string {
   const text = String(value);
-  if (text === '' || /\s/.test(text)) throw new RangeError(`--${flag} must be one word without spaces, got ${JSON.stringify(text)}`);
+  if (text === '' || /\s/.test(text)) {
+    throw new RangeError(`--${flag} must be one word without spaces, got ${JSON.stringify(text)}`);
+  }
   return `#SBATCH --${flag}=${text}`;
 }
 
@@ -78,8 +80,9 @@ export function slurmScript(input: SlurmScriptInput): string {
   return [
     '#!/bin/bash',
     `# AU Lens sweep "${input.sweepName}": ${runs.length} run(s), one array task per run (au-lens sweep run --slurm).`,
-    `# Task i trains runs[i] with its run config (${CONFIGS_FOLDER}/<run>${RUN_CONFIG_SUFFIX}) in its run folder, resuming`,
-    '# a run that was interrupted and skipping one that completed; each attempt logs to <run>/slurm-<job>_<task>.log.',
+    `# Task i trains runs[i] with its run config (${CONFIGS_FOLDER}/<run>${RUN_CONFIG_SUFFIX}) in its run folder,`,
+    '# resuming a run that was interrupted and skipping one that completed; each attempt logs to',
+    '# <run>/slurm-<job>_<task>.log.',
     directive('job-name', `au-lens-${input.sweepName}`),
     directive('array', spec),
     directive('output', path.join(out, SLURM_OUTPUT_FOLDER, '%A_%a.out')),
@@ -100,7 +103,8 @@ export function slurmScript(input: SlurmScriptInput): string {
     'mkdir -p "$out/$run"',
     'echo "task ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} on $(hostname): run $run" >"$log"',
     // exec: scancel's and a time limit's SIGTERM reach the trainer itself, which saves last.ckpt and stops.
-    `exec "$node" "$au_lens" sweep task ${config} --threads "\${SLURM_CPUS_PER_TASK:-1}"${input.evaluate ? ' --evaluate' : ''} >>"$log" 2>&1`,
+    `exec "$node" "$au_lens" sweep task ${config} --threads "\${SLURM_CPUS_PER_TASK:-1}"` +
+      `${input.evaluate ? ' --evaluate' : ''} >>"$log" 2>&1`,
     '',
   ].join('\n');
 }

@@ -26,14 +26,20 @@ export interface SlurmSubmission {
 }
 
 /** Slurm states in which a task holds its run: it will start, or it trains. */
-const ACTIVE_STATES = ['PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING', 'REQUEUED', 'RESIZING', 'SUSPENDED', 'STOPPED'];
+const ACTIVE_STATES = [
+  'PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING', 'REQUEUED', 'RESIZING', 'SUSPENDED', 'STOPPED',
+];
 
-export const isActive = (task: SlurmTask | undefined): boolean => task !== undefined && ACTIVE_STATES.includes(task.state);
+export const isActive = (task: SlurmTask | undefined): boolean =>
+  task !== undefined && ACTIVE_STATES.includes(task.state);
 
 export async function readSubmissions(out: string): Promise<SlurmSubmission[]> {
   try {
     const json = await readJsonFile(path.join(out, JOBS_FILE));
-    return Array.isArray(json) ? (json as SlurmSubmission[]).filter((s) => typeof s?.jobId === 'string' && Array.isArray(s.tasks) && Array.isArray(s.runs)) : [];
+    if (!Array.isArray(json)) return [];
+    const valid = (s: SlurmSubmission): boolean =>
+      typeof s?.jobId === 'string' && Array.isArray(s.tasks) && Array.isArray(s.runs);
+    return (json as SlurmSubmission[]).filter(valid);
   } catch (err) {
     if (err instanceof JsonFileError && err.code === 'ENOENT') return [];
     throw err;
@@ -46,13 +52,16 @@ async function recordSubmissions(out: string, added: readonly SlurmSubmission[])
 }
 
 /** Each run's latest Slurm task, by run name, as squeue (or the caller's sacct) reports it. */
-export function latestTasks(submissions: readonly SlurmSubmission[], tasks: readonly SlurmTask[]): Map<string, SlurmTask> {
+export function latestTasks(
+  submissions: readonly SlurmSubmission[], tasks: readonly SlurmTask[],
+): Map<string, SlurmTask> {
   const byId = new Map(tasks.map((t) => [`${t.jobId}_${t.task}`, t]));
   const latest = new Map<string, SlurmTask>();
   for (const s of submissions) {
     s.tasks.forEach((task, i) => {
       const run = s.runs[i];
-      if (run !== undefined) latest.set(run, byId.get(`${s.jobId}_${task}`) ?? { jobId: s.jobId, task, state: 'UNKNOWN' });
+      if (run === undefined) return;
+      latest.set(run, byId.get(`${s.jobId}_${task}`) ?? { jobId: s.jobId, task, state: 'UNKNOWN' });
     });
   }
   return latest;
@@ -71,8 +80,14 @@ export interface SlurmSubmitRequest {
   readonly env?: NodeJS.ProcessEnv;
 }
 
+/** One array job's tasks: task id + offset = run index. */
+export interface Chunk {
+  readonly offset: number;
+  readonly tasks: number[];
+}
+
 /** Groups run indices by the array chunk they fall in: task ids stay below the cluster's MaxArraySize. */
-export function chunks(indices: readonly number[], maxArray: number): { offset: number; tasks: number[] }[] {
+export function chunks(indices: readonly number[], maxArray: number): Chunk[] {
   const byOffset = new Map<number, number[]>();
   for (const i of [...indices].sort((a, b) => a - b)) {
     const offset = Math.floor(i / maxArray) * maxArray;
@@ -82,7 +97,9 @@ export function chunks(indices: readonly number[], maxArray: number): { offset: 
 }
 
 /** The script for the first chunk (what --dry-run prints), and the chunks. */
-export async function sweepScript(request: SlurmSubmitRequest, maxArray?: number): Promise<{ script: string; chunks: { offset: number; tasks: number[] }[] }> {
+export async function sweepScript(
+  request: SlurmSubmitRequest, maxArray?: number,
+): Promise<{ script: string; chunks: Chunk[] }> {
   const parts = chunks(request.submit, maxArray ?? await maxArraySize(request.env));
   const first = parts[0];
   if (!first) throw new RangeError('no run to submit');
@@ -91,7 +108,9 @@ export async function sweepScript(request: SlurmSubmitRequest, maxArray?: number
 }
 
 /** Writes the script and submits one array job per chunk; returns the submissions (recorded in slurm-jobs.json). */
-export async function submitSweep(request: SlurmSubmitRequest): Promise<{ file: string; submissions: SlurmSubmission[] }> {
+export async function submitSweep(
+  request: SlurmSubmitRequest,
+): Promise<{ file: string; submissions: SlurmSubmission[] }> {
   const { script, chunks: parts } = await sweepScript(request);
   const file = path.join(request.out, SCRIPT_FILE);
   await mkdir(path.join(request.out, SLURM_OUTPUT_FOLDER), { recursive: true });
@@ -100,9 +119,12 @@ export async function submitSweep(request: SlurmSubmitRequest): Promise<{ file: 
   try {
     for (const [k, part] of parts.entries()) {
       const parallel = request.resources.parallel !== undefined ? `%${request.resources.parallel}` : '';
-      const args = k === 0 ? [] : [`--array=${arraySpec(part.tasks)}${parallel}`, `--export=ALL,${OFFSET_VARIABLE}=${part.offset}`];
+      const args = k === 0
+        ? []
+        : [`--array=${arraySpec(part.tasks)}${parallel}`, `--export=ALL,${OFFSET_VARIABLE}=${part.offset}`];
       const jobId = await sbatch(file, args, request.env);
-      submissions.push({ jobId, submittedAt: new Date().toISOString(), offset: part.offset, tasks: part.tasks, runs: part.tasks.map((t) => request.runs[t + part.offset]!) });
+      const runs = part.tasks.map((t) => request.runs[t + part.offset]!);
+      submissions.push({ jobId, submittedAt: new Date().toISOString(), offset: part.offset, tasks: part.tasks, runs });
     }
   } finally {
     // Even when a later chunk is refused, the jobs already queued are recorded, so status and cancel see them.

@@ -58,16 +58,25 @@ const SETTING_HINTS: Readonly<Record<string, string>> = {
 /** A run's folder is the sweep's choice (`<out>/<run name>`), never a setting of the sweep. */
 const FIXED_SETTINGS = ['out'];
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const shown = (json: unknown): string => JSON.stringify(json);
+
+function fail(field: string | undefined, message: string): never {
+  throw new SweepError(field, message);
+}
 
 function checkSettingName(setting: string, where: string): void {
   if (FIXED_SETTINGS.includes(setting)) {
-    throw new SweepError(where, `${where}: "out" is not a setting of a sweep's runs: each run trains in <the sweep's "out">/<run name>; set the sweep's "out" instead`);
+    fail(where, `${where}: "out" is not a setting of a sweep's runs: each run trains in ` +
+      '<the sweep\'s "out">/<run name>; set the sweep\'s "out" instead');
   }
   if (!RUN_CONFIG_SETTINGS.includes(setting)) {
     const hint = SETTING_HINTS[setting];
-    throw new SweepError(where, `unknown setting "${setting}" in ${where}${hint ? ` (did you mean "${hint}"?)` : ''}; ` +
-      `the settings are ${RUN_CONFIG_SETTINGS.filter((s) => !FIXED_SETTINGS.includes(s)).join(', ')}`);
+    const settings = RUN_CONFIG_SETTINGS.filter((s) => !FIXED_SETTINGS.includes(s)).join(', ');
+    const meant = hint ? ` (did you mean "${hint}"?)` : '';
+    fail(where, `unknown setting "${setting}" in ${where}${meant}; the settings are ${settings}`);
   }
 }
 
@@ -76,14 +85,14 @@ function checkSettingValue(setting: string, value: unknown, where: string, file:
   try {
     parseRunConfig({ data: '.', [setting]: value }, file);
   } catch (err) {
-    if (err instanceof RunConfigError) throw new SweepError(where, `${where}: ${err.message}`);
+    if (err instanceof RunConfigError) fail(where, `${where}: ${err.message}`);
     throw err;
   }
   return value as SweepSettingValue;
 }
 
 function parsePoint(json: unknown, where: string, file: string): SweepPoint {
-  if (!isRecord(json)) throw new SweepError(where, `${where} must be an object of run-config settings, got ${JSON.stringify(json)}`);
+  if (!isRecord(json)) fail(where, `${where} must be an object of run-config settings, got ${shown(json)}`);
   const point: Record<string, SweepSettingValue> = {};
   for (const [setting, value] of Object.entries(json)) {
     checkSettingName(setting, where);
@@ -93,41 +102,51 @@ function parsePoint(json: unknown, where: string, file: string): SweepPoint {
 }
 
 function parseBase(json: unknown, file: string): SweepPoint {
-  if (!isRecord(json)) throw new SweepError('base', '"base" is missing: give the run config every run starts from (at least "data")');
+  if (!isRecord(json)) fail('base', '"base" is missing: give the run config every run starts from (at least "data")');
   const base = parsePoint(Object.fromEntries(Object.entries(json).filter(([k]) => k !== '$schema')), 'base', file);
-  if (base['data'] === undefined) throw new SweepError('base.data', '"base" has no "data": give the data folder (one sub-folder per class)');
+  if (base['data'] === undefined) {
+    fail('base.data', '"base" has no "data": give the data folder (one sub-folder per class)');
+  }
   return base;
+}
+
+function parseAxis(setting: string, values: unknown, file: string): SweepAxis {
+  const where = `axes.${setting}`;
+  checkSettingName(setting, 'axes');
+  if (!Array.isArray(values)) fail(where, `${where} must be a list of values, e.g. [0, 1, 4], got ${shown(values)}`);
+  if (values.length === 0) fail(where, `${where} is empty: give at least one value, or remove the axis`);
+  const checked = values.map((v, i) => checkSettingValue(setting, v, `${where}[${i}]`, file));
+  const seen = new Set<string>();
+  for (const [i, v] of checked.entries()) {
+    if (seen.has(shown(v))) fail(`${where}[${i}]`, `${where}[${i}]: ${shown(v)} is listed twice`);
+    seen.add(shown(v));
+  }
+  return { setting, values: checked };
 }
 
 function parseAxes(json: unknown, file: string): SweepAxis[] {
   if (json === undefined) return [];
-  if (!isRecord(json)) throw new SweepError('axes', `"axes" must be an object of settings and their values, e.g. { "lambda": [0, 1, 4] }, got ${JSON.stringify(json)}`);
-  return Object.entries(json).map(([setting, values]) => {
-    const where = `axes.${setting}`;
-    checkSettingName(setting, 'axes');
-    if (!Array.isArray(values)) throw new SweepError(where, `${where} must be a list of values, e.g. [0, 1, 4], got ${JSON.stringify(values)}`);
-    if (values.length === 0) throw new SweepError(where, `${where} is empty: give at least one value, or remove the axis`);
-    const checked = values.map((v, i) => checkSettingValue(setting, v, `${where}[${i}]`, file));
-    const seen = new Set<string>();
-    for (const [i, v] of checked.entries()) {
-      const key = JSON.stringify(v);
-      if (seen.has(key)) throw new SweepError(`${where}[${i}]`, `${where}[${i}]: ${key} is listed twice`);
-      seen.add(key);
-    }
-    return { setting, values: checked };
-  });
+  if (!isRecord(json)) {
+    fail('axes', `"axes" must be an object of settings and their values, e.g. { "lambda": [0, 1, 4] }, ` +
+      `got ${shown(json)}`);
+  }
+  return Object.entries(json).map(([setting, values]) => parseAxis(setting, values, file));
 }
 
 function parsePoints(json: unknown, axes: readonly SweepAxis[], file: string): SweepPoint[] {
   if (json === undefined) return [{}];
-  if (!Array.isArray(json)) throw new SweepError('points', `"points" must be a list of objects of settings, got ${JSON.stringify(json)}`);
-  if (json.length === 0) throw new SweepError('points', '"points" is empty: list at least one point, or remove "points" to run the grid alone');
+  if (!Array.isArray(json)) fail('points', `"points" must be a list of objects of settings, got ${shown(json)}`);
+  if (json.length === 0) {
+    fail('points', '"points" is empty: list at least one point, or remove "points" to run the grid alone');
+  }
   return json.map((p, i) => {
     const where = `points[${i}]`;
     const point = parsePoint(p, where, file);
-    if (Object.keys(point).length === 0) throw new SweepError(where, `${where} sets nothing: give the settings of this point`);
+    if (Object.keys(point).length === 0) fail(where, `${where} sets nothing: give the settings of this point`);
     const both = axes.find((a) => a.setting in point);
-    if (both) throw new SweepError(`${where}.${both.setting}`, `${where} and "axes" both set "${both.setting}": give it in one of them`);
+    if (both) {
+      fail(`${where}.${both.setting}`, `${where} and "axes" both set "${both.setting}": give it in one of them`);
+    }
     return point;
   });
 }
@@ -139,29 +158,34 @@ function parseName(json: unknown, file: string): string {
     return stem.replace(/[^\w.+-]+/g, '_') || 'sweep';
   }
   if (typeof json !== 'string' || !/^[A-Za-z0-9][\w.+-]*$/.test(json)) {
-    throw new SweepError('name', `"name" must start with a letter or digit and hold only letters, digits, ".", "_", "+" and "-" (it names folders and Slurm jobs), got ${JSON.stringify(json)}`);
+    fail('name', '"name" must start with a letter or digit and hold only letters, digits, ".", "_", "+" and "-" ' +
+      `(it names folders and Slurm jobs), got ${shown(json)}`);
   }
   return json;
 }
 
 /** The sweep a sweep file's JSON describes; `file` is where it was read from (paths are relative to its folder). */
 export function parseSweepFile(json: unknown, file: string): Sweep {
-  if (!isRecord(json)) throw new SweepError(undefined, `${path.basename(file)} must hold a JSON object: { "base": {…}, "axes": {…} }`);
+  const fileName = path.basename(file);
+  if (!isRecord(json)) fail(undefined, `${fileName} must hold a JSON object: { "base": {…}, "axes": {…} }`);
   const unknown = Object.keys(json).find((k) => !SWEEP_KEYS.includes(k));
   if (unknown !== undefined) {
-    throw new SweepError(unknown, `unknown key "${unknown}" in ${path.basename(file)}; a sweep has ${SWEEP_KEYS.slice(1).join(', ')} (run settings go in "base", "axes" or "points")`);
+    fail(unknown, `unknown key "${unknown}" in ${fileName}; a sweep has ${SWEEP_KEYS.slice(1).join(', ')} ` +
+      '(run settings go in "base", "axes" or "points")');
   }
   const name = parseName(json['name'], file);
   const base = parseBase(json['base'], file);
   const axes = parseAxes(json['axes'], file);
   const points = parsePoints(json['points'], axes, file);
   if (axes.length === 0 && json['points'] === undefined) {
-    throw new SweepError('axes', 'the sweep has no grid: give "axes" (e.g. { "lambda": [0, 1, 4], "seed": [0, 1, 2] }) or "points"');
+    fail('axes', 'the sweep has no grid: give "axes" (e.g. { "lambda": [0, 1, 4], "seed": [0, 1, 2] }) or "points"');
   }
   const out = json['out'];
-  if (out !== undefined && (typeof out !== 'string' || out.trim() === '')) throw new SweepError('out', `"out" must be a folder path, got ${JSON.stringify(out)}`);
+  if (out !== undefined && (typeof out !== 'string' || out.trim() === '')) {
+    fail('out', `"out" must be a folder path, got ${shown(out)}`);
+  }
   const evaluate = json['evaluate'] ?? true;
-  if (typeof evaluate !== 'boolean') throw new SweepError('evaluate', `"evaluate" must be true or false, got ${JSON.stringify(evaluate)}`);
+  if (typeof evaluate !== 'boolean') fail('evaluate', `"evaluate" must be true or false, got ${shown(evaluate)}`);
   const folder = path.dirname(path.resolve(file));
   return {
     file: path.resolve(file), name, base, axes, points, evaluate,

@@ -18,7 +18,9 @@ import { MAX_JSON_BYTES } from './readJson';
 type EpochEvent = Extract<TrainEvent, { type: 'epoch' }>;
 
 /** The validation numbers of the run's best epoch (the one best.ckpt holds). */
-export function validationMetrics(events: readonly TrainEvent[], bestEpoch: number | undefined): Record<string, number | null> {
+export function validationMetrics(
+  events: readonly TrainEvent[], bestEpoch: number | undefined,
+): Record<string, number | null> {
   // A resumed run may repeat an epoch: the later event is the one its checkpoints hold.
   const epochs = events.filter((e): e is EpochEvent => e.type === 'epoch');
   const best = bestEpoch === undefined ? undefined : epochs.filter((e) => e.epoch === bestEpoch).pop();
@@ -37,8 +39,8 @@ export function testMetrics(result: EvalRunResult): Record<string, number | null
   return {
     'test.accuracy': r.accuracy,
     'test.balancedAccuracy': r.balancedAccuracy,
-    ...Object.fromEntries(Object.entries(r.attCos.byKey).map(([layer, s]) => [`test.attCos.${layer}`, s?.average ?? null])),
-    ...Object.fromEntries(Object.entries(r.camCos.byKey).map(([method, s]) => [`test.camCos.${method}`, s?.average ?? null])),
+    ...Object.fromEntries(Object.entries(r.attCos.byKey).map(([l, s]) => [`test.attCos.${l}`, s?.average ?? null])),
+    ...Object.fromEntries(Object.entries(r.camCos.byKey).map(([m, s]) => [`test.camCos.${m}`, s?.average ?? null])),
   };
 }
 

@@ -67,13 +67,16 @@ export function sweepPlan(sweep: Sweep, runs: readonly SweepRun[], now: Date): S
     settings: sweptSettings(sweep), evaluate: sweep.evaluate, createdAt: now.toISOString(),
     runs: runs.map((r) => ({
       index: r.index, name: r.name, point: r.point,
-      config: posix(path.relative(sweep.out, configFile(sweep, r.name))), folder: posix(path.relative(sweep.out, r.request.out)),
+      config: posix(path.relative(sweep.out, configFile(sweep, r.name))),
+      folder: posix(path.relative(sweep.out, r.request.out)),
     })),
   };
 }
 
 /** Writes every run config and then the plan (each atomically), so a plan on disk always has its configs. */
-export async function writeSweepPlan(sweep: Sweep, runs: readonly SweepRun[], now = new Date()): Promise<SweepPlanFile> {
+export async function writeSweepPlan(
+  sweep: Sweep, runs: readonly SweepRun[], now = new Date(),
+): Promise<SweepPlanFile> {
   for (const run of runs) {
     const file = configFile(sweep, run.name);
     await writeFileAtomic(file, `${JSON.stringify(runConfigOf(run.request, path.dirname(file)), null, 2)}\n`);

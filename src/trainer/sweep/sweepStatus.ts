@@ -10,13 +10,15 @@ import { processAlive, readRunRecord } from '../train/runLog';
 import type { RunRecord } from '../train/runLog';
 import type { SweepRun } from './expand';
 import type { SlurmTask } from './slurm';
-import { sacctTasks, squeueTasks } from './slurm';
+import { findExecutable, sacctTasks, squeueTasks } from './slurm';
 import { SLURM_OUTPUT_FOLDER } from './slurmScript';
 import { isActive, latestTasks, readSubmissions } from './slurmSweep';
 import { evalFileName } from '../eval/evalFile';
 import type { SweepPoint } from '../science/metrics/sweepStats';
 
-export const RUN_STATES = ['completed', 'running', 'pending', 'failed', 'cancelled', 'interrupted', 'not started'] as const;
+export const RUN_STATES = [
+  'completed', 'running', 'pending', 'failed', 'cancelled', 'interrupted', 'not started',
+] as const;
 export type RunState = (typeof RUN_STATES)[number];
 
 export interface RunStatusRow {
@@ -41,6 +43,8 @@ export interface SweepStatus {
   readonly counts: Readonly<Record<RunState, number>>;
   /** False where Slurm was asked and keeps no accounting (sacct disabled): long-ended tasks then show as unknown. */
   readonly accounting: boolean;
+  /** False where the sweep has Slurm jobs but squeue is not on this machine's PATH: their states are unknown. */
+  readonly slurmReachable: boolean;
 }
 
 const LOG_NAME = /^(local|slurm-\d+_\d+)\.log$/;
@@ -48,7 +52,10 @@ const LOG_NAME = /^(local|slurm-\d+_\d+)\.log$/;
 /** The newest attempt log in the run folder, else Slurm's output of the run's task when it has any. */
 async function latestLog(folder: string, out: string, task: SlurmTask | undefined): Promise<string | undefined> {
   const names = await readdir(folder).catch(() => [] as string[]);
-  const logs = await Promise.all(names.filter((n) => LOG_NAME.test(n)).map(async (n) => ({ file: path.join(folder, n), mtime: (await stat(path.join(folder, n))).mtimeMs })));
+  const logs = await Promise.all(names.filter((n) => LOG_NAME.test(n)).map(async (n) => {
+    const file = path.join(folder, n);
+    return { file, mtime: (await stat(file)).mtimeMs };
+  }));
   const newest = logs.sort((a, b) => b.mtime - a.mtime)[0]?.file;
   if (newest) return newest;
   if (!task) return undefined;
@@ -65,9 +72,13 @@ export async function logTail(file: string, lines = 15): Promise<string[]> {
 const SLURM_FAILED = ['FAILED', 'TIMEOUT', 'OUT_OF_MEMORY', 'NODE_FAIL', 'BOOT_FAIL', 'DEADLINE', 'PREEMPTED'];
 
 /** One run's state: an active Slurm task wins (a resubmitted run), then run.json, then how its task ended. */
-export function runState(record: RunRecord | undefined, task: SlurmTask | undefined, alive: (pid: number) => boolean): { state: RunState; error?: string } {
+export function runState(
+  record: RunRecord | undefined, task: SlurmTask | undefined, alive: (pid: number) => boolean,
+): { state: RunState; error?: string } {
   if (task && isActive(task)) return { state: task.state === 'PENDING' ? 'pending' : 'running' };
-  const taskError = task && SLURM_FAILED.includes(task.state) ? `Slurm task ${task.jobId}_${task.task}: ${task.state}${task.exitCode ? ` (exit ${task.exitCode})` : ''}` : undefined;
+  const exit = task?.exitCode ? ` (exit ${task.exitCode})` : '';
+  const failed = task && SLURM_FAILED.includes(task.state);
+  const taskError = failed ? `Slurm task ${task.jobId}_${task.task}: ${task.state}${exit}` : undefined;
   if (!record) {
     if (taskError) return { state: 'failed', error: taskError };
     return { state: task?.state === 'CANCELLED' ? 'cancelled' : 'not started' };
@@ -83,16 +94,19 @@ export function runState(record: RunRecord | undefined, task: SlurmTask | undefi
 }
 
 export interface StatusOptions {
-  /** Ask Slurm about the runs submitted there (default true where the sweep has submissions). */
+  /** Ask Slurm about the runs submitted there (default: where the sweep has submissions and squeue is on the PATH). */
   readonly slurm?: boolean;
   readonly env?: NodeJS.ProcessEnv;
   readonly alive?: (pid: number) => boolean;
 }
 
-export async function sweepStatus(out: string, runs: readonly Pick<SweepRun, 'index' | 'name' | 'point' | 'request'>[], options: StatusOptions = {}): Promise<SweepStatus> {
+export async function sweepStatus(
+  out: string, runs: readonly Pick<SweepRun, 'index' | 'name' | 'point' | 'request'>[], options: StatusOptions = {},
+): Promise<SweepStatus> {
   const submissions = await readSubmissions(out);
   const jobIds = submissions.map((s) => s.jobId);
-  const askSlurm = (options.slurm ?? true) && jobIds.length > 0;
+  const reachable = findExecutable('squeue', options.env) !== undefined;
+  const askSlurm = (options.slurm ?? reachable) && jobIds.length > 0;
   const queued = askSlurm ? await squeueTasks(jobIds, options.env) : [];
   const known = new Set(queued.map((t) => `${t.jobId}_${t.task}`));
   const accounted = askSlurm ? await sacctTasks(jobIds, options.env) : [];
@@ -101,17 +115,24 @@ export async function sweepStatus(out: string, runs: readonly Pick<SweepRun, 'in
   const latest = latestTasks(submissions, tasks);
   const rows = await Promise.all(runs.map(async ({ index, name, point, request }): Promise<RunStatusRow> => {
     const folder = request.out;
-    const read = await readRunRecord(folder).then((record) => ({ record }), (err: Error) => ({ record: undefined, damaged: err.message }));
+    const read = await readRunRecord(folder).then(
+      (record) => ({ record }), (err: Error) => ({ record: undefined, damaged: err.message }));
     const task = latest.get(name);
-    const { state, error } = 'damaged' in read ? { state: 'failed' as const, error: read.damaged } : runState(read.record, task, options.alive ?? processAlive);
+    const { state, error } = 'damaged' in read
+      ? { state: 'failed' as const, error: read.damaged }
+      : runState(read.record, task, options.alive ?? processAlive);
     const log = await latestLog(folder, out, task);
     const evaluated = await stat(path.join(folder, evalFileName(request.data))).then((s) => s.isFile(), () => false);
     const { record } = read;
     return {
       index, name, point, folder, state, evaluated,
-      ...(record && { record }), ...(task && { slurm: task }), ...(log && { log }), ...(error !== undefined && { error }),
+      ...(record && { record }), ...(task && { slurm: task }), ...(log && { log }),
+      ...(error !== undefined && { error }),
     };
   }));
-  const counts = Object.fromEntries(RUN_STATES.map((s) => [s, rows.filter((r) => r.state === s).length])) as Record<RunState, number>;
-  return { runs: rows, counts, accounting: !askSlurm || accounted !== undefined };
+  const counts = Object.fromEntries(RUN_STATES.map((s) => [s, rows.filter((r) => r.state === s).length]));
+  return {
+    runs: rows, counts: counts as Record<RunState, number>,
+    accounting: !askSlurm || accounted !== undefined, slurmReachable: jobIds.length === 0 || reachable,
+  };
 }

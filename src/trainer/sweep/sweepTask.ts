@@ -50,10 +50,14 @@ const pct = (x: number | null | undefined): string => (typeof x === 'number' ? `
 
 /** Epochs and the end, for a log file: steps would bury the lines that matter. */
 function logEvent(event: TrainEvent, log: (line: string) => void): void {
-  if (event.type === 'data') log(`data: ${event.images} images; split by subject: train ${event.split.train}, val ${event.split.val}, test ${event.split.test}`);
+  if (event.type === 'data') {
+    const { train, val, test } = event.split;
+    log(`data: ${event.images} images; split by subject: train ${train}, val ${val}, test ${test}`);
+  }
   if (event.type === 'epoch') {
-    log(`epoch ${event.epoch}/${event.epochs}: loss ${event.train.loss.toFixed(4)}, train ${pct(event.train.accuracy)}, ` +
-      `val ${pct(event.val?.accuracy)}, ${event.seconds.toFixed(1)} s${event.best ? ', best so far' : ''}`);
+    log(`epoch ${event.epoch}/${event.epochs}: loss ${event.train.loss.toFixed(4)}, ` +
+      `train ${pct(event.train.accuracy)}, val ${pct(event.val?.accuracy)}, ${event.seconds.toFixed(1)} s` +
+      `${event.best ? ', best so far' : ''}`);
   }
   if (event.type === 'stopped') log(`stopped: ${event.path === null ? 'nothing saved yet' : `saved ${event.path}`}`);
 }
@@ -61,14 +65,17 @@ function logEvent(event: TrainEvent, log: (line: string) => void): void {
 async function evaluate(request: TrainRequest, options: SweepTaskOptions, hooks: SweepTaskHooks): Promise<void> {
   const file = path.join(request.out, evalFileName(request.data));
   hooks.log(`evaluating best.ckpt on the run's test split…`);
-  const result = await runEvaluation({ model: path.join(request.out, 'best.ckpt'), data: request.data, images: 'test', ...(request.cacheDir !== undefined && { cacheDir: request.cacheDir }) }, {
-    detector: await hooks.detector(), signal: hooks.signal, threads: request.threads ?? options.threads,
-  });
+  const result = await runEvaluation({
+    model: path.join(request.out, 'best.ckpt'), data: request.data, images: 'test',
+    ...(request.cacheDir !== undefined && { cacheDir: request.cacheDir }),
+  }, { detector: await hooks.detector(), signal: hooks.signal, threads: request.threads ?? options.threads });
   hooks.log(`test split: ${result.report.samples} images, accuracy ${pct(result.report.accuracy)}; wrote ${file}`);
 }
 
 /** Trains (or resumes, or skips) the run of `configFile`; throws what made the run fail. */
-export async function runSweepTask(configFile: string, options: SweepTaskOptions, hooks: SweepTaskHooks): Promise<TaskStatus> {
+export async function runSweepTask(
+  configFile: string, options: SweepTaskOptions, hooks: SweepTaskHooks,
+): Promise<TaskStatus> {
   const request = await readRunConfigFile(configFile);
   const folder = request.out;
   const name = path.basename(folder);
@@ -82,9 +89,11 @@ export async function runSweepTask(configFile: string, options: SweepTaskOptions
       for (const file of [RUN_FILE, PROGRESS_FILE]) await rm(path.join(folder, file), { force: true });
     }
     const outcome = await runTrainJob({ ...request, resume: action.kind === 'resume' }, {
-      onEvent: (e) => logEvent(e, hooks.log), signal: hooks.signal, detector: hooks.detector, defaultThreads: options.threads,
+      onEvent: (e) => logEvent(e, hooks.log), signal: hooks.signal, detector: hooks.detector,
+      defaultThreads: options.threads,
     });
-    hooks.log(`${outcome.status}: ${outcome.epochs} epoch(s)${outcome.bestEpoch !== null ? `, best epoch ${outcome.bestEpoch}` : ''}`);
+    const best = outcome.bestEpoch !== null ? `, best epoch ${outcome.bestEpoch}` : '';
+    hooks.log(`${outcome.status}: ${outcome.epochs} epoch(s)${best}`);
     if (outcome.status === 'cancelled') return 'cancelled';
   }
   // A run trained now has a new best.ckpt, so an older evaluation of it is stale.
