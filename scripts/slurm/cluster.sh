@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A real single-node Slurm cluster for tests: this host is the controller and the one compute node.
 #
+#   bash scripts/slurm/cluster.sh install     installs Debian's munge, slurmctld, slurmd and slurm-client if they
+#                                             are missing (root; scripts/test.sh runs it with its other setup)
 #   bash scripts/slurm/cluster.sh start DIR   installs Debian's munge, slurmctld, slurmd and slurm-client if they
 #                                             are missing (root), writes a munge key and slurm.conf into DIR, starts
 #                                             munged, slurmctld and slurmd with all their state in DIR, and waits
@@ -14,11 +16,15 @@
 # for MinJobAge seconds and are logged by jobcomp/filetxt in DIR/jobcomp.log.
 set -euo pipefail
 
-usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
-[ $# -eq 2 ] || usage
-action="$1"
-mkdir -p "$2"
-dir="$(cd "$2" && pwd)"
+usage() { echo "usage: $0 install | start DIR | stop DIR" >&2; exit 2; }
+action="${1:-}"
+if [ "$action" = install ]; then
+  [ $# -eq 1 ] || usage
+else
+  [ $# -eq 2 ] || usage
+  mkdir -p "$2"
+  dir="$(cd "$2" && pwd)"
+fi
 
 stop() {
   local name pid alive pids=()
@@ -43,13 +49,22 @@ install_missing() {
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "slurm cluster: missing Debian packages: ${missing[*]}" \
+      "(run as root, or: sudo apt-get install -y ${missing[*]})" >&2
+    return 1
+  fi
   echo "== installing Debian packages: ${missing[*]}" >&2
   apt-get update -qq
   # Should the packages start their own services, those use /etc and the default ports and socket: not ours.
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    >/dev/null
 }
 
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+free_port() {
+  node -e 'const s = require("net").createServer();
+    s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
+}
 
 write_conf() {
   local node cpus mem ctld_port slurmd_port hw
@@ -122,6 +137,7 @@ start() {
 }
 
 case "$action" in
+  install) install_missing ;;
   start) start ;;
   stop) stop ;;
   *) usage ;;

@@ -28,5 +28,7 @@ array_ms="$(ms "$t")"
 states="$(squeue -h -r -t all -j "$job" -o '%T' | sort | uniq -c | awk '{printf "%s%s:%s", (NR>1?",":""), $2, $1}')"
 outputs="$(cat "$dir"/array-*.out | wc -l)"
 
-printf '{"cluster_start_to_idle_ms":%s,"srun_hostname_ms":%s,"srun_host":"%s","array3_ms":%s,"array3_states":"%s","array3_outputs":%s,"cpus":%s,"slurm":"%s"}\n' \
-  "$idle_ms" "$srun_ms" "$host" "$array_ms" "$states" "$outputs" "$(nproc)" "$(sinfo -V | awk '{print $2}')"
+printf '{"cluster_start_to_idle_ms":%s,"srun_hostname_ms":%s,"srun_host":"%s",' "$idle_ms" "$srun_ms" "$host"
+printf '"array3_ms":%s,"array3_states":"%s","array3_outputs":%s,' "$array_ms" "$states" "$outputs"
+cpu="$(lscpu | sed -n 's/^Model name: *//p')"
+printf '"cpus":%s,"cpu":"%s","slurm":"%s"}\n' "$(nproc)" "$cpu" "$(sinfo -V | awk '{print $2}')"

@@ -81,7 +81,9 @@ async function status(argv: readonly string[], io: CliIo): Promise<void> {
   io.out(`sweep "${sweep.name}": ${runs.length} run(s) — ${statusCounts(s)}`);
   for (const line of statusTable(s.runs)) io.out(line);
   if (!s.slurmReachable) io.out('(squeue is not on the PATH here: the Slurm tasks\' states are unknown)');
-  if (!s.accounting) io.out('(no Slurm accounting here: tasks that ended long ago are known from their run folders)');
+  if (!s.accounting && s.runs.some((r) => r.slurm?.state === 'UNKNOWN')) {
+    io.out('(no Slurm accounting here: tasks that ended long ago are known from their run folders)');
+  }
   for (const line of await failureReport(s.runs)) io.out(line);
 }
 

@@ -90,7 +90,8 @@ export function runState(
     return { state: 'interrupted', ...(taskError && { error: taskError }) };
   }
   if (record.status === 'failed') return { state: 'failed', error: record.error ?? taskError ?? 'failed' };
-  return { state: record.status };
+  // A run stopped by its time limit says "cancelled"; the task's end says why.
+  return { state: record.status, ...(taskError && { error: taskError }) };
 }
 
 export interface StatusOptions {

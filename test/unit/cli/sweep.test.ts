@@ -91,7 +91,8 @@ describe('au-lens sweep', function () {
   });
 
   it('asks before more than 1,000 runs: without a terminal it wants --yes', async () => {
-    const file = await sweepFile('large', { base, axes: { lambda: Array.from({ length: 41 }, (_, i) => i), seed: Array.from({ length: 25 }, (_, i) => i) } });
+    const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+    const file = await sweepFile('large', { base, axes: { lambda: range(41), seed: range(25) } });
     const refused = await cli('sweep', 'plan', file);
     assert.equal(refused.code, 2);
     assert.match(refused.err, /the sweep expands to 1,025 runs \(more than 1,000\); pass --yes to go ahead/);
@@ -107,15 +108,25 @@ describe('au-lens sweep', function () {
     const file = await sweepFile('slurm', { base, axes: { seed: [0, 1, 2] } });
     const r = await withEnv({ PATH: path.join(dir, 'no-slurm-here') }, () => cli('sweep', 'run', file, '--slurm'));
     assert.equal(r.code, 1);
-    assert.match(r.err, /sbatch is not on the PATH, so this machine cannot submit to Slurm\. Run the sweep on this machine with --local/);
+    assert.match(r.err, /sbatch is not on the PATH, so this machine cannot submit to Slurm\. Run the sweep/);
+    assert.match(r.err, /with --local, or run it on the cluster's login node/);
     assert.equal(existsSync(path.join(dir, 'runs', 'slurm')), false);
 
-    const dry = await withEnv({ PATH: path.join(dir, 'no-slurm-here') }, () =>
-      cli('sweep', 'run', file, '--slurm', '--dry-run', '--partition', 'gpu', '--gres', 'gpu:1', '--cpus', '4', '--time', '1:00:00', '--parallel', '2', '--node', '/opt/node/bin/node'));
+    const flags = [
+      '--partition', 'gpu', '--gres', 'gpu:1', '--cpus', '4', '--time', '1:00:00', '--parallel', '2',
+      '--node', '/opt/node/bin/node',
+    ];
+    const noSlurm = { PATH: path.join(dir, 'no-slurm-here') };
+    const dry = await withEnv(noSlurm, () => cli('sweep', 'run', file, '--slurm', '--dry-run', ...flags));
     assert.equal(dry.code, 0, dry.err);
-    for (const line of ['#SBATCH --job-name=au-lens-slurm', '#SBATCH --array=0-2%2', '#SBATCH --partition=gpu', '#SBATCH --gres=gpu:1', '#SBATCH --cpus-per-task=4',
-      '#SBATCH --time=1:00:00', "node='/opt/node/bin/node'", "  's0'", "  's2'"]) assert.ok(dry.out.split('\n').includes(line), line);
-    assert.deepEqual((await readdir(path.join(dir, 'runs', 'slurm'))).sort(), ['configs', 'sweep-plan.json'], 'a dry run submits nothing and writes no script');
+    const directives = [
+      'job-name=au-lens-slurm', 'array=0-2%2', 'partition=gpu', 'gres=gpu:1', 'cpus-per-task=4', 'time=1:00:00',
+    ];
+    for (const line of [...directives.map((d) => `#SBATCH --${d}`), "node='/opt/node/bin/node'", "  's0'", "  's2'"]) {
+      assert.ok(dry.out.split('\n').includes(line), line);
+    }
+    assert.deepEqual((await readdir(path.join(dir, 'runs', 'slurm'))).sort(), ['configs', 'sweep-plan.json'],
+      'a dry run submits nothing and writes no script');
   });
 
   it('refuses flags that do not fit, with the usage', async () => {

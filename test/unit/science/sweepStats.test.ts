@@ -40,6 +40,9 @@ describe('sweep statistics: mean ± sd over seeds', () => {
       { name: 'a', point: { data: 'ck48', lambda: 0 }, metrics: { m: 1 } },
       { name: 'b', point: { data: 'raf', lambda: 0 }, metrics: { m: 3 } },
     ];
-    assert.deepEqual(summariseOverSeeds(runs, 'data'), [{ point: { lambda: 0 }, runs: ['a', 'b'], seeds: ['ck48', 'raf'], metrics: { m: { mean: 2, sd: Math.SQRT2, n: 2 } } }]);
+    assert.deepEqual(summariseOverSeeds(runs, 'data'), [
+      { point: { lambda: 0 }, runs: ['a', 'b'], seeds: ['ck48', 'raf'], 
+        metrics: { m: { mean: 2, sd: Math.SQRT2, n: 2 } } },
+    ]);
   });
 });

@@ -43,7 +43,9 @@ describe('the local sweep runner', function () {
   });
   after(() => cleanup());
 
-  const run = async (events: string, taskMs: number, signal: AbortSignal, onProgress: (p: LocalProgress) => void): Promise<Map<string, string>> =>
+  type Outcomes = Map<string, string>;
+  type OnProgress = (p: LocalProgress) => void;
+  const run = (events: string, taskMs: number, signal: AbortSignal, onProgress: OnProgress): Promise<Outcomes> =>
     runSweepLocally(out, plan.runs, {
       parallel: 2, threads: 3, evaluate: true, command: { node: process.execPath, script }, signal,
       env: { ...process.env, EVENTS: events, TASK_MS: String(taskMs) }, onProgress,
@@ -53,7 +55,8 @@ describe('the local sweep runner', function () {
     const events = path.join(dir, 'events-all.txt');
     const progress: LocalProgress[] = [];
     const outcomes = await run(events, 200, new AbortController().signal, (p) => progress.push(p));
-    assert.deepEqual(Object.fromEntries(outcomes), { l0: 'completed', l1: 'completed', l2: 'completed', l3: 'failed', l4: 'completed' });
+    assert.deepEqual(Object.fromEntries(outcomes),
+      { l0: 'completed', l1: 'completed', l2: 'completed', l3: 'failed', l4: 'completed' });
     let running = 0;
     let most = 0;
     for (const line of (await readFile(events, 'utf8')).trim().split('\n')) {

@@ -20,7 +20,9 @@ describe('sweep plans', () => {
 
   it('writes one run config per run, which reads back as the run, and the plan that lists them', async () => {
     const file = path.join(dir, 'grid.au-lens-sweep.json');
-    await writeFile(file, JSON.stringify({ base: { data: 'data/ck48', epochs: 1, codebook: 'my.codebook.json' }, axes: { lambda: [0, 4], seed: [1] }, points: [{ preset: 'tiny64' }] }));
+    const base = { data: 'data/ck48', epochs: 1, codebook: 'my.codebook.json' };
+    const json = { base, axes: { lambda: [0, 4], seed: [1] }, points: [{ preset: 'tiny64' }] };
+    await writeFile(file, JSON.stringify(json));
     const { sweep, runs } = await loadSweep(file);
     const plan = await writeSweepPlan(sweep, runs, new Date('2026-01-02T03:04:05Z'));
     const onDisk = JSON.parse(await readFile(planFile(sweep.out), 'utf8')) as SweepPlanFile;
@@ -44,14 +46,16 @@ describe('sweep plans', () => {
   it('names the sweep file in every error, and reads only small regular files', async () => {
     const bad = path.join(dir, 'bad.au-lens-sweep.json');
     await writeFile(bad, JSON.stringify({ base: { data: 'd' }, axes: { lamda: [1] } }));
-    await assert.rejects(loadSweep(bad), (err: unknown) => err instanceof SweepError && err.message.startsWith(`${bad}: unknown setting "lamda"`));
+    await assert.rejects(loadSweep(bad),
+      (err: unknown) => err instanceof SweepError && err.message.startsWith(`${bad}: unknown setting "lamda"`));
     await writeFile(path.join(dir, 'torn.json'), '{"base": ');
     await assert.rejects(readJsonFile(path.join(dir, 'torn.json')), /torn\.json is not valid JSON/);
     await writeFile(path.join(dir, 'big.json'), JSON.stringify({ pad: 'x'.repeat(2000) }));
     await assert.rejects(readJsonFile(path.join(dir, 'big.json'), 1000), /big\.json is \d+ bytes, more than the 1000/);
     await mkdir(path.join(dir, 'folder.json'));
     await assert.rejects(readJsonFile(path.join(dir, 'folder.json')), /folder\.json is not a regular file/);
-    await assert.rejects(readJsonFile(path.join(dir, 'absent.json')), (err: unknown) => err instanceof JsonFileError && err.code === 'ENOENT');
+    await assert.rejects(readJsonFile(path.join(dir, 'absent.json')),
+      (err: unknown) => err instanceof JsonFileError && err.code === 'ENOENT');
     // A FIFO must be refused at once, not block the reader until something writes to it.
     const fifo = path.join(dir, 'pipe.au-lens-sweep.json');
     execFileSync('mkfifo', [fifo]);
