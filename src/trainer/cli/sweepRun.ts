@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline/promises';
 import { RUNS_NEEDING_CONFIRMATION, sweepSize } from '../sweep/expand';
 import type { LoadedSweep } from '../sweep/loadSweep';
 import { loadSweep } from '../sweep/loadSweep';
+import { conflictingRuns } from '../sweep/runFolder';
 import type { LocalProgress } from '../sweep/localRunner';
 import { defaultParallel, runSweepLocally } from '../sweep/localRunner';
 import { hasSbatch, NO_SBATCH, SlurmError } from '../sweep/slurm';
@@ -132,6 +133,9 @@ export async function runSweep(argv: readonly string[], io: CliIo): Promise<void
   if (f.slurm && !f['dry-run'] && !hasSbatch()) throw new SlurmError(NO_SBATCH);
   const loaded = await loadSweep(file);
   await confirmSize(loaded, f.yes, io);
+  // A run folder trained with other settings would fail its task: say so before anything starts.
+  const conflicts = await conflictingRuns(loaded.runs);
+  if (conflicts.length > 0) throw new Error(`nothing was started:\n${conflicts.join('\n')}`);
   const plan = await writeSweepPlan(loaded.sweep, loaded.runs);
   if (f.local) return runLocal(loaded, plan, parallel, io);
   const resources: SlurmResources = {

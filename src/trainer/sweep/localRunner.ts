@@ -14,7 +14,7 @@ import { processAlive } from '../train/runLog';
 import { runAction } from './runAction';
 import type { AuLensCommand } from './slurmScript';
 import type { PlannedRun } from './sweepPlan';
-import { readRunConfigFile, readRunFolderState } from './sweepTask';
+import { readRunConfigFile, readRunFolderState } from './runFolder';
 
 export const LOCAL_LOG = 'local.log';
 

@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../io/atomicFile';
 import { JsonFileError, readJsonFile } from './readJson';
 import type { SlurmTask } from './slurm';
 import { maxArraySize, sbatch, scancel, squeueTasks } from './slurm';
-import type { AuLensCommand, SlurmResources } from './slurmScript';
+import type { SlurmScriptInput } from './slurmScript';
 import { arraySpec, OFFSET_VARIABLE, SCRIPT_FILE, SLURM_OUTPUT_FOLDER, slurmScript } from './slurmScript';
 
 export const JOBS_FILE = 'slurm-jobs.json';
@@ -67,16 +67,9 @@ export function latestTasks(
   return latest;
 }
 
-export interface SlurmSubmitRequest {
-  readonly sweepName: string;
-  readonly out: string;
-  /** Every run of the sweep, in index order (the script's list). */
-  readonly runs: readonly string[];
-  /** Indices of the runs to submit. */
+/** The script's input with, instead of its task ids, the indices of the runs to submit (any number of them). */
+export interface SlurmSubmitRequest extends Omit<SlurmScriptInput, 'tasks'> {
   readonly submit: readonly number[];
-  readonly command: AuLensCommand;
-  readonly resources: SlurmResources;
-  readonly evaluate: boolean;
   readonly env?: NodeJS.ProcessEnv;
 }
 

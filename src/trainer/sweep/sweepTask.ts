@@ -10,14 +10,12 @@ import * as path from 'node:path';
 import { runEvaluation } from '../eval/evalRun';
 import { evalFileName } from '../eval/evalFile';
 import type { FaceLandmarker } from '../io/landmarks';
-import { parseRunConfig } from '../train/runConfig';
-import { processAlive, PROGRESS_FILE, readRunRecord, RUN_FILE } from '../train/runLog';
+import { processAlive, PROGRESS_FILE, RUN_FILE } from '../train/runLog';
 import type { TrainRequest } from '../train/trainRequest';
 import { runTrainJob } from '../train/trainJob';
 import type { TrainEvent } from '../train/trainRun';
 import { describeAction, runAction } from './runAction';
-import type { RunFolderState } from './runAction';
-import { readJsonFile } from './readJson';
+import { readRunConfigFile, readRunFolderState } from './runFolder';
 
 export type TaskStatus = 'completed' | 'skipped' | 'busy' | 'cancelled';
 
@@ -36,15 +34,6 @@ export interface SweepTaskHooks {
 }
 
 const exists = (file: string): Promise<boolean> => stat(file).then(() => true, () => false);
-
-export async function readRunConfigFile(file: string): Promise<TrainRequest> {
-  return parseRunConfig(await readJsonFile(file), path.resolve(file));
-}
-
-export async function readRunFolderState(folder: string): Promise<RunFolderState> {
-  const record = await readRunRecord(folder);
-  return { ...(record && { record }), hasLastCheckpoint: await exists(path.join(folder, 'last.ckpt')) };
-}
 
 const pct = (x: number | null | undefined): string => (typeof x === 'number' ? `${(100 * x).toFixed(1)} %` : '–');
 

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { runCli } from '../../../src/trainer/cli/main';
+import { writeRunRecord } from '../../../src/trainer/train/runLog';
 import { makeTempDir } from '../io/fixtures';
 
 interface Run {
@@ -127,6 +128,21 @@ describe('au-lens sweep', function () {
     }
     assert.deepEqual((await readdir(path.join(dir, 'runs', 'slurm'))).sort(), ['configs', 'sweep-plan.json'],
       'a dry run submits nothing and writes no script');
+  });
+
+  it('starts nothing while a run folder holds a run with other settings, and says which', async () => {
+    const file = await sweepFile('changed', { base, axes: { seed: [0, 1] } });
+    const folder = path.join(dir, 'runs', 'changed', 's1');
+    const settings = { data: path.join(dir, 'data'), out: folder, preset: 'tiny64', seed: 1, lambda: 9 };
+    await writeRunRecord(folder, {
+      version: 1, name: 's1', status: 'completed', settings, pid: 1, startedAt: '', updatedAt: '',
+      epochs: { done: 1, total: 1 },
+    });
+    const r = await cli('sweep', 'run', file, '--local');
+    assert.equal(r.code, 1);
+    assert.match(r.err, /^au-lens sweep: nothing was started:\ns1: the run folder holds a run with other settings/);
+    assert.match(r.err, /\(lambda 9 → default\); delete that run folder, or give the sweep another "out"$/);
+    assert.equal(existsSync(path.join(dir, 'runs', 'changed', 'configs')), false);
   });
 
   it('refuses flags that do not fit, with the usage', async () => {
