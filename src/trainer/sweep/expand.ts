@@ -5,10 +5,10 @@
  */
 import * as path from 'node:path';
 import { checkLayers, isModelName, MODEL_NAMES } from '../models/presets';
+import type { SweepPoint, SweepSettingValue } from '../science/metrics/sweepStats';
 import { parseRunConfig } from '../train/runConfig';
 import { TRAIN_DEFAULTS } from '../train/trainDefaults';
 import type { TrainRequest } from '../train/trainRequest';
-import type { SweepPoint, SweepSettingValue } from '../science/metrics/sweepStats';
 import type { Sweep } from './sweepFile';
 import { SweepError } from './sweepFile';
 

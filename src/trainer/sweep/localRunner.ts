@@ -12,9 +12,9 @@ import * as path from 'node:path';
 import { evalFileName } from '../eval/evalFile';
 import { processAlive } from '../train/runLog';
 import { runAction } from './runAction';
+import { readRunConfigFile, readRunFolderState } from './runFolder';
 import type { AuLensCommand } from './slurmScript';
 import type { PlannedRun } from './sweepPlan';
-import { readRunConfigFile, readRunFolderState } from './runFolder';
 
 export const LOCAL_LOG = 'local.log';
 

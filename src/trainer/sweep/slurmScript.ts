@@ -5,8 +5,8 @@
  * sweep's folder at the same place (a login node and its compute nodes).
  */
 import * as path from 'node:path';
-import { CONFIGS_FOLDER } from './sweepPlan';
 import { RUN_CONFIG_SUFFIX } from '../train/runConfig';
+import { CONFIGS_FOLDER } from './sweepPlan';
 
 /** Where Slurm writes what a task prints before its run's own log is open (a missing node binary, say). */
 export const SLURM_OUTPUT_FOLDER = 'slurm';

@@ -11,9 +11,10 @@
  */
 import * as path from 'node:path';
 import { writeFileAtomic } from '../io/atomicFile';
+import type { SweepPoint } from '../science/metrics/sweepStats';
 import { RUN_CONFIG_SUFFIX, runConfigOf } from '../train/runConfig';
 import type { SweepRun } from './expand';
-import type { SweepPoint } from '../science/metrics/sweepStats';
+import { readJsonFile } from './readJson';
 import type { Sweep } from './sweepFile';
 
 export const PLAN_FILE = 'sweep-plan.json';
@@ -84,4 +85,28 @@ export async function writeSweepPlan(
   const plan = sweepPlan(sweep, runs, now);
   await writeFileAtomic(planFile(sweep.out), `${JSON.stringify(plan, null, 2)}\n`);
   return plan;
+}
+
+/** A plan file that is not one AU Lens wrote; the message names the file. */
+export class SweepPlanError extends Error {
+  override readonly name = 'SweepPlanError';
+}
+
+const isPlannedRun = (r: Partial<PlannedRun> | null): boolean =>
+  typeof r === 'object' && r !== null && typeof r.name === 'string' && typeof r.folder === 'string'
+  && typeof r.config === 'string' && typeof r.index === 'number' && typeof r.point === 'object';
+
+/** The plan in `file` (sweep-plan.json), e.g. for the Runs view to group a sweep's run folders under it. */
+export async function readSweepPlan(file: string): Promise<SweepPlanFile> {
+  const json = await readJsonFile(file) as Partial<SweepPlanFile> | null;
+  if (typeof json !== 'object' || json === null || json.format !== PLAN_FORMAT) {
+    throw new SweepPlanError(`${file} is not an AU Lens sweep plan (no "format": "${PLAN_FORMAT}")`);
+  }
+  if (json.version !== PLAN_VERSION) {
+    throw new SweepPlanError(`${file}: plan version ${String(json.version)}; this AU Lens reads ${PLAN_VERSION}`);
+  }
+  if (typeof json.name !== 'string' || !Array.isArray(json.runs) || !json.runs.every(isPlannedRun)) {
+    throw new SweepPlanError(`${file}: the plan is incomplete (name or runs); plan the sweep again`);
+  }
+  return json as SweepPlanFile;
 }

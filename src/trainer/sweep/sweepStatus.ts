@@ -6,6 +6,8 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
+import { evalFileName } from '../eval/evalFile';
+import type { SweepPoint } from '../science/metrics/sweepStats';
 import { processAlive, readRunRecord } from '../train/runLog';
 import type { RunRecord } from '../train/runLog';
 import type { SweepRun } from './expand';
@@ -13,8 +15,6 @@ import type { SlurmTask } from './slurm';
 import { findExecutable, sacctTasks, squeueTasks } from './slurm';
 import { SLURM_OUTPUT_FOLDER } from './slurmScript';
 import { isActive, latestTasks, readSubmissions } from './slurmSweep';
-import { evalFileName } from '../eval/evalFile';
-import type { SweepPoint } from '../science/metrics/sweepStats';
 
 export const RUN_STATES = [
   'completed', 'running', 'pending', 'failed', 'cancelled', 'interrupted', 'not started',

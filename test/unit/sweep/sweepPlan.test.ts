@@ -5,8 +5,9 @@ import * as path from 'node:path';
 import { loadSweep } from '../../../src/trainer/sweep/loadSweep';
 import { JsonFileError, readJsonFile } from '../../../src/trainer/sweep/readJson';
 import { SweepError } from '../../../src/trainer/sweep/sweepFile';
-import { configFile, PLAN_FORMAT, planFile, writeSweepPlan } from '../../../src/trainer/sweep/sweepPlan';
-import type { SweepPlanFile } from '../../../src/trainer/sweep/sweepPlan';
+import {
+  configFile, PLAN_FORMAT, planFile, readSweepPlan, SweepPlanError, writeSweepPlan,
+} from '../../../src/trainer/sweep/sweepPlan';
 import { parseRunConfig } from '../../../src/trainer/train/runConfig';
 import { makeTempDir } from '../io/fixtures';
 
@@ -25,8 +26,7 @@ describe('sweep plans', () => {
     await writeFile(file, JSON.stringify(json));
     const { sweep, runs } = await loadSweep(file);
     const plan = await writeSweepPlan(sweep, runs, new Date('2026-01-02T03:04:05Z'));
-    const onDisk = JSON.parse(await readFile(planFile(sweep.out), 'utf8')) as SweepPlanFile;
-    assert.deepEqual(onDisk, plan);
+    assert.deepEqual(await readSweepPlan(planFile(sweep.out)), plan);
     assert.equal(plan.format, PLAN_FORMAT);
     assert.equal(plan.sweep, '../../grid.au-lens-sweep.json');
     assert.deepEqual(plan.settings, ['lambda', 'seed', 'preset']);
@@ -48,6 +48,11 @@ describe('sweep plans', () => {
     await writeFile(bad, JSON.stringify({ base: { data: 'd' }, axes: { lamda: [1] } }));
     await assert.rejects(loadSweep(bad),
       (err: unknown) => err instanceof SweepError && err.message.startsWith(`${bad}: unknown setting "lamda"`));
+    await writeFile(path.join(dir, 'other.json'), JSON.stringify({ format: 'something-else' }));
+    await assert.rejects(readSweepPlan(path.join(dir, 'other.json')), SweepPlanError);
+    const incomplete = { format: PLAN_FORMAT, version: 1, name: 'x', runs: [{ name: 'a' }] };
+    await writeFile(path.join(dir, 'old.json'), JSON.stringify(incomplete));
+    await assert.rejects(readSweepPlan(path.join(dir, 'old.json')), /the plan is incomplete/);
     await writeFile(path.join(dir, 'torn.json'), '{"base": ');
     await assert.rejects(readJsonFile(path.join(dir, 'torn.json')), /torn\.json is not valid JSON/);
     await writeFile(path.join(dir, 'big.json'), JSON.stringify({ pad: 'x'.repeat(2000) }));
