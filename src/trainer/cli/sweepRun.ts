@@ -56,19 +56,22 @@ async function runLocal(
   io.out(`running ${plan.runs.length} run(s) on this machine, ${parallel} at a time (${threads} thread(s) each ` +
     'unless a run config sets "threads"); Ctrl-C stops them all');
   const abort = new AbortController();
-  const onSigint = (): void => {
+  // Ctrl-C, or the terminal closing (the tasks run in their own process groups and would train on unwatched).
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const onSignal = (): void => {
     io.err('stopping: each run saves last.ckpt after its current step (run the same command again to resume)…');
     abort.abort();
-    process.off('SIGINT', onSigint);
+    // A second signal takes the default action: stop at once.
+    for (const s of signals) process.off(s, onSignal);
   };
-  process.on('SIGINT', onSigint);
+  for (const s of signals) process.on(s, onSignal);
   try {
     await runSweepLocally(loaded.sweep.out, plan.runs, {
       parallel, threads, evaluate: plan.evaluate, command: thisAuLens(undefined), signal: abort.signal,
       onProgress: (p) => io.out(progressLine(p)),
     });
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const s of signals) process.off(s, onSignal);
   }
   const status = await sweepStatus(loaded.sweep.out, loaded.runs, { slurm: false });
   io.out(`sweep "${loaded.sweep.name}": ${statusCounts(status)}`);
