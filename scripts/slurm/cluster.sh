@@ -122,8 +122,8 @@ start() {
   munged --force --key-file="$dir/munge.key" --socket="$dir/munge.socket" --pid-file="$dir/munged.pid" \
     --log-file="$dir/munged.log" --seed-file="$dir/munged.seed"
   export SLURM_CONF="$dir/slurm.conf"
-  slurmctld -i
-  slurmd
+  # The daemons keep the folder they start in as theirs (core files and the like): DIR, not the caller's.
+  (cd "$dir" && slurmctld -i && slurmd)
   until sinfo -h -o '%T' 2>/dev/null | grep -qx idle; do
     if [ $((SECONDS - started)) -gt 60 ]; then
       echo "slurm cluster: the node is not idle after 60 s; sinfo says: $(sinfo -h 2>&1)" >&2

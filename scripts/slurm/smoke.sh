@@ -12,17 +12,19 @@ eval "$(bash "$here/cluster.sh" start "$dir")"
 idle_ms="$(ms "$t")"
 
 t="$(date +%s%N)"
-host="$(srun hostname)"
+host="$(srun --chdir="$dir" hostname)"
 srun_ms="$(ms "$t")"
 
 cat >"$dir/array.sh" <<SCRIPT
 #!/bin/bash
 #SBATCH --array=0-2
 #SBATCH --output=$dir/array-%a.out
+#SBATCH --error=$dir/array-%a.out
+#SBATCH --chdir=$dir
 echo "task \$SLURM_ARRAY_TASK_ID on \$(hostname)"
 SCRIPT
 t="$(date +%s%N)"
-job="$(sbatch --parsable "$dir/array.sh")"
+job="$(cd "$dir" && sbatch --parsable "$dir/array.sh")"
 while squeue -h -j "$job" -t PENDING,RUNNING,CONFIGURING,COMPLETING 2>/dev/null | grep -q .; do sleep 0.1; done
 array_ms="$(ms "$t")"
 states="$(squeue -h -r -t all -j "$job" -o '%T' | sort | uniq -c | awk '{printf "%s%s:%s", (NR>1?",":""), $2, $1}')"

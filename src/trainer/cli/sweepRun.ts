@@ -17,8 +17,9 @@ import type { SweepPlanFile } from '../sweep/sweepPlan';
 import { sweepStatus } from '../sweep/sweepStatus';
 import type { RunStatusRow } from '../sweep/sweepStatus';
 import type { CliIo } from './command';
-import { parseFlags, parseIntFlag, UsageError } from './command';
+import { defineCommand, parseIntFlag, UsageError } from './command';
 import { failureReport, statusCounts } from './sweepFormat';
+import { fileWord, USAGE } from './sweepUsage';
 
 /** This process's node and au-lens script: what child processes and array tasks start. */
 function thisAuLens(node: string | undefined): AuLensCommand {
@@ -115,36 +116,33 @@ async function runSlurm(loaded: LoadedSweep, plan: SweepPlanFile, flags: SlurmFl
   io.out(`follow with: au-lens sweep status ${path.relative(process.cwd(), sweep.file) || sweep.file}`);
 }
 
-export async function runSweep(argv: readonly string[], io: CliIo): Promise<void> {
-  const [file, ...rest] = argv;
-  if (file === undefined || file.startsWith('-')) {
-    throw new UsageError('give the sweep file: au-lens sweep run FILE --local|--slurm');
-  }
-  const flag = { type: 'boolean', default: false } as const;
-  const value = { type: 'string' } as const;
-  const f = parseFlags(rest, {
-    local: flag, slurm: flag, yes: flag, 'dry-run': flag,
-    parallel: value, partition: value, gres: value, cpus: value, time: value, node: value,
-  });
-  if (f.local === f.slurm) throw new UsageError('choose where the runs train: --local (here) or --slurm (sbatch)');
-  const slurmFlags = ['partition', 'gres', 'cpus', 'time', 'node', 'dry-run'] as const;
-  const slurmOnly = slurmFlags.find((k) => f[k] !== undefined && f[k] !== false);
-  if (f.local && slurmOnly) throw new UsageError(`--${slurmOnly} is for --slurm`);
-  const parallel = positive(f.parallel, 'parallel');
-  const cpus = positive(f.cpus, 'cpus');
-  // Checked before anything is written: without sbatch the sweep cannot go to Slurm from here (a dry run can).
-  if (f.slurm && !f['dry-run'] && !hasSbatch()) throw new SlurmError(NO_SBATCH);
-  const loaded = await loadSweep(file);
-  await confirmSize(loaded, f.yes, io);
-  // A run folder trained with other settings would fail its task: say so before anything starts.
-  const conflicts = await conflictingRuns(loaded.runs);
-  if (conflicts.length > 0) throw new Error(`nothing was started:\n${conflicts.join('\n')}`);
-  const plan = await writeSweepPlan(loaded.sweep, loaded.runs);
-  if (f.local) return runLocal(loaded, plan, parallel, io);
-  const resources: SlurmResources = {
-    ...(f.partition !== undefined && { partition: f.partition }), ...(f.gres !== undefined && { gres: f.gres }),
-    ...(cpus !== undefined && { cpus }), ...(f.time !== undefined && { time: f.time }),
-    ...(parallel !== undefined && { parallel }),
-  };
-  return runSlurm(loaded, plan, { resources, node: f.node, dryRun: f['dry-run'] }, io);
-}
+export const runCommand = defineCommand({
+  name: 'run', summary: 'train the runs here or on Slurm', usage: USAGE, word: fileWord('run FILE --local|--slurm'),
+  flags: {
+    local: 'boolean', slurm: 'boolean', yes: 'boolean', 'dry-run': 'boolean',
+    parallel: 'string', partition: 'string', gres: 'string', cpus: 'string', time: 'string', node: 'string',
+  },
+  async run(f, io, file) {
+    if (f.local === f.slurm) throw new UsageError('choose where the runs train: --local (here) or --slurm (sbatch)');
+    const slurmFlags = ['partition', 'gres', 'cpus', 'time', 'node', 'dry-run'] as const;
+    const slurmOnly = slurmFlags.find((k) => f[k] !== undefined && f[k] !== false);
+    if (f.local && slurmOnly) throw new UsageError(`--${slurmOnly} is for --slurm`);
+    const parallel = positive(f.parallel, 'parallel');
+    const cpus = positive(f.cpus, 'cpus');
+    // Checked before anything is written: without sbatch the sweep cannot go to Slurm from here (a dry run can).
+    if (f.slurm && !f['dry-run'] && !hasSbatch()) throw new SlurmError(NO_SBATCH);
+    const loaded = await loadSweep(file);
+    await confirmSize(loaded, f.yes, io);
+    // A run folder trained with other settings would fail its task: say so before anything starts.
+    const conflicts = await conflictingRuns(loaded.runs);
+    if (conflicts.length > 0) throw new Error(`nothing was started:\n${conflicts.join('\n')}`);
+    const plan = await writeSweepPlan(loaded.sweep, loaded.runs);
+    if (f.local) return runLocal(loaded, plan, parallel, io);
+    const resources: SlurmResources = {
+      ...(f.partition !== undefined && { partition: f.partition }), ...(f.gres !== undefined && { gres: f.gres }),
+      ...(cpus !== undefined && { cpus }), ...(f.time !== undefined && { time: f.time }),
+      ...(parallel !== undefined && { parallel }),
+    };
+    return runSlurm(loaded, plan, { resources, node: f.node, dryRun: f['dry-run'] }, io);
+  },
+});

@@ -4,7 +4,8 @@
  * order whatever the file's: `tiny64-l4-stage3-s1`. Adding a value to an axis adds runs and renames none.
  */
 import * as path from 'node:path';
-import { checkLayers, isModelName, MODEL_NAMES } from '../models/presets';
+import { isModelName, MODEL_NAMES } from '../models/modelNames';
+import { checkLayers } from '../models/presets';
 import type { SweepPoint, SweepSettingValue } from '../science/metrics/sweepStats';
 import { parseRunConfig } from '../train/runConfig';
 import { TRAIN_DEFAULTS } from '../train/trainDefaults';

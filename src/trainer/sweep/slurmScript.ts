@@ -85,7 +85,9 @@ export function slurmScript(input: SlurmScriptInput): string {
     '# <run>/slurm-<job>_<task>.log.',
     directive('job-name', `au-lens-${input.sweepName}`),
     directive('array', spec),
+    // Both streams named, and the working folder: Slurm's default puts slurm-%A_%a.out wherever sbatch ran.
     directive('output', path.join(out, SLURM_OUTPUT_FOLDER, '%A_%a.out')),
+    directive('error', path.join(out, SLURM_OUTPUT_FOLDER, '%A_%a.out')),
     directive('chdir', out),
     ...(r.partition !== undefined ? [directive('partition', r.partition)] : []),
     ...(r.gres !== undefined ? [directive('gres', r.gres)] : []),

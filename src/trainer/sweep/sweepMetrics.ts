@@ -10,8 +10,8 @@ import * as path from 'node:path';
 import { evalFileName, parseEvalFile } from '../eval/evalFile';
 import type { EvalRunResult } from '../eval/evalFile';
 import type { SweepRunMetrics } from '../science/metrics/sweepStats';
+import type { TrainEvent } from '../train/options';
 import { readProgress, readRunRecord } from '../train/runLog';
-import type { TrainEvent } from '../train/trainRun';
 import type { SweepRun } from './expand';
 import { MAX_JSON_BYTES } from './readJson';
 

@@ -10,10 +10,10 @@ import * as path from 'node:path';
 import { runEvaluation } from '../eval/evalRun';
 import { evalFileName } from '../eval/evalFile';
 import type { FaceLandmarker } from '../io/landmarks';
+import type { TrainEvent } from '../train/options';
 import { processAlive, PROGRESS_FILE, RUN_FILE } from '../train/runLog';
 import type { TrainRequest } from '../train/trainRequest';
 import { runTrainJob } from '../train/trainJob';
-import type { TrainEvent } from '../train/trainRun';
 import { describeAction, runAction } from './runAction';
 import { readRunConfigFile, readRunFolderState } from './runFolder';
 

@@ -22,6 +22,7 @@ describe('the sweep\'s sbatch array script', () => {
     assert.equal(lines[0], '#!/bin/bash');
     for (const directive of [
       '--job-name=au-lens-lambda', '--array=0-1,3%2', '--output=/shared/ws/runs/lambda/slurm/%A_%a.out',
+      '--error=/shared/ws/runs/lambda/slurm/%A_%a.out',
       '--chdir=/shared/ws/runs/lambda', '--partition=gpu', '--gres=gpu:1', '--cpus-per-task=4', '--time=2:00:00',
     ]) assert.ok(lines.includes(`#SBATCH ${directive}`), directive);
     // #SBATCH lines must come before the first command, or sbatch ignores them.
