@@ -1,22 +1,11 @@
 /**
  * The dashboard's three uPlot charts (loss per step, validation per epoch, throughput), coloured from the VS Code
- * theme's chart colours. uPlot bakes colours into its options, so a theme change rebuilds the charts.
+ * theme's chart colours (shared/chartTheme.ts). uPlot bakes colours into its options, so a theme change rebuilds
+ * the charts.
  */
 import uPlot from 'uplot';
 import type { EpochPoint, StepPoint } from '../protocol/dashboard';
-
-const PALETTE = ['blue', 'orange', 'green', 'purple', 'red', 'yellow'] as const;
-const FALLBACK: Readonly<Record<(typeof PALETTE)[number], string>> =
-  { blue: '#3794ff', orange: '#d18616', green: '#89d185', purple: '#b180d7', red: '#f14c4c', yellow: '#cca700' };
-
-function themeVar(name: string, fallback: string): string {
-  return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
-}
-
-const chartColour = (i: number): string => {
-  const name = PALETTE[i % PALETTE.length]!;
-  return themeVar(`--vscode-charts-${name}`, FALLBACK[name]);
-};
+import { chartColour, themedAxis, themeVar } from '../shared/chartTheme';
 
 interface SeriesSpec {
   readonly label: string;
@@ -29,13 +18,7 @@ interface SeriesSpec {
 const WHOLE_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000];
 
 function axes(xLabel: string, yLabel: string): uPlot.Axis[] {
-  const stroke = themeVar('--vscode-foreground', '#888');
-  const grid = { stroke: themeVar('--vscode-editorWidget-border', 'rgba(128,128,128,0.3)'), width: 1 };
-  const font = `11px ${themeVar('--vscode-font-family', 'sans-serif')}`;
-  return [
-    { label: xLabel, stroke, grid, ticks: grid, font, labelFont: font, incrs: WHOLE_INCRS },
-    { label: yLabel, stroke, grid, ticks: grid, font, labelFont: font, size: 50 },
-  ];
+  return [themedAxis(xLabel, { incrs: WHOLE_INCRS }), themedAxis(yLabel, { size: 50 })];
 }
 
 /** `points`: mark every value (epochs are few; a single one would otherwise not show). */
