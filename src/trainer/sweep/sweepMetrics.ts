@@ -1,7 +1,7 @@
 /**
  * Each run's numbers for the sweep's table and chart, read from its folder:
  *   val.accuracy, val.balancedAccuracy, val.attCos.<layer>   the best epoch's validation (progress.jsonl, run.json)
- *   test.accuracy, test.balancedAccuracy, test.attCos.<layer>, test.camCos.<method>
+ *   test.accuracy, test.balancedAccuracy, test.attCos.<layer>, test.camCos.<method>, test.faithfulness.<…>
  *                                                            the test-split evaluation (eval-<data>.json), if any
  * science/metrics/sweepStats.ts then summarises them over seeds.
  */
@@ -32,6 +32,31 @@ export function validationMetrics(
   };
 }
 
+/** How deep faithfulness sections nest (method → metric → summary); deeper data is not a summary. */
+const FAITHFULNESS_DEPTH = 4;
+
+/**
+ * The faithfulness numbers of an evaluation that has them (report.faithfulness): every `average` below it — a
+ * summary's mean over the six expressions, a number or an estimate's `value` — as test.faithfulness.<path>, so
+ * the table takes whatever metrics the evaluation measured. Per-class values are left to the evaluation panel.
+ */
+export function faithfulnessMetrics(section: unknown, prefix = 'test.faithfulness', depth = 0):
+  Record<string, number | null> {
+  if (typeof section !== 'object' || section === null || Array.isArray(section) || depth > FAITHFULNESS_DEPTH) {
+    return {};
+  }
+  const found: Record<string, number | null> = {};
+  for (const [key, value] of Object.entries(section)) {
+    if (key === 'average') {
+      const mean = typeof value === 'number' ? value : (value as { value?: unknown } | null)?.value;
+      found[prefix] = typeof mean === 'number' && Number.isFinite(mean) ? mean : null;
+    } else if (key !== 'perClass') {
+      Object.assign(found, faithfulnessMetrics(value, `${prefix}.${key}`, depth + 1));
+    }
+  }
+  return found;
+}
+
 /** The numbers of an evaluation on the test split; none for an evaluation of other images. */
 export function testMetrics(result: EvalRunResult): Record<string, number | null> {
   if (result.split !== 'test') return {};
@@ -41,6 +66,7 @@ export function testMetrics(result: EvalRunResult): Record<string, number | null
     'test.balancedAccuracy': r.balancedAccuracy,
     ...Object.fromEntries(Object.entries(r.attCos.byKey).map(([l, s]) => [`test.attCos.${l}`, s?.average ?? null])),
     ...Object.fromEntries(Object.entries(r.camCos.byKey).map(([m, s]) => [`test.camCos.${m}`, s?.average ?? null])),
+    ...faithfulnessMetrics((r as { faithfulness?: unknown }).faithfulness),
   };
 }
 
