@@ -13,7 +13,7 @@ export function deleteRun(ctx: Ctx): (arg?: unknown) => Promise<void> {
   return async (arg) => {
     const folder = runFolderOf(arg);
     if (folder === undefined) throw new Error('pick a run in the Runs view to delete');
-    const run = isRunsNode(arg) && arg.kind !== 'metric'
+    const run = isRunsNode(arg) && arg.kind !== 'metric' && arg.kind !== 'sweep'
       ? arg.run : await readRun(folder.endsWith('.ckpt') ? path.dirname(folder) : folder);
     if (runStatus(run) === 'running') {
       void vscode.window.showWarningMessage(`AU Lens: "${run.name}" is training; cancel it before deleting it.`);

@@ -4,8 +4,11 @@
  */
 import * as vscode from 'vscode';
 import type { CheckpointEntry, EvalEntry, RunEntry } from './runScan';
+import type { SweepEntry } from './sweepScan';
 
 export type RunsNode =
+  /** A sweep and those of its runs that have a folder, in the plan's order. */
+  | { readonly kind: 'sweep'; readonly sweep: SweepEntry; readonly runs: readonly RunEntry[] }
   | { readonly kind: 'run'; readonly run: RunEntry }
   | { readonly kind: 'checkpoint'; readonly run: RunEntry; readonly checkpoint: CheckpointEntry }
   | { readonly kind: 'evaluation'; readonly run: RunEntry; readonly evaluation: EvalEntry }
@@ -15,7 +18,7 @@ export type RunsNode =
 export function isRunsNode(value: unknown): value is RunsNode {
   const kind = (value as Partial<RunsNode> | null)?.kind;
   return typeof value === 'object' && value !== null
-    && (kind === 'run' || kind === 'checkpoint' || kind === 'evaluation' || kind === 'metric');
+    && (kind === 'sweep' || kind === 'run' || kind === 'checkpoint' || kind === 'evaluation' || kind === 'metric');
 }
 
 /**
@@ -33,6 +36,6 @@ export function checkpointOf(arg: unknown): string | undefined {
 
 /** The run folder a command argument means (a node of the run, a Uri or a path of the folder or a file in it). */
 export function runFolderOf(arg: unknown): string | undefined {
-  if (isRunsNode(arg)) return arg.kind === 'metric' ? undefined : arg.run.folder;
+  if (isRunsNode(arg)) return arg.kind === 'metric' || arg.kind === 'sweep' ? undefined : arg.run.folder;
   return checkpointOf(arg);
 }

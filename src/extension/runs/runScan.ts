@@ -13,6 +13,8 @@ import { readProgress, readRunRecord, RUN_FILE } from '../../trainer/train/runLo
 import type { ValidationMetrics } from '../../trainer/train/options';
 import type { CheckpointSummary } from '../../trainer/train/checkpointHeader';
 import { readCheckpointSummary } from '../../trainer/train/checkpointHeader';
+import type { SweepEntry } from './sweepScan';
+import { isSweepPlanFile, readSweepEntry } from './sweepScan';
 
 export type CheckpointEntry = { readonly file: string; readonly name: string }
   & ({ readonly summary: CheckpointSummary } | { readonly error: string });
@@ -49,22 +51,35 @@ export const MAX_DEPTH = 4;
 
 const checkpointRank = (name: string): number => (name === 'best.ckpt' ? 0 : name === 'last.ckpt' ? 1 : 2);
 
+interface FoundFolders {
+  /** Folders with run.json, a checkpoint or an evaluation. */
+  readonly runs: string[];
+  /** Sweep output folders (with sweep-plan.json). */
+  readonly sweeps: string[];
+}
+
+/** One walk under `root` (itself included, at most `depth` levels down) for run folders and sweeps. */
+async function walk(root: string, depth: number, found: FoundFolders): Promise<FoundFolders> {
+  const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
+  const files = entries.filter((e) => e.isFile()).map((e) => e.name);
+  if (files.some((n) => n === RUN_FILE || n.endsWith('.ckpt') || isEvalFileName(n))) found.runs.push(root);
+  if (files.some(isSweepPlanFile)) found.sweeps.push(root);
+  if (depth > 0) {
+    for (const e of entries) {
+      if (e.isDirectory() && !SKIPPED.has(e.name) && !e.name.startsWith('.')) {
+        await walk(path.join(root, e.name), depth - 1, found);
+      }
+    }
+  }
+  return found;
+}
+
 /**
  * Folders under `root` (itself included, at most MAX_DEPTH levels down) with run.json, a checkpoint or an
  * evaluation.
  */
 export async function findRunFolders(root: string, depth = MAX_DEPTH): Promise<string[]> {
-  const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
-  const found: string[] = [];
-  if (entries.some((e) => e.isFile()
-    && (e.name === RUN_FILE || e.name.endsWith('.ckpt') || isEvalFileName(e.name)))) found.push(root);
-  if (depth > 0) {
-    for (const e of entries) {
-      if (e.isDirectory() && !SKIPPED.has(e.name)
-        && !e.name.startsWith('.')) found.push(...(await findRunFolders(path.join(root, e.name), depth - 1)));
-    }
-  }
-  return found;
+  return (await walk(root, depth, { runs: [], sweeps: [] })).runs;
 }
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -100,9 +115,32 @@ export async function readRun(folder: string): Promise<RunEntry> {
   };
 }
 
+export interface WorkspaceRuns {
+  /** Every run, by folder path: those found under the roots and those the sweeps' plans name. */
+  readonly runs: RunEntry[];
+  readonly sweeps: SweepEntry[];
+}
+
+/** The runs and sweeps under the roots. A sweep's runs count wherever they are, not only MAX_DEPTH down. */
+export async function scanWorkspace(roots: readonly string[]): Promise<WorkspaceRuns> {
+  const found: FoundFolders = { runs: [], sweeps: [] };
+  for (const root of roots) await walk(root, MAX_DEPTH, found);
+  const sweeps = await Promise.all([...new Set(found.sweeps)].map(readSweepEntry));
+  const walked = new Set(found.runs);
+  const planned = sweeps.flatMap((s) => s.runFolders).filter((f) => !walked.has(f));
+  // A planned run that has not started has no folder yet.
+  const runs = [
+    ...(await Promise.all([...walked].map(readRun))),
+    ...(await Promise.all([...new Set(planned)].map((f) => readRun(f).catch(() => undefined))))
+      .filter((r): r is RunEntry => r !== undefined),
+  ];
+  return {
+    runs: runs.sort((a, b) => a.folder.localeCompare(b.folder)),
+    sweeps: sweeps.sort((a, b) => a.out.localeCompare(b.out)),
+  };
+}
+
 /** Every run under the roots, by folder path. */
 export async function scanRuns(roots: readonly string[]): Promise<RunEntry[]> {
-  const folders = (await Promise.all(roots.map((r) => findRunFolders(r)))).flat();
-  const runs = await Promise.all([...new Set(folders)].map(readRun));
-  return runs.sort((a, b) => a.folder.localeCompare(b.folder));
+  return (await scanWorkspace(roots)).runs;
 }

@@ -1,7 +1,7 @@
 /**
- * The Runs view (`auLens.runs`): runs → checkpoints and evaluations → metrics. It rescans the workspace when a
- * run.json, checkpoint or eval file changes (debounced: a training run rewrites them every epoch) and on
- * `auLens.refreshRuns`.
+ * The Runs view (`auLens.runs`): sweeps → their runs, and runs → checkpoints and evaluations → metrics. It rescans
+ * the workspace when a run.json, checkpoint, eval file or sweep plan changes (debounced: a training run rewrites them
+ * every epoch) and on `auLens.refreshRuns`.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -9,10 +9,13 @@ import { interruptedRecord } from '../../trainer/train/runLog';
 import type { RunStatus } from '../../trainer/train/runLog';
 import type { RunsNode } from './runNodes';
 import type { RunEntry } from './runScan';
-import { scanRuns } from './runScan';
+import type { WorkspaceRuns } from './runScan';
+import { scanWorkspace } from './runScan';
+import type { SweepCounts } from './sweepScan';
+import { countSweep, countsText } from './sweepScan';
 
 export const RUNS_VIEW_ID = 'auLens.runs';
-const WATCH_GLOB = '**/{run.json,*.ckpt,eval-*.json}';
+const WATCH_GLOB = '**/{run.json,*.ckpt,eval-*.json,sweep-plan.json}';
 const DEBOUNCE_MS = 300;
 
 const STATUS_ICONS: Readonly<Record<RunStatus, vscode.ThemeIcon>> = {
@@ -38,6 +41,8 @@ function metric(id: string, label: string, value: string, tooltip?: string): Run
 
 export function childrenOf(node: RunsNode): RunsNode[] {
   switch (node.kind) {
+    case 'sweep':
+      return node.runs.map((run): RunsNode => ({ kind: 'run', run }));
     case 'run':
       return [
         ...node.run.checkpoints.map((checkpoint): RunsNode => ({ kind: 'checkpoint', run: node.run, checkpoint })),
@@ -86,9 +91,39 @@ export function childrenOf(node: RunsNode): RunsNode[] {
   }
 }
 
+/** A sweep's icon: spinning while a run trains, a warning once one failed, a tick when all completed. */
+function sweepIcon(c: SweepCounts): vscode.ThemeIcon {
+  if (c.running > 0) return STATUS_ICONS.running;
+  if (c.failed > 0) return new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+  if (c.total > 0 && c.completed === c.total) return STATUS_ICONS.completed;
+  return new vscode.ThemeIcon('layers');
+}
+
+function sweepItem(node: Extract<RunsNode, { kind: 'sweep' }>): vscode.TreeItem {
+  const { sweep, runs } = node;
+  const byFolder = new Map(runs.map((r) => [r.folder, r]));
+  const counts = countSweep(sweep, (folder) => {
+    const run = byFolder.get(folder);
+    return run && runStatus(run);
+  });
+  const item = new vscode.TreeItem(sweep.name, vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = `sweep:${sweep.out}`;
+  item.resourceUri = vscode.Uri.file(sweep.out);
+  item.iconPath = sweep.error ? new vscode.ThemeIcon('warning') : sweepIcon(counts);
+  item.description = sweep.error ? 'unreadable plan' : `sweep · ${countsText(counts)}`;
+  const lines = [`**Sweep ${sweep.name}** — ${countsText(counts)}`, sweep.file ?? sweep.out,
+    sweep.error && `⚠ ${sweep.error}`];
+  item.tooltip = new vscode.MarkdownString(lines.filter(Boolean).join('\n\n'));
+  item.contextValue = `auLens.sweep${counts.running > 0 ? '.running' : ''}`;
+  item.command = { command: 'auLens.showSweep', title: 'Show Sweep', arguments: [node] };
+  return item;
+}
+
 export function treeItemOf(node: RunsNode): vscode.TreeItem {
   const collapsed = vscode.TreeItemCollapsibleState.Collapsed;
   switch (node.kind) {
+    case 'sweep':
+      return sweepItem(node);
     case 'run': {
       const { run } = node;
       const status = runStatus(run);
@@ -160,21 +195,26 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   private readonly scanned = new vscode.EventEmitter<readonly RunEntry[]>();
   /** Fires after each rescan with every run (the quality gates re-check the evaluations). */
   readonly onDidScan = this.scanned.event;
-  private runs: Promise<RunEntry[]> | undefined;
+  private workspace: Promise<WorkspaceRuns> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   /** The runs as last scanned (scanning first if needed). */
-  current(): Promise<RunEntry[]> {
-    this.runs ??= this.scan();
-    return this.runs;
+  async current(): Promise<RunEntry[]> {
+    return (await this.currentWorkspace()).runs;
+  }
+
+  /** The runs and the sweeps as last scanned. */
+  currentWorkspace(): Promise<WorkspaceRuns> {
+    this.workspace ??= this.scan();
+    return this.workspace;
   }
 
   /** Rescans now; resolves with the new runs. */
-  refresh(): Promise<RunEntry[]> {
+  async refresh(): Promise<RunEntry[]> {
     clearTimeout(this.timer);
-    this.runs = this.scan();
+    this.workspace = this.scan();
     this.changed.fire();
-    return this.runs;
+    return (await this.workspace).runs;
   }
 
   /** A rescan soon: file events come in bursts. */
@@ -187,16 +227,24 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     return treeItemOf(node);
   }
 
+  /** At the top, the sweeps (each holding its runs), then the runs of no sweep. */
   async getChildren(node?: RunsNode): Promise<RunsNode[]> {
     if (node) return childrenOf(node);
-    return (await this.current()).map((run): RunsNode => ({ kind: 'run', run }));
+    const { runs, sweeps } = await this.currentWorkspace();
+    const byFolder = new Map(runs.map((r) => [r.folder, r]));
+    const grouped = new Set(sweeps.flatMap((s) => s.runFolders));
+    return [
+      ...sweeps.map((sweep): RunsNode => ({ kind: 'sweep', sweep,
+        runs: sweep.runFolders.flatMap((f) => byFolder.get(f) ?? []) })),
+      ...runs.filter((r) => !grouped.has(r.folder)).map((run): RunsNode => ({ kind: 'run', run })),
+    ];
   }
 
-  private async scan(): Promise<RunEntry[]> {
+  private async scan(): Promise<WorkspaceRuns> {
     const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
-    const runs = await scanRuns(roots);
-    this.scanned.fire(runs);
-    return runs;
+    const found = await scanWorkspace(roots);
+    this.scanned.fire(found.runs);
+    return found;
   }
 
   dispose(): void {
