@@ -60,6 +60,13 @@ export class Config {
     return mode === 'fast' || mode === 'all' ? mode : undefined;
   }
 
+  /** The auLens.sweeps.* settings (node and slurmOptions: user settings only in an untrusted workspace). */
+  get sweeps(): { parallel: number; node: string; slurmOptions: string } {
+    const c = vscode.workspace.getConfiguration('auLens.sweeps');
+    return { parallel: c.get<number>('parallel') ?? 0, node: c.get<string>('node') ?? '',
+      slurmOptions: c.get<string>('slurmOptions') ?? '' };
+  }
+
   get maxImagePixels(): number {
     return this.get<number>('maxImagePixels') ?? 100_000_000;
   }

@@ -5,6 +5,8 @@ import { QualityGateDiagnostics } from './evaluation/qualityGates';
 import { Log } from './log';
 import { ModelStore } from './models';
 import { RunsTreeProvider } from './runs/runsTree';
+import { shippedCli } from './sweeps/sweepProcess';
+import { SweepRunner } from './sweeps/sweepRunner';
 import { TrainingRuns } from './training/trainingRuns';
 
 /** Owns the extension's state and disposables. The worker starts on first use, never during activation. */
@@ -17,6 +19,8 @@ export class Ctx {
   readonly qualityGates = new QualityGateDiagnostics(this.config);
   /** Training runs started in this window (each in a worker of its own). */
   readonly training: TrainingRuns;
+  /** Sweeps started in this window (each an `au-lens sweep run` process). */
+  readonly sweeps: SweepRunner;
   /** Set at activation when this platform's native binaries are missing: the reason any worker request fails. */
   nativeProblem: string | undefined;
   private worker: WorkerClient | undefined;
@@ -28,6 +32,8 @@ export class Ctx {
       landmarkCache: vscode.Uri.joinPath(extCtx.globalStorageUri, 'landmark-cache').fsPath,
     }, this.log, this.config);
     extCtx.subscriptions.push(this.training);
+    this.sweeps = new SweepRunner(() => shippedCli(extCtx.extensionPath, this.config.workerEnv()), this.log);
+    extCtx.subscriptions.push(this.sweeps);
     extCtx.subscriptions.push(this.log, this.models, this.runs, this.qualityGates,
       { dispose: () => void this.worker?.dispose() });
     extCtx.subscriptions.push(this.restartTrainerOnDeviceChange());

@@ -8,10 +8,13 @@ import { COMPARE_VIEW_TYPE, ComparePanel } from './panels/comparePanel';
 import { DASHBOARD_VIEW_TYPE, DashboardPanel } from './panels/dashboardPanel';
 import { EXPLAIN_VIEW_TYPE, ExplainPanel } from './panels/explainPanel';
 import { reviveOnReload } from './panels/revive';
+import { SWEEP_VIEW_TYPE, SweepPanel } from './panels/sweepPanel';
+import type { SweepRunner } from './sweeps/sweepRunner';
 import type { TrainingRuns } from './training/trainingRuns';
 import type { DashboardPageState } from '../webview/protocol/dashboard';
 import type { ComparePageState } from '../webview/protocol/compare';
 import type { ExplainPageState } from '../webview/protocol/explain';
+import type { SweepPageState } from '../webview/protocol/sweep';
 
 /** What activate() returns: a window onto the panel for the integration tests (the webview's DOM is out of reach). */
 export interface AuLensApi {
@@ -23,6 +26,9 @@ export interface AuLensApi {
   /** Training runs of this window, and the training dashboard. */
   readonly training: TrainingRuns;
   readonly dashboardPanel: () => DashboardPanel | undefined;
+  /** Sweeps of this window, and the sweep panel. */
+  readonly sweeps: SweepRunner;
+  readonly sweepPanel: () => SweepPanel | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): AuLensApi {
@@ -41,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): AuLensApi {
   reviveOnReload<ExplainPageState>(ctx, EXPLAIN_VIEW_TYPE, 'explanation panel', ExplainPanel.revive);
   reviveOnReload<ComparePageState>(ctx, COMPARE_VIEW_TYPE, 'comparison panel', ComparePanel.revive);
   reviveOnReload<DashboardPageState>(ctx, DASHBOARD_VIEW_TYPE, 'training dashboard', DashboardPanel.revive);
+  reviveOnReload<SweepPageState>(ctx, SWEEP_VIEW_TYPE, 'sweep panel', SweepPanel.revive);
   // After activation, not during it: runs whose window closed mid-run become "interrupted" and are offered for
   // resuming.
   const recover = setTimeout(() =>
@@ -52,7 +59,8 @@ export function activate(context: vscode.ExtensionContext): AuLensApi {
   ctx.log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
   return { explainPanel: () => ExplainPanel.currentPanel, comparePanel: () => ComparePanel.currentPanel,
     evaluationPanel: () => EvaluationPanel.currentPanel, ctx,
-    training: ctx.training, dashboardPanel: () => DashboardPanel.currentPanel };
+    training: ctx.training, dashboardPanel: () => DashboardPanel.currentPanel,
+    sweeps: ctx.sweeps, sweepPanel: () => SweepPanel.currentPanel };
 }
 
 export function deactivate(): void {

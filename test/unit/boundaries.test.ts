@@ -20,6 +20,10 @@ function imports(file: string, { values = false } = {}): string[] {
 /** The files that describe models without building them; a new family's description joins them. */
 const MODEL_METADATA = ['models/presets', 'models/modelNames', 'models/modelInfo', 'models/resnetPresets', 'models/faceApiInfo'];
 
+/** The sweep modules the editor reads a sweep's files and asks Slurm with; none of them trains. */
+const SWEEP_FILES = ['sweep/loadSweep', 'sweep/sweepFile', 'sweep/expand', 'sweep/sweepPlan', 'sweep/runFolder',
+  'sweep/sweepStatus', 'sweep/sweepMetrics', 'sweep/slurm', 'sweep/slurmSweep'];
+
 /** Every source file a file loads at run time, itself included: its value imports, followed through the tree. */
 function runtimeClosure(file: string): Set<string> {
   const seen = new Set<string>();
@@ -75,11 +79,12 @@ describe('module boundaries', () => {
     // Besides the protocol: the run folder's file formats (run.json, progress.jsonl, run configs, eval files, a
     // checkpoint's header for the runs view), the training defaults, the model table, an imported model's sidecar
     // config, the device names and dataset layout detection, which are bundle-safe (no native code), and types,
-    // which compile away.
+    // which compile away. Of the sweeps, their files (the sweep file, its plan, the runs' states and numbers) and
+    // Slurm's commands, which run as child processes; never the task, which trains.
     const allowed = [
       'protocol', 'workerClient', 'science', 'train/runLog', 'train/runConfig', 'train/trainDefaults',
       'train/checkpointHeader', 'eval/evalFile', 'import/sidecar', 'onnx/deviceNames', 'io/layouts/detect',
-      ...MODEL_METADATA,
+      ...MODEL_METADATA, ...SWEEP_FILES,
     ];
     for (const file of tsFiles(path.join(src, 'extension'))) {
       for (const spec of imports(file, { values: true }).filter((s) => s.includes('/trainer/'))) {

@@ -16,6 +16,9 @@ import { trainModel } from './trainModel';
 import { resumeTraining } from './resumeTraining';
 import { cancelTraining } from './cancelTraining';
 import { showTrainingDashboard } from './showTrainingDashboard';
+import { runSweep } from './runSweep';
+import { showSweep } from './showSweep';
+import { cancelSweep } from './cancelSweep';
 
 type CommandFactory = (ctx: Ctx) => (...args: never[]) => Promise<void>;
 
@@ -37,6 +40,9 @@ const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   resumeTraining,
   cancelTraining,
   showTrainingDashboard,
+  runSweep,
+  showSweep,
+  cancelSweep,
 };
 
 export function registerCommands(ctx: Ctx): void {
