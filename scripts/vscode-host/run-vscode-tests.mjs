@@ -13,7 +13,7 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM, extDir, prepareWorkspace, startServer, workbenchUrl } from './vscode-server.mjs';
 
 const t0 = Date.now();
-const timeoutMs = Number(process.env.TEST_TIMEOUT_MS ?? 180000);
+const timeoutMs = Number(process.env.TEST_TIMEOUT_MS ?? 420000);
 const verbose = !!process.env.VSCODE_TEST_VERBOSE;
 // Workbench chatter forwarded together with the extension host's console output.
 const NOISE = /^(%c|\[(ChatModelSelection|AgentHost[^\]]*|AccountPolicyGate|reconnection-grace-time|Service Worker)\])|Ignoring fetching additional builtin|Creating a socket|connection token|ChatSessionStore|additional builtin extensions cache/;
