@@ -9,7 +9,8 @@ import type { SweepEntry } from './sweepScan';
 export type RunsNode =
   /** A sweep and those of its runs that have a folder, in the plan's order. */
   | { readonly kind: 'sweep'; readonly sweep: SweepEntry; readonly runs: readonly RunEntry[] }
-  | { readonly kind: 'run'; readonly run: RunEntry }
+  /** `inSweep`: shown under its sweep, collapsed (a sweep has many). */
+  | { readonly kind: 'run'; readonly run: RunEntry; readonly inSweep?: boolean }
   | { readonly kind: 'checkpoint'; readonly run: RunEntry; readonly checkpoint: CheckpointEntry }
   | { readonly kind: 'evaluation'; readonly run: RunEntry; readonly evaluation: EvalEntry }
   | { readonly kind: 'metric'; readonly id: string; readonly label: string; readonly value: string;

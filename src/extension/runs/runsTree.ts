@@ -42,7 +42,7 @@ function metric(id: string, label: string, value: string, tooltip?: string): Run
 export function childrenOf(node: RunsNode): RunsNode[] {
   switch (node.kind) {
     case 'sweep':
-      return node.runs.map((run): RunsNode => ({ kind: 'run', run }));
+      return node.runs.map((run): RunsNode => ({ kind: 'run', run, inSweep: true }));
     case 'run':
       return [
         ...node.run.checkpoints.map((checkpoint): RunsNode => ({ kind: 'checkpoint', run: node.run, checkpoint })),
@@ -127,7 +127,7 @@ export function treeItemOf(node: RunsNode): vscode.TreeItem {
     case 'run': {
       const { run } = node;
       const status = runStatus(run);
-      const item = new vscode.TreeItem(run.name, vscode.TreeItemCollapsibleState.Expanded);
+      const item = new vscode.TreeItem(run.name, node.inSweep ? collapsed : vscode.TreeItemCollapsibleState.Expanded);
       item.id = run.folder;
       item.resourceUri = vscode.Uri.file(run.folder);
       item.iconPath = status ? STATUS_ICONS[status] : new vscode.ThemeIcon('folder');
