@@ -134,7 +134,9 @@ export class SweepChart {
     const opts: uPlot.Options = {
       width: this.width(), height: HEIGHT,
       scales: {
-        x: { time: false, range: (_u, min, max) => (min === max ? [min - 1, max + 1] : [min, max]) },
+        // Room beyond the first and last values, so their whiskers and dots are not cut at the edge.
+        x: { time: false, range: (_u, min, max) => (min === max ? [min - 1, max + 1]
+          : [min - 0.04 * (max - min), max + 0.04 * (max - min)]) },
         y: { range: () => range },
       },
       axes: [
@@ -144,6 +146,8 @@ export class SweepChart {
           { size: 60, values: (_u, splits) => splits.map((v) => formatValue(metric, v)) }),
       ],
       cursor: { drag: { x: false, y: false } },
+      // The legend names the lines; their values are in the tables below.
+      legend: { live: false },
       series: [
         { label: axis },
         ...lines.map((l, i): uPlot.Series => ({

@@ -67,7 +67,7 @@ function renderSelection(): void {
 
 function renderRuns(): void {
   if (!view) return;
-  const focused = document.activeElement?.getAttribute('aria-label');
+  const focused = document.activeElement?.getAttribute('data-key');
   el.runs.replaceChildren(runsTable(view, sort, {
     selected,
     onSelect: (run, on) => {
@@ -82,7 +82,7 @@ function renderRuns(): void {
     renderRuns();
   }));
   // A re-render (new data, a sort) keeps the keyboard where it was.
-  if (focused) (el.runs.querySelector(`[aria-label="${CSS.escape(focused)}"]`) as HTMLElement | null)?.focus();
+  if (focused) (el.runs.querySelector(`[data-key="${CSS.escape(focused)}"]`) as HTMLElement | null)?.focus();
   renderSelection();
 }
 

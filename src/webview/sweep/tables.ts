@@ -1,7 +1,8 @@
 /**
  * The sweep page's two tables: mean ± sd over seeds per grid point, and every run with its settings, state and
  * numbers. The runs table sorts by any column (its header is a button; aria-sort says how) and each row has a
- * checkbox for "Compare these two" and buttons for its dashboard and log, all reachable by keyboard.
+ * checkbox for "Compare these two" and buttons for its dashboard and log, all reachable by keyboard. Each control
+ * has a data-key, so a re-drawn table can give the focus back to the same control.
  */
 import type { SweepRunRow, SweepView } from '../protocol/sweep';
 import { h } from '../shared/dom';
@@ -66,7 +67,8 @@ export function runsTable(view: SweepView, sort: Sort | undefined, actions: RunA
     const ariaSort = sorted ? (sort.descending ? 'descending' : 'ascending') : 'none';
     const arrow = sorted ? (sort.descending ? ' ▼' : ' ▲') : '';
     return h('th', { scope: 'col', class: numeric ? 'num' : null, 'aria-sort': ariaSort },
-      h('button', { class: 'sort', type: 'button', onclick: () => onSort(column) }, `${label}${arrow}`));
+      h('button', { class: 'sort', type: 'button', 'data-key': `sort:${column}`, onclick: () => onSort(column) },
+        `${label}${arrow}`));
   };
   const head = h('tr', {},
     h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Select')),
@@ -77,7 +79,8 @@ export function runsTable(view: SweepView, sort: Sort | undefined, actions: RunA
     h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')));
   const rows = sortRuns(view.runs, sort).map((r) => {
     const box = h('input', {
-      type: 'checkbox', 'aria-label': `Select ${r.name} to compare`, disabled: r.checkpoint === null,
+      type: 'checkbox', 'aria-label': `Select ${r.name} to compare`, 'data-key': `select:${r.name}`,
+      disabled: r.checkpoint === null,
       checked: actions.selected.has(r.name), title: r.checkpoint === null ? 'No best.ckpt yet' : 'Select to compare',
     });
     box.addEventListener('change', () => actions.onSelect(r.name, box.checked));
@@ -91,9 +94,10 @@ export function runsTable(view: SweepView, sort: Sort | undefined, actions: RunA
       ...view.metrics.map((m) => h('td', { class: 'num' }, formatValue(m, r.metrics[m]))),
       h('td', { class: 'row-actions' },
         h('button', { type: 'button', class: 'link', disabled: r.state === 'not started' && r.checkpoint === null,
-          'aria-label': `Open run ${r.name}`, onclick: () => actions.onOpen(r.name) }, 'Open run'),
+          'aria-label': `Open run ${r.name}`, 'data-key': `open:${r.name}`, onclick: () => actions.onOpen(r.name) },
+        'Open run'),
         r.log && h('button', { type: 'button', class: 'link', 'aria-label': `Show the log of ${r.name}`,
-          onclick: () => actions.onLog(r.name) }, 'Show Log')));
+          'data-key': `log:${r.name}`, onclick: () => actions.onLog(r.name) }, 'Show Log')));
   });
   const caption = h('caption', { class: 'sr-only' }, 'The sweep\'s runs with their settings, state and metrics');
   return h('table', { class: 'matrix runs' }, caption, h('thead', {}, head), h('tbody', {}, ...rows));
