@@ -65,6 +65,7 @@ export function numericAxes(settings: readonly string[], runs: readonly Pick<Swe
 function notesOf(status: SweepStatus): string[] {
   const notes: string[] = [];
   if (!status.slurmReachable) notes.push('squeue is not on this machine\'s PATH: the Slurm tasks\' states are unknown');
+  if (status.slurmError) notes.push(`${status.slurmError}: the Slurm tasks' states are unknown`);
   if (!status.accounting && status.runs.some((r) => r.slurm?.state === 'UNKNOWN')) {
     notes.push('this cluster keeps no Slurm accounting: tasks that ended long ago are known from their run folders');
   }

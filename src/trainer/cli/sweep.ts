@@ -38,6 +38,7 @@ const status = defineCommand({
     io.out(`sweep "${sweep.name}": ${runs.length} run(s) — ${statusCounts(s)}`);
     for (const line of statusTable(s.runs)) io.out(line);
     if (!s.slurmReachable) io.out('(squeue is not on the PATH here: the Slurm tasks\' states are unknown)');
+    if (s.slurmError) io.out(`(${s.slurmError}: the Slurm tasks' states are unknown)`);
     if (!s.accounting && s.runs.some((r) => r.slurm?.state === 'UNKNOWN')) {
       io.out('(no Slurm accounting here: tasks that ended long ago are known from their run folders)');
     }

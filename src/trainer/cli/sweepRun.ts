@@ -92,6 +92,8 @@ async function runSlurm(loaded: LoadedSweep, plan: SweepPlanFile, flags: SlurmFl
   const { sweep, runs } = loaded;
   // Runs that completed, or that a queued or running task of this sweep holds, are not submitted again.
   const status = await sweepStatus(sweep.out, runs);
+  // Without squeue's answer a queued run would be submitted twice.
+  if (status.slurmError) throw new SlurmError(status.slurmError);
   const done = (r: RunStatusRow): boolean => r.state === 'completed' && (r.evaluated || !sweep.evaluate);
   const submit = status.runs.filter((r) => !done(r) && r.state !== 'pending' && r.state !== 'running');
   if (submit.length === 0) {

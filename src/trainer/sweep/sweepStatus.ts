@@ -12,7 +12,7 @@ import { processAlive, readRunRecord } from '../train/runLog';
 import type { RunRecord } from '../train/runLog';
 import type { SweepRun } from './expand';
 import type { SlurmTask } from './slurm';
-import { findExecutable, sacctTasks, squeueTasks } from './slurm';
+import { findExecutable, sacctTasks, SlurmError, squeueTasks } from './slurm';
 import { SLURM_OUTPUT_FOLDER } from './slurmScript';
 import { isActive, latestTasks, readSubmissions } from './slurmSweep';
 
@@ -45,6 +45,8 @@ export interface SweepStatus {
   readonly accounting: boolean;
   /** False where the sweep has Slurm jobs but squeue is not on this machine's PATH: their states are unknown. */
   readonly slurmReachable: boolean;
+  /** Why squeue failed (no controller reachable, e.g. a copied sweep folder): the tasks' states are then unknown. */
+  readonly slurmError?: string;
 }
 
 const LOG_NAME = /^(local|slurm-\d+_\d+)\.log$/;
@@ -108,11 +110,17 @@ export async function sweepStatus(
   const jobIds = submissions.map((s) => s.jobId);
   const reachable = findExecutable('squeue', options.env) !== undefined;
   const askSlurm = (options.slurm ?? reachable) && jobIds.length > 0;
-  const queued = askSlurm ? await squeueTasks(jobIds, options.env) : [];
-  const known = new Set(queued.map((t) => `${t.jobId}_${t.task}`));
-  const accounted = askSlurm ? await sacctTasks(jobIds, options.env) : [];
+  // Unless the caller needs Slurm, a failing squeue leaves the run folders to tell the states, as without squeue.
+  let slurmError: string | undefined;
+  const queued = askSlurm ? await squeueTasks(jobIds, options.env).catch((err: unknown) => {
+    if (options.slurm || !(err instanceof SlurmError)) throw err;
+    slurmError = err.message;
+    return undefined;
+  }) : [];
+  const known = new Set((queued ?? []).map((t) => `${t.jobId}_${t.task}`));
+  const accounted = askSlurm && queued ? await sacctTasks(jobIds, options.env) : [];
   // squeue knows the present; sacct fills in tasks the controller has already forgotten.
-  const tasks = [...queued, ...(accounted ?? []).filter((t) => !known.has(`${t.jobId}_${t.task}`))];
+  const tasks = [...(queued ?? []), ...(accounted ?? []).filter((t) => !known.has(`${t.jobId}_${t.task}`))];
   const latest = latestTasks(submissions, tasks);
   const rows = await Promise.all(runs.map(async ({ index, name, point, request }): Promise<RunStatusRow> => {
     const folder = request.out;
@@ -135,5 +143,6 @@ export async function sweepStatus(
   return {
     runs: rows, counts: counts as Record<RunState, number>,
     accounting: !askSlurm || accounted !== undefined, slurmReachable: jobIds.length === 0 || reachable,
+    ...(slurmError !== undefined && { slurmError }),
   };
 }

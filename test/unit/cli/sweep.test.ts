@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { runCli } from '../../../src/trainer/cli/main';
 import { writeRunRecord } from '../../../src/trainer/train/runLog';
@@ -129,6 +129,38 @@ describe('au-lens sweep', function () {
     assert.deepEqual((await readdir(path.join(dir, 'runs', 'slurm'))).sort(), ['configs', 'sweep-plan.json'],
       'a dry run submits nothing and writes no script');
   });
+
+  it('status shows the run folders\' states when squeue fails (no controller), and run --slurm then submits nothing',
+    async () => {
+      const file = await sweepFile('copied', { base, axes: { seed: [0, 1] } });
+      assert.equal((await cli('sweep', 'plan', file)).code, 0);
+      const out = path.join(dir, 'runs', 'copied');
+      const submission = { jobId: '7', submittedAt: '', offset: 0, tasks: [0, 1], runs: ['s0', 's1'] };
+      await writeFile(path.join(out, 'slurm-jobs.json'), JSON.stringify([submission]));
+      const settings = {
+        data: path.join(dir, 'data'), out: path.join(out, 's0'), preset: 'tiny64', epochs: 1, seed: 0,
+      };
+      await writeRunRecord(settings.out, {
+        version: 1, name: 's0', status: 'completed', settings, pid: 1, startedAt: '', updatedAt: '',
+        epochs: { done: 1, total: 1 },
+      });
+      const bin = path.join(dir, 'broken-slurm');
+      await mkdir(bin, { recursive: true });
+      for (const tool of ['squeue', 'sbatch']) {
+        const script = '#!/bin/sh\necho "squeue: fatal: Could not establish a configuration source" >&2\nexit 1\n';
+        await writeFile(path.join(bin, tool), script);
+        await chmod(path.join(bin, tool), 0o755);
+      }
+      const env = { PATH: `${bin}:${process.env.PATH ?? ''}` };
+      const status = await withEnv(env, () => cli('sweep', 'status', file));
+      assert.equal(status.code, 0, status.err);
+      assert.match(status.out, /1 completed, 1 not started/);
+      assert.match(status.out, /\(squeue failed: .*Could not establish a configuration source: the Slurm tasks'/);
+      const run = await withEnv(env, () => cli('sweep', 'run', file, '--slurm'));
+      assert.equal(run.code, 1);
+      assert.match(run.err, /squeue failed: .*Could not establish a configuration source/);
+      assert.equal(existsSync(path.join(out, 'sweep.sbatch')), false);
+    });
 
   it('starts nothing while a run folder holds a run with other settings, and says which', async () => {
     const file = await sweepFile('changed', { base, axes: { seed: [0, 1] } });
