@@ -2,8 +2,8 @@
 // are made up (scripts/e2e/make-sweep-fixture.ts; one failed, one running), grouped in the Runs view; Show Sweep from
 // the sweep file's context menu; the sweep panel's table, mean ± sd per λ and the λ chart; sorting and picking two
 // runs with the keyboard, Compare These Two; Run Sweep's where-to-train pick; the panel in the light (the host's
-// default), dark and high-contrast themes. SWEEP_E2E_REAL=<file.au-lens-sweep.json> shows a real sweep's runs
-// instead (the README's chart is its chart-light.png).
+// default), dark and high-contrast themes. SWEEP_E2E_REAL=<file.au-lens-sweep.json> (from the repository root)
+// shows a real sweep's runs instead (the README's chart is its chart-light.png).
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { extDir, runE2E } from './lib.mjs';
@@ -12,7 +12,7 @@ const NAME = 'lambda';
 const real = process.env.SWEEP_E2E_REAL;
 
 const prepare = (ws) => execFileSync(process.execPath, ['--import', 'tsx', path.join(extDir, 'scripts/e2e/make-sweep-fixture.ts'),
-  ws, NAME, ...(real ? [path.resolve(real)] : [])], { cwd: extDir, stdio: 'ignore' });
+  ws, NAME, ...(real ? [path.resolve(extDir, real)] : [])], { cwd: extDir, stdio: 'ignore' });
 
 await runE2E('sweep', { prepare, viewport: { width: 1500, height: 1000 } }, async (ui) => {
   const { page, step, shoot, tab, quickPickRow, explorerMenu, focusWorkbench, colourTheme } = ui;
