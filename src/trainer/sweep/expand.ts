@@ -34,7 +34,9 @@ const joined = (v: SweepSettingValue): string => (Array.isArray(v) ? v.join('+')
 /** How each setting reads in a run name, in name order: numbers with a short prefix, names as they are. */
 const NAME_PARTS: readonly (readonly [setting: string, part: (v: SweepSettingValue) => string])[] = [
   ['preset', joined], ['init', (v) => `init-${basename(String(v))}`], ['data', (v) => basename(String(v))],
-  ['codebook', (v) => `cb-${basename(String(v))}`], ['classes', joined], ['lambda', (v) => `l${joined(v)}`],
+  ['codebook', (v) => `cb-${basename(String(v))}`], ['recipe', joined], ['split', joined],
+  ['subjectPattern', (v) => `subj-${String(v)}`], ['classWeights', (v) => `cw-${basename(String(v))}`],
+  ['classes', joined], ['lambda', (v) => `l${joined(v)}`],
   ['layers', joined], ['lr', (v) => `lr${joined(v)}`], ['weightDecay', (v) => `wd${joined(v)}`],
   ['batch', (v) => `b${joined(v)}`], ['epochs', (v) => `e${joined(v)}`], ['threads', (v) => `t${joined(v)}`],
   ['seed', (v) => `s${joined(v)}`],

@@ -28,6 +28,7 @@ export interface RunFolderState {
 /** Settings a run keeps for its life; `threads` is left out: it changes speed only, and a task may get other CPUs. */
 const KEPT = [
   'data', 'preset', 'init', 'lambda', 'layers', 'batch', 'lr', 'weightDecay', 'seed', 'classes', 'codebook',
+  'subjectPattern', 'split', 'classWeights', 'recipe',
 ] as const;
 
 const shown = (v: unknown): string => (v === undefined ? 'default' : JSON.stringify(v));

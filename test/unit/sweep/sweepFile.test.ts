@@ -130,6 +130,9 @@ describe('sweep expansion', () => {
     assert.equal(runName({ ...paths, classes: ['happy', 'sad'] }),
       'init-best-ck48-cb-official.codebook-happy+sad');
     assert.equal(runName({ data: 'a b:c' }), 'a_b_c');
+    assert.equal(runName({ seed: 2, classWeights: 'w/inverse.json', split: 'official', recipe: 'paper-rafdb' }),
+      'paper-rafdb-official-cw-inverse-s2');
+    assert.equal(runName({ subjectPattern: '^(S\\d+)_' }), 'subj-_S_d+__');
     assert.equal(runName({}), 'base');
   });
 
