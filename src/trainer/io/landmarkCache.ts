@@ -5,7 +5,7 @@
  * One small JSON file per (image content, detector version): renaming or moving a dataset keeps its cache, and
  * a new detector configuration never reads results of an old one.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,6 +13,9 @@ import type { Box, Point } from '../science/types';
 import { decodeImage, ImageError, readImageFile } from './image';
 import type { RgbImage } from './image';
 import type { DetectedFace, DetectionMethod, FaceLandmarker } from './landmarks';
+import { decodeSource } from './layouts/decode';
+import type { SampleSource } from './layouts/types';
+import { sha256, sourceIdentity } from './sourceIdentity';
 
 export interface LandmarkCacheOptions {
   /** Cache folder; defaults to defaultLandmarkCacheDir(). */
@@ -32,10 +35,6 @@ export function defaultLandmarkCacheDir(env: NodeJS.ProcessEnv = process.env): s
   const base =
     env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
   return path.join(base, 'au-lens', 'landmarks');
-}
-
-export function sha256(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** Two-character sub-folders keep any one folder small for datasets of hundreds of thousands of images. */
@@ -124,9 +123,56 @@ async function writeEntry(file: string, entry: CacheEntry): Promise<void> {
 }
 
 /**
+ * A detector that may not be loaded yet: its version is known up front, so cached results are found without
+ * loading it, and get() loads it on the first miss (a worker thread of the landmark pool loads tfjs only then).
+ */
+export interface LazyLandmarker {
+  readonly version: string;
+  get(): Promise<FaceLandmarker>;
+}
+
+/** A loaded detector as a LazyLandmarker. */
+export function loaded(detector: FaceLandmarker): LazyLandmarker {
+  return { version: detector.version, get: () => Promise.resolve(detector) };
+}
+
+export interface CachedFaces {
+  readonly faces: DetectedFace[];
+  /** Read from the cache (no detection ran). */
+  readonly cached: boolean;
+  /** In the cache now; false when a miss could not be written (read-only or full cache folder). */
+  readonly stored: boolean;
+}
+
+/**
+ * The faces of the pixels identified by `id` (see sourceIdentity.ts): from the cache, else detected on `decode()`
+ * and written. Hits and misses return identical values (coordinates rounded to 0.01 px either way).
+ */
+async function cachedFaces(
+  landmarker: LazyLandmarker,
+  id: string,
+  decode: () => Promise<RgbImage>,
+  dir: string | undefined,
+): Promise<CachedFaces> {
+  const { version } = landmarker;
+  const file = landmarkCachePath(dir ?? defaultLandmarkCacheDir(), id, version);
+  const hit = await readEntry(file, id, version);
+  if (hit) return { faces: hit, cached: true, stored: true };
+  const image = await decode();
+  const faces = (await (await landmarker.get()).detect(image)).map(encodeFace);
+  let stored = true;
+  try {
+    await writeEntry(file, { format: CACHE_FORMAT, detector: version, sha256: id, faces });
+  } catch {
+    // A read-only or full cache folder costs speed, not correctness: the result is still returned.
+    stored = false;
+  }
+  return { faces: faces.map((f) => decodeFace(f) as DetectedFace), cached: false, stored };
+}
+
+/**
  * Detects faces on an image file, reading the result from the cache when this detector version has seen these
  * exact bytes before. Image problems throw ImageError; an image without a face gives [] (see describeNoFace).
- * Hits and misses return identical values (coordinates rounded to 0.01 px either way).
  */
 export async function detectWithCache(
   detector: FaceLandmarker,
@@ -134,19 +180,28 @@ export async function detectWithCache(
   options: LandmarkCacheOptions = {},
 ): Promise<DetectedFace[]> {
   const bytes = await readImageFile(filePath);
-  const contentSha256 = sha256(bytes);
-  const file = landmarkCachePath(options.dir ?? defaultLandmarkCacheDir(), contentSha256, detector.version);
-  const cached = await readEntry(file, contentSha256, detector.version);
-  if (cached) return cached;
+  const decode = (): Promise<RgbImage> =>
+    options.image
+      ? Promise.resolve(options.image)
+      : decodeImage(bytes, { source: filePath, maxPixels: options.maxPixels });
+  return (await cachedFaces(loaded(detector), sha256(bytes), decode, options.dir)).faces;
+}
 
-  const image = options.image ?? (await decodeImage(bytes, { source: filePath, maxPixels: options.maxPixels }));
-  const faces = (await detector.detect(image)).map(encodeFace);
-  try {
-    await writeEntry(file, { format: CACHE_FORMAT, detector: detector.version, sha256: contentSha256, faces });
-  } catch {
-    // A read-only or full cache folder costs speed, not correctness: the result is still returned.
-  }
-  return faces.map((f) => decodeFace(f) as DetectedFace);
+/**
+ * detectWithCache for any dataset sample (a file, a cut of one, a CSV row). The detector sees the decoded sample,
+ * whose `faceBox` is the dataset's face box when it gives one (AffectNet), for a detector that can start from it.
+ */
+export async function detectSourceWithCache(
+  landmarker: LazyLandmarker,
+  source: SampleSource,
+  options: Omit<LandmarkCacheOptions, 'image'> = {},
+): Promise<CachedFaces> {
+  const identity = await sourceIdentity(source, options.maxPixels);
+  const decode = (): Promise<RgbImage> =>
+    identity.decoded
+      ? Promise.resolve(identity.decoded)
+      : decodeSource(source, options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels });
+  return cachedFaces(landmarker, identity.id, decode, options.dir);
 }
 
 /** The message for an image that decoded but holds no detectable face, with what the user can try. */

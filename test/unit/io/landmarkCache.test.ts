@@ -10,8 +10,8 @@ import {
   describeNoFace,
   detectWithCache,
   landmarkCachePath,
-  sha256,
 } from '../../../src/trainer/io/landmarkCache';
+import { sha256 } from '../../../src/trainer/io/sourceIdentity';
 import type { DetectedFace, FaceLandmarker } from '../../../src/trainer/io/landmarks';
 import { makeTempDir, solid, writeFixture } from './fixtures';
 
