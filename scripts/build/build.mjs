@@ -17,7 +17,7 @@ const webviewApps = existsSync('src/webview')
 
 /** @type {esbuild.BuildOptions[]} */
 const targets = [
-  { entryPoints: { cli: 'src/trainer/cli/main.ts', worker: 'src/trainer/worker.ts', extension: 'src/extension/main.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+  { entryPoints: { cli: 'src/trainer/cli/main.ts', worker: 'src/trainer/worker.ts', prepareWorker: 'src/trainer/workers/prepareWorker.ts', batchWorker: 'src/trainer/workers/batchWorker.ts', extension: 'src/extension/main.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   ...webviewApps.map((app) => ({ entryPoints: { [`webview/${app}`]: `src/webview/${app}/main.ts` }, platform: 'browser', format: 'iife', target: 'es2022' })),
 ];
 

@@ -51,7 +51,7 @@ const matching = (re) => files.filter((f) => re.test(f));
 
 /** Files a rule says must ship: our bundles, every webview app, schema, media file and walkthrough medium. */
 function requiredFiles() {
-  const required = ['package.json', 'readme.md', 'changelog.md', 'LICENSE.txt', 'NOTICE', 'dist/extension.js', 'dist/worker.js', 'dist/cli.js', 'bin/au-lens.js', pkg.icon];
+  const required = ['package.json', 'readme.md', 'changelog.md', 'LICENSE.txt', 'NOTICE', 'dist/extension.js', 'dist/worker.js', 'dist/prepareWorker.js', 'dist/batchWorker.js', 'dist/cli.js', 'bin/au-lens.js', pkg.icon];
   const webviews = fs.readdirSync(path.join(extDir, 'src/webview'), { withFileTypes: true })
     .filter((d) => d.isDirectory() && fs.existsSync(path.join(extDir, 'src/webview', d.name, 'main.ts')));
   for (const app of webviews) required.push(`dist/webview/${app.name}.js`, `dist/webview/${app.name}.html`);

@@ -4,14 +4,26 @@
  * back in another order next epoch), evaluation pads its last batch and says how many entries are real.
  *
  * Reproducible: the epoch's order is drawn from (seed, epoch) and each sample's augmentation from
- * (seed, epoch, position in the epoch), so a batch does not depend on timing, prefetching or where a run resumed.
+ * (seed, epoch, position in the epoch), so a batch does not depend on timing, prefetching, the number of worker
+ * threads or where a run resumed.
+ *
+ * Where batches are built: on worker threads when the samples are in the shard cache and `workers` > 0 (the
+ * engine's step blocks this thread, so only other threads can build the next batches meanwhile), else on this
+ * thread in short slices between steps, as before the cache.
  */
 import type { Normalisation } from '../models/modelInfo';
 import { IMAGENET_NORMALISATION } from '../models/modelInfo';
 import { deriveSeed, mulberry32, shuffleInPlace } from '../science/random';
+import type { BatchArrays, BatchJob } from '../workers/batchWorker';
+import type { Pool } from '../workers/pool';
+import { startPool } from '../workers/pool';
 import type { AugmentationConfig } from './augment';
-import { augmentInto, evalTransformInto, PAPER_AUGMENTATION } from './augment';
+import { PAPER_AUGMENTATION } from './augment';
+import type { LoaderMode, SlotSettings } from './batchFill';
+import { fillSlot } from './batchFill';
 import type { PreparedSample } from './prepare';
+import type { SampleStore } from './sampleStore';
+import { MemoryStore } from './sampleStore';
 
 export interface Batch {
   /** N·3·S·S, planar per sample (NCHW), normalised. */
@@ -29,8 +41,6 @@ export interface Batch {
   readonly indices: number[];
 }
 
-export type LoaderMode = 'train' | 'eval';
-
 export interface BatchLoaderOptions {
   readonly batchSize: number;
   readonly inputSize: number;
@@ -40,30 +50,36 @@ export interface BatchLoaderOptions {
   readonly seed?: number;
   readonly augmentation?: AugmentationConfig;
   readonly normalisation?: Normalisation;
+  /** Worker threads that build batches (default 0: this thread); used only for samples in the shard cache. */
+  readonly workers?: number;
+  /** Batches built ahead of the one handed out (default: one per worker, plus one; 1 on this thread). */
+  readonly prefetch?: number;
 }
 
 export interface EpochOptions {
   /** Skip this many batches (resuming inside an epoch); the remaining ones are exactly those of a full pass. */
   readonly startBatch?: number;
-  /** Build batch k + 1 as soon as batch k is handed out (default true). */
+  /** Build the next batches as soon as one is handed out (default true). */
   readonly autoPrefetch?: boolean;
 }
 
-/** Stream ids for deriveSeed, so the order and the augmentation draws never share a generator. */
+/** Stream id for deriveSeed, so the order and the augmentation draws never share a generator. */
 const ORDER_STREAM = 1;
-const AUGMENT_STREAM = 2;
 /** A batch is built in slices of about this many milliseconds, so messages and cancellation are not held up. */
 const SLICE_MS = 8;
 
 export class BatchLoader {
   readonly batchesPerEpoch: number;
+  /** Batches built ahead. */
+  readonly prefetchDepth: number;
   private readonly seed: number;
+  private readonly store: SampleStore;
+  private readonly workers: number;
+  private pool: Pool | undefined;
 
-  constructor(
-    private readonly samples: readonly PreparedSample[],
-    private readonly options: BatchLoaderOptions,
-  ) {
+  constructor(samples: SampleStore | readonly PreparedSample[], private readonly options: BatchLoaderOptions) {
     const { batchSize, inputSize, mode } = options;
+    this.store = Array.isArray(samples) ? new MemoryStore(samples) : (samples as SampleStore);
     if (!Number.isInteger(batchSize) || batchSize <= 0) {
       throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
     }
@@ -71,22 +87,24 @@ export class BatchLoader {
       throw new RangeError(`input size must be a positive integer, got ${inputSize}`);
     }
     this.seed = options.seed ?? 0;
+    const n = this.store.length;
     if (mode === 'train') {
-      this.batchesPerEpoch = Math.floor(samples.length / batchSize);
+      this.batchesPerEpoch = Math.floor(n / batchSize);
       if (this.batchesPerEpoch === 0) {
         throw new RangeError(
-          `training needs at least one full batch: ${samples.length} sample(s), batch size ${batchSize}; lower the ` +
-            `batch size`,
+          `training needs at least one full batch: ${n} sample(s), batch size ${batchSize}; lower the batch size`,
         );
       }
     } else {
-      this.batchesPerEpoch = Math.ceil(samples.length / batchSize);
+      this.batchesPerEpoch = Math.ceil(n / batchSize);
     }
+    this.workers = this.store.descriptor ? Math.max(0, options.workers ?? 0) : 0;
+    this.prefetchDepth = Math.max(1, options.prefetch ?? (this.workers > 0 ? this.workers + 1 : 1));
   }
 
   /** Sample indices in the order `epoch` visits them. */
   order(epoch: number): number[] {
-    const indices = this.samples.map((_, i) => i);
+    const indices = Array.from({ length: this.store.length }, (_, i) => i);
     if (this.options.mode === 'eval') return indices;
     return shuffleInPlace(indices, mulberry32(deriveSeed(this.seed, ORDER_STREAM, epoch)));
   }
@@ -96,53 +114,63 @@ export class BatchLoader {
     return new EpochBatches(this, epoch, this.order(epoch), options);
   }
 
-  /** Builds batch `index` of `epoch` from the epoch's sample order. Synchronous slices, see EpochBatches. */
-  buildBatch(epoch: number, order: readonly number[], index: number): Promise<Batch> {
+  /** Builds batch `index` of `epoch` from the epoch's sample order, on a worker or in slices on this thread. */
+  async buildBatch(epoch: number, order: readonly number[], index: number): Promise<Batch> {
     const { batchSize: n, inputSize: size, mode } = this.options;
     const first = index * n;
     const count = Math.min(n, order.length - first);
-    const plane = size * size;
-    const batch: Batch = {
-      image: new Float32Array(n * 3 * plane),
-      labels: new BigInt64Array(n),
-      auMaps: new Float32Array(n * plane),
-      auValid: new Float32Array(n),
-      count,
-      paths: [],
-      indices: [],
+    const indices = order.slice(first, first + count);
+    const slots: SlotSettings = {
+      mode, seed: this.seed, epoch, first, size,
+      config: this.options.augmentation ?? PAPER_AUGMENTATION,
+      norm: this.options.normalisation ?? IMAGENET_NORMALISATION,
     };
-    const norm = this.options.normalisation ?? IMAGENET_NORMALISATION;
-    const config = this.options.augmentation ?? PAPER_AUGMENTATION;
-    const fill = (k: number): void => {
-      const position = first + k;
-      const sampleIndex = order[position]!;
-      const sample = this.samples[sampleIndex]!;
-      const target = { image: batch.image, imageOffset: k * 3 * plane, map: batch.auMaps, mapOffset: k * plane };
-      if (mode === 'train') {
-        augmentInto(
-          sample,
-          size,
-          mulberry32(deriveSeed(this.seed, AUGMENT_STREAM, epoch, position)),
-          target,
-          config,
-          norm,
-        );
-      }
-      else evalTransformInto(sample, size, target, norm);
-      batch.labels[k] = BigInt(sample.label);
-      batch.auValid[k] = sample.au ? 1 : 0;
-      batch.paths.push(sample.path);
-      batch.indices.push(sampleIndex);
-    };
+    const { image, auMaps } =
+      this.workers > 0 ? await this.onWorker(indices, slots) : await this.inSlices(indices, slots);
     // Padding slots keep their zeros: label 0, no map, auValid 0, image 0 (the mean colour once normalised).
-    return new Promise<Batch>((resolve, reject) => {
+    const labels = new BigInt64Array(n);
+    const auValid = new Float32Array(n);
+    indices.forEach((i, k) => {
+      labels[k] = BigInt(this.store.label(i));
+      auValid[k] = this.store.hasAu(i) ? 1 : 0;
+    });
+    return { image, labels, auMaps, auValid, count, paths: indices.map((i) => this.store.name(i)), indices };
+  }
+
+  /** Ends the worker threads and closes the cache's files; a later epoch starts them again. */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.terminate(true);
+    this.store.close();
+  }
+
+  private onWorker(indices: readonly number[], slots: SlotSettings): Promise<BatchArrays> {
+    this.pool ??= startPool('batchWorker', this.workers);
+    const job: BatchJob = {
+      store: this.store.descriptor!,
+      records: indices.map((i) => this.store.record!(i)),
+      batchSize: this.options.batchSize,
+      slots,
+    };
+    return Promise.resolve(this.pool.exec('batch', [job]) as PromiseLike<BatchArrays>);
+  }
+
+  private inSlices(indices: readonly number[], slots: SlotSettings): Promise<BatchArrays> {
+    const plane = slots.size * slots.size;
+    const image = new Float32Array(this.options.batchSize * 3 * plane);
+    const auMaps = new Float32Array(this.options.batchSize * plane);
+    return new Promise<BatchArrays>((resolve, reject) => {
       let k = 0;
       const slice = (): void => {
         try {
           const started = performance.now();
-          while (k < count && performance.now() - started < SLICE_MS) fill(k++);
-          if (k < count) setImmediate(slice);
-          else resolve(batch);
+          while (k < indices.length && performance.now() - started < SLICE_MS) {
+            fillSlot(this.store.read(indices[k]!), k, slots, image, auMaps);
+            k++;
+          }
+          if (k < indices.length) setImmediate(slice);
+          else resolve({ image, auMaps });
         } catch (error) {
           reject(error);
         }
@@ -153,17 +181,12 @@ export class BatchLoader {
 }
 
 /**
- * One pass over the batches of an epoch, with one batch of lookahead.
- *
- * Prefetching: batches are built on the main thread in setImmediate slices. When next() hands out batch k it
- * starts building batch k + 1 (autoPrefetch) or the caller does so with prefetch(); while the engine's step on
- * batch k awaits ONNX Runtime (which computes on its own threads), the event loop is free and runs those slices,
- * so batch k + 1 is usually ready when the step ends. Each batch has its own arrays, so the engine may keep batch
- * k's tensors while k + 1 is written.
+ * One pass over the batches of an epoch, building up to the loader's prefetchDepth batches ahead of the one
+ * handed out. Each batch has its own arrays, so the engine may keep batch k's tensors while later ones are written.
  */
 export class EpochBatches implements AsyncIterableIterator<Batch> {
   private nextIndex: number;
-  private pending: { index: number; promise: Promise<Batch> } | undefined;
+  private readonly pending = new Map<number, Promise<Batch>>();
 
   constructor(
     private readonly loader: BatchLoader,
@@ -183,21 +206,17 @@ export class EpochBatches implements AsyncIterableIterator<Batch> {
     return this.loader.batchesPerEpoch - this.nextIndex;
   }
 
-  /** Starts building the next batch if it is not already under way. */
+  /** Starts building the next batches, up to the prefetch depth, that are not already under way. */
   prefetch(): void {
-    if (this.pending || this.nextIndex >= this.loader.batchesPerEpoch) return;
-    const index = this.nextIndex;
-    const promise = this.loader.buildBatch(this.epochNumber, this.sampleOrder, index);
-    // The error is delivered by next(); this only keeps an unconsumed failure from crashing the process.
-    promise.catch(() => undefined);
-    this.pending = { index, promise };
+    const end = Math.min(this.loader.batchesPerEpoch, this.nextIndex + this.loader.prefetchDepth);
+    for (let index = this.nextIndex; index < end; index++) this.start(index);
   }
 
   async next(): Promise<IteratorResult<Batch, undefined>> {
     if (this.nextIndex >= this.loader.batchesPerEpoch) return { done: true, value: undefined };
-    this.prefetch();
-    const { promise } = this.pending!;
-    this.pending = undefined;
+    this.start(this.nextIndex);
+    const promise = this.pending.get(this.nextIndex)!;
+    this.pending.delete(this.nextIndex);
     this.nextIndex++;
     const batch = await promise;
     if (this.options.autoPrefetch ?? true) this.prefetch();
@@ -206,5 +225,13 @@ export class EpochBatches implements AsyncIterableIterator<Batch> {
 
   [Symbol.asyncIterator](): EpochBatches {
     return this;
+  }
+
+  private start(index: number): void {
+    if (this.pending.has(index)) return;
+    const promise = this.loader.buildBatch(this.epochNumber, this.sampleOrder, index);
+    // The error is delivered by next(); this only keeps an unconsumed failure from crashing the process.
+    promise.catch(() => undefined);
+    this.pending.set(index, promise);
   }
 }

@@ -10,10 +10,11 @@
 import type { DatasetSample } from '../io/dataset';
 import { ImageError } from '../io/image';
 import type { RgbImage } from '../io/image';
+import type { LazyLandmarker } from '../io/landmarkCache';
+import { detectSourceWithCache, loaded } from '../io/landmarkCache';
+import type { DetectedFace, FaceLandmarker } from '../io/landmarks';
 import { decodeSource } from '../io/layouts/decode';
 import type { SampleSource } from '../io/layouts/types';
-import { detectWithCache } from '../io/landmarkCache';
-import type { DetectedFace, FaceLandmarker } from '../io/landmarks';
 import type { Codebook } from '../science/codebook';
 import { ausForExpression } from '../science/codebook';
 import type { FaceCrop, FaceFrame } from '../science/faceFrame';
@@ -56,17 +57,10 @@ export interface PreparedSample {
   readonly geometry?: FaceGeometry;
 }
 
-export interface PrepareOptions {
+export interface PrepareOptions extends SampleSettings {
   /** Class order: a sample's label is the index of its expression here. */
   readonly labels: readonly Expression[];
-  readonly inputSize: number;
-  /** How the model crops a face in a photo (its PresetInfo.crop); default 'paper'. */
-  readonly crop?: FaceCrop;
-  readonly codebook: Codebook;
   readonly detector: FaceLandmarker;
-  /** Landmark cache folder (default: the user cache, see landmarkCache.ts). */
-  readonly cacheDir?: string;
-  readonly maxPixels?: number;
   /** Called after each file, prepared or not. */
   readonly onProgress?: (done: number, total: number) => void;
   readonly signal?: AbortSignal;
@@ -186,24 +180,47 @@ export function prepareImage(
 /** A sample to prepare: `path` names it in reports; its pixels come from `source`, else from the file `path`. */
 export type SampleToPrepare = Pick<DatasetSample, 'path' | 'label'> & { readonly source?: SampleSource };
 
+/** What preparing one sample needs besides the sample: the run's model input, crop and codebook, the caches. */
+export interface SampleSettings {
+  readonly inputSize: number;
+  readonly crop?: FaceCrop;
+  readonly codebook: Codebook;
+  /** Landmark cache folder (default: the user cache, see landmarkCache.ts). */
+  readonly cacheDir?: string;
+  readonly maxPixels?: number;
+}
+
+/** One sample prepared, or why its pixels could not be read (ImageError's problem). */
+export type PreparedOne =
+  | { readonly ok: true; readonly image: PreparedImage }
+  | { readonly ok: false; readonly reason: string };
+
 /**
- * The sample's pixels and faces. The landmark cache is keyed by a file's bytes, which are the image only for a
- * plain file: a crop (RAF-DB original) or a CSV row (FER2013) is detected afresh each time.
+ * Decodes one sample, finds its faces (from the cache, else with the landmarker; or `faces` when the caller has
+ * them) and prepares it. A sample that cannot be read or decoded is reported, not thrown; other failures (the
+ * detector itself breaking) are not about one sample and are thrown.
  */
-async function decodeAndDetect(
-  sample: SampleToPrepare,
-  options: PrepareOptions,
-): Promise<{ image: RgbImage; faces: DetectedFace[] }> {
-  const source = sample.source ?? { kind: 'file', path: sample.path };
-  const image = await decodeSource(source, options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels });
-  if (source.kind !== 'file' || source.crop !== undefined) {
-    return { image, faces: await options.detector.detect(image) };
+export async function prepareOne(
+  landmarker: LazyLandmarker,
+  source: SampleSource,
+  expression: Expression,
+  settings: SampleSettings,
+  faces?: readonly DetectedFace[],
+): Promise<PreparedOne> {
+  const limit = settings.maxPixels === undefined ? {} : { maxPixels: settings.maxPixels };
+  try {
+    const image = await decodeSource(source, limit);
+    const found = faces ?? (await detectSourceWithCache(landmarker, source, {
+      image, ...limit, ...(settings.cacheDir !== undefined && { dir: settings.cacheDir }),
+    })).faces;
+    return {
+      ok: true,
+      image: prepareImage(image, found, expression, settings.codebook, settings.inputSize, settings.crop),
+    };
+  } catch (error) {
+    if (!(error instanceof ImageError)) throw error;
+    return { ok: false, reason: error.problem };
   }
-  const faces = await detectWithCache(options.detector, source.path, {
-    image,
-    ...(options.cacheDir !== undefined && { dir: options.cacheDir }),
-  });
-  return { image, faces };
 }
 
 /**
@@ -220,16 +237,16 @@ export function frameMapToInput(map: Heatmap, inputSize: number, auFrame: FaceFr
 }
 
 /**
- * Prepares every sample, in order. A file that cannot be read or decoded is listed in `report.corrupt` and left
- * out (the run goes on); a file without a face keeps its image and gets no AU map. Other failures (the detector
- * itself breaking) are not about one file and are thrown. Cancelled through `signal`: it rejects with the
- * signal's reason between two files.
+ * Prepares every sample into memory, in order: the pipeline before the shard cache (cache/buildCache.ts), kept
+ * for small sets and as the data benchmark's baseline. A file that cannot be read or decoded is listed in
+ * `report.corrupt` and left out (the run goes on); a file without a face keeps its image and gets no AU map.
+ * Cancelled through `signal`: it rejects with the signal's reason between two files.
  */
 export async function prepareSamples(
   samples: readonly SampleToPrepare[],
   options: PrepareOptions,
 ): Promise<PrepareResult> {
-  const { labels, inputSize, codebook, signal } = options;
+  const { labels, inputSize, signal } = options;
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
   const unknown = samples.find((s) => !labelIndex.has(s.label));
   if (unknown) {
@@ -245,15 +262,11 @@ export async function prepareSamples(
   let auValid = 0;
   for (const [i, sample] of samples.entries()) {
     signal?.throwIfAborted();
-    let result: PreparedImage | undefined;
-    try {
-      const { image, faces } = await decodeAndDetect(sample, options);
-      result = prepareImage(image, faces, sample.label, codebook, inputSize, options.crop);
-    } catch (error) {
-      if (!(error instanceof ImageError)) throw error;
-      corrupt.push({ path: sample.path, reason: error.problem });
-    }
-    if (result) {
+    const source = sample.source ?? { kind: 'file' as const, path: sample.path };
+    const one = await prepareOne(loaded(options.detector), source, sample.label, options);
+    if (!one.ok) corrupt.push({ path: sample.path, reason: one.reason });
+    else {
+      const result = one.image;
       if (result.auInvalidReason === 'no-face') noFace.push(sample.path);
       if (result.au) auValid++;
       prepared.push({

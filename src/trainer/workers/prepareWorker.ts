@@ -3,6 +3,8 @@
  * prepared into a cache record. Its detector loads on its first cache miss, and must be the run's.
  */
 import workerpool from 'workerpool';
+import type { PrepareJob } from '../data/cache/prepareRecord';
+import { prepareRecord } from '../data/cache/prepareRecord';
 import type { LazyLandmarker } from '../io/landmarkCache';
 import type { LandmarkJob } from '../io/landmarkPool';
 import { landmarkJob } from '../io/landmarkPool';
@@ -25,4 +27,8 @@ function workerLandmarker(version: string): LazyLandmarker {
 
 workerpool.worker({
   landmarks: (job: LandmarkJob) => landmarkJob(workerLandmarker(job.detectorVersion), job),
+  prepare: async (job: PrepareJob) => {
+    const outcome = await prepareRecord(workerLandmarker(job.detectorVersion), job);
+    return outcome.ok ? new workerpool.Transfer(outcome, [outcome.record.buffer]) : outcome;
+  },
 });
