@@ -22,7 +22,7 @@ export interface LandmarkCacheOptions {
   readonly dir?: string;
   /** Passed to decodeImage on a cache miss. */
   readonly maxPixels?: number;
-  /** The already decoded file, when the caller has it, to avoid decoding twice on a miss. */
+  /** The already decoded image (or sample), when the caller has it, to avoid decoding twice on a miss. */
   readonly image?: RgbImage;
 }
 
@@ -194,13 +194,12 @@ export async function detectWithCache(
 export async function detectSourceWithCache(
   landmarker: LazyLandmarker,
   source: SampleSource,
-  options: Omit<LandmarkCacheOptions, 'image'> = {},
+  options: LandmarkCacheOptions = {},
 ): Promise<CachedFaces> {
   const identity = await sourceIdentity(source, options.maxPixels);
+  const known = options.image ?? identity.decoded;
   const decode = (): Promise<RgbImage> =>
-    identity.decoded
-      ? Promise.resolve(identity.decoded)
-      : decodeSource(source, options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels });
+    known ? Promise.resolve(known) : decodeSource(source, options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels });
   return cachedFaces(landmarker, identity.id, decode, options.dir);
 }
 
