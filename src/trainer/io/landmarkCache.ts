@@ -198,8 +198,8 @@ export async function detectSourceWithCache(
 ): Promise<CachedFaces> {
   const identity = await sourceIdentity(source, options.maxPixels);
   const known = options.image ?? identity.decoded;
-  const decode = (): Promise<RgbImage> =>
-    known ? Promise.resolve(known) : decodeSource(source, options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels });
+  const limit = options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels };
+  const decode = (): Promise<RgbImage> => (known ? Promise.resolve(known) : decodeSource(source, limit));
   return cachedFaces(landmarker, identity.id, decode, options.dir);
 }
 
