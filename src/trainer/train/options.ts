@@ -46,7 +46,13 @@ export interface TrainOptions {
   readonly classWeights?: ClassWeightsSpec;
   /** The recipe the settings came from (train/recipes.ts), recorded with the run. */
   readonly recipe?: string;
+  /** Landmark cache folder; prepared samples go to its `prepared/` folder (data/cache/cacheKey.ts). */
   readonly cacheDir?: string;
+  /**
+   * Worker threads for preparing samples and for building batches (0: none, all on the main thread); default: one
+   * per core for preparation and one for batches, none for sets too small to gain from them.
+   */
+  readonly dataWorkers?: number;
   /** Continue the run in `out` from its last.ckpt. */
   readonly resume: boolean;
 }
@@ -71,13 +77,27 @@ export type TrainEvent =
       readonly head: HeadAdaptation;
       readonly from: readonly Expression[];
     }
-  | { readonly type: 'prepare'; readonly done: number; readonly total: number }
+  /**
+   * Preparing the training then the validation samples: `phase` 'landmarks' when faces are detected before the
+   * samples are prepared, `etaSeconds` null until it can be estimated.
+   */
+  | {
+      readonly type: 'prepare';
+      readonly set: 'train' | 'val';
+      readonly phase: 'landmarks' | 'prepare';
+      readonly done: number;
+      readonly total: number;
+      readonly imagesPerSecond: number;
+      readonly etaSeconds: number | null;
+    }
   | {
       readonly type: 'prepared';
       readonly corrupt: readonly { path: string; reason: string }[];
       readonly noFace: number;
       readonly auValid: number;
       readonly auInvalid: number;
+      /** The prepared-sample caches (training, validation), their size, and how many samples were prepared now. */
+      readonly cache: { readonly dirs: readonly string[]; readonly bytes: number; readonly decoded: number };
     }
   | {
       readonly type: 'step';
@@ -90,6 +110,8 @@ export type TrainEvent =
       readonly align: number;
       readonly lr: number;
       readonly imagesPerSecond: number;
+      /** Seconds the engine waited for this batch (0 when it was built ahead, as it should be). */
+      readonly dataWaitSeconds: number;
     }
   | {
       readonly type: 'epoch';

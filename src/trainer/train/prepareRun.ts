@@ -6,7 +6,8 @@
  */
 import { mkdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { prepareSamples } from '../data/prepare';
+import type { CachedSet } from '../data/cache/buildCache';
+import { prepareCached } from '../data/cache/buildCache';
 import { manifestHash, skippedCount, writeManifest } from '../io/manifest';
 import type { PresetInfo } from '../models/modelInfo';
 import type { ModelName } from '../models/modelNames';
@@ -20,15 +21,13 @@ import type { Checkpoint } from './checkpoint';
 import { CheckpointMismatchError, loadCheckpoint } from './checkpoint';
 import { assertCompatible } from './checkpointCompat';
 import type { SplitDataset, SplitSettings } from './dataSplit';
-import { loadSplitDataset, samplesOf } from './dataSplit';
+import { loadSplitDataset } from './dataSplit';
 import { initialWeights } from './initWeights';
 import { ModelState } from './modelState';
 import type { TrainEvent, TrainHooks, TrainOptions, TrainOutcome } from './options';
 import { TrainingError } from './options';
 import { loadModelCheckpoint } from './pretrained';
 import { resumeDifferences } from './runSettings';
-
-type PreparedSet = Awaited<ReturnType<typeof prepareSamples>>;
 
 /** A run ready for its first step: its folder checked, its data split and prepared. */
 export interface PreparedRun {
@@ -49,8 +48,9 @@ export interface PreparedRun {
   readonly splitMode: SplitMode;
   /** The cross-entropy's weight of each label, in label order; undefined: none. */
   readonly classWeights: readonly number[] | undefined;
-  readonly trainSet: PreparedSet;
-  readonly valSet: PreparedSet;
+  /** Prepared samples, in the shard cache; the run closes their stores. */
+  readonly trainSet: CachedSet;
+  readonly valSet: CachedSet;
 }
 
 export type Emit = (event: TrainEvent) => void;
@@ -224,19 +224,26 @@ export async function prepareRun(
   await mkdir(options.out, { recursive: true });
   await writeManifest(data.dataset, data.split, data.mode, path.join(options.out, 'manifest.json'));
 
-  const prepare = (which: 'train' | 'val'): Promise<PreparedSet> =>
-    prepareSamples(samplesOf(data, which), {
+  const prepare = (set: 'train' | 'val'): Promise<CachedSet> => {
+    const samples = data.split[set].map((i) => data.dataset.samples[i]!);
+    return prepareCached(samples, {
       labels, inputSize: info.inputSize, crop: info.crop, codebook: options.codebook, detector: hooks.detector,
       ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }),
+      ...(options.dataWorkers !== undefined && { workers: options.dataWorkers }),
       ...(hooks.signal !== undefined && { signal: hooks.signal }),
-      onProgress: (done, total) => emit({ type: 'prepare', done, total }),
+      onProgress: (p) => emit({
+        type: 'prepare', set, phase: p.phase, done: p.done, total: p.total, imagesPerSecond: p.perSecond,
+        etaSeconds: p.etaSeconds,
+      }),
     });
-  let trainSet: PreparedSet;
-  let valSet: PreparedSet;
+  };
+  let trainSet: CachedSet | undefined;
+  let valSet: CachedSet;
   try {
     trainSet = await prepare('train');
     valSet = await prepare('val');
   } catch (err) {
+    trainSet?.store.close();
     if (!hooks.signal?.aborted) throw err;
     return cancelledBeforeStart(resumed, lastPath, bestPath, emit);
   }
@@ -245,10 +252,17 @@ export async function prepareRun(
     type: 'prepared', corrupt, noFace: trainSet.report.noFace.length + valSet.report.noFace.length,
     auValid: trainSet.report.auValid + valSet.report.auValid,
     auInvalid: trainSet.report.auInvalid + valSet.report.auInvalid,
+    cache: {
+      dirs: [trainSet.report.cacheDir, valSet.report.cacheDir],
+      bytes: trainSet.report.bytes + valSet.report.bytes,
+      decoded: trainSet.report.decoded + valSet.report.decoded,
+    },
   });
-  if (trainSet.samples.length < options.batch) {
+  if (trainSet.store.length < options.batch) {
+    trainSet.store.close();
+    valSet.store.close();
     const unreadable = trainSet.report.corrupt.length > 0 ? ` (${trainSet.report.corrupt.length} unreadable)` : '';
-    throw new TrainingError(`the training split has ${trainSet.samples.length} usable image(s)${unreadable}, ` +
+    throw new TrainingError(`the training split has ${trainSet.store.length} usable image(s)${unreadable}, ` +
       `fewer than one batch of ${options.batch}; lower --batch or add images`);
   }
   return {

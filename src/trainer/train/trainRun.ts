@@ -26,6 +26,13 @@ import { TrainStepper } from './stepper';
 
 type Best = NonNullable<Checkpoint['optimizer']['best']>;
 
+/**
+ * Sets at least this large build their batches on a worker thread: the engine's step blocks the main thread, so
+ * only another thread can build the next batch meanwhile. One worker keeps up with the engine on the presets
+ * (docs/data-pipeline.md has the measurements); smaller sets are not worth a thread's start-up.
+ */
+const AUTO_LOADER_WORKERS_MIN = 256;
+
 function divergedMessage(
   what: string,
   epoch: number,
@@ -66,14 +73,18 @@ class TrainLoop {
     const { resumed, info } = run;
     const { normalisation, inputSize } = info;
     const batchSize = options.batch;
-    this.trainLoader = new BatchLoader(run.trainSet.samples, {
+    const workers = (n: number): number => options.dataWorkers ?? (n >= AUTO_LOADER_WORKERS_MIN ? 1 : 0);
+    this.trainLoader = new BatchLoader(run.trainSet.store, {
       batchSize,
       inputSize,
       mode: 'train',
       seed: options.seed,
       normalisation,
+      workers: workers(run.trainSet.store.length),
     });
-    this.valLoader = new BatchLoader(run.valSet.samples, { batchSize, inputSize, mode: 'eval', normalisation });
+    this.valLoader = new BatchLoader(run.valSet.store, {
+      batchSize, inputSize, mode: 'eval', normalisation, workers: workers(run.valSet.store.length),
+    });
     this.schedule = { baseLr: options.lr, stepEpochs: options.lrStepEpochs, gamma: options.lrGamma, minLr: 1e-7 };
     this.metrics = resumed ? [...resumed.metrics] : [];
     this.best = resumed?.optimizer.best ?? null;
@@ -108,7 +119,7 @@ class TrainLoop {
       engine,
     );
     const runner =
-      run.valSet.samples.length > 0
+      run.valSet.store.length > 0
         ? await ModelRunner.create({ preset: options.preset, numClasses, batch: options.batch }, engine)
         : undefined;
     return new TrainLoop(options, hooks, emit, run, state, stepper, runner);
@@ -117,6 +128,8 @@ class TrainLoop {
   async release(): Promise<void> {
     await this.stepper.release();
     await this.runner?.release();
+    await this.trainLoader.close();
+    await this.valLoader.close();
   }
 
   async outcome(status: TrainOutcome['status'], epochs: number): Promise<TrainOutcome> {
@@ -141,7 +154,12 @@ class TrainLoop {
     let batchIndex = this.startBatch;
     this.startBatch = 0;
     let last = performance.now();
-    for await (const batch of batches) {
+    for (;;) {
+      const asked = performance.now();
+      const next = await batches.next();
+      if (next.done) break;
+      const batch = next.value;
+      const dataWaitSeconds = (performance.now() - asked) / 1000;
       if (hooks.signal?.aborted) {
         this.assertFinite(epoch, lr);
         await this.save('last', run.lastPath, this.checkpoint(epoch, batchIndex, lr, sums));
@@ -172,6 +190,7 @@ class TrainLoop {
         align: result.align,
         lr,
         imagesPerSecond: batch.count / ((now - last) / 1000),
+        dataWaitSeconds,
       });
       last = now;
     }

@@ -5,7 +5,7 @@ import { advance, fractionDone, pointsOf, progressText, startProgress } from '..
 import type { TrainEvent } from '../../../src/trainer/train/options';
 
 const step = (stepNo: number, epoch: number, batch: number, loss: number): TrainEvent =>
-  ({ type: 'step', epoch, batch, batches: 4, step: stepNo, loss, ce: loss - 0.1, align: 0.1, lr: 0.01, imagesPerSecond: 120.4 });
+  ({ type: 'step', epoch, batch, batches: 4, step: stepNo, loss, ce: loss - 0.1, align: 0.1, lr: 0.01, imagesPerSecond: 120.4, dataWaitSeconds: 0 });
 const epoch = (n: number, acc: number, best: boolean): TrainEvent => ({
   type: 'epoch', epoch: n, epochs: 2, seconds: 3, best,
   train: { loss: 0.8, ce: 0.7, align: 0.1, accuracy: 0.5, lr: 0.01 }, val: { accuracy: acc, balancedAccuracy: acc, attCos: { stage3: 0.4 } },
@@ -15,7 +15,7 @@ describe('training progress in the editor', () => {
   it('says what the run does: preparing, then epoch, loss and speed; and how much is done', () => {
     let p = startProgress(2);
     assert.equal(progressText(p), 'starting…');
-    p = advance(p, { type: 'prepare', done: 3, total: 10 });
+    p = advance(p, { type: 'prepare', set: 'train', phase: 'prepare', done: 3, total: 10, imagesPerSecond: 2, etaSeconds: 3.5 });
     assert.equal(progressText(p), 'preparing faces and AU maps 3/10');
     assert.equal(fractionDone(p), 0);
     p = advance(p, step(2, 1, 2, 0.8449));

@@ -9,7 +9,7 @@ const record: RunRecord = {
   version: 1, name: 'r', status: 'running', settings: { data: '/d', out: '/o', preset: 'tiny64' }, pid: 4242,
   startedAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', epochs: { done: 0, total: 2 },
 };
-const step = (n: number, loss: number): TrainEvent => ({ type: 'step', epoch: 1, batch: n, batches: 4, step: n, loss, ce: loss, align: 0, lr: 0.01, imagesPerSecond: 10 });
+const step = (n: number, loss: number): TrainEvent => ({ type: 'step', epoch: 1, batch: n, batches: 4, step: n, loss, ce: loss, align: 0, lr: 0.01, imagesPerSecond: 10, dataWaitSeconds: 0 });
 
 describe('run log: run.json and progress.jsonl', () => {
   let dir = '';

@@ -16,7 +16,7 @@ import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { defaultLandmarkCacheDir } from '../../io/landmarkCache';
 import { mapLimit } from '../../io/layouts/concurrency';
-import type { SampleSource } from '../../io/layouts/types';
+import type { LayoutSample, SampleSource } from '../../io/layouts/types';
 import type { Codebook } from '../../science/codebook';
 import type { FaceCrop } from '../../science/faceFrame';
 import type { Expression } from '../../science/labels';
@@ -24,12 +24,8 @@ import type { Expression } from '../../science/labels';
 /** Bump when preparation (crop, AU maps, quantisation) changes, so no cache of the old one is read. */
 export const PREPARE_REVISION = 1;
 
-/** A sample to prepare: its stable id, where its pixels are, its class. */
-export interface CacheSample {
-  readonly relPath: string;
-  readonly source: SampleSource;
-  readonly label: Expression;
-}
+/** A sample to prepare: its stable id, where its pixels are, its class (a dataset reader's LayoutSample is one). */
+export type CacheSample = Pick<LayoutSample, 'relPath' | 'source' | 'label'>;
 
 export interface CacheKeyInputs {
   readonly samples: readonly CacheSample[];
