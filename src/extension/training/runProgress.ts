@@ -2,6 +2,7 @@
  * What a run's TrainEvents mean for people: the one-line progress of the notification and the status bar, and the
  * points the dashboard draws. Pure (no VS Code), so it is tested without an editor.
  */
+import { formatDuration } from '../../trainer/io/progressMeter';
 import type { TrainEvent } from '../../trainer/train/options';
 import type { EpochPoint, StepPoint } from '../../webview/protocol/dashboard';
 import { appendPoint } from '../../webview/protocol/dashboard';
@@ -15,7 +16,7 @@ export interface RunProgress {
   readonly batches: number;
   readonly loss: number | null;
   readonly imagesPerSecond: number | null;
-  readonly prepared: { readonly done: number; readonly total: number } | null;
+  readonly prepared: { readonly done: number; readonly total: number; readonly etaSeconds: number | null } | null;
   readonly bestValAccuracy: number | null;
 }
 
@@ -28,7 +29,7 @@ export function startProgress(epochs: number): RunProgress {
 export function advance(p: RunProgress, event: TrainEvent): RunProgress {
   switch (event.type) {
     case 'prepare':
-      return { ...p, phase: 'preparing', prepared: { done: event.done, total: event.total } };
+      return { ...p, phase: 'preparing', prepared: { done: event.done, total: event.total, etaSeconds: event.etaSeconds } };
     case 'step':
       return { ...p, phase: 'training', epoch: event.epoch, batch: event.batch, batches: event.batches,
         loss: event.loss, imagesPerSecond: event.imagesPerSecond };
@@ -54,8 +55,11 @@ export function fractionDone(p: RunProgress): number {
 /** "epoch 3/20 · loss 0.84 · 120 img/s", or what happens before the first step. */
 export function progressText(p: RunProgress): string {
   if (p.phase === 'starting') return 'starting…';
-  if (p.phase === 'preparing' && p.prepared) return `preparing faces and AU maps ` +
-    `${p.prepared.done}/${p.prepared.total}`;
+  if (p.phase === 'preparing' && p.prepared) {
+    const { done, total, etaSeconds } = p.prepared;
+    const eta = etaSeconds !== null && done < total ? ` · ${formatDuration(etaSeconds)} left` : '';
+    return `preparing faces and AU maps ${done}/${total}${eta}`;
+  }
   if (p.phase === 'stopping') return 'stopping…';
   const parts = [`epoch ${p.epoch}/${p.epochs}`];
   if (p.loss !== null) parts.push(`loss ${p.loss.toFixed(2)}`);

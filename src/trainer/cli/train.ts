@@ -1,4 +1,6 @@
 import * as os from 'node:os';
+import * as path from 'node:path';
+import { formatDuration } from '../io/progressMeter';
 import { LandmarkDetector } from '../io/landmarks';
 import { MODEL_NAMES } from '../models/modelNames';
 import type { HeadAdaptation } from '../train/initWeights';
@@ -100,7 +102,9 @@ function humanReporter(io: CliIo): (e: TrainEvent) => void {
         break;
       case 'prepare':
         if (tty) {
-          process.stderr.write(`\rpreparing faces and AU maps ${e.done}/${e.total}${e.done === e.total ? '\n' : ''}`);
+          const eta = e.etaSeconds !== null && e.done < e.total ? `, ${formatDuration(e.etaSeconds)} left` : '';
+          const what = e.phase === 'landmarks' ? 'finding faces' : 'preparing faces and AU maps';
+          process.stderr.write(`\r${what} (${e.set}) ${e.done}/${e.total}${eta}   ${e.done === e.total ? '\n' : ''}`);
         }
         break;
       case 'prepared':
@@ -109,6 +113,8 @@ function humanReporter(io: CliIo): (e: TrainEvent) => void {
             `${e.corrupt.length} unreadable skipped`,
         );
         for (const c of e.corrupt.slice(0, 5)) io.err(`  skipped ${c.path}: ${c.reason}`);
+        io.out(`prepared samples: ${e.cache.decoded} prepared now, cache ${(e.cache.bytes / 1e6).toFixed(0)} MB in ` +
+          `${path.dirname(e.cache.dirs[0]!)}`);
         break;
       case 'step':
         if (tty) {

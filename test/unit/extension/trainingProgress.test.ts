@@ -16,7 +16,7 @@ describe('training progress in the editor', () => {
     let p = startProgress(2);
     assert.equal(progressText(p), 'starting…');
     p = advance(p, { type: 'prepare', set: 'train', phase: 'prepare', done: 3, total: 10, imagesPerSecond: 2, etaSeconds: 3.5 });
-    assert.equal(progressText(p), 'preparing faces and AU maps 3/10');
+    assert.equal(progressText(p), 'preparing faces and AU maps 3/10 · 4 s left');
     assert.equal(fractionDone(p), 0);
     p = advance(p, step(2, 1, 2, 0.8449));
     assert.equal(progressText(p), 'epoch 1/2 · loss 0.84 · 120 img/s');

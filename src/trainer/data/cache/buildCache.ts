@@ -251,7 +251,12 @@ export async function prepareCached(samples: readonly CacheSample[], options: Ca
   if (todo.length > 0) {
     await describeCache(dir, samples.length, side, crop, options);
     await prepareShards(samples, todo, key, options, labelIndex);
+  } else {
+    // All from the cache: one progress report, so a progress display still sees the set go by.
+    const n = samples.length;
+    options.onProgress?.({ phase: 'prepare', done: n, total: n, perSecond: 0, etaSeconds: 0 });
   }
+  options.signal?.throwIfAborted();
   const { entries, report } = collect(samples, plans, labelIndex);
   const descriptor: ShardStoreDescriptor = { dir, side, perShard };
   const decoded = todo.reduce((n, plan) => n + plan.shape.count, 0);
