@@ -78,11 +78,12 @@ describe('module boundaries', () => {
   it('lets the extension reach the trainer only through its protocol and client', () => {
     // Besides the protocol: the run folder's file formats (run.json, progress.jsonl, run configs, eval files, a
     // checkpoint's header for the runs view), the training defaults, the model table, an imported model's sidecar
-    // config, the device names and dataset layout detection, which are bundle-safe (no native code), and types,
-    // which compile away. Of the sweeps, their files (the sweep file, its plan, the runs' states and numbers) and
-    // Slurm's commands, which run as child processes; never the task, which trains.
+    // config, the device names, dataset layout detection and the progress meter's duration format (the trainer's CLI
+    // words time left as the editor does), which are bundle-safe (no native code), and types, which compile away. Of
+    // the sweeps, their files (the sweep file, its plan, the runs' states and numbers) and Slurm's commands, which run
+    // as child processes; never the task, which trains.
     const allowed = [
-      'protocol', 'workerClient', 'science', 'train/runLog', 'train/runConfig', 'train/trainDefaults',
+      'protocol', 'workerClient', 'science', 'train/runLog', 'train/runConfig', 'train/trainDefaults', 'io/progressMeter',
       'train/checkpointHeader', 'eval/evalFile', 'import/sidecar', 'onnx/deviceNames', 'io/layouts/detect',
       ...MODEL_METADATA, ...SWEEP_FILES,
     ];
