@@ -1,17 +1,23 @@
-import { readImageFolder } from '../io/dataset';
+import { defaultLandmarkCacheDir } from '../io/landmarkCache';
+import { detectLandmarks } from '../io/landmarkPool';
 import { LandmarkDetector } from '../io/landmarks';
-import { detectWithCache } from '../io/landmarkCache';
+import { readDataset } from '../io/layouts/readDataset';
+import { formatDuration } from '../io/progressMeter';
 import type { Expression } from '../science/labels';
-import { defineCommand, requireFlag } from './command';
+import { defaultWorkers } from '../workers/pool';
+import { defineCommand, parseIntFlag, requireFlag, UsageError } from './command';
 
-const USAGE = `Usage: au-lens landmarks --data DIR [flags]
+const USAGE = `Usage: au-lens landmarks --data DIR|FILE [flags]
 
-Detects 68-point landmarks on every image of an image-folder dataset (<DIR>/<class>/<images>) and prints how
-many images got landmarks, per class. Results are cached by file content, so training later reuses them.
+Detects 68-point landmarks on every image of a dataset, in any layout au-lens train reads (image folders per class,
+RAF-DB, FER2013/FERPlus, AffectNet, a CSV manifest), and prints how many images got landmarks, per class. Results
+are cached by content as they are found, so training later reuses them and an interrupted run resumes.
 
 Flags:
-  --data DIR        dataset root
-  --cache DIR       landmark cache folder (default: ~/.cache/au-lens/landmarks)
+  --data DIR|FILE   dataset folder, or a dataset's CSV file
+  --cache DIR       landmark cache folder (default: ${defaultLandmarkCacheDir()})
+  --workers N       worker threads, each with its own detector (default: one per core, ${defaultWorkers()} here;
+                    0 runs on the main thread)
   --json            print a machine-readable summary`;
 
 interface ClassCount {
@@ -23,59 +29,70 @@ export const landmarksCommand = defineCommand({
   name: 'landmarks',
   summary: 'detect landmarks on a dataset and report how many images have a face',
   usage: USAGE,
-  flags: { data: 'string', cache: 'string', json: 'boolean' },
+  flags: { data: 'string', cache: 'string', workers: 'string', json: 'boolean' },
   async run(flags, io) {
-    const dataset = await readImageFolder(requireFlag(flags.data, 'data'));
-    const detector = await LandmarkDetector.create();
+    const workers = parseIntFlag(flags.workers, 'workers', defaultWorkers());
+    if (workers > 256) throw new UsageError(`--workers ${workers} is more threads than any machine gains from`);
+    const dataset = await readDataset(requireFlag(flags.data, 'data'));
+    const samples = dataset.samples;
     const perClass = new Map<Expression, ClassCount>();
+    for (const s of samples) {
+      const count = perClass.get(s.label) ?? { found: 0, total: 0 };
+      count.total++;
+      perClass.set(s.label, count);
+    }
     const methods: Record<string, number> = {};
     const failures: { path: string; reason: string }[] = [];
-    const started = performance.now();
-    for (const [i, sample] of dataset.samples.entries()) {
-      const count = perClass.get(sample.label) ?? { found: 0, total: 0 };
-      perClass.set(sample.label, count);
-      count.total++;
-      try {
-        const faces = await detectWithCache(
-          detector,
-          sample.path,
-          flags.cache === undefined ? {} : { dir: flags.cache },
-        );
-        const best = faces[0];
+    const summary = await detectLandmarks(samples.map((s) => s.source), {
+      detector: await LandmarkDetector.create(),
+      workers,
+      ...(flags.cache !== undefined && { cacheDir: flags.cache }),
+      onResult: (i, outcome) => {
+        const sample = samples[i]!;
+        const best = outcome.ok ? outcome.faces[0] : undefined;
         if (best) {
-          count.found++;
+          perClass.get(sample.label)!.found++;
           methods[best.method] = (methods[best.method] ?? 0) + 1;
-        } else failures.push({ path: sample.relPath, reason: 'no face found' });
-      } catch (err) {
-        failures.push({ path: sample.relPath, reason: (err as Error).message });
-      }
-      if (!flags.json && (i + 1) % 100 === 0) io.err(`  ${i + 1}/${dataset.samples.length} images…`);
-    }
-    const seconds = (performance.now() - started) / 1000;
-    const total = dataset.samples.length;
+        } else failures.push({ path: sample.relPath, reason: outcome.ok ? 'no face found' : outcome.reason });
+      },
+      ...(!flags.json && {
+        onProgress: (p) => {
+          const eta = p.etaSeconds !== null && p.done < p.total ? `, ${formatDuration(p.etaSeconds)} left` : '';
+          io.err(`  ${p.done}/${p.total} images (${p.cached} cached, ${p.detected} detected), ` +
+            `${p.perSecond.toFixed(1)} img/s${eta}`);
+        },
+      }),
+    });
+    const total = samples.length;
     const found = [...perClass.values()].reduce((s, c) => s + c.found, 0);
-    const summary = {
+    const result = {
       data: dataset.root,
+      layout: dataset.layout,
       images: total,
       withLandmarks: found,
       rate: total ? found / total : 0,
       perClass: Object.fromEntries(perClass),
       methods,
       failures,
-      skipped: dataset.skipped.length,
-      seconds,
+      skipped: dataset.skipped.reduce((n, s) => n + s.count, 0),
+      cached: summary.cached,
+      detected: summary.detected,
+      workers: summary.workers,
+      seconds: summary.seconds,
+      imagesPerSecond: summary.seconds > 0 ? total / summary.seconds : 0,
     };
     if (flags.json) {
-      io.out(JSON.stringify(summary));
+      io.out(JSON.stringify(result));
       return;
     }
     io.out(
-      `${dataset.root}: landmarks on ${found}/${total} images (${((100 * found) / Math.max(1, total)).toFixed(1)} ` +
-        `%) in ${seconds.toFixed(1)} s`,
+      `${dataset.root} (${dataset.layout}): landmarks on ${found}/${total} images ` +
+        `(${((100 * found) / Math.max(1, total)).toFixed(1)} %) in ${formatDuration(summary.seconds)} ` +
+        `with ${summary.workers || 'no'} worker thread(s); ${summary.cached} from the cache`,
     );
     for (const [label, c] of perClass) io.out(`  ${label.padEnd(8)} ${c.found}/${c.total}`);
     io.out(`  methods: ${Object.entries(methods).map(([m, n]) => `${m} ${n}`).join(', ') || 'none'}`);
-    if (dataset.skipped.length) io.out(`  skipped ${dataset.skipped.length} file(s) (not images or unknown classes)`);
+    if (result.skipped) io.out(`  skipped ${result.skipped} sample(s) (not images, unknown or dropped classes)`);
     for (const f of failures.slice(0, 10)) io.out(`  failed: ${f.path}: ${f.reason}`);
     if (failures.length > 10) io.out(`  … and ${failures.length - 10} more (see --json)`);
   },
