@@ -1,11 +1,13 @@
 import type { BenchMode } from '../bench/runBench';
 import { DEFAULT_BATCH, runBench } from '../bench/runBench';
 import { isPresetName, PRESET_NAMES } from '../models/modelNames';
+import { BENCH_DATA_USAGE, benchDataCommand } from './benchData';
+import type { Command } from './command';
 import { defineCommand, parseIntFlag, requireFlag, UsageError } from './command';
 
 export const BENCH_DEFAULTS = { threads: 1, steps: 5, warmup: 2, reps: 3 } as const;
 
-const USAGE = `Usage: au-lens bench train|infer --model NAME [flags]
+const MODEL_USAGE = `Usage: au-lens bench train|infer --model NAME [flags]
 
 Measures training-step or inference throughput on synthetic data, as the PyTorch peer's bench.py does, and
 prints one JSON line: img/s min / median / max over the repetitions, GFLOP/s (conv + linear, 2·MAC; a training
@@ -20,16 +22,18 @@ Flags:
   --warmup N     untimed steps first (default ${BENCH_DEFAULTS.warmup})
   --reps N       timed repetitions (default ${BENCH_DEFAULTS.reps})`;
 
+const USAGE = `${MODEL_USAGE}\n\n${BENCH_DATA_USAGE}`;
+
 function parseMode(value: string | undefined): BenchMode {
   if (value === 'train' || value === 'infer') return value;
   throw new UsageError(
     value === undefined || value.startsWith('-')
-      ? 'say what to measure: train or infer'
-      : `unknown mode "${value}"; use train or infer`,
+      ? 'say what to measure: train, infer or data'
+      : `unknown mode "${value}"; use train, infer or data`,
   );
 }
 
-export const benchCommand = defineCommand({
+const modelBenchCommand = defineCommand({
   name: 'bench',
   summary: 'training / inference throughput on synthetic data, comparable with the PyTorch peer',
   usage: USAGE,
@@ -50,3 +54,11 @@ export const benchCommand = defineCommand({
     io.out(JSON.stringify(await runBench({ preset, mode, batch, threads, steps, reps, warmup })));
   },
 });
+
+/** `bench train|infer` measures the engine on synthetic data; `bench data` the data pipeline (benchData.ts). */
+export const benchCommand: Command = {
+  name: 'bench',
+  summary: modelBenchCommand.summary,
+  usage: USAGE,
+  run: (argv, io) => (argv[0] === 'data' ? benchDataCommand.run(argv.slice(1), io) : modelBenchCommand.run(argv, io)),
+};

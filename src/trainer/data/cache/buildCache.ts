@@ -47,6 +47,8 @@ export interface CacheOptions extends SampleSettings {
   readonly workers?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: PrepareProgress) => void;
+  /** The folder of prepared-sample caches (default: preparedCacheRoot(cacheDir), beside the landmark cache). */
+  readonly preparedDir?: string;
   /** Bytes per shard (default SHARD_BYTES); part of what a cache is, so tests can make many small shards. */
   readonly shardBytes?: number;
 }
@@ -223,7 +225,7 @@ export async function prepareCached(samples: readonly CacheSample[], options: Ca
     ...(options.maxPixels !== undefined && { maxPixels: options.maxPixels }),
     ...(options.signal && { signal: options.signal }),
   });
-  const dir = path.join(preparedCacheRoot(options.cacheDir), key.slice(0, 32));
+  const dir = path.join(options.preparedDir ?? preparedCacheRoot(options.cacheDir), key.slice(0, 32));
   await mkdir(dir, { recursive: true });
   await removeStaleTemps(dir);
   const perShard = Math.max(1, Math.floor((options.shardBytes ?? SHARD_BYTES) / recordBytes(side)));
