@@ -95,16 +95,25 @@ describe('training on dataset layouts: official splits, the test part never read
     const prepared = await prepareRun(options('batches'), { detector: new FakeDetector() }, () => {});
     assert.ok(!('cancelled' in prepared));
     const test = new Set(testFiles());
-    const loader = new BatchLoader(prepared.trainSet.samples, { batchSize: 4, inputSize: prepared.info.inputSize, mode: 'train', seed: 3 });
+    // Batches built on a worker thread from the shard cache, as a run at scale builds them.
+    const { inputSize } = prepared.info;
+    const loader = new BatchLoader(prepared.trainSet.store, { batchSize: 4, inputSize, mode: 'train', seed: 3, workers: 1 });
     let batches = 0;
-    for (let epoch = 0; epoch < 3; epoch++) {
-      for await (const batch of loader.epoch(epoch)) {
-        batches++;
-        for (const p of batch.paths) assert.ok(!test.has(p) && !p.includes('/test_'), `${p} is in the official test part`);
+    try {
+      for (let epoch = 0; epoch < 3; epoch++) {
+        for await (const batch of loader.epoch(epoch)) {
+          batches++;
+          for (const p of batch.paths) assert.ok(!test.has(p) && !p.includes('/test_'), `${p} is in the official test part`);
+        }
       }
+    } finally {
+      await loader.close();
     }
     assert.equal(batches, 3 * loader.batchesPerEpoch);
-    assert.ok(prepared.valSet.samples.every((s) => !test.has(s.path)), 'validation holds no test image');
+    const val = prepared.valSet.store;
+    const valNames = Array.from({ length: val.length }, (_, i) => val.name(i));
+    val.close();
+    assert.ok(valNames.length > 0 && valNames.every((p) => !test.has(p)), 'validation holds no test image');
   });
 
   it('eval defaults to the official test part on the run\'s data, for the checkpoint and for its ONNX export', async () => {
