@@ -80,7 +80,13 @@ describe('data/cache prepareCached (the prepared-sample shard cache)', () => {
   it('reusing a cache decodes nothing; a changed input (codebook, side, crop, classes, detector, a file) picks another cache', async () => {
     const list = samples.slice(0, 12);
     const first = await prepare(list, options('reuse'));
-    const again = await prepare(list, options('reuse'));
+    // Without the landmark cache and with a detector that must not be called, the reused cache is read as is.
+    const landmarkEntries = (await readdir(path.join(dir, 'reuse'))).filter((f) => f !== 'prepared');
+    await Promise.all(landmarkEntries.map((f) => rm(path.join(dir, 'reuse', f), { recursive: true })));
+    const refuses = Object.assign(new FakeDetector(), {
+      detect: (): never => assert.fail('a reused cache ran the landmark detector'),
+    });
+    const again = await prepare(list, options('reuse', { detector: refuses }));
     assert.equal(again.report.decoded, 0);
     assert.equal(again.report.cacheDir, first.report.cacheDir);
     const changes: [string, Partial<CacheOptions>][] = [
@@ -98,6 +104,26 @@ describe('data/cache prepareCached (the prepared-sample shard cache)', () => {
     const touched = (list[3]!.source as { path: string }).path;
     await utimes(touched, new Date(), new Date(Date.now() + 5000));
     assert.equal((await prepare(list, options('reuse'))).report.decoded, 12, 'a file changed since');
+  });
+
+  it('deleting the cache loses nothing: the next run prepares the same records again', async () => {
+    const first = await prepare(samples, options('deleted'));
+    // read() may hand back the store's own buffers: keep copies.
+    const records = Array.from({ length: first.store.length }, (_, i) => {
+      const r = first.store.read(i);
+      return { rgb: r.rgb.slice(), au: r.au?.slice(), name: first.store.name(i) };
+    });
+    first.store.close();
+    await rm(path.join(dir, 'deleted'), { recursive: true });
+    const again = await prepare(samples, options('deleted'));
+    assert.equal(again.report.decoded, samples.length);
+    assert.equal(again.store.length, records.length);
+    for (const [i, r] of records.entries()) {
+      const got = again.store.read(i);
+      assert.deepEqual(got.rgb, r.rgb, `record ${i}`);
+      assert.deepEqual(got.au, r.au, `record ${i}`);
+      assert.equal(again.store.name(i), r.name);
+    }
   });
 
   it('a cut or damaged shard is found and rebuilt alone; a damaged record read later names its file', async () => {
