@@ -24,6 +24,8 @@ export interface DataBenchOptions {
   readonly small: number;
   readonly large: number;
   readonly steps: number;
+  /** The presets to run (the plan's runs of the others are left out, and their targets read null). */
+  readonly models: readonly PresetName[];
   readonly warmup: number;
   readonly threads: number;
   readonly workers: number;
@@ -116,7 +118,7 @@ export async function runDataBenchSuite(o: DataBenchOptions, log: (line: string)
       large: await linkedFolder(o.source, o.work, o.large),
     };
     const runs: DataRunResult[] = [];
-    for (const plan of PLAN) {
+    for (const plan of PLAN.filter((p) => o.models.includes(p.preset))) {
       const images = plan.size === 'small' ? o.small : o.large;
       log(`${plan.preset} batch ${plan.batch}, ${images} images, ${plan.pipeline}: preparing + ${o.steps} steps`);
       runs.push(await runChild(o.self, {
@@ -144,7 +146,7 @@ export async function runDataBenchSuite(o: DataBenchOptions, log: (line: string)
     };
     return {
       kind: 'data', cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), node: process.version,
-      sizes: { small: o.small, large: o.large }, steps: o.steps, warmup: o.warmup, threads: o.threads,
+      sizes: { small: o.small, large: o.large }, models: o.models, steps: o.steps, warmup: o.warmup, threads: o.threads,
       workers: o.workers, landmarks, runs, targets, loadavg_before: loadBefore, loadavg_after: os.loadavg(),
     };
   } finally {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { DataRunConfig } from '../bench/dataBench';
 import { runDataBench } from '../bench/dataBench';
 import { runDataBenchSuite } from '../bench/dataBenchSuite';
+import type { PresetName } from '../models/modelNames';
 import type { CliIo } from './command';
 import { defineCommand, parseIntFlag, requireFlag, UsageError } from './command';
 
@@ -23,6 +24,8 @@ Flags:
   --small N           (default 5000)
   --large N           (default 50000)
   --steps N           timed training steps per run (default 200)
+  --models LIST       presets to run, comma-separated (default: tiny64,resnet18,resnet50); e.g. resnet50 alone with
+                      fewer --steps, where only its peak RSS has a target
   --warmup N          untimed steps first (default 5)
   --threads N         engine threads (default: all cores, ${availableParallelism()} here)
   --workers N         preparation worker threads (default: all cores)
@@ -34,13 +37,23 @@ async function one(config: string, io: CliIo): Promise<void> {
   io.out(JSON.stringify(await runDataBench(JSON.parse(config) as DataRunConfig)));
 }
 
+const BENCH_MODELS: readonly PresetName[] = ['tiny64', 'resnet18', 'resnet50'];
+
+function parseModels(value: string | undefined): PresetName[] {
+  if (value === undefined) return [...BENCH_MODELS];
+  const models = value.split(',').map((m) => m.trim());
+  const unknown = models.find((m) => !(BENCH_MODELS as readonly string[]).includes(m));
+  if (unknown !== undefined) throw new UsageError(`--models: "${unknown}" is not one of ${BENCH_MODELS.join(', ')}`);
+  return models as PresetName[];
+}
+
 export const benchDataCommand = defineCommand({
   name: 'bench data',
   summary: 'the data pipeline at scale: preparation, training steps, data waiting and peak RSS (issue 16)',
   usage: BENCH_DATA_USAGE,
   flags: {
     one: 'string', ck48: 'string', work: 'string', small: 'string', large: 'string', steps: 'string', warmup: 'string',
-    threads: 'string', workers: 'string', 'landmark-images': 'string', cache: 'string',
+    threads: 'string', workers: 'string', 'landmark-images': 'string', cache: 'string', models: 'string',
   },
   async run(f, io) {
     if (f.one !== undefined) return one(f.one, io);
@@ -52,7 +65,7 @@ export const benchDataCommand = defineCommand({
     const result = await runDataBenchSuite({
       source: path.resolve(requireFlag(f.ck48, 'ck48')),
       work: path.resolve(f.work ?? path.join(os.tmpdir(), 'au-lens-bench-data')),
-      small, large, steps,
+      small, large, steps, models: parseModels(f.models),
       warmup: parseIntFlag(f.warmup, 'warmup', 5),
       threads: Math.max(1, parseIntFlag(f.threads, 'threads', cores)),
       workers: Math.max(1, parseIntFlag(f.workers, 'workers', cores)),
