@@ -16,7 +16,9 @@ export interface RunProgress {
   readonly batches: number;
   readonly loss: number | null;
   readonly imagesPerSecond: number | null;
-  readonly prepared: { readonly done: number; readonly total: number; readonly etaSeconds: number | null } | null;
+  /** Preparation's progress: which set, and whether faces are being found alone or samples prepared. */
+  readonly prepared: Pick<Extract<TrainEvent, { type: 'prepare' }>, 'set' | 'phase' | 'done' | 'total' | 'etaSeconds'>
+    | null;
   readonly bestValAccuracy: number | null;
 }
 
@@ -29,7 +31,9 @@ export function startProgress(epochs: number): RunProgress {
 export function advance(p: RunProgress, event: TrainEvent): RunProgress {
   switch (event.type) {
     case 'prepare':
-      return { ...p, phase: 'preparing', prepared: { done: event.done, total: event.total, etaSeconds: event.etaSeconds } };
+      return { ...p, phase: 'preparing', prepared: {
+        set: event.set, phase: event.phase, done: event.done, total: event.total, etaSeconds: event.etaSeconds,
+      } };
     case 'step':
       return { ...p, phase: 'training', epoch: event.epoch, batch: event.batch, batches: event.batches,
         loss: event.loss, imagesPerSecond: event.imagesPerSecond };
@@ -56,9 +60,11 @@ export function fractionDone(p: RunProgress): number {
 export function progressText(p: RunProgress): string {
   if (p.phase === 'starting') return 'starting…';
   if (p.phase === 'preparing' && p.prepared) {
-    const { done, total, etaSeconds } = p.prepared;
+    const { set, phase, done, total, etaSeconds } = p.prepared;
     const eta = etaSeconds !== null && done < total ? ` · ${formatDuration(etaSeconds)} left` : '';
-    return `preparing faces and AU maps ${done}/${total}${eta}`;
+    // Faces are found on their own first only when the detector cannot run on the workers; otherwise with each sample.
+    const what = phase === 'landmarks' ? 'finding faces' : 'finding faces and preparing AU maps';
+    return `${what} (${set === 'train' ? 'training' : 'validation'} set) ${done}/${total}${eta}`;
   }
   if (p.phase === 'stopping') return 'stopping…';
   const parts = [`epoch ${p.epoch}/${p.epochs}`];

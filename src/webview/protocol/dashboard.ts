@@ -37,7 +37,10 @@ export interface DashboardRun {
   readonly epochs: number | null;
   /** Preset, λ and layers, for the header. */
   readonly settings: string;
-  /** A status line: "preparing faces 120/400", the error of a failed run. */
+  /**
+   * A status line: preparation's progress ("finding faces and preparing AU maps (training set) 120/400 · 2 min 05 s
+   * left"), a failed run's error.
+   */
   readonly note: string | null;
   readonly canCancel: boolean;
   readonly canResume: boolean;

@@ -16,7 +16,9 @@ describe('training progress in the editor', () => {
     let p = startProgress(2);
     assert.equal(progressText(p), 'starting…');
     p = advance(p, { type: 'prepare', set: 'train', phase: 'prepare', done: 3, total: 10, imagesPerSecond: 2, etaSeconds: 3.5 });
-    assert.equal(progressText(p), 'preparing faces and AU maps 3/10 · 4 s left');
+    assert.equal(progressText(p), 'finding faces and preparing AU maps (training set) 3/10 · 4 s left');
+    const landmarks = advance(p, { type: 'prepare', set: 'val', phase: 'landmarks', done: 5, total: 9, imagesPerSecond: 1, etaSeconds: 125 });
+    assert.equal(progressText(landmarks), 'finding faces (validation set) 5/9 · 2 min 05 s left');
     assert.equal(fractionDone(p), 0);
     p = advance(p, step(2, 1, 2, 0.8449));
     assert.equal(progressText(p), 'epoch 1/2 · loss 0.84 · 120 img/s');
