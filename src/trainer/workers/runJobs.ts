@@ -27,26 +27,42 @@ export async function runJobs<J, R>(runner: JobRunner<J, R>): Promise<void> {
     const job = runner.job(index);
     return pool ? Promise.resolve(pool.pool.exec(pool.method, [job]) as PromiseLike<R>) : runner.inThread(job);
   };
-  const aborted = new Promise<never>((_, reject) => {
-    if (!signal) return;
-    const stop = (): void => reject(signal.reason);
-    if (signal.aborted) stop();
-    else signal.addEventListener('abort', stop, { once: true });
-  });
-  aborted.catch(() => undefined);
-  const running = new Map<number, Promise<{ index: number; result: R }>>();
+  // Settled jobs queue up here and wake the loop. Racing the running jobs against a promise that lives as long as
+  // the loop (the abort) would leave that promise one reaction per race, each holding its result: every prepared
+  // record would stay in memory until the end.
+  const settled: ({ index: number } & ({ ok: true; result: R } | { ok: false; error: unknown }))[] = [];
+  let wake: (() => void) | undefined;
+  const notify = (): void => {
+    wake?.();
+    wake = undefined;
+  };
+  signal?.addEventListener('abort', notify, { once: true });
+  let running = 0;
   let next = 0;
-  while (next < count || running.size > 0) {
-    signal?.throwIfAborted();
-    while (next < count && running.size < window) {
-      const index = next++;
-      const promise = exec(index).then((result) => ({ index, result }));
-      // A failure is delivered by the race below; this keeps one that is never raced from crashing the process.
-      promise.catch(() => undefined);
-      running.set(index, promise);
+  try {
+    while (next < count || running > 0) {
+      signal?.throwIfAborted();
+      while (next < count && running < window) {
+        const index = next++;
+        running++;
+        void exec(index).then(
+          (result) => settled.push({ index, ok: true, result }),
+          (error: unknown) => settled.push({ index, ok: false, error }),
+        ).finally(notify);
+      }
+      if (settled.length === 0) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+      signal?.throwIfAborted();
+      const done = settled.shift();
+      if (done === undefined) continue;
+      running--;
+      if (!done.ok) throw done.error;
+      await runner.onResult(done.index, done.result);
     }
-    const { index, result } = await Promise.race([aborted, ...running.values()]);
-    running.delete(index);
-    await runner.onResult(index, result);
+  } finally {
+    signal?.removeEventListener('abort', notify);
   }
 }
