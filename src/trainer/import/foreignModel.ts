@@ -5,29 +5,26 @@
  * itself runs with the layers exposed as outputs and the report says which ops keep the gradient methods out.
  * Attention is the channel mean of each layer (the paper's T_l), CAM reads the linear head (linearHead.ts).
  */
-import * as path from 'node:path';
 import type { onnx } from 'onnx-proto';
 import type { LayerActivations } from '../cam';
 import { CAM_METHODS } from '../cam';
 import { EXPLAINED_OUTPUT } from '../explain/explainGraph';
 import type { ModelOutputs, OpenModel, OpenModelDescription, UnavailableMethod } from '../explain/openModel';
 import { ModelFileError } from '../export/modelDescription';
-import { loadCodebook } from '../io/codebookFile';
 import { DeviceError } from '../onnx/device';
 import type { EngineOptions, ort } from '../onnx/session';
 import { createSession, floatTensor, int64Tensor } from '../onnx/session';
 import { sessionClassifier } from '../explain/sessionClassifier';
 import type { CamMethodName } from '../science/camMethods';
 import { CAM_METHOD_NAMES } from '../science/camMethods';
-import { CodebookError } from '../science/codebook';
 import type { Classifier } from '../science/metrics/faithfulness/classifier';
 import type { Heatmap } from '../science/types';
 import type { CandidateLayer, ClassifierIo } from './foreignGraph';
 import { classCount, classifierIo, discoverLayers, measureValues, nodeOutputs, withOutputs } from './foreignGraph';
 import { findLinearHead } from './linearHead';
 import type { Sidecar } from './sidecar';
-import { readSidecar } from './readSidecar';
 import { rgbNormalisation } from './sidecar';
+import { readSidecar, sidecarCodebook } from './sidecarFile';
 import { buildTranslatedExplainer, CAM_GRADIENT_OUTPUT, layerOutputName, TranslationError } from './translateGraph';
 import { describeUnsupported, gradientBlockers, unsupportedOps } from './opCoverage';
 
@@ -280,12 +277,7 @@ export async function openImported(
       if (needs.includes('classWeights') && 'reason' in head) return [{ method, reason: head.reason }];
       return [];
     });
-    const codebook = await loadCodebook(
-      sidecar.codebook.endsWith('.json') ? path.resolve(path.dirname(sidecarPath), sidecar.codebook) : sidecar.codebook,
-    ).catch((error: unknown) => {
-      if (error instanceof CodebookError) throw new ModelFileError(file, `${where}: ${error.message}`, error);
-      throw error;
-    });
+    const codebook = await sidecarCodebook(file, sidecar, sidecarPath);
     const names = sidecar.layers.map((l) => l.name);
     const description: OpenModelDescription = {
       preset: 'imported',

@@ -3,8 +3,8 @@
  * upright (EXIF orientation applied), first frame only. Every failure is an ImageError whose message names the
  * file and says what to do, because these messages go straight to the CLI and the editor.
  */
-import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
+import { FileReadError, imageByteCap, readBoundedFile } from './boundedRead';
 
 /** A decoded image: row-major RGB, data[(y * width + x) * 3 + c]. */
 export interface RgbImage {
@@ -73,17 +73,23 @@ function sharpProblem(error: unknown): string {
   return `cannot decode the image (${line})`;
 }
 
-/** Reads an image file's bytes; a missing, unreadable or directory path becomes an ImageError. */
-export async function readImageFile(filePath: string, source: string = filePath): Promise<Buffer> {
+/**
+ * Reads an image file's bytes: a regular file of at most the pixel limit's worth of bytes (a named pipe called
+ * x.png is refused at once, never read). Every problem becomes an ImageError.
+ */
+export async function readImageFile(
+  filePath: string,
+  source: string = filePath,
+  maxPixels: number = DEFAULT_MAX_PIXELS,
+): Promise<Buffer> {
   try {
-    return await readFile(filePath);
+    return await readBoundedFile(filePath, imageByteCap(maxPixels), 'an image');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    if (!(error instanceof FileReadError)) throw error;
     const problem =
-      code === 'ENOENT' ? 'file not found'
-      : code === 'EISDIR' ? 'is a directory, not an image file'
-      : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
-      : `cannot read the file (${firstLine(error)})`;
+      error.reason === 'folder' ? 'is a directory, not an image file'
+      : error.reason === 'too-large' ? `${error.problem}; downscale it or raise --max-pixels`
+      : error.problem;
     throw new ImageError(source, problem, { cause: error });
   }
 }
@@ -96,7 +102,7 @@ export async function readImageFile(filePath: string, source: string = filePath)
 export async function decodeImage(input: string | Buffer, options: DecodeOptions = {}): Promise<RgbImage> {
   const source = options.source ?? (typeof input === 'string' ? input : '<buffer>');
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const bytes = typeof input === 'string' ? await readImageFile(input, source) : input;
+  const bytes = typeof input === 'string' ? await readImageFile(input, source, maxPixels) : input;
   if (bytes.length === 0) throw new ImageError(source, 'empty file (0 bytes)');
 
   // `pages: 1` makes every step see only the first frame of a GIF/WebP animation or a multi-page TIFF.

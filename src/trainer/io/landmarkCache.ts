@@ -6,10 +6,11 @@
  * a new detector configuration never reads results of an old one.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Box, Point } from '../science/types';
+import { READ_CAPS, readBoundedText } from './boundedRead';
 import { decodeImage, ImageError, readImageFile } from './image';
 import type { RgbImage } from './image';
 import type { DetectedFace, DetectionMethod, FaceLandmarker } from './landmarks';
@@ -91,7 +92,7 @@ async function readEntry(
 ): Promise<DetectedFace[] | undefined> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readBoundedText(file, READ_CAPS.landmarkCache, 'a landmark cache entry');
   } catch {
     return undefined;
   }
@@ -179,7 +180,7 @@ export async function detectWithCache(
   filePath: string,
   options: LandmarkCacheOptions = {},
 ): Promise<DetectedFace[]> {
-  const bytes = await readImageFile(filePath);
+  const bytes = await readImageFile(filePath, filePath, options.maxPixels);
   const decode = (): Promise<RgbImage> =>
     options.image
       ? Promise.resolve(options.image)
