@@ -27,6 +27,7 @@ import { appendFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../io/atomicFile';
+import { processAlive } from '../io/liveProcess';
 import type { TrainEvent, TrainOptions } from './options';
 import type { TrainRequest } from './trainRequest';
 
@@ -159,17 +160,6 @@ export async function readProgress(folder: string): Promise<ProgressRead> {
     }
   }
   return { events, skipped };
-}
-
-/** Whether process `pid` still runs (signal 0 tests for it without touching it). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it runs, under another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
