@@ -5,13 +5,18 @@
  *   AU Lens checkpoint\n        magic line
  *   {…}\n                        JSON header on one line: run description, resume state, tensor index
  *   raw float32 little-endian    the tensors, back to back, at the offsets the index gives
+ *   AU Lens sha256 <hex>\n       the SHA-256 of every byte before this line (version 2)
+ *
+ * The trailing digest covers the header too: one flipped bit in the stored normalisation is refused like one in a
+ * weight. Version 1 files (a digest of the tensors only, in the header) still load, with a note saying so.
  *
  * Every way a file can be unusable gets a CheckpointError that names the file and the problem, because these
  * messages reach users choosing which checkpoint to load or resume.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import * as nodeFs from 'node:fs/promises';
-import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import type { AtomicFs } from '../io/atomicFile';
+import { writeFileAtomic } from '../io/atomicFile';
+import { FileReadError, READ_CAPS, readBoundedFile } from '../io/boundedRead';
 import type { Normalisation } from '../models/modelInfo';
 import type { Codebook } from '../science/codebook';
 import { CodebookError, parseCodebook } from '../science/codebook';
@@ -19,7 +24,15 @@ import type { Expression } from '../science/labels';
 import { fromLittleEndian, headerProblem, isRecord, littleEndianBytes, numel, shapeText } from './checkpointEncoding';
 
 export const CHECKPOINT_MAGIC = 'AU Lens checkpoint';
-export const CHECKPOINT_FORMAT_VERSION = 1;
+export const CHECKPOINT_FORMAT_VERSION = 2;
+/** The trailer's start; 64 hex digits and a newline follow. */
+const TRAILER_PREFIX = 'AU Lens sha256 ';
+const TRAILER_BYTES = TRAILER_PREFIX.length + 64 + 1;
+
+/** What loading a version 1 checkpoint adds to the messages of the command that loaded it. */
+export const LEGACY_CHECKPOINT_NOTE =
+  'older checkpoint format (version 1): its tensors are checksummed, its settings are not; saving it again (resume ' +
+    'the run) adds a whole-file checksum';
 
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
@@ -86,12 +99,18 @@ interface IndexEntry {
   readonly bytes: number;
 }
 
+/** A checkpoint as loaded: `note` says what the caller should tell the user about the file (an old format). */
+export interface LoadedCheckpoint extends Checkpoint {
+  readonly note?: string;
+}
+
 interface Header extends Omit<Checkpoint, 'tensors'> {
   readonly format: 'au-lens-checkpoint';
   readonly version: number;
   readonly tensorIndex: readonly IndexEntry[];
   readonly dataBytes: number;
-  readonly dataSha256: string;
+  /** Version 1 only: the digest of the tensor data. */
+  readonly dataSha256?: string;
 }
 
 /** A checkpoint that does not fit the run (another preset, other tensors); the message names the first difference. */
@@ -106,20 +125,6 @@ export class CheckpointError extends Error {
   constructor(readonly file: string, readonly problem: string, cause?: unknown) {
     super(`${file}: ${problem}`, cause === undefined ? undefined : { cause });
   }
-}
-
-/** The slice of node:fs/promises that saveCheckpoint uses; tests inject failures through it. */
-export interface CheckpointFs {
-  mkdir(dir: string, options: { recursive: true }): Promise<unknown>;
-  open(file: string, flags: string): Promise<CheckpointFileHandle>;
-  rename(from: string, to: string): Promise<void>;
-  rm(file: string, options: { force: true }): Promise<void>;
-}
-
-export interface CheckpointFileHandle {
-  write(buffer: Uint8Array, offset: number, length: number): Promise<{ bytesWritten: number }>;
-  sync(): Promise<void>;
-  close(): Promise<void>;
 }
 
 /** Everything but the tensors, field by field, so neither file nor object picks up stray keys. */
@@ -166,24 +171,12 @@ function tensorIndex(checkpoint: Checkpoint): { index: IndexEntry[]; chunks: Uin
   return { index, chunks, dataBytes: offset };
 }
 
-async function writeAll(handle: CheckpointFileHandle, bytes: Uint8Array): Promise<void> {
-  let done = 0;
-  while (done < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done);
-    if (bytesWritten <= 0) throw new Error(`write made no progress after ${done} of ${bytes.length} bytes`);
-    done += bytesWritten;
-  }
-}
-
 /**
- * Writes a checkpoint atomically: a temp file in the target's folder, fsync, rename over the target, then an
- * fsync of the folder so the rename survives a power cut. On any error the temp file is removed and the previous
- * checkpoint at `file` is untouched. Returns the number of bytes written.
+ * Writes a checkpoint atomically and durably (io/atomicFile.ts): on any error the previous checkpoint at `file` is
+ * untouched. Returns the number of bytes written.
  */
-export async function saveCheckpoint(file: string, checkpoint: Checkpoint, fs: CheckpointFs = nodeFs): Promise<number> {
+export async function saveCheckpoint(file: string, checkpoint: Checkpoint, fs?: AtomicFs): Promise<number> {
   const { index, chunks, dataBytes } = tensorIndex(checkpoint);
-  const hash = createHash('sha256');
-  for (const chunk of chunks) hash.update(chunk);
   const header: Header = {
     format: 'au-lens-checkpoint',
     version: CHECKPOINT_FORMAT_VERSION,
@@ -191,59 +184,30 @@ export async function saveCheckpoint(file: string, checkpoint: Checkpoint, fs: C
     createdAt: checkpoint.createdAt || new Date().toISOString(),
     tensorIndex: index,
     dataBytes,
-    dataSha256: hash.digest('hex'),
   };
   // JSON.stringify without indentation escapes every newline inside strings, so the header is one line.
   const head = Buffer.from(`${CHECKPOINT_MAGIC}\n${JSON.stringify(header)}\n`, 'utf8');
-
-  const dir = path.dirname(file);
-  await fs.mkdir(dir, { recursive: true });
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    const handle = await fs.open(temp, 'wx');
-    try {
-      await writeAll(handle, head);
-      for (const chunk of chunks) await writeAll(handle, chunk);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(temp, file);
-  } catch (error) {
-    await fs.rm(temp, { force: true }).catch(() => undefined);
-    throw error;
-  }
-  await syncFolder(fs, dir);
-  return head.length + dataBytes;
+  const hash = createHash('sha256').update(head);
+  for (const chunk of chunks) hash.update(chunk);
+  const trailer = Buffer.from(`${TRAILER_PREFIX}${hash.digest('hex')}\n`, 'utf8');
+  return writeFileAtomic(file, [head, ...chunks, trailer], fs);
 }
 
-/** Best effort: some platforms (Windows) cannot open a folder for fsync, and the data is already in place. */
-async function syncFolder(fs: CheckpointFs, dir: string): Promise<void> {
-  try {
-    const handle = await fs.open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // The rename is done; only its durability across a crash is less certain.
-  }
+/** The whole file's digest when it ends with a trailer line; undefined when it has none (version 1, truncated). */
+function trailerDigest(bytes: Buffer): string | undefined {
+  if (bytes.length < TRAILER_BYTES) return undefined;
+  const line = bytes.subarray(bytes.length - TRAILER_BYTES).toString('latin1');
+  return /^AU Lens sha256 ([0-9a-f]{64})\n$/.exec(line)?.[1];
 }
 
 /** Reads and fully validates a checkpoint; any problem is a CheckpointError naming the file. */
-export async function loadCheckpoint(file: string): Promise<Checkpoint> {
+export async function loadCheckpoint(file: string): Promise<LoadedCheckpoint> {
   let bytes: Buffer;
   try {
-    bytes = await nodeFs.readFile(file);
+    bytes = await readBoundedFile(file, READ_CAPS.modelFile, 'a checkpoint');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const problem =
-      code === 'ENOENT'
-        ? 'file not found'
-        : code === 'EISDIR'
-          ? 'is a folder, not a checkpoint file'
-          : `cannot read the file (${code ?? String(error)})`;
+    if (!(error instanceof FileReadError)) throw error;
+    const problem = error.reason === 'folder' ? 'is a folder, not a checkpoint file' : error.problem;
     throw new CheckpointError(file, problem, error);
   }
   const fail: (problem: string, cause?: unknown) => never = (problem, cause) => {
@@ -258,26 +222,34 @@ export async function loadCheckpoint(file: string): Promise<Checkpoint> {
   if (!bytes.subarray(0, magic.length).equals(magic)) {
     fail(`not an AU Lens checkpoint (it does not start with "${CHECKPOINT_MAGIC}")`);
   }
-  const headerEnd = bytes.indexOf(0x0a, magic.length);
+  // The digest first: a damaged header is reported as damage, not as whatever field the damage hit.
+  const digest = trailerDigest(bytes);
+  const body = digest === undefined ? bytes : bytes.subarray(0, bytes.length - TRAILER_BYTES);
+  if (digest !== undefined && createHash('sha256').update(body).digest('hex') !== digest) {
+    fail('damaged (checksum mismatch): the file changed after it was written; use another checkpoint');
+  }
+  const headerEnd = body.indexOf(0x0a, magic.length);
   if (headerEnd < 0) fail(`truncated (the header never ends: got ${bytes.length} bytes)`);
 
   let parsed: unknown;
   try {
-    parsed = JSON.parse(bytes.subarray(magic.length, headerEnd).toString('utf8'));
+    parsed = JSON.parse(body.subarray(magic.length, headerEnd).toString('utf8'));
   } catch (error) {
-    fail(`corrupt header (${(error as Error).message})`, error);
+    fail('corrupt header (not valid JSON)', error);
   }
   if (!isRecord(parsed) || parsed.format !== 'au-lens-checkpoint') {
     fail('corrupt header (not a checkpoint header object)');
   }
   const raw = parsed as Record<string, unknown>;
-  if (raw.version !== CHECKPOINT_FORMAT_VERSION) {
+  const legacy = raw.version === 1;
+  if (!legacy && raw.version !== CHECKPOINT_FORMAT_VERSION) {
     fail(
-      `unsupported checkpoint format version ${String(raw.version)} (this AU Lens reads version ` +
-        `${CHECKPOINT_FORMAT_VERSION}); use the AU Lens version that wrote it`,
+      `unsupported checkpoint format version ${String(raw.version).slice(0, 20)} (this AU Lens reads versions 1 ` +
+        `and ${CHECKPOINT_FORMAT_VERSION}); use the AU Lens version that wrote it`,
     );
   }
-  const problem = headerProblem(raw);
+  if (!legacy && digest === undefined) fail('truncated or damaged (its checksum line is missing)');
+  const problem = headerProblem(raw) ?? (legacy && typeof raw.dataSha256 !== 'string' ? '"dataSha256" is missing' : '');
   if (problem) fail(`corrupt header (${problem})`);
   const header = raw as unknown as Header;
   let codebook: Codebook;
@@ -290,14 +262,33 @@ export async function loadCheckpoint(file: string): Promise<Checkpoint> {
 
   const dataStart = headerEnd + 1;
   const expected = dataStart + header.dataBytes;
-  if (bytes.length < expected) fail(`truncated (expected ${expected} bytes, got ${bytes.length})`);
-  if (bytes.length > expected) {
+  const whole = (n: number): number => n + (legacy ? 0 : TRAILER_BYTES);
+  if (body.length < expected) fail(`truncated (expected ${whole(expected)} bytes, got ${bytes.length})`);
+  if (body.length > expected) {
     fail(
-      `corrupt: ${bytes.length - expected} unexpected bytes after the last tensor (expected ${expected} bytes, got ` +
-        `${bytes.length})`,
+      `corrupt: ${body.length - expected} unexpected bytes after the last tensor (expected ${whole(expected)} bytes, ` +
+        `got ${bytes.length})`,
     );
   }
+  checkIndex(header, fail);
+  const data = body.subarray(dataStart);
+  if (legacy && createHash('sha256').update(data).digest('hex') !== header.dataSha256) {
+    fail('corrupt tensor data (checksum mismatch); the file was damaged after it was written');
+  }
 
+  const tensors: { model: CheckpointTensor[]; momentum: CheckpointTensor[] } = { model: [], momentum: [] };
+  for (const e of header.tensorIndex) {
+    tensors[e.group].push({
+      name: e.name,
+      shape: e.shape,
+      data: fromLittleEndian(data.subarray(e.offset, e.offset + e.bytes)),
+    });
+  }
+  return { ...describe(header), codebook, tensors, ...(legacy && { note: LEGACY_CHECKPOINT_NOTE }) };
+}
+
+/** The tensors lie back to back, each as large as its shape says, and fill the data exactly. */
+function checkIndex(header: Header, fail: (problem: string) => never): void {
   let end = 0;
   for (const e of header.tensorIndex) {
     const need = numel(e.shape) * 4;
@@ -318,18 +309,4 @@ export async function loadCheckpoint(file: string): Promise<Checkpoint> {
   if (end !== header.dataBytes) {
     fail(`tensor size mismatch: the tensors take ${end} bytes, the header says ${header.dataBytes}`);
   }
-  const data = bytes.subarray(dataStart);
-  if (createHash('sha256').update(data).digest('hex') !== header.dataSha256) {
-    fail('corrupt tensor data (checksum mismatch); the file was damaged after it was written');
-  }
-
-  const tensors: { model: CheckpointTensor[]; momentum: CheckpointTensor[] } = { model: [], momentum: [] };
-  for (const e of header.tensorIndex) {
-    tensors[e.group].push({
-      name: e.name,
-      shape: e.shape,
-      data: fromLittleEndian(data.subarray(e.offset, e.offset + e.bytes)),
-    });
-  }
-  return { ...describe(header), codebook, tensors };
 }

@@ -85,7 +85,7 @@ export function headerProblem(h: Record<string, unknown>): string | undefined {
   }
   if (!Array.isArray(h.metrics) || !h.metrics.every(isRecord)) return '"metrics" must be a list of records';
   if (typeof h.createdAt !== 'string') return '"createdAt" must be a string';
-  if (!isCount(h.dataBytes) || typeof h.dataSha256 !== 'string') return '"dataBytes" and "dataSha256" are missing';
+  if (!isCount(h.dataBytes)) return '"dataBytes" is missing';
   if (!Array.isArray(h.tensorIndex)) return '"tensorIndex" must be a list';
   for (const [i, e] of h.tensorIndex.entries()) {
     if (!isRecord(e) || (e.group !== 'model' && e.group !== 'momentum') || typeof e.name !== 'string' ||

@@ -10,7 +10,7 @@ import type { ClassWeightsSpec } from '../science/classWeights';
 import type { Codebook } from '../science/codebook';
 import type { Expression } from '../science/labels';
 import type { SplitFractions, SplitMode } from '../science/split';
-import type { CheckpointFs } from './checkpoint';
+import type { AtomicFs } from '../io/atomicFile';
 import type { HeadAdaptation } from './initWeights';
 
 export interface TrainOptions {
@@ -146,7 +146,7 @@ export interface TrainHooks {
   readonly signal?: AbortSignal;
   readonly detector: FaceLandmarker;
   /** Where checkpoints are written (default node:fs/promises); tests inject a failing disk through it. */
-  readonly checkpointFs?: CheckpointFs;
+  readonly checkpointFs?: AtomicFs;
 }
 
 export interface TrainOutcome {

@@ -13,7 +13,7 @@ import { paramSpecs } from '../models/params';
 import { presetInfo } from '../models/presets';
 import type { Codebook } from '../science/codebook';
 import { codebookPreset } from '../science/codebook';
-import type { Checkpoint } from './checkpoint';
+import type { Checkpoint, LoadedCheckpoint } from './checkpoint';
 import { loadCheckpoint } from './checkpoint';
 
 export const PRETRAINED_MODELS = [FACEAPI_EXPRESSION] as const;
@@ -75,6 +75,6 @@ export async function pretrainedCheckpoint(
  * A pretrained model's name, or the path of a checkpoint file (a path never counts as a name:
  * "./faceapi-expression").
  */
-export function loadModelCheckpoint(ref: string, options: PretrainedOptions = {}): Promise<Checkpoint> {
+export function loadModelCheckpoint(ref: string, options: PretrainedOptions = {}): Promise<LoadedCheckpoint> {
   return isPretrainedModel(ref) ? pretrainedCheckpoint(ref, options) : loadCheckpoint(ref);
 }

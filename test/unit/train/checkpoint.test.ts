@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import * as nodeFs from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { IMAGENET_NORMALISATION } from '../../../src/trainer/models/modelInfo';
 import { codebookPreset } from '../../../src/trainer/science/codebook';
 import { PAPER_CLASSES } from '../../../src/trainer/science/labels';
-import type { Checkpoint, CheckpointFileHandle, CheckpointFs } from '../../../src/trainer/train/checkpoint';
+import type { AtomicFileHandle, AtomicFs } from '../../../src/trainer/io/atomicFile';
+import type { Checkpoint } from '../../../src/trainer/train/checkpoint';
 import { CHECKPOINT_MAGIC, CheckpointError, CheckpointMismatchError, loadCheckpoint, saveCheckpoint } from '../../../src/trainer/train/checkpoint';
 import { assertCompatible } from '../../../src/trainer/train/checkpointCompat';
 import { makeTempDir } from '../io/fixtures';
@@ -54,12 +57,13 @@ const SPECS = [
 ];
 
 /** node:fs/promises whose file handles fail with ENOSPC once `failAfter` bytes have been written. */
-function failingFs(failAfter: number): CheckpointFs {
+function failingFs(failAfter: number): AtomicFs {
   return {
     mkdir: (dir, options) => nodeFs.mkdir(dir, options),
     rename: (from, to) => nodeFs.rename(from, to),
     rm: (file, options) => nodeFs.rm(file, options),
-    async open(file, flags): Promise<CheckpointFileHandle> {
+    readdir: (dir) => nodeFs.readdir(dir),
+    async open(file, flags): Promise<AtomicFileHandle> {
       const handle = await nodeFs.open(file, flags);
       let written = 0;
       return {
@@ -80,16 +84,31 @@ function failingFs(failAfter: number): CheckpointFs {
   };
 }
 
-/** The file split into magic line, header object and tensor bytes, to forge damaged variants. */
+const TRAILER_BYTES = 'AU Lens sha256 '.length + 65;
+
+/** The file split into magic line, header object and tensor bytes (the trailer dropped), to forge variants. */
 async function splitFile(file: string): Promise<{ header: Record<string, unknown>; data: Buffer }> {
   const bytes = await readFile(file);
   const first = bytes.indexOf(0x0a);
   const second = bytes.indexOf(0x0a, first + 1);
-  return { header: JSON.parse(bytes.subarray(first + 1, second).toString('utf8')) as Record<string, unknown>, data: bytes.subarray(second + 1) };
+  return {
+    header: JSON.parse(bytes.subarray(first + 1, second).toString('utf8')) as Record<string, unknown>,
+    data: bytes.subarray(second + 1, bytes.length - TRAILER_BYTES),
+  };
 }
 
-async function joinFile(file: string, header: unknown, data: Buffer): Promise<void> {
-  await writeFile(file, Buffer.concat([Buffer.from(`${CHECKPOINT_MAGIC}\n${JSON.stringify(header)}\n`), data]));
+/** A forged file sealed with a valid digest, so the checks behind the digest are what refuses it. */
+async function joinFile(file: string, header: unknown, data: Buffer, headerText = JSON.stringify(header)): Promise<void> {
+  const body = Buffer.concat([Buffer.from(`${CHECKPOINT_MAGIC}\n${headerText}\n`), data]);
+  const digest = createHash('sha256').update(body).digest('hex');
+  await writeFile(file, Buffer.concat([body, Buffer.from(`AU Lens sha256 ${digest}\n`)]));
+}
+
+/** The version 1 layout: no trailer, the tensors' digest in the header. */
+async function legacyFile(file: string, header: Record<string, unknown>, data: Buffer): Promise<void> {
+  const dataSha256 = createHash('sha256').update(data).digest('hex');
+  const head = `${CHECKPOINT_MAGIC}\n${JSON.stringify({ ...header, version: 1, dataSha256 })}\n`;
+  await writeFile(file, Buffer.concat([Buffer.from(head), data]));
 }
 
 async function assertLoadFails(file: string, pattern: RegExp): Promise<void> {
@@ -143,7 +162,7 @@ describe('train/checkpoint', () => {
         assert.ok((await readFile(file)).equals(before));
       }
       assert.equal((await loadCheckpoint(file)).step, 100);
-      const failingRename: CheckpointFs = { ...failingFs(Infinity), rename: () => Promise.reject(new Error('EXDEV: rename failed')) };
+      const failingRename: AtomicFs = { ...failingFs(Infinity), rename: () => Promise.reject(new Error('EXDEV: rename failed')) };
       await assert.rejects(saveCheckpoint(file, makeCheckpoint(300), failingRename), /EXDEV/);
       assert.deepEqual(await readdir(folder), ['last.ckpt']);
       assert.equal((await loadCheckpoint(file)).step, 100);
@@ -176,7 +195,10 @@ describe('train/checkpoint', () => {
     it('truncated in the tensors, in the header, or in the magic line', async () => {
       const bytes = await readFile(good);
       await writeFile(variant('cut.ckpt'), bytes.subarray(0, bytes.length - 10));
-      await assertLoadFails(variant('cut.ckpt'), new RegExp(`truncated \\(expected ${bytes.length} bytes, got ${bytes.length - 10}\\)`));
+      await assertLoadFails(variant('cut.ckpt'), /truncated or damaged \(its checksum line is missing\)/);
+      const { header, data } = await splitFile(good);
+      await joinFile(variant('cut-data.ckpt'), header, data.subarray(0, data.length - 8));
+      await assertLoadFails(variant('cut-data.ckpt'), new RegExp(`truncated \\(expected ${bytes.length} bytes, got ${bytes.length - 8}\\)`));
       await writeFile(variant('cut-header.ckpt'), bytes.subarray(0, CHECKPOINT_MAGIC.length + 50));
       await assertLoadFails(variant('cut-header.ckpt'), /truncated \(the header never ends/);
       await writeFile(variant('cut-magic.ckpt'), bytes.subarray(0, 5));
@@ -189,7 +211,11 @@ describe('train/checkpoint', () => {
       const broken = Buffer.from(bytes);
       broken[CHECKPOINT_MAGIC.length + 1] = '['.charCodeAt(0);
       await writeFile(variant('json.ckpt'), broken);
-      await assertLoadFails(variant('json.ckpt'), /corrupt header \(/);
+      await assertLoadFails(variant('json.ckpt'), /damaged \(checksum mismatch\)/);
+      await joinFile(variant('json-sealed.ckpt'), undefined, data, '["AU Lens secret');
+      await assertLoadFails(variant('json-sealed.ckpt'), /corrupt header \(not valid JSON\)$/);
+      // The message never quotes the file.
+      await loadCheckpoint(variant('json-sealed.ckpt')).catch((e: Error) => assert.ok(!e.message.includes('secret')));
       await joinFile(variant('fields.ckpt'), { ...header, optimizer: { lr: 0.1 } }, data);
       await assertLoadFails(variant('fields.ckpt'), /corrupt header \("optimizer" must be/);
       await joinFile(variant('labels.ckpt'), { ...header, labels: ['happy', 'grumpy'] }, data);
@@ -200,8 +226,8 @@ describe('train/checkpoint', () => {
 
     it('unsupported version', async () => {
       const { header, data } = await splitFile(good);
-      await joinFile(variant('v2.ckpt'), { ...header, version: 2 }, data);
-      await assertLoadFails(variant('v2.ckpt'), /unsupported checkpoint format version 2 \(this AU Lens reads version 1\)/);
+      await joinFile(variant('v3.ckpt'), { ...header, version: 3 }, data);
+      await assertLoadFails(variant('v3.ckpt'), /unsupported checkpoint format version 3 \(this AU Lens reads versions 1 and 2\)/);
     });
 
     it('tensor size mismatch, trailing bytes, damaged tensor data', async () => {
@@ -212,10 +238,46 @@ describe('train/checkpoint', () => {
       await assertLoadFails(variant('shape.ckpt'), /tensor size mismatch: "stem.1.running_var" of shape \[4\] needs 16 bytes, the index says 32/);
       await joinFile(variant('trailing.ckpt'), header, Buffer.concat([data, Buffer.alloc(3)]));
       await assertLoadFails(variant('trailing.ckpt'), /3 unexpected bytes after the last tensor/);
-      const flipped = Buffer.from(data);
-      flipped[17]! ^= 0x40;
-      await joinFile(variant('bitflip.ckpt'), header, flipped);
+      await legacyFile(variant('bitflip.ckpt'), header, data);
+      const legacy = await readFile(variant('bitflip.ckpt'));
+      legacy[legacy.length - data.length + 17]! ^= 0x40;
+      await writeFile(variant('bitflip.ckpt'), legacy);
       await assertLoadFails(variant('bitflip.ckpt'), /corrupt tensor data \(checksum mismatch\)/);
+      const sealed = await readFile(good);
+      sealed[sealed.length - TRAILER_BYTES - data.length + 17]! ^= 0x40;
+      await writeFile(variant('bitflip2.ckpt'), sealed);
+      await assertLoadFails(variant('bitflip2.ckpt'), /damaged \(checksum mismatch\)/);
+    });
+
+    it('one flipped bit in the header (the normalisation mean 0.485 → 0.585) or in the digest is refused', async () => {
+      const bytes = await readFile(good);
+      const at = bytes.indexOf('0.485');
+      assert.ok(at > 0);
+      const oneBit = Buffer.from(bytes);
+      oneBit[at + 2]! ^= 0x01; // '4' → '5': 0.485 → 0.585
+      await writeFile(variant('mean1.ckpt'), oneBit);
+      await assertLoadFails(variant('mean1.ckpt'), /damaged \(checksum mismatch\)/);
+      const trailer = Buffer.from(bytes);
+      trailer[trailer.length - 5]! ^= 0x01;
+      await writeFile(variant('trailer.ckpt'), trailer);
+      await assertLoadFails(variant('trailer.ckpt'), /damaged \(checksum mismatch\)|checksum line is missing/);
+    });
+
+    it('a version 1 checkpoint (no whole-file digest) still loads, with a one-line note', async () => {
+      const { header, data } = await splitFile(good);
+      await legacyFile(variant('v1.ckpt'), header, data);
+      const loaded = await loadCheckpoint(variant('v1.ckpt'));
+      assert.deepEqual(loaded.tensors, makeCheckpoint().tensors);
+      assert.match(loaded.note ?? '', /^older checkpoint format \(version 1\): its tensors are checksummed, its settings are not/);
+      assert.ok(!loaded.note!.includes('\n'));
+      assert.equal((await loadCheckpoint(good)).note, undefined);
+    });
+
+    it('a named pipe called x.ckpt is refused at once, never opened for reading', async function () {
+      if (process.platform === 'win32') this.skip();
+      const fifo = variant('pipe.ckpt');
+      execFileSync('mkfifo', [fifo]);
+      await assertLoadFails(fifo, /is a named pipe, not a regular file/);
     });
   });
 

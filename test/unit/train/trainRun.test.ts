@@ -5,7 +5,8 @@ import { cp, mkdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { DatasetError } from '../../../src/trainer/io/dataset';
 import { codebookPreset } from '../../../src/trainer/science/codebook';
-import type { Checkpoint, CheckpointFs } from '../../../src/trainer/train/checkpoint';
+import type { AtomicFs } from '../../../src/trainer/io/atomicFile';
+import type { Checkpoint } from '../../../src/trainer/train/checkpoint';
 import { loadCheckpoint } from '../../../src/trainer/train/checkpoint';
 import { loadSplitDataset } from '../../../src/trainer/train/dataSplit';
 import type { TrainOptions } from '../../../src/trainer/train/options';
@@ -40,11 +41,12 @@ function assertSameTensors(actual: Checkpoint, expected: Checkpoint): void {
 const allFinite = (c: Checkpoint): boolean => c.tensors.model.every((t) => t.data.every(Number.isFinite));
 
 /** node:fs/promises whose writes fail with ENOSPC while `full()` is true. */
-function diskThatFills(full: () => boolean): CheckpointFs {
+function diskThatFills(full: () => boolean): AtomicFs {
   return {
     mkdir: (dir, options) => nodeFs.mkdir(dir, options),
     rename: (from, to) => nodeFs.rename(from, to),
     rm: (file, options) => nodeFs.rm(file, options),
+    readdir: (dir) => nodeFs.readdir(dir),
     async open(file, flags) {
       const handle = await nodeFs.open(file, flags);
       return {
