@@ -40,12 +40,31 @@ export interface WorkerRequest<M extends WorkerMethod = WorkerMethod> {
   readonly id: number;
   readonly method: M;
   readonly params: WorkerMethods[M]['params'];
+  /**
+   * Whether the files the request names may be parsed by native code (io/modelTrust.ts): the editor sends
+   * vscode.workspace.isTrusted. Only `true` trusts; untrusted, no model file but an AU Lens checkpoint is opened.
+   */
+  readonly trusted: boolean;
 }
 
-/** What went wrong, so the editor can offer the right way out (another image, another model, another face). */
-export type WorkerErrorCode = 'image' | 'no-face' | 'model' | 'device' | 'request' | 'other';
+/**
+ * What went wrong, so the editor can offer the right way out (another image, another model, another face):
+ * 'untrusted' — a model file other than a checkpoint in an untrusted workspace (offer Manage Workspace Trust);
+ * 'locked' — the run folder is in use by another training (train/runLock.ts; show who holds it);
+ * 'crashed' — the worker process died (a native crash while parsing a file); the next request starts a new one.
+ */
+export type WorkerErrorCode =
+  | 'image'
+  | 'no-face'
+  | 'model'
+  | 'device'
+  | 'request'
+  | 'untrusted'
+  | 'locked'
+  | 'crashed'
+  | 'other';
 
-/** An error crosses the thread boundary as plain data; `kind` tells the user's mistake from a failure. */
+/** An error crosses the process boundary as plain data; `kind` tells the user's mistake from a failure. */
 export interface WorkerError {
   readonly kind: 'request' | 'failure';
   readonly message: string;

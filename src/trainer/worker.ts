@@ -1,20 +1,21 @@
 /**
- * The trainer worker: runs heavy work (landmarks, heatmaps, later training) off the extension host's main
- * thread. It keeps models loaded between requests so repeated calls are warm.
+ * The trainer worker: runs heavy work (landmarks, explanations, evaluations, training) in a child process of the
+ * extension host (workerClient.ts), so that a native crash while ONNX Runtime parses a model or sharp decodes an
+ * image ends this process, never the editor. It keeps models loaded between requests so repeated calls are warm.
  */
 import { availableParallelism } from 'node:os';
-import { parentPort } from 'node:worker_threads';
 import { EvalRequestError, runEvaluation } from './eval/evalRun';
 import { AuMapsRequestError, drawAuMaps } from './explain/auMaps';
 import { Explainer } from './explain/explainImage';
 import { ExplainRequestError } from './explain/explanation';
-import { explainForPanel, NoFaceError, transferablesOf } from './explain/panelData';
+import { explainForPanel, NoFaceError } from './explain/panelData';
 import { exportCheckpoint } from './export/exportModel';
 import { ModelFileError } from './export/modelDescription';
 import { inspectModel, writeSidecarFor } from './import/inspectModel';
 import { DatasetError } from './io/dataset';
 import { ImageError } from './io/image';
 import { LandmarkDetector } from './io/landmarks';
+import { UntrustedModelError } from './io/modelTrust';
 import { DeviceError } from './onnx/device';
 import type {
   WorkerError,
@@ -48,10 +49,14 @@ function explainerFor(cacheDir: string | undefined): Explainer {
   return explainer;
 }
 
-/** What a handler gets besides its params: the request's cancel signal and a way to report progress. */
+/**
+ * What a handler gets besides its params: the request's cancel signal, a way to report progress, and whether the
+ * request's workspace is trusted (io/modelTrust.ts: untrusted, no model file but a checkpoint is parsed).
+ */
 interface RequestContext<M extends WorkerMethod> {
   readonly signal: AbortSignal;
   readonly progress: (progress: WorkerProgressOf<M>) => void;
+  readonly trusted: boolean;
 }
 
 type Handlers = {
@@ -64,17 +69,18 @@ type Handlers = {
 const handlers: Handlers = {
   'auMaps/draw': async (params) => {
     const { png, report } = await drawAuMaps(params, await landmarker());
-    // A copy owns its memory, so it can be transferred without detaching a pooled buffer.
+    // A plain Uint8Array as the protocol types it, not a Buffer's view into a shared pool.
     return { png: new Uint8Array(png), report };
   },
-  'explain/run': async (params) =>
-    explainForPanel(params, { explainer: explainerFor(params.cacheDir), landmarker: await landmarker() }),
-  'eval/run': async (params, { signal, progress }) =>
-    runEvaluation(params, { detector: await landmarker(), signal, onProgress: progress }),
+  'explain/run': async (params, { trusted }) =>
+    explainForPanel(params, { explainer: explainerFor(params.cacheDir), landmarker: await landmarker(), trusted }),
+  'eval/run': async (params, { signal, progress, trusted }) =>
+    runEvaluation(params, { detector: await landmarker(), signal, onProgress: progress, trusted }),
+  // Export reads checkpoints alone, by content: any other file is refused before it is parsed, trusted or not.
   'export/onnx': async (params) => exportCheckpoint(params.checkpoint, params.out),
-  'import/inspect': async (params) =>
-    inspectModel(params.model, params.size === undefined ? {} : { size: params.size }, { threads: 2 }),
-  'import/writeSidecar': async (params) => writeSidecarFor(params, { threads: 2 }),
+  'import/inspect': async (params, { trusted }) =>
+    inspectModel(params.model, { trusted, ...(params.size !== undefined && { size: params.size }) }, { threads: 2 }),
+  'import/writeSidecar': async (params, { trusted }) => writeSidecarFor(params, { trusted }, { threads: 2 }),
   // All cores but one: the editor and the explanation worker stay responsive while a run trains.
   'train/run': async (params, { signal, progress }) =>
     runTrainJob(params, {
@@ -100,6 +106,7 @@ function errorOf(err: unknown): WorkerError {
   )
     return { kind: 'request', code: 'request', message };
   if (err instanceof NoFaceError) return { kind: 'request', code: 'no-face', message };
+  if (err instanceof UntrustedModelError) return { kind: 'request', code: 'untrusted', message };
   if (err instanceof ModelFileError || err instanceof CheckpointError) {
     return { kind: 'request', code: 'model', message };
   }
@@ -109,8 +116,11 @@ function errorOf(err: unknown): WorkerError {
   return { kind: 'failure', code: 'other', message };
 }
 
-const port = parentPort;
-if (!port) throw new Error('worker.js must run as a worker thread');
+if (!process.send) throw new Error('worker.js must run as a child process of the AU Lens host (child_process.fork)');
+const send = (message: WorkerProgress | WorkerResponse): void => {
+  // The host may be gone (disconnect below): nothing is left to tell.
+  if (process.connected) process.send!(message);
+};
 
 /** The abort controllers of the requests in flight, by request id. */
 const running = new Map<number, AbortController>();
@@ -126,11 +136,14 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
     if (!handler) {
       return { id: request.id, ok: false, error: { kind: 'failure', message: `unknown method "${request.method}"` } };
     }
-    const progress = (p: WorkerProgressOf<WorkerMethod>): void =>
-      port!.postMessage({ id: request.id, progress: p } satisfies WorkerProgress);
+    const progress = (p: WorkerProgressOf<WorkerMethod>): void => {
+      send({ id: request.id, progress: p } satisfies WorkerProgress);
+    };
     const result = (await handler(request.params, {
       signal: controller.signal,
       progress,
+      // Only an explicit true trusts: a request from an older host, or a malformed one, is untrusted.
+      trusted: request.trusted === true,
     })) as WorkerMethods[WorkerMethod]['result'];
     return { id: request.id, ok: true, result };
   } catch (err) {
@@ -140,22 +153,24 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
   }
 }
 
-port.on('message', (message: unknown) => {
+process.on('message', (message: unknown) => {
   if (isWorkerCancel(message)) {
     running.get(message.cancel)?.abort(message.closing ? HOST_CLOSING : undefined);
     return;
   }
   if (!isWorkerRequest(message)) return;
-  void handle(message).then((response) => {
-    const result = response.ok ? response.result : null;
-    const transfer =
-      result === null
-        ? []
-        : 'png' in result
-          ? [result.png.buffer as ArrayBuffer]
-          : 'maps' in result
-            ? transferablesOf(result)
-            : [];
-    port.postMessage(response, transfer);
-  });
+  void handle(message).then((response) => send(response));
 });
+
+// The host went away without saying so (it crashed or was killed): stop as a closing window would — a training run
+// saves last.ckpt and stays "running" for the next window — then leave, instead of running on as an orphan.
+process.on('disconnect', () => {
+  for (const controller of running.values()) controller.abort(HOST_CLOSING);
+  const leave = (): void => {
+    if (running.size === 0) process.exit(0);
+    else setTimeout(leave, 100);
+  };
+  leave();
+});
+// Disposed by the host: leave through process.exit, so exit handlers (run locks) still run.
+process.on('SIGTERM', () => process.exit(143));

@@ -14,7 +14,7 @@ describe('trainer worker', () => {
 
   before(function () {
     assert.ok(existsSync(script), `${script} is missing: run "npm run build" first`);
-    client = new WorkerClient(script);
+    client = new WorkerClient(script, { trusted: () => true });
   });
   after(async () => {
     await client?.dispose();

@@ -138,7 +138,8 @@ export class ExplainPanel extends BasePanel {
       const err = outcome.error;
       const code: WorkerErrorCode = err instanceof WorkerRequestError || err instanceof WorkerFailure
         ? err.code : 'other';
-      return this.fail(target, code, err.message);
+      // A crashed worker restarts on the next request: Try Again is the way out, as for any other failure.
+      return this.fail(target, code === 'crashed' || code === 'locked' ? 'other' : code, err.message);
     }
     const result = outcome.result;
     this.result = result;

@@ -92,6 +92,8 @@ export const evalCommand = defineCommand({
     const checkpoint = f.model ?? requireFlag(f.checkpoint, 'checkpoint');
     const options = {
       checkpoint,
+      // The user ran the command on files of their choosing: the CLI trusts them.
+      trusted: true,
       data: requireFlag(f.data, 'data'),
       ...(split !== undefined && { split: split as SplitName | 'all' }),
       batch: parseIntFlag(f.batch, 'batch', 32),

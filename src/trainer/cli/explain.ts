@@ -87,6 +87,8 @@ export const explainCommand = defineCommand({
       ...(f.model !== undefined && { model: f.model }),
       ...(f.sidecar !== undefined && { sidecar: f.sidecar }),
       image: requireFlag(f.image, 'image'),
+      // The user ran the command on files of their choosing: the CLI trusts them.
+      trusted: true,
       ...(f.face !== undefined && { face: parseIntFlag(f.face, 'face', 0) }),
       ...(f.class !== undefined && { className: f.class }),
     };

@@ -67,7 +67,8 @@ export const inspectCommand = defineCommand({
     const model = requireFlag(f.model, 'model');
     const size = f.size === undefined ? undefined : parseIntFlag(f.size, 'size', 0);
     const threads = parseThreads(f.threads);
-    const inspection = await inspectModel(model, size === undefined ? {} : { size }, { threads });
+    // The CLI trusts the files its user names.
+    const inspection = await inspectModel(model, { trusted: true, ...(size !== undefined && { size }) }, { threads });
     let written: string | undefined;
     if (f['write-sidecar']) {
       const labels = list(f.labels) ?? defaultLabels(inspection.classes);

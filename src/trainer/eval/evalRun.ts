@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../io/atomicFile';
 import type { FaceLandmarker } from '../io/landmarks';
+import type { Trust } from '../io/modelTrust';
 import type { SampleScore } from '../science/metrics/aggregate';
 import type { SampleRecord } from '../science/report';
 import { isPretrainedModel } from '../train/pretrained';
@@ -31,7 +32,7 @@ export class EvalRequestError extends Error {
   override readonly name = 'EvalRequestError';
 }
 
-export interface EvalRunHooks {
+export interface EvalRunHooks extends Trust {
   readonly detector: FaceLandmarker;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: EvalRunProgress) => void;
@@ -84,6 +85,7 @@ export async function runEvaluation(request: EvalRunRequest, hooks: EvalRunHooks
   const evaluation = await evaluateCheckpoint(
     {
       checkpoint: request.model,
+      trusted: hooks.trusted,
       data: request.data,
       split: request.images,
       batch: 16,

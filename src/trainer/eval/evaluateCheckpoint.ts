@@ -10,6 +10,7 @@ import { BatchLoader } from '../data/loader';
 import { prepareSamples } from '../data/prepare';
 import { evaluateOnnxModel } from '../import/evaluateImported';
 import { manifestHash } from '../io/manifest';
+import { checkModelTrust } from '../io/modelTrust';
 import { isModelName } from '../models/modelNames';
 import { paramSpecs } from '../models/params';
 import { presetInfo } from '../models/presets';
@@ -20,7 +21,7 @@ import type { SplitDataset, SplitSettings } from '../train/dataSplit';
 import { DEFAULT_FRACTIONS, readRunDataset, samplesOf, splitDataset } from '../train/dataSplit';
 import { restrictClasses } from '../train/initWeights';
 import { ModelState } from '../train/modelState';
-import { loadModelCheckpoint } from '../train/pretrained';
+import { isPretrainedModel, loadModelCheckpoint } from '../train/pretrained';
 import { Evaluator } from './evaluator';
 import { checkpointFaithfulness } from './checkpointFaithfulness';
 import { evaluationOf } from './faithfulnessEvaluator';
@@ -75,8 +76,11 @@ export async function evaluateCheckpoint(
   options: EvaluateOptions,
   hooks: EvaluationHooks,
 ): Promise<CheckpointEvaluation> {
-  // ONNX models (exported, or trained elsewhere with a sidecar) run image by image through their open session.
-  if (options.checkpoint.toLowerCase().endsWith('.onnx')) return evaluateOnnxModel(options, hooks);
+  // Anything but a checkpoint, by content (an ONNX model exported or trained elsewhere, with its sidecar), runs
+  // image by image through its open session, once the trust rule allows it.
+  if (!isPretrainedModel(options.checkpoint) && (await checkModelTrust(options.checkpoint, options)) === 'other') {
+    return evaluateOnnxModel(options, hooks);
+  }
   const stored = await loadModelCheckpoint(options.checkpoint);
   const preset = stored.model.preset;
   if (!isModelName(preset)) throw new Error(`${options.checkpoint}: unknown model preset "${preset}"`);
@@ -85,6 +89,7 @@ export async function evaluateCheckpoint(
   const { data, sameData } = await evaluationData(options.data, stored, hooks.signal);
   const split = options.split ?? (sameData || data.mode === 'official' ? 'test' : 'all');
   const warnings = [...data.dataset.warnings];
+  if (stored.note !== undefined) warnings.push(`${options.checkpoint}: ${stored.note}`);
   if (split !== 'all' && !sameData && data.mode === 'subjects') {
     warnings.push(
       `${options.data} is not the data this model was trained on, so its "${split}" split is not held out from ` +

@@ -14,6 +14,8 @@ export interface EvaluateOptions {
    * (import/evaluateImported.ts).
    */
   readonly checkpoint: string;
+  /** Whether a model file other than a checkpoint may be parsed (io/modelTrust.ts): the CLI trusts its user's. */
+  readonly trusted: boolean;
   readonly data: string;
   /**
    * Default: 'test' on the run's own data (its official test part, or its held-out subjects); elsewhere the

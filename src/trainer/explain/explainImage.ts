@@ -12,8 +12,11 @@ import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { baseSideFor, evalTransformSample } from '../data/augment';
 import { cropImage, sampleFrame } from '../data/prepare';
+import { ModelFileError } from '../export/modelDescription';
 import { sidecarPathFor } from '../import/sidecar';
+import { FileReadError } from '../io/boundedRead';
 import type { RgbImage } from '../io/image';
+import { checkModelTrust } from '../io/modelTrust';
 import { decodeImage } from '../io/image';
 import { describeNoFace, detectWithCache } from '../io/landmarkCache';
 import type { DetectedFace, FaceLandmarker } from '../io/landmarks';
@@ -23,6 +26,7 @@ import { parseExpression } from '../science/labels';
 import { DEFAULT_MODEL, isPretrainedModel } from '../train/pretrained';
 import type { Explanation, ExplanationReport, ExplainRequest } from './explanation';
 import { ExplainRequestError } from './explanation';
+import type { OpenOptions } from './modelFile';
 import { openModel, PREDICTED_CLASS } from './modelFile';
 import type { OpenModel } from './openModel';
 import type { FaithfulnessRequest } from './explanationFaithfulness';
@@ -59,8 +63,14 @@ export class Explainer {
    * The open model for `file` (or a pretrained model's name), reopened when the file or its sidecar changed since
    * it was opened.
    */
-  async model(file: string, sidecar?: string): Promise<{ model: OpenModel; openedNow: boolean }> {
+  async model(file: string, options: OpenOptions): Promise<{ model: OpenModel; openedNow: boolean }> {
     const pretrained = isPretrainedModel(file);
+    // Before the cache: a model opened for a trusted request is not handed to an untrusted one.
+    if (!pretrained) await checkModelTrust(file, options).catch((error: unknown) => {
+      if (error instanceof FileReadError) throw new ModelFileError(file, error.problem, error);
+      throw error;
+    });
+    const { sidecar } = options;
     const key = pretrained ? `pretrained:${file}` : path.resolve(file);
     const stampOf = async (f: string): Promise<string> => {
       const info = await stat(f).catch(() => undefined);
@@ -77,7 +87,7 @@ export class Explainer {
     if (cached) await this.close(key, cached);
     const entry: CachedModel = {
       stamp,
-      model: openModel(file, { threads: this.options.threads ?? 1 }, sidecar === undefined ? {} : { sidecar }),
+      model: openModel(file, { threads: this.options.threads ?? 1 }, options),
     };
     this.models.set(key, entry);
     // A failed open must not stay cached: the user fixes the file and tries again.
@@ -110,7 +120,10 @@ export class Explainer {
   async explain(request: ExplainRequest): Promise<Explanation> {
     const started = performance.now();
     const modelRef = request.model ?? DEFAULT_MODEL;
-    const { model, openedNow } = await this.model(modelRef, request.sidecar);
+    const { model, openedNow } = await this.model(modelRef, {
+      trusted: request.trusted,
+      ...(request.sidecar !== undefined && { sidecar: request.sidecar }),
+    });
     const modelMs = openedNow ? elapsed(started) : 0;
     const d = model.description;
     const target = request.className === undefined ? PREDICTED_CLASS : classIndex(request.className, d.labels);
@@ -155,6 +168,7 @@ export class Explainer {
         attentionLayers: d.attentionLayers,
         alignedLayers: d.alignedLayers,
         camLayer: model.camLayer,
+        ...(model.note !== undefined && { note: model.note }),
       },
       face: { index: faceIndex, found: faces.length, box: face.box, score: face.score, method: face.method, frame },
       ...scored.report,

@@ -22,6 +22,8 @@ export interface ExplainRequest {
   /** The sidecar of an ONNX model trained elsewhere; default: beside the model (`model.au-lens.json`). */
   readonly sidecar?: string;
   readonly image: string;
+  /** Whether a model file other than a checkpoint may be parsed (io/modelTrust.ts): the CLI trusts its user's. */
+  readonly trusted: boolean;
   /** Index into the detected faces (as `au-lens aumap --face`); default: the most confident face. */
   readonly face?: number;
   /** The expression to explain (any spelling parseExpression knows); default: the predicted class. */
@@ -58,6 +60,8 @@ export interface ExplanationReport {
     readonly attentionLayers: readonly string[];
     readonly alignedLayers: readonly string[];
     readonly camLayer: string;
+    /** What the user should be told about the model file (an older checkpoint format), if anything. */
+    readonly note?: string;
   };
   readonly face: {
     readonly index: number;

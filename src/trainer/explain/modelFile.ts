@@ -9,7 +9,6 @@
  *   outputs, gradients when the differentiator covers its graph).
  * Anything else is refused with a message saying what the file is and what is supported.
  */
-import { open, readFile } from 'node:fs/promises';
 import type { LayerActivations } from '../cam';
 import { CAM_METHODS } from '../cam';
 import type { ModelDescription } from '../export/modelDescription';
@@ -18,6 +17,9 @@ import { decodeOnnxModel, describeExportedModel, METADATA_KEYS, metadataOf } fro
 import { activationName, gradientName } from '../graphs/explain';
 import { attentionName, buildLogits } from '../graphs/inference';
 import { tensorValues } from '../import/foreignGraph';
+import { FileReadError, READ_CAPS, readBoundedFile } from '../io/boundedRead';
+import type { Trust } from '../io/modelTrust';
+import { checkModelTrust } from '../io/modelTrust';
 import { openImported } from '../import/foreignModel';
 import { paramSpecs, redrawFromLayer } from '../models/params';
 import { presetInfo } from '../models/presets';
@@ -28,8 +30,8 @@ import type { Classifier } from '../science/metrics/faithfulness/classifier';
 import { CAM_METHOD_NAMES } from '../science/camMethods';
 import type { FaceCrop } from '../science/faceFrame';
 import type { Heatmap } from '../science/types';
-import type { Checkpoint } from '../train/checkpoint';
-import { CHECKPOINT_MAGIC, CheckpointError, loadCheckpoint } from '../train/checkpoint';
+import type { LoadedCheckpoint } from '../train/checkpoint';
+import { CheckpointError, loadCheckpoint } from '../train/checkpoint';
 import { isPretrainedModel, pretrainedCheckpoint } from '../train/pretrained';
 import { buildExplainerGraph, EXPLAINED_OUTPUT, PREDICTED_CLASS } from './explainGraph';
 import type { ModelKind, ModelOutputs, OpenModel, UnavailableMethod } from './openModel';
@@ -95,6 +97,7 @@ class SessionModel implements OpenModel {
     private readonly session: ort.InferenceSession,
     engine: EngineOptions,
     checkpoint?: Checkpoint,
+    readonly note?: string,
   ) {
     const spec = { labels: description.labels, size: description.inputSize, batchSize: CLASSIFIER_BATCH };
     this.logits = new LazyClassifier(async () => {
@@ -179,34 +182,14 @@ class SessionModel implements OpenModel {
   }
 }
 
-async function startsWithCheckpointMagic(file: string): Promise<boolean> {
-  const magic = Buffer.from(`${CHECKPOINT_MAGIC}\n`, 'utf8');
-  let handle;
-  try {
-    handle = await open(file, 'r');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ModelFileError(
-      file,
-      code === 'ENOENT'
-        ? 'file not found'
-        : code === 'EISDIR'
-          ? 'is a folder, not a model file'
-          : `cannot read the file (${code ?? String(error)})`,
-      error,
-    );
-  }
-  try {
-    const head = Buffer.alloc(magic.length);
-    const { bytesRead } = await handle.read(head, 0, magic.length, 0);
-    return bytesRead === magic.length && head.equals(magic);
-  } finally {
-    await handle.close();
-  }
+/** A FileReadError as the ModelFileError every opener of a model answers with. */
+function unreadable(file: string, error: unknown): never {
+  if (!(error instanceof FileReadError)) throw error;
+  throw new ModelFileError(file, error.reason === 'folder' ? 'is a folder, not a model file' : error.problem, error);
 }
 
 async function openCheckpoint(file: string, engine: EngineOptions): Promise<OpenModel> {
-  let checkpoint;
+  let checkpoint: LoadedCheckpoint;
   try {
     checkpoint = await loadCheckpoint(file);
   } catch (error) {
@@ -216,7 +199,7 @@ async function openCheckpoint(file: string, engine: EngineOptions): Promise<Open
   return openLoaded(checkpoint, file, engine);
 }
 
-async function openLoaded(checkpoint: Checkpoint, file: string, engine: EngineOptions): Promise<OpenModel> {
+async function openLoaded(checkpoint: LoadedCheckpoint, file: string, engine: EngineOptions): Promise<OpenModel> {
   const { description, params } = checkpointModel(checkpoint, file);
   const graph = buildExplainerGraph(
     { preset: description.preset, numClasses: description.labels.length, camLayer: description.featureLayer },
@@ -224,7 +207,7 @@ async function openLoaded(checkpoint: Checkpoint, file: string, engine: EngineOp
   );
   const session = await createSession(graph, engine);
   return new SessionModel(file, 'checkpoint', description, params.get(fcWeightName(description))!, session, engine,
-    checkpoint);
+    checkpoint, checkpoint.note);
 }
 
 async function openOnnx(
@@ -273,33 +256,24 @@ async function openOnnx(
   return new SessionModel(file, 'onnx', description, fcWeight, session, engine);
 }
 
-export interface OpenOptions {
+export interface OpenOptions extends Trust {
   /** The sidecar of an ONNX model trained elsewhere; default: beside the model (import/sidecar.ts). */
   readonly sidecar?: string;
 }
 
 /**
- * Opens a pretrained model by name, a checkpoint (recognised by its magic line, whatever its name), an exported
- * ONNX model or an ONNX classifier trained elsewhere with its sidecar. ModelFileError for everything a user can
- * fix by choosing another file or editing the sidecar.
+ * Opens a pretrained model by name, a checkpoint (recognised by its magic line, whatever its name), or, when the
+ * request is trusted (io/modelTrust.ts), an exported ONNX model or an ONNX classifier trained elsewhere with its
+ * sidecar. ModelFileError for everything a user can fix by choosing another file or editing the sidecar;
+ * UntrustedModelError for an ONNX model in an untrusted workspace.
  */
-export async function openModel(
-  file: string,
-  engine: EngineOptions = {},
-  options: OpenOptions = {},
-): Promise<OpenModel> {
+export async function openModel(file: string, engine: EngineOptions, options: OpenOptions): Promise<OpenModel> {
   if (isPretrainedModel(file)) return openLoaded(await pretrainedCheckpoint(file), file, engine);
-  if (await startsWithCheckpointMagic(file)) return openCheckpoint(file, engine);
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (error) {
-    throw new ModelFileError(
-      file,
-      `cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-      error,
-    );
-  }
+  const kind = await checkModelTrust(file, options).catch((error: unknown) => unreadable(file, error));
+  if (kind === 'checkpoint') return openCheckpoint(file, engine);
+  const bytes = await readBoundedFile(file, READ_CAPS.modelFile, 'a model file').catch((error: unknown) =>
+    unreadable(file, error),
+  );
   if (bytes.length === 0) throw new ModelFileError(file, 'empty file (0 bytes)');
   return openOnnx(file, bytes, engine, options.sidecar);
 }

@@ -45,6 +45,8 @@ export interface OpenModel {
   readonly camLayer: string;
   readonly methods: readonly CamMethodName[];
   readonly unavailable: readonly UnavailableMethod[];
+  /** What the user should be told about the file (an older checkpoint format); absent when nothing. */
+  readonly note?: string;
   /** The linear head's weight, classes × channels. */
   readonly fcWeight: Float32Array;
   /** Runs one normalised (1, 3, S, S) image; target −1 explains the predicted class. */

@@ -16,6 +16,7 @@ import type { RgbImage } from '../io/image';
 import { decodeImage } from '../io/image';
 import { describeNoFace, detectWithCache } from '../io/landmarkCache';
 import type { DetectedFace, FaceLandmarker } from '../io/landmarks';
+import type { Trust } from '../io/modelTrust';
 import type { Codebook } from '../science/codebook';
 import { ausForExpression } from '../science/codebook';
 import type { FaceFrame } from '../science/faceFrame';
@@ -86,7 +87,8 @@ export type ExplainRunResult =
 
 export type { PanelExpression, PanelFace, PanelMap };
 
-export interface PanelDeps {
+/** The worker's warm explainer and detector, and whether the request's workspace is trusted (io/modelTrust.ts). */
+export interface PanelDeps extends Trust {
   readonly explainer: Explainer;
   readonly landmarker: FaceLandmarker;
 }
@@ -110,6 +112,7 @@ export async function explainForPanel(request: ExplainRunRequest, deps: PanelDep
     explanation = await deps.explainer.explain({
       model: request.model,
       image: request.imagePath,
+      trusted: deps.trusted,
       ...(request.face !== undefined && { face: request.face }),
       ...(request.className !== undefined && { className: request.className }),
     });
@@ -241,12 +244,4 @@ async function previewOf(file: string, image: RgbImage): Promise<{ preview?: Pan
     .png()
     .toBuffer();
   return { preview: { png: new Uint8Array(png), scale } };
-}
-
-/** Every buffer the result owns, for the worker's transfer list (none may be a view into a shared pool). */
-export function transferablesOf(result: ExplainRunResult): ArrayBuffer[] {
-  const buffers = new Set<ArrayBuffer>();
-  for (const m of result.maps) buffers.add(m.data.buffer as ArrayBuffer);
-  if (result.preview) buffers.add(result.preview.png.buffer as ArrayBuffer);
-  return [...buffers];
 }

@@ -95,7 +95,7 @@ export async function evaluateOnnxModel(
   options: EvaluateOptions,
   hooks: EvaluationHooks,
 ): Promise<CheckpointEvaluation> {
-  const model = await openModel(options.checkpoint, { threads: options.threads });
+  const model = await openModel(options.checkpoint, { threads: options.threads }, { trusted: options.trusted });
   try {
     const d = model.description;
     const dataset = await readRunDataset(options.data, {

@@ -3,10 +3,13 @@
  * sidecar: its image input and logits, the number of classes, the candidate layers with their shapes and the
  * default choice, and whether the gradient CAMs will work (every op covered) — and the sidecar they write.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ModelFileError } from '../export/modelDescription';
 import { decodeOnnxModel, METADATA_KEYS, metadataOf } from '../export/modelMetadata';
+import { FileReadError, READ_CAPS, readBoundedFile } from '../io/boundedRead';
+import type { Trust } from '../io/modelTrust';
+import { checkModelTrust } from '../io/modelTrust';
 import type { EngineOptions } from '../onnx/session';
 import type { Expression } from '../science/labels';
 import { PAPER_CLASSES } from '../science/labels';
@@ -35,33 +38,32 @@ export interface ModelInspection {
   readonly sidecar: { readonly path: string; readonly exists: boolean };
 }
 
-export interface InspectOptions {
+export interface InspectOptions extends Trust {
   /** The input side, for models whose H and W are dynamic. */
   readonly size?: number;
 }
 
-async function readModelBytes(file: string): Promise<Uint8Array> {
+/** The file's bytes, once the trust rule allows parsing them and they are not a checkpoint. */
+async function readModelBytes(file: string, trust: Trust): Promise<Uint8Array> {
   try {
-    const bytes = await readFile(file);
+    if ((await checkModelTrust(file, trust)) === 'checkpoint') {
+      throw new ModelFileError(file, 'is an AU Lens checkpoint, which describes itself and needs no import');
+    }
+    const bytes = await readBoundedFile(file, READ_CAPS.modelFile, 'a model file');
     if (bytes.length === 0) throw new ModelFileError(file, 'empty file (0 bytes)');
     return bytes;
   } catch (error) {
-    if (error instanceof ModelFileError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ModelFileError(
-      file,
-      code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? String(error)})`,
-      error,
-    );
+    if (!(error instanceof FileReadError)) throw error;
+    throw new ModelFileError(file, error.reason === 'folder' ? 'is a folder, not a model file' : error.problem, error);
   }
 }
 
 export async function inspectModel(
   file: string,
-  options: InspectOptions = {},
+  options: InspectOptions,
   engine: EngineOptions = {},
 ): Promise<ModelInspection> {
-  const proto = decodeOnnxModel(await readModelBytes(file), file);
+  const proto = decodeOnnxModel(await readModelBytes(file, options), file);
   if (metadataOf(proto).has(METADATA_KEYS.format)) {
     throw new ModelFileError(
       file,
@@ -93,7 +95,7 @@ export async function inspectModel(
   }
   const defaults = defaultLayers(layers).map((l) => l.value);
   const where = sidecarPathFor(file);
-  const exists = await readFile(where).then(
+  const exists = await stat(where).then(
     () => true,
     () => false,
   );
@@ -194,11 +196,12 @@ export interface WriteSidecarRequest extends SidecarChoice {
 /** Inspects the model again (it may have changed since it was listed) and writes the chosen sidecar. */
 export async function writeSidecarFor(
   request: WriteSidecarRequest,
+  trust: Trust,
   engine: EngineOptions = {},
 ): Promise<{ path: string }> {
   const inspection = await inspectModel(
     request.model,
-    request.size === undefined ? {} : { size: request.size },
+    { trusted: trust.trusted, ...(request.size !== undefined && { size: request.size }) },
     engine,
   );
   return { path: await writeSidecar(inspection, sidecarFor(inspection, request), request.overwrite ?? false) };

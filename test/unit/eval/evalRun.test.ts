@@ -28,7 +28,7 @@ describe('eval/run: evaluation with per-image records, written beside the checkp
   it('records every image (path, labels, confidence, ATT-COS per layer, CAM-COS per method) and writes the file atomically', async () => {
     const progress: string[] = [];
     const result = await runEvaluation({ model, data: ws.data, images: 'all', cacheDir: ws.cache }, {
-      detector: new FakeDetector(), threads: 1, onProgress: (p) => progress.push(`${p.stage}:${p.done}/${p.total}`),
+      trusted: true, detector: new FakeDetector(), threads: 1, onProgress: (p) => progress.push(`${p.stage}:${p.done}/${p.total}`),
     });
     assert.equal(result.images.length, 24);
     assert.equal(result.report.samples, 24);
@@ -51,12 +51,12 @@ describe('eval/run: evaluation with per-image records, written beside the checkp
   it('rejects bad requests with a clear error and leaves the previous file alone', async () => {
     const file = path.join(path.dirname(model), 'eval-data.json');
     const before = await readFile(file, 'utf8');
-    await assert.rejects(runEvaluation({ model, data: path.join(ws.root, 'missing'), images: 'all' }, { detector: new FakeDetector() }),
+    await assert.rejects(runEvaluation({ model, data: path.join(ws.root, 'missing'), images: 'all' }, { trusted: true, detector: new FakeDetector() }),
       (err: Error) => err instanceof EvalRequestError && /is not a folder/.test(err.message));
-    await assert.rejects(runEvaluation({ model, data: ws.data, images: 'some' as 'all' }, { detector: new FakeDetector() }), EvalRequestError);
+    await assert.rejects(runEvaluation({ model, data: ws.data, images: 'some' as 'all' }, { trusted: true, detector: new FakeDetector() }), EvalRequestError);
     const controller = new AbortController();
     controller.abort();
-    await assert.rejects(runEvaluation({ model, data: ws.data, images: 'all', cacheDir: ws.cache }, { detector: new FakeDetector(), signal: controller.signal }));
+    await assert.rejects(runEvaluation({ model, data: ws.data, images: 'all', cacheDir: ws.cache }, { trusted: true, detector: new FakeDetector(), signal: controller.signal }));
     assert.equal(await readFile(file, 'utf8'), before);
   });
 

@@ -85,7 +85,7 @@ describe('explain: Explainer on one photo', function () {
   });
 
   it('explains the predicted class of the most confident face with every CAM, cosine and localisation score', async () => {
-    const { report } = await explainer.explain({ model: ckpt, image: photo });
+    const { report } = await explainer.explain({ trusted: true, model: ckpt, image: photo });
     assert.deepEqual([report.face.index, report.face.found, report.face.score], [1, 2, 0.95]);
     assert.deepEqual(report.face.frame, FRAME);
     assert.deepEqual(Object.keys(report.scores), PAPER_CLASSES);
@@ -102,7 +102,7 @@ describe('explain: Explainer on one photo', function () {
   });
 
   it('scores a requested class against its AU map, with FACS names, and says it in one line', async () => {
-    const { report, maps } = await explainer.explain({ model: ckpt, image: photo, className: 'happiness' });
+    const { report, maps } = await explainer.explain({ trusted: true, model: ckpt, image: photo, className: 'happiness' });
     assert.deepEqual([report.explained.class, report.explained.requested], ['happy', true]);
     assert.deepEqual(report.explained.aus.map((a) => [a.au, a.name]), [['AU6', 'Cheek Raiser'], ['AU12', 'Lip Corner Puller'], ['AU25', 'Lips Part']]);
     assert.deepEqual(report.auMap, { valid: true });
@@ -121,7 +121,7 @@ describe('explain: Explainer on one photo', function () {
   });
 
   it('reports null cosines with the reason for a class without AUs, and still renders', async () => {
-    const explanation = await explainer.explain({ model: ckpt, image: photo, className: 'neutral', face: 0 });
+    const explanation = await explainer.explain({ trusted: true, model: ckpt, image: photo, className: 'neutral', face: 0 });
     const { report } = explanation;
     assert.equal(report.face.index, 0);
     assert.equal(report.auMap.valid, false);
@@ -137,8 +137,8 @@ describe('explain: Explainer on one photo', function () {
   });
 
   it('explains an exported model with the same scores and maps, offering attention and CAM only', async () => {
-    const fromCheckpoint = await explainer.explain({ model: ckpt, image: photo, className: 'sad' });
-    const fromOnnx = await explainer.explain({ model: onnxModel, image: photo, className: 'sad' });
+    const fromCheckpoint = await explainer.explain({ trusted: true, model: ckpt, image: photo, className: 'sad' });
+    const fromOnnx = await explainer.explain({ trusted: true, model: onnxModel, image: photo, className: 'sad' });
     const r = fromOnnx.report;
     assert.equal(r.model.kind, 'onnx');
     assert.deepEqual(r.methods.computed, ['cam']);
@@ -153,28 +153,28 @@ describe('explain: Explainer on one photo', function () {
   it('keeps one warm session per model and reopens a model whose file changed', async () => {
     const fresh = new Explainer({ landmarker: async () => detector, landmarkCache: path.join(dir, 'cache'), maxModels: 1 });
     try {
-      const first = await fresh.explain({ model: ckpt, image: photo });
-      const again = await fresh.explain({ model: ckpt, image: photo });
+      const first = await fresh.explain({ trusted: true, model: ckpt, image: photo });
+      const again = await fresh.explain({ trusted: true, model: ckpt, image: photo });
       assert.ok(first.report.timingsMs.model > 0);
       assert.equal(again.report.timingsMs.model, 0);
       assert.equal(fresh.openModels, 1);
-      await fresh.explain({ model: onnxModel, image: photo });
+      await fresh.explain({ trusted: true, model: onnxModel, image: photo });
       assert.equal(fresh.openModels, 1, 'maxModels 1 closes the least recently used');
 
       const changed = path.join(dir, 'changing.ckpt');
       await saveCheckpoint(changed, checkpoint);
-      const before = await fresh.explain({ model: changed, image: photo });
+      const before = await fresh.explain({ trusted: true, model: changed, image: photo });
       const retrained: Checkpoint = randomCheckpoint(8, PAPER_CLASSES);
       await saveCheckpoint(changed, retrained);
       await utimes(changed, new Date(), new Date(Date.now() + 5000));
-      const after = await fresh.explain({ model: changed, image: photo });
+      const after = await fresh.explain({ trusted: true, model: changed, image: photo });
       assert.ok(after.report.timingsMs.model > 0, 'reopened');
       assert.notDeepEqual(after.report.scores, before.report.scores);
     } finally {
       await fresh.release();
     }
     const calls = detector.calls;
-    await explainer.explain({ model: ckpt, image: photo });
+    await explainer.explain({ trusted: true, model: ckpt, image: photo });
     assert.equal(detector.calls, calls, 'landmarks come from the cache for a photo seen before');
   });
 
@@ -182,28 +182,28 @@ describe('explain: Explainer on one photo', function () {
     const g = new Graph('foreign');
     g.output(g.node('Relu', [g.input('x', 'float32', [1, 4])], [{ dtype: 'float32', shape: [1, 4] }])[0]!, 'y');
     const foreign = await writeFixture(dir, 'foreign.onnx', Buffer.from(toModelBytes(g)));
-    await assert.rejects(explainer.explain({ model: foreign, image: photo }), (e: unknown) => e instanceof ModelFileError && /foreign\.onnx: an ONNX model trained elsewhere needs a sidecar config .* expected at .*foreign\.au-lens\.json; write one with `au-lens inspect/.test(e.message));
+    await assert.rejects(explainer.explain({ trusted: true, model: foreign, image: photo }), (e: unknown) => e instanceof ModelFileError && /foreign\.onnx: an ONNX model trained elsewhere needs a sidecar config .* expected at .*foreign\.au-lens\.json; write one with `au-lens inspect/.test(e.message));
     const garbage = await writeFixture(dir, 'garbage.onnx', Buffer.from('definitely not a model'));
-    await assert.rejects(explainer.explain({ model: garbage, image: photo }), /garbage\.onnx: neither an AU Lens checkpoint nor a valid ONNX model/);
-    await assert.rejects(explainer.explain({ model: path.join(dir, 'missing.ckpt'), image: photo }), /missing\.ckpt: file not found/);
+    await assert.rejects(explainer.explain({ trusted: true, model: garbage, image: photo }), /garbage\.onnx: neither an AU Lens checkpoint nor a valid ONNX model/);
+    await assert.rejects(explainer.explain({ trusted: true, model: path.join(dir, 'missing.ckpt'), image: photo }), /missing\.ckpt: file not found/);
     const truncated = await writeFixture(dir, 'truncated.ckpt', (await readFile(ckpt)).subarray(0, 2000));
-    await assert.rejects(explainer.explain({ model: truncated, image: photo }), /truncated\.ckpt: truncated/);
+    await assert.rejects(explainer.explain({ trusted: true, model: truncated, image: photo }), /truncated\.ckpt: truncated/);
     const unknown = path.join(dir, 'unknown.ckpt');
     await saveCheckpoint(unknown, { ...checkpoint, model: { ...checkpoint.model, preset: 'vgg16' } });
-    await assert.rejects(explainer.explain({ model: unknown, image: photo }), /unknown model preset "vgg16"/);
+    await assert.rejects(explainer.explain({ trusted: true, model: unknown, image: photo }), /unknown model preset "vgg16"/);
 
-    await assert.rejects(explainer.explain({ model: ckpt, image: photo, face: 2 }), (e: unknown) => e instanceof ExplainRequestError && e.message === 'face 2 does not exist: 2 face(s) found (0–1)');
-    await assert.rejects(explainer.explain({ model: ckpt, image: photo, className: 'contempt' }), (e: unknown) => e instanceof ExplainRequestError && /no class "contempt"; its classes: neutral, happy/.test(e.message));
+    await assert.rejects(explainer.explain({ trusted: true, model: ckpt, image: photo, face: 2 }), (e: unknown) => e instanceof ExplainRequestError && e.message === 'face 2 does not exist: 2 face(s) found (0–1)');
+    await assert.rejects(explainer.explain({ trusted: true, model: ckpt, image: photo, className: 'contempt' }), (e: unknown) => e instanceof ExplainRequestError && /no class "contempt"; its classes: neutral, happy/.test(e.message));
     const noFace = await writeFixture(dir, 'noface.png', await photoPng(1));
-    await assert.rejects(explainer.explain({ model: ckpt, image: noFace }), /noface\.png \(400×300\): no face found/);
+    await assert.rejects(explainer.explain({ trusted: true, model: ckpt, image: noFace }), /noface\.png \(400×300\): no face found/);
     const broken = await writeFixture(dir, 'broken.png', (await photoPng(2)).subarray(0, 80));
-    await assert.rejects(explainer.explain({ model: ckpt, image: broken }), ImageError);
+    await assert.rejects(explainer.explain({ trusted: true, model: ckpt, image: broken }), ImageError);
     await writeFile(path.join(dir, 'empty.jpg'), '');
-    await assert.rejects(explainer.explain({ model: ckpt, image: path.join(dir, 'empty.jpg') }), /empty file/);
+    await assert.rejects(explainer.explain({ trusted: true, model: ckpt, image: path.join(dir, 'empty.jpg') }), /empty file/);
   });
 
   it('writes report.json, one PNG per map and a contact sheet', async () => {
-    const explanation: Explanation = await explainer.explain({ model: ckpt, image: photo, className: 'surprise' });
+    const explanation: Explanation = await explainer.explain({ trusted: true, model: ckpt, image: photo, className: 'surprise' });
     const out = path.join(dir, 'out');
     const written = await writeExplanation(explanation, out);
     const names = ['au-map', 'attention-stem', 'attention-stage1', 'attention-stage2', 'attention-stage3', 'cam-cam', 'cam-gradcam', 'cam-gradcampp', 'cam-layercam'];

@@ -41,14 +41,14 @@ describe('import: bad input', function () {
     g.output(conv(g, x, g.constant(new Float32Array(9), [3, 3, 1, 1]), undefined), 'clean');
     const file = path.join(scratch.dir, 'denoise.onnx');
     await writeFile(file, toModelBytes(g));
-    await rejectsWith(inspectModel(file), /denoise\.onnx: not an image classifier: output "clean" is \[1, 3, 16, 16\], but class scores are \[N, K\].*image-to-image/);
+    await rejectsWith(inspectModel(file, { trusted: true }), /denoise\.onnx: not an image classifier: output "clean" is \[1, 3, 16, 16\], but class scores are \[N, K\].*image-to-image/);
   });
 
   it('refuses a 1-channel input and dynamic H/W without an input size, saying where to set it', async () => {
     const gray = await editedPeer(scratch.dir, 'gray', (m) => {
       m.graph!.input![0]!.type!.tensorType!.shape!.dim![1]!.dimValue = 1;
     });
-    await rejectsWith(openModel(gray), /input "input" is \[batch, 1, 64, 64\], but AU Lens feeds RGB images as N×3×H×W; a 1-channel input/);
+    await rejectsWith(openModel(gray, {}, { trusted: true }), /input "input" is \[batch, 1, 64, 64\], but AU Lens feeds RGB images as N×3×H×W; a 1-channel input/);
     const dynamic = (m: onnx.ModelProto): void => {
       const dims = m.graph!.input![0]!.type!.tensorType!.shape!.dim!;
       dims[2] = onnx.TensorShapeProto.Dimension.create({ dimParam: 'height' });
@@ -57,17 +57,17 @@ describe('import: bad input', function () {
     const { input: _size, ...noSize } = peerSidecar(fixture);
     void _size;
     const withoutSize = await editedPeer(scratch.dir, 'dynamic', dynamic, noSize);
-    await rejectsWith(openModel(withoutSize), /dynamic height and width \[batch, 3, height, width\]; set the side the model was trained at as "input.size" in its sidecar .*dynamic\.au-lens\.json/);
-    await rejectsWith(inspectModel(withoutSize), /set the side .* \(or pass --size\)/);
+    await rejectsWith(openModel(withoutSize, {}, { trusted: true }), /dynamic height and width \[batch, 3, height, width\]; set the side the model was trained at as "input.size" in its sidecar .*dynamic\.au-lens\.json/);
+    await rejectsWith(inspectModel(withoutSize, { trusted: true }), /set the side .* \(or pass --size\)/);
     const withSize = await editedPeer(scratch.dir, 'dynamic-sized', dynamic);
-    const model = await openModel(withSize);
+    const model = await openModel(withSize, {}, { trusted: true });
     assert.equal(model.description.inputSize, 64);
     await model.release();
   });
 
   it('says where the missing sidecar is expected and which command writes it', async () => {
     const file = await placePeerModel(scratch.dir, undefined, 'bare.onnx');
-    await rejectsWith(openModel(file), new RegExp(`bare\\.onnx: an ONNX model trained elsewhere needs a sidecar config \\(labels, input, layers\\), expected at ${path.join(scratch.dir, 'bare.au-lens.json').replace(/[.\\/]/g, '\\$&')}; write one with \`au-lens inspect --model .*bare\\.onnx --write-sidecar\``));
+    await rejectsWith(openModel(file, {}, { trusted: true }), new RegExp(`bare\\.onnx: an ONNX model trained elsewhere needs a sidecar config \\(labels, input, layers\\), expected at ${path.join(scratch.dir, 'bare.au-lens.json').replace(/[.\\/]/g, '\\$&')}; write one with \`au-lens inspect --model .*bare\\.onnx --write-sidecar\``));
   });
 
   it('names the sidecar field at fault and what is allowed', async () => {
@@ -81,18 +81,18 @@ describe('import: bad input', function () {
     ];
     for (const [i, [sidecar, pattern]] of cases.entries()) {
       const file = await placePeerModel(scratch.dir, sidecar, `field${i}.onnx`);
-      await rejectsWith(openModel(file), pattern);
+      await rejectsWith(openModel(file, {}, { trusted: true }), pattern);
     }
     const file = path.join(scratch.dir, 'field0.onnx');
     await writeFile(path.join(scratch.dir, 'field0.au-lens.json'), '{ "labels": [');
-    await rejectsWith(openModel(file), /its sidecar .*field0\.au-lens\.json is not valid JSON/);
+    await rejectsWith(openModel(file, {}, { trusted: true }), /its sidecar .*field0\.au-lens\.json is not valid JSON/);
   });
 
   it('lists the candidate layers when the sidecar names one that does not exist', async () => {
     const sidecar = peerSidecar(fixture, { layers: [{ value: '/model/stages.9/Relu_output_0', name: 'stage9' }] });
     delete sidecar['camLayer'];
     const file = await placePeerModel(scratch.dir, sidecar, 'nolayer.onnx');
-    await rejectsWith(openModel(file), /names layer "stage9" as value "\/model\/stages\.9\/Relu_output_0", which the graph does not have; its candidate layers: \/model\/stem\/stem\.0\/Conv_output_0 \[16×64×64\], .*\/model\/stages\.2\/stages\.2\.0\/Relu_1_output_0 \[64×16×16\]/);
+    await rejectsWith(openModel(file, {}, { trusted: true }), /names layer "stage9" as value "\/model\/stages\.9\/Relu_output_0", which the graph does not have; its candidate layers: \/model\/stem\/stem\.0\/Conv_output_0 \[16×64×64\], .*\/model\/stages\.2\/stages\.2\.0\/Relu_1_output_0 \[64×16×16\]/);
   });
 
   it('offers attention and CAM when an op after the CAM layer is not covered, naming the op and its count, and still explains', async () => {
@@ -102,7 +102,7 @@ describe('import: bad input', function () {
       pool.opType = 'ReduceMean';
       pool.attribute = [onnx.AttributeProto.create({ name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [2, 3] })];
     });
-    const model = await openModel(file);
+    const model = await openModel(file, {}, { trusted: true });
     try {
       assert.deepEqual(model.methods, ['cam']);
       assert.deepEqual(model.unavailable.map((u) => u.method), ['gradcam', 'gradcam++', 'layercam']);
@@ -114,7 +114,7 @@ describe('import: bad input', function () {
     } finally {
       await model.release();
     }
-    const inspection = await inspectModel(file);
+    const inspection = await inspectModel(file, { trusted: true });
     assert.deepEqual(inspection.unsupported, [{ op: 'ReduceMean', count: 1 }]);
   });
 
@@ -122,7 +122,7 @@ describe('import: bad input', function () {
     const file = await editedPeer(scratch.dir, 'leaky', (m) => {
       for (const n of m.graph!.node!.filter((n) => n.opType === 'Relu').slice(0, 2)) n.opType = 'LeakyRelu';
     });
-    const model = await openModel(file);
+    const model = await openModel(file, {}, { trusted: true });
     try {
       assert.deepEqual(model.methods, ['cam', 'gradcam', 'gradcam++', 'layercam']);
       const out = await model.run(fixture.tensor('input'), fixture.gradClass);
@@ -134,12 +134,12 @@ describe('import: bad input', function () {
     } finally {
       await model.release();
     }
-    assert.deepEqual((await inspectModel(file)).unsupported, []);
+    assert.deepEqual((await inspectModel(file, { trusted: true })).unsupported, []);
   });
 
   it('offers no CAM when the head is not linear on the CAM layer, and says why', async () => {
     const file = await placePeerModel(scratch.dir, peerSidecar(fixture, { camLayer: 'stage2' }), 'midcam.onnx');
-    const model = await openModel(file);
+    const model = await openModel(file, {}, { trusted: true });
     try {
       assert.deepEqual(model.methods, ['gradcam', 'gradcam++', 'layercam']);
       assert.match(model.unavailable[0]!.reason, /CAM needs a linear head on the CAM layer: the CAM layer feeds 2 nodes/);
@@ -154,11 +154,11 @@ describe('import: bad input', function () {
     const bytes = await readFile(PEER_ONNX);
     const truncated = path.join(scratch.dir, 'truncated.onnx');
     await writeFile(truncated, bytes.subarray(0, 5000));
-    await rejectsWith(openModel(truncated), /truncated\.onnx: neither an AU Lens checkpoint nor a valid ONNX model/);
-    await rejectsWith(inspectModel(truncated), /truncated\.onnx: neither an AU Lens checkpoint nor a valid ONNX model/);
+    await rejectsWith(openModel(truncated, {}, { trusted: true }), /truncated\.onnx: neither an AU Lens checkpoint nor a valid ONNX model/);
+    await rejectsWith(inspectModel(truncated, { trusted: true }), /truncated\.onnx: neither an AU Lens checkpoint nor a valid ONNX model/);
     const corrupt = path.join(scratch.dir, 'corrupt.onnx');
     await writeFile(corrupt, Buffer.from('not a model at all'));
-    await rejectsWith(inspectModel(corrupt), /corrupt\.onnx: neither an AU Lens checkpoint nor a valid ONNX model/);
-    await rejectsWith(inspectModel(path.join(scratch.dir, 'absent.onnx')), /absent\.onnx: file not found/);
+    await rejectsWith(inspectModel(corrupt, { trusted: true }), /corrupt\.onnx: neither an AU Lens checkpoint nor a valid ONNX model/);
+    await rejectsWith(inspectModel(path.join(scratch.dir, 'absent.onnx'), { trusted: true }), /absent\.onnx: file not found/);
   });
 });

@@ -14,7 +14,7 @@ import { peerFixture, peerSidecar, placePeerModel } from './fixture';
 describe('import: evaluating ONNX models', function () {
   this.timeout(60000);
   const ws = useTrainingWorkspace('au-lens-eval-onnx-');
-  const options = (checkpoint: string, data: string) => ({ checkpoint, data, split: 'all' as const, batch: 4, threads: 1, cacheDir: ws.cache });
+  const options = (checkpoint: string, data: string) => ({ checkpoint, trusted: true, data, split: 'all' as const, batch: 4, threads: 1, cacheDir: ws.cache });
 
   it('scores an exported model as its checkpoint: accuracy, ATT-COS per layer, CAM-COS', async () => {
     const data = await writeDataset(path.join(ws.root, 'small'), { classes: CLASSES, subjects: 3 });

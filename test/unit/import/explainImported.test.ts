@@ -35,7 +35,7 @@ describe('import: explaining with an imported model', function () {
 
   it('reports every layer\'s ATT-COS and every CAM method, and reopens the model when its sidecar changes', async () => {
     const file = await placePeerModel(scratch.dir, peerSidecar(fixture));
-    const { report } = await explainer.explain({ model: file, image: path.join(scratch.dir, 'photo.png'), className: 'happy' });
+    const { report } = await explainer.explain({ trusted: true, model: file, image: path.join(scratch.dir, 'photo.png'), className: 'happy' });
     assert.equal(report.model.kind, 'imported');
     assert.equal(report.model.preset, 'imported');
     assert.equal(report.model.crop, 'paper');
@@ -46,7 +46,7 @@ describe('import: explaining with an imported model', function () {
 
     const layers = peerSidecar(fixture)['layers'] as { value: string; name: string }[];
     await writeFile(path.join(scratch.dir, 'model.au-lens.json'), JSON.stringify(peerSidecar(fixture, { layers: layers.slice(2), camLayer: 'stage3', crop: 'box' })));
-    const again = await explainer.explain({ model: file, image: path.join(scratch.dir, 'photo.png'), className: 'happy' });
+    const again = await explainer.explain({ trusted: true, model: file, image: path.join(scratch.dir, 'photo.png'), className: 'happy' });
     assert.deepEqual(Object.keys(again.report.attCos), ['stage2', 'stage3']);
     assert.equal(again.report.model.crop, 'box');
     assert.ok(again.report.timingsMs.model > 0, 'reopened');

@@ -23,7 +23,7 @@ describe('import: au-lens inspect and the sidecar', function () {
 
   it('lists the spatial maps in graph order with shapes, defaults to the last map of each resolution', async () => {
     const file = await placePeerModel(scratch.dir, undefined);
-    const r = await inspectModel(file);
+    const r = await inspectModel(file, { trusted: true });
     assert.deepEqual(r.io, { input: 'input', size: 64, logits: 'logits' });
     assert.equal(r.classes, 7);
     assert.equal(r.layers.length, 19);
@@ -48,7 +48,7 @@ describe('import: au-lens inspect and the sidecar', function () {
     const sidecar = parseSidecar(JSON.parse(await readFile(sidecarPathFor(file), 'utf8')), 'sidecar');
     assert.deepEqual(sidecar.layers.map((l) => l.name), ['stem.2.Relu', 'stages.2.0.Relu_1']);
     assert.equal(sidecar.camLayer, 'stages.2.0.Relu_1');
-    const model = await openModel(file);
+    const model = await openModel(file, {}, { trusted: true });
     assert.deepEqual(model.description.attentionLayers, ['stem.2.Relu', 'stages.2.0.Relu_1']);
     await model.release();
     const again = await cli(['inspect', '--model', file, '--write-sidecar']);

@@ -17,7 +17,7 @@ describe('import: torch.onnx.export of the peer tiny64 against PyTorch', functio
 
   it('reproduces logits, every layer\'s attention and d logit[c] / d CAM layer, with every CAM method', async () => {
     const file = await placePeerModel(scratch.dir, peerSidecar(fixture));
-    const model = await openModel(file);
+    const model = await openModel(file, {}, { trusted: true });
     try {
       assert.equal(model.kind, 'imported');
       assert.deepEqual(model.methods, ['cam', 'gradcam', 'gradcam++', 'layercam']);

@@ -39,7 +39,7 @@ describe('import: graph translation beyond the peer fixture', function () {
     const file = path.join(scratch.dir, 'pooled.onnx');
     await writeFile(file, bytes);
     await writeFile(path.join(scratch.dir, 'pooled.au-lens.json'), JSON.stringify({ labels: ['happy', 'sad', 'surprise'], layers: [{ value: layer, name: 'conv' }] }));
-    const model = await openModel(file);
+    const model = await openModel(file, {}, { trusted: true });
     try {
       // The CAM layer does not feed the pooling that the head reads: no CAM, every gradient method.
       assert.deepEqual(model.methods, ['gradcam', 'gradcam++', 'layercam']);
@@ -58,7 +58,7 @@ describe('import: graph translation beyond the peer fixture', function () {
       await model.release();
     }
     await writeFile(path.join(scratch.dir, 'pooled.au-lens.json'), JSON.stringify({ labels: ['happy', 'sad', 'surprise'], layers: [{ value: layer, name: 'conv' }, { value: pooled, name: 'pooled' }] }));
-    const withHead = await openModel(file);
+    const withHead = await openModel(file, {}, { trusted: true });
     try {
       assert.deepEqual(withHead.methods, ['cam', 'gradcam', 'gradcam++', 'layercam']);
       // The MatMul weight is channels × classes; CAM wants classes × channels.

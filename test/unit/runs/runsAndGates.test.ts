@@ -25,7 +25,7 @@ describe('runs view model, eval records and quality gates', function () {
     await writeFile(path.join(run, 'broken.ckpt'), 'not a checkpoint');
     await mkdir(path.join(ws.root, 'node_modules', 'x'), { recursive: true });
     await writeFile(path.join(ws.root, 'node_modules', 'x', 'a.ckpt'), '');
-    result = await runEvaluation({ model: path.join(run, 'best.ckpt'), data: ws.data, images: 'all', cacheDir: ws.cache }, { detector: new FakeDetector(), threads: 1 });
+    result = await runEvaluation({ model: path.join(run, 'best.ckpt'), data: ws.data, images: 'all', cacheDir: ws.cache }, { trusted: true, detector: new FakeDetector(), threads: 1 });
   });
 
   it('reads epoch and validation metrics from a checkpoint header alone', async () => {

@@ -96,7 +96,7 @@ describe('train --init: fine-tuning face-api\'s expression network', function ()
       assert.ok(diff < 1e-5, `${name}: ${diff}`);
     }
     // The exported file opens for explanation like any export: face-api's normalisation, CAM from its fc weights.
-    const opened = await openModel(onnxFile);
+    const opened = await openModel(onnxFile, {}, { trusted: true });
     try {
       assert.equal(opened.kind, 'onnx');
       assert.deepEqual(opened.description.normalisation, FACEAPI_NORMALISATION);
