@@ -30,6 +30,7 @@ import { HOST_CLOSING, isWorkerCancel, isWorkerRequest } from './protocol';
 import { CodebookError } from './science/codebook';
 import { CheckpointError } from './train/checkpoint';
 import { TrainingError } from './train/options';
+import { RunLockedError } from './train/runLock';
 import { runTrainJob } from './train/trainJob';
 import { TrainRequestError } from './train/trainRequest';
 
@@ -107,6 +108,7 @@ function errorOf(err: unknown): WorkerError {
     return { kind: 'request', code: 'request', message };
   if (err instanceof NoFaceError) return { kind: 'request', code: 'no-face', message };
   if (err instanceof UntrustedModelError) return { kind: 'request', code: 'untrusted', message };
+  if (err instanceof RunLockedError) return { kind: 'request', code: 'locked', message };
   if (err instanceof ModelFileError || err instanceof CheckpointError) {
     return { kind: 'request', code: 'model', message };
   }

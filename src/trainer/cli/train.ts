@@ -31,7 +31,7 @@ AU heatmap)). λ = 0 trains the cross-entropy baseline. A dataset with an offici
 AffectNet, a CSV manifest with a split column) keeps it: validation is carved from its training part and its
 test part is never read. Other data are split by subject into train / validation / test (70/15/15). The model is
 selected on validation, never on test. Ctrl-C stops after the current step and saves RUNDIR/last.ckpt; --resume
-continues from it.
+continues from it. One training per RUNDIR at a time: RUNDIR/run.lock names it, and a second one is refused.
 
 Flags:
   --data DIR|FILE     the dataset, its layout recognised: RAF-DB basic (EmoLabel/ + Image/aligned or
@@ -139,6 +139,9 @@ function humanReporter(io: CliIo): (e: TrainEvent) => void {
         break;
       }
       case 'checkpoint':
+        break;
+      case 'note':
+        io.err(`note: ${e.message}`);
         break;
       case 'stopped':
         io.out(

@@ -12,6 +12,7 @@ import type { Expression } from '../science/labels';
 import type { SplitFractions, SplitMode } from '../science/split';
 import type { AtomicFs } from '../io/atomicFile';
 import type { HeadAdaptation } from './initWeights';
+import type { RunLock } from './runLock';
 
 export interface TrainOptions {
   readonly data: string;
@@ -124,7 +125,12 @@ export type TrainEvent =
     }
   | { readonly type: 'checkpoint'; readonly kind: 'last' | 'best'; readonly path: string; readonly bytes: number }
   /** `path`: the checkpoint to resume from; null when cancelled before a new run saved anything. */
-  | { readonly type: 'stopped'; readonly reason: 'cancelled'; readonly path: string | null };
+  | { readonly type: 'stopped'; readonly reason: 'cancelled'; readonly path: string | null }
+  /**
+   * Something the user should know that does not stop the run: a stale run lock taken over, a status or progress
+   * write that failed (the run goes on).
+   */
+  | { readonly type: 'note'; readonly message: string };
 
 export interface EpochTrainMetrics {
   readonly loss: number;
@@ -147,6 +153,11 @@ export interface TrainHooks {
   readonly detector: FaceLandmarker;
   /** Where checkpoints are written (default node:fs/promises); tests inject a failing disk through it. */
   readonly checkpointFs?: AtomicFs;
+  /**
+   * The run lock of `out` when the caller holds it already (the worker's job, which writes run.json before the run
+   * starts); train() takes one otherwise, and releases only the one it took.
+   */
+  readonly runLock?: RunLock;
 }
 
 export interface TrainOutcome {

@@ -82,10 +82,8 @@ async function openRunFolder(
   lastPath: string,
   bestPath: string,
 ): Promise<Checkpoint | undefined> {
+  // The run lock made the folder (runLock.ts), refusing a file in its place.
   const folder = await stat(options.out).catch(() => undefined);
-  if (folder && !folder.isDirectory()) {
-    throw new TrainingError(`--out ${options.out} is a file; give a folder for the run`);
-  }
   if (!options.resume) {
     for (const file of folder ? [lastPath, bestPath] : []) {
       if (await exists(file)) {

@@ -19,6 +19,7 @@ import type { EpochTrainMetrics, TrainHooks, TrainOptions, TrainOutcome, Validat
 import { TrainingError } from './options';
 import type { Emit, PreparedRun } from './prepareRun';
 import { exists, prepareRun, startState } from './prepareRun';
+import { acquireRunLock, RunLockedError, takeOverNote } from './runLock';
 import { settingsRecord } from './runSettings';
 import type { StepSchedule } from './schedule';
 import { learningRate } from './schedule';
@@ -278,13 +279,9 @@ class TrainLoop {
   }
 
   private async save(kind: 'last' | 'best', file: string, ckpt: Checkpoint): Promise<void> {
+    let bytes: number;
     try {
-      this.emit({
-        type: 'checkpoint',
-        kind,
-        path: file,
-        bytes: await saveCheckpoint(file, ckpt, this.hooks.checkpointFs),
-      });
+      bytes = await saveCheckpoint(file, ckpt, this.hooks.checkpointFs);
     } catch (err) {
       throw new TrainingError(
         `could not save ${file}: ${(err as Error).message}; ` +
@@ -293,6 +290,8 @@ class TrainLoop {
       );
     }
     if (kind === 'last') this.lastSaved = true;
+    // Outside the try: a listener's failure (a full disk under progress.jsonl) is not a failed save.
+    this.emit({ type: 'checkpoint', kind, path: file, bytes });
   }
 
   private diverged(what: string, epoch: number, step: number, lr: number): string {
@@ -309,8 +308,27 @@ class TrainLoop {
   }
 }
 
+/**
+ * Trains the run in options.out, holding its run lock (runLock.ts) throughout: a second training of the same folder
+ * is refused with RunLockedError, and the lock goes on every way out.
+ */
 export async function train(options: TrainOptions, hooks: TrainHooks): Promise<TrainOutcome> {
   const emit = hooks.onEvent ?? ((): void => undefined);
+  if (hooks.runLock) return trainLocked(options, hooks, emit);
+  const lock = await acquireRunLock(options.out, options.resume ? 'resume' : 'train').catch((err: unknown) => {
+    if (err instanceof RunLockedError) throw err;
+    throw new TrainingError(`--out ${(err as Error).message}`, { cause: err });
+  });
+  try {
+    const note = takeOverNote(lock);
+    if (note !== undefined) emit({ type: 'note', message: note });
+    return await trainLocked(options, hooks, emit);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function trainLocked(options: TrainOptions, hooks: TrainHooks, emit: Emit): Promise<TrainOutcome> {
   const run = await prepareRun(options, hooks, emit);
   if ('cancelled' in run) return run.cancelled;
   const state = startState(run, options, emit);

@@ -7,6 +7,7 @@ import { DatasetError } from '../../../src/trainer/io/dataset';
 import { codebookPreset } from '../../../src/trainer/science/codebook';
 import type { AtomicFs } from '../../../src/trainer/io/atomicFile';
 import type { Checkpoint } from '../../../src/trainer/train/checkpoint';
+import { RUN_LOCK_FILE } from '../../../src/trainer/train/runLock';
 import { loadCheckpoint } from '../../../src/trainer/train/checkpoint';
 import { loadSplitDataset } from '../../../src/trainer/train/dataSplit';
 import type { TrainOptions } from '../../../src/trainer/train/options';
@@ -23,8 +24,9 @@ async function assertTrainingError(run: Promise<unknown>, ...patterns: RegExp[])
 }
 
 /** Each file's bytes, read synchronously, so an onEvent callback can take the picture at an exact moment. */
+/** The run's files as they are now, mid-run; run.lock is there only while the run trains. */
 function snapshotNow(dir: string): Map<string, Buffer> {
-  return new Map(readdirSync(dir).sort().map((n) => [n, readFileSync(path.join(dir, n))]));
+  return new Map(readdirSync(dir).filter((n) => n !== RUN_LOCK_FILE).sort().map((n) => [n, readFileSync(path.join(dir, n))]));
 }
 
 function assertSameTensors(actual: Checkpoint, expected: Checkpoint): void {
