@@ -24,9 +24,10 @@
  * events with the same `step`.
  */
 import { appendFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import type { AtomicFs } from '../io/atomicFile';
 import { writeFileAtomic } from '../io/atomicFile';
+import { FileReadError, READ_CAPS, readJsonFile, readLines } from '../io/boundedRead';
 import { processAlive } from '../io/liveProcess';
 import type { TrainEvent, TrainOptions } from './options';
 import type { TrainRequest } from './trainRequest';
@@ -86,8 +87,8 @@ export function optionsSummary(options: TrainOptions): RunOptionsSummary {
   };
 }
 
-export async function writeRunRecord(folder: string, record: RunRecord): Promise<void> {
-  await writeFileAtomic(runFile(folder), `${JSON.stringify(record, null, 2)}\n`);
+export async function writeRunRecord(folder: string, record: RunRecord, fs?: AtomicFs): Promise<void> {
+  await writeFileAtomic(runFile(folder), `${JSON.stringify(record, null, 2)}\n`, fs);
 }
 
 function isRunRecord(value: unknown): value is RunRecord {
@@ -99,18 +100,12 @@ function isRunRecord(value: unknown): value is RunRecord {
 
 /** The folder's run record; undefined when it has none; throws when it has one that is not a run record. */
 export async function readRunRecord(folder: string): Promise<RunRecord | undefined> {
-  let text: string;
-  try {
-    text = await readFile(runFile(folder), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = await readJsonFile(runFile(folder), READ_CAPS.runRecord, 'run.json');
   } catch (err) {
-    throw new Error(`${runFile(folder)} is not valid JSON (${(err as Error).message})`);
+    if (err instanceof FileReadError && err.reason === 'missing') return undefined;
+    throw err;
   }
   if (!isRunRecord(json)) {
     throw new Error(`${runFile(folder)} is not an AU Lens run record (version ${RUN_RECORD_VERSION})`);
@@ -120,13 +115,31 @@ export async function readRunRecord(folder: string): Promise<RunRecord | undefin
 
 /**
  * Appends each event to the run's progress.jsonl as it happens. Synchronous on purpose: the trainer runs in a
- * worker thread, lines stay in order, and each is on disk before the next step, so a reload loses none.
+ * worker process, lines stay in order, and each is on disk before the next step, so a reload loses none. A failed
+ * append (a full disk) never stops the run: `onProblem` hears of the first failure and of the recovery.
  */
 export class ProgressLog {
-  constructor(readonly file: string) {}
+  private missed = 0;
+
+  constructor(
+    readonly file: string,
+    private readonly onProblem: (message: string) => void,
+  ) {}
 
   append(event: TrainEvent): void {
-    appendFileSync(this.file, `${JSON.stringify(event)}\n`);
+    try {
+      appendFileSync(this.file, `${JSON.stringify(event)}\n`);
+    } catch (err) {
+      if (this.missed++ === 0) {
+        const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+        this.onProblem(`cannot append to ${this.file} (${code}); the run goes on, its log misses events meanwhile`);
+      }
+      return;
+    }
+    if (this.missed > 0) {
+      this.onProblem(`${this.file} is writable again; ${this.missed} events are missing from it`);
+      this.missed = 0;
+    }
   }
 }
 
@@ -136,28 +149,26 @@ export interface ProgressRead {
   readonly skipped: number;
 }
 
-/** The events of a run so far; an empty list when the run has logged nothing yet. */
+/** The events of a run so far, streamed line by line; an empty list when the run has logged nothing yet. */
 export async function readProgress(folder: string): Promise<ProgressRead> {
-  let text: string;
-  try {
-    text = await readFile(progressFile(folder), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { events: [], skipped: 0 };
-    throw err;
-  }
   const events: TrainEvent[] = [];
   let skipped = 0;
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      const event = JSON.parse(line) as Partial<TrainEvent> | null;
-      if (typeof event === 'object' && event !== null && typeof event.type === 'string') {
-        events.push(event as TrainEvent);
+  try {
+    for await (const line of readLines(progressFile(folder))) {
+      if (line.trim() === '') continue;
+      try {
+        const event = JSON.parse(line) as Partial<TrainEvent> | null;
+        if (typeof event === 'object' && event !== null && typeof event.type === 'string') {
+          events.push(event as TrainEvent);
+        }
+        else skipped++;
+      } catch {
+        skipped++;
       }
-      else skipped++;
-    } catch {
-      skipped++;
     }
+  } catch (err) {
+    if (err instanceof FileReadError && err.reason === 'missing') return { events: [], skipped: 0 };
+    throw err;
   }
   return { events, skipped };
 }

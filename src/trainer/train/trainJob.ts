@@ -3,15 +3,26 @@
  * anything is written, then run.json and progress.jsonl kept up to date around train() (format: runLog.ts), so
  * the run can be watched, listed and resumed after a reload. The status always ends completed, cancelled or
  * failed; a process that dies mid-run, or a host that closes (HOST_CLOSING), leaves "running", which the next
- * window turns into "interrupted".
+ * window turns into "interrupted". The run lock (runLock.ts) is held from before the first write to the end.
  */
-import { mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
+import type { AtomicFs } from '../io/atomicFile';
 import type { FaceLandmarker } from '../io/landmarks';
 import { HOST_CLOSING } from '../protocol';
-import type { TrainEvent, TrainOutcome } from './options';
+import type { TrainEvent, TrainOptions, TrainOutcome } from './options';
+import type { RunLock } from './runLock';
+import { acquireRunLock, RunLockedError, takeOverNote } from './runLock';
 import type { RunRecord } from './runLog';
-import { optionsSummary, ProgressLog, progressFile, readRunRecord, RUN_FILE, writeRunRecord } from './runLog';
+import {
+  optionsSummary,
+  ProgressLog,
+  progressFile,
+  readRunRecord,
+  RUN_FILE,
+  runFile,
+  writeRunRecord,
+} from './runLog';
 import type { TrainRequest } from './trainRequest';
 import { resolveTrainOptions, TrainRequestError } from './trainRequest';
 import { train } from './trainRun';
@@ -22,6 +33,8 @@ export interface TrainJobHooks {
   readonly detector: () => Promise<FaceLandmarker>;
   /** Engine threads when the request gives none. */
   readonly defaultThreads: number;
+  /** Where run.json is written (default node:fs/promises); tests inject a failing disk through it. */
+  readonly statusFs?: AtomicFs;
 }
 
 /** Settings named as in run-config files and run.json ("preset", "lambda"), since that is what users see there. */
@@ -39,53 +52,120 @@ async function refuseUsedFolder(folder: string): Promise<void> {
   }
 }
 
+/**
+ * Keeps run.json up to date: writes queue so they land in order while training goes on, and each is caught on
+ * its own — one that fails (a full disk) is reported and the next still lands, so a completed run never reads
+ * failed for a status write that did not make it.
+ */
+class StatusWriter {
+  private writes: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly folder: string,
+    private record: RunRecord,
+    private readonly onProblem: (message: string) => void,
+    private readonly fs?: AtomicFs,
+  ) {
+    this.queue();
+  }
+
+  update(change: Partial<RunRecord>): void {
+    this.record = { ...this.record, ...change, updatedAt: new Date().toISOString() };
+    this.queue();
+  }
+
+  /** Every queued write has been tried. */
+  flush(): Promise<void> {
+    return this.writes;
+  }
+
+  private queue(): void {
+    const snapshot = this.record;
+    this.writes = this.writes.then(() =>
+      writeRunRecord(this.folder, snapshot, this.fs).catch((err: unknown) => {
+        this.onProblem(`cannot update ${runFile(this.folder)} (status ${snapshot.status}): ${(err as Error).message}`);
+      }),
+    );
+  }
+}
+
 export async function runTrainJob(request: TrainRequest, hooks: TrainJobHooks): Promise<TrainOutcome> {
   const options = await resolveTrainOptions(request, { label: jsonLabel, defaultThreads: hooks.defaultThreads });
   const folder = options.out;
+  // Before anything is written: a folder another training holds keeps its run.json as it is.
+  const lock = await acquireRunLock(folder, options.resume ? 'resume' : 'train').catch((err: unknown) => {
+    if (err instanceof RunLockedError) throw err;
+    throw new TrainRequestError('out', (err as Error).message);
+  });
+  try {
+    return await runLocked(request, options, lock, hooks);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runLocked(
+  request: TrainRequest,
+  options: TrainOptions,
+  lock: RunLock,
+  hooks: TrainJobHooks,
+): Promise<TrainOutcome> {
+  const folder = options.out;
   if (!options.resume) await refuseUsedFolder(folder);
-  await mkdir(folder, { recursive: true });
   const previous = options.resume ? await readRunRecord(folder).catch(() => undefined) : undefined;
   const now = (): string => new Date().toISOString();
-  let record: RunRecord = {
-    version: 1,
-    name: path.basename(folder),
-    status: 'running',
-    settings: previous?.settings ?? request,
-    options: optionsSummary(options),
-    pid: process.pid,
-    startedAt: previous?.startedAt ?? now(),
-    updatedAt: now(),
-    epochs: { done: previous?.epochs.done ?? 0, total: options.epochs },
-    ...(previous?.best && { best: previous.best }),
+  // A note goes to the editor and, when it can, to progress.jsonl; never through a failing log again.
+  const log = new ProgressLog(progressFile(folder), (message) => hooks.onEvent({ type: 'note', message }));
+  const note = (message: string): void => {
+    const event: TrainEvent = { type: 'note', message };
+    log.append(event);
+    hooks.onEvent(event);
   };
-  // Status writes are queued so they land in order while training goes on.
-  let writes = writeRunRecord(folder, record);
-  const update = (change: Partial<RunRecord>): void => {
-    record = { ...record, ...change, updatedAt: now() };
-    const snapshot = record;
-    writes = writes.then(() => writeRunRecord(folder, snapshot));
-  };
-  const log = new ProgressLog(progressFile(folder));
+  const status = new StatusWriter(
+    folder,
+    {
+      version: 1,
+      name: path.basename(folder),
+      status: 'running',
+      settings: previous?.settings ?? request,
+      options: optionsSummary(options),
+      pid: process.pid,
+      startedAt: previous?.startedAt ?? now(),
+      updatedAt: now(),
+      epochs: { done: previous?.epochs.done ?? 0, total: options.epochs },
+      ...(previous?.best && { best: previous.best }),
+    },
+    note,
+    hooks.statusFs,
+  );
+  const takeOver = takeOverNote(lock);
+  if (takeOver !== undefined) note(takeOver);
   const onEvent = (event: TrainEvent): void => {
     log.append(event);
     if (event.type === 'epoch') {
-      update({
+      status.update({
         epochs: { done: event.epoch, total: event.epochs },
         ...(event.best && { best: { epoch: event.epoch, valAccuracy: event.val?.accuracy ?? null } }),
       });
     }
     hooks.onEvent(event);
   };
+  let outcome: TrainOutcome;
   try {
-    const outcome = await train(options, { onEvent, signal: hooks.signal, detector: await hooks.detector() });
-    const epochs = { done: outcome.epochs, total: options.epochs };
-    const hostClosing = outcome.status === 'cancelled' && hooks.signal.reason === HOST_CLOSING;
-    update(hostClosing ? { epochs } : { status: outcome.status, endedAt: now(), epochs });
-    await writes;
-    return outcome;
+    outcome = await train(options, {
+      onEvent,
+      signal: hooks.signal,
+      detector: await hooks.detector(),
+      runLock: lock,
+    });
   } catch (err) {
-    update({ status: 'failed', endedAt: now(), error: (err as Error).message });
-    await writes.catch(() => undefined);
+    status.update({ status: 'failed', endedAt: now(), error: (err as Error).message });
+    await status.flush();
     throw err;
   }
+  const epochs = { done: outcome.epochs, total: options.epochs };
+  const hostClosing = outcome.status === 'cancelled' && hooks.signal.reason === HOST_CLOSING;
+  status.update(hostClosing ? { epochs } : { status: outcome.status, endedAt: now(), epochs });
+  await status.flush();
+  return outcome;
 }

@@ -25,14 +25,14 @@ describe('run log: run.json and progress.jsonl', () => {
 
   it('refuses a run.json that is broken or not a run record, naming the file', async () => {
     await writeFile(runFile(dir), '{"version": 1,');
-    await assert.rejects(readRunRecord(dir), /run\.json is not valid JSON/);
+    await assert.rejects(readRunRecord(dir), /run\.json: not valid JSON/);
     await writeFile(runFile(dir), JSON.stringify({ ...record, status: 'paused' }));
     await assert.rejects(readRunRecord(dir), /run\.json is not an AU Lens run record/);
   });
 
   it('appends events in order and reads them back, skipping a torn last line', async () => {
     assert.deepEqual(await readProgress(dir), { events: [], skipped: 0 });
-    const log = new ProgressLog(progressFile(dir));
+    const log = new ProgressLog(progressFile(dir), () => undefined);
     log.append(step(1, 1.5));
     log.append(step(2, 1.25));
     await appendFile(progressFile(dir), '{"type":"step","epo');
