@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { parseEvalFile } from '../../trainer/eval/evalFile';
+import { readEvalFile } from '../../trainer/eval/readEvalFile';
 import type { Ctx } from '../ctx';
 import { explainWith } from './explainWith';
 import { failingImages } from './gates';
@@ -14,7 +13,7 @@ export function openFailingImages(_ctx: Ctx): (evalFile?: vscode.Uri | string, c
     if (evalFile === undefined || className === undefined) throw new Error('run this from a quality-gate problem in ' +
       'the Problems view');
     const file = typeof evalFile === 'string' ? evalFile : evalFile.fsPath;
-    const result = parseEvalFile(await readFile(file, 'utf8'), file);
+    const { result } = await readEvalFile(file);
     const layer = result.report.camLayer;
     const images = failingImages(result, className);
     if (images.length === 0) {

@@ -3,10 +3,9 @@
  * line of each value that fails an `auLens.qualityGates.*` setting. Evaluations add theirs as they finish; a runs
  * rescan or a settings change re-checks every eval file in the workspace.
  */
-import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import type { EvalRunResult } from '../../trainer/eval/evalFile';
-import { parseEvalFile } from '../../trainer/eval/evalFile';
+import { readEvalFile } from '../../trainer/eval/readEvalFile';
 import type { Config } from '../config';
 import type { RunEntry } from '../runs/runScan';
 import type { GateFailure, QualityGates } from './gates';
@@ -57,8 +56,8 @@ export class QualityGateDiagnostics implements vscode.Disposable {
     const uri = vscode.Uri.file(file);
     let diagnostics: GateDiagnostic[] = [];
     try {
-      const text = await readFile(file, 'utf8');
-      diagnostics = gateDiagnostics(file, text, parseEvalFile(text, file), this.config.qualityGates);
+      const { text, result } = await readEvalFile(file);
+      diagnostics = gateDiagnostics(file, text, result, this.config.qualityGates);
     } catch {
       // An unreadable file has no gate results; the runs view says why it cannot be read.
     }

@@ -4,10 +4,11 @@
  * its checkpoints (headers only) and its evaluations (eval-*.json). Plain node: the tree view maps the result to items,
  * and the unit tests build it from a temp folder.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { EvalRunResult } from '../../trainer/eval/evalFile';
-import { isEvalFileName, parseEvalFile } from '../../trainer/eval/evalFile';
+import { isEvalFileName } from '../../trainer/eval/evalFile';
+import { readEvalFile } from '../../trainer/eval/readEvalFile';
 import type { RunRecord } from '../../trainer/train/runLog';
 import { readProgress, readRunRecord, RUN_FILE } from '../../trainer/train/runLog';
 import type { ValidationMetrics } from '../../trainer/train/options';
@@ -103,7 +104,7 @@ export async function readRun(folder: string): Promise<RunEntry> {
   const evaluations = await Promise.all(names.filter(isEvalFileName).map(async (name): Promise<EvalEntry> => {
     const file = path.join(folder, name);
     try {
-      return { file, name, result: parseEvalFile(await readFile(file, 'utf8'), file) };
+      return { file, name, result: (await readEvalFile(file)).result };
     } catch (err) {
       return { file, name, error: messageOf(err) };
     }

@@ -3,6 +3,7 @@
  * evaluated checkpoint. The runs view, the quality gates, the results panel and the comparison panel read it, so
  * this module holds only types and plain functions (no node APIs, no engine): the extension bundles it.
  */
+import { jsonProblem } from '../io/jsonProblem';
 import type { Expression } from '../science/labels';
 import type { EvalReport, SampleFaithfulness } from '../science/report';
 import type { SplitName } from '../science/split';
@@ -89,7 +90,7 @@ export function parseEvalFile(text: string, file: string): EvalRunResult {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new EvalFileError(`${file}: not JSON (${(err as Error).message})`);
+    throw new EvalFileError(`${file}: ${jsonProblem(err)}`);
   }
   const v = value as Partial<EvalRunResult> | null;
   if (typeof v !== 'object' || v === null || v.format !== EVAL_FILE_FORMAT) {

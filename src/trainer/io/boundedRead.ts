@@ -9,6 +9,7 @@ import type { Stats } from 'node:fs';
 import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open, stat } from 'node:fs/promises';
+import { jsonProblem } from './jsonProblem';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -149,15 +150,12 @@ export async function readBoundedText(file: string, cap: number, what: string): 
   return (await readBoundedFile(file, cap, what)).toString('utf8');
 }
 
-/** JSON.parse with a message that gives the position of the problem but none of the text around it. */
+/** JSON.parse; a FileReadError that gives the position of the problem but none of the text around it. */
 export function parseJsonText(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    const message = (error as Error).message;
-    const at = /at position (\d+)/.exec(message)?.[1];
-    const where = at !== undefined ? ` at character ${at}` : /end of JSON/.test(message) ? ' (it ends too early)' : '';
-    throw new FileReadError(file, 'not-json', `not valid JSON${where}`, error);
+    throw new FileReadError(file, 'not-json', jsonProblem(error), error);
   }
 }
 

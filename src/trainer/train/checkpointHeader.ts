@@ -2,7 +2,7 @@
  * What the runs view shows of a checkpoint, from its one-line JSON header alone (train/checkpoint.ts): the
  * tensors after it are never read, so listing a folder of large checkpoints stays cheap.
  */
-import { open } from 'node:fs/promises';
+import { openRegularFile, READ_CAPS } from '../io/boundedRead';
 import { CHECKPOINT_MAGIC } from './checkpoint';
 
 export interface CheckpointSummary {
@@ -19,11 +19,10 @@ export interface CheckpointSummary {
 }
 
 const CHUNK = 64 * 1024;
-/** Headers hold the codebook and the tensor index: a few tens of KiB; anything far larger is not a header. */
-const MAX_HEADER = 16 * 1024 * 1024;
 
+/** The header line; a named pipe called x.ckpt is refused before it is opened for reading (io/boundedRead.ts). */
 async function headerText(file: string): Promise<string> {
-  const handle = await open(file, 'r');
+  const { handle } = await openRegularFile(file);
   try {
     const chunks: Buffer[] = [];
     let length = 0;
@@ -43,7 +42,7 @@ async function headerText(file: string): Promise<string> {
       }
       const end = magicEnd >= 0 ? all.indexOf(0x0a, magicEnd + 1) : -1;
       if (end >= 0) return all.subarray(magicEnd + 1, end).toString('utf8');
-      if (length > MAX_HEADER) throw new Error('not an AU Lens checkpoint (no header line)');
+      if (length > READ_CAPS.checkpointHeader) throw new Error('not an AU Lens checkpoint (no header line)');
     }
   } finally {
     await handle.close();

@@ -64,7 +64,7 @@ describe('eval/run: evaluation with per-image records, written beside the checkp
     const bad = path.join(ws.root, 'eval-bad.json');
     await writeFile(bad, '{"format":"something"}');
     assert.throws(() => parseEvalFile('{"format":"something"}', bad), (err: Error) => err instanceof EvalFileError && err.message.startsWith(bad));
-    assert.throws(() => parseEvalFile('{oops', 'f.json'), /f\.json: not JSON/);
+    assert.throws(() => parseEvalFile('{oops', 'f.json'), /f\.json: not valid JSON at character 1/);
     assert.throws(() => parseEvalFile('{"format":"au-lens-eval","version":1}', 'f.json'), /incomplete/);
   });
 });

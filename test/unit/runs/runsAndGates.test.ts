@@ -49,7 +49,7 @@ describe('runs view model, eval records and quality gates', function () {
     await writeFile(path.join(run, 'eval-bad.json'), '{');
     const again = await scanRuns([ws.root]);
     const bad = again[0]!.evaluations.find((e) => e.name === 'eval-bad.json')!;
-    assert.ok('error' in bad && /not JSON/.test(bad.error));
+    assert.ok('error' in bad && /not valid JSON/.test(bad.error));
   });
 
   it('turns failing values into gate failures with the setting, the class and the path of the value', async () => {
