@@ -13,7 +13,8 @@ import type { LayerActivations } from '../cam';
 import { CAM_METHODS } from '../cam';
 import type { ModelDescription } from '../export/modelDescription';
 import { checkpointModel, ModelFileError } from '../export/modelDescription';
-import { decodeOnnxModel, describeExportedModel, METADATA_KEYS, metadataOf } from '../export/modelMetadata';
+import { describeExportedModel, METADATA_KEYS, metadataOf } from '../export/modelMetadata';
+import { decodeWithData } from '../import/externalData';
 import { activationName, gradientName } from '../graphs/explain';
 import { attentionName, buildLogits } from '../graphs/inference';
 import { tensorValues } from '../import/foreignGraph';
@@ -216,7 +217,7 @@ async function openOnnx(
   engine: EngineOptions,
   sidecar: string | undefined,
 ): Promise<OpenModel> {
-  const proto = decodeOnnxModel(bytes, file);
+  const { proto, bytes: model } = await decodeWithData(bytes, file);
   if (!metadataOf(proto).has(METADATA_KEYS.format)) return openImported(file, proto, engine, sidecar);
   const description = describeExportedModel(metadataOf(proto), file);
   const info = presetInfo(description.preset);
@@ -234,7 +235,7 @@ async function openOnnx(
   }
   let session: ort.InferenceSession;
   try {
-    session = await createSession(bytes, engine);
+    session = await createSession(model, engine);
   } catch (error) {
     throw new ModelFileError(
       file,

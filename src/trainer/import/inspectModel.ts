@@ -6,13 +6,14 @@
 import { stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ModelFileError } from '../export/modelDescription';
-import { decodeOnnxModel, METADATA_KEYS, metadataOf } from '../export/modelMetadata';
+import { METADATA_KEYS, metadataOf } from '../export/modelMetadata';
 import { FileReadError, READ_CAPS, readBoundedFile } from '../io/boundedRead';
 import type { Trust } from '../io/modelTrust';
 import { checkModelTrust } from '../io/modelTrust';
 import type { EngineOptions } from '../onnx/session';
 import type { Expression } from '../science/labels';
 import { PAPER_CLASSES } from '../science/labels';
+import { decodeWithData } from './externalData';
 import type { CandidateLayer, ClassifierIo } from './foreignGraph';
 import { classCount, classifierIo, defaultLayers, discoverLayers } from './foreignGraph';
 import type { Sidecar, SidecarLayer } from './sidecar';
@@ -63,7 +64,7 @@ export async function inspectModel(
   options: InspectOptions,
   engine: EngineOptions = {},
 ): Promise<ModelInspection> {
-  const proto = decodeOnnxModel(await readModelBytes(file, options), file);
+  const { proto } = await decodeWithData(await readModelBytes(file, options), file);
   if (metadataOf(proto).has(METADATA_KEYS.format)) {
     throw new ModelFileError(
       file,
