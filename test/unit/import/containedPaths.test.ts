@@ -59,7 +59,7 @@ describe('import: paths a model names stay in its folder', function () {
     await refused('pipe.bin', /is a named pipe, not a regular file/);
     await refused('data.bin\u0000', /external data|file not found/);
     const { proto, bytes } = await decodeWithData(modelWithExternal('data.bin'), path.join(folder, 'm.onnx'));
-    assert.equal(proto.graph!.initializer[0]!.dataLocation, onnx.TensorProto.DataLocation.DEFAULT);
+    assert.equal(proto.graph!.initializer![0]!.dataLocation, onnx.TensorProto.DataLocation.DEFAULT);
     // ONNX Runtime gets bytes that need no file: run from any working directory, it adds w = [1.5, -2].
     const session = await ort.InferenceSession.create(bytes);
     const out = await session.run({ x: new ort.Tensor('float32', new Float32Array([1, 1]), [2]) });
