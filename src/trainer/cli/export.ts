@@ -34,5 +34,6 @@ export const exportCommand = defineCommand({
     );
     for (const v of summary.inputs) io.out(`  input  ${v.name.padEnd(12)} ${shape(v.shape)}`);
     for (const v of summary.outputs) io.out(`  output ${v.name.padEnd(12)} ${shape(v.shape)}`);
+    if (summary.note !== undefined) io.err(`note: ${checkpoint}: ${summary.note}`);
   },
 });

@@ -36,6 +36,8 @@ export interface ExportSummary {
   readonly batch: typeof BATCH_DIM;
   readonly inputs: readonly ExportedValue[];
   readonly outputs: readonly ExportedValue[];
+  /** What the user should be told about the checkpoint (an older format), if anything. */
+  readonly note?: string;
 }
 
 /** The inference graph of `description` with `params` baked in, for one batch size. */
@@ -114,5 +116,6 @@ export async function exportCheckpoint(checkpointFile: string, out: string): Pro
     inputSize: description.inputSize,
     batch: BATCH_DIM,
     ...exportedIo(description),
+    ...(checkpoint.note !== undefined && { note: checkpoint.note }),
   };
 }
