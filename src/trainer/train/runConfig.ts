@@ -4,6 +4,7 @@
  * checks the shape and names the field at fault; the trainer checks what needs the data (train/trainRequest.ts).
  */
 import * as path from 'node:path';
+import { FileReadError, READ_CAPS, readJsonFile } from '../io/boundedRead';
 import type { TrainRequest } from './trainRequest';
 
 export const RUN_CONFIG_SUFFIX = '.au-lens-run.json';
@@ -128,4 +129,16 @@ export function runConfigOf(request: TrainRequest, folder: string): Record<strin
     config[field] = isPath ? path.relative(folder, value as string).split(path.sep).join('/') || '.' : value;
   }
   return config;
+}
+
+/** A run-config file read from disk (a regular file of at most 1 MiB) and parsed; RunConfigError for any problem. */
+export async function readRunConfig(file: string): Promise<TrainRequest> {
+  let json: unknown;
+  try {
+    json = await readJsonFile(file, READ_CAPS.runConfig, 'a run config');
+  } catch (error) {
+    if (error instanceof FileReadError) throw new RunConfigError(undefined, error.message);
+    throw error;
+  }
+  return parseRunConfig(json, file);
 }
