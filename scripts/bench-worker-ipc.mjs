@@ -3,6 +3,7 @@
 // float32 maps and a 200 KB PNG: about 2 MB) — transferred between threads, copied through the IPC pipe with
 // advanced serialization between processes. Prints JSON; `node scripts/bench-worker-ipc.mjs [--reps N]`.
 import { fork } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -47,7 +48,6 @@ async function measure(kind, reps) {
 }
 
 if (values.child) {
-  // eslint-disable-next-line no-eval
   (0, eval)(peerSource.replace("const { parentPort } = require('node:worker_threads');", 'const parentPort = null;'));
 } else {
   const reps = Number(values.reps);
