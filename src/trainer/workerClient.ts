@@ -5,8 +5,8 @@
  * The worker is a child process (child_process.fork), not a worker thread: ONNX Runtime and sharp parse model files
  * and images in native code, and a native crash in a thread ends the whole process — the editor's extension host.
  * A crashed child fails its requests in flight with code 'crashed', and the next request starts a new one. The
- * price: a process start (about as long as the thread's, both load the same bundle) and results copied through
- * the IPC pipe instead of transferred (scripts/bench-worker-ipc.mjs measures it).
+ * price: a process start (some 0.6 s more than a thread's, once per worker) and results copied through the IPC
+ * pipe instead of transferred (about 20 ms more for an explanation's 2 MB; scripts/bench-worker-ipc.mjs).
  */
 import type { ChildProcess } from 'node:child_process';
 import { fork } from 'node:child_process';
