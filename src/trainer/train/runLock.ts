@@ -142,29 +142,28 @@ export async function isRunLocked(folder: string, alive: (pid: number) => boolea
   return state !== undefined && !state.stale;
 }
 
-/** Creates `file` with `content` only if it does not exist, never visible half-written where hard links work. */
-async function createExclusive(file: string, content: string, token: string): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${token.slice(0, 8)}.tmp`);
-  const handle = await open(temp, 'wx');
+/** Writes `content` to a file that must not exist yet, durably. */
+async function writeNew(file: string, content: string): Promise<void> {
+  const handle = await open(file, 'wx');
   try {
     await handle.writeFile(content);
     await handle.sync();
   } finally {
     await handle.close();
   }
+}
+
+/** Creates `file` with `content` only if it does not exist, never visible half-written where hard links work. */
+async function createExclusive(file: string, content: string, token: string): Promise<void> {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${token.slice(0, 8)}.tmp`);
+  await writeNew(temp, content);
   try {
     await link(temp, file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP') throw error;
     // No hard links on this file system (some network and FAT mounts): an exclusive create instead.
-    const direct = await open(file, 'wx');
-    try {
-      await direct.writeFile(content);
-      await direct.sync();
-    } finally {
-      await direct.close();
-    }
+    await writeNew(file, content);
   } finally {
     await unlink(temp).catch(() => undefined);
   }

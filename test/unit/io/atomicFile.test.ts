@@ -4,15 +4,12 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { AtomicFs } from '../../../src/trainer/io/atomicFile';
 import { writeFileAtomic } from '../../../src/trainer/io/atomicFile';
+import { fsWithFaults } from '../../helpers/fsWithFaults';
 import { makeTempDir } from './fixtures';
 
 /** node:fs/promises that records which paths were fsynced. */
 function recordingFs(synced: string[]): AtomicFs {
-  return {
-    mkdir: (dir, options) => nodeFs.mkdir(dir, options),
-    rename: (from, to) => nodeFs.rename(from, to),
-    rm: (file, options) => nodeFs.rm(file, options),
-    readdir: (dir) => nodeFs.readdir(dir),
+  return fsWithFaults({
     async open(file, flags) {
       const handle = await nodeFs.open(file, flags);
       return {
@@ -24,7 +21,7 @@ function recordingFs(synced: string[]): AtomicFs {
         close: () => handle.close(),
       };
     },
-  };
+  });
 }
 
 describe('io/atomicFile', () => {

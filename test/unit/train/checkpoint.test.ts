@@ -5,6 +5,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import type { AtomicFileHandle, AtomicFs } from '../../../src/trainer/io/atomicFile';
+import { fsWithFaults } from '../../helpers/fsWithFaults';
 import { CHECKPOINT_MAGIC, CheckpointError, CheckpointMismatchError, loadCheckpoint, saveCheckpoint } from '../../../src/trainer/train/checkpoint';
 import { assertCompatible } from '../../../src/trainer/train/checkpointCompat';
 import { makeTempDir } from '../io/fixtures';
@@ -19,11 +20,7 @@ const SPECS = [
 
 /** node:fs/promises whose file handles fail with ENOSPC once `failAfter` bytes have been written. */
 function failingFs(failAfter: number): AtomicFs {
-  return {
-    mkdir: (dir, options) => nodeFs.mkdir(dir, options),
-    rename: (from, to) => nodeFs.rename(from, to),
-    rm: (file, options) => nodeFs.rm(file, options),
-    readdir: (dir) => nodeFs.readdir(dir),
+  return fsWithFaults({
     async open(file, flags): Promise<AtomicFileHandle> {
       const handle = await nodeFs.open(file, flags);
       let written = 0;
@@ -42,7 +39,7 @@ function failingFs(failAfter: number): AtomicFs {
         close: () => handle.close(),
       };
     },
-  };
+  });
 }
 
 const TRAILER_BYTES = 'AU Lens sha256 '.length + 65;

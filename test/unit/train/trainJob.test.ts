@@ -7,6 +7,7 @@ import * as nodeFs from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { AtomicFs } from '../../../src/trainer/io/atomicFile';
+import { fsWithFaults } from '../../helpers/fsWithFaults';
 import { loadCheckpoint } from '../../../src/trainer/train/checkpoint';
 import type { TrainEvent } from '../../../src/trainer/train/options';
 import { readRunLock, RunLockedError } from '../../../src/trainer/train/runLock';
@@ -18,18 +19,14 @@ import { FakeDetector, useTrainingWorkspace } from './fixtures';
 /** node:fs/promises whose `failing`-th… opens of a run.json temp file fail with ENOSPC. */
 function diskFullFor(failing: (n: number) => boolean): AtomicFs {
   let n = 0;
-  return {
-    mkdir: (dir, options) => nodeFs.mkdir(dir, options),
-    rename: (from, to) => nodeFs.rename(from, to),
-    rm: (file, options) => nodeFs.rm(file, options),
-    readdir: (dir) => nodeFs.readdir(dir),
+  return fsWithFaults({
     async open(file, flags) {
       if (file.includes('.run.json.') && failing(++n)) {
         throw Object.assign(new Error('ENOSPC: no space left on device, open'), { code: 'ENOSPC' });
       }
       return nodeFs.open(file, flags);
     },
-  };
+  });
 }
 
 describe('train/trainJob: status and progress writes', function () {

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { DatasetError } from '../../../src/trainer/io/dataset';
 import { codebookPreset } from '../../../src/trainer/science/codebook';
 import type { AtomicFs } from '../../../src/trainer/io/atomicFile';
+import { fsWithFaults } from '../../helpers/fsWithFaults';
 import type { Checkpoint } from '../../../src/trainer/train/checkpoint';
 import { RUN_LOCK_FILE } from '../../../src/trainer/train/runLock';
 import { loadCheckpoint } from '../../../src/trainer/train/checkpoint';
@@ -44,11 +45,7 @@ const allFinite = (c: Checkpoint): boolean => c.tensors.model.every((t) => t.dat
 
 /** node:fs/promises whose writes fail with ENOSPC while `full()` is true. */
 function diskThatFills(full: () => boolean): AtomicFs {
-  return {
-    mkdir: (dir, options) => nodeFs.mkdir(dir, options),
-    rename: (from, to) => nodeFs.rename(from, to),
-    rm: (file, options) => nodeFs.rm(file, options),
-    readdir: (dir) => nodeFs.readdir(dir),
+  return fsWithFaults({
     async open(file, flags) {
       const handle = await nodeFs.open(file, flags);
       return {
@@ -60,7 +57,7 @@ function diskThatFills(full: () => boolean): AtomicFs {
         close: () => handle.close(),
       };
     },
-  };
+  });
 }
 
 describe('train/trainRun: bad input and failures', function () {
