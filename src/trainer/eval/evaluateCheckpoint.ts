@@ -8,6 +8,7 @@
 import type { Batch } from '../data/loader';
 import { BatchLoader } from '../data/loader';
 import { prepareSamples } from '../data/prepare';
+import { unreadable } from '../explain/modelFile';
 import { evaluateOnnxModel } from '../import/evaluateImported';
 import { manifestHash } from '../io/manifest';
 import { checkModelTrust } from '../io/modelTrust';
@@ -78,9 +79,11 @@ export async function evaluateCheckpoint(
 ): Promise<CheckpointEvaluation> {
   // Anything but a checkpoint, by content (an ONNX model exported or trained elsewhere, with its sidecar), runs
   // image by image through its open session, once the trust rule allows it.
-  if (!isPretrainedModel(options.checkpoint) && (await checkModelTrust(options.checkpoint, options)) === 'other') {
-    return evaluateOnnxModel(options, hooks);
-  }
+  const file = options.checkpoint;
+  const kind = isPretrainedModel(file)
+    ? 'checkpoint'
+    : await checkModelTrust(file, options).catch((error: unknown) => unreadable(file, error));
+  if (kind === 'other') return evaluateOnnxModel(options, hooks);
   const stored = await loadModelCheckpoint(options.checkpoint);
   const preset = stored.model.preset;
   if (!isModelName(preset)) throw new Error(`${options.checkpoint}: unknown model preset "${preset}"`);

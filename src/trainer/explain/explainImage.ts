@@ -12,9 +12,7 @@ import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { baseSideFor, evalTransformSample } from '../data/augment';
 import { cropImage, sampleFrame } from '../data/prepare';
-import { ModelFileError } from '../export/modelDescription';
 import { sidecarPathFor } from '../import/sidecar';
-import { FileReadError } from '../io/boundedRead';
 import type { RgbImage } from '../io/image';
 import { checkModelTrust } from '../io/modelTrust';
 import { decodeImage } from '../io/image';
@@ -27,7 +25,7 @@ import { DEFAULT_MODEL, isPretrainedModel } from '../train/pretrained';
 import type { Explanation, ExplanationReport, ExplainRequest } from './explanation';
 import { ExplainRequestError } from './explanation';
 import type { OpenOptions } from './modelFile';
-import { openModel, PREDICTED_CLASS } from './modelFile';
+import { openModel, PREDICTED_CLASS, unreadable } from './modelFile';
 import type { OpenModel } from './openModel';
 import type { FaithfulnessRequest } from './explanationFaithfulness';
 import { explanationFaithfulness } from './explanationFaithfulness';
@@ -66,10 +64,7 @@ export class Explainer {
   async model(file: string, options: OpenOptions): Promise<{ model: OpenModel; openedNow: boolean }> {
     const pretrained = isPretrainedModel(file);
     // Before the cache: a model opened for a trusted request is not handed to an untrusted one.
-    if (!pretrained) await checkModelTrust(file, options).catch((error: unknown) => {
-      if (error instanceof FileReadError) throw new ModelFileError(file, error.problem, error);
-      throw error;
-    });
+    if (!pretrained) await checkModelTrust(file, options).catch((error: unknown) => unreadable(file, error));
     const { sidecar } = options;
     const key = pretrained ? `pretrained:${file}` : path.resolve(file);
     const stampOf = async (f: string): Promise<string> => {

@@ -184,7 +184,7 @@ class SessionModel implements OpenModel {
 }
 
 /** A FileReadError as the ModelFileError every opener of a model answers with. */
-function unreadable(file: string, error: unknown): never {
+export function unreadable(file: string, error: unknown): never {
   if (!(error instanceof FileReadError)) throw error;
   throw new ModelFileError(file, error.reason === 'folder' ? 'is a folder, not a model file' : error.problem, error);
 }
