@@ -36,6 +36,7 @@ const ACTIONS: Readonly<Record<ExplainFailure['code'], readonly ErrorAction[]>> 
   'image': ['showOutput'],
   'request': ['retry', 'showOutput'],
   'other': ['retry', 'showOutput'],
+  'crashed': ['retry', 'showOutput'],
   'cancelled': ['retry'],
 };
 

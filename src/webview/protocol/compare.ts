@@ -7,6 +7,8 @@ import type { LayerMatch } from '../../trainer/science/layerMatch';
 import type { PairedComparison } from '../../trainer/science/metrics/paired';
 import type { FaithfulnessDelta } from '../../trainer/science/metrics/pairedFaithfulness';
 import type { ViewFace, ViewMap, ViewReport } from './explain';
+import type { Guard } from './guards';
+import { isCount, isNothing, isRecord, isText, oneOf, orNull } from './guards';
 import { IpcCommand, IpcNotification } from './ipc';
 
 export const scope = 'compare';
@@ -102,19 +104,29 @@ export interface CompareRenderedState {
 }
 
 // webview → host
-export const ReadyCommand = new IpcCommand<undefined>(scope, 'ready');
-export const DidRenderCommand = new IpcCommand<CompareRenderedState>(scope, 'didRender');
-/** Explain one image (a flipped one) with model A or B in the explanation panel. */
-export const ExplainImageCommand =
-  new IpcCommand<{ readonly path: string; readonly side: 'a' | 'b' }>(scope, 'image/explain');
+export const ReadyCommand = new IpcCommand<undefined>(scope, 'ready', isNothing);
+export const DidRenderCommand = new IpcCommand<CompareRenderedState>(scope, 'didRender', isRecord({
+  mode: oneOf(['image', 'dataset']), map: orNull(isText), cells: isCount(0, 1_000_000), flips: isCount(0, 1_000_000),
+}));
+/** Explain one image (a flipped one) with model A or B in the explanation panel; only an image the page was sent. */
+export const ExplainImageCommand = new IpcCommand(scope, 'image/explain',
+  isRecord({ path: isText, side: oneOf(['a', 'b']) }));
 /** Image mode: explain another class with both models; null: each model's prediction. */
-export const ExplainClassCommand = new IpcCommand<{ readonly className: string | null }>(scope, 'class/explain');
-export const RetryCommand = new IpcCommand<undefined>(scope, 'retry');
+export const ExplainClassCommand = new IpcCommand(scope, 'class/explain', isRecord({ className: orNull(isText) }));
+export const RetryCommand = new IpcCommand<undefined>(scope, 'retry', isNothing);
 
 // host → webview
 export const DidStartNotification = new IpcNotification<{ readonly target: CompareTarget }>(scope, 'didStart');
 export const DidCompareNotification = new IpcNotification<CompareView>(scope, 'didCompare');
 export const DidFailNotification = new IpcNotification<CompareFailure>(scope, 'didFail');
+
+const isCompareModel: Guard<CompareModel> = isRecord({ model: isText, name: isText });
+
+/** A target as a page stored it: its shape is checked before the host looks at its paths. */
+export const isCompareTarget: Guard<CompareTarget> = (v): v is CompareTarget =>
+  isRecord({ a: isCompareModel, b: isCompareModel, mode: oneOf(['image']), image: isText, imageName: isText },
+    { className: isText })(v)
+  || isRecord({ a: isCompareModel, b: isCompareModel, mode: oneOf(['dataset']), data: isText, dataName: isText })(v);
 
 /** Page state kept by the webview and handed back to the serializer after a reload. */
 export interface ComparePageState {

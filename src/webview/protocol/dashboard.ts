@@ -3,6 +3,7 @@
  * (src/webview/dashboard/main.ts). The host turns the trainer's events into these points, so the page needs no
  * trainer types and gets only what it draws.
  */
+import { isNothing } from './guards';
 import { IpcCommand, IpcNotification } from './ipc';
 
 export type DashboardStatus = 'running' | 'completed' | 'cancelled' | 'failed' | 'interrupted' | 'unknown';
@@ -76,8 +77,8 @@ export function appendPoint<T>(series: T[], point: T, key: (p: T) => number): vo
   series.push(point);
 }
 
-export const ReadyCommand = new IpcCommand<undefined>('dashboard', 'ready');
-export const CancelCommand = new IpcCommand<undefined>('dashboard', 'cancel');
-export const ResumeCommand = new IpcCommand<undefined>('dashboard', 'resume');
+export const ReadyCommand = new IpcCommand<undefined>('dashboard', 'ready', isNothing);
+export const CancelCommand = new IpcCommand<undefined>('dashboard', 'cancel', isNothing);
+export const ResumeCommand = new IpcCommand<undefined>('dashboard', 'resume', isNothing);
 export const DidLoadNotification = new IpcNotification<DashboardSnapshot>('dashboard', 'didLoad');
 export const DidUpdateNotification = new IpcNotification<DashboardUpdate>('dashboard', 'didUpdate');

@@ -4,6 +4,7 @@
  * eval file stores it.
  */
 import type { EvalReport } from '../../trainer/science/report';
+import { isNothing, isRecord, isText } from './guards';
 import { IpcCommand, IpcNotification } from './ipc';
 
 export const scope = 'evaluation';
@@ -41,7 +42,8 @@ export interface EvaluationView {
   readonly gateFailures: readonly string[];
 }
 
-export const ReadyCommand = new IpcCommand(scope, 'ready');
-export const ExplainImageCommand = new IpcCommand<{ readonly path: string }>(scope, 'explainImage');
-export const OpenFileCommand = new IpcCommand(scope, 'openFile');
+export const ReadyCommand = new IpcCommand<undefined>(scope, 'ready', isNothing);
+/** Explain one of the images the page was sent, with the evaluated model. */
+export const ExplainImageCommand = new IpcCommand(scope, 'explainImage', isRecord({ path: isText }));
+export const OpenFileCommand = new IpcCommand<undefined>(scope, 'openFile', isNothing);
 export const DidLoadNotification = new IpcNotification<EvaluationView>(scope, 'didLoad');

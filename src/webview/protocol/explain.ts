@@ -6,6 +6,8 @@
 import type { FaithfulnessReport } from '../../trainer/science/faithfulnessReport';
 import type { LocalisationReport } from '../../trainer/science/metrics/localisation';
 import type { PanelAu, PanelExpression, PanelFace, PanelMap } from '../../trainer/science/panelView';
+import type { Guard } from './guards';
+import { isBytes, isCount, isNothing, isNumber, isRecord, isText, oneOf, orNull } from './guards';
 import { IpcCommand, IpcNotification, IpcRequest } from './ipc';
 
 export const scope = 'explain';
@@ -81,8 +83,9 @@ export interface ExplainView {
 }
 
 /** Ways out of an error, each run by the host. */
-export type ErrorAction = 'selectModel' | 'showOutput' | 'retry' | 'explainWithoutModel' | 'trainModel' | 'manageTrust'
-  | 'useCpu';
+export const ERROR_ACTIONS = ['selectModel', 'showOutput', 'retry', 'explainWithoutModel', 'trainModel', 'manageTrust',
+  'useCpu'] as const;
+export type ErrorAction = (typeof ERROR_ACTIONS)[number];
 
 /** Their labels, the same on the page's buttons and the notification's. */
 export const ACTION_LABELS: Readonly<Record<ErrorAction, string>> = {
@@ -98,7 +101,8 @@ export const ACTION_LABELS: Readonly<Record<ErrorAction, string>> = {
 export interface ExplainFailure {
   readonly target: ExplainTarget;
   readonly message: string;
-  readonly code: 'image' | 'no-face' | 'model' | 'device' | 'request' | 'other' | 'cancelled' | 'untrusted';
+  readonly code: 'image' | 'no-face' | 'model' | 'device' | 'request' | 'other' | 'cancelled' | 'untrusted'
+    | 'crashed';
   readonly actions: readonly ErrorAction[];
 }
 
@@ -114,21 +118,35 @@ export interface RenderedState {
   readonly maps: number;
 }
 
+/** A PNG export of the page's canvas: far above any real one. */
+const MAX_PNG_BYTES = 256 * 1024 * 1024;
+
+const isRendered: Guard<RenderedState> = isRecord({
+  kind: oneOf(['model', 'landmarks']), photoLoaded: (v): v is boolean => typeof v === 'boolean',
+  faces: isCount(0, 10_000), mapA: isText, mapB: orNull(isText), opacity: isNumber, split: isNumber,
+  maps: isCount(0, 10_000),
+});
+
 // webview → host
-export const ReadyCommand = new IpcCommand<undefined>(scope, 'ready');
-export const SelectFaceCommand = new IpcCommand<{ readonly face: number }>(scope, 'face/select');
+export const ReadyCommand = new IpcCommand<undefined>(scope, 'ready', isNothing);
+export const SelectFaceCommand = new IpcCommand(scope, 'face/select', isRecord({ face: isCount(0, 10_000) }));
 /** null: explain the predicted class again. */
-export const ExplainClassCommand = new IpcCommand<{ readonly className: string | null }>(scope, 'class/explain');
-export const RunActionCommand = new IpcCommand<{ readonly action: ErrorAction }>(scope, 'action/run');
-export const DidRenderCommand = new IpcCommand<RenderedState>(scope, 'didRender');
-export const ExportPngRequest =
-  new IpcRequest<{ readonly png: Uint8Array }, { readonly path: string | null }>(scope, 'export/png');
-export const ExportJsonRequest = new IpcRequest<undefined, { readonly path: string | null }>(scope, 'export/json');
+export const ExplainClassCommand = new IpcCommand(scope, 'class/explain', isRecord({ className: orNull(isText) }));
+export const RunActionCommand = new IpcCommand(scope, 'action/run', isRecord({ action: oneOf(ERROR_ACTIONS) }));
+export const DidRenderCommand = new IpcCommand(scope, 'didRender', isRendered);
+export const ExportPngRequest = new IpcRequest<{ readonly png: Uint8Array }, { readonly path: string | null }>(scope,
+  'export/png', isRecord({ png: isBytes(MAX_PNG_BYTES) }));
+export const ExportJsonRequest = new IpcRequest<undefined, { readonly path: string | null }>(scope, 'export/json',
+  isNothing);
 
 // host → webview
 export const DidStartNotification = new IpcNotification<{ readonly target: ExplainTarget }>(scope, 'didStart');
 export const DidExplainNotification = new IpcNotification<ExplainView>(scope, 'didExplain');
 export const DidFailNotification = new IpcNotification<ExplainFailure>(scope, 'didFail');
+
+/** A target as a page stored it: its shape is checked before the host looks at its paths. */
+export const isExplainTarget: Guard<ExplainTarget> = isRecord({ image: isText, imageName: isText },
+  { model: isText, modelName: isText, face: isCount(0, 10_000), className: isText });
 
 /** Page state kept by the webview (vscode.setState) and handed back to the serializer after a reload. */
 export interface ExplainPageState {
