@@ -44,10 +44,14 @@ export class Ctx {
     return this.worker;
   }
 
-  /** A trainer worker: the shared one and each training run's own start alike (device setting, failure cause). */
+  /**
+   * A trainer worker: the shared one and each training run's own start alike (device setting, failure cause, and
+   * the workspace's trust, asked at each request so that trusting the folder applies at once).
+   */
   private newWorker(): WorkerClient {
     const script = vscode.Uri.joinPath(this.extCtx.extensionUri, 'dist', 'worker.js').fsPath;
-    return new WorkerClient(script, { failureCause: () => this.nativeProblem, env: this.config.workerEnv() });
+    return new WorkerClient(script, { failureCause: () => this.nativeProblem, env: this.config.workerEnv(),
+      trusted: () => vscode.workspace.isTrusted });
   }
 
   /**

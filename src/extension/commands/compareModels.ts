@@ -23,15 +23,6 @@ export function compareModels(ctx: Ctx): (a?: unknown, b?: unknown, on?: Compare
         `different models to compare.`);
       return;
     }
-    const untrusted = [a, b].filter((m) => m.toLowerCase().endsWith('.onnx') && !vscode.workspace.isTrusted);
-    if (untrusted.length) {
-      const answer = await vscode.window.showErrorMessage(
-        `AU Lens runs ONNX models only in trusted workspaces ` +
-          `(${untrusted.map((m) => path.basename(m)).join(', ')}); trust this folder or pick checkpoints.`,
-        'Manage Workspace Trust');
-      if (answer) await vscode.commands.executeCommand('workbench.trust.manage');
-      return;
-    }
     const subject = on ?? (await pickSubject());
     if (!subject) return;
     const models = { a: compareModel(a), b: compareModel(b) };

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
+import { errorHelp } from '../workerErrors';
 import { showAuMaps } from './auMaps';
 import { compareModels } from './compareModels';
 import { deleteRun } from './deleteRun';
@@ -54,8 +55,11 @@ export function registerCommands(ctx: Ctx): void {
       } catch (err) {
         // VS Code swallows errors thrown by command handlers; surface them.
         ctx.log.error(`auLens.${name}: ${(err as Error).stack ?? String(err)}`);
-        void vscode.window.showErrorMessage(`AU Lens: ${(err as Error).message}`,
-          'Show Output').then((a) => a && ctx.log.show());
+        const help = errorHelp(err);
+        const action = help.action;
+        void vscode.window.showErrorMessage(`AU Lens: ${help.message}`, ...(action ? [action.label] : []),
+          'Show Output').then((a) => (a === 'Show Output' ? ctx.log.show()
+          : a && action && vscode.commands.executeCommand(action.command)));
       }
     }));
   }

@@ -23,6 +23,8 @@ import {
 import { compareEvaluations, reusableEvaluation } from '../compare/datasetComparison';
 import { pairMaps } from '../compare/mapPairs';
 import type { Ctx } from '../ctx';
+import type { ErrorHelp } from '../workerErrors';
+import { errorHelp } from '../workerErrors';
 import type { PanelKind } from './basePanel';
 import { BasePanel } from './basePanel';
 import { CANCELLED, unlessCancelled } from './cancellation';
@@ -94,7 +96,7 @@ export class ComparePanel extends BasePanel {
           ? this.compareImage(target, signal) : this.compareDataset(target, signal, progress, reuse)),
       );
       if (generation !== this.generation) return;
-      if (view === CANCELLED) return this.fail(target, 'the comparison was cancelled', true);
+      if (view === CANCELLED) return this.fail(target, { message: 'the comparison was cancelled' }, true);
       this.lastView = view;
       this.lastFailure = undefined;
       this.ctx.log.info(view.mode === 'image'
@@ -104,7 +106,7 @@ export class ComparePanel extends BasePanel {
       this.channel.post(DidCompareNotification, view);
     } catch (err) {
       if (generation !== this.generation) return;
-      this.fail(target, (err as Error).message, false);
+      this.fail(target, errorHelp(err), false);
     }
   }
 
@@ -192,16 +194,18 @@ export class ComparePanel extends BasePanel {
     return { photoUri: `data:image/png;base64,${png}`, photoScale: result.preview.scale };
   }
 
-  private fail(target: CompareTarget, message: string, cancelled: boolean): void {
+  private fail(target: CompareTarget, { message, action }: ErrorHelp, cancelled: boolean): void {
     this.ctx.log[cancelled ? 'info' : 'error'](`compare: ${message}`);
     const failure: CompareFailure = { target, message, cancelled };
     this.lastFailure = failure;
     this.lastView = undefined;
     this.channel.post(DidFailNotification, failure);
     if (!cancelled) {
-      void vscode.window.showErrorMessage(`AU Lens: ${message}`, 'Try Again', 'Show Output').then((picked) => {
+      const offered = action ? [action.label, 'Show Output'] : ['Try Again', 'Show Output'];
+      void vscode.window.showErrorMessage(`AU Lens: ${message}`, ...offered).then((picked) => {
         if (picked === 'Try Again') return this.compare(target);
         if (picked === 'Show Output') this.ctx.log.show();
+        else if (picked && action) void vscode.commands.executeCommand(action.command);
       });
     }
   }

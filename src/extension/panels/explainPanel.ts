@@ -6,8 +6,7 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { WorkerErrorCode, WorkerMethods } from '../../trainer/protocol';
-import { WorkerFailure, WorkerRequestError } from '../../trainer/workerClient';
+import type { WorkerMethods } from '../../trainer/protocol';
 import type {
   ErrorAction, ExplainFailure, ExplainPageState, ExplainTarget, ExplainView, RenderedState,
 } from '../../webview/protocol/explain';
@@ -19,6 +18,7 @@ import {
 import type { IpcMessage, IpcNotification } from '../../webview/protocol/ipc';
 import { IpcResponse } from '../../webview/protocol/ipc';
 import type { Ctx } from '../ctx';
+import { errorHelp, workerErrorCode } from '../workerErrors';
 import type { PanelKind } from './basePanel';
 import { BasePanel } from './basePanel';
 import { CANCELLED, unlessCancelled } from './cancellation';
@@ -114,11 +114,6 @@ export class ExplainPanel extends BasePanel {
     log.info(`explain ${target.image} with ${target.model ?? 'no model'}${target.face !== undefined ? `, face ` +
       `${target.face}` : ''}${target.className ? `, class ${target.className}` : ''}`);
 
-    if (target.model?.toLowerCase().endsWith('.onnx') && !vscode.workspace.isTrusted) {
-      return this.fail(target, 'untrusted',
-        `${target.modelName}: AU Lens runs ONNX models only in trusted workspaces; trust this folder or pick a ` +
-          `checkpoint`);
-    }
     const outcome = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `AU Lens: explaining ${target.imageName} (${modelText})`,
         cancellable: true },
@@ -136,11 +131,9 @@ export class ExplainPanel extends BasePanel {
     if (outcome === CANCELLED) return this.fail(target, 'cancelled', `explaining ${target.imageName} was cancelled`,
       false);
     if ('error' in outcome) {
-      const err = outcome.error;
-      const code: WorkerErrorCode = err instanceof WorkerRequestError || err instanceof WorkerFailure
-        ? err.code : 'other';
-      // A crashed worker restarts on the next request: Try Again is the way out, as for any other failure.
-      return this.fail(target, code === 'crashed' || code === 'locked' ? 'other' : code, err.message);
+      // The worker decides trust by the model file's content ('untrusted'); a crashed one restarts on Try Again.
+      const code = workerErrorCode(outcome.error) ?? 'other';
+      return this.fail(target, code === 'locked' ? 'other' : code, errorHelp(outcome.error).message);
     }
     const result = outcome.result;
     this.result = result;

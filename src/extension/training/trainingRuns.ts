@@ -16,6 +16,7 @@ import type { TrainEvent, TrainOutcome } from '../../trainer/train/options';
 import type { WorkerClient } from '../../trainer/workerClient';
 import type { Config } from '../config';
 import type { Log } from '../log';
+import { errorHelp } from '../workerErrors';
 import type { RunProgress } from './runProgress';
 import { advance, fractionDone, progressText, startProgress } from './runProgress';
 import { TrainingStatusBar } from './statusBar';
@@ -254,7 +255,9 @@ export class TrainingRuns implements vscode.Disposable {
   private fail(run: ActiveRun, err: Error): void {
     this.ended.push({ folder: run.folder, error: err.message });
     this.log.error(`${run.name}: ${err.message}`);
-    void vscode.window.showErrorMessage(`AU Lens: training ${run.name} failed: ${err.message}`, 'Show Output',
+    // A locked folder's message names the training that holds it; a crashed worker's says to try again.
+    const { message } = errorHelp(err);
+    void vscode.window.showErrorMessage(`AU Lens: training ${run.name} failed: ${message}`, 'Show Output',
       'Open Dashboard')
       .then((a) => (a === 'Show Output' ? this.log.show()
         : a && vscode.commands.executeCommand('auLens.showTrainingDashboard', run.folder)));
