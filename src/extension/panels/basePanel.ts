@@ -31,6 +31,11 @@ export interface OpenOptions {
   readonly load?: boolean;
 }
 
+/** The workspace folders' paths: what the paths of a restored page state are checked against. */
+export function workspaceFolderPaths(): string[] {
+  return (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+}
+
 export abstract class BasePanel implements vscode.Disposable {
   protected readonly disposables: vscode.Disposable[] = [];
   protected readonly channel: PageChannel;

@@ -17,7 +17,7 @@ import type {
 } from '../../webview/protocol/compare';
 import {
   DidCompareNotification, DidFailNotification, DidRenderCommand, DidStartNotification, ExplainClassCommand,
-  ExplainImageCommand, ReadyCommand,
+  ExplainImageCommand, isCompareTarget, ReadyCommand,
   RetryCommand,
 } from '../../webview/protocol/compare';
 import { compareEvaluations, reusableEvaluation } from '../compare/datasetComparison';
@@ -26,9 +26,10 @@ import type { Ctx } from '../ctx';
 import type { ErrorHelp } from '../workerErrors';
 import { errorHelp } from '../workerErrors';
 import type { PanelKind } from './basePanel';
-import { BasePanel } from './basePanel';
+import { BasePanel, workspaceFolderPaths } from './basePanel';
 import { CANCELLED, unlessCancelled } from './cancellation';
 import { ExplainPanel, explainTarget } from './explainPanel';
+import { checkRestoredPaths, resourceFolder } from './workspacePaths';
 
 export const COMPARE_VIEW_TYPE = 'auLens.compare';
 
@@ -59,9 +60,17 @@ export class ComparePanel extends BasePanel {
     return panel;
   }
 
-  /** Rebuilds a panel VS Code restored after a reload and compares again what it showed. */
+  /**
+   * Rebuilds a panel VS Code restored after a reload and compares again what it showed, once the page's saved
+   * target has the shape of one and names only paths the workspace backs.
+   */
   static async revive(ctx: Ctx, webview: vscode.WebviewPanel, state: ComparePageState | undefined): Promise<void> {
     const target = state?.target;
+    if (target !== undefined) {
+      if (!isCompareTarget(target)) throw new Error('its saved state is not a comparison');
+      checkRestoredPaths({ files: [target.mode === 'image' ? target.image : target.data],
+        models: [target.a.model, target.b.model] }, workspaceFolderPaths(), ctx.models.active);
+    }
     const panel = await BasePanel.adopt(ctx, ComparePanel.kind, webview, { roots: target ? rootsFor(target) : [] });
     if (target) await panel.compare(target, true);
   }
@@ -223,8 +232,9 @@ export class ComparePanel extends BasePanel {
     } else if (DidRenderCommand.is(message)) {
       this.rendered = message.params;
     } else if (ExplainImageCommand.is(message)) {
+      // Only an image this panel showed: the page's messages are data, not orders.
       const t = this.target;
-      if (t) await ExplainPanel.show(this.ctx,
+      if (t && this.offered(message.params.path)) await ExplainPanel.show(this.ctx,
         explainTarget(vscode.Uri.file(message.params.path), t[message.params.side].model));
     } else if (ExplainClassCommand.is(message)) {
       const t = this.target;
@@ -237,14 +247,20 @@ export class ComparePanel extends BasePanel {
     }
   }
 
+  /** Whether the page was sent `image`: the compared photo, or one of the flipped images listed. */
+  private offered(image: string): boolean {
+    const view = this.lastView;
+    return view?.mode === 'image' ? view.target.image === image : view?.flips.some((f) => f.path === image) === true;
+  }
+
   override dispose(): void {
     this.generation++;
     super.dispose();
   }
 }
 
-/** The photo's or dataset's folder and the workspace folders. */
+/** The workspace folders and the photo's or dataset's folder (never a file-system root). */
 function rootsFor(target: CompareTarget): vscode.Uri[] {
-  const folder = target.mode === 'image' ? path.dirname(target.image) : target.data;
-  return [...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri), vscode.Uri.file(folder)];
+  const folder = target.mode === 'image' ? resourceFolder(target.image) : resourceFolder(path.join(target.data, 'x'));
+  return [...workspaceFolderPaths(), ...(folder === undefined ? [] : [folder])].map((f) => vscode.Uri.file(f));
 }

@@ -17,7 +17,8 @@ import type { Ctx } from '../ctx';
 import type { RunEvent } from '../training/trainingRuns';
 import { epochPoint, pointsOf, progressText, stepPoint } from '../training/runProgress';
 import type { PanelKind } from './basePanel';
-import { BasePanel } from './basePanel';
+import { BasePanel, workspaceFolderPaths } from './basePanel';
+import { insideAny } from './workspacePaths';
 
 export const DASHBOARD_VIEW_TYPE = 'auLens.trainingDashboard';
 /** Live points are sent at most this often, so a fast run does not flood the page. */
@@ -72,9 +73,20 @@ export class DashboardPanel extends BasePanel {
     }
   }
 
+  /**
+   * The run the page stored, when it is a folder of the workspace or the run training now (the page kept it:
+   * checked like a message).
+   */
   static async revive(ctx: Ctx, webview: vscode.WebviewPanel, state: DashboardPageState | undefined): Promise<void> {
+    const stored: unknown = state?.folder;
+    const current = ctx.training.current?.folder;
+    const folder = typeof stored === 'string' && (stored === current || insideAny(stored, workspaceFolderPaths()))
+      ? stored : undefined;
+    if (stored !== undefined && folder === undefined) {
+      throw new Error(`its saved state names ${String(stored)}, which is not a folder of the workspace`);
+    }
     const panel = await BasePanel.adopt(ctx, DashboardPanel.kind, webview, { load: false });
-    await panel.showRun(state?.folder ?? ctx.training.current?.folder ?? '');
+    await panel.showRun(folder ?? current ?? '');
   }
 
   private constructor(ctx: Ctx, panel: vscode.WebviewPanel) {

@@ -3,11 +3,11 @@
  * page gets its data through a PageChannel (queued until ready, re-sent when the page reloads); after a window
  * reload the serializer reads the eval file the page stored again.
  */
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EvalRunResult } from '../../trainer/eval/evalFile';
-import { parseEvalFile } from '../../trainer/eval/evalFile';
+import { isEvalFileName } from '../../trainer/eval/evalFile';
+import { readEvalFile } from '../../trainer/eval/readEvalFile';
 import type { EvaluationPageState, EvaluationView } from '../../webview/protocol/evaluation';
 import {
   DidLoadNotification, ExplainImageCommand, OpenFileCommand, ReadyCommand,
@@ -16,16 +16,19 @@ import type { Ctx } from '../ctx';
 import { explainWith } from '../evaluation/explainWith';
 import { checkGates, worstImages } from '../evaluation/gates';
 import type { PanelKind } from './basePanel';
-import { BasePanel } from './basePanel';
+import { BasePanel, workspaceFolderPaths } from './basePanel';
+import { checkRestoredPaths, resourceFolder } from './workspacePaths';
 
 export const EVALUATION_VIEW_TYPE = 'auLens.evaluation';
 const WORST_SHOWN = 24;
 
-/** The folders of the evaluated photos, so their thumbnails may load. */
+/**
+ * The workspace folders and the evaluated dataset's folder, so the thumbnails may load. Not the folders the eval
+ * file's image paths name: a file can name any path, and `/x.png` would let the page read the whole disk.
+ */
 function rootsFor(result: EvalRunResult): vscode.Uri[] {
-  const folders = new Set([result.data, ...result.images.map((r) => path.dirname(path.dirname(r.path)))]);
-  return [...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri),
-    ...[...folders].map((f) => vscode.Uri.file(f))];
+  const data = path.isAbsolute(result.data) ? resourceFolder(path.join(result.data, 'x')) : undefined;
+  return [...workspaceFolderPaths(), ...(data === undefined ? [] : [data])].map((f) => vscode.Uri.file(f));
 }
 
 export class EvaluationPanel extends BasePanel {
@@ -49,12 +52,20 @@ export class EvaluationPanel extends BasePanel {
   }
 
   static async showFile(ctx: Ctx, file: string): Promise<EvaluationPanel> {
-    return EvaluationPanel.show(ctx, parseEvalFile(await readFile(file, 'utf8'), file));
+    return EvaluationPanel.show(ctx, (await readEvalFile(file)).result);
   }
 
-  /** Rebuilds a panel VS Code restored after a reload from the eval file its page stored. */
+  /**
+   * Rebuilds a panel VS Code restored after a reload from the eval file its page stored, when that is an eval file
+   * in the workspace (the page kept the path: it is checked like a message).
+   */
   static async revive(ctx: Ctx, webview: vscode.WebviewPanel, state: EvaluationPageState | undefined): Promise<void> {
-    const result = state?.file ? parseEvalFile(await readFile(state.file, 'utf8'), state.file) : undefined;
+    const file = state?.file;
+    if (typeof file === 'string') {
+      if (!isEvalFileName(path.basename(file))) throw new Error(`its saved state names ${file}, not an eval file`);
+      checkRestoredPaths({ files: [file] }, workspaceFolderPaths());
+    }
+    const result = typeof file === 'string' ? (await readEvalFile(file)).result : undefined;
     if (!result) {
       webview.dispose();
       return;
@@ -100,8 +111,8 @@ export class EvaluationPanel extends BasePanel {
     try {
       if (ReadyCommand.is(message)) this.channel.pageReady();
       else if (ExplainImageCommand.is(message) && this.result) {
-        // Only a photo of this evaluation: the page's messages are data, not orders.
-        if (this.result.images.some((r) => r.path === message.params.path)) await explainWith(this.result.model,
+        // Only a photo the page was sent: the page's messages are data, not orders.
+        if (this.lastView?.worst.some((r) => r.path === message.params.path)) await explainWith(this.result.model,
           message.params.path);
       } else if (OpenFileCommand.is(message) && this.result?.file) {
         await vscode.window.showTextDocument(vscode.Uri.file(this.result.file),

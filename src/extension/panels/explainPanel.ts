@@ -13,15 +13,16 @@ import type {
 import {
   ACTION_LABELS, DidExplainNotification, DidFailNotification, DidRenderCommand, DidStartNotification,
   ExplainClassCommand, ExportJsonRequest,
-  ExportPngRequest, ReadyCommand, RunActionCommand, SelectFaceCommand,
+  ExportPngRequest, isExplainTarget, ReadyCommand, RunActionCommand, SelectFaceCommand,
 } from '../../webview/protocol/explain';
 import type { IpcMessage, IpcNotification } from '../../webview/protocol/ipc';
 import { IpcResponse } from '../../webview/protocol/ipc';
 import type { Ctx } from '../ctx';
 import { errorHelp, workerErrorCode } from '../workerErrors';
 import type { PanelKind } from './basePanel';
-import { BasePanel } from './basePanel';
+import { BasePanel, workspaceFolderPaths } from './basePanel';
 import { CANCELLED, unlessCancelled } from './cancellation';
+import { checkRestoredPaths, isInside, resourceFolder } from './workspacePaths';
 
 export const EXPLAIN_VIEW_TYPE = 'auLens.explain';
 
@@ -79,9 +80,17 @@ export class ExplainPanel extends BasePanel {
     return panel;
   }
 
-  /** Rebuilds a panel VS Code restored after a reload, and explains again what it showed. */
+  /**
+   * Rebuilds a panel VS Code restored after a reload, and explains again what it showed. The page kept that state,
+   * so it is checked like a message: its shape, and paths that the workspace backs.
+   */
   static async revive(ctx: Ctx, webview: vscode.WebviewPanel, state: ExplainPageState | undefined): Promise<void> {
     const target = state?.target;
+    if (target !== undefined) {
+      if (!isExplainTarget(target)) throw new Error('its saved state is not an explanation');
+      checkRestoredPaths({ files: [target.image], models: target.model === undefined ? [] : [target.model] },
+        workspaceFolderPaths(), ctx.models.active);
+    }
     const panel = await BasePanel.adopt(ctx, ExplainPanel.kind, webview,
       { roots: target ? rootsFor(target.image) : [] });
     if (target) await panel.explain(target);
@@ -277,12 +286,8 @@ export class ExplainPanel extends BasePanel {
   }
 }
 
-function isInside(file: string, dir: string): boolean {
-  const rel = path.relative(dir, file);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
-}
-
-/** The photo's folder and the workspace folders. */
+/** The workspace folders and the photo's folder (unless that is a file-system root). */
 function rootsFor(image: string): vscode.Uri[] {
-  return [...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri), vscode.Uri.file(path.dirname(image))];
+  const folder = resourceFolder(image);
+  return [...workspaceFolderPaths(), ...(folder === undefined ? [] : [folder])].map((f) => vscode.Uri.file(f));
 }
