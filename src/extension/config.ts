@@ -14,20 +14,23 @@ export class Config {
 
   /**
    * auLens.device as the user set it (any scope), or undefined when unset: then the workers keep the environment's
-   * AU_LENS_DEVICE (the CLI's variable), which defaults to the CPU.
+   * AU_LENS_DEVICE (the CLI's variable), which defaults to the CPU. An untrusted workspace's own value is ignored
+   * (a restricted setting: CUDA loads native libraries), as VS Code ignores it.
    */
   get deviceSetting(): string | undefined {
     const i = vscode.workspace.getConfiguration('auLens').inspect<string>('device');
-    return i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
+    return vscode.workspace.isTrusted ? i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue : i?.globalValue;
   }
 
   /**
    * Sets auLens.device where the user set it (folder, workspace or user settings), else in the workspace's
-   * settings, else the user's: there it overrides AU_LENS_DEVICE. Resolves once the extension host sees it.
+   * settings, else the user's: there it overrides AU_LENS_DEVICE. An untrusted workspace's settings are neither
+   * read nor written: the user's are. Resolves once the extension host sees it.
    */
   async setDevice(device: Device): Promise<void> {
     const i = vscode.workspace.getConfiguration('auLens').inspect<string>('device');
-    const target = i?.workspaceFolderValue !== undefined ? vscode.ConfigurationTarget.WorkspaceFolder
+    const target = !vscode.workspace.isTrusted ? vscode.ConfigurationTarget.Global
+      : i?.workspaceFolderValue !== undefined ? vscode.ConfigurationTarget.WorkspaceFolder
       : i?.workspaceValue !== undefined || (i?.globalValue === undefined && vscode.workspace.workspaceFolders)
         ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
     await vscode.workspace.getConfiguration('auLens').update('device', device, target);

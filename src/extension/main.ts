@@ -49,12 +49,13 @@ export function activate(context: vscode.ExtensionContext): AuLensApi {
   reviveOnReload<DashboardPageState>(ctx, DASHBOARD_VIEW_TYPE, 'training dashboard', DashboardPanel.revive);
   reviveOnReload<SweepPageState>(ctx, SWEEP_VIEW_TYPE, 'sweep panel', SweepPanel.revive);
   // After activation, not during it: runs whose window closed mid-run become "interrupted" and are offered for
-  // resuming.
-  const recover = setTimeout(() =>
-    void ctx.training.recoverInterrupted().catch((err: Error) =>
-      ctx.log.error(`looking for interrupted runs: ${err.message}`)), 2000);
+  // resuming. That writes run.json, so an untrusted workspace waits until the user trusts it.
+  const recoverInterrupted = (): void => void ctx.training.recoverInterrupted().catch((err: Error) =>
+    ctx.log.error(`looking for interrupted runs: ${err.message}`));
+  const recover = setTimeout(recoverInterrupted, 2000);
   recover.unref(); // never what keeps a process alive (the activation benchmark loads the extension in plain Node)
   ctx.pushExtCleanup({ dispose: () => clearTimeout(recover) });
+  ctx.pushExtCleanup(vscode.workspace.onDidGrantWorkspaceTrust(recoverInterrupted));
   // Activation must stay cheap (the worker and its models start on first use); the log line lets tests check it.
   ctx.log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
   return { explainPanel: () => ExplainPanel.currentPanel, comparePanel: () => ComparePanel.currentPanel,

@@ -16,6 +16,7 @@ import type { TrainEvent, TrainOutcome } from '../../trainer/train/options';
 import type { WorkerClient } from '../../trainer/workerClient';
 import type { Config } from '../config';
 import type { Log } from '../log';
+import { runLockHolder } from '../runs/runLockHolder';
 import { errorHelp } from '../workerErrors';
 import type { RunProgress } from './runProgress';
 import { advance, fractionDone, progressText, startProgress } from './runProgress';
@@ -135,12 +136,20 @@ export class TrainingRuns implements vscode.Disposable {
     return true;
   }
 
-  /** Continues a cancelled or interrupted run from its last.ckpt with its own settings. */
+  /**
+   * Continues a cancelled or interrupted run from its last.ckpt with its own settings; refused, naming the holder,
+   * while another training holds the run's lock. An untrusted workspace's run.json cannot send the landmark cache
+   * elsewhere: its cacheDir is used only in a trusted one.
+   */
   async resume(folder: string): Promise<TrainOutcome | undefined> {
     const record = await readRunRecord(folder);
     if (!record) throw new Error(`${folder} has no ${RUN_FILE}; it was not started from the editor`);
+    const holder = await runLockHolder(folder);
+    if (holder) throw new Error(`${record.name} is in use by another training (${holder}); wait for it to end or ` +
+      'stop it, then resume');
+    const cacheDir = vscode.workspace.isTrusted ? record.settings.cacheDir : undefined;
     return this.start({ data: record.settings.data, out: folder, resume: true,
-      ...(record.settings.cacheDir !== undefined && { cacheDir: record.settings.cacheDir }) });
+      ...(cacheDir !== undefined && { cacheDir }) });
   }
 
   cancel(): boolean {
@@ -291,6 +300,8 @@ export class TrainingRuns implements vscode.Disposable {
    */
   async recoverInterrupted(rechecks = RECHECKS): Promise<RunRecord[]> {
     clearTimeout(this.recheck);
+    // Opening a folder must not write to it before the user trusts it; main.ts calls again once trusted.
+    if (!vscode.workspace.isTrusted) return [];
     const found: RunRecord[] = [];
     let waiting = false;
     for (const { folder, record } of await this.records()) {
