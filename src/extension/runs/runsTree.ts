@@ -134,8 +134,8 @@ export function treeItemOf(node: RunsNode): vscode.TreeItem {
       const epochs = run.record ? ` · epoch ${run.record.epochs.done}/${run.record.epochs.total}` : '';
       item.description = `${status ?? 'checkpoints'}${epochs}`;
       const problems = [run.record?.error, run.recordError && `⚠ ${run.recordError}`].filter(Boolean);
-      const tooltip = [`**${run.name}** — ${status ?? 'no run.json'}`, run.folder, ...problems].join('\n\n');
-      item.tooltip = new vscode.MarkdownString(tooltip);
+      // Plain text: run.json is the workspace's, and Markdown would render its links (command: links included).
+      item.tooltip = [`${run.name} — ${status ?? 'no run.json'}`, run.folder, ...problems].join('\n\n');
       item.contextValue = `auLens.run.${status ?? 'files'}`;
       return item;
     }
