@@ -135,7 +135,12 @@ describe('Compare Models', () => {
     assert.equal(rendered.flips, Math.min(view.flips.length, 200));
     console.log(`    (${view.reading}; ${view.flips.length} flipped)`);
 
-    const image = view.flips[0]?.path ?? path.join(data.fsPath, 'happy', (await readdir(path.join(data.fsPath, 'happy')))[0]!);
+    // Only an image the page was sent: any other path is ignored.
+    const shownBefore = api.explainPanel()?.lastView;
+    await p.onMessage(ExplainImageCommand.message({ path: '/etc/hostname', side: 'b' }));
+    assert.equal(api.explainPanel()?.lastView, shownBefore, 'a path the page was not sent explains nothing');
+    const image = view.flips[0]?.path;
+    if (image === undefined) return; // no flip to open
     await p.onMessage(ExplainImageCommand.message({ path: image, side: 'b' }));
     const explain = api.explainPanel()!;
     await explain.idle;

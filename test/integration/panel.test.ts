@@ -175,6 +175,24 @@ describe('Explain Expression and Select Model', () => {
     await poll('the explanation on the CPU', () => p.lastView?.result.kind === 'model' && !p.lastFailure);
   });
 
+  it('ignores malformed messages from the page: nothing is explained, run or saved', async () => {
+    const p = panel();
+    const shown = p.lastView;
+    const save = stub('showSaveDialog', () => undefined);
+    restore.push(save.restore);
+    for (const message of [{ method: SelectFaceCommand.method, params: { face: -1 } },
+      { method: SelectFaceCommand.method, params: { face: '0' } },
+      { method: ExplainClassCommand.method, params: { className: 7 } },
+      { method: ExplainClassCommand.method, params: { className: 'happy', image: '/etc/passwd' } },
+      { method: RunActionCommand.method, params: { action: 'workbench.action.terminal.new' } },
+      { method: ExportPngRequest.method, id: 1, params: { png: 'iVBORw0KGgo=' } }]) {
+      await p.onMessage(message);
+    }
+    await p.idle;
+    assert.equal(p.lastView, shown, 'the explanation shown is unchanged');
+    assert.equal(save.calls.length, 0);
+  });
+
   it('a file that is no model: the panel and a notification say so and offer Select Model', async () => {
     const bad = workspaceFile('models/broken.ckpt');
     await vscode.workspace.fs.writeFile(bad, new TextEncoder().encode('not a model at all'));

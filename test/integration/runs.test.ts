@@ -4,8 +4,9 @@
  * tests share the extension's vscode object). The webview's DOM is out of reach: the tests read what the host sent.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { copyFile, cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AuLensApi } from '../../src/extension/main';
@@ -180,6 +181,88 @@ describe('Runs view, Evaluate Model and quality gates', function () {
     }, 60_000);
     assert.equal(explained.target.imageName, 'face.jpg');
     await vscode.commands.executeCommand('auLens.selectModel', null);
+  });
+
+  it('opens ONNX models in a trusted workspace: the exported model explains the image (the worker is told so)', async () => {
+    assert.equal(vscode.workspace.isTrusted, true);
+    const onnx = path.join(root(), 'exported', 'tiny.onnx');
+    await vscode.commands.executeCommand('auLens.explainWithModel', onnx);
+    const p = await poll('the explanation with the ONNX model', () => {
+      const panel = api.explainPanel();
+      return (panel?.lastView?.target.model === onnx || panel?.lastFailure?.target.model === onnx) && panel;
+    }, 60_000);
+    await p.idle;
+    assert.equal(p.lastFailure, undefined, p.lastFailure?.message);
+    assert.equal(p.lastView?.result.kind, 'model');
+    await vscode.commands.executeCommand('auLens.selectModel', null);
+  });
+
+  /** A run.lock held by a live process on this host other than this one (the extension host's parent). */
+  const liveLock = (): string => JSON.stringify({ pid: process.ppid, host: os.hostname(),
+    startedAt: new Date().toISOString(), command: 'train', token: 'e'.repeat(32) });
+
+  it('refuses to delete the workspace folder, or a run folder that holds other files, saying what it found', async () => {
+    const warn = stub('showWarningMessage', () => 'Delete');
+    restore.push(warn.restore);
+    await vscode.commands.executeCommand('auLens.deleteRun', root());
+    assert.match(String(warn.calls.at(-1)![0]), /is a workspace folder or holds one; AU Lens deletes run folders/);
+    const mixed = path.join(root(), 'runs', 'mixed');
+    await saveCheckpoint(path.join(mixed, 'last.ckpt'), untrainedCheckpoint('tiny64', 6, ['happy', 'sad']));
+    await writeFile(path.join(mixed, 'notes.md'), 'mine');
+    await vscode.commands.executeCommand('auLens.deleteRun', path.join(mixed, 'last.ckpt'));
+    assert.match(String(warn.calls.at(-1)![0]), /holds files that are not the run's \(notes\.md\)/);
+    assert.equal(warn.calls.length, 2, 'no confirmation was asked');
+    assert.ok(existsSync(path.join(mixed, 'notes.md')) && existsSync(path.join(mixed, 'last.ckpt')));
+    await rm(mixed, { recursive: true });
+  });
+
+  it('refuses to delete a run a live training holds, checking again once the deletion is confirmed', async () => {
+    const held = path.join(root(), 'runs', 'held');
+    await saveCheckpoint(path.join(held, 'last.ckpt'), untrainedCheckpoint('tiny64', 7, ['happy', 'sad']));
+    await writeFile(path.join(held, 'run.lock'), liveLock());
+    let warn = stub('showWarningMessage', () => 'Delete');
+    await vscode.commands.executeCommand('auLens.deleteRun', held);
+    warn.restore();
+    assert.match(String(warn.calls[0]![0]), /"held" is in use by a training \(pid \d+ on this host, started .* by train\)/);
+    assert.equal(warn.calls.length, 1);
+    // A training takes the run while the confirmation is open.
+    await rm(path.join(held, 'run.lock'));
+    warn = stub('showWarningMessage', (message) => {
+      if (/Delete the run/.test(String(message))) writeFileSync(path.join(held, 'run.lock'), liveLock());
+      return 'Delete';
+    });
+    restore.push(warn.restore);
+    await vscode.commands.executeCommand('auLens.deleteRun', held);
+    assert.match(String(warn.calls[0]![0]), /Delete the run "held"\?/);
+    assert.match(String(warn.calls[1]![0]), /"held" is in use by a training/);
+    assert.ok(existsSync(path.join(held, 'last.ckpt')), 'nothing was deleted');
+  });
+
+  it('Resume refuses a run a live training holds, naming it, and starts nothing', async () => {
+    const held = path.join(root(), 'runs', 'held');
+    const now = new Date().toISOString();
+    await writeFile(path.join(held, 'run.json'), JSON.stringify({ version: 1, name: 'held', status: 'cancelled',
+      settings: { data: data }, pid: 4_194_305, startedAt: now, updatedAt: now, epochs: { done: 1, total: 3 } }));
+    const errors = stub('showErrorMessage', () => undefined);
+    restore.push(errors.restore);
+    await vscode.commands.executeCommand('auLens.resumeTraining', held);
+    assert.match(String(errors.calls[0]![0]), /^AU Lens: held is in use by another training \(pid \d+ on this host/);
+    assert.equal(api.training.current, undefined);
+    await rm(held, { recursive: true });
+  });
+
+  it('shows a run.json\'s text in its tooltip as plain text: no Markdown, no command links', async () => {
+    const odd = path.join(root(), 'runs', 'odd');
+    await mkdir(odd, { recursive: true });
+    const now = new Date().toISOString();
+    const error = '[Open a terminal](command:workbench.action.terminal.new) **now**';
+    await writeFile(path.join(odd, 'run.json'), JSON.stringify({ version: 1, name: 'odd', status: 'failed', error,
+      settings: {}, pid: 4_194_305, startedAt: now, updatedAt: now, epochs: { done: 0, total: 3 } }));
+    const run = (await api.ctx.runs.refresh()).find((r) => r.folder === odd)!;
+    const tooltip = treeItemOf({ kind: 'run', run }).tooltip;
+    assert.equal(typeof tooltip, 'string');
+    assert.ok(String(tooltip).includes(error), String(tooltip));
+    await rm(odd, { recursive: true });
   });
 
   it('refuses to delete a run that is training', async () => {
