@@ -77,7 +77,8 @@ describe('module boundaries', () => {
 
   it('lets the extension reach the trainer only through its protocol and client', () => {
     // Besides the protocol: the run folder's file formats (run.json, progress.jsonl, run configs, eval files read
-    // through the bounded reader, a checkpoint's header for the runs view, the run lock), the training
+    // Besides the protocol: the run folder's file formats (run.json, progress.jsonl, run configs, eval files read
+    // through the bounded reader, a checkpoint's header for the runs view, the run lock, which files a run owns), the training
     // defaults, the model table, an imported model's sidecar config, the device names, dataset layout detection,
     // whether a process runs and the progress meter's duration format (the trainer's CLI words time left as the
     // editor does), which are bundle-safe (no native code), and types, which compile away. Of the sweeps, their
@@ -85,7 +86,7 @@ describe('module boundaries', () => {
     // processes; never the task, which trains.
     const allowed = [
       'protocol', 'workerClient', 'science', 'train/runLog', 'train/runConfig', 'train/trainDefaults',
-      'io/progressMeter', 'train/checkpointHeader', 'train/runLock', 'eval/evalFile', 'eval/readEvalFile',
+      'io/progressMeter', 'train/checkpointHeader', 'train/runLock', 'train/runFiles', 'eval/evalFile', 'eval/readEvalFile',
       'import/sidecar', 'io/liveProcess', 'onnx/deviceNames', 'io/layouts/detect', ...MODEL_METADATA, ...SWEEP_FILES,
     ];
     for (const file of tsFiles(path.join(src, 'extension'))) {

@@ -27,6 +27,7 @@ import { ModelState } from './modelState';
 import type { TrainEvent, TrainHooks, TrainOptions, TrainOutcome } from './options';
 import { TrainingError } from './options';
 import { loadModelCheckpoint } from './pretrained';
+import { newRunFolderProblem } from './runFiles';
 import { resumeDifferences } from './runSettings';
 
 /** A run ready for its first step: its folder checked, its data split and prepared. */
@@ -93,6 +94,8 @@ async function openRunFolder(
         );
       }
     }
+    const problem = await newRunFolderProblem(options.out, options.data);
+    if (problem) throw new TrainingError(`${problem}. Nothing was changed`);
     return undefined;
   }
   if (!(await exists(lastPath))) throw new TrainingError(`nothing to resume in ${options.out}: it has no last.ckpt`);

@@ -12,6 +12,7 @@ import type { FaceLandmarker } from '../io/landmarks';
 import { HOST_CLOSING } from '../protocol';
 import type { TrainEvent, TrainOptions, TrainOutcome } from './options';
 import type { RunLock } from './runLock';
+import { newRunFolderProblem } from './runFiles';
 import { acquireRunLock, RunLockedError, takeOverNote } from './runLock';
 import type { RunRecord } from './runLog';
 import {
@@ -40,8 +41,11 @@ export interface TrainJobHooks {
 /** Settings named as in run-config files and run.json ("preset", "lambda"), since that is what users see there. */
 const jsonLabel = (field: string): string => `"${field}"`;
 
-/** A new run must not write its run.json over another run's, even one that failed before its first checkpoint. */
-async function refuseUsedFolder(folder: string): Promise<void> {
+/**
+ * A new run must not write its run.json over another run's, even one that failed before its first checkpoint, nor
+ * into a folder of other files (runFiles.ts).
+ */
+async function refuseUsedFolder(folder: string, data: string): Promise<void> {
   for (const name of [RUN_FILE, 'last.ckpt', 'best.ckpt']) {
     if (await stat(path.join(folder, name)).then(() => true, () => false)) {
       throw new TrainRequestError(
@@ -50,6 +54,8 @@ async function refuseUsedFolder(folder: string): Promise<void> {
       );
     }
   }
+  const problem = await newRunFolderProblem(folder, data);
+  if (problem) throw new TrainRequestError('out', `${problem}. Nothing was changed`);
 }
 
 /**
@@ -111,7 +117,7 @@ async function runLocked(
   hooks: TrainJobHooks,
 ): Promise<TrainOutcome> {
   const folder = options.out;
-  if (!options.resume) await refuseUsedFolder(folder);
+  if (!options.resume) await refuseUsedFolder(folder, options.data);
   const previous = options.resume ? await readRunRecord(folder).catch(() => undefined) : undefined;
   const now = (): string => new Date().toISOString();
   // A note goes to the editor and, when it can, to progress.jsonl; never through a failing log again.

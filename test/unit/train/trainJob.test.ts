@@ -89,4 +89,16 @@ describe('train/trainJob: status and progress writes', function () {
     assert.ok(before === '' || JSON.parse(after).status === 'cancelled', 'the refused job did not write run.json');
     assert.equal(await readRunLock(out), undefined);
   });
+
+  it('a new run is refused, writing no run.json, in the data\'s folder, a folder above it or one of other files', async () => {
+    await assert.rejects(runTrainJob({ ...request('x'), out: ws.root }, hooks([])),
+      /is the dataset's folder or holds it; give a folder of its own for the run.*Nothing was changed/);
+    const mine = path.join(ws.root, 'mine');
+    await mkdir(mine, { recursive: true });
+    await nodeFs.writeFile(path.join(mine, 'notes.md'), 'mine');
+    await assert.rejects(runTrainJob({ ...request('x'), out: mine }, hooks([])),
+      /holds files that are not a run's \(notes\.md\)/);
+    assert.deepEqual(await nodeFs.readdir(mine), ['notes.md']);
+    assert.equal(await readRunRecord(ws.root).catch(() => undefined), undefined);
+  });
 });
