@@ -29,7 +29,7 @@ import type { PanelKind } from './basePanel';
 import { BasePanel, workspaceFolderPaths } from './basePanel';
 import { CANCELLED, unlessCancelled } from './cancellation';
 import { ExplainPanel, explainTarget } from './explainPanel';
-import { checkRestoredPaths, resourceFolder } from './workspacePaths';
+import { checkRestoredPaths, datasetFolder, resourceFolder } from './workspacePaths';
 
 export const COMPARE_VIEW_TYPE = 'auLens.compare';
 
@@ -261,6 +261,6 @@ export class ComparePanel extends BasePanel {
 
 /** The workspace folders and the photo's or dataset's folder (never a file-system root). */
 function rootsFor(target: CompareTarget): vscode.Uri[] {
-  const folder = target.mode === 'image' ? resourceFolder(target.image) : resourceFolder(path.join(target.data, 'x'));
+  const folder = target.mode === 'image' ? resourceFolder(target.image) : datasetFolder(target.data);
   return [...workspaceFolderPaths(), ...(folder === undefined ? [] : [folder])].map((f) => vscode.Uri.file(f));
 }

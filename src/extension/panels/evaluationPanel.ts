@@ -17,7 +17,7 @@ import { explainWith } from '../evaluation/explainWith';
 import { checkGates, worstImages } from '../evaluation/gates';
 import type { PanelKind } from './basePanel';
 import { BasePanel, workspaceFolderPaths } from './basePanel';
-import { checkRestoredPaths, resourceFolder } from './workspacePaths';
+import { checkRestoredPaths, datasetFolder } from './workspacePaths';
 
 export const EVALUATION_VIEW_TYPE = 'auLens.evaluation';
 const WORST_SHOWN = 24;
@@ -27,7 +27,7 @@ const WORST_SHOWN = 24;
  * file's image paths name: a file can name any path, and `/x.png` would let the page read the whole disk.
  */
 function rootsFor(result: EvalRunResult): vscode.Uri[] {
-  const data = path.isAbsolute(result.data) ? resourceFolder(path.join(result.data, 'x')) : undefined;
+  const data = datasetFolder(result.data);
   return [...workspaceFolderPaths(), ...(data === undefined ? [] : [data])].map((f) => vscode.Uri.file(f));
 }
 

@@ -2,6 +2,7 @@
  * Which paths a panel may use when they come from somewhere it does not control: a page's restored state, an
  * eval file's image list. Plain node (no vscode): the panels pass the workspace folders in, and unit tests feed it.
  */
+import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { BUILTIN_MODEL } from '../../trainer/protocol';
 
@@ -23,6 +24,16 @@ export function insideAny(file: string, folders: readonly string[]): boolean {
 export function resourceFolder(file: string): string | undefined {
   const folder = path.dirname(path.resolve(file));
   return path.parse(folder).root === folder ? undefined : folder;
+}
+
+/**
+ * The folder a page may load a dataset's images from: the dataset's folder, or the folder of a dataset given as a
+ * file (a CSV manifest); undefined for a relative path or a file-system root.
+ */
+export function datasetFolder(data: string): string | undefined {
+  if (!path.isAbsolute(data)) return undefined;
+  const isFile = statSync(data, { throwIfNoEntry: false })?.isFile() === true;
+  return resourceFolder(isFile ? data : path.join(data, 'x'));
 }
 
 /**

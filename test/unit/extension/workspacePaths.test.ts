@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import { checkRestoredPaths, insideAny, isInside, resourceFolder } from '../../../src/extension/panels/workspacePaths';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import * as path from 'node:path';
+import {
+  checkRestoredPaths, datasetFolder, insideAny, isInside, resourceFolder,
+} from '../../../src/extension/panels/workspacePaths';
 import { BUILTIN_MODEL } from '../../../src/trainer/protocol';
 
 describe('paths a panel gets from outside (restored page state, eval files)', () => {
@@ -15,6 +20,19 @@ describe('paths a panel gets from outside (restored page state, eval files)', ()
   it('an image at a file-system root gives the page no folder to read', () => {
     assert.equal(resourceFolder('/x.png'), undefined);
     assert.equal(resourceFolder('/w/faces/x.png'), '/w/faces');
+  });
+
+  it('a dataset\'s folder: the folder itself, a CSV manifest\'s folder, never a root or a relative path', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'au-lens-dataset-folder-'));
+    try {
+      await writeFile(path.join(dir, 'manifest.csv'), 'path,label\n');
+      assert.equal(datasetFolder(dir), dir);
+      assert.equal(datasetFolder(path.join(dir, 'manifest.csv')), dir);
+      assert.equal(datasetFolder('/'), undefined);
+      assert.equal(datasetFolder('data'), undefined);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a restored state naming files outside the workspace is refused, saying which', () => {

@@ -119,13 +119,13 @@ describe('training on dataset layouts: official splits, the test part never read
   it('eval defaults to the official test part on the run\'s data, for the checkpoint and for its ONNX export', async () => {
     const run = await recordRun(options('eval-me'));
     const cacheDir = path.join(path.dirname(rafdb), 'cache');
-    const result = await evaluateCheckpoint({ checkpoint: run.outcome.best!, data: rafdb, batch: 4, threads: 1, methods: [], cacheDir }, { detector: new FakeDetector() });
+    const result = await evaluateCheckpoint({ checkpoint: run.outcome.best!, data: rafdb, batch: 4, threads: 1, methods: [], cacheDir, trusted: true }, { detector: new FakeDetector() });
     assert.equal(result.split, 'test');
     assert.deepEqual(result.samples.map((s) => s.path).sort(), testFiles().sort());
     assert.deepEqual(result.warnings, []);
     const onnx = path.join(path.dirname(run.outcome.best!), 'model.onnx');
     await exportCheckpoint(run.outcome.best!, onnx);
-    const exported = await evaluateCheckpoint({ checkpoint: onnx, data: rafdb, batch: 4, threads: 1, methods: [], cacheDir }, { detector: new FakeDetector() });
+    const exported = await evaluateCheckpoint({ checkpoint: onnx, data: rafdb, batch: 4, threads: 1, methods: [], cacheDir, trusted: true }, { detector: new FakeDetector() });
     assert.equal(exported.split, 'test');
     assert.deepEqual(exported.samples.map((s) => s.path).sort(), testFiles().sort());
   });
@@ -139,7 +139,7 @@ describe('training on dataset layouts: official splits, the test part never read
     );
     assert.equal(outcome.status, 'completed');
     assert.equal(((await loadCheckpoint(outcome.last!)).optimizer.settings!['classWeights'] as { mode: string }).mode, 'inverse');
-    const evaluation = await runEvaluation({ model: outcome.best!, data: rafdb, images: 'test', cacheDir }, { detector: new FakeDetector(), threads: 1 });
+    const evaluation = await runEvaluation({ model: outcome.best!, data: rafdb, images: 'test', cacheDir }, { trusted: true, detector: new FakeDetector(), threads: 1 });
     assert.equal(evaluation.split, 'test');
     assert.equal(evaluation.images.length, testFiles().length);
     await assert.rejects(runTrainJob({ data: rafdb, out: `${out}-2`, split: 'random' }, { onEvent: () => {}, signal: new AbortController().signal, detector: async () => new FakeDetector(), defaultThreads: 1 }),
