@@ -64,7 +64,7 @@ export async function benchFaithfulness(options: FaithfulnessBenchOptions) {
   const detector = await options.detector();
   const common: EvaluateOptions = {
     checkpoint: options.checkpoint, data: options.data, split: 'test', batch: 32, threads: options.threads,
-    methods: BENCH_METHODS, ...(options.images !== undefined && { maxImages: options.images }),
+    methods: BENCH_METHODS, trusted: true, ...(options.images !== undefined && { maxImages: options.images }),
     ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }),
   };
   const baseline = await timedEvaluation(common, detector);
@@ -77,7 +77,8 @@ export async function benchFaithfulness(options: FaithfulnessBenchOptions) {
   const explainer = new Explainer({ landmarker: async () => detector, threads: options.threads,
     ...(options.cacheDir !== undefined && { landmarkCache: options.cacheDir }) });
   const first = suite.result.samples[0]!;
-  const request = { model: options.checkpoint, image: first.path!, className: first.label };
+  // A benchmark, like the CLI, trusts the files its user names.
+  const request = { model: options.checkpoint, image: first.path!, className: first.label, trusted: true };
   const panel = async (): Promise<{ explainMs: number; totalMs: number }> => {
     const t = performance.now();
     const explanation = await explainer.explain(request);
@@ -85,7 +86,7 @@ export async function benchFaithfulness(options: FaithfulnessBenchOptions) {
     const camLayer = explanation.report.model.camLayer;
     await explainer.faithfulness(explanation, {
       settings: { occlusion: true, deletion: true, road: false, maps: [attentionMapKey(camLayer)] }, sanity: false,
-    });
+    }, { trusted: true });
     return { explainMs, totalMs: performance.now() - t };
   };
   try {

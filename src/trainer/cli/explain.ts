@@ -106,7 +106,8 @@ export const explainCommand = defineCommand({
         ...explained,
         report: {
           ...explained.report,
-          faithfulness: await explainer.faithfulness(explained, faithfulness, {}, request.sidecar),
+          faithfulness: await explainer.faithfulness(explained, faithfulness, { trusted: true,
+            ...(request.sidecar !== undefined && { sidecar: request.sidecar }) }),
         },
       };
       const written = await writeExplanation(explanation, out);

@@ -181,16 +181,16 @@ export class Explainer {
   }
 
   /**
-   * The faithfulness metrics of an explanation this Explainer made, through the same (warm) model; `sidecar` as
-   * the explanation's request gave it.
+   * The faithfulness metrics of an explanation this Explainer made, through the same (warm) model; `open` (trust
+   * and sidecar) as the explanation's request gave it.
    */
   async faithfulness(
     explanation: Explanation,
     request: FaithfulnessRequest,
+    open: OpenOptions,
     options: RunOptions = {},
-    sidecar?: string,
   ): Promise<FaithfulnessReport> {
-    const { model } = await this.model(explanation.report.model.path, sidecar);
+    const { model } = await this.model(explanation.report.model.path, open);
     return explanationFaithfulness(model, explanation, request, options);
   }
 

@@ -31,7 +31,7 @@ import type { Classifier } from '../science/metrics/faithfulness/classifier';
 import { CAM_METHOD_NAMES } from '../science/camMethods';
 import type { FaceCrop } from '../science/faceFrame';
 import type { Heatmap } from '../science/types';
-import type { LoadedCheckpoint } from '../train/checkpoint';
+import type { Checkpoint, LoadedCheckpoint } from '../train/checkpoint';
 import { CheckpointError, loadCheckpoint } from '../train/checkpoint';
 import { isPretrainedModel, pretrainedCheckpoint } from '../train/pretrained';
 import { buildExplainerGraph, EXPLAINED_OUTPUT, PREDICTED_CLASS } from './explainGraph';

@@ -123,7 +123,7 @@ export async function explainForPanel(request: ExplainRunRequest, deps: PanelDep
   }
   const { maps } = explanation;
   const report = { ...explanation.report,
-    faithfulness: await deps.explainer.faithfulness(explanation, PANEL_FAITHFULNESS) };
+    faithfulness: await deps.explainer.faithfulness(explanation, PANEL_FAITHFULNESS, { trusted: deps.trusted }) };
   // Same detector and cache as the Explainer: a cache hit, so every face can be shown and picked.
   const faces = await detect(maps.image);
   const panelMaps: PanelMap[] = [];

@@ -41,7 +41,7 @@ describe('eval: faithfulness of a data set', function () {
 
   it('records every image\'s values, summarises them per class and averaged, and writes them to the eval file', async () => {
     result = await runEvaluation({ model, data, images: 'all', cacheDir: ws.cache, faithfulness: 'all' },
-      { detector: new FakeDetector(), threads: 1 });
+      { trusted: true, detector: new FakeDetector(), threads: 1 });
     assertFinite(result);
     assert.equal(result.images.length, 7);
     const f = result.report.faithfulness!;
@@ -120,13 +120,13 @@ describe('eval: faithfulness of a data set', function () {
     assert.equal(await runCli(['eval', '--checkpoint', model, '--data', data, '--faithfulness-metrics', 'road'], io), 2);
     assert.match(err.join('\n'), /--faithfulness-metrics needs --faithfulness/);
     await assert.rejects(runEvaluation({ model, data, images: 'all', faithfulness: 'some' as 'all' },
-      { detector: new FakeDetector() }), (e: Error) => e instanceof EvalRequestError && /"fast" or "all", got "some"/.test(e.message));
+      { trusted: true, detector: new FakeDetector() }), (e: Error) => e instanceof EvalRequestError && /"fast" or "all", got "some"/.test(e.message));
   });
 
   it('stops between batches when cancelled', async () => {
     const controller = new AbortController();
     const run = evaluateCheckpoint({ checkpoint: model, data, batch: 2, threads: 1, cacheDir: ws.cache,
-      faithfulness: { settings: { occlusion: true, deletion: true, road: false }, sanity: false } },
+      faithfulness: { settings: { occlusion: true, deletion: true, road: false }, sanity: false }, trusted: true },
     { detector: new FakeDetector(), signal: controller.signal, onProgress: (_d, _t, stage) => { if (stage === 'evaluate') controller.abort(); } });
     await assert.rejects(run);
   });

@@ -29,6 +29,8 @@ const FRAME = { x: 135, y: 85, side: 130 };
 const ALL: FaithfulnessRequest = { settings: { occlusion: true, deletion: true, road: true }, sanity: true };
 /** Fewer ROAD percentiles and no sanity check, where a test is about which results are skipped. */
 const QUICK: FaithfulnessRequest = { settings: { ...ALL.settings, percentiles: [30, 70], steps: 5 }, sanity: false };
+/** The test's own files: trusted, as the CLI trusts its user's. */
+const TRUSTED = { trusted: true } as const;
 
 /** A photo with gradients and texture, different per variant (the landmark cache keys by content). */
 async function photoPng(variant: number): Promise<Buffer> {
@@ -97,7 +99,7 @@ describe('explain: faithfulness through the engine', function () {
 
   for (const kind of ['checkpoint', 'onnx'] as const) {
     it(`gives a ${kind}'s batched probabilities equal to its single-image run, a short batch included`, async () => {
-      const model = await openModel(kind === 'checkpoint' ? ckpt : onnxModel);
+      const model = await openModel(kind === 'checkpoint' ? ckpt : onnxModel, {}, { trusted: true });
       try {
         const classifier = await model.classifier();
         assert.equal(classifier.batchSize, CLASSIFIER_BATCH);
@@ -117,8 +119,8 @@ describe('explain: faithfulness through the engine', function () {
   }
 
   it('scores one face: AU occlusion with FACS names, curves and ROAD for every map, the sanity check', async () => {
-    const explanation = await explainer.explain({ model: ckpt, image: photo, className: 'happy' });
-    const f = await explainer.faithfulness(explanation, ALL);
+    const explanation = await explainer.explain({ model: ckpt, image: photo, className: 'happy', trusted: true });
+    const f = await explainer.faithfulness(explanation, ALL, TRUSTED);
     assertFinite(f);
     assert.equal(f.class, 'happy');
     assert.deepEqual(Object.keys(f.maps), ['attention:stage3', 'cam:cam', 'cam:gradcam', 'cam:gradcam++', 'cam:layercam', 'au', 'random']);
@@ -142,12 +144,12 @@ describe('explain: faithfulness through the engine', function () {
     assert.deepEqual(Object.keys(f.sanity.rho), ['attention:stage3', 'cam:cam', 'cam:gradcam', 'cam:gradcam++', 'cam:layercam']);
     assert.match(f.reading, /^The 'happy' score (falls|rises) \d\.\d\d when AU\d+ \([a-z ]+\) is hidden(, | and (falls|rises) )\d\.\d\d for a control region of skin the same size\. Removing pixels in the order of stage3 attention gives a deletion AUC of \d\.\d\d \(random map \d\.\d\d\) and an insertion AUC of \d\.\d\d\.$/);
     // The same seed, the same numbers.
-    assert.deepEqual({ ...(await explainer.faithfulness(explanation, ALL)), ms: 0 }, { ...f, ms: 0 });
+    assert.deepEqual({ ...(await explainer.faithfulness(explanation, ALL, TRUSTED)), ms: 0 }, { ...f, ms: 0 });
   });
 
   it('scores an exported model with the metrics it has, and says why the sanity check is out of reach', async () => {
-    const explanation = await explainer.explain({ model: onnxModel, image: photo, className: 'happy' });
-    const f = await explainer.faithfulness(explanation, ALL);
+    const explanation = await explainer.explain({ model: onnxModel, image: photo, className: 'happy', trusted: true });
+    const f = await explainer.faithfulness(explanation, ALL, TRUSTED);
     assertFinite(f);
     assert.deepEqual(Object.keys(f.maps), ['attention:stage3', 'cam:cam', 'au', 'random']);
     assert.ok(f.sanity && 'unavailable' in f.sanity);
@@ -155,8 +157,8 @@ describe('explain: faithfulness through the engine', function () {
   });
 
   it('says, for a class without AUs, that there is nothing to hide and no AU map to order by', async () => {
-    const explanation = await explainer.explain({ model: ckpt, image: photo, className: 'neutral' });
-    const f: FaithfulnessReport = await explainer.faithfulness(explanation, QUICK);
+    const explanation = await explainer.explain({ model: ckpt, image: photo, className: 'neutral', trusted: true });
+    const f: FaithfulnessReport = await explainer.faithfulness(explanation, QUICK, TRUSTED);
     assertFinite(f);
     assert.deepEqual(f.auOcclusion, { status: 'skipped', reason: 'no-aus', detail: 'the class uses no action units (e.g. neutral), so there is nothing to hide' });
     assert.deepEqual(f.aus, []);
@@ -167,8 +169,8 @@ describe('explain: faithfulness through the engine', function () {
   });
 
   it('says so when every AU of the class falls outside the crop', async () => {
-    const explanation = await explainer.explain({ model: ckpt, image: outside, className: 'happy' });
-    const f = await explainer.faithfulness(explanation, QUICK);
+    const explanation = await explainer.explain({ model: ckpt, image: outside, className: 'happy', trusted: true });
+    const f = await explainer.faithfulness(explanation, QUICK, TRUSTED);
     assertFinite(f);
     assert.equal(f.auOcclusion?.status, 'skipped');
     assert.equal(f.auOcclusion?.status === 'skipped' && f.auOcclusion.reason, 'outside-image');
@@ -178,8 +180,8 @@ describe('explain: faithfulness through the engine', function () {
   });
 
   it('skips a constant map by name instead of ranking its pixels in raster order', async () => {
-    const explanation = await explainer.explain({ model: flatCkpt, image: photo, className: 'happy' });
-    const f = await explainer.faithfulness(explanation, QUICK);
+    const explanation = await explainer.explain({ model: flatCkpt, image: photo, className: 'happy', trusted: true });
+    const f = await explainer.faithfulness(explanation, QUICK, TRUSTED);
     assertFinite(f);
     for (const key of ['cam:cam', 'cam:gradcam', 'cam:gradcam++', 'cam:layercam']) {
       assert.deepEqual(f.maps[key]!.deletion, { status: 'skipped', reason: 'constant-map', detail: 'the map is constant, so it ranks no pixel above another' }, key);
@@ -189,7 +191,7 @@ describe('explain: faithfulness through the engine', function () {
   });
 
   it('skips every metric of a class the model lacks', async () => {
-    const model = await openModel(ckpt);
+    const model = await openModel(ckpt, {}, { trusted: true });
     try {
       const image = { channels: 3, width: 64, height: 64, data: new Float32Array(3 * 64 * 64) };
       const map = { width: 64, height: 64, data: Float32Array.from({ length: 64 * 64 }, (_, i) => i) };
