@@ -15,7 +15,8 @@ import { showLog } from '../sweeps/showLog';
 import type { SweepDefinition } from '../sweeps/sweepView';
 import { readSweepView, sweepDefinition } from '../sweeps/sweepView';
 import type { PanelKind } from './basePanel';
-import { BasePanel } from './basePanel';
+import { BasePanel, workspaceFolderPaths } from './basePanel';
+import { checkRestoredPaths } from './workspacePaths';
 
 export const SWEEP_VIEW_TYPE = 'auLens.sweep';
 /** Files whose change means new numbers or states; a training run rewrites run.json every epoch. */
@@ -49,7 +50,10 @@ export class SweepPanel extends BasePanel {
 
   /** Rebuilds a panel VS Code restored after a reload from the sweep file its page stored. */
   static async revive(ctx: Ctx, webview: vscode.WebviewPanel, state: SweepPageState | undefined): Promise<void> {
-    const sweep = state?.file ? await sweepDefinition(state.file).catch(() => undefined) : undefined;
+    // The page kept the path: it is checked like a message, a sweep file of the workspace only.
+    const file: unknown = state?.file;
+    if (typeof file === 'string') checkRestoredPaths({ files: [file] }, workspaceFolderPaths());
+    const sweep = typeof file === 'string' ? await sweepDefinition(file).catch(() => undefined) : undefined;
     if (!sweep) {
       webview.dispose();
       return;

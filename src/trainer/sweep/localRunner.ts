@@ -10,7 +10,7 @@ import { mkdir, open, stat } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { evalFileName } from '../eval/evalFile';
-import { processAlive } from '../train/runLog';
+import { processAlive } from '../io/liveProcess';
 import { runAction } from './runAction';
 import { readRunConfigFile, readRunFolderState } from './runFolder';
 import type { AuLensCommand } from './slurmScript';

@@ -11,7 +11,8 @@ import { runEvaluation } from '../eval/evalRun';
 import { evalFileName } from '../eval/evalFile';
 import type { FaceLandmarker } from '../io/landmarks';
 import type { TrainEvent } from '../train/options';
-import { processAlive, PROGRESS_FILE, RUN_FILE } from '../train/runLog';
+import { processAlive } from '../io/liveProcess';
+import { PROGRESS_FILE, RUN_FILE } from '../train/runLog';
 import type { TrainRequest } from '../train/trainRequest';
 import { runTrainJob } from '../train/trainJob';
 import { describeAction, runAction } from './runAction';
@@ -57,7 +58,9 @@ async function evaluate(request: TrainRequest, options: SweepTaskOptions, hooks:
   const result = await runEvaluation({
     model: path.join(request.out, 'best.ckpt'), data: request.data, images: 'test',
     ...(request.cacheDir !== undefined && { cacheDir: request.cacheDir }),
-  }, { detector: await hooks.detector(), signal: hooks.signal, threads: request.threads ?? options.threads });
+  // The sweep's own checkpoint, evaluated as the CLI does: it trusts its user's files.
+  }, { trusted: true, detector: await hooks.detector(), signal: hooks.signal,
+    threads: request.threads ?? options.threads });
   hooks.log(`test split: ${result.report.samples} images, accuracy ${pct(result.report.accuracy)}; wrote ${file}`);
 }
 

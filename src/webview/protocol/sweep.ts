@@ -4,6 +4,7 @@
  * "test.attCos.stage3", "test.camCos.gradcam", "test.faithfulness.…"); the page labels them.
  */
 import type { GridPointSummary, SweepPoint } from '../../trainer/science/metrics/sweepStats';
+import { isNothing, isRecord, isText } from './guards';
 import { IpcCommand, IpcNotification } from './ipc';
 
 export const scope = 'sweep';
@@ -52,12 +53,12 @@ export interface SweepView {
   readonly updatedAt: string;
 }
 
-export const ReadyCommand = new IpcCommand(scope, 'ready');
-export const RefreshCommand = new IpcCommand(scope, 'refresh');
-export const OpenFileCommand = new IpcCommand(scope, 'openFile');
+export const ReadyCommand = new IpcCommand<undefined>(scope, 'ready', isNothing);
+export const RefreshCommand = new IpcCommand<undefined>(scope, 'refresh', isNothing);
+export const OpenFileCommand = new IpcCommand<undefined>(scope, 'openFile', isNothing);
 /** Opens the run's training dashboard (its curves per step and epoch). */
-export const OpenRunCommand = new IpcCommand<{ readonly run: string }>(scope, 'openRun');
-export const ShowLogCommand = new IpcCommand<{ readonly run: string }>(scope, 'showLog');
+export const OpenRunCommand = new IpcCommand(scope, 'openRun', isRecord({ run: isText }));
+export const ShowLogCommand = new IpcCommand(scope, 'showLog', isRecord({ run: isText }));
 /** Compare Models with the two runs' best checkpoints. */
-export const CompareRunsCommand = new IpcCommand<{ readonly a: string; readonly b: string }>(scope, 'compareRuns');
+export const CompareRunsCommand = new IpcCommand(scope, 'compareRuns', isRecord({ a: isText, b: isText }));
 export const DidLoadNotification = new IpcNotification<SweepView>(scope, 'didLoad');

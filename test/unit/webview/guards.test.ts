@@ -3,6 +3,7 @@ import * as compare from '../../../src/webview/protocol/compare';
 import * as dashboard from '../../../src/webview/protocol/dashboard';
 import * as evaluation from '../../../src/webview/protocol/evaluation';
 import * as explain from '../../../src/webview/protocol/explain';
+import * as sweep from '../../../src/webview/protocol/sweep';
 import { isCount, isRecord, isText, oneOf, orNull } from '../../../src/webview/protocol/guards';
 import type { IpcCommand, IpcRequest } from '../../../src/webview/protocol/ipc';
 
@@ -12,7 +13,7 @@ type Incoming = IpcCommand<unknown> | IpcRequest<unknown, unknown>;
 const CASES: readonly { type: Incoming; good: readonly unknown[]; bad: readonly unknown[] }[] = [
   ...[explain.ReadyCommand, compare.ReadyCommand, dashboard.ReadyCommand, dashboard.CancelCommand,
     dashboard.ResumeCommand, evaluation.ReadyCommand, evaluation.OpenFileCommand, compare.RetryCommand,
-    explain.ExportJsonRequest].map((type) => ({ type, good: [undefined, null], bad: [0, '', {}, { folder: '/' }, []] })),
+    explain.ExportJsonRequest, sweep.ReadyCommand, sweep.RefreshCommand, sweep.OpenFileCommand].map((type) => ({ type, good: [undefined, null], bad: [0, '', {}, { folder: '/' }, []] })),
   { type: explain.SelectFaceCommand, good: [{ face: 0 }, { face: 3 }],
     bad: [{}, { face: -1 }, { face: 1.5 }, { face: '1' }, { face: 1e9 }, { face: 1, extra: true }, [1]] },
   { type: explain.ExplainClassCommand, good: [{ className: 'happy' }, { className: null }],
@@ -33,6 +34,9 @@ const CASES: readonly { type: Incoming; good: readonly unknown[]; bad: readonly 
   { type: compare.ExplainClassCommand, good: [{ className: null }], bad: [{ className: {} }, 'happy'] },
   { type: compare.DidRenderCommand, good: [{ mode: 'image', map: null, cells: 4, flips: 0 }],
     bad: [{ mode: 'video', map: null, cells: 4, flips: 0 }, { mode: 'image', map: null, cells: -4, flips: 0 }] },
+  { type: sweep.OpenRunCommand, good: [{ run: 'lambda-1-s0' }], bad: [{ run: 1 }, { folder: '/' }, {}] },
+  { type: sweep.ShowLogCommand, good: [{ run: 'lambda-1-s0' }], bad: [{ run: null }, { run: 'a', log: '/etc/x' }] },
+  { type: sweep.CompareRunsCommand, good: [{ a: 'x', b: 'y' }], bad: [{ a: 'x' }, { a: 'x', b: ['y'] }] },
   { type: evaluation.ExplainImageCommand, good: [{ path: '/w/a.png' }],
     bad: [{ path: null }, { path: '/w/a.png', model: '/tmp/evil.onnx' }, { paths: ['/w/a.png'] }] },
 ];
