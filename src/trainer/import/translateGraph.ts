@@ -8,14 +8,13 @@
  * and types one run of the file measured; `gradientBlockers` names the uncovered ops that lie on the gradient path.
  */
 import { onnx } from 'onnx-proto';
-import { Add, BatchNormEval, Conv2d, GlobalAvgPool, Linear, MaxPool2d, Relu } from '../autodiff/ops';
+import { Add, BatchNormEval, Conv2d, GlobalAvgPool, Linear, MaxPool2d, Relu, Reshape } from '../autodiff/ops';
 import { ChannelBias } from '../autodiff/ops/bias';
-import type { DiffOp } from '../autodiff/tape';
 import { Tape } from '../autodiff/tape';
 import { EXPLAINED_OUTPUT } from '../explain/explainGraph';
 import type { Attr, DType, Tensor } from '../onnx/graph';
 import { Graph, numel } from '../onnx/graph';
-import { compare, oneHot, reshape, where } from '../onnx/ops';
+import { compare, oneHot, where } from '../onnx/ops';
 import { toModelBytes } from '../onnx/serialize';
 import { tensorDims, tensorValues } from './foreignGraph';
 import { dependsOn, isCovered } from './opCoverage';
@@ -24,13 +23,6 @@ import { dependsOn, isCovered } from './opCoverage';
 export class TranslationError extends Error {
   override readonly name = 'TranslationError';
 }
-
-/** y = x reshaped; the gradient is reshaped back. */
-const ReshapeOp: DiffOp<readonly number[]> = {
-  name: 'Reshape',
-  forward: (g, [x], shape) => ({ outputs: [reshape(g, x!, shape)], saved: undefined }),
-  backward: (g, { inputs: [x] }, [dy]) => [reshape(g, dy!, x!.shape)],
-};
 
 type Attrs = ReadonlyMap<string, onnx.IAttributeProto>;
 const ints = (a: Attrs, name: string, fallback: readonly number[]): number[] =>
@@ -292,19 +284,19 @@ function translateNode(
     }
     case 'GlobalAveragePool': {
       const pooled = tape.apply1(GlobalAvgPool, [x()], undefined);
-      return tape.apply1(ReshapeOp, [pooled], [...pooled.shape, 1, 1]);
+      return tape.apply1(Reshape, [pooled], [...pooled.shape, 1, 1]);
     }
     case 'Flatten': {
       const input = x();
       const axis = int(attrs, 'axis', 1);
       const at = axis < 0 ? axis + input.shape.length : axis;
-      return tape.apply1(ReshapeOp, [input], [numel(input.shape.slice(0, at)), numel(input.shape.slice(at))]);
+      return tape.apply1(Reshape, [input], [numel(input.shape.slice(0, at)), numel(input.shape.slice(at))]);
     }
     case 'Reshape': {
       const spec = constantOf(ins[1]!, label).data;
       if (!(spec instanceof BigInt64Array)) fail(label, 'has a non-int64 shape');
       const input = x();
-      return tape.apply1(ReshapeOp, [input], targetShape(label, input, spec as BigInt64Array));
+      return tape.apply1(Reshape, [input], targetShape(label, input, spec as BigInt64Array));
     }
     case 'Gemm': {
       if (int(attrs, 'transA', 0) !== 0) fail(label, 'transposes its input (transA); not covered');
