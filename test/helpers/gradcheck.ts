@@ -38,11 +38,28 @@ function scalarLoss(g: Graph, outputs: readonly Tensor[], weights: readonly Tens
   return terms.slice(1).reduce((a, b) => g.node('Add', [a, b], [{ dtype: 'float32', shape: [] }])[0]!, terms[0]!);
 }
 
+export interface GradCheckOptions {
+  readonly eps?: number;
+  readonly tol?: number;
+  readonly outputsToCheck?: number;
+  readonly seed?: number;
+}
+
 /**
  * Checks every non-constant float input of `op`. `outputsToCheck` limits which outputs enter the loss (e.g. only
  * the first output of an op whose others are statistics). Returns the relative errors, for reporting.
  */
-export async function gradCheck<P, S>(op: DiffOp<P, S>, inputs: readonly GradInput[], params: P, opts: { eps?: number; tol?: number; outputsToCheck?: number; seed?: number } = {}): Promise<number[]> {
+export async function gradCheck<P, S>(
+  op: DiffOp<P, S>, inputs: readonly GradInput[], params: P, opts: GradCheckOptions = {},
+): Promise<number[]> {
+  return gradCheckFn(op.name, (tape, ins) => tape.apply(op, ins, params), inputs, opts);
+}
+
+/** gradCheck of a composition of ops (self-attention): `build` applies them on the tape and returns the outputs. */
+export async function gradCheckFn(
+  name: string, build: (tape: Tape, inputs: Tensor[]) => Tensor[], inputs: readonly GradInput[],
+  opts: GradCheckOptions = {},
+): Promise<number[]> {
   const eps = opts.eps ?? 1e-2;
   const tol = opts.tol ?? 2e-2;
   const seed = opts.seed ?? 7;
@@ -52,7 +69,7 @@ export async function gradCheck<P, S>(op: DiffOp<P, S>, inputs: readonly GradInp
   const g = new Graph('gradcheck');
   const tape = new Tape(g);
   const ins = inputs.map((inp, i) => g.input(`in${i}`, values[i] instanceof BigInt64Array ? 'int64' : 'float32', inp.shape));
-  const outs = tape.apply(op, ins, params).slice(0, opts.outputsToCheck);
+  const outs = build(tape, ins).slice(0, opts.outputsToCheck);
   const rs = outs.map((o, i) => g.constant(randn(numel(o.shape), seed + 101 + i), o.shape));
   const loss = scalarLoss(g, outs, rs);
   g.output(loss, 'loss');
@@ -83,7 +100,7 @@ export async function gradCheck<P, S>(op: DiffOp<P, S>, inputs: readonly GradInp
     const numeric = ((await lossAt(shifted(1))) - (await lossAt(shifted(-1)))) / (2 * eps);
     const rel = Math.abs(analytic - numeric) / Math.max(1e-3, Math.abs(analytic), Math.abs(numeric));
     errors.push(rel);
-    assert.ok(rel < tol, `${op.name}: gradient of input ${i} [${t.shape}]: analytic ${analytic}, numeric ${numeric} (relative error ${rel.toExponential(2)})`);
+    assert.ok(rel < tol, `${name}: gradient of input ${i} [${t.shape}]: analytic ${analytic}, numeric ${numeric} (relative error ${rel.toExponential(2)})`);
   }
   await session.release();
   return errors;
