@@ -4,7 +4,7 @@
  * prefix: 'conv1.weight', 'layer1.0.bn1.running_var'…; no num_batches_tracked), so weights move between the
  * two worlds by name.
  */
-import { deriveSeed, gaussian, mulberry32, uniform } from '../science/random';
+import { deriveSeed, gaussian, mulberry32, nameHash, uniform } from '../science/random';
 import { faceApiParamSpecs } from './faceApiExpression';
 import type { ModelName } from './modelNames';
 import { isFaceApiModel } from './modelNames';
@@ -20,13 +20,6 @@ export function isTrainable(spec: ParamSpec): boolean {
 /** All parameters and running statistics of a model, in state_dict order (network order for face-api's). */
 export function paramSpecs(preset: ModelName | string, numClasses: number): ParamSpec[] {
   return isFaceApiModel(preset) ? faceApiParamSpecs(numClasses) : resnetParamSpecs(preset, numClasses);
-}
-
-/** FNV-1a of a name, so a parameter's random stream depends on its name, not on its place in a list. */
-function nameHash(name: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
 }
 
 /**

@@ -40,6 +40,13 @@ export function deriveSeed(seed: number, ...streams: readonly number[]): number 
   return h >>> 0;
 }
 
+/** FNV-1a of a name, as a stream id: a parameter's random stream then depends on its name, not its place in a list. */
+export function nameHash(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
 /** A uniform integer in [0, maxExclusive). */
 export function randomInt(random: Random, maxExclusive: number): number {
   if (!Number.isInteger(maxExclusive) || maxExclusive <= 0) {
