@@ -1,0 +1,113 @@
+/**
+ * The forward pass of a vision transformer (vitArch.ts) through the tape, so one builder serves training,
+ * evaluation and explanation; a ViT has no BatchNorm, dropout or stochastic depth here, so its train and eval
+ * graphs are the same. The residual stream is kept as one (N·T, C) matrix, which the LayerNorms, the Linear
+ * layers (one Gemm each) and the attention's reshapes take without a copy.
+ *
+ * Per block it exposes what the AU loss and the CAM methods align or weigh, each in the (N, C, H, W) layout of
+ * a CNN stage so the composite loss and the CAMs take it as they take a stage:
+ * - the token grid: the block's patch tokens reshaped to the grid, (N, C, g, g) (TS-CAM's and pytorch-grad-cam's
+ *   reshape); its channel mean is the block's "attention" map, as a CNN stage's;
+ * - the class token's attention to the patches, (N, heads, g, g); its channel mean is the head mean.
+ */
+import { BroadcastAdd, Expand } from '../autodiff/ops/broadcast';
+import { Add } from '../autodiff/ops/elementwise';
+import { Gelu } from '../autodiff/ops/gelu';
+import { LayerNorm } from '../autodiff/ops/layerNorm';
+import { Linear } from '../autodiff/ops/linear';
+import { selfAttention } from '../autodiff/ops/selfAttention';
+import { Concat, Gather, Reshape, Slice, Transpose } from '../autodiff/ops/shape';
+import type { Tape } from '../autodiff/tape';
+import type { Tensor } from '../onnx/graph';
+import { sameShape } from '../onnx/graph';
+import type { VitArch } from './vitArch';
+import { checkVitArch, vitBlockName, vitGrid, vitTokens } from './vitArch';
+
+export interface VitForward {
+  /** (N, numClasses) */
+  readonly logits: Tensor;
+  /** block1…blockN → the block's patch tokens as a grid (N, C, g, g), the CNN stages' analogue. */
+  readonly stages: Map<string, Tensor>;
+  /** block1…blockN → the class token's attention to each patch, per head: (N, heads, g, g). */
+  readonly classAttention: Map<string, Tensor>;
+  /** block1…blockN → the attention softmax (N, heads, T, T), row = query, token 0 the class token (rollout). */
+  readonly attention: Map<string, Tensor>;
+}
+
+/** (N, 3, S, S) → (N·g², 3·p²): each patch a row, in the (channel, row, column) order of the conv weight. */
+function patchify(tape: Tape, image: Tensor, arch: VitArch): Tensor {
+  const [n] = image.shape as [number];
+  const { patch: p } = arch;
+  const g = vitGrid(arch);
+  const blocks = tape.apply1(Reshape, [image], [n, 3, g, p, g, p]);
+  return tape.apply1(Reshape, [tape.apply1(Transpose, [blocks], [0, 2, 4, 1, 3, 5])], [n * g * g, 3 * p * p]);
+}
+
+/** Rows (N·T, C) of the residual stream → the patch tokens as (N, C, g, g). */
+function tokenGrid(tape: Tape, x: Tensor, n: number, arch: VitArch): Tensor {
+  const t = vitTokens(arch);
+  const g = vitGrid(arch);
+  const rows = tape.apply1(Reshape, [x], [n, t, arch.width]);
+  const patches = tape.apply1(Slice, [rows], { starts: [1], ends: [t], axes: [1] });
+  return tape.apply1(Reshape, [tape.apply1(Transpose, [patches], [0, 2, 1])], [n, arch.width, g, g]);
+}
+
+/** (N, H, T, T) → the class token's row without itself, (N, H, g, g). */
+function classRow(tape: Tape, probs: Tensor, arch: VitArch): Tensor {
+  const [n, h, t] = probs.shape as [number, number, number];
+  const g = vitGrid(arch);
+  const row = tape.apply1(Slice, [probs], { starts: [0, 1], ends: [1, t], axes: [2, 3] });
+  return tape.apply1(Reshape, [row], [n, h, g, g]);
+}
+
+/** The forward of `arch` on normalised images (N, 3, S, S), with the weights of vitParamSpecs by name. */
+export function buildVitForward(
+  tape: Tape, arch: VitArch, image: Tensor, params: ReadonlyMap<string, Tensor>,
+): VitForward {
+  checkVitArch(arch);
+  const s = arch.imageSize;
+  if (image.shape.length !== 4 || !sameShape(image.shape.slice(1), [3, s, s])) {
+    throw new RangeError(`this ViT needs images (N, 3, ${s}, ${s}), got [${image.shape.join(', ')}]`);
+  }
+  const param = (name: string): Tensor => {
+    const t = params.get(name);
+    if (!t) throw new Error(`missing parameter "${name}"`);
+    return t;
+  };
+  const linear = (x: Tensor, name: string): Tensor =>
+    tape.apply1(Linear, [x, param(`${name}.weight`), param(`${name}.bias`)], undefined);
+  const norm = (x: Tensor, name: string): Tensor =>
+    tape.apply1(LayerNorm, [x, param(`${name}.weight`), param(`${name}.bias`)], { epsilon: arch.epsilon });
+  const [n] = image.shape as [number];
+  const c = arch.width;
+  const t = vitTokens(arch);
+
+  // The patch embedding is a stride-p conv; as patches × weight it is one Gemm, and its rows are already tokens.
+  const kernel = tape.apply1(Reshape, [param('patch_embed.proj.weight')], [c, 3 * arch.patch ** 2]);
+  const patches = tape.apply1(Linear, [patchify(tape, image, arch), kernel, param('patch_embed.proj.bias')], undefined);
+  const cls = tape.apply1(Expand, [param('cls_token')], [n, 1, c]);
+  const tokens = tape.apply1(Concat, [cls, tape.apply1(Reshape, [patches], [n, t - 1, c])], { axis: 1 });
+  let x = tape.apply1(Reshape, [tape.apply1(BroadcastAdd, [tokens, param('pos_embed')], undefined)], [n * t, c]);
+
+  const stages = new Map<string, Tensor>();
+  const classAttention = new Map<string, Tensor>();
+  const attention = new Map<string, Tensor>();
+  for (let i = 0; i < arch.depth; i++) {
+    const b = `blocks.${i}`;
+    const attn = selfAttention(tape, norm(x, `${b}.norm1`), n, arch.heads, {
+      qkvWeight: param(`${b}.attn.qkv.weight`), qkvBias: param(`${b}.attn.qkv.bias`),
+      projWeight: param(`${b}.attn.proj.weight`), projBias: param(`${b}.attn.proj.bias`),
+    });
+    x = tape.apply1(Add, [x, attn.output], undefined);
+    const hidden = tape.apply1(Gelu, [linear(norm(x, `${b}.norm2`), `${b}.mlp.fc1`)], { approximate: arch.gelu });
+    x = tape.apply1(Add, [x, linear(hidden, `${b}.mlp.fc2`)], undefined);
+    const name = vitBlockName(i + 1);
+    stages.set(name, tokenGrid(tape, x, n, arch));
+    classAttention.set(name, classRow(tape, attn.probs, arch));
+    attention.set(name, attn.probs);
+  }
+  // timm normalises every token and then takes the class token; LayerNorm is per token, so norm(x[:, 0]) is the same.
+  const classToken = tape.apply1(Gather, [tape.apply1(Reshape, [x], [n, t, c])], { axis: 1, index: 0 });
+  const logits = linear(norm(classToken, 'norm'), 'head');
+  return { logits, stages, classAttention, attention };
+}
