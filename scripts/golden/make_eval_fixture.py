@@ -27,6 +27,7 @@ import torch.nn.functional as F
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "..", "shared", "peers", "torch"))
 import bench  # noqa: E402  (the peer: SmallResNet, MODELS, attention_map)
+from fixture_io import write_fixture  # noqa: E402
 
 OUT = os.path.join(ROOT, "test", "fixtures", "golden", "tiny64-eval")
 STEP_FIXTURE = os.path.join(ROOT, "test", "fixtures", "golden", "tiny64-step")
@@ -72,21 +73,6 @@ def check_against_step_fixture(init):
         assert torch.equal(stored.reshape(entry["shape"]), init[name]), f"init/{name} differs from the train-step fixture"
 
 
-def write_fixture(tensors, index):
-    """tensors.bin: the tensors back to back as little-endian float32; index.json: `index` plus each one's place."""
-    blobs = [t.detach().to(torch.float32).contiguous().numpy().astype("<f4").tobytes() for _, t in tensors]
-    starts = [0]
-    for blob in blobs:
-        starts.append(starts[-1] + len(blob))
-    index["tensors"] = [{"name": name, "shape": list(t.shape), "offset": at} for (name, t), at in zip(tensors, starts)]
-    index["bytes"] = starts[-1]
-    os.makedirs(OUT, exist_ok=True)
-    with open(os.path.join(OUT, "tensors.bin"), "wb") as f:
-        f.write(b"".join(blobs))
-    with open(os.path.join(OUT, "index.json"), "w") as f:
-        f.write(json.dumps(index, indent=1) + "\n")
-
-
 def main():
     torch.manual_seed(SEED)
     torch.set_num_threads(1)
@@ -126,7 +112,7 @@ def main():
         "params": list(init),
         "perturbed": list(bn),
     }
-    write_fixture(tensors, index)
+    write_fixture(OUT, tensors, index)
     logits = {v: outputs[v]["logits"].tolist() for v in outputs}
     print(json.dumps({"bytes": index["bytes"], "logits": logits}, indent=1))
 

@@ -13,7 +13,6 @@
  * float64 than PyTorch float32's.
  */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { TrainStepIO } from '../../../src/trainer/graphs/trainStep';
@@ -22,6 +21,7 @@ import { paramSpecs } from '../../../src/trainer/models/params';
 import { numel } from '../../../src/trainer/onnx/graph';
 import type { Feeds } from '../../../src/trainer/onnx/session';
 import { createSession, floatTensor, int64Tensor } from '../../../src/trainer/onnx/session';
+import { readGoldenFixture, relError } from '../../helpers/goldenFixture';
 import { repoRoot } from '../../helpers/paths';
 
 type Floors = Readonly<Record<'floor0.001' | 'floor0.1', number>>;
@@ -46,29 +46,6 @@ const TOL = 1e-4;
 const VALUE_FLOOR = 1e-3;
 const GRADIENT_FLOOR = 0.1;
 
-function loadFixture(): { index: Fixture; tensor: (name: string) => Float32Array } {
-  const index = JSON.parse(fs.readFileSync(path.join(FIXTURE_DIR, 'index.json'), 'utf8')) as Fixture;
-  const bin = fs.readFileSync(path.join(FIXTURE_DIR, 'tensors.bin'));
-  const tensor = (name: string): Float32Array => {
-    const entry = index.tensors.find((t) => t.name === name);
-    if (!entry) throw new Error(`fixture has no tensor "${name}"`);
-    const out = new Float32Array(numel(entry.shape));
-    for (let i = 0; i < out.length; i++) out[i] = bin.readFloatLE(entry.offset + 4 * i);
-    return out;
-  };
-  return { index, tensor };
-}
-
-function relError(a: Float32Array, b: Float32Array, floor: number): number {
-  assert.equal(a.length, b.length);
-  let scale = 0;
-  for (const v of b) scale = Math.max(scale, Math.abs(v));
-  const denomFloor = Math.max(floor * scale, 1e-30);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.max(Math.abs(b[i]!), denomFloor));
-  return worst;
-}
-
 interface Worst { readonly name: string; readonly error: number }
 
 /** The worst tensor of a group, by relError of ours against the reference. */
@@ -86,7 +63,7 @@ const report: string[] = [];
 
 describe('graphs: training step against PyTorch (tiny64 golden fixture)', function () {
   this.timeout(60000);
-  const { index, tensor } = loadFixture();
+  const { index, tensor } = readGoldenFixture<Fixture>(FIXTURE_DIR);
   const bnBiases = new Set(paramSpecs(index.preset, index.numClasses).filter((s) => s.role === 'bn_bias').map((s) => s.name));
   let io: TrainStepIO;
   let session: InferenceSession;
