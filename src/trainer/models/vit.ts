@@ -4,7 +4,7 @@
  * graphs are the same. The residual stream is kept as one (N·T, C) matrix, which the LayerNorms, the Linear
  * layers (one Gemm each) and the attention's reshapes take without a copy.
  *
- * Per block it exposes what the AU loss and the CAM methods align or weigh, each in the (N, C, H, W) layout of
+ * Per block it offers what the AU loss and the CAM methods align or weigh, each in the (N, C, H, W) layout of
  * a CNN stage so the composite loss and the CAMs take it as they take a stage:
  * - the token grid: the block's patch tokens reshaped to the grid, (N, C, g, g) (TS-CAM's and pytorch-grad-cam's
  *   reshape); its channel mean is the block's "attention" map, as a CNN stage's;
@@ -26,12 +26,17 @@ import { checkVitArch, vitBlockName, vitGrid, vitTokens } from './vitArch';
 export interface VitForward {
   /** (N, numClasses) */
   readonly logits: Tensor;
-  /** block1…blockN → the block's patch tokens as a grid (N, C, g, g), the CNN stages' analogue. */
-  readonly stages: Map<string, Tensor>;
-  /** block1…blockN → the class token's attention to each patch, per head: (N, heads, g, g). */
-  readonly classAttention: Map<string, Tensor>;
+  /** block1…blockN, in order. */
+  readonly layers: readonly string[];
+  /**
+   * The block's patch tokens as a grid (N, C, g, g), the CNN stages' analogue. Emitted on first request: ONNX
+   * Runtime keeps nodes whose outputs nothing reads, and a grid costs a transposed copy of the block's tokens.
+   */
+  stage(layer: string): Tensor;
+  /** The class token's attention to each patch, per head: (N, heads, g, g); emitted on first request. */
+  classAttention(layer: string): Tensor;
   /** block1…blockN → the attention softmax (N, heads, T, T), row = query, token 0 the class token (rollout). */
-  readonly attention: Map<string, Tensor>;
+  readonly attention: ReadonlyMap<string, Tensor>;
 }
 
 /** (N, 3, S, S) → (N·g², 3·p²): each patch a row, in the (channel, row, column) order of the conv weight. */
@@ -89,8 +94,7 @@ export function buildVitForward(
   const tokens = tape.apply1(Concat, [cls, tape.apply1(Reshape, [patches], [n, t - 1, c])], { axis: 1 });
   let x = tape.apply1(Reshape, [tape.apply1(BroadcastAdd, [tokens, param('pos_embed')], undefined)], [n * t, c]);
 
-  const stages = new Map<string, Tensor>();
-  const classAttention = new Map<string, Tensor>();
+  const outputs = new Map<string, Tensor>();
   const attention = new Map<string, Tensor>();
   for (let i = 0; i < arch.depth; i++) {
     const b = `blocks.${i}`;
@@ -101,13 +105,28 @@ export function buildVitForward(
     x = tape.apply1(Add, [x, attn.output], undefined);
     const hidden = tape.apply1(Gelu, [linear(norm(x, `${b}.norm2`), `${b}.mlp.fc1`)], { approximate: arch.gelu });
     x = tape.apply1(Add, [x, linear(hidden, `${b}.mlp.fc2`)], undefined);
-    const name = vitBlockName(i + 1);
-    stages.set(name, tokenGrid(tape, x, n, arch));
-    classAttention.set(name, classRow(tape, attn.probs, arch));
-    attention.set(name, attn.probs);
+    outputs.set(vitBlockName(i + 1), x);
+    attention.set(vitBlockName(i + 1), attn.probs);
   }
   // timm normalises every token and then takes the class token; LayerNorm is per token, so norm(x[:, 0]) is the same.
   const classToken = tape.apply1(Gather, [tape.apply1(Reshape, [x], [n, t, c])], { axis: 1, index: 0 });
   const logits = linear(norm(classToken, 'norm'), 'head');
-  return { logits, stages, classAttention, attention };
+  const of = <T>(map: ReadonlyMap<string, T>, layer: string): T => {
+    const v = map.get(layer);
+    if (v === undefined) throw new RangeError(`this ViT has no layer "${layer}"; it has ${[...map.keys()].join(', ')}`);
+    return v;
+  };
+  const grids = new Map<string, Tensor>();
+  const rows = new Map<string, Tensor>();
+  const memo = (cache: Map<string, Tensor>, layer: string, make: () => Tensor): Tensor => {
+    if (!cache.has(layer)) cache.set(layer, make());
+    return cache.get(layer)!;
+  };
+  return {
+    logits,
+    layers: [...outputs.keys()],
+    stage: (layer) => memo(grids, layer, () => tokenGrid(tape, of(outputs, layer), n, arch)),
+    classAttention: (layer) => memo(rows, layer, () => classRow(tape, of(attention, layer), arch)),
+    attention,
+  };
 }

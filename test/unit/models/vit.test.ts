@@ -49,9 +49,11 @@ describe('models: vision transformer', () => {
     const params = new Map(vitParamSpecs(VIT64, 7).map((s) => [s.name, g.input(s.name, 'float32', s.shape)]));
     const f = buildVitForward(new Tape(g), VIT64, g.input('image', 'float32', [2, 3, 64, 64]), params);
     assert.deepEqual(f.logits.shape, [2, 7]);
-    assert.deepEqual([...f.stages.keys()], vitLayerNames(VIT64));
-    assert.deepEqual(f.stages.get('block6')!.shape, [2, 128, 8, 8]);
-    assert.deepEqual(f.classAttention.get('block1')!.shape, [2, 4, 8, 8]);
+    assert.deepEqual(f.layers, vitLayerNames(VIT64));
+    assert.deepEqual(f.stage('block6').shape, [2, 128, 8, 8]);
+    assert.equal(f.stage('block6'), f.stage('block6'));
+    assert.deepEqual(f.classAttention('block1').shape, [2, 4, 8, 8]);
+    assert.throws(() => f.stage('stage3'), /has no layer "stage3"; it has block1, block2/);
     assert.deepEqual(f.attention.get('block3')!.shape, [2, 4, 65, 65]);
   });
 

@@ -114,13 +114,13 @@ describe('models: vit64 against PyTorch (golden fixture: forward and gradients)'
     const f = buildVitForward(tape, VIT64, image, params);
     const common = { logits: f.logits, labels, auMaps, auValid, lambda: index.lambda };
     const losses = {
-      grid: compositeLoss(tape, { ...common, attentions: [f.stages.get('block6')!] }),
-      cls: compositeLoss(tape, { ...common, attentions: [f.classAttention.get('block6')!] }),
+      grid: compositeLoss(tape, { ...common, attentions: [f.stage('block6')] }),
+      cls: compositeLoss(tape, { ...common, attentions: [f.classAttention('block6')] }),
     };
     g.output(f.logits, 'logits');
     for (const block of vitLayerNames(VIT64)) {
-      g.output(reduceMean(g, f.stages.get(block)!, [1], false), `attention/${block}`);
-      g.output(reduceMean(g, f.classAttention.get(block)!, [1], false), `clsAttention/${block}`);
+      g.output(reduceMean(g, f.stage(block), [1], false), `attention/${block}`);
+      g.output(reduceMean(g, f.classAttention(block), [1], false), `clsAttention/${block}`);
     }
     for (const variant of ['grid', 'cls'] as const) {
       const l = losses[variant];
