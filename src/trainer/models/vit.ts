@@ -16,7 +16,7 @@ import { Gelu } from '../autodiff/ops/gelu';
 import { LayerNorm } from '../autodiff/ops/layerNorm';
 import { Linear } from '../autodiff/ops/linear';
 import { selfAttention } from '../autodiff/ops/selfAttention';
-import { Concat, Gather, Reshape, Slice, Transpose } from '../autodiff/ops/shape';
+import { Concat, Gather, Reshape, Slice, SpaceToDepth, Transpose } from '../autodiff/ops/shape';
 import type { Tape } from '../autodiff/tape';
 import type { Tensor } from '../onnx/graph';
 import { sameShape } from '../onnx/graph';
@@ -39,13 +39,22 @@ export interface VitForward {
   readonly attention: ReadonlyMap<string, Tensor>;
 }
 
-/** (N, 3, S, S) → (N·g², 3·p²): each patch a row, in the (channel, row, column) order of the conv weight. */
-function patchify(tape: Tape, image: Tensor, arch: VitArch): Tensor {
+/**
+ * (N, 3, S, S) → (N·g², p²·3): each patch a row, in SpaceToDepth's (row, column, channel) order, which
+ * `patchKernel` gives the conv weight too.
+ */
+function patchRows(tape: Tape, image: Tensor, arch: VitArch): Tensor {
   const [n] = image.shape as [number];
-  const { patch: p } = arch;
   const g = vitGrid(arch);
-  const blocks = tape.apply1(Reshape, [image], [n, 3, g, p, g, p]);
-  return tape.apply1(Reshape, [tape.apply1(Transpose, [blocks], [0, 2, 4, 1, 3, 5])], [n * g * g, 3 * p * p]);
+  const depth = 3 * arch.patch ** 2;
+  const pixels = tape.apply1(Reshape, [tape.apply1(SpaceToDepth, [image], { block: arch.patch })], [n, depth, g * g]);
+  return tape.apply1(Reshape, [tape.apply1(Transpose, [pixels], [0, 2, 1])], [n * g * g, depth]);
+}
+
+/** The patch conv's weight (C, 3, p, p) as (C, p²·3), the order of patchRows. */
+function patchKernel(tape: Tape, weight: Tensor): Tensor {
+  const [c, cin, p] = weight.shape as [number, number, number];
+  return tape.apply1(Reshape, [tape.apply1(Transpose, [weight], [0, 2, 3, 1])], [c, p * p * cin]);
 }
 
 /** Rows (N·T, C) of the residual stream → the patch tokens as (N, C, g, g). */
@@ -88,8 +97,9 @@ export function buildVitForward(
   const t = vitTokens(arch);
 
   // The patch embedding is a stride-p conv; as patches × weight it is one Gemm, and its rows are already tokens.
-  const kernel = tape.apply1(Reshape, [param('patch_embed.proj.weight')], [c, 3 * arch.patch ** 2]);
-  const patches = tape.apply1(Linear, [patchify(tape, image, arch), kernel, param('patch_embed.proj.bias')], undefined);
+  const kernel = patchKernel(tape, param('patch_embed.proj.weight'));
+  const patchPixels = patchRows(tape, image, arch);
+  const patches = tape.apply1(Linear, [patchPixels, kernel, param('patch_embed.proj.bias')], undefined);
   const cls = tape.apply1(Expand, [param('cls_token')], [n, 1, c]);
   const tokens = tape.apply1(Concat, [cls, tape.apply1(Reshape, [patches], [n, t - 1, c])], { axis: 1 });
   let x = tape.apply1(Reshape, [tape.apply1(BroadcastAdd, [tokens, param('pos_embed')], undefined)], [n * t, c]);

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { Concat, Gather, Reshape, Slice, Split, Transpose } from '../../../src/trainer/autodiff/ops/shape';
+import {
+  Concat, Gather, Reshape, Slice, SpaceToDepth, Split, Transpose,
+} from '../../../src/trainer/autodiff/ops/shape';
 import { gradCheck } from '../../helpers/gradcheck';
 import { runOp } from '../../helpers/runOp';
 
@@ -14,6 +16,12 @@ describe('autodiff: shape ops', () => {
 
   it('Reshape', async () => {
     await gradCheck(Reshape, [{ shape: [2, 3, 4] }], [6, 4], { tol: 1e-3 });
+  });
+
+  it('SpaceToDepth makes each patch one pixel’s channels, and DepthToSpace takes its gradient back', async () => {
+    const { outputs: [y] } = await runOp(SpaceToDepth, [{ shape: [1, 1, 2, 4], data: iota(8) }], { block: 2 });
+    assert.deepEqual([...y!], [0, 2, 1, 3, 4, 6, 5, 7]);
+    await gradCheck(SpaceToDepth, [{ shape: [2, 3, 4, 6] }], { block: 2 }, { tol: 1e-3 });
   });
 
   it('Concat joins along an axis (a class token before the patch tokens)', async () => {
