@@ -80,11 +80,13 @@ describe('autodiff: multi-head self-attention', () => {
 
   it('against finite differences (tokens, qkv and projection weights and biases)', async () => {
     const inputs = shapes.map((shape) => ({ shape }));
+    // The qkv weights' curvature makes the default ε = 1e-2 cost up to 1.6e-2 of truncation error; 3e-3 keeps
+    // both truncation and rounding near 1e-3 (seeds 7–10).
     for (const seed of [7, 8]) {
       await gradCheckFn('selfAttention', (tape, ins) => {
         const { output, probs } = build(tape, ins);
         return [output, probs];
-      }, inputs, { seed });
+      }, inputs, { seed, eps: 3e-3, tol: 1e-2 });
     }
   });
 
