@@ -40,7 +40,7 @@ export function buildExplainerGraph(config: ExplainerGraphConfig, weights: Param
   })[0]!;
   const target = where(g, compare(g, 'Less', requested, g.ints([0])), predicted, requested);
   g.output(target, EXPLAINED_OUTPUT);
-  const act = forward.stages.get(camLayer)!;
+  const act = forward.stage(camLayer);
   // ∂logits[0, t]/∂logits is the one-hot row of t: seed the backward with it, as graphs/explain.ts does.
   const grad = tape.gradients(forward.logits, [act], oneHot(g, target, numClasses)).get(act.name)!;
   g.output(act, activationName(camLayer));

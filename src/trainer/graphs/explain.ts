@@ -29,7 +29,7 @@ export function buildExplanation(config: ExplanationConfig, weights: WeightSourc
   const tape = new Tape(g);
   const forward = emitInference(g, tape, config, weights);
   const target = g.input('target', 'int64', [batch]);
-  const acts = layers.map((l) => forward.stages.get(l)!);
+  const acts = layers.map((l) => forward.stage(l));
   // ∂(Σ_n logits[n, t_n])/∂logits is the one-hot matrix of the targets: seed the backward with it.
   const grads = tape.gradients(forward.logits, acts, oneHot(g, target, numClasses));
   layers.forEach((layer, i) => {

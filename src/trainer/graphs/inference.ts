@@ -39,8 +39,10 @@ export function emitInference(g: Graph, tape: Tape, config: InferenceConfig, wei
   const params = weightTensors(g, paramSpecs(preset, numClasses), weights);
   const forward = buildForward(tape, { preset, numClasses }, image, params, 'eval');
   g.output(forward.logits, 'logits');
-  for (const [layer, t] of forward.stages) g.output(tape.apply1(ChannelMean, [t], undefined), attentionName(layer));
-  g.output(forward.stages.get(presetInfo(preset).defaultLayer)!, 'features');
+  for (const layer of forward.layers) {
+    g.output(tape.apply1(ChannelMean, [forward.stage(layer)], undefined), attentionName(layer));
+  }
+  g.output(forward.stage(presetInfo(preset).defaultLayer), 'features');
   return forward;
 }
 

@@ -10,7 +10,7 @@ import { runningStatUpdate } from '../autodiff/ops/batchNorm';
 import { Tape } from '../autodiff/tape';
 import { buildForward } from '../models/forward';
 import type { ModelName } from '../models/modelNames';
-import { isTrainable, paramSpecs } from '../models/params';
+import { isDecayed, isTrainable, paramSpecs } from '../models/params';
 import { checkLayers, presetInfo } from '../models/presets';
 import type { Tensor } from '../onnx/graph';
 import { Graph } from '../onnx/graph';
@@ -31,7 +31,10 @@ export interface TrainStepConfig {
   readonly momentum?: number;
   /** Nesterov momentum (default true). */
   readonly nesterov?: boolean;
-  /** L2 weight decay on every parameter, BN and biases included, as the peer's SGD (default 5e-4). */
+  /**
+   * L2 weight decay (default 5e-4): on every CNN parameter, BN and biases included, as the peer's SGD; on a ViT's
+   * matrices only, as timm groups them (ParamSpec.decay).
+   */
   readonly weightDecay?: number;
   /**
    * The cross-entropy's class weights, one per class; when given, the graph takes each batch's per-sample weights
@@ -101,11 +104,12 @@ export function buildTrainStep(config: TrainStepConfig): { model: Uint8Array; io
   const specs = paramSpecs(preset, numClasses);
   const weights = weightTensors(g, specs, 'inputs');
   const trainable = specs.filter(isTrainable).map((s) => s.name);
+  const decayed = new Set(specs.filter(isDecayed).map((s) => s.name));
   const running = specs.filter((s) => !isTrainable(s)).map((s) => s.name);
   const buffers = trainable.map((name) => g.input(momentumName(name), 'float32', weights.get(name)!.shape));
 
   const forward = buildForward(tape, { preset, numClasses }, image, weights, 'train');
-  const attentions = layers.map((l) => forward.stages.get(l)!);
+  const attentions = layers.map((l) => forward.stage(l));
   const loss = compositeLoss(tape, {
     logits: forward.logits, labels, attentions, auMaps, auValid, lambda, ...(ceWeights && { ceWeights }),
   });
@@ -125,7 +129,7 @@ export function buildTrainStep(config: TrainStepConfig): { model: Uint8Array; io
     const w = weights.get(name)!;
     // A parameter off every path to the loss has a zero gradient, as PyTorch's would be after backward.
     const grad = grads.get(w.name) ?? zerosLike(g, w);
-    const d = weightDecay === 0 ? grad : add(g, grad, mul(g, w, wdT));
+    const d = weightDecay === 0 || !decayed.has(name) ? grad : add(g, grad, mul(g, w, wdT));
     const buf = add(g, mul(g, buffers[i]!, muT), d);
     const step = nesterov ? add(g, d, mul(g, buf, muT)) : buf;
     newWeights.push(g.output(sub(g, w, mul(g, step, lr)), updatedName(name)));

@@ -34,7 +34,11 @@ import {
   pointwiseName,
 } from './faceApiInfo';
 import { FACEAPI_EXPRESSION } from './modelNames';
-import type { Forward, ParamSpec } from './types';
+import type { Forward, ParamInit, ParamSpec } from './types';
+import { stagesOf } from './types';
+
+/** He-normal (fan_out) as the ResNets', for a head re-created or weights drawn where no file gives them. */
+const heNormal = (cout: number, k: number): ParamInit => ({ kind: 'normal', std: Math.sqrt(2 / (cout * k * k)) });
 
 /** Parameters in network order, in ONNX/PyTorch layouts (conv weights (Cout, Cin/group, kh, kw); fc (out, in)). */
 export function faceApiParamSpecs(numClasses: number): ParamSpec[] {
@@ -46,18 +50,22 @@ export function faceApiParamSpecs(numClasses: number): ParamSpec[] {
     for (const conv of block.convs) {
       const k = FACEAPI_KERNEL;
       if (conv.kind === 'plain') {
-        specs.push({ name: plainName(conv), shape: [conv.cout, conv.cin, k, k], role: 'conv' });
+        const shape = [conv.cout, conv.cin, k, k];
+        specs.push({ name: plainName(conv), shape, role: 'conv', init: heNormal(conv.cout, k) });
       }
       else {
-        specs.push({ name: depthwiseName(conv), shape: [conv.cin, 1, k, k], role: 'conv' });
-        specs.push({ name: pointwiseName(conv), shape: [conv.cout, conv.cin, 1, 1], role: 'conv' });
+        const depthwise = [conv.cin, 1, k, k];
+        specs.push({ name: depthwiseName(conv), shape: depthwise, role: 'conv', init: heNormal(conv.cin, k) });
+        const pointwise = [conv.cout, conv.cin, 1, 1];
+        specs.push({ name: pointwiseName(conv), shape: pointwise, role: 'conv', init: heNormal(conv.cout, 1) });
       }
-      specs.push({ name: biasName(conv), shape: [conv.cout], role: 'conv_bias' });
+      specs.push({ name: biasName(conv), shape: [conv.cout], role: 'conv_bias', init: { kind: 'zeros' } });
     }
   }
   const features = FACEAPI_WIDTHS[FACEAPI_WIDTHS.length - 1]!;
-  specs.push({ name: `${FACEAPI_HEAD}.weight`, shape: [numClasses, features], role: 'fc_weight' });
-  specs.push({ name: `${FACEAPI_HEAD}.bias`, shape: [numClasses], role: 'fc_bias' });
+  const head: ParamInit = { kind: 'uniform', bound: 1 / Math.sqrt(features) };
+  specs.push({ name: `${FACEAPI_HEAD}.weight`, shape: [numClasses, features], role: 'fc_weight', init: head });
+  specs.push({ name: `${FACEAPI_HEAD}.bias`, shape: [numClasses], role: 'fc_bias', init: head });
   return specs;
 }
 
@@ -110,5 +118,5 @@ export function buildFaceApiForward(tape: Tape, image: Tensor, params: ReadonlyM
   const pooled = tape.apply1(GlobalAvgPool, [x], undefined);
   const head = [pooled, param(`${FACEAPI_HEAD}.weight`), param(`${FACEAPI_HEAD}.bias`)];
   const logits = tape.apply1(Linear, head, undefined);
-  return { logits, stages, bnStats: [] };
+  return { logits, ...stagesOf(stages), bnStats: [] };
 }

@@ -1,16 +1,18 @@
 /**
  * What any model of MODEL_NAMES looks like from outside, whatever its family: the ResNet presets
- * (resnetPresets.ts) and face-api's expression network (faceApiInfo.ts). Metadata only, no graph builder, so the
- * editor can ask it.
+ * (resnetPresets.ts), the vision transformers (vitPresets.ts) and face-api's expression network (faceApiInfo.ts).
+ * Metadata only, no graph builder, so the editor can ask it.
  */
 import { faceApiInfo } from './faceApiInfo';
 import type { PresetInfo } from './modelInfo';
-import { isFaceApiModel, isPresetName, MODEL_NAMES } from './modelNames';
+import { isFaceApiModel, isPresetName, isVitName, MODEL_NAMES } from './modelNames';
 import { resnetInfo } from './resnetPresets';
+import { vitInfo } from './vitPresets';
 
 /** The shapes and layers of any model of MODEL_NAMES. */
 export function presetInfo(name: string): PresetInfo {
   if (isFaceApiModel(name)) return faceApiInfo();
+  if (isVitName(name)) return vitInfo(name);
   if (!isPresetName(name)) {
     throw new RangeError(`unknown model preset "${name}"; known presets: ${MODEL_NAMES.join(', ')}`);
   }

@@ -13,25 +13,35 @@ import type { Tensor } from '../onnx/graph';
 import { sameShape } from '../onnx/graph';
 import type { ConvBn } from './layout';
 import { convBns, modelLayout } from './layout';
-import type { BatchStats, Forward, ModelConfig, ParamSpec } from './types';
+import type { BatchStats, Forward, ModelConfig, ParamInit, ParamSpec } from './types';
+import { stagesOf } from './types';
 
 /** PyTorch BatchNorm2d's default ε. */
 export const BN_EPSILON = 1e-5;
 
-/** All parameters and running statistics of a ResNet preset, in state_dict order. */
+/**
+ * torchvision's ResNet initialisation: convs kaiming_normal_(mode='fan_out', nonlinearity='relu'), i.e.
+ * N(0, 2 / (cout·k·k)); BatchNorm γ = 1, β = 0, running mean 0, running var 1; the Linear head keeps PyTorch's
+ * default, U(±1/√in) for weight and bias (kaiming_uniform_ with a = √5).
+ */
 export function resnetParamSpecs(preset: string, numClasses: number): ParamSpec[] {
   const layout = modelLayout(preset, numClasses);
   const specs: ParamSpec[] = [];
+  const ones: ParamInit = { kind: 'ones' };
+  const zeros: ParamInit = { kind: 'zeros' };
   for (const u of convBns(layout)) {
-    specs.push({ name: `${u.conv}.weight`, shape: [u.cout, u.cin, u.kernel, u.kernel], role: 'conv' });
-    specs.push({ name: `${u.bn}.weight`, shape: [u.cout], role: 'bn_weight' });
-    specs.push({ name: `${u.bn}.bias`, shape: [u.cout], role: 'bn_bias' });
-    specs.push({ name: `${u.bn}.running_mean`, shape: [u.cout], role: 'bn_running_mean' });
-    specs.push({ name: `${u.bn}.running_var`, shape: [u.cout], role: 'bn_running_var' });
+    const std = Math.sqrt(2 / (u.cout * u.kernel * u.kernel));
+    const shape = [u.cout, u.cin, u.kernel, u.kernel];
+    specs.push({ name: `${u.conv}.weight`, shape, role: 'conv', init: { kind: 'normal', std } });
+    specs.push({ name: `${u.bn}.weight`, shape: [u.cout], role: 'bn_weight', init: ones });
+    specs.push({ name: `${u.bn}.bias`, shape: [u.cout], role: 'bn_bias', init: zeros });
+    specs.push({ name: `${u.bn}.running_mean`, shape: [u.cout], role: 'bn_running_mean', init: zeros });
+    specs.push({ name: `${u.bn}.running_var`, shape: [u.cout], role: 'bn_running_var', init: ones });
   }
   const { fc } = layout;
-  specs.push({ name: `${fc.name}.weight`, shape: [fc.out, fc.in], role: 'fc_weight' });
-  specs.push({ name: `${fc.name}.bias`, shape: [fc.out], role: 'fc_bias' });
+  const head: ParamInit = { kind: 'uniform', bound: 1 / Math.sqrt(fc.in) };
+  specs.push({ name: `${fc.name}.weight`, shape: [fc.out, fc.in], role: 'fc_weight', init: head });
+  specs.push({ name: `${fc.name}.bias`, shape: [fc.out], role: 'fc_bias', init: head });
   return specs;
 }
 
@@ -98,5 +108,5 @@ export function buildResNetForward(
     [pooled, param(`${layout.fc.name}.weight`), param(`${layout.fc.name}.bias`)],
     undefined,
   );
-  return { logits, stages, bnStats };
+  return { logits, ...stagesOf(stages), bnStats };
 }

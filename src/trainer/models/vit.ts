@@ -5,10 +5,12 @@
  * layers (one Gemm each) and the attention's reshapes take without a copy.
  *
  * Per block it offers what the AU loss and the CAM methods align or weigh, each in the (N, C, H, W) layout of
- * a CNN stage so the composite loss and the CAMs take it as they take a stage:
- * - the token grid: the block's patch tokens reshaped to the grid, (N, C, g, g) (TS-CAM's and pytorch-grad-cam's
- *   reshape); its channel mean is the block's "attention" map, as a CNN stage's;
- * - the class token's attention to the patches, (N, heads, g, g); its channel mean is the head mean.
+ * a CNN stage so the composite loss and the CAMs take it as they take a stage (layer names: vitPresets.ts):
+ * - 'blockK', the token grid: the block's patch tokens reshaped to the grid, (N, C, g, g) (TS-CAM's and
+ *   pytorch-grad-cam's reshape); its channel mean is the block's "attention" map, as a CNN stage's;
+ * - 'blockK.cls', the class token's attention to the patches, (N, heads, g, g); its channel mean is the head mean.
+ * Both are emitted on first request (Forward.stage): ONNX Runtime keeps nodes whose outputs nothing reads, and a
+ * grid costs a transposed copy of the block's tokens.
  */
 import { BroadcastAdd, Expand } from '../autodiff/ops/broadcast';
 import { Add } from '../autodiff/ops/elementwise';
@@ -21,23 +23,9 @@ import type { Tape } from '../autodiff/tape';
 import type { Tensor } from '../onnx/graph';
 import { sameShape } from '../onnx/graph';
 import type { VitArch } from './vitArch';
+import type { Forward } from './types';
 import { checkVitArch, vitBlockName, vitGrid, vitTokens } from './vitArch';
-
-export interface VitForward {
-  /** (N, numClasses) */
-  readonly logits: Tensor;
-  /** block1…blockN, in order. */
-  readonly layers: readonly string[];
-  /**
-   * The block's patch tokens as a grid (N, C, g, g), the CNN stages' analogue. Emitted on first request: ONNX
-   * Runtime keeps nodes whose outputs nothing reads, and a grid costs a transposed copy of the block's tokens.
-   */
-  stage(layer: string): Tensor;
-  /** The class token's attention to each patch, per head: (N, heads, g, g); emitted on first request. */
-  classAttention(layer: string): Tensor;
-  /** block1…blockN → the attention softmax (N, heads, T, T), row = query, token 0 the class token (rollout). */
-  readonly attention: ReadonlyMap<string, Tensor>;
-}
+import { classAttentionBlock, classAttentionLayer } from './vitPresets';
 
 /**
  * (N, 3, S, S) → (N·g², p²·3): each patch a row, in SpaceToDepth's (row, column, channel) order, which
@@ -77,7 +65,7 @@ function classRow(tape: Tape, probs: Tensor, arch: VitArch): Tensor {
 /** The forward of `arch` on normalised images (N, 3, S, S), with the weights of vitParamSpecs by name. */
 export function buildVitForward(
   tape: Tape, arch: VitArch, image: Tensor, params: ReadonlyMap<string, Tensor>,
-): VitForward {
+): Forward {
   checkVitArch(arch);
   const s = arch.imageSize;
   if (image.shape.length !== 4 || !sameShape(image.shape.slice(1), [3, s, s])) {
@@ -121,22 +109,20 @@ export function buildVitForward(
   // timm normalises every token and then takes the class token; LayerNorm is per token, so norm(x[:, 0]) is the same.
   const classToken = tape.apply1(Gather, [tape.apply1(Reshape, [x], [n, t, c])], { axis: 1, index: 0 });
   const logits = linear(norm(classToken, 'norm'), 'head');
-  const of = <T>(map: ReadonlyMap<string, T>, layer: string): T => {
-    const v = map.get(layer);
-    if (v === undefined) throw new RangeError(`this ViT has no layer "${layer}"; it has ${[...map.keys()].join(', ')}`);
-    return v;
+  const layers = [...outputs.keys(), ...[...outputs.keys()].map(classAttentionLayer)];
+  const built = new Map<string, Tensor>();
+  const stage = (layer: string): Tensor => {
+    const cached = built.get(layer);
+    if (cached) return cached;
+    const block = classAttentionBlock(layer) ?? layer;
+    const x = outputs.get(block);
+    const probs = attention.get(block);
+    if (!x || !probs || !layers.includes(layer)) {
+      throw new RangeError(`this ViT has no layer "${layer}"; its layers: ${layers.join(', ')}`);
+    }
+    const made = block === layer ? tokenGrid(tape, x, n, arch) : classRow(tape, probs, arch);
+    built.set(layer, made);
+    return made;
   };
-  const grids = new Map<string, Tensor>();
-  const rows = new Map<string, Tensor>();
-  const memo = (cache: Map<string, Tensor>, layer: string, make: () => Tensor): Tensor => {
-    if (!cache.has(layer)) cache.set(layer, make());
-    return cache.get(layer)!;
-  };
-  return {
-    logits,
-    layers: [...outputs.keys()],
-    stage: (layer) => memo(grids, layer, () => tokenGrid(tape, of(outputs, layer), n, arch)),
-    classAttention: (layer) => memo(rows, layer, () => classRow(tape, of(attention, layer), arch)),
-    attention,
-  };
+  return { logits, layers, stage, bnStats: [], attention };
 }

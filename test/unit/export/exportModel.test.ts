@@ -57,7 +57,7 @@ describe('export: the exported ONNX model', function () {
     const inputs = new Map(specs.map((s) => [s.name, g.input(s.name, 'float32', s.shape)]));
     const fwd = buildForward(tape, { preset: PRESET, numClasses: k }, x, inputs, 'eval');
     g.output(fwd.logits, 'logits');
-    for (const [layer, t] of fwd.stages) g.output(t, `stage:${layer}`);
+    for (const layer of fwd.layers) g.output(fwd.stage(layer), `stage:${layer}`);
     return runOnce(toModelBytes(g), { image: floatTensor(image, [batch, 3, S, S]), ...weightFeeds });
   }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Tape } from '../../../src/trainer/autodiff/tape';
 import { buildForward } from '../../../src/trainer/models/forward';
 import type { PresetName } from '../../../src/trainer/models/modelNames';
-import { PRESET_NAMES } from '../../../src/trainer/models/modelNames';
+import { PRESET_NAMES, VIT_NAMES } from '../../../src/trainer/models/modelNames';
 import { initParams, isTrainable, paramSpecs } from '../../../src/trainer/models/params';
 import { presetInfo } from '../../../src/trainer/models/presets';
 import { Graph, numel } from '../../../src/trainer/onnx/graph';
@@ -42,19 +42,25 @@ describe('models: presets, parameters and forward shapes', () => {
     const r18 = presetInfo('resnet18');
     assert.deepEqual([r18.defaultLayer, r18.featureChannels, r18.layerShapes['stem'], r18.layerShapes['stage4']], ['stage4', 512, [64, 28, 28], [512, 14, 14]]);
     assert.deepEqual(presetInfo('resnet50').layerShapes['stage4'], [2048, 28, 28]);
+    const vit = presetInfo('vit64');
+    assert.deepEqual([vit.inputSize, vit.defaultLayer, vit.featureChannels], [64, 'block6', 128]);
+    assert.deepEqual([vit.layerShapes['block1'], vit.layerShapes['block6.cls']], [[128, 8, 8], [4, 8, 8]]);
+    assert.deepEqual(presetInfo('deit-small').layerShapes['block12'], [384, 14, 14]);
     assert.throws(() => presetInfo('resnet34'), /unknown model preset "resnet34"; known presets: tiny64, small96, resnet18, resnet50/);
   });
 
   it('builds every preset with the stage shapes of presetInfo', () => {
-    for (const name of PRESET_NAMES) {
+    for (const name of [...PRESET_NAMES, ...VIT_NAMES]) {
       const info = presetInfo(name);
       const g = new Graph();
       const image = g.input('image', 'float32', [1, 3, info.inputSize, info.inputSize]);
       const params = new Map(paramSpecs(name, 5).map((s) => [s.name, g.input(s.name, 'float32', s.shape)]));
       const fwd = buildForward(new Tape(g), { preset: name, numClasses: 5 }, image, params, 'eval');
       assert.deepEqual(fwd.logits.shape, [1, 5], name);
-      assert.deepEqual([...fwd.stages.keys()], info.layers, name);
-      for (const [layer, t] of fwd.stages) assert.deepEqual(t.shape, [1, ...info.layerShapes[layer]!], `${name} ${layer}`);
+      assert.deepEqual(fwd.layers, info.layers, name);
+      for (const layer of fwd.layers) {
+        assert.deepEqual(fwd.stage(layer).shape, [1, ...info.layerShapes[layer]!], `${name} ${layer}`);
+      }
       assert.equal(fwd.bnStats.length, 0);
     }
   });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { Tape } from '../../../src/trainer/autodiff/tape';
 import { DEIT_SMALL, DEIT_TINY, VIT64, vitLayerNames } from '../../../src/trainer/models/vitArch';
 import { buildVitForward } from '../../../src/trainer/models/vit';
-import { initVitParams, vitParamSpecs } from '../../../src/trainer/models/vitParams';
+import { initParams } from '../../../src/trainer/models/params';
+import { vitParamSpecs } from '../../../src/trainer/models/vitParams';
 import type { Tensor } from '../../../src/trainer/onnx/graph';
 import { Graph, numel } from '../../../src/trainer/onnx/graph';
 
@@ -30,7 +31,7 @@ describe('models: vision transformer', () => {
   });
 
   it('initialises as timm: trunc-normal 0.02, zero biases, 1e-6 class token, PyTorch’s default patch conv', () => {
-    const store = initVitParams(vitParamSpecs(VIT64, 7), 3);
+    const store = initParams(vitParamSpecs(VIT64, 7), 3);
     const qkv = stats(store.get('blocks.2.attn.qkv.weight')!);
     assert.ok(Math.abs(qkv.std - 0.02) < 5e-4 && Math.abs(qkv.mean) < 5e-4, JSON.stringify(qkv));
     assert.ok(Math.abs(stats(store.get('pos_embed')!).std - 0.02) < 1e-3);
@@ -38,9 +39,10 @@ describe('models: vision transformer', () => {
     assert.ok(stats(store.get('patch_embed.proj.weight')!).maxAbs <= 1 / Math.sqrt(192));
     assert.ok(Math.abs(stats(store.get('patch_embed.proj.weight')!).std - 1 / Math.sqrt(3 * 192)) < 2e-3);
     assert.equal(stats(store.get('blocks.0.mlp.fc1.bias')!).maxAbs, 0);
+    assert.ok(Math.abs(stats(store.get('head.weight')!).std - 0.02) < 3e-3);
     assert.deepEqual([...new Set(store.get('norm.weight'))], [1]);
     // One stream per name: the same seed gives the same tensor in another model.
-    const qkvElsewhere = initVitParams(vitParamSpecs(VIT64, 2), 3).get('blocks.2.attn.qkv.weight');
+    const qkvElsewhere = initParams(vitParamSpecs(VIT64, 2), 3).get('blocks.2.attn.qkv.weight');
     assert.deepEqual(qkvElsewhere, store.get('blocks.2.attn.qkv.weight'));
   });
 
@@ -49,11 +51,11 @@ describe('models: vision transformer', () => {
     const params = new Map(vitParamSpecs(VIT64, 7).map((s) => [s.name, g.input(s.name, 'float32', s.shape)]));
     const f = buildVitForward(new Tape(g), VIT64, g.input('image', 'float32', [2, 3, 64, 64]), params);
     assert.deepEqual(f.logits.shape, [2, 7]);
-    assert.deepEqual(f.layers, vitLayerNames(VIT64));
+    assert.deepEqual(f.layers, [...vitLayerNames(VIT64), ...vitLayerNames(VIT64).map((b) => `${b}.cls`)]);
     assert.deepEqual(f.stage('block6').shape, [2, 128, 8, 8]);
     assert.equal(f.stage('block6'), f.stage('block6'));
-    assert.deepEqual(f.classAttention('block1').shape, [2, 4, 8, 8]);
-    assert.throws(() => f.stage('stage3'), /has no layer "stage3"; it has block1, block2/);
+    assert.deepEqual(f.stage('block1.cls').shape, [2, 4, 8, 8]);
+    assert.throws(() => f.stage('stage3'), /has no layer "stage3"; its layers: block1, block2/);
     assert.deepEqual(f.attention.get('block3')!.shape, [2, 4, 65, 65]);
   });
 

@@ -115,12 +115,12 @@ describe('models: vit64 against PyTorch (golden fixture: forward and gradients)'
     const common = { logits: f.logits, labels, auMaps, auValid, lambda: index.lambda };
     const losses = {
       grid: compositeLoss(tape, { ...common, attentions: [f.stage('block6')] }),
-      cls: compositeLoss(tape, { ...common, attentions: [f.classAttention('block6')] }),
+      cls: compositeLoss(tape, { ...common, attentions: [f.stage('block6.cls')] }),
     };
     g.output(f.logits, 'logits');
     for (const block of vitLayerNames(VIT64)) {
       g.output(reduceMean(g, f.stage(block), [1], false), `attention/${block}`);
-      g.output(reduceMean(g, f.classAttention(block), [1], false), `clsAttention/${block}`);
+      g.output(reduceMean(g, f.stage(`${block}.cls`), [1], false), `clsAttention/${block}`);
     }
     for (const variant of ['grid', 'cls'] as const) {
       const l = losses[variant];
