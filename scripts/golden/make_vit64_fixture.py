@@ -9,7 +9,8 @@ The model is vit64_torch.py's (timm's VisionTransformer layout). Its weights and
 both come from vit64_torch.fixed_value, an exact integer pattern the TypeScript test recomputes; index.json lists
 each parameter's base and scale. The AU maps are the peer's make_au_maps (../shared/peers/torch/bench.py), stored.
 The loss is the peer's composite_loss (λ = 4, labels with one neutral sample) and the optimiser the CNN golden
-fixture's (make_train_step_fixture.py): SGD, Nesterov momentum 0.9, weight decay 5e-4, learning rates 0.002, 0.001.
+fixture's (make_train_step_fixture.py): SGD, Nesterov momentum 0.9, learning rates 0.002, 0.001, weight decay 5e-4
+in timm's two groups (param_groups_weight_decay: cls_token, pos_embed and every 1-D tensor undecayed).
 
 Two attention layers are recorded: "grid", the channel mean of block 6's patch tokens on the 8×8 grid (the default
 layer), and "cls", the head mean of block 6's class-token attention to the patches. For "grid": step 1's logits,
@@ -47,6 +48,7 @@ LAMBDA = 4.0
 LABELS = [3, 0, 5, 1]  # sample 1 is neutral (class 0): CE only
 LRS = [0.002, 0.001]
 MOMENTUM, WEIGHT_DECAY = 0.9, 5e-4
+NO_WEIGHT_DECAY = {"pos_embed", "cls_token"}  # timm VisionTransformer.no_weight_decay()
 SAMPLE = 256
 IMAGE_STREAM, PROJECTION_STREAM = 1000, 2000
 
@@ -63,9 +65,17 @@ def layer_feature(variant, grids, cls_attn):
     return grids[-1] if variant == "grid" else cls_attn[-1]
 
 
+def param_groups(model):
+    """timm.optim.optim_factory.param_groups_weight_decay with the model's no_weight_decay() names."""
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        (no_decay if p.ndim <= 1 or name.endswith(".bias") or name in NO_WEIGHT_DECAY else decay).append(p)
+    return [{"params": no_decay, "weight_decay": 0.0}, {"params": decay, "weight_decay": WEIGHT_DECAY}]
+
+
 def run_steps(model, image, labels, au_maps, variant, nsteps):
     """Per step: the loss terms, logits, attention maps, gradients, and the state after the optimiser's step."""
-    opt = torch.optim.SGD(model.parameters(), lr=LRS[0], momentum=MOMENTUM, nesterov=True, weight_decay=WEIGHT_DECAY)
+    opt = torch.optim.SGD(param_groups(model), lr=LRS[0], momentum=MOMENTUM, nesterov=True)
     names = {p: n for n, p in model.named_parameters()}
     steps = []
     for lr in LRS[:nsteps]:
@@ -157,7 +167,8 @@ def main():
         "arch": vt.ARCH, "numClasses": vt.NUM_CLASSES, "batch": BATCH, "lambda": LAMBDA,
         "imageStream": IMAGE_STREAM, "projectionStream": PROJECTION_STREAM, "sample": SAMPLE,
         "layers": {"grid": "block6 token grid", "cls": "block6 class-token attention"},
-        "optimizer": {"kind": "SGD", "lrs": LRS, "momentum": MOMENTUM, "nesterov": True, "weightDecay": WEIGHT_DECAY},
+        "optimizer": {"kind": "SGD", "lrs": LRS, "momentum": MOMENTUM, "nesterov": True, "weightDecay": WEIGHT_DECAY,
+                      "noWeightDecay": "cls_token, pos_embed and 1-D tensors (timm's param groups)"},
         "labels": LABELS,
         "params": [{"name": n, "shape": s, "base": b, "scale": sc} for n, s, b, sc in rows],
         "steps": [{"lr": lr, "loss": s["loss"], "ce": s["ce"], "align": s["align"]} for lr, s in zip(LRS, grid32)],

@@ -11,11 +11,9 @@
  * both land at 1.5–4.7e-4 and ours is the nearer in about 40 % of the tensors, so the worst may be up to twice
  * PyTorch's (FLOAT64_FACTOR): each op alone is as near to float64 as PyTorch's (LayerNorm, Softmax, GELU measured on
  * 260×128 inputs), and the maxima over 80 tensors of two float32 computations differ by chance in that range.
- * The fixture's two SGD steps (step1/new.*, step2/*) wait for the vit64 preset, whose training-step graph will run
- * them as the tiny64 golden test does.
+ * The fixture's two SGD steps run through the preset's training-step graph in test/unit/graphs/vitGoldenSteps.test.ts.
  */
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { compositeLoss } from '../../../src/trainer/autodiff/compositeLoss';
 import { Tape } from '../../../src/trainer/autodiff/tape';
 import { buildVitForward } from '../../../src/trainer/models/vit';
@@ -26,68 +24,16 @@ import { reduceMean } from '../../../src/trainer/onnx/ops';
 import { toModelBytes } from '../../../src/trainer/onnx/serialize';
 import type { Feeds } from '../../../src/trainer/onnx/session';
 import { createSession, floatTensor, int64Tensor } from '../../../src/trainer/onnx/session';
-import type { FixtureEntry } from '../../helpers/goldenFixture';
 import { readGoldenFixture, relError } from '../../helpers/goldenFixture';
-import { repoRoot } from '../../helpers/paths';
+import type { VitFixture } from '../../helpers/vitFixture';
+import { fixedValues, sampleIndices, VIT_FIXTURE_DIR } from '../../helpers/vitFixture';
 
-interface LossTerms { readonly loss: number; readonly ce: number; readonly align: number }
-type Variant = 'grid' | 'cls';
-/** A parameter's fixed values: base + scale·fixedValues(n, its index). */
-interface FixedParam {
-  readonly name: string;
-  readonly shape: readonly number[];
-  readonly base: number;
-  readonly scale: number;
-}
-/** Σ g·r over a whole gradient, and its scale Σ |g·r|. */
-interface Projection { readonly sum: number; readonly abs: number }
-
-interface Fixture {
-  readonly arch: Readonly<Record<string, number>>;
-  readonly numClasses: number;
-  readonly batch: number;
-  readonly lambda: number;
-  readonly imageStream: number;
-  readonly projectionStream: number;
-  readonly sample: number;
-  readonly labels: readonly number[];
-  readonly params: readonly FixedParam[];
-  readonly steps: readonly LossTerms[];
-  readonly cls: LossTerms;
-  readonly projections: Readonly<Record<Variant, Readonly<Record<string, Projection>>>>;
-  readonly tensors: readonly FixtureEntry[];
-}
-
-const FIXTURE_DIR = path.join(repoRoot, 'test', 'fixtures', 'golden', 'vit64-step');
 const TOL = 1e-4;
 const VALUE_FLOOR = 1e-3;
 /** For sums of many terms (gradients, channel means of tokens): see the header. */
 const SUM_FLOOR = 0.1;
 /** How much farther from float64 than PyTorch float32 our worst value may be: see the header. */
 const FLOAT64_FACTOR = 2;
-
-/** vit64_torch.fixed_value: (lowbias32(i + (k + 1)·0x9e3779b1) >> 16) / 2^15 − 1, exact in float32. */
-function fixedValues(n: number, k: number, base = 0, scale = 1): Float32Array {
-  const offset = Math.imul(k + 1, 0x9e3779b1) >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let x = (i + offset) >>> 0;
-    x ^= x >>> 16;
-    x = Math.imul(x, 0x7feb352d);
-    x ^= x >>> 15;
-    x = Math.imul(x, 0x846ca68b);
-    x ^= x >>> 16;
-    out[i] = base + scale * ((x >>> 16) / 32768 - 1);
-  }
-  return out;
-}
-
-/** The fixture's sampled positions of a tensor of n values, parameter index k (make_vit64_fixture.sample_indices). */
-function sampleIndices(n: number, k: number, sample: number): number[] {
-  if (n <= 2 * sample) return Array.from({ length: n }, (_, i) => i);
-  const s = Math.floor(n / sample);
-  return Array.from({ length: sample }, (_, j) => j * s + ((j * 7919 + k) % s));
-}
 
 interface Worst { readonly name: string; readonly error: number }
 const worstOf = (errors: readonly Worst[]): Worst =>
@@ -96,7 +42,7 @@ const fmt = (w: Worst): string => `${w.error.toExponential(2)} (${w.name})`;
 
 describe('models: vit64 against PyTorch (golden fixture: forward and gradients)', function () {
   this.timeout(120000);
-  const { index, tensor } = readGoldenFixture<Fixture>(FIXTURE_DIR);
+  const { index, tensor } = readGoldenFixture<VitFixture>(VIT_FIXTURE_DIR);
   const specs = vitParamSpecs(VIT64, index.numClasses);
   const report: string[] = [];
   let out: Record<string, Float32Array>;
