@@ -13,7 +13,8 @@ fixture's (make_train_step_fixture.py): SGD, Nesterov momentum 0.9, learning rat
 in timm's two groups (param_groups_weight_decay: cls_token, pos_embed and every 1-D tensor undecayed).
 
 Two attention layers are recorded: "grid", the channel mean of block 6's patch tokens on the 8×8 grid (the default
-layer), and "cls", the head mean of block 6's class-token attention to the patches. For "grid": step 1's logits,
+layer), and "cls", the head mean of block 6's class-token attention to the patches. classGrad/*: the gradient of Σ_n logits[n, label_n] at block 5's token grid and block 6's class-token attention (what
+Grad-CAM weighs there); at block 6's token grid it is zero (classGradBlock6MaxAbs). For "grid": step 1's logits,
 every block's attention maps of both kinds (also in float64), the loss terms and the gradients; step 1's and step
 2's updated weights, step 1's momentum buffers and step 2's losses and logits. For "cls": the loss terms and the
 gradients.
@@ -97,6 +98,18 @@ def run_steps(model, image, labels, au_maps, variant, nsteps):
     return steps
 
 
+def class_gradients(image, labels):
+    """What Grad-CAM weighs: the gradient of Σ_n logits[n, label_n] at block 5's and block 6's tokens and at block 6's
+    attention, taken at the on-path tensors and reshaped as pytorch-grad-cam's reshape_transform does."""
+    model, _ = fresh_model(torch.float32)
+    logits, grids, _ = model(image)
+    score = logits.gather(1, labels[:, None]).sum()
+    t5, t6, p6 = torch.autograd.grad(score, [model.tokens[4], model.tokens[5], model.probs[5]])
+    n, g = image.shape[0], model.grid
+    grid = lambda t: t[:, 1:].transpose(1, 2).reshape(n, -1, g, g)  # noqa: E731
+    return {"block5": grid(t5), "block6": grid(t6), "block6.cls": p6[:, :, 0, 1:].reshape(n, -1, g, g)}
+
+
 def rel_error(a, b, floor):
     """Worst |a − b| / max(|b|, floor·max|b|) (the test's definition)."""
     a, b = a.double(), b.double()
@@ -148,6 +161,8 @@ def main():
     tensors += [(f"step1/new.{n}", pick(n, s1["state"][n])) for n in names]
     tensors += [(f"step1/new.momentum.{n}", pick(n, s1["momentum"][n])) for n in names]
     tensors.append(("step2/logits", s2["logits"]))
+    class_grads = class_gradients(image, labels)
+    tensors += [(f"classGrad/{layer}", class_grads[layer]) for layer in ("block5", "block6.cls")]
     tensors += [(f"step2/new.{n}", pick(n, s2["state"][n])) for n in names]
 
     def drift(a, b):
@@ -178,6 +193,8 @@ def main():
             "cls": {n: projection(n, cls32["grads"][n]) for n in names},
         },
         "torchFloat32VsFloat64": {"grid": drift(s1, grid64[0]), "cls": drift(cls32, cls64)},
+        # The head reads the class token alone, so the last block's patch tokens get no class-score gradient.
+        "classGradBlock6MaxAbs": float(class_grads["block6"].abs().max()),
     }
     write_fixture(OUT, tensors, index)
     print(json.dumps({k: index[k] for k in ("bytes", "steps", "cls", "torchFloat32VsFloat64")}, indent=1))

@@ -94,8 +94,11 @@ class ViT(nn.Module):
         n = x.shape[0]
         x = torch.cat([self.cls_token.expand(n, -1, -1), self.patch_embed(x)], dim=1) + self.pos_embed
         grids, cls_attn = [], []
+        self.tokens, self.probs = [], []  # each block's output tokens and attention softmax, for gradients at them
         for block in self.blocks:
             x, attn = block(x)
+            self.tokens.append(x)
+            self.probs.append(attn)
             grids.append(x[:, 1:].transpose(1, 2).reshape(n, -1, self.grid, self.grid))
             cls_attn.append(attn[:, :, 0, 1:].reshape(n, -1, self.grid, self.grid))
         return self.head(self.norm(x)[:, 0]), grids, cls_attn

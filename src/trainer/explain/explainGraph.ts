@@ -5,7 +5,7 @@
  * torch.argmax), so "explain what the model sees" is one run, not a forward to find the class and a second run.
  */
 import { Tape } from '../autodiff/tape';
-import { activationName, gradientName } from '../graphs/explain';
+import { activationName, gradientName, layerGradients } from '../graphs/explain';
 import { emitInference } from '../graphs/inference';
 import type { ModelName } from '../models/modelNames';
 import { checkLayers } from '../models/presets';
@@ -40,10 +40,9 @@ export function buildExplainerGraph(config: ExplainerGraphConfig, weights: Param
   })[0]!;
   const target = where(g, compare(g, 'Less', requested, g.ints([0])), predicted, requested);
   g.output(target, EXPLAINED_OUTPUT);
-  const act = forward.stage(camLayer);
   // ∂logits[0, t]/∂logits is the one-hot row of t: seed the backward with it, as graphs/explain.ts does.
-  const grad = tape.gradients(forward.logits, [act], oneHot(g, target, numClasses)).get(act.name)!;
-  g.output(act, activationName(camLayer));
-  g.output(grad, gradientName(camLayer));
+  const [grad] = layerGradients(tape, forward, [camLayer], oneHot(g, target, numClasses));
+  g.output(forward.stage(camLayer), activationName(camLayer));
+  g.output(grad!, gradientName(camLayer));
   return toModelBytes(g, { kind: 'explanation', preset, numClasses: String(numClasses), batch: '1', layers: camLayer });
 }

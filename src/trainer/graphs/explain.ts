@@ -5,6 +5,8 @@
  * of its own target logit.
  */
 import { Tape } from '../autodiff/tape';
+import type { Forward, GradientSource } from '../models/types';
+import type { Tensor } from '../onnx/graph';
 import { Graph } from '../onnx/graph';
 import { oneHot } from '../onnx/ops';
 import { toModelBytes } from '../onnx/serialize';
@@ -21,6 +23,17 @@ export interface ExplanationConfig extends InferenceConfig {
 export const activationName = (layer: string): string => `act.${layer}`;
 export const gradientName = (layer: string): string => `grad.${layer}`;
 
+/**
+ * The gradient of ⟨seed, logits⟩ at each layer, in the layer's shape. A layer built beside the network (a ViT's
+ * token grid) gets the view of its on-path source's gradient (Forward.gradientSource).
+ */
+export function layerGradients(tape: Tape, forward: Forward, layers: readonly string[], seed: Tensor): Tensor[] {
+  const onPath = (l: string): GradientSource => ({ tensor: forward.stage(l), view: (t) => t });
+  const sources = layers.map((l) => forward.gradientSource?.(l) ?? onPath(l));
+  const grads = tape.gradients(forward.logits, sources.map((s) => s.tensor), seed);
+  return sources.map((s) => s.view(grads.get(s.tensor.name)!));
+}
+
 export function buildExplanation(config: ExplanationConfig, weights: WeightSource): { model: Uint8Array; io: GraphIO } {
   const { preset, numClasses, batch, layers } = config;
   if (layers.length === 0) throw new RangeError('an explanation needs at least one layer');
@@ -29,12 +42,11 @@ export function buildExplanation(config: ExplanationConfig, weights: WeightSourc
   const tape = new Tape(g);
   const forward = emitInference(g, tape, config, weights);
   const target = g.input('target', 'int64', [batch]);
-  const acts = layers.map((l) => forward.stage(l));
   // ∂(Σ_n logits[n, t_n])/∂logits is the one-hot matrix of the targets: seed the backward with it.
-  const grads = tape.gradients(forward.logits, acts, oneHot(g, target, numClasses));
+  const grads = layerGradients(tape, forward, layers, oneHot(g, target, numClasses));
   layers.forEach((layer, i) => {
-    g.output(acts[i]!, activationName(layer));
-    g.output(grads.get(acts[i]!.name)!, gradientName(layer));
+    g.output(forward.stage(layer), activationName(layer));
+    g.output(grads[i]!, gradientName(layer));
   });
   const model = toModelBytes(g, {
     kind: 'explanation',

@@ -68,6 +68,17 @@ export interface Forward {
   readonly bnStats: BatchStats[];
   /** Transformers: each block's attention softmax (N, heads, T, T) (attention rollout); empty for CNNs. */
   readonly attention: ReadonlyMap<string, Tensor>;
+  /**
+   * For a layer built beside the network rather than on its path (a ViT's token grid is a reordered copy of the
+   * residual stream): the on-path tensor it views, and the view. The view only selects and reorders values, so it
+   * maps that tensor's gradient to the layer's. Absent, or undefined for a layer: the layer is on the path.
+   */
+  gradientSource?(layer: string): GradientSource | undefined;
+}
+
+export interface GradientSource {
+  readonly tensor: Tensor;
+  view(t: Tensor): Tensor;
 }
 
 /** The Forward fields of a model whose layers are all built anyway (the CNNs), from their outputs by name. */

@@ -23,7 +23,7 @@ import type { Tape } from '../autodiff/tape';
 import type { Tensor } from '../onnx/graph';
 import { sameShape } from '../onnx/graph';
 import type { VitArch } from './vitArch';
-import type { Forward } from './types';
+import type { Forward, GradientSource } from './types';
 import { checkVitArch, vitBlockName, vitGrid, vitTokens } from './vitArch';
 import { classAttentionBlock, classAttentionLayer } from './vitPresets';
 
@@ -94,6 +94,7 @@ export function buildVitForward(
 
   const outputs = new Map<string, Tensor>();
   const attention = new Map<string, Tensor>();
+  const softmaxes = new Map<string, Tensor>();
   for (let i = 0; i < arch.depth; i++) {
     const b = `blocks.${i}`;
     const attn = selfAttention(tape, norm(x, `${b}.norm1`), n, arch.heads, {
@@ -105,24 +106,31 @@ export function buildVitForward(
     x = tape.apply1(Add, [x, linear(hidden, `${b}.mlp.fc2`)], undefined);
     outputs.set(vitBlockName(i + 1), x);
     attention.set(vitBlockName(i + 1), attn.probs);
+    softmaxes.set(vitBlockName(i + 1), attn.softmax);
   }
   // timm normalises every token and then takes the class token; LayerNorm is per token, so norm(x[:, 0]) is the same.
   const classToken = tape.apply1(Gather, [tape.apply1(Reshape, [x], [n, t, c])], { axis: 1, index: 0 });
   const logits = linear(norm(classToken, 'norm'), 'head');
   const layers = [...outputs.keys(), ...[...outputs.keys()].map(classAttentionLayer)];
-  const built = new Map<string, Tensor>();
-  const stage = (layer: string): Tensor => {
-    const cached = built.get(layer);
-    if (cached) return cached;
+  const gradientSource = (layer: string): GradientSource => {
     const block = classAttentionBlock(layer) ?? layer;
     const x = outputs.get(block);
-    const probs = attention.get(block);
-    if (!x || !probs || !layers.includes(layer)) {
+    const softmax = softmaxes.get(block);
+    if (!x || !softmax || !layers.includes(layer)) {
       throw new RangeError(`this ViT has no layer "${layer}"; its layers: ${layers.join(', ')}`);
     }
-    const made = block === layer ? tokenGrid(tape, x, n, arch) : classRow(tape, probs, arch);
-    built.set(layer, made);
-    return made;
+    const perHead = (probs: Tensor): Tensor => tape.apply1(Reshape, [probs], [n, arch.heads, t, t]);
+    return block === layer
+      ? { tensor: x, view: (rows) => tokenGrid(tape, rows, n, arch) }
+      : { tensor: softmax, view: (probs) => classRow(tape, perHead(probs), arch) };
   };
-  return { logits, layers, stage, bnStats: [], attention };
+  const built = new Map<string, Tensor>();
+  const stage = (layer: string): Tensor => {
+    if (!built.has(layer)) {
+      const source = gradientSource(layer);
+      built.set(layer, source.view(source.tensor));
+    }
+    return built.get(layer)!;
+  };
+  return { logits, layers, stage, bnStats: [], attention, gradientSource };
 }

@@ -2,8 +2,13 @@
  * The vision-transformer presets described without building them: which architecture each name is, and what it
  * looks like from outside. Layers are 'block1'…'blockN', each block's patch tokens on the token grid (channel
  * mean: the block's attention map, as TS-CAM takes it), then 'block1.cls'…'blockN.cls', each block's class-token
- * attention to the patches (one channel per head, so the channel mean is the head mean). The default layer is
- * the last block's token grid, the analogue of a CNN's last stage.
+ * attention to the patches (one channel per head, so the channel mean is the head mean).
+ *
+ * The default layer (AU alignment, CAMs) is the token grid entering the last block, block N−1: the last spatial
+ * evidence the classifier reads, as a CNN's last stage is. The head reads the class token alone, so block N's
+ * patch tokens reach no logit: their class-score gradient is exactly zero (Grad-CAM there is blank, as
+ * pytorch-grad-cam's ViT tutorial warns when it picks blocks[-1].norm1, the last block's input), and aligning
+ * them with AU maps would leave what the classifier sees free.
  */
 import type { PresetInfo } from './modelInfo';
 import { IMAGENET_NORMALISATION } from './modelInfo';
@@ -39,7 +44,7 @@ export function vitInfo(name: VitName): PresetInfo {
   return {
     inputSize: arch.imageSize,
     layers: Object.keys(layerShapes),
-    defaultLayer: blocks[blocks.length - 1]!,
+    defaultLayer: blocks[blocks.length - 2]!,
     featureChannels: arch.width,
     layerShapes,
     normalisation: IMAGENET_NORMALISATION,

@@ -43,7 +43,7 @@ describe('models: presets, parameters and forward shapes', () => {
     assert.deepEqual([r18.defaultLayer, r18.featureChannels, r18.layerShapes['stem'], r18.layerShapes['stage4']], ['stage4', 512, [64, 28, 28], [512, 14, 14]]);
     assert.deepEqual(presetInfo('resnet50').layerShapes['stage4'], [2048, 28, 28]);
     const vit = presetInfo('vit64');
-    assert.deepEqual([vit.inputSize, vit.defaultLayer, vit.featureChannels], [64, 'block6', 128]);
+    assert.deepEqual([vit.inputSize, vit.defaultLayer, vit.featureChannels], [64, 'block5', 128]);
     assert.deepEqual([vit.layerShapes['block1'], vit.layerShapes['block6.cls']], [[128, 8, 8], [4, 8, 8]]);
     assert.deepEqual(presetInfo('deit-small').layerShapes['block12'], [384, 14, 14]);
     assert.throws(() => presetInfo('resnet34'), /unknown model preset "resnet34"; known presets: tiny64, small96, resnet18, resnet50/);

@@ -23,6 +23,8 @@ export interface SelfAttention {
   readonly output: Tensor;
   /** (N, H, T, T): each head's softmax weights, row = query token (attention rollout, class-token attention). */
   readonly probs: Tensor;
+  /** (N·H, T, T): the same softmax on the path to the output, of which `probs` is a reshaped copy (gradients). */
+  readonly softmax: Tensor;
 }
 
 /**
@@ -47,5 +49,5 @@ export function selfAttention(tape: Tape, x: Tensor, batch: number, heads: numbe
   // (N·H, T, d) → (N, T, H, d) → (N·T, C): heads side by side again, as timm's transpose(1, 2).reshape.
   const merged = tape.apply1(Transpose, [tape.apply1(Reshape, [mixed], [batch, heads, tokens, d])], [0, 2, 1, 3]);
   const output = tape.apply1(Linear, [tape.apply1(Reshape, [merged], [rows, c]), w.projWeight, w.projBias], undefined);
-  return { output, probs: tape.apply1(Reshape, [probs], [batch, heads, tokens, tokens]) };
+  return { output, probs: tape.apply1(Reshape, [probs], [batch, heads, tokens, tokens]), softmax: probs };
 }
