@@ -124,7 +124,9 @@ export async function evaluateCheckpoint(
   if (prepared.samples.length === 0) throw new Error(`no usable image in the ${split} split of ${options.data}`);
 
   const state = ModelState.fromParams(specs, new Map(ckpt.tensors.model.map((t) => [t.name, t.data])));
-  const camLayer = ckpt.layers[0] ?? info.defaultLayer;
+  const aligned = ckpt.layers[0];
+  const camLayer =
+    aligned !== undefined && (info.camLayers ?? info.layers).includes(aligned) ? aligned : info.defaultLayer;
   const methods = options.methods ?? CAM_METHOD_NAMES;
   const runner = await ModelRunner.create(
     { preset, numClasses: ckpt.labels.length, batch: options.batch, ...(methods.length > 0 && { camLayer }) },

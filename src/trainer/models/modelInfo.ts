@@ -27,6 +27,11 @@ export interface PresetInfo {
   readonly layers: readonly string[];
   /** The last stage, the paper's choice. */
   readonly defaultLayer: string;
+  /**
+   * Where an evaluation may take the CAMs when a run aligned another layer (absent: every layer). A ViT's last
+   * block gets no class-score gradient at its patches, and its class-token rows and rollout are no features.
+   */
+  readonly camLayers?: readonly string[];
   /** Channels of the last stage (the classifier's input). */
   readonly featureChannels: number;
   /** [C, H, W] of each layer for one image. */

@@ -12,11 +12,13 @@
  * Both are emitted on first request (Forward.stage): ONNX Runtime keeps nodes whose outputs nothing reads, and a
  * grid costs a transposed copy of the block's tokens.
  */
+import { ChannelMean } from '../autodiff/ops/attention';
 import { BroadcastAdd, Expand } from '../autodiff/ops/broadcast';
 import { Add } from '../autodiff/ops/elementwise';
 import { Gelu } from '../autodiff/ops/gelu';
 import { LayerNorm } from '../autodiff/ops/layerNorm';
 import { Linear } from '../autodiff/ops/linear';
+import { BatchMatMul } from '../autodiff/ops/matmul';
 import { selfAttention } from '../autodiff/ops/selfAttention';
 import { Concat, Gather, Reshape, Slice, SpaceToDepth, Transpose } from '../autodiff/ops/shape';
 import type { Tape } from '../autodiff/tape';
@@ -25,7 +27,7 @@ import { sameShape } from '../onnx/graph';
 import type { VitArch } from './vitArch';
 import type { Forward, GradientSource } from './types';
 import { checkVitArch, vitBlockName, vitGrid, vitTokens } from './vitArch';
-import { classAttentionBlock, classAttentionLayer } from './vitPresets';
+import { classAttentionBlock, classAttentionLayer, ROLLOUT_LAYER } from './vitPresets';
 
 /**
  * (N, 3, S, S) → (N·g², p²·3): each patch a row, in SpaceToDepth's (row, column, channel) order, which
@@ -60,6 +62,25 @@ function classRow(tape: Tape, probs: Tensor, arch: VitArch): Tensor {
   const g = vitGrid(arch);
   const row = tape.apply1(Slice, [probs], { starts: [0, 1], ends: [1, t], axes: [2, 3] });
   return tape.apply1(Reshape, [row], [n, h, g, g]);
+}
+
+/**
+ * Attention rollout (Abnar & Zuidema 2020, "Quantifying Attention Flow in Transformers", eq. 1 with the residual
+ * as identity): Ã_l = ½·mean_heads(A_l) + ½·I, rows summing to one; R = Ã_L·…·Ã_1; the class token's row over the
+ * patches, (N, 1, g, g). Heads fused by their mean and no attention discarded (vit-explain's discard_ratio 0). It is
+ * differentiable, so it can be aligned with the AU maps like any layer.
+ */
+function rollout(tape: Tape, probs: readonly Tensor[], arch: VitArch): Tensor {
+  const [n, , t] = probs[0]!.shape as [number, number, number];
+  const eye = new Float32Array(t * t);
+  for (let i = 0; i < t; i++) eye[i * t + i] = 1;
+  const identity = tape.graph.constant(eye, [1, t, t]);
+  let r = tape.apply1(Expand, [identity], [n, t, t]);
+  for (const p of probs) {
+    const mixed = tape.apply1(BroadcastAdd, [tape.apply1(ChannelMean, [p], undefined), identity], undefined);
+    r = tape.apply1(BatchMatMul, [mixed, r], { alpha: 0.5 });
+  }
+  return classRow(tape, tape.apply1(Reshape, [r], [n, 1, t, t]), arch);
 }
 
 /** The forward of `arch` on normalised images (N, 3, S, S), with the weights of vitParamSpecs by name. */
@@ -111,8 +132,14 @@ export function buildVitForward(
   // timm normalises every token and then takes the class token; LayerNorm is per token, so norm(x[:, 0]) is the same.
   const classToken = tape.apply1(Gather, [tape.apply1(Reshape, [x], [n, t, c])], { axis: 1, index: 0 });
   const logits = linear(norm(classToken, 'norm'), 'head');
-  const layers = [...outputs.keys(), ...[...outputs.keys()].map(classAttentionLayer)];
+  const layers = [...outputs.keys(), ...[...outputs.keys()].map(classAttentionLayer), ROLLOUT_LAYER];
   const gradientSource = (layer: string): GradientSource => {
+    if (layer === ROLLOUT_LAYER) {
+      throw new RangeError(
+        `"${ROLLOUT_LAYER}" is computed beside the network from its attention, so no class score has a gradient ` +
+          'there; take the gradient CAMs at a block layer',
+      );
+    }
     const block = classAttentionBlock(layer) ?? layer;
     const x = outputs.get(block);
     const softmax = softmaxes.get(block);
@@ -127,8 +154,12 @@ export function buildVitForward(
   const built = new Map<string, Tensor>();
   const stage = (layer: string): Tensor => {
     if (!built.has(layer)) {
-      const source = gradientSource(layer);
-      built.set(layer, source.view(source.tensor));
+      const make = (): Tensor => {
+        if (layer === ROLLOUT_LAYER) return rollout(tape, [...attention.values()], arch);
+        const source = gradientSource(layer);
+        return source.view(source.tensor);
+      };
+      built.set(layer, make());
     }
     return built.get(layer)!;
   };

@@ -2,7 +2,9 @@
  * The vision-transformer presets described without building them: which architecture each name is, and what it
  * looks like from outside. Layers are 'block1'…'blockN', each block's patch tokens on the token grid (channel
  * mean: the block's attention map, as TS-CAM takes it), then 'block1.cls'…'blockN.cls', each block's class-token
- * attention to the patches (one channel per head, so the channel mean is the head mean).
+ * attention to the patches (one channel per head, so the channel mean is the head mean), and 'rollout', the
+ * attention rollout of all blocks (Abnar & Zuidema 2020): the class token's row of the product of the blocks'
+ * head-mean attentions with the residual, as one channel.
  *
  * The default layer (AU alignment, CAMs) is the token grid entering the last block, block N−1: the last spatial
  * evidence the classifier reads, as a CNN's last stage is. The head reads the class token alone, so block N's
@@ -21,6 +23,9 @@ const ARCHS: Readonly<Record<VitName, VitArch>> = { vit64: VIT64, 'deit-tiny': D
 export function vitArch(name: VitName): VitArch {
   return ARCHS[name];
 }
+
+/** The attention rollout of every block (vit.ts), a one-channel map on the token grid. */
+export const ROLLOUT_LAYER = 'rollout';
 
 /** The class-token attention layer of a block layer: 'block6' → 'block6.cls'. */
 export const classAttentionLayer = (block: string): string => `${block}.cls`;
@@ -41,10 +46,12 @@ export function vitInfo(name: VitName): PresetInfo {
   const layerShapes: Record<string, readonly [number, number, number]> = {};
   for (const b of blocks) layerShapes[b] = [arch.width, g, g];
   for (const b of blocks) layerShapes[classAttentionLayer(b)] = [arch.heads, g, g];
+  layerShapes[ROLLOUT_LAYER] = [1, g, g];
   return {
     inputSize: arch.imageSize,
     layers: Object.keys(layerShapes),
     defaultLayer: blocks[blocks.length - 2]!,
+    camLayers: blocks.slice(0, -1),
     featureChannels: arch.width,
     layerShapes,
     normalisation: IMAGENET_NORMALISATION,

@@ -6,6 +6,8 @@ import { initParams } from '../../../src/trainer/models/params';
 import { vitParamSpecs } from '../../../src/trainer/models/vitParams';
 import type { Tensor } from '../../../src/trainer/onnx/graph';
 import { Graph, numel } from '../../../src/trainer/onnx/graph';
+import { toModelBytes } from '../../../src/trainer/onnx/serialize';
+import { createSession, floatTensor } from '../../../src/trainer/onnx/session';
 
 const count = (specs: readonly { shape: readonly number[] }[]): number => specs.reduce((s, p) => s + numel(p.shape), 0);
 
@@ -51,12 +53,51 @@ describe('models: vision transformer', () => {
     const params = new Map(vitParamSpecs(VIT64, 7).map((s) => [s.name, g.input(s.name, 'float32', s.shape)]));
     const f = buildVitForward(new Tape(g), VIT64, g.input('image', 'float32', [2, 3, 64, 64]), params);
     assert.deepEqual(f.logits.shape, [2, 7]);
-    assert.deepEqual(f.layers, [...vitLayerNames(VIT64), ...vitLayerNames(VIT64).map((b) => `${b}.cls`)]);
+    assert.deepEqual(f.layers, [...vitLayerNames(VIT64), ...vitLayerNames(VIT64).map((b) => `${b}.cls`), 'rollout']);
     assert.deepEqual(f.stage('block6').shape, [2, 128, 8, 8]);
     assert.equal(f.stage('block6'), f.stage('block6'));
     assert.deepEqual(f.stage('block1.cls').shape, [2, 4, 8, 8]);
     assert.throws(() => f.stage('stage3'), /has no layer "stage3"; its layers: block1, block2/);
     assert.deepEqual(f.attention.get('block3')!.shape, [2, 4, 65, 65]);
+  });
+
+  it('rolls the attention out as Abnar & Zuidema: the class row of Π(½·head-mean + ½·I) over the patches', async () => {
+    const g = new Graph('vit');
+    const specs = vitParamSpecs(VIT64, 7);
+    const weights = initParams(specs, 5);
+    const params = new Map(specs.map((s) => [s.name, g.constant(weights.get(s.name)!, s.shape, 'float32', s.name)]));
+    const image = g.input('image', 'float32', [2, 3, 64, 64]);
+    const f = buildVitForward(new Tape(g), VIT64, image, params);
+    g.output(f.stage('rollout'), 'rollout');
+    for (const [block, probs] of f.attention) g.output(probs, block);
+    const session = await createSession(toModelBytes(g));
+    const pixels = Float32Array.from({ length: 2 * 3 * 64 * 64 }, (_, i) => Math.sin(i * 0.37));
+    const out = await session.run({ image: floatTensor(pixels, [2, 3, 64, 64]) });
+    await session.release();
+    const [h, t] = [VIT64.heads, 65];
+    for (let img = 0; img < 2; img++) {
+      let r = Float64Array.from({ length: t * t }, (_, i) => (i % (t + 1) === 0 ? 1 : 0));
+      for (const block of vitLayerNames(VIT64)) {
+        const a = out[block]!.data as Float32Array;
+        const mixed = new Float64Array(t * t);
+        for (let k = 0; k < h; k++) {
+          for (let i = 0; i < t * t; i++) mixed[i] = mixed[i]! + (0.5 * a[(img * h + k) * t * t + i]!) / h;
+        }
+        for (let i = 0; i < t; i++) mixed[i * t + i] = mixed[i * t + i]! + 0.5;
+        const next = new Float64Array(t * t);
+        for (let i = 0; i < t; i++) {
+          for (let k = 0; k < t; k++) {
+            for (let j = 0; j < t; j++) next[i * t + j] = next[i * t + j]! + mixed[i * t + k]! * r[k * t + j]!;
+          }
+        }
+        r = next;
+      }
+      const ours = (out['rollout']!.data as Float32Array).subarray(img * 64, (img + 1) * 64);
+      const rowSum = r.subarray(0, t).reduce((s, v) => s + v, 0);
+      assert.ok(Math.abs(rowSum - 1) < 1e-6, `rows of the rollout sum to one: ${rowSum}`);
+      ours.forEach((v, p) => assert.ok(Math.abs(v - r[1 + p]!) < 1e-6, `image ${img} patch ${p}: ${v} vs ${r[1 + p]}`));
+    }
+    assert.throws(() => f.gradientSource!('rollout'), /computed beside the network/);
   });
 
   it('refuses images of another size and architectures that do not divide', () => {
