@@ -13,7 +13,7 @@ import { evaluateOnnxModel } from '../import/evaluateImported';
 import { manifestHash } from '../io/manifest';
 import { checkModelTrust } from '../io/modelTrust';
 import { isModelName } from '../models/modelNames';
-import { paramSpecs } from '../models/params';
+import { headWeightName, paramSpecs } from '../models/params';
 import { presetInfo } from '../models/presets';
 import { CAM_METHOD_NAMES } from '../science/camMethods';
 import type { Checkpoint } from '../train/checkpoint';
@@ -148,8 +148,8 @@ export async function evaluateCheckpoint(
       normalisation: ckpt.normalisation,
     });
     const batches = counted(loader.epoch(0), prepared.samples.length, hooks.onProgress);
-    await evaluateBatches(runner, batches, state.model, evaluator, state.params().get('fc.weight'), hooks.signal,
-      faithfulness?.onBatch);
+    const fcWeight = state.params().get(headWeightName(preset, ckpt.labels.length));
+    await evaluateBatches(runner, batches, state.model, evaluator, fcWeight, hooks.signal, faithfulness?.onBatch);
     // evaluateBatches stops early on cancel; a part of the data must not pass for the whole.
     hooks.signal?.throwIfAborted();
     return evaluationOf(options, split, warnings, prepared.report.corrupt, evaluator, faithfulness?.evaluator);

@@ -22,7 +22,7 @@ import { FileReadError, READ_CAPS, readBoundedFile } from '../io/boundedRead';
 import type { Trust } from '../io/modelTrust';
 import { checkModelTrust } from '../io/modelTrust';
 import { openImported } from '../import/foreignModel';
-import { paramSpecs, redrawFromLayer } from '../models/params';
+import { headWeightName, redrawFromLayer } from '../models/params';
 import { presetInfo } from '../models/presets';
 import type { EngineOptions, ort } from '../onnx/session';
 import { createSession, floatTensor, int64Tensor } from '../onnx/session';
@@ -59,9 +59,6 @@ function activationsOf(data: Float32Array, description: ModelDescription, layer:
   const [channels, height, width] = presetInfo(description.preset).layerShapes[layer]!;
   return { channels, height, width, data };
 }
-
-const fcWeightName = (d: ModelDescription): string =>
-  paramSpecs(d.preset, d.labels.length).find((s) => s.role === 'fc_weight')!.name;
 
 /** Images per run of the faithfulness classifier. */
 export const CLASSIFIER_BATCH = 32;
@@ -207,8 +204,8 @@ async function openLoaded(checkpoint: LoadedCheckpoint, file: string, engine: En
     params,
   );
   const session = await createSession(graph, engine);
-  return new SessionModel(file, 'checkpoint', description, params.get(fcWeightName(description))!, session, engine,
-    checkpoint, checkpoint.note);
+  const fcWeight = params.get(headWeightName(description.preset, description.labels.length))!;
+  return new SessionModel(file, 'checkpoint', description, fcWeight, session, engine, checkpoint, checkpoint.note);
 }
 
 async function openOnnx(
@@ -223,7 +220,7 @@ async function openOnnx(
   const info = presetInfo(description.preset);
   const k = description.labels.length;
   const c = info.featureChannels;
-  const fcName = fcWeightName(description);
+  const fcName = headWeightName(description.preset, description.labels.length);
   const fc = (proto.graph?.initializer ?? []).find((t) => t.name === fcName);
   const values = fc && tensorValues(fc);
   const fcWeight = values instanceof Float32Array ? values : undefined;

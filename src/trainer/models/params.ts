@@ -20,6 +20,11 @@ export function isTrainable(spec: ParamSpec): boolean {
   return spec.role !== 'bn_running_mean' && spec.role !== 'bn_running_var';
 }
 
+/** The linear head's weight (K, C), which CAM reads: 'fc.weight' in the CNNs, 'head.weight' in a ViT. */
+export function headWeightName(preset: ModelName | string, numClasses: number): string {
+  return paramSpecs(preset, numClasses).find((s) => s.role === 'fc_weight')!.name;
+}
+
 /** Whether the optimiser's weight decay applies (all CNN parameters, as the peer; a ViT's as timm groups them). */
 export const isDecayed = (spec: ParamSpec): boolean => spec.decay !== false;
 
