@@ -44,9 +44,11 @@ Flags:
                       instead of 224; λ 4 for RAF-DB, inferred, λ 9 for AffectNet); flags given override them.
                       ImageNet weights are yours to give: --init FILE.onnx exported from torchvision
   --model NAME        ${MODEL_NAMES.join(' | ')} (default: the --init model, else ${TRAIN_DEFAULTS.model})
-  --init NAME|CKPT    fine-tune from a pretrained model (${PRETRAINED_MODELS.join(', ')}) or a checkpoint of the
-                      same model; the classifier keeps the rows of the run's classes when it has them all,
-                      else it is re-created
+  --init NAME|CKPT|FILE.onnx
+                      fine-tune from a pretrained model (${PRETRAINED_MODELS.join(', ')}), a checkpoint of the
+                      same model, or ImageNet weights exported from timm or torchvision with torch.onnx.export
+                      (with --model; ResNets exported with training=torch.onnx.TrainingMode.TRAINING); the
+                      classifier keeps the rows of the run's classes when it has them all, else it is re-created
   --lambda X          weight of the AU alignment term (default ${TRAIN_DEFAULTS.lambda})
   --layers A,B        aligned layers (default: the last stage)
   --epochs N          (default ${TRAIN_DEFAULTS.epochs})
@@ -98,7 +100,11 @@ function humanReporter(io: CliIo): (e: TrainEvent) => void {
         for (const w of e.warnings) io.err(`warning: ${w}`);
         break;
       case 'init':
-        io.out(`init: ${e.source} (classes ${e.from.join(', ')}); classifier ${HEAD_WORDS[e.head]}`);
+        io.out(
+          e.from.length === 0
+            ? `init: ${e.source} (weights mapped by name; its classifier left out); classifier ${HEAD_WORDS[e.head]}`
+            : `init: ${e.source} (classes ${e.from.join(', ')}); classifier ${HEAD_WORDS[e.head]}`,
+        );
         break;
       case 'prepare':
         if (tty) {

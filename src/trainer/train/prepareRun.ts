@@ -23,6 +23,7 @@ import { assertCompatible } from './checkpointCompat';
 import type { SplitDataset, SplitSettings } from './dataSplit';
 import { loadSplitDataset } from './dataSplit';
 import { initialWeights } from './initWeights';
+import { isOnnxInit, loadOnnxInit, OnnxInitError } from './onnxInit';
 import { ModelState } from './modelState';
 import type { TrainEvent, TrainHooks, TrainOptions, TrainOutcome } from './options';
 import { TrainingError } from './options';
@@ -110,9 +111,10 @@ async function openRunFolder(
 async function openInit(ref: string, preset: ModelName): Promise<Checkpoint> {
   let source: Checkpoint;
   try {
-    source = await loadModelCheckpoint(ref);
+    source = isOnnxInit(ref) ? await loadOnnxInit(ref, preset) : await loadModelCheckpoint(ref);
   } catch (err) {
-    throw new TrainingError(`cannot start from ${ref}: ${(err as Error).message}`, { cause: err });
+    const problem = err instanceof OnnxInitError ? err.problem : (err as Error).message;
+    throw new TrainingError(`cannot start from ${ref}: ${problem}`, { cause: err });
   }
   if (source.model.preset !== preset) {
     throw new TrainingError(`cannot start a ${preset} run from ${ref}, which is a ${source.model.preset} model`);

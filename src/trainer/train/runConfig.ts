@@ -81,7 +81,7 @@ export function runNameOfConfig(file: string): string {
  * `init`, `codebook` and `classWeights` name a pretrained model, a preset or a mode ("faceapi-expression", "paper",
  * "inverse") or give a file.
  */
-const isFileRef = (value: string): boolean => /[\\/]/.test(value) || /\.(ckpt|json)$/i.test(value);
+const isFileRef = (value: string): boolean => /[\\/]/.test(value) || /\.(ckpt|json|onnx)$/i.test(value);
 
 /**
  * The request a config file's JSON asks for, paths made absolute against the file's folder; `out` defaults to

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { loadClassWeights } from '../io/classWeightsFile';
 import { loadCodebook } from '../io/codebookFile';
 import { DatasetError } from '../io/dataset';
-import { isModelName, MODEL_NAMES } from '../models/modelNames';
+import { isModelName, MODEL_NAMES, PRESET_NAMES, VIT_NAMES } from '../models/modelNames';
 import { checkLayers } from '../models/presets';
 import type { ClassWeightsSpec } from '../science/classWeights';
 import { ClassWeightsError } from '../science/classWeights';
@@ -18,6 +18,7 @@ import { SPLIT_MODES } from '../science/split';
 import { CheckpointError, loadCheckpoint } from './checkpoint';
 import { DEFAULT_FRACTIONS } from './dataSplit';
 import type { TrainOptions } from './options';
+import { isOnnxInit } from './onnxInit';
 import { isPretrainedModel, PRETRAINED_MODELS } from './pretrained';
 import type { RecipeValues } from './recipes';
 import { isRecipeName, RECIPE_NAMES, RECIPES } from './recipes';
@@ -94,6 +95,13 @@ async function runDefaults(request: TrainRequest): Promise<Partial<TrainOptions>
 /** The model `init` names: a pretrained model's own, or the one in the checkpoint. */
 async function initModel(init: string, label: ResolveOptions['label']): Promise<string> {
   if (isPretrainedModel(init)) return init;
+  if (isOnnxInit(init)) {
+    throw new TrainRequestError(
+      'preset',
+      `${label('init')} ${init} gives weights, not a model: choose the model they are mapped onto with ` +
+        `${label('preset')} (${[...PRESET_NAMES, ...VIT_NAMES].join(', ')})`,
+    );
+  }
   try {
     return (await loadCheckpoint(init)).model.preset;
   } catch (err) {
