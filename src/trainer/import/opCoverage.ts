@@ -19,6 +19,19 @@ const SUPPORTED = new Set([
   'Identity',
   'Dropout',
   'Constant',
+  // A vision transformer's (translateTokens.ts).
+  'LayerNormalization',
+  'Mul',
+  'Div',
+  'Erf',
+  'Softmax',
+  'Transpose',
+  'Squeeze',
+  'Unsqueeze',
+  'Slice',
+  'Gather',
+  'Concat',
+  'Split',
 ]);
 
 export interface UnsupportedOp {
@@ -40,12 +53,15 @@ export function unsupportedOps(model: onnx.IModelProto): UnsupportedOp[] {
   return countOps((model.graph?.node ?? []).filter((n) => !isCovered(n)));
 }
 
-/** The nodes downstream of `value`: the ones a gradient at it passes back through. */
+/**
+ * The nodes downstream of `value`: the ones a gradient at it passes back through. A Shape reads no values, so
+ * the shape arithmetic after it carries no gradient (and is folded at translation: the input size is fixed).
+ */
 export function dependsOn(model: onnx.IModelProto, value: string): Set<onnx.INodeProto> {
   const reached = new Set([value]);
   const nodes = new Set<onnx.INodeProto>();
   for (const n of model.graph?.node ?? []) {
-    if (!(n.input ?? []).some((i) => reached.has(i))) continue;
+    if (n.opType === 'Shape' || !(n.input ?? []).some((i) => reached.has(i))) continue;
     nodes.add(n);
     for (const o of n.output ?? []) reached.add(o);
   }

@@ -18,22 +18,11 @@ import { compare, oneHot, where } from '../onnx/ops';
 import { toModelBytes } from '../onnx/serialize';
 import { tensorDims, tensorValues } from './foreignGraph';
 import { dependsOn, isCovered } from './opCoverage';
+import { foldShapeNode, translateTokenNode } from './translateTokens';
+import type { Attrs, Constant } from './translation';
+import { fail, float, int, ints, TranslationError } from './translation';
 
-/** A node the translation cannot follow (an attribute outside what it covers); the message names the node. */
-export class TranslationError extends Error {
-  override readonly name = 'TranslationError';
-}
-
-type Attrs = ReadonlyMap<string, onnx.IAttributeProto>;
-const ints = (a: Attrs, name: string, fallback: readonly number[]): number[] =>
-  (a.get(name)?.ints ?? fallback).map(Number);
-const int = (a: Attrs, name: string, fallback: number): number => (a.has(name) ? Number(a.get(name)!.i) : fallback);
-const float = (a: Attrs, name: string, fallback: number): number => (a.has(name) ? Number(a.get(name)!.f) : fallback);
-
-interface Constant {
-  readonly data: Float32Array | BigInt64Array;
-  readonly dims: readonly number[];
-}
+export { TranslationError } from './translation';
 
 export interface TranslationConfig {
   readonly input: string;
@@ -130,6 +119,11 @@ export function buildTranslatedExplainer(
       constants.set(out, { data: data!, dims: tensorDims(t!) });
       continue;
     }
+    const folded = foldShapeNode(node, attrs, (n) => values.get(n), (n) => constants.get(n));
+    if (folded) {
+      constants.set(out, folded);
+      continue;
+    }
     const copy = (): void => {
       const outs = copyNode(
         tape.graph,
@@ -148,7 +142,8 @@ export function buildTranslatedExplainer(
       continue;
     }
     try {
-      values.set(out, translateNode(tape, node.opType ?? '', label, attrs, ins, tensorFor, constantOf));
+      const made = translateNode(tape, node.opType ?? '', label, attrs, ins, tensorFor, constantOf, constants);
+      (Array.isArray(made) ? made : [made]).forEach((t, i) => values.set(node.output![i]!, t));
     } catch (error) {
       // A covered op in a form the rules do not take (a broadcasting Add, say) needs no rule where no gradient passes.
       if (onGradientPath.has(node) || !types || !(error instanceof TranslationError || error instanceof RangeError)) {
@@ -173,10 +168,6 @@ export function buildTranslatedExplainer(
   if (!grad) fail('graph', `the logits do not depend on the CAM layer "${config.camValue}"`);
   g.output(grad!, CAM_GRADIENT_OUTPUT);
   return toModelBytes(g, { kind: 'imported-explanation' });
-}
-
-function fail(where: string, problem: string): never {
-  throw new TranslationError(`${where} ${problem}`);
 }
 
 function transposed(data: Float32Array, rows: number, cols: number): Float32Array {
@@ -225,7 +216,11 @@ function targetShape(label: string, x: Tensor, spec: BigInt64Array): number[] {
 function translateNode(
   tape: Tape, op: string, label: string, attrs: Attrs, ins: readonly string[],
   tensorFor: (name: string) => Tensor, constantOf: (name: string, node: string) => Constant,
-): Tensor {
+  constants: ReadonlyMap<string, Constant>,
+): Tensor | Tensor[] {
+  const tokens = (): Tensor | Tensor[] =>
+    translateTokenNode(tape, op, label, attrs, ins, tensorFor, (n) => constants.get(n)) ??
+    fail(label, 'is not covered by the differentiator');
   const x = (): Tensor => tensorFor(ins[0]!);
   switch (op) {
     case 'Identity':
@@ -235,10 +230,7 @@ function translateNode(
       return tape.apply1(Relu, [x()], undefined);
     case 'Add': {
       const [a, b] = [tensorFor(ins[0]!), tensorFor(ins[1]!)];
-      if (a.shape.join() !== b.shape.join()) {
-        fail(label, `adds [${a.shape}] and [${b.shape}]; only equal shapes are covered`);
-      }
-      return tape.apply1(Add, [a, b], undefined);
+      return a.shape.join() === b.shape.join() ? tape.apply1(Add, [a, b], undefined) : tokens();
     }
     case 'Conv': {
       if (ints(attrs, 'dilations', [1, 1]).some((d) => d !== 1)) fail(label, 'is dilated; only dilation 1 is covered');
@@ -311,9 +303,11 @@ function translateNode(
         float(attrs, 'beta', 1),
       );
     }
-    case 'MatMul':
-      return linear(tape, label, x(), constantOf(ins[1]!, label), false, undefined, 1, 1);
+    case 'MatMul': {
+      const w = constants.get(ins[1]!);
+      return w && x().shape.length === 2 ? linear(tape, label, x(), w, false, undefined, 1, 1) : tokens();
+    }
     default:
-      return fail(label, 'is not covered by the differentiator');
+      return tokens();
   }
 }

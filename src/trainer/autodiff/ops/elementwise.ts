@@ -1,5 +1,6 @@
 import type { Tensor } from '../../onnx/graph';
 import { add, cast, compare, mul, unary } from '../../onnx/ops';
+import { unbroadcast } from './broadcast';
 import type { DiffOp } from '../tape';
 
 /**
@@ -24,4 +25,26 @@ export const Add: DiffOp = {
     return { outputs: [add(g, a!, b!)], saved: undefined };
   },
   backward: (_g, _ctx, [dy]) => [dy as Tensor, dy as Tensor],
+};
+
+/** y = a·b, shapes broadcast (numpy rules): the products and scales of an imported GELU or attention. */
+export const Mul: DiffOp = {
+  name: 'Mul',
+  forward: (g, [a, b]) => ({ outputs: [mul(g, a!, b!)], saved: undefined }),
+  backward: (g, { inputs: [a, b] }, [dy], needed) => [
+    needed[0] ? unbroadcast(g, mul(g, dy!, b!), a!.shape) : undefined,
+    needed[1] ? unbroadcast(g, mul(g, dy!, a!), b!.shape) : undefined,
+  ],
+};
+
+/** y = erf(x) (an imported exact GELU); dy/dx = 2/√π·exp(−x²). */
+export const Erf: DiffOp = {
+  name: 'Erf',
+  forward: (g, [x]) => ({
+    outputs: [g.node('Erf', [x!], [{ dtype: x!.dtype, shape: x!.shape }])[0]!],
+    saved: undefined,
+  }),
+  backward: (g, { inputs: [x] }, [dy]) => [
+    mul(g, dy!, mul(g, unary(g, 'Exp', mul(g, mul(g, x!, x!), g.scalar(-1))), g.scalar(2 / Math.sqrt(Math.PI)))),
+  ],
 };
