@@ -4,6 +4,7 @@
 # the seeds of accuracy, ATT-COS at the evaluated layer and CAM-COS per method.
 # Usage: bash scripts/science-seeds.sh [OUT_DIR] [MODEL] [EPOCHS] [LR] [LAMBDAS...]
 # Environment: SEEDS="0 1 2"  JOBS=2 (runs at once, one engine thread each)  EXTRA="--init FILE.onnx" (train flags)
+#              SUMMARY_ONLY=1 (no training: the table of the runs already in OUT_DIR)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-out/science-vit64}
@@ -31,6 +32,7 @@ one() {  # λ seed
 }
 
 for lam in "${lambdas[@]}"; do
+  [ -z "${SUMMARY_ONLY:-}" ] || break
   for seed in "${seeds[@]}"; do
     while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do sleep 5; done
     one "$lam" "$seed" &

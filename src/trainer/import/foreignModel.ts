@@ -27,6 +27,7 @@ import { rgbNormalisation } from './sidecar';
 import { readSidecar, sidecarCodebook } from './sidecarFile';
 import { buildTranslatedExplainer, CAM_GRADIENT_OUTPUT, layerOutputName, TranslationError } from './translateGraph';
 import { describeUnsupported, gradientBlockers, unsupportedOps } from './opCoverage';
+import { tokenShape, tokensToGrid } from './tokenLayers';
 
 /** Channel mean over (C, H, W): the paper's layer attention. */
 export function channelMean(a: LayerActivations): Heatmap {
@@ -71,9 +72,13 @@ class ImportedModel implements OpenModel {
 
   async run(image: Float32Array, target: number): Promise<ModelOutputs> {
     const out = await runOnce(this.runner, this.io, bgrIfNeeded(image, this.sidecar), target);
+    // A token value (1, T, C) of a ViT becomes its C×H×W grid (sidecar "tokens"); feature maps stay as they are.
+    const { tokens } = this.sidecar;
+    const spatial = (t: ort.Tensor, channels: number): Float32Array =>
+      tokens && t.dims.length === 3 ? tokensToGrid(t.data as Float32Array, channels, tokens) : (t.data as Float32Array);
     const layers = this.sidecar.layers.map((l, i) => {
       const [channels, height, width] = this.shapes[i]!;
-      const data = (this.runner.translated ? out[layerOutputName(i)] : out[l.value])!.data as Float32Array;
+      const data = spatial((this.runner.translated ? out[layerOutputName(i)] : out[l.value])!, channels);
       return { name: l.name, activations: { channels, height, width, data } };
     });
     const cam = layers.find((l) => l.name === this.camLayer)!.activations;
@@ -83,7 +88,7 @@ class ImportedModel implements OpenModel {
       attention: new Map(layers.map((l) => [l.name, channelMean(l.activations)])),
       activations: cam,
       ...(this.runner.translated && {
-        gradients: out[CAM_GRADIENT_OUTPUT]!.data as Float32Array,
+        gradients: spatial(out[CAM_GRADIENT_OUTPUT]!, cam.channels),
         explained: Number((out[EXPLAINED_OUTPUT]!.data as BigInt64Array)[0]),
       }),
     };
@@ -257,6 +262,8 @@ export async function openImported(
     }
     const shapes = sidecar.layers.map((l, i) => {
       const dims = (translated ? probe[layerOutputName(i)] : probe[l.value])!.dims.map(Number);
+      const asGrid = sidecar.tokens && tokenShape(dims, sidecar.tokens);
+      if (asGrid) return asGrid;
       if (dims.length !== 4 || dims[2]! < 2 || dims[3]! < 2) {
         throw new ModelFileError(
           file,

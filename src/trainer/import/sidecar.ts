@@ -10,6 +10,7 @@ import { IMAGENET_NORMALISATION } from '../models/modelInfo';
 import type { FaceCrop } from '../science/faceFrame';
 import type { Expression } from '../science/labels';
 import { EXPRESSIONS, parseExpression } from '../science/labels';
+import type { TokenLayout } from './tokenLayers';
 
 export const SIDECAR_SUFFIX = '.au-lens.json';
 export const SIDECAR_FORMAT_VERSION = 1;
@@ -49,6 +50,8 @@ export interface Sidecar {
   readonly codebook: string;
   /** 'paper': the face box enlarged as AU Lens trains; 'box': the detector's box alone. */
   readonly crop: FaceCrop;
+  /** A vision transformer's token layers: how tokens (1, T, C) lie on the patch grid (tokenLayers.ts). */
+  readonly tokens?: TokenLayout;
 }
 
 /** A sidecar that cannot be used; the message names the file, the field and what is allowed. */
@@ -78,7 +81,22 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const isTriple = (v: unknown): v is [number, number, number] =>
   Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
 
-const TOP_KEYS = ['$schema', 'version', 'labels', 'input', 'logits', 'layers', 'camLayer', 'codebook', 'crop'];
+const TOP_KEYS = [
+  '$schema', 'version', 'labels', 'input', 'logits', 'layers', 'camLayer', 'codebook', 'crop', 'tokens',
+];
+
+/** `tokens`: { grid: [H, W] of positive integers, skip: an integer ≥ 0 (default 1, the class token) }. */
+function parseTokens(raw: unknown, fail: (problem: string) => never): TokenLayout | undefined {
+  if (raw === undefined) return undefined;
+  const what = '"tokens" must be {"grid": [H, W], "skip": 1} (the patch grid, and the tokens before the patches)';
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail(what);
+  const { grid, skip = 1, ...rest } = raw as Record<string, unknown>;
+  const whole = (v: unknown, min: number): boolean => typeof v === 'number' && Number.isInteger(v) && v >= min;
+  const pair = Array.isArray(grid) && grid.length === 2 && grid.every((v) => whole(v, 1));
+  const ok = pair && Object.keys(rest).length === 0;
+  if (!ok || !whole(skip, 0)) return fail(`${what}, got ${JSON.stringify(raw)}`);
+  return { grid: [grid[0] as number, grid[1] as number], skip: skip as number };
+}
 const INPUT_KEYS = ['name', 'size', 'channels', 'scale', 'mean', 'std'];
 
 /** Checks a parsed sidecar; `file` names it in messages. */
@@ -178,6 +196,7 @@ export function parseSidecar(json: unknown, file: string): Sidecar {
         `${JSON.stringify(crop)}`,
     );
   }
+  const tokens = parseTokens(json['tokens'], fail);
 
   return {
     version: SIDECAR_FORMAT_VERSION,
@@ -193,6 +212,7 @@ export function parseSidecar(json: unknown, file: string): Sidecar {
     ...(logits !== undefined && { logits: logits as string }),
     layers,
     camLayer: camLayer.name,
+    ...(tokens !== undefined && { tokens }),
     codebook: codebook as string,
     crop: crop as FaceCrop,
   };
@@ -203,7 +223,10 @@ export function parseSidecar(json: unknown, file: string): Sidecar {
  * finds the schema by file name (package.json jsonValidation), and a URL would invite a network fetch.
  */
 export function sidecarJson(sidecar: Sidecar): string {
-  const { version, labels, input, logits, layers, camLayer, codebook, crop } = sidecar;
-  const ordered = { version, labels, input, ...(logits !== undefined && { logits }), layers, camLayer, codebook, crop };
+  const { version, labels, input, logits, layers, camLayer, codebook, crop, tokens } = sidecar;
+  const ordered = {
+    version, labels, input, ...(logits !== undefined && { logits }), layers, camLayer, codebook, crop,
+    ...(tokens !== undefined && { tokens }),
+  };
   return `${JSON.stringify(ordered, null, 2)}\n`;
 }
