@@ -3,7 +3,8 @@
 # for the same model, batch and threads, then one table: img/s (median of the repetitions, min–max), the ratio
 # ours / PyTorch, peak RSS, and how many CPUs other processes used meanwhile (0 = quiet; the box is shared).
 #
-# Usage: scripts/bench/bench-vs-torch.sh [model...]        (default: tiny64 small96)
+# Usage: scripts/bench/bench-vs-torch.sh [model...]        (default: tiny64 small96; vit64 runs the repo's peer
+#        file scripts/bench/vit_peer.py, the peer's bench.py with vit64 added)
 # Environment: THREADS="1 2"  MODE=train|infer  BATCH=N  STEPS=N  WARMUP=N  REPS=N  ROUNDS=N (ours/peer pairs per
 #              config)  QUIET_WAIT=S (before each run, wait up to S seconds for other processes to use < 0.15 CPU, as
 #              the peer's run_quiet.sh; default 0)  PEER_DIR=../shared/peers/torch  PYTHON=/usr/bin/python3
@@ -31,17 +32,18 @@ bash scripts/setup.sh >/dev/null
 # The peer writes beside itself only with --out, but run a private copy anyway so a shared checkout stays untouched.
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-cp "$PEER_DIR/bench.py" "$WORK/"
+cp "$PEER_DIR/bench.py" "$ROOT/scripts/bench/vit_peer.py" "$ROOT/scripts/golden/vit64_torch.py" "$WORK/"
 
 peer_name() { case "$1" in resnet18) echo resnet18_112 ;; resnet50) echo resnet50_224 ;; *) echo "$1" ;; esac; }
-default_batch() { case "$1" in tiny64) echo 32 ;; small96|resnet18) echo 16 ;; resnet50) echo 8 ;; esac; }
+default_batch() { case "$1" in tiny64|vit64) echo 32 ;; small96|resnet18) echo 16 ;; resnet50) echo 8 ;; esac; }
+peer_script() { case "$1" in vit64) echo vit_peer.py ;; *) echo bench.py ;; esac; }
 # Timed steps per repetition: about a second or more of work per repetition on this class of machine.
-default_steps() { case "$1" in tiny64) echo 10 ;; small96|resnet18) echo 3 ;; resnet50) echo 1 ;; esac; }
+default_steps() { case "$1" in tiny64) echo 10 ;; vit64) echo 5 ;; small96|resnet18) echo 3 ;; resnet50) echo 1 ;; esac; }
 
-run_peer() {  # bench.py flags → the peer's JSON line with its peak RSS added (it reports none itself)
+run_peer() {  # script, bench.py flags → the peer's JSON line with its peak RSS added (it reports none itself)
   (cd "$WORK" && OPENBLAS_CORETYPE=SkylakeX OMP_WAIT_POLICY=PASSIVE "$PYTHON" - "$@" <<'PY'
 import json, resource, subprocess, sys
-out = subprocess.run([sys.executable, "bench.py", *sys.argv[1:]], check=True, stdout=subprocess.PIPE, text=True).stdout
+out = subprocess.run([sys.executable, *sys.argv[1:]], check=True, stdout=subprocess.PIPE, text=True).stdout
 res = json.loads(out.strip().splitlines()[-1])
 res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # kilobytes on Linux
 print(json.dumps(res))
@@ -74,7 +76,7 @@ for model in "${MODELS[@]}"; do
       wait_quiet
       ours=$(run_ours "$model" "$batch" "$th" "$steps" "$warmup")
       wait_quiet
-      peer=$(run_peer --model "$(peer_name "$model")" --batch "$batch" --threads "$th" --steps "$steps" --warmup "$warmup" --reps "$REPS" --mode "$MODE" || true)
+      peer=$(run_peer "$(peer_script "$model")" --model "$(peer_name "$model")" --batch "$batch" --threads "$th" --steps "$steps" --warmup "$warmup" --reps "$REPS" --mode "$MODE" || true)
       [ -n "$peer" ] || { echo "   (the peer failed for $model; see its output above)" >&2; peer='{}'; }
       ROWS+=("$(jq -cn --argjson o "$ours" --argjson p "$peer" '{o: $o, p: $p}')")
     done

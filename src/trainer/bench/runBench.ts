@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Batch } from '../data/loader';
 import { attentionName, buildInference } from '../graphs/inference';
-import type { PresetName } from '../models/modelNames';
+import type { PresetName, VitName } from '../models/modelNames';
 import { initParams, isTrainable, paramSpecs } from '../models/params';
 import { presetInfo } from '../models/presets';
 import type { Device } from '../onnx/deviceNames';
@@ -25,8 +25,11 @@ import { syntheticBatch } from './synthetic';
 
 export type BenchMode = 'train' | 'infer';
 
+/** The models `au-lens bench` runs: the peer's presets and the vision transformers. */
+export type BenchModel = PresetName | VitName;
+
 export interface BenchOptions {
-  readonly preset: PresetName;
+  readonly preset: BenchModel;
   readonly mode: BenchMode;
   readonly batch: number;
   readonly threads: number;
@@ -40,11 +43,15 @@ export interface BenchOptions {
 }
 
 /** The peer's default batch per model (bench.py MODELS). */
-export const DEFAULT_BATCH: Readonly<Record<PresetName, number>> = {
+export const DEFAULT_BATCH: Readonly<Record<BenchModel, number>> = {
   tiny64: 32,
   small96: 16,
   resnet18: 16,
   resnet50: 8,
+  // The repo's peer file for the ViT (scripts/bench/vit_peer.py) takes tiny64's batch for the model of the same input.
+  vit64: 32,
+  'deit-tiny': 8,
+  'deit-small': 8,
 };
 
 /** The peer's classes and optimiser settings. */
@@ -58,7 +65,7 @@ export interface BenchResult {
   readonly engine: string;
   /** Where the models ran (--device / AU_LENS_DEVICE); the peer's CPU runs have no such key. */
   readonly device: Device;
-  readonly model: PresetName;
+  readonly model: BenchModel;
   readonly mode: BenchMode;
   readonly threads: number;
   readonly batch: number;

@@ -1,9 +1,11 @@
 import type { BenchMode } from '../bench/runBench';
 import { DEFAULT_BATCH, runBench } from '../bench/runBench';
-import { isPresetName, PRESET_NAMES } from '../models/modelNames';
+import { isPresetName, isVitName, PRESET_NAMES, VIT_NAMES } from '../models/modelNames';
 import { BENCH_DATA_USAGE, benchDataCommand } from './benchData';
 import type { Command } from './command';
 import { defineCommand, parseIntFlag, requireFlag, UsageError } from './command';
+
+const MODELS = [...PRESET_NAMES, ...VIT_NAMES];
 
 export const BENCH_DEFAULTS = { threads: 1, steps: 5, warmup: 2, reps: 3 } as const;
 
@@ -15,8 +17,8 @@ step counts 3× the forward), peak RSS in MB, and how many CPUs other processes 
 scripts/bench/bench-vs-torch.sh runs it beside the peer.
 
 Flags:
-  --model NAME   ${PRESET_NAMES.join(' | ')}
-  --batch N      (default: the peer's, ${PRESET_NAMES.map((p) => `${p} ${DEFAULT_BATCH[p]}`).join(', ')})
+  --model NAME   ${MODELS.join(' | ')}
+  --batch N      (default: the peer's, ${MODELS.map((p) => `${p} ${DEFAULT_BATCH[p]}`).join(', ')})
   --threads N    engine threads (default ${BENCH_DEFAULTS.threads})
   --steps N      timed steps per repetition (default ${BENCH_DEFAULTS.steps})
   --warmup N     untimed steps first (default ${BENCH_DEFAULTS.warmup})
@@ -41,8 +43,8 @@ const modelBenchCommand = defineCommand({
   flags: { model: 'string', batch: 'string', threads: 'string', steps: 'string', warmup: 'string', reps: 'string' },
   async run(f, io, mode) {
     const preset = requireFlag(f.model, 'model');
-    if (!isPresetName(preset)) {
-      throw new UsageError(`unknown --model "${preset}"; use one of ${PRESET_NAMES.join(', ')}`);
+    if (!isPresetName(preset) && !isVitName(preset)) {
+      throw new UsageError(`unknown --model "${preset}"; use one of ${MODELS.join(', ')}`);
     }
     const batch = parseIntFlag(f.batch, 'batch', DEFAULT_BATCH[preset]);
     const threads = parseIntFlag(f.threads, 'threads', BENCH_DEFAULTS.threads);
