@@ -2,11 +2,13 @@
 # The README's science table for one preset over several seeds: on CK+48 (the six expressions, split by subject),
 # train with each λ and seed, evaluate each selected model on its held-out test subjects, and print mean ± sd over
 # the seeds of accuracy, ATT-COS at the evaluated layer and CAM-COS per method.
-# Usage: bash scripts/science-seeds.sh [OUT_DIR] [MODEL] [EPOCHS] [LR] [LAMBDAS...]
+# Usage: bash scripts/science/science-seeds.sh [OUT_DIR] [MODEL] [EPOCHS] [LR] [LAMBDAS...]
+# A run whose evaluation is already in OUT_DIR is kept, so an interrupted table resumes where it stopped
+# (delete OUT_DIR, or the run's files, to train it again).
 # Environment: SEEDS="0 1 2"  JOBS=2 (runs at once, one engine thread each)  EXTRA="--init FILE.onnx" (train flags)
 #              SUMMARY_ONLY=1 (no training: the table of the runs already in OUT_DIR)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 out=${1:-out/science-vit64}
 model=${2:-vit64}
 epochs=${3:-30}
@@ -21,6 +23,7 @@ mkdir -p "$out"
 
 one() {  # λ seed
   local run="$out/lambda-$1-seed-$2" start
+  [ ! -s "$run.eval.json" ] || return 0
   start=$(date +%s)
   rm -rf "$run"
   # shellcheck disable=SC2086
@@ -48,14 +51,19 @@ const stat = (xs) => {
   const sd = Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1));
   return { m, sd };
 };
-const fmt = (xs, k = 1, d = 3) => { const { m, sd } = stat(xs.map((x) => k * x)); return `${m.toFixed(d)} ± ${sd.toFixed(d)}`; };
+const fmt = (xs, k = 1, d = 3) => {
+  const { m, sd } = stat(xs.map((x) => k * x));
+  return `${m.toFixed(d)} ± ${sd.toFixed(d)}`;
+};
+const report = (lam, s) => JSON.parse(fs.readFileSync(`${out}/lambda-${lam}-seed-${s}.eval.json`, "utf8")).report;
 let methods = [];
 const rows = lambdas.map((lam) => {
-  const reports = seeds.split(" ").map((s) => JSON.parse(fs.readFileSync(`${out}/lambda-${lam}-seed-${s}.eval.json`, "utf8")).report);
+  const reports = seeds.split(" ").map((s) => report(lam, s));
   methods = reports[0].methods;
   const att = reports.map((r) => r.attCos.byKey[r.camLayer].average);
   const cams = methods.map((m) => fmt(reports.map((r) => r.camCos.byKey[m].average)));
-  return `| ${model} | ${lam} | ${fmt(reports.map((r) => r.accuracy), 100, 1)} | ${fmt(att)} (${reports[0].camLayer}) | ${cams.join(" | ")} |`;
+  const acc = fmt(reports.map((r) => r.accuracy), 100, 1);
+  return `| ${model} | ${lam} | ${acc} | ${fmt(att)} (${reports[0].camLayer}) | ${cams.join(" | ")} |`;
 });
 console.log(`| model | λ | accuracy % | ATT-COS | ${methods.join(" | ")} |`);
 console.log(`|---|---|---|---|${methods.map(() => "---").join("|")}|`);
