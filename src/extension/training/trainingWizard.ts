@@ -6,7 +6,10 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { PresetInfo } from '../../trainer/models/modelInfo';
+import { isVitName } from '../../trainer/models/modelNames';
 import { presetInfo } from '../../trainer/models/presets';
+import { classAttentionBlock, ROLLOUT_LAYER } from '../../trainer/models/vitPresets';
 import { RUN_CONFIG_SUFFIX, runConfigOf } from '../../trainer/train/runConfig';
 import type { TrainRequest } from '../../trainer/train/trainRequest';
 import { TRAIN_DEFAULTS } from '../../trainer/train/trainDefaults';
@@ -42,6 +45,14 @@ const PRESETS: readonly Item<string>[] = [
     value: 'resnet18' },
   { label: 'resnet50', description: '224 px · very slow on CPU', detail: 'torchvision\'s ResNet-50 with large maps.',
     value: 'resnet50' },
+  { label: 'vit64', description: '64 px · minutes per epoch',
+    detail: 'A small vision transformer (8×8 patches of 8 px, 6 blocks): AU guidance on its token grid.',
+    value: 'vit64' },
+  { label: 'deit-tiny', description: '224 px · very slow on CPU',
+    detail: 'timm\'s DeiT-Tiny; start from ImageNet weights with "init" (an ONNX export) in the run config.',
+    value: 'deit-tiny' },
+  { label: 'deit-small', description: '224 px · very slow on CPU',
+    detail: 'timm\'s DeiT-Small, the reference\'s TS-CAM backbone; "init" as for deit-tiny.', value: 'deit-small' },
   { label: 'faceapi-expression', description: '112 px · fine-tune',
     detail: 'Starts from face-api\'s pretrained expression network (MIT).', value: 'faceapi-expression' },
 ];
@@ -62,6 +73,19 @@ const stamp = (d: Date): string => {
 
 export function defaultRunName(preset: string, lambda: number, now: Date): string {
   return `${preset}-l${lambda}-${stamp(now)}`;
+}
+
+/**
+ * A layer's shape and what it is: a ViT's layers are of three kinds with different channel meanings (features,
+ * heads, one rollout map), which the shape alone does not tell apart.
+ */
+function layerDescription(preset: string, info: PresetInfo, layer: string): string {
+  const [channels, h, w] = info.layerShapes[layer]!;
+  const grid = `${h}×${w}`;
+  if (!isVitName(preset)) return `${grid} map`;
+  if (layer === ROLLOUT_LAYER) return `${grid} attention rollout of all blocks`;
+  if (classAttentionBlock(layer) !== undefined) return `${grid} class-token attention, ${channels} heads`;
+  return `${grid} token grid, ${channels} channels`;
 }
 
 function validRunName(root: vscode.Uri, name: string): string | undefined {
@@ -204,9 +228,10 @@ export async function runTrainingWizard(root: vscode.Uri, now = new Date()): Pro
         break;
       }
       case 4: {
-        const info = presetInfo(a.preset ?? TRAIN_DEFAULTS.model);
+        const preset = a.preset ?? TRAIN_DEFAULTS.model;
+        const info = presetInfo(preset);
         const items: Item<string>[] = info.layers.map((l) => ({ label: l,
-          description: `${info.layerShapes[l]!.slice(1).join('×')} map${l === info.defaultLayer ? ' · default' : ''}`,
+          description: `${layerDescription(preset, info, l)}${l === info.defaultLayer ? ' · default' : ''}`,
           value: l }));
         const chosen = a.layers ?? [info.defaultLayer];
         const picked = await pickMany(step(4), items,

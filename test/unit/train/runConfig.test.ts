@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { MODEL_NAMES } from '../../../src/trainer/models/modelNames';
 import { parseRunConfig, RunConfigError, runConfigOf, runNameOfConfig } from '../../../src/trainer/train/runConfig';
 import { TRAIN_DEFAULTS } from '../../../src/trainer/train/trainDefaults';
 import { resolveTrainOptions, TrainRequestError } from '../../../src/trainer/train/trainRequest';
@@ -69,6 +70,13 @@ describe('run-config files and train requests', () => {
     const schema = JSON.parse(await readFile(path.join(repoRoot, 'schemas', 'run-config.schema.json'), 'utf8')) as { properties: Record<string, unknown> };
     const config = runConfigOf({ data: '/d', out: '/o', preset: 'tiny64', init: 'x', lambda: 0, layers: ['a'], epochs: 1, batch: 2, lr: 1, weightDecay: 0, seed: 0, threads: 1, classes: ['happy'], codebook: 'paper', subjectPattern: '^(p\\d+)_', split: 'official', classWeights: 'inverse', recipe: 'paper-rafdb' }, '/');
     assert.deepEqual(['$schema', ...Object.keys(config)].sort(), Object.keys(schema.properties).sort());
+  });
+
+  it('the schema offers every model by name, so the editor completes the ViT presets too', async () => {
+    const schema = JSON.parse(await readFile(path.join(repoRoot, 'schemas', 'run-config.schema.json'), 'utf8')) as
+      { properties: { preset: { enum: string[]; markdownEnumDescriptions: string[] } } };
+    assert.deepEqual([...schema.properties.preset.enum].sort(), [...MODEL_NAMES].sort());
+    assert.equal(schema.properties.preset.markdownEnumDescriptions.length, MODEL_NAMES.length);
   });
 
   it('fills the defaults, and refuses what the trainer cannot run, naming the field', async () => {
