@@ -15,6 +15,7 @@ import { checkModelTrust } from '../io/modelTrust';
 import { isModelName } from '../models/modelNames';
 import { headWeightName, paramSpecs } from '../models/params';
 import { presetInfo } from '../models/presets';
+import { extraLocalisedLayers } from '../models/vitPresets';
 import { CAM_METHOD_NAMES } from '../science/camMethods';
 import type { Checkpoint } from '../train/checkpoint';
 import { assertCompatible } from '../train/checkpointCompat';
@@ -140,7 +141,10 @@ export async function evaluateCheckpoint(
     throw error;
   });
   try {
-    const evaluator = new Evaluator({ labels: ckpt.labels, layers: info.layers, camLayer, methods });
+    const evaluator = new Evaluator({
+      labels: ckpt.labels, layers: info.layers, camLayer, methods,
+      localisedLayers: extraLocalisedLayers(info.layers, camLayer),
+    });
     const loader = new BatchLoader(prepared.samples, {
       batchSize: options.batch,
       inputSize: info.inputSize,

@@ -41,6 +41,8 @@ export interface EvaluatorOptions {
   /** The layer the CAMs are computed on (the paper: layer 5); its attention is also localised and ranks `worst`. */
   readonly camLayer: string;
   readonly methods: readonly CamMethodName[];
+  /** Layers whose attention is localised as well as the CAM layer's (a ViT's attention rollout); default none. */
+  readonly localisedLayers?: readonly string[];
   /** τ of the AU mask H > τ for the localisation metrics; default 0.5. */
   readonly tau?: number;
 }
@@ -96,6 +98,8 @@ export class Evaluator {
   private readonly labels: readonly Expression[];
   private readonly layers: readonly string[];
   private readonly camLayer: string;
+  /** The layers whose attention is localised: the CAM layer first. */
+  private readonly localised: readonly string[];
   private readonly methods: readonly CamMethodName[];
   private readonly tau: number;
   private readonly attCos: CosineAggregator;
@@ -120,11 +124,15 @@ export class Evaluator {
     // Localisation keys layers and methods in one namespace.
     const clash = layers.find((l) => isCamMethodName(l));
     if (clash !== undefined) throw new RangeError(`layer name ${clash} is also a CAM method name`);
+    const localised = [camLayer, ...(options.localisedLayers ?? []).filter((l) => l !== camLayer)];
+    const unknown = localised.find((l) => !layers.includes(l));
+    if (unknown !== undefined) throw new RangeError(`localised layer ${unknown} is not one of the layers`);
     const tau = options.tau ?? DEFAULT_MASK_THRESHOLD;
     if (!Number.isFinite(tau)) throw new RangeError(`tau must be finite, got ${tau}`);
     this.labels = [...labels];
     this.layers = [...layers];
     this.camLayer = camLayer;
+    this.localised = localised;
     this.methods = [...methods];
     this.tau = tau;
     this.attCos = new CosineAggregator(this.labels);
@@ -151,7 +159,9 @@ export class Evaluator {
       for (const layer of this.layers) {
         const att = sampleMap(batch.attention[layer]!, i);
         attCos[layer] = target ? attentionCosine(att, auMap) : 'invalid';
-        if (layer === this.camLayer) this.localise(expression, layer, target && prepareAttention(att, s, s), target);
+        if (this.localised.includes(layer)) {
+          this.localise(expression, layer, target && prepareAttention(att, s, s), target);
+        }
       }
       const camCos: Record<string, SampleScore> = {};
       for (const method of this.methods) {
@@ -194,7 +204,7 @@ export class Evaluator {
     const matrix = confusionMatrix(this.truth, this.predicted, k);
     const recalls = perClassRecall(matrix);
     const byMetric = new Map([...this.localisation].map(([metric, agg]) => [metric, agg.summary()]));
-    const maps = [this.camLayer, ...this.methods];
+    const maps = [...this.localised, ...this.methods];
     const byMap = Object.fromEntries(maps.map((map) => [
       map,
       Object.fromEntries(LOCALISATION_METRICS.flatMap((metric) => {

@@ -68,7 +68,7 @@ export function formatEvalReport(report: EvalReport): string {
   lines.push(table(
     ['map', ...metrics.map((m) => METRIC_TITLES[m])],
     maps.map((map) => [
-      map === report.camLayer ? `attention ${map}` : CAM_METHODS[map as keyof typeof CAM_METHODS]?.title ?? map,
+      report.layers.includes(map) ? `attention ${map}` : CAM_METHODS[map as keyof typeof CAM_METHODS]?.title ?? map,
       ...metrics.map((m) => fixed(byMap[map]?.[m]?.average)),
     ]),
   ));

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FaceLandmarker } from '../io/landmarks';
 import { IMAGENET_NORMALISATION } from '../models/modelInfo';
-import type { PresetName } from '../models/modelNames';
+import type { PresetName, VitName } from '../models/modelNames';
 import { initParams, paramSpecs } from '../models/params';
 import { presetInfo } from '../models/presets';
 import { codebookPreset } from '../science/codebook';
@@ -29,9 +29,9 @@ export function defaultBenchImage(): string {
   return path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo', 'sample1.jpg');
 }
 
-/** An untrained model of `preset` as a checkpoint (torchvision initialisation, paper classes and codebook). */
+/** An untrained model of `preset` as a checkpoint (its family's initialisation, paper classes and codebook). */
 export function untrainedCheckpoint(
-  preset: PresetName,
+  preset: PresetName | VitName,
   seed = 0,
   labels: readonly Expression[] = PAPER_CLASSES,
 ): Checkpoint {

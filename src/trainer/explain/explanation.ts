@@ -93,7 +93,8 @@ export interface ExplanationReport {
   readonly methods: { readonly computed: readonly CamMethodName[]; readonly unavailable: readonly UnavailableMethod[] };
   /**
    * Share of each map's energy inside each AU region (AU map > τ), keyed by map: the CAM layer's attention (its
-   * layer name) and each CAM (its method name); null when the AU map is invalid or the map has no energy.
+   * layer name), a ViT's rollout ('rollout') and each CAM (its method name); null when the AU map is invalid or
+   * the map has no energy.
    */
   readonly perAuEnergyShare: Readonly<Record<string, readonly AuShare[] | null>>;
   /** Localisation of the same maps against the explained class's AU map; null when the AU map is invalid. */

@@ -6,6 +6,7 @@
 import type { CamInput } from '../cam';
 import { CAM_METHODS, fcRow } from '../cam';
 import { frameMapToInput } from '../data/prepare';
+import { extraLocalisedLayers } from '../models/vitPresets';
 import type { DetectedFace } from '../io/landmarks';
 import type { CamMethodName } from '../science/camMethods';
 import { ausForExpression } from '../science/codebook';
@@ -116,10 +117,11 @@ export function scoreExplanation(input: ScoreInput): {
   const camCos: Record<string, number | null> = {};
   for (const [method, cam] of cams) camCos[method] = auInputMap ? camCosine(cam, auInputMap) : null;
 
-  // The CAM layer's attention and every CAM, at the AU map's size as the metrics compare them.
-  const localised = new Map<string, Heatmap>([
-    [model.camLayer, prepareAttention(outputs.attention.get(model.camLayer)!, s, s)],
-  ]);
+  // The CAM layer's attention (and a ViT's rollout) and every CAM, at the AU map's size as the metrics compare them.
+  const localised = new Map<string, Heatmap>(
+    [model.camLayer, ...extraLocalisedLayers([...outputs.attention.keys()], model.camLayer)]
+      .map((layer) => [layer, prepareAttention(outputs.attention.get(layer)!, s, s)]),
+  );
   for (const [method, cam] of cams) localised.set(method, prepareCam(cam, s, s));
   const perAuEnergyShare: Record<string, AuShare[] | null> = {};
   const localisation: Record<string, LocalisationScores | null> = {};

@@ -27,6 +27,14 @@ export function vitArch(name: VitName): VitArch {
 /** The attention rollout of every block (vit.ts), a one-channel map on the token grid. */
 export const ROLLOUT_LAYER = 'rollout';
 
+/**
+ * The layers whose attention is localised besides the CAM layer's: a ViT's rollout, the map made to explain a
+ * transformer, is scored as the CAMs are (localisation, per-AU energy), not only by its ATT-COS.
+ */
+export function extraLocalisedLayers(layers: readonly string[], camLayer: string): string[] {
+  return layers.includes(ROLLOUT_LAYER) && camLayer !== ROLLOUT_LAYER ? [ROLLOUT_LAYER] : [];
+}
+
 /** The class-token attention layer of a block layer: 'block6' → 'block6.cls'. */
 export const classAttentionLayer = (block: string): string => `${block}.cls`;
 

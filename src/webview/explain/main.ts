@@ -192,7 +192,8 @@ function selectMapA(id: string): void {
 }
 
 function renderEnergy(report: ViewReport, a: ViewMap | undefined): void {
-  // Shares exist for the CAM layer's attention and each CAM; other maps fall back to the CAM layer's attention.
+  // Shares exist for the CAM layer's attention, a ViT's rollout and each CAM; other maps fall back to the CAM
+  // layer's attention.
   const key = a && a.key in report.perAuEnergyShare ? a.key : report.model.camLayer;
   const title = mapsOf(view).find((m) => m.key === key && m.kind !== 'au')?.title ?? key;
   el.energyTitle.textContent = `Energy share per AU · ${title}`;

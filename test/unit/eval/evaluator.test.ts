@@ -138,6 +138,14 @@ describe('eval/Evaluator', () => {
     for (const m of METHODS) assertClose(r.localisation.byMap[m]!.relevanceRankAccuracy!.average, 1, 1e-6, m);
   });
 
+  it('localises the attention of the extra layers it is given (a ViT\'s rollout) beside the CAM layer\'s', () => {
+    const r = evaluate(CORRECT, 0, { ...OPTIONS, localisedLayers: ['layer4'] }).result();
+    assert.deepEqual(r.localisation.maps, ['layer5', 'layer4', ...METHODS]);
+    assert.ok(r.localisation.byMap['layer4']!.energyPointingGame!.average !== null);
+    assert.match(formatEvalReport(r), /attention layer4/);
+    assert.throws(() => new Evaluator({ ...OPTIONS, localisedLayers: ['layer9'] }), /localised layer layer9/);
+  });
+
   it('counts an invalid AU map once and leaves it out of every average', () => {
     const withInvalid = evaluate([...CORRECT, { label: 1, valid: false, attention: 'off' }, { label: 0, valid: false }]);
     const r = withInvalid.result();

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile, utimes, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import { untrainedCheckpoint } from '../../../src/trainer/explain/benchExplain';
 import { Explainer } from '../../../src/trainer/explain/explainImage';
 import type { Explanation } from '../../../src/trainer/explain/explanation';
 import { ExplainRequestError } from '../../../src/trainer/explain/explanation';
@@ -218,5 +219,16 @@ describe('explain: Explainer on one photo', function () {
     const report = JSON.parse(await readFile(written.report, 'utf8')) as { reading: string; files: { maps: { file: string }[] } };
     assert.equal(report.reading, explanation.report.reading);
     assert.deepEqual(report.files.maps.map((m) => m.file), names.map((n) => `${n}.png`));
+  });
+
+  it('scores a ViT\'s attention rollout as the CAMs are: localisation and per-AU energy beside the CAM layer', async () => {
+    const vit = path.join(dir, 'vit64.ckpt');
+    await saveCheckpoint(vit, untrainedCheckpoint('vit64', 3));
+    const { report } = await explainer.explain({ model: vit, image: photo, className: 'happy' });
+    assert.equal(report.model.camLayer, 'block5');
+    assert.equal(typeof report.attCos['rollout'], 'number');
+    assert.deepEqual(Object.keys(report.localisation.maps), ['block5', 'rollout', ...CAM_METHOD_NAMES]);
+    assert.deepEqual(Object.keys(report.perAuEnergyShare), ['block5', 'rollout', ...CAM_METHOD_NAMES]);
+    assert.ok(report.localisation.maps['rollout']!.rocAuc! >= 0);
   });
 });
