@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's science table for one preset over several seeds: on CK+48 (the six expressions, split by subject),
 # train with each λ and seed, evaluate each selected model on its held-out test subjects, and print mean ± sd over
-# the seeds of accuracy, ATT-COS at the evaluated layer and CAM-COS per method.
+# the seeds of accuracy, balanced accuracy, ATT-COS at the evaluated layer (and a ViT's rollout) and CAM-COS per
+# method.
 # Usage: bash scripts/science/science-seeds.sh [OUT_DIR] [MODEL] [EPOCHS] [LR] [LAMBDAS...]
 # A run whose evaluation is already in OUT_DIR is kept, so an interrupted table resumes where it stopped
 # (delete OUT_DIR, or the run's files, to train it again).
@@ -57,15 +58,21 @@ const fmt = (xs, k = 1, d = 3) => {
 };
 const report = (lam, s) => JSON.parse(fs.readFileSync(`${out}/lambda-${lam}-seed-${s}.eval.json`, "utf8")).report;
 let methods = [];
+let extra = [];
 const rows = lambdas.map((lam) => {
   const reports = seeds.split(" ").map((s) => report(lam, s));
   methods = reports[0].methods;
-  const att = reports.map((r) => r.attCos.byKey[r.camLayer].average);
+  // A ViT also gets its rollout, the map made to explain a transformer, beside the CAM layer.
+  extra = "rollout" in reports[0].attCos.byKey ? ["rollout"] : [];
+  const att = [reports[0].camLayer, ...extra].map((l) => fmt(reports.map((r) => r.attCos.byKey[l].average)));
   const cams = methods.map((m) => fmt(reports.map((r) => r.camCos.byKey[m].average)));
-  const acc = fmt(reports.map((r) => r.accuracy), 100, 1);
-  return `| ${model} | ${lam} | ${acc} | ${fmt(att)} (${reports[0].camLayer}) | ${cams.join(" | ")} |`;
+  const acc = [fmt(reports.map((r) => r.accuracy), 100, 1), fmt(reports.map((r) => r.balancedAccuracy), 100, 1)];
+  return `| ${model} | ${lam} | ${acc.join(" | ")} | ${att.join(" | ")} | ${cams.join(" | ")} |`;
 });
-console.log(`| model | λ | accuracy % | ATT-COS | ${methods.join(" | ")} |`);
-console.log(`|---|---|---|---|${methods.map(() => "---").join("|")}|`);
+const camLayer = report(lambdas[0], seeds.split(" ")[0]).camLayer;
+const atts = [camLayer, ...extra].map((l) => `ATT-COS ${l}`);
+const head = ["model", "λ", "accuracy %", "balanced %", ...atts, ...methods.map((m) => `CAM-COS ${m}`)];
+console.log(`| ${head.join(" | ")} |`);
+console.log(`|${head.map(() => "---").join("|")}|`);
 console.log(rows.join("\n"));
 ' "$out" "$model" "${seeds[*]}" "${lambdas[@]}" | tee "$out/summary.md"
