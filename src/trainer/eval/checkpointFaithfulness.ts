@@ -8,7 +8,7 @@ import type { PreparedSample } from '../data/prepare';
 import { FAITHFULNESS_SEED } from '../explain/explanationFaithfulness';
 import { checkpointClassifier } from '../explain/modelFile';
 import type { ModelName } from '../models/modelNames';
-import { paramSpecs, redrawFromLayer } from '../models/params';
+import { headWeightName, paramSpecs, redrawFromLayer } from '../models/params';
 import type { CamMethodName } from '../science/camMethods';
 import { deriveSeed } from '../science/random';
 import type { Checkpoint } from '../train/checkpoint';
@@ -59,7 +59,7 @@ export async function checkpointFaithfulness(ctx: CheckpointFaithfulnessContext)
     options,
     sanity: redraw ? { fromLayer: camLayer, redrawn: redraw.redrawn } : { unavailable: 'not asked for' },
   });
-  const fc = redraw?.params.get('fc.weight');
+  const fc = redraw?.params.get(headWeightName(preset, numClasses));
   return {
     evaluator,
     async onBatch(batch, evalBatch) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Tape } from '../../../src/trainer/autodiff/tape';
 import { DEIT_SMALL, DEIT_TINY, VIT64, vitLayerNames } from '../../../src/trainer/models/vitArch';
 import { buildVitForward } from '../../../src/trainer/models/vit';
-import { initParams } from '../../../src/trainer/models/params';
+import { initParams, paramsFromLayer } from '../../../src/trainer/models/params';
 import { vitParamSpecs } from '../../../src/trainer/models/vitParams';
 import type { Tensor } from '../../../src/trainer/onnx/graph';
 import { Graph, numel } from '../../../src/trainer/onnx/graph';
@@ -98,6 +98,13 @@ describe('models: vision transformer', () => {
       ours.forEach((v, p) => assert.ok(Math.abs(v - r[1 + p]!) < 1e-6, `image ${img} patch ${p}: ${v} vs ${r[1 + p]}`));
     }
     assert.throws(() => f.gradientSource!('rollout'), /computed beside the network/);
+  });
+
+  it('redraws from a block to the head for the randomisation check: blockK and blockK.cls start at blocks.{K−1}', () => {
+    assert.equal(paramsFromLayer('vit64', 6, 'block5')[0]!.name, 'blocks.4.norm1.weight');
+    assert.equal(paramsFromLayer('vit64', 6, 'block6.cls')[0]!.name, 'blocks.5.norm1.weight');
+    assert.equal(paramsFromLayer('vit64', 6, 'block1').at(-1)!.name, 'head.bias');
+    assert.throws(() => paramsFromLayer('vit64', 6, 'rollout'), /no block layer "rollout"/);
   });
 
   it('refuses images of another size and architectures that do not divide', () => {
