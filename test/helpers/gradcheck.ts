@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { DiffOp } from '../../src/trainer/autodiff/tape';
+import type { Device } from '../../src/trainer/onnx/deviceNames';
 import { Tape } from '../../src/trainer/autodiff/tape';
 import type { Tensor } from '../../src/trainer/onnx/graph';
 import { Graph, numel } from '../../src/trainer/onnx/graph';
@@ -42,14 +43,15 @@ function scalarLoss(g: Graph, outputs: readonly Tensor[], weights: readonly Tens
  * Checks every non-constant float input of `op`. `outputsToCheck` limits which outputs enter the loss (e.g. only
  * the first output of an op whose others are statistics). Returns the relative errors, for reporting.
  */
-export async function gradCheck<P, S>(op: DiffOp<P, S>, inputs: readonly GradInput[], params: P, opts: { eps?: number; tol?: number; outputsToCheck?: number; seed?: number } = {}): Promise<number[]> {
+export async function gradCheck<P, S>(op: DiffOp<P, S>, inputs: readonly GradInput[], params: P, opts: { eps?: number; tol?: number; outputsToCheck?: number; seed?: number; device?: Device } = {}): Promise<number[]> {
   const eps = opts.eps ?? 1e-2;
   const tol = opts.tol ?? 2e-2;
   const seed = opts.seed ?? 7;
   const values = inputs.map((inp, i) => inp.data ?? randn(numel(inp.shape), seed + 13 * i));
 
   // Graph 1: forward loss and analytic gradients.
-  const g = new Graph('gradcheck');
+  // Built for opts.device (the op's form for that device), run on the CPU.
+  const g = new Graph('gradcheck', opts.device);
   const tape = new Tape(g);
   const ins = inputs.map((inp, i) => g.input(`in${i}`, values[i] instanceof BigInt64Array ? 'int64' : 'float32', inp.shape));
   const outs = tape.apply(op, ins, params).slice(0, opts.outputsToCheck);

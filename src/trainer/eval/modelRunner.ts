@@ -8,7 +8,7 @@ import { attentionName, buildInference } from '../graphs/inference';
 import type { ModelName } from '../models/modelNames';
 import { presetInfo } from '../models/presets';
 import type { EngineOptions, ort } from '../onnx/session';
-import { createSession, floatTensor, int64Tensor } from '../onnx/session';
+import { createSession, engineDevice, floatTensor, int64Tensor } from '../onnx/session';
 import type { EvalBatch, Evaluator } from './evaluator';
 
 export interface RunnerConfig {
@@ -26,9 +26,10 @@ export class ModelRunner {
   ) {}
 
   static async create(config: RunnerConfig, engine: EngineOptions): Promise<ModelRunner> {
+    const device = engineDevice(engine);
     const { model } = config.camLayer
-      ? buildExplanation({ ...config, layers: [config.camLayer] }, 'inputs')
-      : buildInference(config, 'inputs');
+      ? buildExplanation({ ...config, device, layers: [config.camLayer] }, 'inputs')
+      : buildInference({ ...config, device }, 'inputs');
     return new ModelRunner(await createSession(model, engine), config);
   }
 

@@ -25,7 +25,7 @@ import { openImported } from '../import/foreignModel';
 import { paramSpecs, redrawFromLayer } from '../models/params';
 import { presetInfo } from '../models/presets';
 import type { EngineOptions, ort } from '../onnx/session';
-import { createSession, floatTensor, int64Tensor } from '../onnx/session';
+import { createSession, engineDevice, floatTensor, int64Tensor } from '../onnx/session';
 import type { CamMethodName } from '../science/camMethods';
 import type { Classifier } from '../science/metrics/faithfulness/classifier';
 import { CAM_METHOD_NAMES } from '../science/camMethods';
@@ -203,7 +203,12 @@ async function openCheckpoint(file: string, engine: EngineOptions): Promise<Open
 async function openLoaded(checkpoint: LoadedCheckpoint, file: string, engine: EngineOptions): Promise<OpenModel> {
   const { description, params } = checkpointModel(checkpoint, file);
   const graph = buildExplainerGraph(
-    { preset: description.preset, numClasses: description.labels.length, camLayer: description.featureLayer },
+    {
+      preset: description.preset,
+      numClasses: description.labels.length,
+      camLayer: description.featureLayer,
+      device: engineDevice(engine),
+    },
     params,
   );
   const session = await createSession(graph, engine);

@@ -25,7 +25,7 @@ export function buildExplanation(config: ExplanationConfig, weights: WeightSourc
   const { preset, numClasses, batch, layers } = config;
   if (layers.length === 0) throw new RangeError('an explanation needs at least one layer');
   checkLayers(preset, layers);
-  const g = new Graph(`explain_${preset}`);
+  const g = new Graph(`explain_${preset}`, config.device);
   const tape = new Tape(g);
   const forward = emitInference(g, tape, config, weights);
   const target = g.input('target', 'int64', [batch]);

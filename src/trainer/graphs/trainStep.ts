@@ -12,6 +12,7 @@ import { buildForward } from '../models/forward';
 import type { ModelName } from '../models/modelNames';
 import { isTrainable, paramSpecs } from '../models/params';
 import { checkLayers, presetInfo } from '../models/presets';
+import type { Device } from '../onnx/deviceNames';
 import type { Tensor } from '../onnx/graph';
 import { Graph } from '../onnx/graph';
 import { add, mul, sub, zerosLike } from '../onnx/ops';
@@ -38,6 +39,8 @@ export interface TrainStepConfig {
    * (TRAIN_INPUTS.ceWeights, science/classWeights.ts sampleWeights) and the stepper feeds them.
    */
   readonly classWeights?: readonly number[];
+  /** The device the step runs on, whose provider's ops the graph uses (default: the CPU; onnx/graph.ts). */
+  readonly device?: Device;
 }
 
 /** PyTorch BatchNorm2d's default running-statistics momentum. */
@@ -87,7 +90,7 @@ export function buildTrainStep(config: TrainStepConfig): { model: Uint8Array; io
   checkLayers(preset, layers);
   const size = presetInfo(preset).inputSize;
 
-  const g = new Graph(`train_step_${preset}`);
+  const g = new Graph(`train_step_${preset}`, config.device);
   const tape = new Tape(g);
   const image = g.input(TRAIN_INPUTS.image, 'float32', [batch, 3, size, size]);
   const labels = g.input(TRAIN_INPUTS.labels, 'int64', [batch]);

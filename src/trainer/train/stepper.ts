@@ -6,7 +6,7 @@ import type { Batch } from '../data/loader';
 import type { TrainStepConfig } from '../graphs/trainStep';
 import { buildTrainStep, momentumName, TRAIN_INPUTS, TRAIN_OUTPUTS, updatedName } from '../graphs/trainStep';
 import type { EngineOptions, ort } from '../onnx/session';
-import { createSession, floatTensor, int64Tensor } from '../onnx/session';
+import { createSession, engineDevice, floatTensor, int64Tensor } from '../onnx/session';
 import { presetInfo } from '../models/presets';
 import { sampleWeights } from '../science/classWeights';
 import type { ModelState } from './modelState';
@@ -25,7 +25,7 @@ export class TrainStepper {
   ) {}
 
   static async create(config: TrainStepConfig, engine: EngineOptions): Promise<TrainStepper> {
-    const { model } = buildTrainStep(config);
+    const { model } = buildTrainStep({ ...config, device: engineDevice(engine) });
     return new TrainStepper(await createSession(model, engine), config);
   }
 
