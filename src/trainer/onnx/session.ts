@@ -18,6 +18,23 @@ export interface EngineOptions {
 
 export type Feeds = Record<string, ort.Tensor>;
 
+/** What a session does with its tensors beyond the engine's defaults. */
+export interface SessionIO {
+  /**
+   * Outputs returned as GPU-resident tensors ('gpu-buffer', deviceTensors.ts) where the device keeps tensors
+   * between runs (`residentTensors`); elsewhere, and for every other output, on the host.
+   */
+  readonly outputsOnDevice?: readonly string[];
+}
+
+/**
+ * Whether tensors can stay on this device between runs: WebGPU's, through onnxruntime-node's IO binding. The CUDA
+ * provider's buffers have no such binding in onnxruntime-node 1.30, so CUDA runs copy in and out every run.
+ */
+export function residentTensors(device: Device): boolean {
+  return device === 'webgpu';
+}
+
 /** The device a session with these options runs on: theirs, else AU_LENS_DEVICE's, else the CPU. */
 export function engineDevice(options: EngineOptions): Device {
   return options.provider ?? deviceFromEnv();
@@ -35,10 +52,12 @@ export function engineDevice(options: EngineOptions): Device {
  * pattern, which pre-plans one block for every intermediate of the step (small96 peak RSS 0.80 instead of 1.28 GB,
  * same CPU time per step).
  */
-export async function createSession(model: Uint8Array, options: EngineOptions = {}): Promise<ort.InferenceSession> {
+export async function createSession(model: Uint8Array, options: EngineOptions = {}, io: SessionIO = {}): Promise<ort.InferenceSession> {
   const provider = engineDevice(options);
   checkDeviceAvailable(provider);
+  const onDevice = residentTensors(provider) ? io.outputsOnDevice ?? [] : [];
   const sessionOptions: ort.InferenceSession.SessionOptions = {
+    ...(onDevice.length > 0 && { preferredOutputLocation: Object.fromEntries(onDevice.map((name) => [name, 'gpu-buffer' as const])) }),
     intraOpNumThreads: options.threads ?? 1,
     interOpNumThreads: 1,
     executionMode: 'sequential',

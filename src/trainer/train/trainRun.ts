@@ -162,7 +162,7 @@ class TrainLoop {
       const batch = next.value;
       const dataWaitSeconds = (performance.now() - asked) / 1000;
       if (hooks.signal?.aborted) {
-        this.assertFinite(epoch, lr);
+        await this.assertFinite(epoch, lr);
         await this.save('last', run.lastPath, this.checkpoint(epoch, batchIndex, lr, sums));
         emit({ type: 'stopped', reason: 'cancelled', path: run.lastPath });
         return this.outcome('cancelled', epoch);
@@ -202,7 +202,7 @@ class TrainLoop {
   /** Validates the epoch's model, records its metrics and saves last.ckpt, and best.ckpt when it is the best. */
   private async validateAndSave(epoch: number, lr: number, sums: EpochSums, started: number): Promise<void> {
     const { run, options } = this;
-    this.assertFinite(epoch, lr);
+    await this.assertFinite(epoch, lr);
     const trainMetrics: EpochTrainMetrics = epochMeans(sums, lr);
     const val = await this.validate();
     // Model selection on validation subjects only, never on the test split; the earliest of equal scores wins.
@@ -300,9 +300,11 @@ class TrainLoop {
 
   /**
    * A step whose loss is finite can still leave non-finite weights (its update overflowed); they must never
-   * replace a good checkpoint, so they are looked for before every save.
+   * replace a good checkpoint, so they are looked for before every save (which reads the state that this brings
+   * to the host from a GPU).
    */
-  private assertFinite(epoch: number, lr: number): void {
+  private async assertFinite(epoch: number, lr: number): Promise<void> {
+    await this.state.toHost();
     const bad = this.state.firstNonFinite();
     if (bad) throw new TrainingError(this.diverged(`"${bad}" became non-finite`, epoch, this.step, lr));
   }
