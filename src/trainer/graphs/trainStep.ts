@@ -41,6 +41,8 @@ export interface TrainStepConfig {
   readonly classWeights?: readonly number[];
   /** The device the step runs on, whose provider's ops the graph uses (default: the CPU; onnx/graph.ts). */
   readonly device?: Device;
+  /** Another input side than the preset's (ResNets only), to check the step cheaply on a slow device (SwiftShader). */
+  readonly inputSize?: number;
 }
 
 /** PyTorch BatchNorm2d's default running-statistics momentum. */
@@ -88,7 +90,7 @@ export function buildTrainStep(config: TrainStepConfig): { model: Uint8Array; io
   const weightDecay = config.weightDecay ?? 5e-4;
   if (layers.length === 0) throw new RangeError('the train step needs at least one attention layer');
   checkLayers(preset, layers);
-  const size = presetInfo(preset).inputSize;
+  const size = config.inputSize ?? presetInfo(preset).inputSize;
 
   const g = new Graph(`train_step_${preset}`, config.device);
   const tape = new Tape(g);
@@ -107,7 +109,7 @@ export function buildTrainStep(config: TrainStepConfig): { model: Uint8Array; io
   const running = specs.filter((s) => !isTrainable(s)).map((s) => s.name);
   const buffers = trainable.map((name) => g.input(momentumName(name), 'float32', weights.get(name)!.shape));
 
-  const forward = buildForward(tape, { preset, numClasses }, image, weights, 'train');
+  const forward = buildForward(tape, { preset, numClasses, inputSize: size }, image, weights, 'train');
   const attentions = layers.map((l) => forward.stages.get(l)!);
   const loss = compositeLoss(tape, {
     logits: forward.logits, labels, attentions, auMaps, auValid, lambda, ...(ceWeights && { ceWeights }),

@@ -50,7 +50,7 @@ export class TrainStepper {
    */
   async step(batch: Batch, lr: number, state: ModelState): Promise<StepResult> {
     const { batch: n } = this.config;
-    const s = presetInfo(this.config.preset).inputSize;
+    const s = this.config.inputSize ?? presetInfo(this.config.preset).inputSize;
     const feeds: Record<string, ort.Tensor> = {
       [TRAIN_INPUTS.image]: floatTensor(batch.image, [n, 3, s, s]),
       [TRAIN_INPUTS.labels]: int64Tensor(batch.labels, [n]),
