@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { GlobalAvgPool, MaxPool2d } from '../../../src/trainer/autodiff/ops/pool';
 import { onnx } from 'onnx-proto';
 import { buildInference } from '../../../src/trainer/graphs/inference';
 import { initParams, paramSpecs } from '../../../src/trainer/models/params';
 import { numel } from '../../../src/trainer/onnx/graph';
 import type { PoolOptions } from '../../../src/trainer/onnx/ops';
-import { Tape } from '../../../src/trainer/autodiff/tape';
-import type { Device } from '../../../src/trainer/onnx/deviceNames';
-import { Graph } from '../../../src/trainer/onnx/graph';
-import { toModelBytes } from '../../../src/trainer/onnx/serialize';
-import { createSession, floatTensor } from '../../../src/trainer/onnx/session';
 import { mulberry32, shuffled } from '../../../src/trainer/science/random';
 import { gradCheck } from '../../helpers/gradcheck';
-import { repoRoot } from '../../helpers/paths';
+import { poolGradient, poolOptions, tieCases } from '../../helpers/maxPoolTies';
 import { maxAbsDiff, runOp } from '../../helpers/runOp';
 
 /** The ResNet stem's pooling. */
@@ -58,37 +51,7 @@ function referenceMaxPool(x: Float32Array, [n, c, h, w]: readonly number[], o: P
   return { y, wins };
 }
 
-/** PyTorch's max_pool2d gradients on inputs with tied maxima (scripts/golden/make_maxpool_ties_fixture.py). */
-interface TieCase {
-  readonly name: string;
-  readonly kernel: [number, number];
-  readonly stride: [number, number];
-  readonly padding: [number, number];
-  readonly shape: number[];
-  readonly x: number[];
-  readonly dy: number[];
-  readonly y: number[];
-  readonly dx: number[];
-}
-
-const TIES: readonly TieCase[] = (JSON.parse(readFileSync(path.join(repoRoot, 'test', 'fixtures', 'golden', 'maxpool-ties', 'cases.json'), 'utf8')) as { cases: TieCase[] }).cases;
-
-/** y and dX of max-pooling x for the upstream gradient dy, in the form built for `device`, run on the CPU. */
-async function poolGradient(x: Float32Array, shape: readonly number[], o: PoolOptions, dy: Float32Array, device: Device): Promise<{ y: Float32Array; dx: Float32Array }> {
-  const g = new Graph('pool_gradient', device);
-  const tape = new Tape(g);
-  const input = g.input('x', 'float32', shape);
-  const y = tape.apply1(MaxPool2d, [input], o);
-  g.output(y, 'y');
-  g.output(tape.gradients(y, [input], g.constant(dy, y.shape)).get(input.name)!, 'dx');
-  const session = await createSession(toModelBytes(g));
-  try {
-    const out = await session.run({ x: floatTensor(x, shape) });
-    return { y: out['y']!.data as Float32Array, dx: out['dx']!.data as Float32Array };
-  } finally {
-    await session.release();
-  }
-}
+const TIES = tieCases();
 
 // The CPU's form (MaxPool indices, ScatterElements) and WebGPU's (first-maximum routing), both run on the CPU here;
 // test/webgpu runs the WebGPU form on WebGPU.
@@ -127,8 +90,7 @@ for (const device of ['cpu', 'webgpu'] as const) {
 
     it('routes a window of tied maxima to its first one, as PyTorch does (zeros after a ReLU, padding never wins)', async () => {
       for (const c of TIES) {
-        const o: PoolOptions = { kernel: c.kernel, strides: c.stride, pads: [c.padding[0], c.padding[1], c.padding[0], c.padding[1]] };
-        const { y, dx } = await poolGradient(Float32Array.from(c.x), c.shape, o, Float32Array.from(c.dy), device);
+        const { y, dx } = await poolGradient(Float32Array.from(c.x), c.shape, poolOptions(c), Float32Array.from(c.dy), device);
         assert.deepEqual([...y], c.y, `${c.name}: forward`);
         assert.deepEqual([...dx], c.dx, `${c.name}: gradient`);
       }

@@ -1,0 +1,33 @@
+/**
+ * WebGPU without a GPU: Debian's chromium package ships SwiftShader's Vulkan driver (a CPU implementation) and a
+ * Vulkan loader of its own in /usr/lib/chromium, which Dawn, inside onnxruntime-node, accepts. A process gets them
+ * through its environment, read when it starts, so the tests run the WebGPU side in a child process.
+ * scripts/device/gpu-check.sh --smoke finds them the same way.
+ */
+import { existsSync, mkdtempSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** Where Debian (chromium) and Ubuntu (chromium-browser) put them. */
+const CHROMIUM_DIRS = ['/usr/lib/chromium', '/usr/lib/chromium-browser'];
+const ICD = 'vk_swiftshader_icd.json';
+const LOADER = 'libvulkan.so.1';
+
+/** The environment that makes WebGPU run on SwiftShader, or why there is none on this machine. */
+export function swiftShaderEnv(base: NodeJS.ProcessEnv = process.env): { env: NodeJS.ProcessEnv } | { missing: string } {
+  if (process.platform !== 'linux') return { missing: `SwiftShader from chromium is looked for on Linux only (this is ${process.platform})` };
+  const dir = CHROMIUM_DIRS.find((d) => existsSync(path.join(d, ICD)));
+  if (!dir) return { missing: `no SwiftShader Vulkan driver (${CHROMIUM_DIRS.map((d) => path.join(d, ICD)).join(' or ')}): install chromium (scripts/setup-vscode-host.sh does)` };
+  const loaderDir = existsSync(path.join(dir, LOADER)) ? [dir] : [];
+  return {
+    env: {
+      ...base,
+      // VK_ICD_FILENAMES for older Vulkan loaders, VK_DRIVER_FILES for newer ones: only SwiftShader, never a GPU's.
+      VK_ICD_FILENAMES: path.join(dir, ICD),
+      VK_DRIVER_FILES: path.join(dir, ICD),
+      LD_LIBRARY_PATH: [...loaderDir, base['LD_LIBRARY_PATH'] ?? ''].filter((p) => p !== '').join(':'),
+      // Dawn wants a private runtime directory; a test machine's user may have none.
+      XDG_RUNTIME_DIR: mkdtempSync(path.join(os.tmpdir(), 'au-lens-xdg-')),
+    },
+  };
+}
