@@ -27,6 +27,7 @@ import { initParams, paramSpecs } from '../../src/trainer/models/params';
 import { presetInfo } from '../../src/trainer/models/presets';
 import type { ParamSpec, ParamStore } from '../../src/trainer/models/types';
 import { DeviceError } from '../../src/trainer/onnx/device';
+import { describeDevice } from '../../src/trainer/onnx/deviceInfo';
 import type { Device } from '../../src/trainer/onnx/deviceNames';
 import { deviceList, isDevice } from '../../src/trainer/onnx/deviceNames';
 import type { EngineOptions } from '../../src/trainer/onnx/session';
@@ -214,6 +215,7 @@ async function main(): Promise<void> {
     stepConfig: { preset, numClasses: NUM_CLASSES, batch: n, lambda: DEFAULT_LAMBDA, layers: [info.defaultLayer], inputSize: size },
   };
   const print: Print = (o) => console.log(JSON.stringify({ device, model: preset, batch: n, ...(size !== info.inputSize && { size }), ...o }));
+  print({ check: 'devices', gpu: describeDevice(device).label, cpu: `${describeDevice('cpu').label}, ${cpu.threads} threads` });
 
   if (checks.includes('train')) {
     try {

@@ -13,6 +13,7 @@ import { attentionName, buildInference } from '../graphs/inference';
 import type { PresetName } from '../models/modelNames';
 import { initParams, isTrainable, paramSpecs } from '../models/params';
 import { presetInfo } from '../models/presets';
+import { describeDevice } from '../onnx/deviceInfo';
 import type { Device } from '../onnx/deviceNames';
 import { numel } from '../onnx/graph';
 import type { EngineOptions } from '../onnx/session';
@@ -58,6 +59,8 @@ export interface BenchResult {
   readonly engine: string;
   /** Where the models ran (--device / AU_LENS_DEVICE); the peer's CPU runs have no such key. */
   readonly device: Device;
+  /** That device as people name it: "WebGPU · NVIDIA H200", "CPU · AMD EPYC 7B13" (onnx/deviceInfo.ts). */
+  readonly device_name: string;
   readonly model: PresetName;
   readonly mode: BenchMode;
   readonly threads: number;
@@ -178,6 +181,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       kind: 'model',
       engine: `onnxruntime-node ${ort.env.versions.node ?? ort.env.versions.common}`,
       device: engineDevice(engine),
+      device_name: describeDevice(engineDevice(engine)).label,
       model: o.preset,
       mode: o.mode,
       threads: o.threads,
