@@ -2,11 +2,14 @@
  * WebGPU without a GPU: Debian's chromium package ships SwiftShader's Vulkan driver (a CPU implementation) and a
  * Vulkan loader of its own in /usr/lib/chromium, which Dawn, inside onnxruntime-node, accepts. A process gets them
  * through its environment, read when it starts, so the tests run the WebGPU side in a child process.
- * scripts/device/gpu-check.sh --smoke finds them the same way.
+ * scripts/device-check-run.sh --smoke finds them the same way.
  */
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { repoRoot } from './paths';
 
 /** Where Debian (chromium) and Ubuntu (chromium-browser) put them. */
 const CHROMIUM_DIRS = ['/usr/lib/chromium', '/usr/lib/chromium-browser'];
@@ -30,4 +33,20 @@ export function swiftShaderEnv(base: NodeJS.ProcessEnv = process.env): { env: No
       XDG_RUNTIME_DIR: mkdtempSync(path.join(os.tmpdir(), 'au-lens-xdg-')),
     },
   };
+}
+
+/** SwiftShader's environment for this test's child processes; skips the test, saying why, where it is missing. */
+export function requireSwiftShader(test: Mocha.Context): NodeJS.ProcessEnv {
+  const found = swiftShaderEnv();
+  if ('missing' in found) {
+    console.log(`      skipped: ${found.missing}`);
+    test.skip();
+  }
+  return (found as { env: NodeJS.ProcessEnv }).env;
+}
+
+/** Runs a TypeScript file of this repository (tsx) in that environment and returns its standard output. */
+export async function runTs(env: NodeJS.ProcessEnv, file: string, args: readonly string[] = []): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['-r', 'tsx/cjs', path.join(repoRoot, file), ...args], { cwd: repoRoot, env, encoding: 'utf8', maxBuffer: 1 << 24 });
+  return stdout;
 }

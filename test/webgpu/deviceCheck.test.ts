@@ -6,11 +6,7 @@
  * WebGPU at well under 1 GFLOP/s, so resnet18 is checked at 32×32 pixels (the same graph, on smaller maps).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import * as path from 'node:path';
-import { promisify } from 'node:util';
-import { repoRoot } from '../helpers/paths';
-import { swiftShaderEnv } from '../helpers/swiftShader';
+import { requireSwiftShader, runTs } from '../helpers/swiftShader';
 
 const LOSS_TOLERANCE = 1e-5;
 const UPDATE_TOLERANCE = 0.05;
@@ -21,9 +17,7 @@ interface CheckLine {
 }
 
 async function deviceCheck(env: NodeJS.ProcessEnv, args: readonly string[]): Promise<CheckLine[]> {
-  const script = path.join(repoRoot, 'scripts', 'device-check.ts');
-  const { stdout } = await promisify(execFile)(process.execPath, ['-r', 'tsx/cjs', script, '--device', 'webgpu', '--steps', '0', '--cpu-threads', '1', ...args],
-    { cwd: repoRoot, env, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const stdout = await runTs(env, 'scripts/device-check.ts', ['--device', 'webgpu', '--steps', '0', '--cpu-threads', '1', ...args]);
   return stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as CheckLine);
 }
 
@@ -45,12 +39,7 @@ describe('WebGPU against the CPU (SwiftShader)', function () {
   let env: NodeJS.ProcessEnv;
 
   before(function () {
-    const swiftShader = swiftShaderEnv();
-    if ('missing' in swiftShader) {
-      console.log(`      skipped: ${swiftShader.missing}`);
-      this.skip();
-    }
-    env = swiftShader.env;
+    env = requireSwiftShader(this);
   });
 
   it('tiny64: training (one step, and two with the state on the GPU), inference and explanation', async () => {

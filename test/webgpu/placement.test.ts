@@ -3,11 +3,8 @@
  * helpers/swiftShader.ts) by scripts/device/placement.ts: no node may stay on the CPU but shape ops.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import * as path from 'node:path';
 import { MODEL_NAMES } from '../../src/trainer/models/presets';
-import { repoRoot } from '../helpers/paths';
-import { swiftShaderEnv } from '../helpers/swiftShader';
+import { requireSwiftShader, runTs } from '../helpers/swiftShader';
 import { cpuFallbacks, parsePlacements } from '../../scripts/device/placement';
 
 interface GraphPlacement {
@@ -48,17 +45,12 @@ describe('WebGPU placement (SwiftShader)', function () {
     assert.deepEqual(inference!.providers, { WebGpuExecutionProvider: { count: 48, nodes: [] } });
   });
 
-  it('keeps every node of every model\'s training, inference, explanation and explainer graph on the GPU but shape ops', function () {
-    const swiftShader = swiftShaderEnv();
-    if ('missing' in swiftShader) {
-      console.log(`      skipped: ${swiftShader.missing}`);
-      this.skip();
-    }
+  it('keeps every node of every model\'s training, inference, explanation and explainer graph on the GPU but shape ops', async function () {
+    const env = requireSwiftShader(this);
     const started = performance.now();
-    const script = path.join(repoRoot, 'scripts', 'device', 'placement.ts');
     let stdout: string;
     try {
-      stdout = execFileSync(process.execPath, ['-r', 'tsx/cjs', script], { cwd: repoRoot, env: swiftShader.env, encoding: 'utf8', maxBuffer: 1 << 24 });
+      stdout = await runTs(env, 'scripts/device/placement.ts');
     } catch (err) {
       // Exit 1: some node fell back; its lines still say which.
       stdout = (err as { stdout?: string }).stdout ?? '';
