@@ -5,7 +5,7 @@
 import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import type { Device } from './deviceNames';
-import { checkDeviceAvailable, checkRunsOnWebGpu, deviceFromEnv, webGpuStartError } from './device';
+import { checkDeviceAvailable, checkRunsOnWebGpu, DeviceError, deviceFromEnv, webGpuStartError } from './device';
 import type { DType } from './graph';
 import { usesBlockedOps, withoutBlockedOps } from './nchwc';
 
@@ -41,6 +41,25 @@ export function engineDevice(options: EngineOptions): Device {
 }
 
 /**
+ * The layout the WebGPU provider turns convolutions into, from AU_LENS_WEBGPU_LAYOUT ("NCHW" or "NHWC"); unset, ORT's
+ * own, NHWC. An experiment for GPU runs: NHWC wraps a training step's convolutions in Transposes (on WebGPU, 310 of
+ * small96's 2,208 nodes and 836 of resnet50's 5,560 are Transposes; with NCHW 83 of 1,981 and 376 of 5,100), to be
+ * weighed against NHWC's faster convolution kernels on a GPU (scripts/device-check-run.sh benches both).
+ */
+export const WEBGPU_LAYOUT_ENV = 'AU_LENS_WEBGPU_LAYOUT';
+
+function executionProviders(provider: Device): ort.InferenceSession.SessionOptions['executionProviders'] {
+  if (provider === 'cpu') return ['cpu'];
+  const layout = process.env[WEBGPU_LAYOUT_ENV]?.trim().toUpperCase() ?? '';
+  if (provider === 'webgpu' && layout !== '') {
+    if (layout !== 'NCHW' && layout !== 'NHWC') throw new DeviceError(`${WEBGPU_LAYOUT_ENV}="${process.env[WEBGPU_LAYOUT_ENV]}" is not a layout; use NCHW or NHWC, or unset it`);
+    return [{ name: 'webgpu', preferredLayout: layout }, 'cpu'];
+  }
+  // Ops a GPU provider lacks run on the CPU provider, which ORT places beside it.
+  return [provider, 'cpu'];
+}
+
+/**
  * A session for a model. Models with blocked-layout (NCHWc) convolutions load as plain ONNX where this CPU or
  * ORT build lacks those kernels (nchwc.ts).
  *
@@ -64,8 +83,7 @@ export async function createSession(model: Uint8Array, options: EngineOptions = 
     graphOptimizationLevel: 'all',
     enableMemPattern: false,
     extra: { session: { intra_op: { allow_spinning: '0' } } },
-    // Ops a GPU provider lacks run on the CPU provider, which ORT places beside it.
-    executionProviders: provider === 'cpu' ? ['cpu'] : [provider, 'cpu'],
+    executionProviders: executionProviders(provider),
   };
   if (provider !== 'cpu') {
     const proto = onnx.ModelProto.decode(model);

@@ -9,7 +9,7 @@ import { Graph } from '../../../src/trainer/onnx/graph';
 import { maxPool, maxPoolWithIndices, mul } from '../../../src/trainer/onnx/ops';
 import { toModelBytes } from '../../../src/trainer/onnx/serialize';
 import { TrainStepper } from '../../../src/trainer/train/stepper';
-import { createSession } from '../../../src/trainer/onnx/session';
+import { createSession, WEBGPU_LAYOUT_ENV } from '../../../src/trainer/onnx/session';
 
 describe('execution device', () => {
   const saved = process.env[DEVICE_ENV];
@@ -78,6 +78,21 @@ describe('execution device', () => {
     // resnet18's training step, built for WebGPU, routes its stem max-pool's gradient without indices.
     await TrainStepper.create({ preset: 'resnet18', numClasses: 7, batch: 2, lambda: 1, layers: ['stage4'] }, { provider: 'webgpu' })
       .then((s) => s.release(), (e: Error) => assert.doesNotMatch(e.message, /MaxPool indices/));
+  });
+
+  it('takes the WebGPU layout from AU_LENS_WEBGPU_LAYOUT and refuses one that is not a layout', async () => {
+    const g = new Graph('square');
+    const x = g.input('x', 'float32', [2]);
+    g.output(mul(g, x, x), 'y');
+    process.env[WEBGPU_LAYOUT_ENV] = 'nhwc4';
+    try {
+      await assert.rejects(createSession(toModelBytes(g), { provider: 'webgpu' }), (e: Error) => e instanceof DeviceError && /^AU_LENS_WEBGPU_LAYOUT="nhwc4" is not a layout; use NCHW or NHWC/.test(e.message));
+      process.env[WEBGPU_LAYOUT_ENV] = 'nchw';
+      // Taken (this machine may lack a GPU: then the adapter error, not the layout's).
+      await createSession(toModelBytes(g), { provider: 'webgpu' }).then((s) => s.release(), (e: Error) => assert.doesNotMatch(e.message, /layout/));
+    } finally {
+      delete process.env[WEBGPU_LAYOUT_ENV];
+    }
   });
 
   it('turns only GPU start failures into device errors', () => {
