@@ -135,7 +135,9 @@ async function inference(c: Setup, engine: EngineOptions): Promise<{ outputs: Ma
  * Both models against the initial weights: the largest difference of any tensor, relative to that tensor's size
  * and, stricter, to its own change since `initial`.
  */
-function compareModels(cpu: ParamStore, gpu: ParamStore, initial: ParamStore): { weights: { name: string; rel: number }; updates: { name: string; rel: number } } {
+type Worst = ReturnType<typeof worst>;
+
+function compareModels(cpu: ParamStore, gpu: ParamStore, initial: ParamStore): { weights: Worst; updates: Worst } {
   return {
     weights: worst([...cpu].map(([name, a]) => [name, relativeDiff(a, gpu.get(name)!)])),
     updates: worst([...cpu].map(([name, a]) => {
@@ -164,7 +166,8 @@ async function compareTraining(c: Setup, cpu: EngineOptions, gpu: EngineOptions,
     losses_finite_gpu: onGpu.losses.every(Number.isFinite),
   });
   if (c.steps > 0) {
-    print({ check: 'training throughput', steps: c.steps, img_s_cpu: await trainingThroughput(c, cpu), cpu_threads: cpu.threads, img_s_gpu: await trainingThroughput(c, gpu) });
+    const [imgPerSCpu, imgPerSGpu] = [await trainingThroughput(c, cpu), await trainingThroughput(c, gpu)];
+    print({ check: 'training throughput', steps: c.steps, img_s_cpu: imgPerSCpu, cpu_threads: cpu.threads, img_s_gpu: imgPerSGpu });
   }
 }
 

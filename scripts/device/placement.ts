@@ -31,7 +31,9 @@ type GraphKind = (typeof GRAPHS)[number];
  * Ops on shape tensors, which ORT keeps on the CPU on purpose (their values steer the GPU kernels), and the casts
  * of int64 graph inputs, which WebGPU leaves there too: none of them moves activations between the devices.
  */
-export const SHAPE_OPS: readonly string[] = ['Shape', 'Size', 'Gather', 'Concat', 'Unsqueeze', 'Squeeze', 'Slice', 'Cast', 'Range', 'ConstantOfShape', 'Reshape', 'Expand', 'Identity'];
+export const SHAPE_OPS: readonly string[] = [
+  'Shape', 'Size', 'Gather', 'Concat', 'Unsqueeze', 'Squeeze', 'Slice', 'Cast', 'Range', 'ConstantOfShape', 'Reshape', 'Expand', 'Identity',
+];
 
 const CLASSES = 7;
 const BATCH = 2;
@@ -44,7 +46,8 @@ function build(model: ModelName, kind: GraphKind, device: Device): Uint8Array {
     case 'train': return buildTrainStep({ ...config, lambda: 4, layers: [info.defaultLayer] }).model;
     case 'inference': return buildInference(config, 'inputs').model;
     case 'explanation': return buildExplanation({ ...config, layers: info.layers }, 'inputs').model;
-    case 'explainer': return buildExplainerGraph({ preset: model, numClasses: CLASSES, camLayer: info.defaultLayer, device }, initParams(paramSpecs(model, CLASSES), 0));
+    case 'explainer':
+      return buildExplainerGraph({ preset: model, numClasses: CLASSES, camLayer: info.defaultLayer, device }, initParams(paramSpecs(model, CLASSES), 0));
   }
 }
 
@@ -130,7 +133,10 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const { values } = parseArgs({
     args: argv,
-    options: { device: { type: 'string', default: 'webgpu' }, models: { type: 'string', default: MODEL_NAMES.join(',') }, graphs: { type: 'string', default: GRAPHS.join(',') }, child: { type: 'boolean' } },
+    options: {
+      device: { type: 'string', default: 'webgpu' }, models: { type: 'string', default: MODEL_NAMES.join(',') },
+      graphs: { type: 'string', default: GRAPHS.join(',') }, child: { type: 'boolean' },
+    },
   });
   if (!isDevice(values.device) || values.device === 'cpu') throw new Error(`--device must be a GPU device, got "${values.device}"`);
   const models = values.models.split(',');

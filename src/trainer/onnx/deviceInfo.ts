@@ -69,8 +69,8 @@ const oneOrSeveral = (names: readonly string[]): string | undefined => [...new S
 
 function nvidiaModels(system: SystemProbe): string | undefined {
   const root = '/proc/driver/nvidia/gpus';
-  const fromDriver = system.listDir(root).map((gpu) => /^Model:\s*(.+)$/m.exec(system.readFile(path.join(root, gpu, 'information')) ?? '')?.[1]?.trim());
-  const named = fromDriver.filter((n): n is string => n !== undefined && n !== '');
+  const model = (gpu: string): string | undefined => /^Model:\s*(.+)$/m.exec(system.readFile(path.join(root, gpu, 'information')) ?? '')?.[1]?.trim();
+  const named = system.listDir(root).map(model).filter((n): n is string => n !== undefined && n !== '');
   if (named.length > 0) return oneOrSeveral(named);
   const smi = system.run('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader']);
   return oneOrSeveral((smi ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== ''));

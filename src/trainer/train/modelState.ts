@@ -17,7 +17,8 @@ export interface HostTensors {
 }
 
 /** Copies device-resident tensors to the host; the step that put them there supplies it. */
-export type HostReader = (model: ReadonlyMap<string, ort.Tensor>, momentum: ReadonlyMap<string, ort.Tensor>) => Promise<HostTensors>;
+export type HostReader =
+  (model: ReadonlyMap<string, ort.Tensor>, momentum: ReadonlyMap<string, ort.Tensor>) => Promise<HostTensors>;
 
 export class ModelState {
   /** Set while the tensors live in GPU memory: how to read them, and their values once read since the last step. */
@@ -94,7 +95,8 @@ export class ModelState {
 
   private hostTensors(): HostTensors {
     if (!this.device) {
-      const data = (m: Map<string, ort.Tensor>): Map<string, Float32Array> => new Map([...m].map(([name, t]) => [name, t.data as Float32Array]));
+      const data = (m: Map<string, ort.Tensor>): Map<string, Float32Array> =>
+        new Map([...m].map(([name, t]) => [name, t.data as Float32Array]));
       return { model: data(this.model), momentum: data(this.momentum) };
     }
     if (!this.device.host) throw new Error('the model state is in GPU memory and has changed since it was last read: await toHost() first');
@@ -117,7 +119,8 @@ export class ModelState {
   checkpointTensors(): { model: CheckpointTensor[]; momentum: CheckpointTensor[] } {
     const byName = new Map(this.specs.map((s) => [s.name, s.shape]));
     const { model, momentum } = this.hostTensors();
-    const toList = (m: ReadonlyMap<string, Float32Array>): CheckpointTensor[] => [...m].map(([name, data]) => ({ name, shape: byName.get(name)!, data }));
+    const toList = (m: ReadonlyMap<string, Float32Array>): CheckpointTensor[] =>
+      [...m].map(([name, data]) => ({ name, shape: byName.get(name)!, data }));
     return { model: toList(model), momentum: toList(momentum) };
   }
 }
