@@ -10,10 +10,11 @@ import { emitInference } from '../graphs/inference';
 import type { ModelName } from '../models/modelNames';
 import { checkLayers } from '../models/presets';
 import type { ParamStore } from '../models/types';
+import { oneHot } from '../onnx/classScores';
 import type { Device } from '../onnx/deviceNames';
 import type { Tensor } from '../onnx/graph';
 import { Graph } from '../onnx/graph';
-import { cast, compare, cumSum, mul, oneHot, reduceMax, reduceSum, unsqueeze, where } from '../onnx/ops';
+import { cast, compare, cumSum, mul, reduceMax, reduceSum, unsqueeze, where } from '../onnx/ops';
 import { toModelBytes } from '../onnx/serialize';
 
 /** Feed this as 'target' to explain the predicted class. */

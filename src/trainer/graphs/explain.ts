@@ -5,8 +5,8 @@
  * of its own target logit.
  */
 import { Tape } from '../autodiff/tape';
+import { oneHot } from '../onnx/classScores';
 import { Graph } from '../onnx/graph';
-import { oneHot } from '../onnx/ops';
 import { toModelBytes } from '../onnx/serialize';
 import { checkLayers } from '../models/presets';
 import type { GraphIO, InferenceConfig } from './inference';
