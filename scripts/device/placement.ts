@@ -6,7 +6,7 @@
  * Prints one JSON line per graph with the nodes left on the CPU, and exits with 1 when any of them is not a shape op.
  *
  * Usage: node -r tsx/cjs scripts/device/placement.ts [--device webgpu] [--models tiny64,resnet18] [--graphs train,…]
- * test/webgpu runs it on SwiftShader; scripts/device/gpu-check.sh on a GPU.
+ * test/webgpu runs it on SwiftShader; scripts/device/device-check-run.sh on a GPU.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -18,8 +18,9 @@ import { buildExplanation } from '../../src/trainer/graphs/explain';
 import { buildInference } from '../../src/trainer/graphs/inference';
 import { buildTrainStep } from '../../src/trainer/graphs/trainStep';
 import { initParams, paramSpecs } from '../../src/trainer/models/params';
-import type { ModelName } from '../../src/trainer/models/presets';
-import { isModelName, MODEL_NAMES, presetInfo } from '../../src/trainer/models/presets';
+import type { ModelName } from '../../src/trainer/models/modelNames';
+import { isModelName, MODEL_NAMES } from '../../src/trainer/models/modelNames';
+import { presetInfo } from '../../src/trainer/models/presets';
 import type { Device } from '../../src/trainer/onnx/deviceNames';
 import { isDevice } from '../../src/trainer/onnx/deviceNames';
 import { createSession, ort } from '../../src/trainer/onnx/session';

@@ -2,7 +2,7 @@
  * WebGPU without a GPU: Debian's chromium package ships SwiftShader's Vulkan driver (a CPU implementation) and a
  * Vulkan loader of its own in /usr/lib/chromium, which Dawn, inside onnxruntime-node, accepts. A process gets them
  * through its environment, read when it starts, so the tests run the WebGPU side in a child process.
- * scripts/device-check-run.sh --smoke finds them the same way.
+ * scripts/device/device-check-run.sh --smoke finds them the same way.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -20,7 +20,7 @@ const LOADER = 'libvulkan.so.1';
 export function swiftShaderEnv(base: NodeJS.ProcessEnv = process.env): { env: NodeJS.ProcessEnv } | { missing: string } {
   if (process.platform !== 'linux') return { missing: `SwiftShader from chromium is looked for on Linux only (this is ${process.platform})` };
   const dir = CHROMIUM_DIRS.find((d) => existsSync(path.join(d, ICD)));
-  if (!dir) return { missing: `no SwiftShader Vulkan driver (${CHROMIUM_DIRS.map((d) => path.join(d, ICD)).join(' or ')}): install chromium (scripts/setup-vscode-host.sh does)` };
+  if (!dir) return { missing: `no SwiftShader Vulkan driver (${CHROMIUM_DIRS.map((d) => path.join(d, ICD)).join(' or ')}): install chromium (scripts/vscode-host/setup-vscode-host.sh does)` };
   const loaderDir = existsSync(path.join(dir, LOADER)) ? [dir] : [];
   return {
     env: {

@@ -1,5 +1,5 @@
 /**
- * scripts/device-check.ts on SwiftShader (WebGPU without a GPU, helpers/swiftShader.ts): the training step on
+ * scripts/device/device-check.ts on SwiftShader (WebGPU without a GPU, helpers/swiftShader.ts): the training step on
  * WebGPU against the CPU, from the same weights, for tiny64 and resnet18 (its stem max-pool's gradient routed
  * without indices) at batch 2. One step gives the CPU's loss within 1e-5 relative and every updated tensor within
  * 5 % of that step's own change; so do two steps with the state kept in GPU memory between them. SwiftShader runs
@@ -17,7 +17,7 @@ interface CheckLine {
 }
 
 async function deviceCheck(env: NodeJS.ProcessEnv, args: readonly string[]): Promise<CheckLine[]> {
-  const stdout = await runTs(env, 'scripts/device-check.ts', ['--device', 'webgpu', '--steps', '0', '--cpu-threads', '1', ...args]);
+  const stdout = await runTs(env, 'scripts/device/device-check.ts', ['--device', 'webgpu', '--steps', '0', '--cpu-threads', '1', ...args]);
   return stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as CheckLine);
 }
 

@@ -3,7 +3,7 @@
  * helpers/swiftShader.ts) by scripts/device/placement.ts: no node may stay on the CPU but shape ops.
  */
 import assert from 'node:assert/strict';
-import { MODEL_NAMES } from '../../src/trainer/models/presets';
+import { MODEL_NAMES } from '../../src/trainer/models/modelNames';
 import { requireSwiftShader, runTs } from '../helpers/swiftShader';
 import { cpuFallbacks, parsePlacements } from '../../scripts/device/placement';
 

@@ -126,7 +126,10 @@ async function inferStep(
   engine: EngineOptions,
 ): Promise<{ step: Step; release: () => Promise<void> }> {
   const weights = initParams(paramSpecs(o.preset, NUM_CLASSES), o.seed ?? 0);
-  const { model } = buildInference({ preset: o.preset, numClasses: NUM_CLASSES, batch: o.batch, device: engineDevice(engine) }, weights);
+  const { model } = buildInference(
+    { preset: o.preset, numClasses: NUM_CLASSES, batch: o.batch, device: engineDevice(engine) },
+    weights,
+  );
   const session = await createSession(model, engine);
   const s = presetInfo(o.preset).inputSize;
   const images = batches.map((b) => floatTensor(b.image, [o.batch, 3, s, s]));

@@ -61,9 +61,11 @@ export class ModelRunner {
   private async onDevice(weights: ReadonlyMap<string, ort.Tensor>): Promise<ReadonlyMap<string, ort.Tensor>> {
     if (!residentTensors(this.device) || [...weights.values()].every(isOnDevice)) return weights;
     const previous = this.uploaded;
-    const unchanged = previous?.sources.size === weights.size && [...weights].every(([name, t]) => previous.sources.get(name) === t);
+    const unchanged =
+      previous?.sources.size === weights.size && [...weights].every(([name, t]) => previous.sources.get(name) === t);
     if (previous && unchanged) return previous.copies;
-    this.uploader ??= await TensorCopier.create(this.device, paramSpecs(this.config.preset, this.config.numClasses), 'toDevice');
+    const specs = paramSpecs(this.config.preset, this.config.numClasses);
+    this.uploader ??= await TensorCopier.create(this.device, specs, 'toDevice');
     this.uploaded = { sources: new Map(weights), copies: await this.uploader.copy(weights) };
     disposeOnDevice(previous?.copies.values() ?? []);
     return this.uploaded.copies;

@@ -35,9 +35,17 @@ export interface ExplainerGraphConfig {
  * The class to explain, as int64 [1] and as its one-hot row (1, K): the requested one, or for a negative request
  * the predicted one, the first maximum of the logits (as torch.argmax).
  */
-function explainedClass(g: Graph, logits: Tensor, requested: Tensor, numClasses: number): { index: Tensor; row: Tensor } {
+function explainedClass(
+  g: Graph,
+  logits: Tensor,
+  requested: Tensor,
+  numClasses: number,
+): { index: Tensor; row: Tensor } {
   if (g.device !== 'webgpu') {
-    const predicted = g.node('ArgMax', [logits], [{ dtype: 'int64', shape: [1] }], { axis: { i: 1 }, keepdims: { i: 0 } })[0]!;
+    const predicted = g.node('ArgMax', [logits], [{ dtype: 'int64', shape: [1] }], {
+      axis: { i: 1 },
+      keepdims: { i: 0 },
+    })[0]!;
     const index = where(g, compare(g, 'Less', requested, g.ints([0])), predicted, requested);
     return { index, row: oneHot(g, index, numClasses) };
   }
@@ -65,5 +73,11 @@ export function buildExplainerGraph(config: ExplainerGraphConfig, weights: Param
   const grad = tape.gradients(forward.logits, [act], target.row).get(act.name)!;
   g.output(act, activationName(camLayer));
   g.output(grad, gradientName(camLayer));
-  return toModelBytes(g, { kind: 'explanation', preset, numClasses: String(numClasses), batch: '1', layers: camLayer });
+  return toModelBytes(g, {
+    kind: 'explanation',
+    preset,
+    numClasses: String(numClasses),
+    batch: '1',
+    layers: camLayer,
+  });
 }

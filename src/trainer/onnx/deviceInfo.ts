@@ -97,5 +97,6 @@ function gpuAdapter(device: Device, system: SystemProbe): string | undefined {
 export function describeDevice(device: Device, system: SystemProbe = thisMachine): DeviceDescription {
   const kind = KINDS[device];
   const adapter = device === 'cpu' ? system.cpuModel() : gpuAdapter(device, system);
-  return { device, kind, ...(adapter !== undefined && { adapter }), label: adapter === undefined ? kind : `${kind} · ${adapter}` };
+  const label = adapter === undefined ? kind : `${kind} · ${adapter}`;
+  return { device, kind, ...(adapter !== undefined && { adapter }), label };
 }

@@ -30,7 +30,11 @@ export function disposeOnDevice(tensors: Iterable<ort.Tensor>): void {
 export class TensorCopier {
   private constructor(private readonly session: ort.InferenceSession, private readonly specs: readonly TensorSpec[]) {}
 
-  static async create(device: Device, specs: readonly TensorSpec[], direction: 'toHost' | 'toDevice'): Promise<TensorCopier> {
+  static async create(
+    device: Device,
+    specs: readonly TensorSpec[],
+    direction: 'toHost' | 'toDevice',
+  ): Promise<TensorCopier> {
     const g = new Graph(`copy_${direction}`, device);
     for (const spec of specs) g.output(g.input(spec.name, 'float32', spec.shape), copyName(spec.name));
     const outputsOnDevice = direction === 'toDevice' ? specs.map((s) => copyName(s.name)) : [];

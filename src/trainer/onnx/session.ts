@@ -44,7 +44,7 @@ export function engineDevice(options: EngineOptions): Device {
  * The layout the WebGPU provider turns convolutions into, from AU_LENS_WEBGPU_LAYOUT ("NCHW" or "NHWC"); unset, ORT's
  * own, NHWC. An experiment for GPU runs: NHWC wraps a training step's convolutions in Transposes (on WebGPU, 310 of
  * small96's 2,208 nodes and 836 of resnet50's 5,560 are Transposes; with NCHW 83 of 1,981 and 376 of 5,100), to be
- * weighed against NHWC's faster convolution kernels on a GPU (scripts/device-check-run.sh benches both).
+ * weighed against NHWC's faster convolution kernels on a GPU (scripts/device/device-check-run.sh benches both).
  */
 export const WEBGPU_LAYOUT_ENV = 'AU_LENS_WEBGPU_LAYOUT';
 
@@ -52,7 +52,11 @@ function executionProviders(provider: Device): ort.InferenceSession.SessionOptio
   if (provider === 'cpu') return ['cpu'];
   const layout = process.env[WEBGPU_LAYOUT_ENV]?.trim().toUpperCase() ?? '';
   if (provider === 'webgpu' && layout !== '') {
-    if (layout !== 'NCHW' && layout !== 'NHWC') throw new DeviceError(`${WEBGPU_LAYOUT_ENV}="${process.env[WEBGPU_LAYOUT_ENV]}" is not a layout; use NCHW or NHWC, or unset it`);
+    if (layout !== 'NCHW' && layout !== 'NHWC') {
+      throw new DeviceError(
+        `${WEBGPU_LAYOUT_ENV}="${process.env[WEBGPU_LAYOUT_ENV]}" is not a layout; use NCHW or NHWC, or unset it`,
+      );
+    }
     return [{ name: 'webgpu', preferredLayout: layout }, 'cpu'];
   }
   // Ops a GPU provider lacks run on the CPU provider, which ORT places beside it.
@@ -71,12 +75,17 @@ function executionProviders(provider: Device): ort.InferenceSession.SessionOptio
  * pattern, which pre-plans one block for every intermediate of the step (small96 peak RSS 0.80 instead of 1.28 GB,
  * same CPU time per step).
  */
-export async function createSession(model: Uint8Array, options: EngineOptions = {}, io: SessionIO = {}): Promise<ort.InferenceSession> {
+export async function createSession(
+  model: Uint8Array,
+  options: EngineOptions = {},
+  io: SessionIO = {},
+): Promise<ort.InferenceSession> {
   const provider = engineDevice(options);
   checkDeviceAvailable(provider);
   const onDevice = residentTensors(provider) ? io.outputsOnDevice ?? [] : [];
+  const outputLocations = Object.fromEntries(onDevice.map((name) => [name, 'gpu-buffer' as const]));
   const sessionOptions: ort.InferenceSession.SessionOptions = {
-    ...(onDevice.length > 0 && { preferredOutputLocation: Object.fromEntries(onDevice.map((name) => [name, 'gpu-buffer' as const])) }),
+    ...(onDevice.length > 0 && { preferredOutputLocation: outputLocations }),
     intraOpNumThreads: options.threads ?? 1,
     interOpNumThreads: 1,
     executionMode: 'sequential',

@@ -99,7 +99,9 @@ export class ModelState {
         new Map([...m].map(([name, t]) => [name, t.data as Float32Array]));
       return { model: data(this.model), momentum: data(this.momentum) };
     }
-    if (!this.device.host) throw new Error('the model state is in GPU memory and has changed since it was last read: await toHost() first');
+    if (!this.device.host) {
+      throw new Error('the model state is in GPU memory and has changed since it was last read: await toHost() first');
+    }
     return this.device.host;
   }
 

@@ -82,7 +82,8 @@ export class TrainStepper {
   }
 
   private readonly readHost: HostReader = async (model, momentum) => {
-    const copies = await this.reader!.copy(new Map([...model, ...[...momentum].map(([name, t]) => [momentumName(name), t] as const)]));
+    const momentumByInput = [...momentum].map(([name, t]) => [momentumName(name), t] as const);
+    const copies = await this.reader!.copy(new Map([...model, ...momentumByInput]));
     const data = (name: string): Float32Array => copies.get(name)!.data as Float32Array;
     return {
       model: new Map([...model.keys()].map((name) => [name, data(name)])),

@@ -3,7 +3,7 @@
  * for toHost, replaced tensors are freed, and leaveDevice brings the values home. test/webgpu runs the real thing.
  */
 import assert from 'node:assert/strict';
-import type { ParamSpec } from '../../../src/trainer/models/params';
+import type { ParamSpec } from '../../../src/trainer/models/types';
 import { ort } from '../../../src/trainer/onnx/session';
 import type { HostReader } from '../../../src/trainer/train/modelState';
 import { ModelState } from '../../../src/trainer/train/modelState';

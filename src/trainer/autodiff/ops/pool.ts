@@ -3,7 +3,18 @@ import type { Graph, Tensor } from '../../onnx/graph';
 import { numel } from '../../onnx/graph';
 import type { PoolOptions } from '../../onnx/ops';
 import {
-  cast, compare, conv, convTranspose, cumSum, expand, globalAveragePool, maxPool, maxPoolWithIndices, mul, reshape, scatterElements,
+  cast,
+  compare,
+  conv,
+  convTranspose,
+  cumSum,
+  expand,
+  globalAveragePool,
+  maxPool,
+  maxPoolWithIndices,
+  mul,
+  reshape,
+  scatterElements,
 } from '../../onnx/ops';
 import type { DiffOp } from '../tape';
 
