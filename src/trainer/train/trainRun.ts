@@ -10,6 +10,8 @@
 import { BatchLoader } from '../data/loader';
 import { Evaluator } from '../eval/evaluator';
 import { evaluateBatches, ModelRunner } from '../eval/modelRunner';
+import { describeDevice } from '../onnx/deviceInfo';
+import { engineDevice } from '../onnx/session';
 import type { Checkpoint, JsonValue } from './checkpoint';
 import { saveCheckpoint } from './checkpoint';
 import type { EpochSums } from './epochSums';
@@ -123,6 +125,8 @@ class TrainLoop {
       run.valSet.store.length > 0
         ? await ModelRunner.create({ preset: options.preset, numClasses, batch: options.batch }, engine)
         : undefined;
+    const device = describeDevice(engineDevice(engine));
+    emit({ type: 'device', device: device.device, label: device.label });
     return new TrainLoop(options, hooks, emit, run, state, stepper, runner);
   }
 
