@@ -48,6 +48,6 @@ suite slurm npm run --silent test:slurm   # sweeps through a real single-node Sl
 suite vsix node scripts/vsix/check-vsix.mjs   # before e2e: its VSIX is the one the 'installed' e2e suite installs
 suite e2e bash scripts/e2e/run.sh
 
-echo "== all suites (unit, integration in the VS Code extension host, slurm, end-to-end through the VS Code UI):"
+echo "== all suites (unit, WebGPU, integration in the VS Code extension host, slurm, the VSIX, end-to-end):"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -17,10 +17,13 @@ const ICD = 'vk_swiftshader_icd.json';
 const LOADER = 'libvulkan.so.1';
 
 /** The environment that makes WebGPU run on SwiftShader, or why there is none on this machine. */
-export function swiftShaderEnv(base: NodeJS.ProcessEnv = process.env): { env: NodeJS.ProcessEnv } | { missing: string } {
+export function swiftShaderEnv(
+  base: NodeJS.ProcessEnv = process.env,
+  dirs: readonly string[] = CHROMIUM_DIRS,
+): { env: NodeJS.ProcessEnv } | { missing: string } {
   if (process.platform !== 'linux') return { missing: `SwiftShader from chromium is looked for on Linux only (this is ${process.platform})` };
-  const dir = CHROMIUM_DIRS.find((d) => existsSync(path.join(d, ICD)));
-  if (!dir) return { missing: `no SwiftShader Vulkan driver (${CHROMIUM_DIRS.map((d) => path.join(d, ICD)).join(' or ')}): install chromium (scripts/vscode-host/setup-vscode-host.sh does)` };
+  const dir = dirs.find((d) => existsSync(path.join(d, ICD)));
+  if (!dir) return { missing: `no SwiftShader Vulkan driver (${dirs.map((d) => path.join(d, ICD)).join(' or ')}): install chromium (scripts/vscode-host/setup-vscode-host.sh does)` };
   const loaderDir = existsSync(path.join(dir, LOADER)) ? [dir] : [];
   return {
     env: {
