@@ -1,6 +1,7 @@
 /**
  * Where ONNX Runtime places each node of our graphs on a GPU device: every model's training step, inference,
- * explanation (batch, as evaluation runs it) and single-image explainer graph, each built for the device. Nothing
+ * explanation (batch, as evaluation runs it), single-image explainer and faithfulness logits graph, each built for
+ * the device. Nothing
  * runs: ORT logs the placement at verbose level when a session is created ("Node placements"), which this script
  * reads from a child process of itself (the log goes to the native stderr, out of reach of the process writing it).
  * Prints one JSON line per graph with the nodes left on the CPU, and exits with 1 when any of them is not a shape op.
@@ -15,7 +16,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildExplainerGraph } from '../../src/trainer/explain/explainGraph';
 import { buildExplanation } from '../../src/trainer/graphs/explain';
-import { buildInference } from '../../src/trainer/graphs/inference';
+import { buildInference, buildLogits } from '../../src/trainer/graphs/inference';
 import { buildTrainStep } from '../../src/trainer/graphs/trainStep';
 import { initParams, paramSpecs } from '../../src/trainer/models/params';
 import type { ModelName } from '../../src/trainer/models/modelNames';
@@ -25,7 +26,7 @@ import type { Device } from '../../src/trainer/onnx/deviceNames';
 import { isDevice } from '../../src/trainer/onnx/deviceNames';
 import { createSession, ort } from '../../src/trainer/onnx/session';
 
-const GRAPHS = ['train', 'inference', 'explanation', 'explainer'] as const;
+const GRAPHS = ['train', 'inference', 'explanation', 'explainer', 'logits'] as const;
 type GraphKind = (typeof GRAPHS)[number];
 
 /**
@@ -49,6 +50,7 @@ function build(model: ModelName, kind: GraphKind, device: Device): Uint8Array {
     case 'explanation': return buildExplanation({ ...config, layers: info.layers }, 'inputs').model;
     case 'explainer':
       return buildExplainerGraph({ preset: model, numClasses: CLASSES, camLayer: info.defaultLayer, device }, initParams(paramSpecs(model, CLASSES), 0));
+    case 'logits': return buildLogits(config, initParams(paramSpecs(model, CLASSES), 0));
   }
 }
 

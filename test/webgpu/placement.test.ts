@@ -57,7 +57,7 @@ describe('WebGPU placement (SwiftShader)', function () {
       if (!stdout.includes('"check":"placement"')) throw err;
     }
     const graphs = stdout.trim().split('\n').map((l) => JSON.parse(l) as GraphPlacement).filter((p) => p.model !== undefined);
-    assert.deepEqual(graphs.map((p) => `${p.model} ${p.graph}`), MODEL_NAMES.flatMap((m) => ['train', 'inference', 'explanation', 'explainer'].map((g) => `${m} ${g}`)));
+    assert.deepEqual(graphs.map((p) => `${p.model} ${p.graph}`), MODEL_NAMES.flatMap((m) => ['train', 'inference', 'explanation', 'explainer', 'logits'].map((g) => `${m} ${g}`)));
     for (const p of graphs) {
       assert.ok((p.nodes['WebGpuExecutionProvider'] ?? 0) > 0, `${p.model} ${p.graph}: nothing on WebGPU`);
       assert.deepEqual(p.fallbacks, [], `${p.model} ${p.graph} runs these on the CPU: ${p.fallbacks.join(', ')}`);

@@ -74,7 +74,12 @@ export async function checkpointClassifier(
 ): Promise<{ classifier: Classifier; release: () => Promise<void> }> {
   const { description, params } = checkpointModel(checkpoint, file);
   const s = description.inputSize;
-  const config = { preset: description.preset, numClasses: description.labels.length, batch: CLASSIFIER_BATCH };
+  const config = {
+    preset: description.preset,
+    numClasses: description.labels.length,
+    batch: CLASSIFIER_BATCH,
+    device: engineDevice(engine),
+  };
   const session = await createSession(buildLogits(config, params), engine);
   const run = async (batch: Float32Array): Promise<Float32Array> => {
     const out = await session.run({ image: floatTensor(batch, [CLASSIFIER_BATCH, 3, s, s]) });

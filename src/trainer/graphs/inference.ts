@@ -65,7 +65,7 @@ export function buildInference(config: InferenceConfig, weights: WeightSource): 
  */
 export function buildLogits(config: InferenceConfig, weights: ParamStore): Uint8Array {
   const { preset, numClasses, batch } = config;
-  const g = new Graph(`logits_${preset}`);
+  const g = new Graph(`logits_${preset}`, config.device);
   const size = presetInfo(preset).inputSize;
   const image = g.input('image', 'float32', [batch, 3, size, size]);
   const params = weightTensors(g, paramSpecs(preset, numClasses), weights);

@@ -7,7 +7,7 @@ import { onnx } from 'onnx-proto';
 import { syntheticBatch } from '../../../src/trainer/bench/synthetic';
 import { buildExplainerGraph, EXPLAINED_OUTPUT, PREDICTED_CLASS } from '../../../src/trainer/explain/explainGraph';
 import { buildExplanation } from '../../../src/trainer/graphs/explain';
-import { buildInference } from '../../../src/trainer/graphs/inference';
+import { buildInference, buildLogits } from '../../../src/trainer/graphs/inference';
 import { buildTrainStep, momentumName, TRAIN_INPUTS, updatedName } from '../../../src/trainer/graphs/trainStep';
 import { initParams, isTrainable, paramSpecs } from '../../../src/trainer/models/params';
 import type { ModelName } from '../../../src/trainer/models/modelNames';
@@ -27,6 +27,11 @@ function opsOf(model: Uint8Array): { op: string; outputs: number }[] {
 
 function trainStep(preset: ModelName, device: Device): Uint8Array {
   return buildTrainStep({ preset, numClasses: CLASSES, batch: 2, lambda: 4, layers: [presetInfo(preset).defaultLayer], device }).model;
+}
+
+/** The faithfulness metrics' classifier: the forward alone, whose stem (tiny64, small96) is device-specific. */
+function logitsGraph(preset: ModelName, device: Device): Uint8Array {
+  return buildLogits({ preset, numClasses: CLASSES, batch: 2, device }, initParams(paramSpecs(preset, CLASSES), 0));
 }
 
 /** The other graphs: their only device-specific op is the targets' one-hot, the same for every model. */
@@ -67,6 +72,7 @@ describe('graphs built for WebGPU', function () {
   it('use none of the ops its provider lacks, for every model and graph; the CPU keeps its faster forms', () => {
     const graphs = [
       ...MODEL_NAMES.map((preset) => [`${preset} train`, trainStep(preset, 'webgpu')] as const),
+      ...MODEL_NAMES.map((preset) => [`${preset} logits`, logitsGraph(preset, 'webgpu')] as const),
       ...Object.entries(explanationGraphs('resnet18', 'webgpu')).map(([kind, model]) => [`resnet18 ${kind}`, model] as const),
     ];
     for (const [name, model] of graphs) {
