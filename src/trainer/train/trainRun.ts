@@ -304,8 +304,7 @@ class TrainLoop {
 
   /**
    * A step whose loss is finite can still leave non-finite weights (its update overflowed); they must never
-   * replace a good checkpoint, so they are looked for before every save (which reads the state that this brings
-   * to the host from a GPU).
+   * replace a good checkpoint, so they are looked for before every save (on a GPU, in the state brought home).
    */
   private async assertFinite(epoch: number, lr: number): Promise<void> {
     await this.state.toHost();
