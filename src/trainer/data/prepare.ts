@@ -17,6 +17,7 @@ import { decodeSource } from '../io/layouts/decode';
 import type { SampleSource } from '../io/layouts/types';
 import type { Codebook } from '../science/codebook';
 import { ausForExpression } from '../science/codebook';
+import { isTightCrop } from '../science/faceCheck';
 import type { FaceCrop, FaceFrame } from '../science/faceFrame';
 import { cropFrame, FACE_FRAME_SIZE, landmarksInFrame, moveFrameMap, sameFrame } from '../science/faceFrame';
 import type { Box, Heatmap, Landmarks68 } from '../science/types';
@@ -91,8 +92,8 @@ function mostConfident(faces: readonly DetectedFace[]): DetectedFace | undefined
 }
 
 /**
- * The square the sample is cut from. A face crop (the detector needed the padded or whole-image fallback, as on
- * CK+48) is its own frame; in a photo, the most confident face's box enlarged by 30 % (crop 'paper', also the
+ * The square the sample is cut from. A tight face crop (the face fills the image, as in CK+48: see isTightCrop)
+ * is its own frame; in a photo, the most confident face's box enlarged by 30 % (crop 'paper', also the
  * frame AU maps are built in) or the box alone (crop 'box'). Without a face, the whole image, centred in a
  * square, so the network still sees it for cross-entropy.
  */
@@ -101,7 +102,7 @@ export function sampleFrame(
   face: DetectedFace | undefined,
   crop: FaceCrop = 'paper',
 ): FaceFrame {
-  if (face) return cropFrame(face.box, image.width, image.height, face.method !== 'detector', crop);
+  if (face) return cropFrame(face.box, image.width, image.height, isTightCrop(face.landmarks, image.width, image.height), crop);
   const side = Math.max(image.width, image.height);
   return { x: (image.width - side) / 2, y: (image.height - side) / 2, side };
 }
@@ -138,7 +139,7 @@ export function cropImage(
 ): { frame: FaceFrame; rgb: Uint8Array } {
   const frame = sampleFrame(image, face, crop);
   const rgb = toBytes(resampleRegion(image, frame, side));
-  if (face && crop === 'box' && face.method === 'detector') maskOutsideBox(rgb, side, frame, face.box);
+  if (face && crop === 'box' && !isTightCrop(face.landmarks, image.width, image.height)) maskOutsideBox(rgb, side, frame, face.box);
   return { frame, rgb };
 }
 
