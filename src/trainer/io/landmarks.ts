@@ -1,9 +1,9 @@
 /**
  * Face boxes and 68-point landmarks with @vladmandic/face-api on the tfjs wasm backend, offline.
  *
- * Three ways of finding a face, tried in order by io/faceStrategy.ts, each result checked for plausibility
- * (science/faceCheck.ts); the first with a plausible face wins and is recorded in `method` (measured in
- * shared/docs/landmark-notes.md):
+ * Three ways of finding a face, tried in the order io/faceStrategy.ts sets from what the image can hold, each
+ * result checked for plausibility (science/faceCheck.ts); the first with a plausible face wins and is recorded in
+ * `method` (measured in shared/docs/landmark-notes.md):
  * - 'detector': SSD MobileNet v1 on the image as it is (ordinary photos and portraits);
  * - 'padded': for tight face crops (CK+48 is 48×48) the face fills the frame, which the detectors cannot handle, so
  *   the crop is centred on a grey canvas twice its size, scaled to 288 px and searched with the tiny detector
@@ -15,8 +15,7 @@ import type * as FaceApi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
 import type * as Tf from '@tensorflow/tfjs';
 import type * as TfWasm from '@tensorflow/tfjs-backend-wasm';
 import type { Box, Landmarks68, Point } from '../science/types';
-import { DETECTOR_MAX_OVERHANG, detectorApplies, firstPlausible, PADDED_MAX_OVERHANG } from './faceStrategy';
-import type { FaceStrategy } from './faceStrategy';
+import { faceStrategies, firstPlausible } from './faceStrategy';
 import type { RgbImage } from './image';
 
 /** The face-finding strategies, in the order they are tried (see the header). */
@@ -173,11 +172,11 @@ export class LandmarkDetector implements FaceLandmarker {
   async detect(image: RgbImage): Promise<DetectedFace[]> {
     const { tf } = this.rt;
     const input = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
-    const strategies: FaceStrategy<DetectedFace>[] = [
-      { applies: detectorApplies, maxOverhang: DETECTOR_MAX_OVERHANG, find: () => this.detectInPhoto(input) },
-      { applies: () => true, maxOverhang: PADDED_MAX_OVERHANG, find: () => this.detectInCrop(input, image) },
-      { applies: () => this.options.wholeImageFallback, maxOverhang: 0, find: () => this.wholeImage(input, image) },
-    ];
+    const strategies = faceStrategies<DetectedFace>({
+      detector: () => this.detectInPhoto(input),
+      padded: () => this.detectInCrop(input, image),
+      wholeImage: async () => (this.options.wholeImageFallback ? this.wholeImage(input, image) : []),
+    });
     try {
       const faces = await firstPlausible(strategies, image.width, image.height);
       return faces.sort((a, b) => b.score - a.score);
