@@ -4,13 +4,11 @@
  * flat grey image (no face).
  */
 import assert from 'node:assert/strict';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { runCli } from '../../../src/trainer/cli/main';
-import { decodeImage } from '../../../src/trainer/io/image';
-import { LandmarkDetector } from '../../../src/trainer/io/landmarks';
-import { landmarkBounds } from '../../../src/trainer/science/faceCheck';
+import { demoFaceCrop } from '../../helpers/demoFaceCrop';
 import { faceApiDemoDir } from '../../helpers/paths';
 import { makeTempDir } from '../io/fixtures';
 
@@ -21,16 +19,9 @@ describe('au-lens landmarks', function () {
 
   before(async () => {
     ({ dir, cleanup } = await makeTempDir('landmarks-cli'));
-    const photoFile = path.join(faceApiDemoDir, 'sample1.jpg');
     for (const cls of ['happy', 'sad', 'anger']) await mkdir(path.join(dir, 'data', cls), { recursive: true });
-    await copyFile(photoFile, path.join(dir, 'data', 'happy', 'photo.jpg'));
-    const photo = await decodeImage(photoFile);
-    const [face] = await (await LandmarkDetector.create()).detect(photo);
-    const b = landmarkBounds(face!.landmarks);
-    await sharp(Buffer.from(photo.data), { raw: { width: photo.width, height: photo.height, channels: 3 } })
-      .extract({ left: Math.round(b.x), top: Math.round(b.y), width: Math.round(b.width), height: Math.round(b.height) })
-      .resize(56, 56)
-      .toFile(path.join(dir, 'data', 'sad', 'crop.png'));
+    await copyFile(path.join(faceApiDemoDir, 'sample1.jpg'), path.join(dir, 'data', 'happy', 'photo.jpg'));
+    await writeFile(path.join(dir, 'data', 'sad', 'crop.png'), await demoFaceCrop(56));
     await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } }).toFile(path.join(dir, 'data', 'anger', 'grey.png'));
   });
   after(() => cleanup());

@@ -6,8 +6,9 @@ import sharp from 'sharp';
 import { decodeImage } from '../../../src/trainer/io/image';
 import { LandmarkDetector } from '../../../src/trainer/io/landmarks';
 import type { DetectedFace } from '../../../src/trainer/io/landmarks';
-import { isTightCrop, landmarkBounds } from '../../../src/trainer/science/faceCheck';
+import { isTightCrop } from '../../../src/trainer/science/faceCheck';
 import type { Point } from '../../../src/trainer/science/types';
+import { demoFaceCrop } from '../../helpers/demoFaceCrop';
 import { ck48Dir, faceApiDemoDir } from '../../helpers/paths';
 import { faceFreeRaw } from './fixtures';
 
@@ -98,14 +99,8 @@ describe('io/landmarks LandmarkDetector', function () {
   });
 
   it('takes a tight crop whole when the padded search finds nothing, only when allowed', async () => {
-    // A tight 56-px crop (below SSD's 64) of the best face of face-api's demo photo, cut at test time; no
-    // tiny-detector box scores 0.99999.
-    const photo = await decodeImage(path.join(faceApiDemoDir, 'sample1.jpg'));
-    const [face] = await detector.detect(photo);
-    const b = landmarkBounds(face!.landmarks);
-    const region = { left: Math.round(b.x), top: Math.round(b.y), width: Math.round(b.width), height: Math.round(b.height) };
-    const png = await sharp(Buffer.from(photo.data), { raw: { width: photo.width, height: photo.height, channels: 3 } }).extract(region).resize(56, 56).png().toBuffer();
-    const crop = await decodeImage(png, { source: 'crop.png' });
+    // A tight 56-px crop (below SSD's 64) of a demo photo's face; no tiny-detector box scores 0.99999.
+    const crop = await decodeImage(await demoFaceCrop(56), { source: 'crop.png' });
     const blind = await LandmarkDetector.create({ cropScoreThreshold: 0.99999 });
     const faces = await blind.detect(crop);
     assert.equal(faces.length, 1);
