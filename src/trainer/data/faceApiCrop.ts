@@ -32,7 +32,10 @@ export function faceApiFaceBox(landmarks: Landmarks68, imageWidth: number, image
   const height = Math.max(0, ...ys) - minY;
   const padX = width * FACEAPI_BOX_PADDING;
   const padY = height * FACEAPI_BOX_PADDING;
-  const [x, y, right, bottom] = [minX - padX / 2, minY - padY / 2, minX - padX / 2 + width + padX, minY - padY / 2 + height + padY];
+  const x = minX - padX / 2;
+  const y = minY - padY / 2;
+  const right = x + width + padX;
+  const bottom = y + height + padY;
   const clippedX = Math.max(x, 0);
   const clippedY = Math.max(y, 0);
   return {

@@ -108,7 +108,8 @@ export function sampleFrame(
 ): FaceFrame {
   if (face) {
     if (crop === 'faceapi') return faceApiFrame(faceApiFaceBox(face.landmarks, image.width, image.height));
-    return cropFrame(face.box, image.width, image.height, isTightCrop(face.landmarks, image.width, image.height), crop);
+    const tight = isTightCrop(face.landmarks, image.width, image.height);
+    return cropFrame(face.box, image.width, image.height, tight, crop);
   }
   const side = Math.max(image.width, image.height);
   return { x: (image.width - side) / 2, y: (image.height - side) / 2, side };
@@ -160,7 +161,8 @@ export function cropImage(
   }
   const frame = sampleFrame(image, face, crop);
   const rgb = toBytes(resampleRegion(image, frame, side));
-  if (face && crop === 'box' && !isTightCrop(face.landmarks, image.width, image.height)) maskOutsideBox(rgb, side, frame, face.box);
+  const tight = face !== undefined && isTightCrop(face.landmarks, image.width, image.height);
+  if (face && crop === 'box' && !tight) maskOutsideBox(rgb, side, frame, face.box);
   return { frame, rgb };
 }
 

@@ -96,7 +96,10 @@ export async function drawAuMaps(
   const faces = selectFaces(detected, request.face, request.imagePath);
 
   // A face that fills the image means the image itself is a face crop, whichever strategy found it.
-  const frames = faces.map((f) => faceFrame(f.box, image.width, image.height, isTightCrop(f.landmarks, image.width, image.height)));
+  const frames = faces.map((f) => {
+    const tight = isTightCrop(f.landmarks, image.width, image.height);
+    return faceFrame(f.box, image.width, image.height, tight);
+  });
   // Show the faces, not the whole photo: at tile size they would be too small to check the geometry.
   const view = viewOf(regionAround(frames, image.width, image.height));
   const reports: ExpressionReport[] = [];

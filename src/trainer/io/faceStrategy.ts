@@ -26,7 +26,7 @@ export const DETECTOR_MAX_OVERHANG = 0.2;
 /** Tight crops cut brow and chin: the padded search's box reaches past them [CK+48: up to 0.30 of its side]. */
 export const PADDED_MAX_OVERHANG = 0.4;
 
-/** Whether SSD on the image as it is can find a face in an image of this size. */
+/** Whether the image can hold a face SSD finds that is worth reading (shorter side ≥ 64 px): SSD goes first there. */
 export function detectorApplies(width: number, height: number): boolean {
   return Math.min(width, height) * SSD_MAX_FACE_FRACTION >= SSD_MIN_FACE_SIDE;
 }
@@ -61,7 +61,12 @@ export function faceStrategies<F extends CheckedFace>(finders: FaceFinders<F>): 
   const small = (width: number, height: number): boolean => !detectorApplies(width, height);
   return [
     { applies: detectorApplies, maxOverhang: DETECTOR_MAX_OVERHANG, find: finders.detector },
-    { applies: small, maxOverhang: PADDED_MAX_OVERHANG, find: padded, accepts: (f, w, h) => isTightCrop(f.landmarks, w, h) },
+    {
+      applies: small,
+      maxOverhang: PADDED_MAX_OVERHANG,
+      find: padded,
+      accepts: (f, w, h) => isTightCrop(f.landmarks, w, h),
+    },
     { applies: small, maxOverhang: DETECTOR_MAX_OVERHANG, find: finders.detector },
     { applies: () => true, maxOverhang: PADDED_MAX_OVERHANG, find: padded },
     { applies: () => true, maxOverhang: 0, find: finders.wholeImage },
@@ -72,12 +77,16 @@ export function faceStrategies<F extends CheckedFace>(finders: FaceFinders<F>): 
  * The plausible faces of the first strategy that finds any, in its order; [] when none does. Strategies that do
  * not apply to the image's size are not run.
  */
-export async function firstPlausible<F extends CheckedFace>(strategies: readonly FaceStrategy<F>[], width: number, height: number): Promise<F[]> {
+export async function firstPlausible<F extends CheckedFace>(
+  strategies: readonly FaceStrategy<F>[],
+  width: number,
+  height: number,
+): Promise<F[]> {
   for (const strategy of strategies) {
     if (!strategy.applies(width, height)) continue;
-    const plausible = (await strategy.find()).filter(
-      (f) => checkFace(f, width, height, strategy.maxOverhang).length === 0 && (strategy.accepts?.(f, width, height) ?? true),
-    );
+    const wins = (f: F): boolean =>
+      checkFace(f, width, height, strategy.maxOverhang).length === 0 && (strategy.accepts?.(f, width, height) ?? true);
+    const plausible = (await strategy.find()).filter(wins);
     if (plausible.length > 0) return plausible;
   }
   return [];

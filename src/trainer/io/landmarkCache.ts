@@ -66,9 +66,8 @@ function isNumberArray(v: unknown, length: number): v is number[] {
 function decodeFace(v: unknown): DetectedFace | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
   const o = v as Record<string, unknown>;
-  if (!isNumberArray(o.box, 4) || typeof o.score !== 'number' || !DETECTION_METHODS.includes(o.method as DetectionMethod)) {
-    return undefined;
-  }
+  if (!isNumberArray(o.box, 4) || typeof o.score !== 'number') return undefined;
+  if (!DETECTION_METHODS.includes(o.method as DetectionMethod)) return undefined;
   if (!Array.isArray(o.landmarks) || o.landmarks.length !== 68 || !o.landmarks.every((p) => isNumberArray(p, 2))) {
     return undefined;
   }

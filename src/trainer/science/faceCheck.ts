@@ -16,7 +16,7 @@
  */
 import type { Box, Landmarks68, Point } from './types';
 
-/** Eye line within ±60° of horizontal [observed −29…43°; face-free images −47…−90°, a failed search −139°]. */
+/** Eye line within ±60° of horizontal [observed −29…43°; face-free images −47…−90°, a bad search −139°]. */
 export const MAX_ROLL_DEGREES = 60;
 /** Nose tip (30) 0.25–1.3 IOD below the eye line [0.35…0.97; rejected −1.17…0.27]. */
 export const NOSE_DROP: readonly [number, number] = [0.25, 1.3];
@@ -30,11 +30,11 @@ export const MAX_MOUTH_OFFSET = 0.3;
 export const MAX_NOSE_OFFSET = 0.7;
 /** Jaw width (landmark 0 to 16) 1.5–3.6 IOD [1.78…3.31; face-free 2.4…4.1]. */
 export const JAW_WIDTH: readonly [number, number] = [1.5, 3.6];
-/** IOD 0.25–0.7 of the box width: the box is the face's size [0.27…0.57; a box around a larger region 0.07…0.29]. */
+/** IOD 0.25–0.7 of the box width: the box is the face's size [0.27…0.57; boxes around more 0.07…0.29]. */
 export const IOD_TO_BOX_WIDTH: readonly [number, number] = [0.25, 0.7];
 /**
- * √(landmarks' bounding-box area / box area) 0.6–1.2: the landmarks fill the box [0.66…0.94; 0.30…0.65 where the
- * box holds more than the face].
+ * √(landmarks' bounding-box area / box area) 0.6–1.2: the landmarks fill the box [0.66…0.94; 0.30…0.65 where
+ * the box holds more than the face].
  */
 export const LANDMARK_FILL: readonly [number, number] = [0.6, 1.2];
 /** Centre of the landmarks' bounding box at most this fraction of the box side from the box centre [≤ 0.15]. */
@@ -100,7 +100,8 @@ function geometryFailures(landmarks: Landmarks68): FaceCheckFailure[] {
   const nose = landmarks[30]!;
   const mouth = mean(landmarks.slice(48, 68));
   if (!within(v(nose), NOSE_DROP) || Math.abs(u(nose)) > MAX_NOSE_OFFSET) failures.push('nose-misplaced');
-  if (!within(v(mouth), MOUTH_DROP) || Math.abs(u(mouth)) > MAX_MOUTH_OFFSET || v(mouth) - v(nose) < MIN_NOSE_TO_MOUTH) failures.push('mouth-misplaced');
+  const mouthOff = !within(v(mouth), MOUTH_DROP) || Math.abs(u(mouth)) > MAX_MOUTH_OFFSET;
+  if (mouthOff || v(mouth) - v(nose) < MIN_NOSE_TO_MOUTH) failures.push('mouth-misplaced');
   const jaw = Math.hypot(landmarks[16]!.x - landmarks[0]!.x, landmarks[16]!.y - landmarks[0]!.y) / Math.sqrt(iod2);
   if (!within(jaw, JAW_WIDTH)) failures.push('jaw-width');
   return failures;
@@ -112,7 +113,8 @@ function sizeFailures(face: CheckedFace): FaceCheckFailure[] {
   const { iod } = eyeCentres(landmarks);
   const failures: FaceCheckFailure[] = [];
   if (!within(iod / box.width, IOD_TO_BOX_WIDTH)) failures.push('box-size');
-  if (!within(Math.sqrt((bounds.width * bounds.height) / (box.width * box.height)), LANDMARK_FILL)) failures.push('landmarks-fill');
+  const fill = Math.sqrt((bounds.width * bounds.height) / (box.width * box.height));
+  if (!within(fill, LANDMARK_FILL)) failures.push('landmarks-fill');
   const side = Math.max(box.width, box.height);
   const dx = bounds.x + bounds.width / 2 - (box.x + box.width / 2);
   const dy = bounds.y + bounds.height / 2 - (box.y + box.height / 2);
@@ -125,10 +127,16 @@ function sizeFailures(face: CheckedFace): FaceCheckFailure[] {
  * box's larger side) the box may reach past the image: a detector that saw the face whole sets little, one for tight
  * crops, whose chin and brow the frame cuts, sets more.
  */
-export function checkFace(face: CheckedFace, imageWidth: number, imageHeight: number, maxOverhang: number): FaceCheckFailure[] {
+export function checkFace(
+  face: CheckedFace,
+  imageWidth: number,
+  imageHeight: number,
+  maxOverhang: number,
+): FaceCheckFailure[] {
   const { box, landmarks } = face;
   const numbers = [box.x, box.y, box.width, box.height, ...landmarks.flatMap((p) => [p.x, p.y])];
-  if (landmarks.length !== 68 || !numbers.every(Number.isFinite) || !(box.width > 0 && box.height > 0)) return ['not-finite'];
+  const broken = landmarks.length !== 68 || !numbers.every(Number.isFinite) || !(box.width > 0 && box.height > 0);
+  if (broken) return ['not-finite'];
   const failures: FaceCheckFailure[] = [];
   if (boxOverhang(box, imageWidth, imageHeight) > maxOverhang) failures.push('box-outside-image');
   return [...failures, ...geometryFailures(landmarks), ...sizeFailures(face)];
