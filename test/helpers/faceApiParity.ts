@@ -3,7 +3,7 @@
  * installed package (`detectSingleFace` with SSD MobileNet's defaults on the image as it is → `withFaceLandmarks()`
  * → `withFaceExpressions()`), AU Lens through its own steps (LandmarkDetector's strategies, prepareImage with the
  * preset's crop, the eval transform, the faceapi-expression inference graph on ONNX Runtime). Shared by the unit
- * test (a sample) and scripts/faceapi-parity.ts (every CK+48 crop).
+ * test (a sample) and scripts/science/faceapi-parity.ts (every CK+48 crop).
  */
 import * as path from 'node:path';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -17,7 +17,8 @@ import { decodeImage } from '../../src/trainer/io/image';
 import type { RgbImage } from '../../src/trainer/io/image';
 import { LandmarkDetector } from '../../src/trainer/io/landmarks';
 import type { DetectionMethod } from '../../src/trainer/io/landmarks';
-import { FACEAPI_EXPRESSION, FACEAPI_EXPRESSION_LABELS } from '../../src/trainer/models/faceApiExpression';
+import { FACEAPI_EXPRESSION_LABELS } from '../../src/trainer/models/faceApiInfo';
+import { FACEAPI_EXPRESSION } from '../../src/trainer/models/modelNames';
 import { presetInfo } from '../../src/trainer/models/presets';
 import { createSession, floatTensor } from '../../src/trainer/onnx/session';
 import { codebookPreset } from '../../src/trainer/science/codebook';

@@ -14,8 +14,8 @@ import { resampleRegion, toBytes } from '../../../src/trainer/data/resample';
 import { decodeImage } from '../../../src/trainer/io/image';
 import type { RgbImage } from '../../../src/trainer/io/image';
 import { LandmarkDetector } from '../../../src/trainer/io/landmarks';
-import { FACEAPI_EXPRESSION } from '../../../src/trainer/models/faceApiExpression';
-import { PRESET_NAMES, presetInfo } from '../../../src/trainer/models/presets';
+import { FACEAPI_EXPRESSION, PRESET_NAMES } from '../../../src/trainer/models/modelNames';
+import { presetInfo } from '../../../src/trainer/models/presets';
 import { faceFrame } from '../../../src/trainer/science/faceFrame';
 import { faceApiDemoDir } from '../../helpers/paths';
 

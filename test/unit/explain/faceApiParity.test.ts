@@ -1,7 +1,7 @@
 /**
  * The built-in model reads faces as face-api's own pipeline does (detectSingleFace with SSD on the image as it is →
  * withFaceLandmarks() → withFaceExpressions(), through the installed package): on face-api's demo photos and on
- * portraits made in memory from a sample of CK+48's crops at 48–1024 px (every crop: scripts/faceapi-parity.ts).
+ * portraits made in memory from a sample of CK+48's crops at 48–1024 px (every crop: scripts/science/faceapi-parity.ts).
  * AU Lens finds every face face-api finds; over the faces both find, the top classes agree on ≥ 98 % and the
  * probabilities differ by ≤ 0.02 on average. Faces only one side finds are counted and listed per size in the
  * printed table.

@@ -3,16 +3,16 @@
 // from CK+48's crops at 48–1024 px (test/helpers/faceApiParity.ts; the unit test runs a sample). Prints the parity
 // table and, per size, each side's accuracy on the six expressions (argmax over the six non-neutral outputs; the
 // contempt crops count for parity only).
-// Usage: node --import tsx scripts/faceapi-parity.ts [--per-size N] [--sizes 48,100,...] [--json FILE]
-//        node --import tsx scripts/faceapi-parity.ts --data DIR [--json FILE]   (an image folder per class instead)
+// Usage: node --import tsx scripts/science/faceapi-parity.ts [--per-size N] [--sizes 48,100,...] [--json FILE]
+//        node --import tsx scripts/science/faceapi-parity.ts --data DIR [--json FILE]   (an image folder per class instead)
 // Every CK+48 crop at every size (981 × 6) takes about an hour on 2 cores.
 import { readdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { decodeImage } from '../src/trainer/io/image';
-import { demoImages, formatParity, parityPipelines, parityRows, portraitImages, runParity } from '../test/helpers/faceApiParity';
-import type { ParityImage, ParityResult } from '../test/helpers/faceApiParity';
-import { PORTRAIT_SIZES } from '../test/helpers/portraits';
+import { decodeImage } from '../../src/trainer/io/image';
+import { demoImages, formatParity, parityPipelines, parityRows, portraitImages, runParity } from '../../test/helpers/faceApiParity';
+import type { ParityImage, ParityResult } from '../../test/helpers/faceApiParity';
+import { PORTRAIT_SIZES } from '../../test/helpers/portraits';
 
 const EXPRESSIONS = ['happy', 'sad', 'anger', 'fear', 'disgust', 'surprise'];
 /** Index of each expression in face-api's outputs (FACEAPI_EXPRESSION_LABELS). */
