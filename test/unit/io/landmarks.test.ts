@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { decodeImage } from '../../../src/trainer/io/image';
+import { detectWithCache, landmarkCachePath, sha256 } from '../../../src/trainer/io/landmarkCache';
 import { LandmarkDetector } from '../../../src/trainer/io/landmarks';
 import type { DetectedFace } from '../../../src/trainer/io/landmarks';
 import { isTightCrop } from '../../../src/trainer/science/faceCheck';
 import type { Point } from '../../../src/trainer/science/types';
 import { demoFaceCrop } from '../../helpers/demoFaceCrop';
 import { ck48Dir, faceApiDemoDir } from '../../helpers/paths';
-import { faceFreeRaw } from './fixtures';
+import { faceFreeRaw, makeTempDir } from './fixtures';
 
 function mean(points: readonly Point[]): Point {
   const n = points.length;
@@ -86,6 +88,37 @@ describe('io/landmarks LandmarkDetector', function () {
       [...faces.map((f) => f.score)].sort((a, b) => b - a),
       'sorted by score',
     );
+  });
+
+  it('does not reuse the landmarks that revision 1 (the detector chosen by image size alone) cached', async () => {
+    const { dir, cleanup } = await makeTempDir('au-lens-r1-cache-');
+    try {
+      const file = path.join(faceApiDemoDir, 'sample1.jpg');
+      const content = sha256(await readFile(file));
+      // Revision 1's cache key with the default options, as LandmarkDetector built it before this revision.
+      const faceApi = detector.version.split(' ')[0]!;
+      const r1 = `${faceApi} r1 ssd>=0.3 crop<=256:tiny320>=0.05,border0.5,288px,whole-image`;
+      const stale = {
+        box: [0, 0, 10, 10], score: 1, method: 'padded', landmarks: Array.from({ length: 68 }, () => [5, 5]),
+      };
+      const plant = async (cacheDir: string, version: string): Promise<void> => {
+        const entry = landmarkCachePath(cacheDir, content, version);
+        await mkdir(path.dirname(entry), { recursive: true });
+        await writeFile(entry, JSON.stringify({ format: 1, detector: version, sha256: content, faces: [stale] }));
+      };
+      // The planted entry is one the cache would read under the current key…
+      await plant(path.join(dir, 'current'), detector.version);
+      const reused = await detectWithCache(detector, file, { dir: path.join(dir, 'current') });
+      assert.deepEqual(reused.map((f) => f.box), [{ x: 0, y: 0, width: 10, height: 10 }]);
+      // …but under revision 1's it is never looked up.
+      assert.match(detector.version, / r2 /);
+      await plant(path.join(dir, 'r1'), r1);
+      const faces = await detectWithCache(detector, file, { dir: path.join(dir, 'r1') });
+      assert.equal(faces.length, 3, 'detected afresh, not the stale entry\'s one face');
+      assert.ok(faces.every((f) => f.method === 'detector' && f.box.width > 100));
+    } finally {
+      await cleanup();
+    }
   });
 
   it('returns [] for a 640×480 photo without a face', async () => {
