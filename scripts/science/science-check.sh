@@ -25,28 +25,6 @@ for lam in "${lambdas[@]}"; do
     node bin/au-lens.js eval --checkpoint "$run/best.ckpt" --data "$data" --split test --json "$run.eval.json" > "$run.eval.txt" 2>&1
   done
 done
-node -e '
-const fs = require("fs");
-const [out, seeds, ...lambdas] = process.argv.slice(1);
-const stat = (xs, scale, digits) => {
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  if (xs.length < 2) return (scale * m).toFixed(digits);
-  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
-  return `${(scale * m).toFixed(digits)} ± ${(scale * sd).toFixed(digits)}`;
-};
-const rows = lambdas.map((lam) => {
-  const reports = seeds.split(",").map((s) => JSON.parse(fs.readFileSync(`${out}/lambda-${lam}-seed-${s}.eval.json`, "utf8")).report);
-  const methods = reports[0].methods;
-  const cells = [
-    stat(reports.map((r) => r.accuracy), 100, 1), stat(reports.map((r) => r.balancedAccuracy), 100, 1),
-    stat(reports.map((r) => r.attCos.byKey[r.camLayer].average), 1, 3),
-    ...methods.map((m) => stat(reports.map((r) => r.camCos.byKey[m].average), 1, 3)),
-  ];
-  return `| ${lam} | ${cells.join(" | ")} |`;
-});
-const n = seeds.split(",").length;
-if (n > 1) console.log(`Mean ± sd over seeds ${seeds}:`);
-console.log("| λ | accuracy % | balanced % | ATT-COS (" + "last stage) | CAM | Grad-CAM | Grad-CAM++ | LayerCAM |");
-console.log("|---|---|---|---|---|---|---|---|");
-console.log(rows.join("\n"));
-' "$out" "$seeds" "${lambdas[@]}" | tee "$out/summary.md"
+rows=()
+for lam in "${lambdas[@]}"; do rows+=("$lam=lambda-$lam"); done
+node scripts/science/seed-summary.mjs "$out" "$seeds" λ "${rows[@]}" | tee "$out/summary.md"
