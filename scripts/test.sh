@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The one test command: installs what is missing, builds, type-checks and lints, then runs every test suite:
-# unit tests (mocha), integration tests in a real VS Code extension host, sweeps through a real single-node Slurm
-# cluster (scripts/slurm/cluster.sh; skipped without root), and an end-to-end smoke test through the real VS Code UI
-# (integration and e2e on the VS Code server from the npm package code-server;
+# unit tests (mocha), WebGPU tests on SwiftShader, integration tests in a real VS Code extension host, sweeps through a
+# real single-node Slurm cluster (scripts/slurm/cluster.sh; skipped without root), and an end-to-end smoke test through
+# the real VS Code UI (integration and e2e on the VS Code server from the npm package code-server;
 # scripts/vscode-host/setup-vscode-host.sh). Every suite runs even when an earlier one failed. The last line sums them
 # all up as `N passed, N failed`, and the exit status is non-zero when anything failed.
 set -euo pipefail
@@ -39,11 +39,15 @@ suite() {
 }
 
 suite unit npm run --silent test:unit
+# WebGPU on SwiftShader (chromium's CPU Vulkan driver, installed above): placement, max-pool ties, the state kept in
+# GPU memory, and tiny64/resnet18 training steps against the CPU. A few minutes; each test skips, saying why,
+# where chromium's SwiftShader is missing.
+suite webgpu npx mocha --no-config -r tsx/cjs --timeout 900000 'test/webgpu/**/*.test.ts'
 suite integration node scripts/vscode-host/run-vscode-tests.mjs
 suite slurm npm run --silent test:slurm   # sweeps through a real single-node Slurm cluster and locally (~1.5 min)
 suite vsix node scripts/vsix/check-vsix.mjs   # before e2e: its VSIX is the one the 'installed' e2e suite installs
 suite e2e bash scripts/e2e/run.sh
 
-echo "== all suites (unit, integration in the VS Code extension host, slurm, end-to-end through the VS Code UI):"
+echo "== all suites (unit, WebGPU, integration in the VS Code extension host, slurm, the VSIX, end-to-end):"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -2,9 +2,15 @@
 # face-api's expression network on CK+48 (docs/results/faceapi-expression-ck48.md): the pretrained model on every
 # image, then on CK+48 split by subject (seed 0, 70/15/15) fine-tuning it with λ = 0 and λ = 1 against tiny64 from
 # scratch with λ = 0 and λ = 1, all for the same number of epochs; each selected model is evaluated on the held-out
-# test subjects. Usage: bash scripts/science/faceapi-check.sh [OUT_DIR] [EPOCHS]
+# test subjects. With --seeds, every run is repeated once per seed (the seed draws the subject split, the initial
+# head or weights and the augmentation) and the table gives mean ± sd over the seeds; the pretrained model's test
+# scores stay on seed 0's split.
+# Usage: bash scripts/science/faceapi-check.sh [--seeds 0,1,2] [OUT_DIR] [EPOCHS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+seeds=0
+if [ "${1:-}" = --seeds ]; then seeds=${2:?--seeds needs a comma-separated list, e.g. 0,1,2}; shift 2; fi
+IFS=, read -r -a seed_list <<< "$seeds"
 out=${1:-out/faceapi}
 epochs=${2:-60}
 data=../shared/data/ck48
@@ -14,14 +20,21 @@ $cli eval --model faceapi-expression --data "$data" --json "$out/pretrained-all.
 $cli eval --model faceapi-expression --data "$data" --split test --json "$out/pretrained.eval.json" > "$out/pretrained.eval.txt" 2>&1
 run() {
   local name=$1; shift
-  rm -rf "${out:?}/$name"
-  local start
-  start=$(date +%s)
-  $cli train --data "$data" --out "$out/$name" --epochs "$epochs" --seed 0 "$@" > "$out/$name.train.log" 2>&1
-  echo "$name: $(( $(date +%s) - start )) s (load $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a "$out/times.txt"
-  $cli eval --checkpoint "$out/$name/best.ckpt" --data "$data" --split test --json "$out/$name.eval.json" > "$out/$name.eval.txt" 2>&1
+  local seed start
+  for seed in "${seed_list[@]}"; do
+    local id="$name-seed-$seed"
+    rm -rf "${out:?}/$id"
+    start=$(date +%s)
+    $cli train --data "$data" --out "$out/$id" --epochs "$epochs" --seed "$seed" "$@" > "$out/$id.train.log" 2>&1
+    echo "$id: $(( $(date +%s) - start )) s (load $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a "$out/times.txt"
+    $cli eval --checkpoint "$out/$id/best.ckpt" --data "$data" --split test --json "$out/$id.eval.json" \
+      > "$out/$id.eval.txt" 2>&1
+  done
 }
 run faceapi-l0 --init faceapi-expression --lambda 0 --lr 0.005
 run faceapi-l1 --init faceapi-expression --lambda 1 --lr 0.005
 run tiny64-l0 --model tiny64 --lambda 0 --lr 0.05
 run tiny64-l1 --model tiny64 --lambda 1 --lr 0.05
+node scripts/science/seed-summary.mjs "$out" "$seeds" run \
+  "faceapi-expression λ=0=faceapi-l0" "faceapi-expression λ=1=faceapi-l1" "tiny64 λ=0=tiny64-l0" "tiny64 λ=1=tiny64-l1" \
+  | tee "$out/summary.md"

@@ -15,7 +15,7 @@ export interface ExpressionReference {
 }
 
 /** face-api's names of its outputs, in its order. */
-const FACEAPI_KEYS = ['neutral', 'happy', 'sad', 'angry', 'fearful', 'disgusted', 'surprised'] as const;
+export const FACEAPI_KEYS = ['neutral', 'happy', 'sad', 'angry', 'fearful', 'disgusted', 'surprised'] as const;
 
 export async function faceApiExpressionReference(): Promise<ExpressionReference> {
   /* eslint-disable @typescript-eslint/no-require-imports */

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { DiffOp } from '../../src/trainer/autodiff/tape';
+import type { Device } from '../../src/trainer/onnx/deviceNames';
 import { Tape } from '../../src/trainer/autodiff/tape';
 import type { Tensor } from '../../src/trainer/onnx/graph';
 import { Graph, numel } from '../../src/trainer/onnx/graph';
@@ -43,6 +44,8 @@ export interface GradCheckOptions {
   readonly tol?: number;
   readonly outputsToCheck?: number;
   readonly seed?: number;
+  /** The device whose op forms the graph is built with (it runs on the CPU). */
+  readonly device?: Device;
 }
 
 /**
@@ -66,7 +69,8 @@ export async function gradCheckFn(
   const values = inputs.map((inp, i) => inp.data ?? randn(numel(inp.shape), seed + 13 * i));
 
   // Graph 1: forward loss and analytic gradients.
-  const g = new Graph('gradcheck');
+  // Built for opts.device (the op's form for that device), run on the CPU.
+  const g = new Graph('gradcheck', opts.device);
   const tape = new Tape(g);
   const ins = inputs.map((inp, i) => g.input(`in${i}`, values[i] instanceof BigInt64Array ? 'int64' : 'float32', inp.shape));
   const outs = build(tape, ins).slice(0, opts.outputsToCheck);

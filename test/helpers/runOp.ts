@@ -3,6 +3,8 @@ import type { DiffOp } from '../../src/trainer/autodiff/tape';
 import { Tape } from '../../src/trainer/autodiff/tape';
 import { Graph } from '../../src/trainer/onnx/graph';
 import { toModelBytes } from '../../src/trainer/onnx/serialize';
+import type { Device } from '../../src/trainer/onnx/deviceNames';
+import type { EngineOptions } from '../../src/trainer/onnx/session';
 import { createSession, tensorOf } from '../../src/trainer/onnx/session';
 
 export interface OpInput {
@@ -16,8 +18,9 @@ export interface OpResult {
   readonly grads: Float32Array[];
 }
 
-export async function runOp<P, S>(op: DiffOp<P, S>, inputs: readonly OpInput[], params: P, gradWrt: readonly number[] = []): Promise<OpResult> {
-  const g = new Graph('run_op');
+/** `device` picks the op's form (built for that device), which runs on `engine` (default: the CPU). */
+export async function runOp<P, S>(op: DiffOp<P, S>, inputs: readonly OpInput[], params: P, gradWrt: readonly number[] = [], device: Device = 'cpu', engine: EngineOptions = {}): Promise<OpResult> {
+  const g = new Graph('run_op', device);
   const tape = new Tape(g);
   const ins = inputs.map((inp, i) => g.input(`in${i}`, inp.data instanceof BigInt64Array ? 'int64' : 'float32', inp.shape));
   const outs = tape.apply(op, ins, params);
@@ -25,7 +28,7 @@ export async function runOp<P, S>(op: DiffOp<P, S>, inputs: readonly OpInput[], 
   const wrt = gradWrt.map((i) => ins[i]!);
   const grads = wrt.length > 0 ? tape.gradients(outs[0]!, wrt) : new Map();
   wrt.forEach((t, k) => g.output(grads.get(t.name)!, `grad${k}`));
-  const session = await createSession(toModelBytes(g));
+  const session = await createSession(toModelBytes(g), engine);
   const result = await session.run(Object.fromEntries(ins.map((t, i) => [t.name, tensorOf(t.dtype, inputs[i]!.data, t.shape)])));
   await session.release();
   return {

@@ -209,6 +209,7 @@ describe('Training from the editor', function () {
     assert.equal(dashboard.shownFolder, folder);
     const snapshot = await waitFor('the dashboard\'s data', () => (dashboard.lastUpdate?.run.status === 'completed' ? dashboard.lastUpdate : dashboard.lastSnapshot?.run.status === 'completed' && dashboard.lastSnapshot));
     assert.equal(snapshot.run.canCancel, false);
+    assert.match(snapshot.run.device ?? '', /^CPU/, 'the dashboard names the device the run trained on');
     assert.equal(api.training.current, undefined);
   });
 

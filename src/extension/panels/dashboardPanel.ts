@@ -15,7 +15,7 @@ import {
 } from '../../webview/protocol/dashboard';
 import type { Ctx } from '../ctx';
 import type { RunEvent } from '../training/trainingRuns';
-import { epochPoint, pointsOf, progressText, stepPoint } from '../training/runProgress';
+import { deviceOf, epochPoint, pointsOf, progressText, stepPoint } from '../training/runProgress';
 import type { PanelKind } from './basePanel';
 import { BasePanel, workspaceFolderPaths } from './basePanel';
 import { insideAny } from './workspacePaths';
@@ -43,6 +43,8 @@ export class DashboardPanel extends BasePanel {
   private folder = '';
   private steps: StepPoint[] = [];
   private epochs: EpochPoint[] = [];
+  /** Where the shown run last trained, from its log; a live run's own progress says it first. */
+  private loggedDevice: string | null = null;
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** What was last sent (tests read them; the webview's DOM is out of the extension's reach). */
   lastSnapshot: DashboardSnapshot | undefined;
@@ -118,6 +120,7 @@ export class DashboardPanel extends BasePanel {
       ?? null;
     return {
       name: path.basename(this.folder), folder: this.folder, status, settings: settingsText(record), note,
+      device: live?.progress.device ?? this.loggedDevice,
       epochs: live?.progress.epochs || record?.epochs.total || null,
       canCancel: live !== undefined, canResume: !live && (status === 'cancelled' || status === 'interrupted'),
     };
@@ -126,6 +129,7 @@ export class DashboardPanel extends BasePanel {
   /** Sends the whole run: on page load and reload. */
   private async sendSnapshot(): Promise<void> {
     const { events } = await readProgress(this.folder).catch(() => ({ events: [] }));
+    this.loggedDevice = deviceOf(events);
     const snapshot: DashboardSnapshot = { run: await this.runInfo(), ...pointsOf(events) };
     this.steps = [];
     this.epochs = [];
@@ -135,9 +139,10 @@ export class DashboardPanel extends BasePanel {
 
   private onRunEvent({ folder, event }: RunEvent): void {
     if (folder !== this.folder) return;
+    if (event.type === 'device') this.loggedDevice = event.label;
     if (event.type === 'step') this.steps.push(stepPoint(event));
     else if (event.type === 'epoch') this.epochs.push(epochPoint(event));
-    else if (event.type !== 'prepare' && event.type !== 'stopped') return;
+    else if (event.type !== 'prepare' && event.type !== 'stopped' && event.type !== 'device') return;
     this.timer ??= setTimeout(() => void this.flush(false), FLUSH_MS);
   }
 

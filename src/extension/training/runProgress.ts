@@ -20,11 +20,13 @@ export interface RunProgress {
   readonly prepared: Pick<Extract<TrainEvent, { type: 'prepare' }>, 'set' | 'phase' | 'done' | 'total' | 'etaSeconds'>
     | null;
   readonly bestValAccuracy: number | null;
+  /** Where the run trains ("WebGPU · NVIDIA H200"), once it has said. */
+  readonly device: string | null;
 }
 
 export function startProgress(epochs: number): RunProgress {
   return { phase: 'starting', epoch: 0, epochs, batch: 0, batches: 0, loss: null, imagesPerSecond: null, prepared: null,
-    bestValAccuracy: null };
+    bestValAccuracy: null, device: null };
 }
 
 /** The progress after `event`. */
@@ -34,6 +36,8 @@ export function advance(p: RunProgress, event: TrainEvent): RunProgress {
       return { ...p, phase: 'preparing', prepared: {
         set: event.set, phase: event.phase, done: event.done, total: event.total, etaSeconds: event.etaSeconds,
       } };
+    case 'device':
+      return { ...p, device: event.label };
     case 'step':
       return { ...p, phase: 'training', epoch: event.epoch, batch: event.batch, batches: event.batches,
         loss: event.loss, imagesPerSecond: event.imagesPerSecond };
@@ -80,6 +84,13 @@ export function stepPoint(e: Extract<TrainEvent, { type: 'step' }>): StepPoint {
 export function epochPoint(e: Extract<TrainEvent, { type: 'epoch' }>): EpochPoint {
   return { epoch: e.epoch, epochs: e.epochs, trainAccuracy: e.train.accuracy, valAccuracy: e.val?.accuracy ?? null,
     attCos: e.val?.attCos ?? {}, seconds: e.seconds, best: e.best };
+}
+
+/** Where a logged run last trained (a resumed run may have moved), or null before it said. */
+export function deviceOf(events: readonly TrainEvent[]): string | null {
+  let device: string | null = null;
+  for (const e of events) if (e.type === 'device') device = e.label;
+  return device;
 }
 
 /** The dashboard's series of a logged run. */

@@ -2,7 +2,10 @@ import * as vscode from 'vscode';
 import type { RunProgress } from './runProgress';
 import { fractionDone, progressText } from './runProgress';
 
-/** The status bar item while a run trains: a spinning icon, epoch and share done; a click opens the dashboard. */
+/**
+ * The status bar item while a run trains: a spinning icon, epoch, share done and the device it trains on; a click
+ * opens the dashboard.
+ */
 export class TrainingStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('auLens.training', vscode.StatusBarAlignment.Left, 50);
 
@@ -15,11 +18,13 @@ export class TrainingStatusBar implements vscode.Disposable {
     const share = progress.phase === 'training' ? ` · ${Math.round(100 * fractionDone(progress))} %` : '';
     const short = progress.phase === 'training'
       ? `epoch ${progress.epoch}/${progress.epochs}${share}` : progressText(progress);
-    this.item.text = `$(sync~spin) AU Lens: ${short}`;
-    this.item.tooltip = `Training ${name}: ${progressText(progress)}. Click for the training dashboard; "AU Lens: ` +
-      `Cancel Training" stops it.`;
+    const device = progress.device === null ? '' : ` (${progress.device})`;
+    const on = progress.device === null ? '' : ` on ${progress.device}`;
+    this.item.text = `$(sync~spin) AU Lens: ${short}${device}`;
+    this.item.tooltip = `Training ${name}${on}: ${progressText(progress)}. Click for the training dashboard; ` +
+      `"AU Lens: Cancel Training" stops it.`;
     this.item.accessibilityInformation =
-      { label: `AU Lens is training ${name}, ${short}. Open the training dashboard.`, role: 'button' };
+      { label: `AU Lens is training ${name}${on}, ${short}. Open the training dashboard.`, role: 'button' };
     this.item.show();
   }
 

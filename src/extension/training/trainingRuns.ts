@@ -217,6 +217,9 @@ export class TrainingRuns implements vscode.Disposable {
           `val ${e.split.val}, test ${e.split.test}`);
         for (const w of e.warnings) this.log.warn(`${name}: ${w}`);
         break;
+      case 'device':
+        this.log.info(`${name}: trains on ${e.label}`);
+        break;
       case 'prepared':
         this.log.info(`${name}: AU maps ${e.auValid} valid, ${e.auInvalid} without; ${e.noFace} without a face; ` +
           `${e.corrupt.length} unreadable skipped`);

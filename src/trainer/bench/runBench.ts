@@ -13,6 +13,7 @@ import { attentionName, buildInference } from '../graphs/inference';
 import type { PresetName, VitName } from '../models/modelNames';
 import { initParams, isTrainable, paramSpecs } from '../models/params';
 import { presetInfo } from '../models/presets';
+import { describeDevice } from '../onnx/deviceInfo';
 import type { Device } from '../onnx/deviceNames';
 import { numel } from '../onnx/graph';
 import type { EngineOptions } from '../onnx/session';
@@ -65,6 +66,8 @@ export interface BenchResult {
   readonly engine: string;
   /** Where the models ran (--device / AU_LENS_DEVICE); the peer's CPU runs have no such key. */
   readonly device: Device;
+  /** That device as people name it: "WebGPU · NVIDIA H200", "CPU · AMD EPYC 7B13" (onnx/deviceInfo.ts). */
+  readonly device_name: string;
   readonly model: BenchModel;
   readonly mode: BenchMode;
   readonly threads: number;
@@ -130,7 +133,10 @@ async function inferStep(
   engine: EngineOptions,
 ): Promise<{ step: Step; release: () => Promise<void> }> {
   const weights = initParams(paramSpecs(o.preset, NUM_CLASSES), o.seed ?? 0);
-  const { model } = buildInference({ preset: o.preset, numClasses: NUM_CLASSES, batch: o.batch }, weights);
+  const { model } = buildInference(
+    { preset: o.preset, numClasses: NUM_CLASSES, batch: o.batch, device: engineDevice(engine) },
+    weights,
+  );
   const session = await createSession(model, engine);
   const s = presetInfo(o.preset).inputSize;
   const images = batches.map((b) => floatTensor(b.image, [o.batch, 3, s, s]));
@@ -185,6 +191,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       kind: 'model',
       engine: `onnxruntime-node ${ort.env.versions.node ?? ort.env.versions.common}`,
       device: engineDevice(engine),
+      device_name: describeDevice(engineDevice(engine)).label,
       model: o.preset,
       mode: o.mode,
       threads: o.threads,

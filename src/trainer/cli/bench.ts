@@ -12,8 +12,9 @@ export const BENCH_DEFAULTS = { threads: 1, steps: 5, warmup: 2, reps: 3 } as co
 const MODEL_USAGE = `Usage: au-lens bench train|infer --model NAME [flags]
 
 Measures training-step or inference throughput on synthetic data, as the PyTorch peer's bench.py does, and
-prints one JSON line: img/s min / median / max over the repetitions, GFLOP/s (conv + linear, 2·MAC; a training
-step counts 3× the forward), peak RSS in MB, and how many CPUs other processes used during each repetition.
+prints one JSON line: where it ran ("device_name": "WebGPU · NVIDIA H200"), img/s min / median / max over the
+repetitions, GFLOP/s (conv + linear, 2·MAC; a training step counts 3× the forward), peak RSS in MB, and how many
+CPUs other processes used during each repetition.
 scripts/bench/bench-vs-torch.sh runs it beside the peer.
 
 Flags:

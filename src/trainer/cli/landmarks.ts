@@ -1,6 +1,7 @@
 import { defaultLandmarkCacheDir } from '../io/landmarkCache';
 import { detectLandmarks } from '../io/landmarkPool';
-import { LandmarkDetector } from '../io/landmarks';
+import { DETECTION_METHODS, LandmarkDetector } from '../io/landmarks';
+import type { DetectionMethod } from '../io/landmarks';
 import { readDataset } from '../io/layouts/readDataset';
 import { formatDuration } from '../io/progressMeter';
 import type { Expression } from '../science/labels';
@@ -10,8 +11,11 @@ import { defineCommand, parseIntFlag, requireFlag, UsageError } from './command'
 const USAGE = `Usage: au-lens landmarks --data DIR|FILE [flags]
 
 Detects 68-point landmarks on every image of a dataset, in any layout au-lens train reads (image folders per class,
-RAF-DB, FER2013/FERPlus, AffectNet, a CSV manifest), and prints how many images got landmarks, per class. Results
-are cached by content as they are found, so training later reuses them and an interrupted run resumes.
+RAF-DB, FER2013/FERPlus, AffectNet, a CSV manifest), and prints how many images got landmarks, per class, and how
+many faces each face-finding strategy found: SSD on the image as it is (detector), the tiny detector on the image on
+a grey border, for tight crops (padded), or the whole image as the face (whole-image); each is used only when the one
+before finds no plausible face. Results are cached by content as they are found, so training later reuses them and
+an interrupted run resumes.
 
 Flags:
   --data DIR|FILE   dataset folder, or a dataset's CSV file
@@ -19,6 +23,12 @@ Flags:
   --workers N       worker threads, each with its own detector (default: one per core, ${defaultWorkers()} here;
                     0 runs on the main thread)
   --json            print a machine-readable summary`;
+
+const STRATEGY_NAMES: Record<DetectionMethod, string> = {
+  detector: 'SSD on the image (detector)',
+  padded: 'tiny detector on a grey border (padded)',
+  'whole-image': 'whole image (whole-image)',
+};
 
 interface ClassCount {
   found: number;
@@ -41,7 +51,7 @@ export const landmarksCommand = defineCommand({
       count.total++;
       perClass.set(s.label, count);
     }
-    const methods: Record<string, number> = {};
+    const methods = Object.fromEntries(DETECTION_METHODS.map((m) => [m, 0])) as Record<DetectionMethod, number>;
     const failures: { path: string; reason: string }[] = [];
     const summary = await detectLandmarks(samples.map((s) => s.source), {
       detector: await LandmarkDetector.create(),
@@ -52,7 +62,7 @@ export const landmarksCommand = defineCommand({
         const best = outcome.ok ? outcome.faces[0] : undefined;
         if (best) {
           perClass.get(sample.label)!.found++;
-          methods[best.method] = (methods[best.method] ?? 0) + 1;
+          methods[best.method]++;
         } else failures.push({ path: sample.relPath, reason: outcome.ok ? 'no face found' : outcome.reason });
       },
       ...(!flags.json && {
@@ -91,7 +101,8 @@ export const landmarksCommand = defineCommand({
         `with ${summary.workers || 'no'} worker thread(s); ${summary.cached} from the cache`,
     );
     for (const [label, c] of perClass) io.out(`  ${label.padEnd(8)} ${c.found}/${c.total}`);
-    io.out(`  methods: ${Object.entries(methods).map(([m, n]) => `${m} ${n}`).join(', ') || 'none'}`);
+    const byStrategy = DETECTION_METHODS.map((m) => `${STRATEGY_NAMES[m]} ${methods[m]}`).join(', ');
+    io.out(`  faces by strategy: ${byStrategy}; no face ${total - found}`);
     if (result.skipped) io.out(`  skipped ${result.skipped} sample(s) (not images, unknown or dropped classes)`);
     for (const f of failures.slice(0, 10)) io.out(`  failed: ${f.path}: ${f.reason}`);
     if (failures.length > 10) io.out(`  … and ${failures.length - 10} more (see --json)`);

@@ -113,6 +113,9 @@ function humanReporter(io: CliIo): (e: TrainEvent) => void {
           process.stderr.write(`\r${what} (${e.set}) ${e.done}/${e.total}${eta}   ${e.done === e.total ? '\n' : ''}`);
         }
         break;
+      case 'device':
+        io.out(`device: ${e.label}`);
+        break;
       case 'prepared':
         io.out(
           `AU maps: ${e.auValid} valid, ${e.auInvalid} without (CE only); ${e.noFace} without a face; ` +

@@ -17,6 +17,7 @@ import { decodeSource } from '../io/layouts/decode';
 import type { SampleSource } from '../io/layouts/types';
 import type { Codebook } from '../science/codebook';
 import { ausForExpression } from '../science/codebook';
+import { isTightCrop } from '../science/faceCheck';
 import type { FaceCrop, FaceFrame } from '../science/faceFrame';
 import { cropFrame, FACE_FRAME_SIZE, landmarksInFrame, moveFrameMap, sameFrame } from '../science/faceFrame';
 import type { Box, Heatmap, Landmarks68 } from '../science/types';
@@ -25,6 +26,7 @@ import { buildAuHeatmap } from '../science/heatmap';
 import type { Expression } from '../science/labels';
 import { resizeNearest } from '../science/raster';
 import { baseSideFor } from './augment';
+import { faceApiFaceBox, faceApiFrame, faceApiResize } from './faceApiCrop';
 import { resampleRegion, toBytes } from './resample';
 
 /** Why a sample has no AU map: its class uses no AU (neutral), no face was found, or every AU fell outside. */
@@ -40,6 +42,8 @@ export interface FaceGeometry {
   /** The paper's face frame and the model's crop, in image pixels. */
   readonly auFrame: FaceFrame;
   readonly frame: FaceFrame;
+  /** The model's crop, which sets the side the frame is prepared at (preparedSide). */
+  readonly crop: FaceCrop;
 }
 
 export interface PreparedSample {
@@ -91,19 +95,33 @@ function mostConfident(faces: readonly DetectedFace[]): DetectedFace | undefined
 }
 
 /**
- * The square the sample is cut from. A face crop (the detector needed the padded or whole-image fallback, as on
- * CK+48) is its own frame; in a photo, the most confident face's box enlarged by 30 % (crop 'paper', also the
- * frame AU maps are built in) or the box alone (crop 'box'). Without a face, the whole image, centred in a
- * square, so the network still sees it for cross-entropy.
+ * The square the sample is cut from. A tight face crop (the face fills the image, as in CK+48: see isTightCrop)
+ * is its own frame; in a photo, the most confident face's box enlarged by 30 % (crop 'paper', also the frame AU
+ * maps are built in) or the box alone (crop 'box'). Crop 'faceapi' is face-api's square about the landmarks
+ * (data/faceApiCrop.ts), whatever the image. Without a face, the whole image, centred in a square, so the network
+ * still sees it for cross-entropy.
  */
 export function sampleFrame(
   image: { width: number; height: number },
   face: DetectedFace | undefined,
   crop: FaceCrop = 'paper',
 ): FaceFrame {
-  if (face) return cropFrame(face.box, image.width, image.height, face.method !== 'detector', crop);
+  if (face) {
+    if (crop === 'faceapi') return faceApiFrame(faceApiFaceBox(face.landmarks, image.width, image.height));
+    const tight = isTightCrop(face.landmarks, image.width, image.height);
+    return cropFrame(face.box, image.width, image.height, tight, crop);
+  }
   const side = Math.max(image.width, image.height);
   return { x: (image.width - side) / 2, y: (image.height - side) / 2, side };
+}
+
+/**
+ * The side of the square a model with crop `crop` is prepared at: face-api's crop is made at the network's input
+ * size, as face-api makes it, so the eval transform leaves it as it is; the paper's is made at its 256/224 base.
+ */
+export function preparedSide(inputSize: number, crop: FaceCrop): number {
+  const base = baseSideFor(inputSize); // also rejects an input size that is not a positive integer
+  return crop === 'faceapi' ? inputSize : base;
 }
 
 export interface PreparedImage {
@@ -136,9 +154,15 @@ export function cropImage(
   side: number,
   crop: FaceCrop,
 ): { frame: FaceFrame; rgb: Uint8Array } {
+  if (face && crop === 'faceapi') {
+    const box = faceApiFaceBox(face.landmarks, image.width, image.height);
+    const frame = faceApiFrame(box);
+    return { frame, rgb: faceApiResize(image, box, frame, side) };
+  }
   const frame = sampleFrame(image, face, crop);
   const rgb = toBytes(resampleRegion(image, frame, side));
-  if (face && crop === 'box' && face.method === 'detector') maskOutsideBox(rgb, side, frame, face.box);
+  const tight = face !== undefined && isTightCrop(face.landmarks, image.width, image.height);
+  if (face && crop === 'box' && !tight) maskOutsideBox(rgb, side, frame, face.box);
   return { frame, rgb };
 }
 
@@ -155,12 +179,12 @@ export function prepareImage(
   inputSize: number,
   crop: FaceCrop = 'paper',
 ): PreparedImage {
-  const side = baseSideFor(inputSize);
+  const side = preparedSide(inputSize, crop);
   const face = mostConfident(faces);
   const { frame, rgb } = cropImage(image, face, side, crop);
   if (!face) return { side, rgb, frame, auInvalidReason: 'no-face' };
   const auFrame = sampleFrame(image, face);
-  const geometry: FaceGeometry = { landmarks: landmarksInFrame(face.landmarks, auFrame), auFrame, frame };
+  const geometry: FaceGeometry = { landmarks: landmarksInFrame(face.landmarks, auFrame), auFrame, frame, crop };
   const aus = ausForExpression(codebook, expression);
   const heatmap = buildAuHeatmap(geometry.landmarks, FACE_FRAME_SIZE, FACE_FRAME_SIZE, aus);
   if (!heatmap.valid) return { side, rgb, frame, face, geometry, auInvalidReason: heatmap.reason };
@@ -227,8 +251,14 @@ export async function prepareOne(
  * A map of the paper's frame moved to the model's input as the data pipeline moves it (prepare.ts, augment.ts):
  * nearest to the base square of the model's crop, nearest to S.
  */
-export function frameMapToInput(map: Heatmap, inputSize: number, auFrame: FaceFrame, frame: FaceFrame): Heatmap {
-  const side = baseSideFor(inputSize);
+export function frameMapToInput(
+  map: Heatmap,
+  inputSize: number,
+  auFrame: FaceFrame,
+  frame: FaceFrame,
+  crop: FaceCrop,
+): Heatmap {
+  const side = preparedSide(inputSize, crop);
   const base = sameFrame(auFrame, frame) ? resizeNearest(map, side, side) : moveFrameMap(map, auFrame, frame, side);
   const input = resizeNearest(base, inputSize, inputSize);
   // The loader clips maps to [0, 1] last (augment.ts mapInto).

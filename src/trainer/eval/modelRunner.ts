@@ -1,14 +1,18 @@
 /**
  * Runs an inference or explanation graph over batches and feeds the evaluator. Weights are graph inputs, so
- * the same session evaluates a model at every epoch of a run.
+ * the same session evaluates a model at every epoch of a run. On a GPU that keeps tensors resident, weights
+ * already there (a training run's state) go in as they are and host weights are uploaded once, not every batch.
  */
 import type { Batch } from '../data/loader';
 import { activationName, buildExplanation, gradientName } from '../graphs/explain';
 import { attentionName, buildInference } from '../graphs/inference';
 import type { ModelName } from '../models/modelNames';
+import { paramSpecs } from '../models/params';
 import { presetInfo } from '../models/presets';
+import type { Device } from '../onnx/deviceNames';
+import { disposeOnDevice, isOnDevice, TensorCopier } from '../onnx/deviceTensors';
 import type { EngineOptions, ort } from '../onnx/session';
-import { createSession, floatTensor, int64Tensor } from '../onnx/session';
+import { createSession, engineDevice, floatTensor, int64Tensor, residentTensors } from '../onnx/session';
 import type { EvalBatch, Evaluator } from './evaluator';
 
 export interface RunnerConfig {
@@ -19,17 +23,28 @@ export interface RunnerConfig {
   readonly camLayer?: string;
 }
 
+/** Host weights uploaded to the GPU, with the tensors they were uploaded from. */
+interface Uploaded {
+  readonly sources: ReadonlyMap<string, ort.Tensor>;
+  readonly copies: ReadonlyMap<string, ort.Tensor>;
+}
+
 export class ModelRunner {
+  private uploader: TensorCopier | undefined;
+  private uploaded: Uploaded | undefined;
+
   private constructor(
     private readonly session: ort.InferenceSession,
     private readonly config: RunnerConfig,
+    private readonly device: Device,
   ) {}
 
   static async create(config: RunnerConfig, engine: EngineOptions): Promise<ModelRunner> {
+    const device = engineDevice(engine);
     const { model } = config.camLayer
-      ? buildExplanation({ ...config, layers: [config.camLayer] }, 'inputs')
-      : buildInference(config, 'inputs');
-    return new ModelRunner(await createSession(model, engine), config);
+      ? buildExplanation({ ...config, device, layers: [config.camLayer] }, 'inputs')
+      : buildInference({ ...config, device }, 'inputs');
+    return new ModelRunner(await createSession(model, engine), config, device);
   }
 
   /** Runs one batch; gradients are taken for each sample's own label, as the paper computes CAMs. */
@@ -38,8 +53,22 @@ export class ModelRunner {
     const s = presetInfo(preset).inputSize;
     const feeds: Record<string, ort.Tensor> = { image: floatTensor(batch.image, [n, 3, s, s]) };
     if (this.config.camLayer) feeds['target'] = int64Tensor(batch.labels, [n]);
-    for (const [name, t] of weights) feeds[name] = t;
+    for (const [name, t] of await this.onDevice(weights)) feeds[name] = t;
     return this.session.run(feeds);
+  }
+
+  /** The weights as the session should take them (see the header): uploaded again only when a tensor changed. */
+  private async onDevice(weights: ReadonlyMap<string, ort.Tensor>): Promise<ReadonlyMap<string, ort.Tensor>> {
+    if (!residentTensors(this.device) || [...weights.values()].every(isOnDevice)) return weights;
+    const previous = this.uploaded;
+    const unchanged =
+      previous?.sources.size === weights.size && [...weights].every(([name, t]) => previous.sources.get(name) === t);
+    if (previous && unchanged) return previous.copies;
+    const specs = paramSpecs(this.config.preset, this.config.numClasses);
+    this.uploader ??= await TensorCopier.create(this.device, specs, 'toDevice');
+    this.uploaded = { sources: new Map(weights), copies: await this.uploader.copy(weights) };
+    disposeOnDevice(previous?.copies.values() ?? []);
+    return this.uploaded.copies;
   }
 
   /** The evaluator's view of one batch's outputs. */
@@ -72,6 +101,9 @@ export class ModelRunner {
   }
 
   async release(): Promise<void> {
+    disposeOnDevice(this.uploaded?.copies.values() ?? []);
+    this.uploaded = undefined;
+    await this.uploader?.release();
     await this.session.release();
   }
 }

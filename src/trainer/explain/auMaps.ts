@@ -10,6 +10,7 @@ import type { Tile } from '../io/render';
 import { renderTileGrid, viewOf } from '../io/render';
 import type { Codebook } from '../science/codebook';
 import { ausForExpression } from '../science/codebook';
+import { isTightCrop } from '../science/faceCheck';
 import { FACE_FRAME_SIZE, faceFrame, landmarksInFrame, pasteFrameMap, regionAround } from '../science/faceFrame';
 import { buildAuHeatmap } from '../science/heatmap';
 import type { Expression } from '../science/labels';
@@ -94,8 +95,11 @@ export async function drawAuMaps(
   });
   const faces = selectFaces(detected, request.face, request.imagePath);
 
-  // A detector box means a photo; the padded and whole-image fallbacks mean the image itself is a face crop.
-  const frames = faces.map((f) => faceFrame(f.box, image.width, image.height, f.method !== 'detector'));
+  // A face that fills the image means the image itself is a face crop, whichever strategy found it.
+  const frames = faces.map((f) => {
+    const tight = isTightCrop(f.landmarks, image.width, image.height);
+    return faceFrame(f.box, image.width, image.height, tight);
+  });
   // Show the faces, not the whole photo: at tile size they would be too small to check the geometry.
   const view = viewOf(regionAround(frames, image.width, image.height));
   const reports: ExpressionReport[] = [];

@@ -10,8 +10,8 @@
  */
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { baseSideFor, evalTransformSample } from '../data/augment';
-import { cropImage, sampleFrame } from '../data/prepare';
+import { evalTransformSample } from '../data/augment';
+import { cropImage, preparedSide, sampleFrame } from '../data/prepare';
 import { sidecarPathFor } from '../import/sidecar';
 import type { RgbImage } from '../io/image';
 import { checkModelTrust } from '../io/modelTrust';
@@ -136,7 +136,7 @@ export class Explainer {
     const face = faces[faceIndex]!;
 
     t = performance.now();
-    const side = baseSideFor(d.inputSize);
+    const side = preparedSide(d.inputSize, model.crop);
     const { frame, rgb } = cropImage(image, face, side, model.crop);
     const input = evalTransformSample({ side, rgb }, d.inputSize, d.normalisation).image;
     const prepareMs = elapsed(t);

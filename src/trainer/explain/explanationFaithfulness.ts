@@ -52,7 +52,7 @@ export function regionsAtInput(
 ): FaceRegions | Skipped {
   const regions = faceRegions(geometry?.landmarks, FACE_FRAME_SIZE, FACE_FRAME_SIZE, classAus, codebookAus);
   if ('status' in regions || !geometry) return regions;
-  return moveRegions(regions, (m) => frameMapToInput(m, inputSize, geometry.auFrame, geometry.frame));
+  return moveRegions(regions, (m) => frameMapToInput(m, inputSize, geometry.auFrame, geometry.frame, geometry.crop));
 }
 
 /** Drop and attention share per AU of the class, largest drop first. */
@@ -113,6 +113,7 @@ export async function explanationFaithfulness(
   const className = report.explained.class;
   const geometry = {
     landmarks: landmarksInFrame(maps.face.landmarks, maps.auFrame), auFrame: maps.auFrame, frame: maps.frame,
+    crop: model.crop,
   };
   const regions = regionsAtInput(geometry, size, ausForExpression(d.codebook, className),
     d.codebook.actionUnits.map((a) => a.facs));

@@ -25,7 +25,7 @@ import { openImported } from '../import/foreignModel';
 import { headWeightName, redrawFromLayer } from '../models/params';
 import { presetInfo } from '../models/presets';
 import type { EngineOptions, ort } from '../onnx/session';
-import { createSession, floatTensor, int64Tensor } from '../onnx/session';
+import { createSession, engineDevice, floatTensor, int64Tensor } from '../onnx/session';
 import type { CamMethodName } from '../science/camMethods';
 import type { Classifier } from '../science/metrics/faithfulness/classifier';
 import { CAM_METHOD_NAMES } from '../science/camMethods';
@@ -71,7 +71,12 @@ export async function checkpointClassifier(
 ): Promise<{ classifier: Classifier; release: () => Promise<void> }> {
   const { description, params } = checkpointModel(checkpoint, file);
   const s = description.inputSize;
-  const config = { preset: description.preset, numClasses: description.labels.length, batch: CLASSIFIER_BATCH };
+  const config = {
+    preset: description.preset,
+    numClasses: description.labels.length,
+    batch: CLASSIFIER_BATCH,
+    device: engineDevice(engine),
+  };
   const session = await createSession(buildLogits(config, params), engine);
   const run = async (batch: Float32Array): Promise<Float32Array> => {
     const out = await session.run({ image: floatTensor(batch, [CLASSIFIER_BATCH, 3, s, s]) });
@@ -200,7 +205,12 @@ async function openCheckpoint(file: string, engine: EngineOptions): Promise<Open
 async function openLoaded(checkpoint: LoadedCheckpoint, file: string, engine: EngineOptions): Promise<OpenModel> {
   const { description, params } = checkpointModel(checkpoint, file);
   const graph = buildExplainerGraph(
-    { preset: description.preset, numClasses: description.labels.length, camLayer: description.featureLayer },
+    {
+      preset: description.preset,
+      numClasses: description.labels.length,
+      camLayer: description.featureLayer,
+      device: engineDevice(engine),
+    },
     params,
   );
   const session = await createSession(graph, engine);

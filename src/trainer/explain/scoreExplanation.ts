@@ -23,7 +23,7 @@ import type { AuShare, ExplanationMaps, ExplanationReport, LocalisationScores } 
 import type { ModelOutputs, OpenModel } from './openModel';
 
 interface ScoreInput {
-  readonly model: Pick<OpenModel, 'description' | 'camLayer' | 'methods' | 'unavailable' | 'fcWeight'>;
+  readonly model: Pick<OpenModel, 'description' | 'camLayer' | 'methods' | 'unavailable' | 'fcWeight' | 'crop'>;
   readonly outputs: ModelOutputs;
   /** The requested class index, or PREDICTED_CLASS. */
   readonly target: number;
@@ -99,9 +99,9 @@ export function scoreExplanation(input: ScoreInput): {
     : sameFrame(auFrame, frame)
       ? heatmap.map
       : moveFrameMap(heatmap.map, auFrame, frame, FACE_FRAME_SIZE);
-  const auInputMap = heatmap.valid ? frameMapToInput(heatmap.map, s, auFrame, frame) : undefined;
+  const auInputMap = heatmap.valid ? frameMapToInput(heatmap.map, s, auFrame, frame, model.crop) : undefined;
   const regions = heatmap.valid
-    ? heatmap.perAu.map((a) => ({ facs: a.facs, map: frameMapToInput(a.map, s, auFrame, frame) }))
+    ? heatmap.perAu.map((a) => ({ facs: a.facs, map: frameMapToInput(a.map, s, auFrame, frame, model.crop) }))
     : [];
 
   const cams = new Map<CamMethodName, Heatmap>();

@@ -6,9 +6,9 @@
  */
 import { Tape } from '../autodiff/tape';
 import type { Forward, GradientSource } from '../models/types';
+import { oneHot } from '../onnx/classScores';
 import type { Tensor } from '../onnx/graph';
 import { Graph } from '../onnx/graph';
-import { oneHot } from '../onnx/ops';
 import { toModelBytes } from '../onnx/serialize';
 import { checkLayers } from '../models/presets';
 import type { GraphIO, InferenceConfig } from './inference';
@@ -38,7 +38,7 @@ export function buildExplanation(config: ExplanationConfig, weights: WeightSourc
   const { preset, numClasses, batch, layers } = config;
   if (layers.length === 0) throw new RangeError('an explanation needs at least one layer');
   checkLayers(preset, layers);
-  const g = new Graph(`explain_${preset}`);
+  const g = new Graph(`explain_${preset}`, config.device);
   const tape = new Tape(g);
   const forward = emitInference(g, tape, config, weights);
   const target = g.input('target', 'int64', [batch]);

@@ -10,6 +10,7 @@ import type { ModelName } from '../models/modelNames';
 import { paramSpecs } from '../models/params';
 import { presetInfo } from '../models/presets';
 import type { Forward, ParamStore } from '../models/types';
+import type { Device } from '../onnx/deviceNames';
 import { Graph } from '../onnx/graph';
 import { toModelBytes } from '../onnx/serialize';
 import type { IOSpec, WeightSource } from './weights';
@@ -19,6 +20,8 @@ export interface InferenceConfig {
   readonly preset: ModelName;
   readonly numClasses: number;
   readonly batch: number;
+  /** The device the graph runs on, whose provider's ops it uses (default: the CPU; onnx/graph.ts). */
+  readonly device?: Device;
 }
 
 export interface GraphIO {
@@ -47,7 +50,7 @@ export function emitInference(g: Graph, tape: Tape, config: InferenceConfig, wei
 }
 
 export function buildInference(config: InferenceConfig, weights: WeightSource): { model: Uint8Array; io: GraphIO } {
-  const g = new Graph(`inference_${config.preset}`);
+  const g = new Graph(`inference_${config.preset}`, config.device);
   emitInference(g, new Tape(g), config, weights);
   const model = toModelBytes(g, {
     kind: 'inference',
@@ -64,7 +67,7 @@ export function buildInference(config: InferenceConfig, weights: WeightSource): 
  */
 export function buildLogits(config: InferenceConfig, weights: ParamStore): Uint8Array {
   const { preset, numClasses, batch } = config;
-  const g = new Graph(`logits_${preset}`);
+  const g = new Graph(`logits_${preset}`, config.device);
   const size = presetInfo(preset).inputSize;
   const image = g.input('image', 'float32', [batch, 3, size, size]);
   const params = weightTensors(g, paramSpecs(preset, numClasses), weights);

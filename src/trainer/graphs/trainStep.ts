@@ -12,6 +12,7 @@ import { buildForward } from '../models/forward';
 import type { ModelName } from '../models/modelNames';
 import { isDecayed, isTrainable, paramSpecs } from '../models/params';
 import { checkLayers, presetInfo } from '../models/presets';
+import type { Device } from '../onnx/deviceNames';
 import type { Tensor } from '../onnx/graph';
 import { Graph } from '../onnx/graph';
 import { add, mul, sub, zerosLike } from '../onnx/ops';
@@ -41,6 +42,10 @@ export interface TrainStepConfig {
    * (TRAIN_INPUTS.ceWeights, science/classWeights.ts sampleWeights) and the stepper feeds them.
    */
   readonly classWeights?: readonly number[];
+  /** The device the step runs on, whose provider's ops the graph uses (default: the CPU; onnx/graph.ts). */
+  readonly device?: Device;
+  /** Another input side than the preset's (ResNets only), to check the step cheaply on a slow device (SwiftShader). */
+  readonly inputSize?: number;
 }
 
 /** PyTorch BatchNorm2d's default running-statistics momentum. */
@@ -88,9 +93,9 @@ export function buildTrainStep(config: TrainStepConfig): { model: Uint8Array; io
   const weightDecay = config.weightDecay ?? 5e-4;
   if (layers.length === 0) throw new RangeError('the train step needs at least one attention layer');
   checkLayers(preset, layers);
-  const size = presetInfo(preset).inputSize;
+  const size = config.inputSize ?? presetInfo(preset).inputSize;
 
-  const g = new Graph(`train_step_${preset}`);
+  const g = new Graph(`train_step_${preset}`, config.device);
   const tape = new Tape(g);
   const image = g.input(TRAIN_INPUTS.image, 'float32', [batch, 3, size, size]);
   const labels = g.input(TRAIN_INPUTS.labels, 'int64', [batch]);
@@ -108,7 +113,7 @@ export function buildTrainStep(config: TrainStepConfig): { model: Uint8Array; io
   const running = specs.filter((s) => !isTrainable(s)).map((s) => s.name);
   const buffers = trainable.map((name) => g.input(momentumName(name), 'float32', weights.get(name)!.shape));
 
-  const forward = buildForward(tape, { preset, numClasses }, image, weights, 'train');
+  const forward = buildForward(tape, { preset, numClasses, inputSize: size }, image, weights, 'train');
   const attentions = layers.map((l) => forward.stage(l));
   const loss = compositeLoss(tape, {
     logits: forward.logits, labels, attentions, auMaps, auValid, lambda, ...(ceWeights && { ceWeights }),

@@ -12,9 +12,10 @@ import { Add, BatchNormEval, Conv2d, GlobalAvgPool, Linear, MaxPool2d, Relu, Res
 import { ChannelBias } from '../autodiff/ops/bias';
 import { Tape } from '../autodiff/tape';
 import { EXPLAINED_OUTPUT } from '../explain/explainGraph';
+import { oneHot } from '../onnx/classScores';
 import type { Attr, DType, Tensor } from '../onnx/graph';
 import { Graph, numel } from '../onnx/graph';
-import { compare, oneHot, where } from '../onnx/ops';
+import { compare, where } from '../onnx/ops';
 import { toModelBytes } from '../onnx/serialize';
 import { tensorDims, tensorValues } from './foreignGraph';
 import { dependsOn, isCovered } from './opCoverage';

@@ -13,6 +13,7 @@ import type { Box, Point } from '../science/types';
 import { READ_CAPS, readBoundedText } from './boundedRead';
 import { decodeImage, ImageError, readImageFile } from './image';
 import type { RgbImage } from './image';
+import { DETECTION_METHODS } from './landmarks';
 import type { DetectedFace, DetectionMethod, FaceLandmarker } from './landmarks';
 import { decodeSource } from './layouts/decode';
 import type { SampleSource } from './layouts/types';
@@ -29,7 +30,6 @@ export interface LandmarkCacheOptions {
 
 /** Bump when the file layout below changes. */
 const CACHE_FORMAT = 1;
-const METHODS: readonly DetectionMethod[] = ['detector', 'padded', 'whole-image'];
 
 /** `$XDG_CACHE_HOME/au-lens/landmarks`, else `~/.cache/au-lens/landmarks`. */
 export function defaultLandmarkCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -66,9 +66,8 @@ function isNumberArray(v: unknown, length: number): v is number[] {
 function decodeFace(v: unknown): DetectedFace | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
   const o = v as Record<string, unknown>;
-  if (!isNumberArray(o.box, 4) || typeof o.score !== 'number' || !METHODS.includes(o.method as DetectionMethod)) {
-    return undefined;
-  }
+  if (!isNumberArray(o.box, 4) || typeof o.score !== 'number') return undefined;
+  if (!DETECTION_METHODS.includes(o.method as DetectionMethod)) return undefined;
   if (!Array.isArray(o.landmarks) || o.landmarks.length !== 68 || !o.landmarks.every((p) => isNumberArray(p, 2))) {
     return undefined;
   }

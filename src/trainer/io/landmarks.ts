@@ -1,21 +1,26 @@
 /**
  * Face boxes and 68-point landmarks with @vladmandic/face-api on the tfjs wasm backend, offline.
  *
- * Two regimes (measured in shared/docs/landmark-notes.md):
- * - ordinary photos: SSD MobileNet v1 over the whole image;
- * - tight face crops (CK+48 is 48×48): the face fills the frame, which the detectors cannot handle, so the crop
- *   is centred on a grey canvas twice its size, scaled to 288 px and searched with the tiny detector keeping its
- *   best box even at a low score (981/981 CK+48 faces). If even that fails, the whole crop is taken as the face
- *   box, which is only sound because the crop is tight.
+ * Three ways of finding a face, tried in the order io/faceStrategy.ts sets from what the image can hold, each
+ * result checked for plausibility (science/faceCheck.ts); the first with a plausible face wins and is recorded in
+ * `method` (measured in shared/docs/landmark-notes.md):
+ * - 'detector': SSD MobileNet v1 on the image as it is (ordinary photos and portraits);
+ * - 'padded': for tight face crops (CK+48 is 48×48) the face fills the frame, which the detectors cannot handle, so
+ *   the crop is centred on a grey canvas twice its size, scaled to 288 px and searched with the tiny detector
+ *   keeping its best box even at a low score (981/981 CK+48 faces);
+ * - 'whole-image': the whole image taken as the face box, which is only sound for a tight crop.
  */
 import * as path from 'node:path';
 import type * as FaceApi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
 import type * as Tf from '@tensorflow/tfjs';
 import type * as TfWasm from '@tensorflow/tfjs-backend-wasm';
 import type { Box, Landmarks68, Point } from '../science/types';
+import { faceStrategies, firstPlausible } from './faceStrategy';
 import type { RgbImage } from './image';
 
-export type DetectionMethod = 'detector' | 'padded' | 'whole-image';
+/** The face-finding strategies, in the order they are tried (see the header). */
+export const DETECTION_METHODS = ['detector', 'padded', 'whole-image'] as const;
+export type DetectionMethod = (typeof DETECTION_METHODS)[number];
 
 export interface DetectedFace {
   /** Face box in image pixels; it may reach past the image edges when the face is cut by the frame. */
@@ -37,8 +42,6 @@ export interface FaceLandmarker {
 export interface LandmarkDetectorOptions {
   /** SSD threshold for ordinary photos; 0.3 finds every face of face-api's demo photos without false ones. */
   readonly ssdMinConfidence?: number;
-  /** Images whose larger side is at most this are treated as tight face crops. */
-  readonly cropMaxSide?: number;
   /** Tiny-detector threshold on padded crops: low, because only the best box is kept. */
   readonly cropScoreThreshold?: number;
   /** Take the whole crop as the face when the padded search finds nothing (default true). */
@@ -47,7 +50,6 @@ export interface LandmarkDetectorOptions {
 
 const DEFAULTS: Required<LandmarkDetectorOptions> = {
   ssdMinConfidence: 0.3,
-  cropMaxSide: 256,
   cropScoreThreshold: 0.05,
   wholeImageFallback: true,
 };
@@ -57,8 +59,12 @@ const CROP_BORDER = 0.5;
 const CROP_CANVAS = 288;
 const CROP_GREY = 128;
 const TINY_INPUT_SIZE = 320;
-/** Bump when the pre- or post-processing below changes, so cached landmarks are recomputed. */
-const ALGORITHM_REVISION = 1;
+/**
+ * Bump when the pre- or post-processing below, the strategies' order or rules (faceStrategy.ts) or the plausibility
+ * check (science/faceCheck.ts) change, so cached landmarks are recomputed. 2: strategies chosen by what the image
+ * holds and checked, instead of by its size alone.
+ */
+const ALGORITHM_REVISION = 2;
 
 interface Runtime {
   readonly tf: typeof Tf;
@@ -153,7 +159,7 @@ export class LandmarkDetector implements FaceLandmarker {
     const o = options;
     this.version =
       `face-api@${rt.faceapi.version} r${ALGORITHM_REVISION} ssd>=${o.ssdMinConfidence} ` +
-      `crop<=${o.cropMaxSide}:tiny${TINY_INPUT_SIZE}>=${o.cropScoreThreshold},border${CROP_BORDER},${CROP_CANVAS}px` +
+      `padded:tiny${TINY_INPUT_SIZE}>=${o.cropScoreThreshold},border${CROP_BORDER},${CROP_CANVAS}px` +
       (o.wholeImageFallback ? ',whole-image' : '');
   }
 
@@ -162,15 +168,17 @@ export class LandmarkDetector implements FaceLandmarker {
     return new LandmarkDetector(await loadRuntime(), { ...DEFAULTS, ...options });
   }
 
-  /** Every face found, best score first; [] when there is none. */
+  /** Every plausible face of the first strategy that finds one, best score first; [] when there is none. */
   async detect(image: RgbImage): Promise<DetectedFace[]> {
     const { tf } = this.rt;
     const input = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
+    const strategies = faceStrategies<DetectedFace>({
+      detector: () => this.detectInPhoto(input),
+      padded: () => this.detectInCrop(input, image),
+      wholeImage: async () => (this.options.wholeImageFallback ? this.wholeImage(input, image) : []),
+    });
     try {
-      const faces =
-        Math.max(image.width, image.height) > this.options.cropMaxSide
-          ? await this.detectInPhoto(input)
-          : await this.detectInCrop(input, image);
+      const faces = await firstPlausible(strategies, image.width, image.height);
       return faces.sort((a, b) => b.score - a.score);
     } finally {
       input.dispose();
@@ -184,7 +192,7 @@ export class LandmarkDetector implements FaceLandmarker {
       maxResults: 100,
     });
     const results = await faceapi.detectAllFaces(asNetInput(input), options).withFaceLandmarks();
-    return results.map((r) => toFace(r, 'detector', IDENTITY));
+    return results.map((r) => toFace(r, 'detector', IDENTITY)).sort((a, b) => b.score - a.score);
   }
 
   private async detectInCrop(input: Tf.Tensor3D, image: RgbImage): Promise<DetectedFace[]> {
@@ -220,12 +228,14 @@ export class LandmarkDetector implements FaceLandmarker {
         (a, r) => (a === undefined || r.detection.score > a.detection.score ? r : a),
         undefined,
       );
-      if (best) return [toFace(best, 'padded', at)];
+      return best ? [toFace(best, 'padded', at)] : [];
     } finally {
       padded.dispose();
     }
-    if (!this.options.wholeImageFallback) return [];
-    const found = await faceapi.nets.faceLandmark68Net.detectLandmarks(asNetInput(input));
+  }
+
+  private async wholeImage(input: Tf.Tensor3D, image: RgbImage): Promise<DetectedFace[]> {
+    const found = await this.rt.faceapi.nets.faceLandmark68Net.detectLandmarks(asNetInput(input));
     const landmarks = Array.isArray(found) ? found[0] : found;
     if (!landmarks) return [];
     return [

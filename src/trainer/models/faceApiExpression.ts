@@ -5,8 +5,9 @@
  * (node_modules/@vladmandic/face-api/src/faceFeatureExtractor/FaceFeatureExtractor.ts, denseBlock.ts,
  * common/depthwiseSeparableConv.ts, faceProcessor/FaceProcessor.ts) defines, for a 112×112 RGB input:
  *
- * - input: (x − [122.782, 117.001, 104.298]) / 255 on 0–255 RGB (FACEAPI_NORMALISATION), of the detector's face
- *   box black-padded to a square (extractFaceTensors + NetInput.toBatchTensor's padToSquare): crop 'box';
+ * - input: (x − [122.782, 117.001, 104.298]) / 255 on 0–255 RGB (FACEAPI_NORMALISATION), of the landmarks' box
+ *   grown by 20 % and black-padded to a square (alignedRect, extractFaceTensors, NetInput.toBatchTensor's
+ *   padToSquare): crop 'faceapi' (data/faceApiCrop.ts);
  * - four `denseBlock4`s (dense0…dense3, 32, 64, 128, 256 channels, each halving the side: 56, 28, 14, 7):
  *     out1 = relu(conv0(x, stride 2))            dense0: a plain 3×3 conv + bias; others: separable
  *     out2 = sep1(out1)

@@ -3,8 +3,9 @@
  * building it: its labels, input, blocks and weight names. faceApiExpression.ts builds it from these; the weights
  * reader (faceApiWeights.ts) checks the shipped manifest against them.
  *
- * - input: (x − [122.782, 117.001, 104.298]) / 255 on 0–255 RGB (FACEAPI_NORMALISATION), of the detector's face
- *   box black-padded to a square (extractFaceTensors + NetInput.toBatchTensor's padToSquare): crop 'box';
+ * - input: (x − [122.782, 117.001, 104.298]) / 255 on 0–255 RGB (FACEAPI_NORMALISATION), of the landmarks' box
+ *   grown by 20 % and black-padded to a square (alignedRect, extractFaceTensors, NetInput.toBatchTensor's
+ *   padToSquare): crop 'faceapi' (data/faceApiCrop.ts);
  * - four `denseBlock4`s (dense0…dense3, 32, 64, 128, 256 channels, each halving the side: 56, 28, 14, 7), each
  *   an attention layer; dense3 feeds the linear head through a global average pool, so CAM is exact.
  */
@@ -81,7 +82,7 @@ export function faceApiInfo(): PresetInfo {
     featureChannels: FACEAPI_WIDTHS[FACEAPI_WIDTHS.length - 1]!,
     layerShapes,
     normalisation: FACEAPI_NORMALISATION,
-    crop: 'box',
+    crop: 'faceapi',
   };
 }
 

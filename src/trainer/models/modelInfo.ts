@@ -38,6 +38,6 @@ export interface PresetInfo {
   readonly layerShapes: Readonly<Record<string, readonly [number, number, number]>>;
   /** How the input is normalised: ImageNet statistics for the ResNets, the source's own for imported models. */
   readonly normalisation: Normalisation;
-  /** How a face in a photo is cropped for the model: the paper's enlarged box, or face-api's box alone. */
+  /** How a face in a photo is cropped for the model: the paper's enlarged box, or face-api's crop (faceApiCrop.ts). */
   readonly crop: FaceCrop;
 }

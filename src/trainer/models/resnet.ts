@@ -50,7 +50,7 @@ export function buildResNetForward(
   tape: Tape, config: ModelConfig, image: Tensor, params: ReadonlyMap<string, Tensor>, mode: 'train' | 'eval',
 ): Forward {
   const layout = modelLayout(config.preset, config.numClasses);
-  const size = layout.preset.inputSize;
+  const size = config.inputSize ?? layout.preset.inputSize;
   if (!sameShape(image.shape.slice(1), [3, size, size])) {
     throw new RangeError(
       `preset ${config.preset} needs images (N, 3, ${size}, ${size}), got [${image.shape.join(', ')}]`,

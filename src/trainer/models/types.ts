@@ -41,6 +41,8 @@ export type ParamStore = Map<string, Float32Array>;
 export interface ModelConfig {
   readonly preset: ModelName;
   readonly numClasses: number;
+  /** Another input side than the preset's, to check a ResNet's graph cheaply on a slow device (SwiftShader). */
+  readonly inputSize?: number;
 }
 
 export interface BatchStats {

@@ -72,20 +72,18 @@ export interface GraphNode {
 
 /**
  * Refuses, before ORT does with a bare "Indices output is not supported", a graph that asks a MaxPool for its
- * indices on WebGPU: that provider's MaxPool has no indices output, and max-pooling's backward needs it — training
- * a model with a stem max-pool (resnet18, resnet50), or a gradient CAM of an imported model with a max-pool after
- * its CAM layer.
+ * indices on WebGPU: that provider's MaxPool has no indices output. Graphs built for WebGPU route max-pooling's
+ * gradient without them (autodiff/ops/pool.ts); an imported model's gradient CAM through a max-pool after its CAM
+ * layer is built with the CPU's form.
  */
 export function checkRunsOnWebGpu(nodes: readonly GraphNode[]): void {
   const pool = nodes.find((n) => n.opType === 'MaxPool' && (n.output?.[1] ?? '') !== '');
   if (!pool) return;
   throw new DeviceError(
-    `this graph needs the indices of max-pool "${pool.name ?? pool.output![0]}" for its backward (training a model ` +
-      "with a stem max-pool such as resnet18 or resnet50, or a gradient CAM through a max-pool), and ONNX Runtime's " +
-        "WebGPU provider " +
-      `has no MaxPool indices. Run it on the CPU: ${CHOOSE_DEVICE}. tiny64 and small96 train on WebGPU, and every ` +
-        `model's inference ` +
-      'and CAM run there',
+    `this graph needs the indices of max-pool "${pool.name ?? pool.output![0]}" for its backward (a gradient CAM ` +
+      "through a max-pool of an imported model), and ONNX Runtime's WebGPU provider has no MaxPool indices. " +
+      `Run it on the CPU: ${CHOOSE_DEVICE}. Every AU Lens model trains and explains on WebGPU, and every model's ` +
+      'inference runs there',
   );
 }
 

@@ -2,6 +2,7 @@
  * A small ONNX graph builder. Every tensor carries a static shape, computed when it is made, so backward rules
  * and model builders can reason about shapes without running anything. Graphs are serialised by serialize.ts.
  */
+import type { Device } from './deviceNames';
 
 export type DType = 'float32' | 'int64' | 'bool';
 
@@ -54,7 +55,12 @@ export class Graph {
   private readonly names = new Set<string>();
   private counter = 0;
 
-  constructor(readonly name = 'au_lens') {}
+  /**
+   * `device` is the one the graph is built for: op helpers emit forms its provider runs (ONNX Runtime's WebGPU
+   * provider has no MaxPool indices, SpaceToDepth, LogSoftmax or OneHot, and keeps int64 tensors on the CPU), and
+   * the CPU's fastest forms elsewhere.
+   */
+  constructor(readonly name = 'au_lens', readonly device: Device = 'cpu') {}
 
   /** A fresh tensor name with a readable prefix. */
   fresh(prefix: string): string {

@@ -103,7 +103,14 @@ function reducedShape(shape: readonly number[], axes: readonly number[], keepdim
   return shape.flatMap((d, i) => (set.has(i) ? (keepdims ? [1] : []) : [d]));
 }
 
-/** ReduceMean takes its axes as an attribute up to opset 17. */
+/** ReduceMax and ReduceMean take their axes as an attribute up to opset 17. */
+export function reduceMax(g: Graph, x: Tensor, axes: readonly number[], keepdims = true): Tensor {
+  return g.node('ReduceMax', [x], [{ dtype: x.dtype, shape: reducedShape(x.shape, axes, keepdims) }], {
+    axes: { ints: axes },
+    keepdims: { i: keepdims ? 1 : 0 },
+  })[0]!;
+}
+
 export function reduceMean(g: Graph, x: Tensor, axes: readonly number[], keepdims = true): Tensor {
   return g.node('ReduceMean', [x], [{ dtype: x.dtype, shape: reducedShape(x.shape, axes, keepdims) }], {
     axes: { ints: axes },
@@ -300,17 +307,9 @@ export function globalAveragePool(g: Graph, x: Tensor): Tensor {
   return g.node('GlobalAveragePool', [x], [{ dtype: 'float32', shape: [n, c, 1, 1] }])[0]!;
 }
 
-export function softmax(g: Graph, x: Tensor, axis = -1, log = false): Tensor {
-  return g.node(log ? 'LogSoftmax' : 'Softmax', [x], [{ dtype: x.dtype, shape: x.shape }], { axis: { i: axis } })[0]!;
-}
-
-export function oneHot(g: Graph, labels: Tensor, depth: number): Tensor {
-  return g.node(
-    'OneHot',
-    [labels, g.constant([depth], [], 'int64'), g.constant([0, 1], [2])],
-    [{ dtype: 'float32', shape: [...labels.shape, depth] }],
-    { axis: { i: -1 } },
-  )[0]!;
+/** Running sums along `axis` (inclusive). */
+export function cumSum(g: Graph, x: Tensor, axis: number): Tensor {
+  return g.node('CumSum', [x, g.constant([axis], [], 'int64')], [{ dtype: x.dtype, shape: x.shape }])[0]!;
 }
 
 export function scatterElements(

@@ -5,7 +5,7 @@
 import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import type { Device } from './deviceNames';
-import { checkDeviceAvailable, checkRunsOnWebGpu, deviceFromEnv, webGpuStartError } from './device';
+import { checkDeviceAvailable, checkRunsOnWebGpu, DeviceError, deviceFromEnv, webGpuStartError } from './device';
 import type { DType } from './graph';
 import { usesBlockedOps, withoutBlockedOps } from './nchwc';
 
@@ -18,9 +18,49 @@ export interface EngineOptions {
 
 export type Feeds = Record<string, ort.Tensor>;
 
+/** What a session does with its tensors beyond the engine's defaults. */
+export interface SessionIO {
+  /**
+   * Outputs returned as GPU-resident tensors ('gpu-buffer', deviceTensors.ts) where the device keeps tensors
+   * between runs (`residentTensors`); elsewhere, and for every other output, on the host.
+   */
+  readonly outputsOnDevice?: readonly string[];
+}
+
+/**
+ * Whether tensors can stay on this device between runs: WebGPU's, through onnxruntime-node's IO binding. The CUDA
+ * provider's buffers have no such binding in onnxruntime-node 1.30, so CUDA runs copy in and out every run.
+ */
+export function residentTensors(device: Device): boolean {
+  return device === 'webgpu';
+}
+
 /** The device a session with these options runs on: theirs, else AU_LENS_DEVICE's, else the CPU. */
 export function engineDevice(options: EngineOptions): Device {
   return options.provider ?? deviceFromEnv();
+}
+
+/**
+ * The layout the WebGPU provider turns convolutions into, from AU_LENS_WEBGPU_LAYOUT ("NCHW" or "NHWC"); unset, ORT's
+ * own, NHWC. An experiment for GPU runs: NHWC wraps a training step's convolutions in Transposes (on WebGPU, 310 of
+ * small96's 2,208 nodes and 836 of resnet50's 5,560 are Transposes; with NCHW 83 of 1,981 and 376 of 5,100), to be
+ * weighed against NHWC's faster convolution kernels on a GPU (scripts/device/device-check-run.sh benches both).
+ */
+export const WEBGPU_LAYOUT_ENV = 'AU_LENS_WEBGPU_LAYOUT';
+
+function executionProviders(provider: Device): ort.InferenceSession.SessionOptions['executionProviders'] {
+  if (provider === 'cpu') return ['cpu'];
+  const layout = process.env[WEBGPU_LAYOUT_ENV]?.trim().toUpperCase() ?? '';
+  if (provider === 'webgpu' && layout !== '') {
+    if (layout !== 'NCHW' && layout !== 'NHWC') {
+      throw new DeviceError(
+        `${WEBGPU_LAYOUT_ENV}="${process.env[WEBGPU_LAYOUT_ENV]}" is not a layout; use NCHW or NHWC, or unset it`,
+      );
+    }
+    return [{ name: 'webgpu', preferredLayout: layout }, 'cpu'];
+  }
+  // Ops a GPU provider lacks run on the CPU provider, which ORT places beside it.
+  return [provider, 'cpu'];
 }
 
 /**
@@ -35,18 +75,24 @@ export function engineDevice(options: EngineOptions): Device {
  * pattern, which pre-plans one block for every intermediate of the step (small96 peak RSS 0.80 instead of 1.28 GB,
  * same CPU time per step).
  */
-export async function createSession(model: Uint8Array, options: EngineOptions = {}): Promise<ort.InferenceSession> {
+export async function createSession(
+  model: Uint8Array,
+  options: EngineOptions = {},
+  io: SessionIO = {},
+): Promise<ort.InferenceSession> {
   const provider = engineDevice(options);
   checkDeviceAvailable(provider);
+  const onDevice = residentTensors(provider) ? io.outputsOnDevice ?? [] : [];
+  const outputLocations = Object.fromEntries(onDevice.map((name) => [name, 'gpu-buffer' as const]));
   const sessionOptions: ort.InferenceSession.SessionOptions = {
+    ...(onDevice.length > 0 && { preferredOutputLocation: outputLocations }),
     intraOpNumThreads: options.threads ?? 1,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
     enableMemPattern: false,
     extra: { session: { intra_op: { allow_spinning: '0' } } },
-    // Ops a GPU provider lacks run on the CPU provider, which ORT places beside it.
-    executionProviders: provider === 'cpu' ? ['cpu'] : [provider, 'cpu'],
+    executionProviders: executionProviders(provider),
   };
   if (provider !== 'cpu') {
     const proto = onnx.ModelProto.decode(model);

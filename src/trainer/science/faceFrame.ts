@@ -32,11 +32,13 @@ export function faceFrame(box: Box, imageWidth: number, imageHeight: number, tig
 /**
  * How a face in a photo becomes a model's input square (a tight crop is its own frame either way):
  * - 'paper': the face frame above, the box enlarged by 30 % (the paper's crop; our presets);
- * - 'box': the detector's box alone, on the square about its centre with black around the box, as face-api feeds
- *   its own networks (extractFaceTensors, then padToSquare): its expression network answers differently on the
- *   looser crop (neutral instead of happy on face-api's demo/sample1.jpg).
+ * - 'box': the detector's box alone, on the square about its centre with black around the box (imported models
+ *   whose sidecar asks for it);
+ * - 'faceapi': the crop face-api's withFaceExpressions takes after landmarks (the landmarks' box grown by 20 %,
+ *   black-padded to a square; data/faceApiCrop.ts), for face-api's own expression network. It needs the landmarks,
+ *   so cropFrame, which has only the box, does not make it.
  */
-export type FaceCrop = 'paper' | 'box';
+export type FaceCrop = 'paper' | 'box' | 'faceapi';
 
 /** The input square of a model that crops faces as `crop` says; for 'paper' it is faceFrame. */
 export function cropFrame(
@@ -44,7 +46,7 @@ export function cropFrame(
   imageWidth: number,
   imageHeight: number,
   tightCrop: boolean,
-  crop: FaceCrop,
+  crop: Exclude<FaceCrop, 'faceapi'>,
 ): FaceFrame {
   if (crop === 'paper' || tightCrop) return faceFrame(box, imageWidth, imageHeight, tightCrop);
   const side = Math.max(box.width, box.height);

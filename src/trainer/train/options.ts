@@ -6,6 +6,7 @@
 import type { LayoutName } from '../io/layouts/types';
 import type { FaceLandmarker } from '../io/landmarks';
 import type { ModelName } from '../models/modelNames';
+import type { Device } from '../onnx/deviceNames';
 import type { ClassWeightsSpec } from '../science/classWeights';
 import type { Codebook } from '../science/codebook';
 import type { Expression } from '../science/labels';
@@ -91,6 +92,8 @@ export type TrainEvent =
       readonly imagesPerSecond: number;
       readonly etaSeconds: number | null;
     }
+  /** Where the run trains, once its sessions are made: "WebGPU · NVIDIA H200" (onnx/deviceInfo.ts). */
+  | { readonly type: 'device'; readonly device: Device; readonly label: string }
   | {
       readonly type: 'prepared';
       readonly corrupt: readonly { path: string; reason: string }[];

@@ -10,6 +10,8 @@
 import { BatchLoader } from '../data/loader';
 import { Evaluator } from '../eval/evaluator';
 import { evaluateBatches, ModelRunner } from '../eval/modelRunner';
+import { describeDevice } from '../onnx/deviceInfo';
+import { engineDevice } from '../onnx/session';
 import type { Checkpoint, JsonValue } from './checkpoint';
 import { saveCheckpoint } from './checkpoint';
 import type { EpochSums } from './epochSums';
@@ -123,6 +125,8 @@ class TrainLoop {
       run.valSet.store.length > 0
         ? await ModelRunner.create({ preset: options.preset, numClasses, batch: options.batch }, engine)
         : undefined;
+    const device = describeDevice(engineDevice(engine));
+    emit({ type: 'device', device: device.device, label: device.label });
     return new TrainLoop(options, hooks, emit, run, state, stepper, runner);
   }
 
@@ -162,7 +166,7 @@ class TrainLoop {
       const batch = next.value;
       const dataWaitSeconds = (performance.now() - asked) / 1000;
       if (hooks.signal?.aborted) {
-        this.assertFinite(epoch, lr);
+        await this.assertFinite(epoch, lr);
         await this.save('last', run.lastPath, this.checkpoint(epoch, batchIndex, lr, sums));
         emit({ type: 'stopped', reason: 'cancelled', path: run.lastPath });
         return this.outcome('cancelled', epoch);
@@ -202,7 +206,7 @@ class TrainLoop {
   /** Validates the epoch's model, records its metrics and saves last.ckpt, and best.ckpt when it is the best. */
   private async validateAndSave(epoch: number, lr: number, sums: EpochSums, started: number): Promise<void> {
     const { run, options } = this;
-    this.assertFinite(epoch, lr);
+    await this.assertFinite(epoch, lr);
     const trainMetrics: EpochTrainMetrics = epochMeans(sums, lr);
     const val = await this.validate();
     // Model selection on validation subjects only, never on the test split; the earliest of equal scores wins.
@@ -300,9 +304,10 @@ class TrainLoop {
 
   /**
    * A step whose loss is finite can still leave non-finite weights (its update overflowed); they must never
-   * replace a good checkpoint, so they are looked for before every save.
+   * replace a good checkpoint, so they are looked for before every save (on a GPU, in the state brought home).
    */
-  private assertFinite(epoch: number, lr: number): void {
+  private async assertFinite(epoch: number, lr: number): Promise<void> {
+    await this.state.toHost();
     const bad = this.state.firstNonFinite();
     if (bad) throw new TrainingError(this.diverged(`"${bad}" became non-finite`, epoch, this.step, lr));
   }

@@ -1,7 +1,7 @@
 /**
- * The training dashboard's page: a header with the run's status, epoch, best validation accuracy, ETA and speed,
- * Cancel / Resume, and three charts. The host sends the whole run on load (DidLoad) and new points as the run
- * goes (DidUpdate); the page keeps only the run folder (setState) so the serializer can bring it back.
+ * The training dashboard's page: a header with the run's status, epoch, best validation accuracy, ETA, speed and
+ * device, Cancel / Resume, and three charts. The host sends the whole run on load (DidLoad) and new points as the
+ * run goes (DidUpdate); the page keeps only the run folder (setState) so the serializer can bring it back.
  */
 import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
@@ -17,7 +17,8 @@ const ipc = new HostIpc<DashboardPageState>();
 const el = {
   title: byId('title'), status: byId('status'), settings: byId('settings'), cancel: byId('cancel'),
   resume: byId('resume'),
-  epoch: byId('epoch'), best: byId('best'), eta: byId('eta'), speed: byId('speed'), note: byId('note'),
+  epoch: byId('epoch'), best: byId('best'), eta: byId('eta'), speed: byId('speed'), device: byId('device'),
+  note: byId('note'),
   empty: byId('empty'),
 };
 const charts = new Charts({ loss: byId('chart-loss'), val: byId('chart-val'), speed: byId('chart-speed') });
@@ -54,6 +55,7 @@ function renderHeader(): void {
   const recent = steps.slice(-20);
   el.speed.textContent = recent.length > 0
     ? `${Math.round(recent.reduce((a, s) => a + s.imagesPerSecond, 0) / recent.length)} img/s` : '–';
+  el.device.textContent = run.device ?? '–';
   el.note.textContent = run.note ?? '';
   el.note.hidden = !run.note;
   el.note.classList.toggle('error', run.status === 'failed');

@@ -38,6 +38,8 @@ export interface DashboardRun {
   readonly epochs: number | null;
   /** Preset, λ and layers, for the header. */
   readonly settings: string;
+  /** Where it trains or last trained ("WebGPU · NVIDIA H200"), null when its log does not say (older runs). */
+  readonly device: string | null;
   /**
    * A status line: preparation's progress ("finding faces and preparing AU maps (training set) 120/400 · 2 min 05 s
    * left"), a failed run's error.

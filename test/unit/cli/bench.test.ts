@@ -11,7 +11,7 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string[]; er
 }
 
 const KEYS = [
-  'kind', 'engine', 'device', 'model', 'mode', 'threads', 'batch', 'steps', 'warmup', 'reps', 'input', 'layer', 'att_feat_shape', 'lam', 'params',
+  'kind', 'engine', 'device', 'device_name', 'model', 'mode', 'threads', 'batch', 'steps', 'warmup', 'reps', 'input', 'layer', 'att_feat_shape', 'lam', 'params',
   'fwd_flops_per_img', 'fwd_flops_detail', 'flops_per_img_step', 'img_s_min', 'img_s_median', 'img_s_max', 'img_s_reps',
   'foreign_cpus_reps', 'gflops_median', 'ms_per_step_median', 'build_s', 'warmup_s', 'peak_rss_mb', 'loadavg_before', 'loadavg_after', 'node',
 ];
@@ -28,6 +28,7 @@ describe('au-lens bench', function () {
     assert.equal(r['model'], 'tiny64');
     assert.equal(r['mode'], 'train');
     assert.equal(r['device'], 'cpu');
+    assert.match(r['device_name'] as string, /^CPU( · .+)?$/);
     assert.equal(r['batch'], 32);
     assert.equal(r['threads'], 1);
     assert.equal(r['params'], 77847);

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describeGuess, guessDatasets, markerRoot } from '../../../src/extension/training/datasetGuess';
-import { advance, fractionDone, pointsOf, progressText, startProgress } from '../../../src/extension/training/runProgress';
+import {
+  advance, deviceOf, fractionDone, pointsOf, progressText, startProgress,
+} from '../../../src/extension/training/runProgress';
 import type { TrainEvent } from '../../../src/trainer/train/options';
 
 const step = (stepNo: number, epoch: number, batch: number, loss: number): TrainEvent =>
@@ -28,6 +30,14 @@ describe('training progress in the editor', () => {
     p = advance(p, epoch(2, 0.5, false));
     assert.equal(p.bestValAccuracy, 0.75, 'a worse epoch keeps the best');
     assert.equal(advance(p, { type: 'stopped', reason: 'cancelled', path: null }).phase, 'stopping');
+  });
+
+  it('names the device the run trains on, the latest one for a run resumed elsewhere', () => {
+    const onGpu: TrainEvent = { type: 'device', device: 'webgpu', label: 'WebGPU · NVIDIA H200' };
+    assert.equal(startProgress(2).device, null);
+    assert.equal(advance(startProgress(2), onGpu).device, 'WebGPU · NVIDIA H200');
+    assert.equal(deviceOf([step(1, 1, 1, 2)]), null, 'a run logged before runs said their device');
+    assert.equal(deviceOf([{ type: 'device', device: 'cpu', label: 'CPU' }, step(1, 1, 1, 2), onGpu]), 'WebGPU · NVIDIA H200');
   });
 
   it('keeps the later values of steps and epochs a resumed run repeats', () => {

@@ -1,14 +1,19 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { decodeImage } from '../../../src/trainer/io/image';
+import { detectWithCache, landmarkCachePath } from '../../../src/trainer/io/landmarkCache';
+import { sha256 } from '../../../src/trainer/io/sourceIdentity';
 import { LandmarkDetector } from '../../../src/trainer/io/landmarks';
 import type { DetectedFace } from '../../../src/trainer/io/landmarks';
+import { isTightCrop } from '../../../src/trainer/science/faceCheck';
 import type { Point } from '../../../src/trainer/science/types';
+import { demoFaceCrop } from '../../helpers/demoFaceCrop';
 import { ck48Dir, faceApiDemoDir } from '../../helpers/paths';
-import { faceFreeRaw } from './fixtures';
+import { faceFreeRaw, makeTempDir } from './fixtures';
 
 function mean(points: readonly Point[]): Point {
   const n = points.length;
@@ -86,21 +91,59 @@ describe('io/landmarks LandmarkDetector', function () {
     );
   });
 
+  it('does not reuse the landmarks that revision 1 (the detector chosen by image size alone) cached', async () => {
+    const { dir, cleanup } = await makeTempDir('au-lens-r1-cache-');
+    try {
+      const file = path.join(faceApiDemoDir, 'sample1.jpg');
+      const content = sha256(await readFile(file));
+      // Revision 1's cache key with the default options, as LandmarkDetector built it before this revision.
+      const faceApi = detector.version.split(' ')[0]!;
+      const r1 = `${faceApi} r1 ssd>=0.3 crop<=256:tiny320>=0.05,border0.5,288px,whole-image`;
+      const stale = {
+        box: [0, 0, 10, 10], score: 1, method: 'padded', landmarks: Array.from({ length: 68 }, () => [5, 5]),
+      };
+      const plant = async (cacheDir: string, version: string): Promise<void> => {
+        const entry = landmarkCachePath(cacheDir, content, version);
+        await mkdir(path.dirname(entry), { recursive: true });
+        await writeFile(entry, JSON.stringify({ format: 1, detector: version, sha256: content, faces: [stale] }));
+      };
+      // The planted entry is one the cache would read under the current key…
+      await plant(path.join(dir, 'current'), detector.version);
+      const reused = await detectWithCache(detector, file, { dir: path.join(dir, 'current') });
+      assert.deepEqual(reused.map((f) => f.box), [{ x: 0, y: 0, width: 10, height: 10 }]);
+      // …but under revision 1's it is never looked up.
+      assert.match(detector.version, / r2 /);
+      await plant(path.join(dir, 'r1'), r1);
+      const faces = await detectWithCache(detector, file, { dir: path.join(dir, 'r1') });
+      assert.equal(faces.length, 3, 'detected afresh, not the stale entry\'s one face');
+      assert.ok(faces.every((f) => f.method === 'detector' && f.box.width > 100));
+    } finally {
+      await cleanup();
+    }
+  });
+
   it('returns [] for a 640×480 photo without a face', async () => {
     const png = await sharp(faceFreeRaw(640, 480), { raw: { width: 640, height: 480, channels: 3 } }).png().toBuffer();
     assert.deepEqual(await detector.detect(await decodeImage(png, { source: 'gradient.png' })), []);
   });
 
-  it('falls back to the whole crop only when allowed', async () => {
-    // A flat grey crop has nothing for the tiny detector to find, even at a low threshold.
+  it('finds no face on a flat grey crop: the landmarks the whole-image fallback draws there fail the check', async () => {
     const grey = await decodeImage(await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } }).png().toBuffer());
-    const faces = await detector.detect(grey);
+    assert.deepEqual(await detector.detect(grey), []);
+  });
+
+  it('takes a tight crop whole when the padded search finds nothing, only when allowed', async () => {
+    // A tight 56-px crop (below SSD's 64) of a demo photo's face; no tiny-detector box scores 0.99999.
+    const crop = await decodeImage(await demoFaceCrop(56), { source: 'crop.png' });
+    const blind = await LandmarkDetector.create({ cropScoreThreshold: 0.99999 });
+    const faces = await blind.detect(crop);
     assert.equal(faces.length, 1);
     assert.equal(faces[0]!.method, 'whole-image');
     assert.equal(faces[0]!.score, 0);
-    assert.deepEqual(faces[0]!.box, { x: 0, y: 0, width: 64, height: 64 });
-    const strict = await LandmarkDetector.create({ wholeImageFallback: false });
-    assert.deepEqual(await strict.detect(grey), []);
+    assert.deepEqual(faces[0]!.box, { x: 0, y: 0, width: crop.width, height: crop.height });
+    assertSaneGeometry(faces[0]!, 'whole-image crop');
+    const strict = await LandmarkDetector.create({ cropScoreThreshold: 0.99999, wholeImageFallback: false });
+    assert.deepEqual(await strict.detect(crop), []);
   });
 
   describe('CK+48 (research-only data in ../shared/data, never copied)', function () {
@@ -113,7 +156,7 @@ describe('io/landmarks LandmarkDetector', function () {
       }
     });
 
-    it('finds landmarks on at least 95 % of all images', async () => {
+    it('finds landmarks on every image, each a tight crop (its own face frame)', async () => {
       const files = listCk48();
       assert.ok(files.length > 900, `expected the 981 CK+48 images, found ${files.length}`);
       const methods: Record<string, number> = {};
@@ -128,7 +171,10 @@ describe('io/landmarks LandmarkDetector', function () {
         const best = faces[0];
         const key = best?.method ?? 'none';
         methods[key] = (methods[key] ?? 0) + 1;
-        if (best) assertSaneGeometry(best, file);
+        if (best) {
+          assertSaneGeometry(best, file);
+          assert.ok(isTightCrop(best.landmarks, image.width, image.height), `${file}: a tight crop`);
+        }
       }
       const totalMs = performance.now() - started;
       const found = files.length - (methods.none ?? 0);
@@ -138,7 +184,7 @@ describe('io/landmarks LandmarkDetector', function () {
           `${(totalMs / files.length).toFixed(1)} ms/image with decode`,
       );
       assert.equal(tf.memory().numTensors, tensorsBefore, 'no tensor leaked over the dataset');
-      assert.ok(found / files.length >= 0.95, `landmark rate ${found}/${files.length} is below 95 %`);
+      assert.equal(found, files.length, `landmarks on ${found}/${files.length}`);
     });
   });
 });

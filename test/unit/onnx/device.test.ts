@@ -9,7 +9,7 @@ import { Graph } from '../../../src/trainer/onnx/graph';
 import { maxPool, maxPoolWithIndices, mul } from '../../../src/trainer/onnx/ops';
 import { toModelBytes } from '../../../src/trainer/onnx/serialize';
 import { TrainStepper } from '../../../src/trainer/train/stepper';
-import { createSession } from '../../../src/trainer/onnx/session';
+import { createSession, WEBGPU_LAYOUT_ENV } from '../../../src/trainer/onnx/session';
 
 describe('execution device', () => {
   const saved = process.env[DEVICE_ENV];
@@ -59,7 +59,7 @@ describe('execution device', () => {
     }
   });
 
-  it('refuses a graph that needs MaxPool indices on WebGPU before ORT does, saying what does run there', async () => {
+  it('refuses a graph that needs MaxPool indices on WebGPU before ORT does, saying what does run there (not resnet training)', async () => {
     const pooled = (withIndices: boolean): Uint8Array => {
       const g = new Graph('pool');
       const x = g.input('x', 'float32', [1, 1, 4, 4]);
@@ -71,13 +71,28 @@ describe('execution device', () => {
       } else g.output(maxPool(g, x, o), 'y');
       return toModelBytes(g);
     };
-    const refusal = /^this graph needs the indices of max-pool "[^"]+" for its backward .*has no MaxPool indices\. Run it on the CPU: --device \(in VS Code, the setting AU Lens › Device\)\. tiny64 and small96 train on WebGPU/;
+    const refusal = /^this graph needs the indices of max-pool "[^"]+" for its backward .*has no MaxPool indices\. Run it on the CPU: --device \(in VS Code, the setting AU Lens › Device\)\. Every AU Lens model trains and explains on WebGPU/;
     await assert.rejects(createSession(pooled(true), { provider: 'webgpu' }), (e: Error) => e instanceof DeviceError && refusal.test(e.message));
     // Plain max-pooling is left to the GPU (which this machine may lack: then the adapter error, not this one).
     await createSession(pooled(false), { provider: 'webgpu' }).then((s) => s.release(), (e: Error) => assert.doesNotMatch(e.message, /MaxPool indices/));
-    // resnet18's training step (stem max-pool) is refused the same way.
-    await assert.rejects(TrainStepper.create({ preset: 'resnet18', numClasses: 7, batch: 2, lambda: 1, layers: ['stage4'] }, { provider: 'webgpu' }),
-      (e: Error) => e instanceof DeviceError && refusal.test(e.message));
+    // resnet18's training step, built for WebGPU, routes its stem max-pool's gradient without indices.
+    await TrainStepper.create({ preset: 'resnet18', numClasses: 7, batch: 2, lambda: 1, layers: ['stage4'] }, { provider: 'webgpu' })
+      .then((s) => s.release(), (e: Error) => assert.doesNotMatch(e.message, /MaxPool indices/));
+  });
+
+  it('takes the WebGPU layout from AU_LENS_WEBGPU_LAYOUT and refuses one that is not a layout', async () => {
+    const g = new Graph('square');
+    const x = g.input('x', 'float32', [2]);
+    g.output(mul(g, x, x), 'y');
+    process.env[WEBGPU_LAYOUT_ENV] = 'nhwc4';
+    try {
+      await assert.rejects(createSession(toModelBytes(g), { provider: 'webgpu' }), (e: Error) => e instanceof DeviceError && /^AU_LENS_WEBGPU_LAYOUT="nhwc4" is not a layout; use NCHW or NHWC/.test(e.message));
+      process.env[WEBGPU_LAYOUT_ENV] = 'nchw';
+      // Taken (this machine may lack a GPU: then the adapter error, not the layout's).
+      await createSession(toModelBytes(g), { provider: 'webgpu' }).then((s) => s.release(), (e: Error) => assert.doesNotMatch(e.message, /layout/));
+    } finally {
+      delete process.env[WEBGPU_LAYOUT_ENV];
+    }
   });
 
   it('turns only GPU start failures into device errors', () => {

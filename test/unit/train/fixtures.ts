@@ -10,10 +10,11 @@ import type { DetectedFace, FaceLandmarker } from '../../../src/trainer/io/landm
 import { codebookPreset } from '../../../src/trainer/science/codebook';
 import type { TrainEvent, TrainHooks, TrainOptions, TrainOutcome } from '../../../src/trainer/train/options';
 import { train } from '../../../src/trainer/train/trainRun';
+import { demoFaceCrop } from '../../helpers/demoFaceCrop';
 import { syntheticFace } from '../../helpers/syntheticFace';
 import { makeTempDir } from '../io/fixtures';
 
-/** Side of the generated images: a tight crop, so the real detector falls back to the whole image (≤ 256 px). */
+/** Side of the generated images: a tight face crop, as FER2013's and CK+48's are. */
 export const IMAGE_SIDE = 48;
 
 const CLASS_COLOURS: Readonly<Record<string, readonly [number, number, number]>> = {
@@ -24,20 +25,30 @@ const CLASS_COLOURS: Readonly<Record<string, readonly [number, number, number]>>
   contempt: [120, 60, 60],
 };
 
+/** Seeded noise of ±NOISE on every pixel: every file has its own content (the landmark cache is keyed by it). */
+const NOISE = 8;
+
+let greyFace: Promise<Buffer> | undefined;
+
+/** The tight crop of face-api's demo face (test/helpers/demoFaceCrop.ts) at IMAGE_SIDE, grey, cut once. */
+function demoFaceGrey(): Promise<Buffer> {
+  greyFace ??= demoFaceCrop(IMAGE_SIDE).then((png) => sharp(png).greyscale().raw().toBuffer());
+  return greyFace;
+}
+
 /**
- * A 48×48 PNG: the class colour with seeded noise, so every file has its own content (the landmark cache is keyed
- * by content) and the classes are learnable.
+ * A 48×48 PNG: a real face (so the real detector finds it and draws AU maps) tinted with the class colour, with
+ * seeded noise, so the classes are learnable and every file differs.
  */
 export async function syntheticPng(label: string, seed: number): Promise<Buffer> {
-  const [r, g, b] = CLASS_COLOURS[label] ?? [128, 128, 128];
+  const colour = CLASS_COLOURS[label] ?? [128, 128, 128];
+  const face = await demoFaceGrey();
   const raw = Buffer.alloc(IMAGE_SIDE * IMAGE_SIDE * 3);
   let s = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < raw.length; i += 3) {
+  for (let p = 0; p < IMAGE_SIDE * IMAGE_SIDE; p++) {
     s = (s * 1103515245 + 12345) >>> 0;
-    const noise = (s >>> 24) / 4 - 32;
-    raw[i] = Math.max(0, Math.min(255, r + noise));
-    raw[i + 1] = Math.max(0, Math.min(255, g + noise));
-    raw[i + 2] = Math.max(0, Math.min(255, b - noise));
+    const noise = ((s >>> 24) / 255 - 0.5) * 2 * NOISE;
+    for (let c = 0; c < 3; c++) raw[p * 3 + c] = Math.max(0, Math.min(255, (face[p]! * colour[c]!) / 160 + noise));
   }
   return sharp(raw, { raw: { width: IMAGE_SIDE, height: IMAGE_SIDE, channels: 3 } }).png().toBuffer();
 }

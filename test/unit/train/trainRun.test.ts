@@ -4,6 +4,7 @@ import * as nodeFs from 'node:fs/promises';
 import { cp, mkdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { DatasetError } from '../../../src/trainer/io/dataset';
+import { describeDevice } from '../../../src/trainer/onnx/deviceInfo';
 import { codebookPreset } from '../../../src/trainer/science/codebook';
 import type { AtomicFs } from '../../../src/trainer/io/atomicFile';
 import { fsWithFaults } from '../../helpers/fsWithFaults';
@@ -11,7 +12,7 @@ import type { Checkpoint } from '../../../src/trainer/train/checkpoint';
 import { RUN_LOCK_FILE } from '../../../src/trainer/train/runLock';
 import { loadCheckpoint } from '../../../src/trainer/train/checkpoint';
 import { loadSplitDataset } from '../../../src/trainer/train/dataSplit';
-import type { TrainOptions } from '../../../src/trainer/train/options';
+import type { TrainEvent, TrainOptions } from '../../../src/trainer/train/options';
 import { TrainingError } from '../../../src/trainer/train/options';
 import { CLASSES, eventsOf, recordRun, snapshot, syntheticPng, trainOptions, useTrainingWorkspace, writeDataset } from './fixtures';
 
@@ -65,13 +66,23 @@ describe('train/trainRun: bad input and failures', function () {
   const ws = useTrainingWorkspace('train-run');
   /** An uninterrupted two-epoch run on the data set, the reference for resumes and the folder that holds a run. */
   let reference = '';
+  let referenceEvents: readonly TrainEvent[] = [];
   const out = (name: string): string => path.join(ws.root, 'runs', name);
   const options = (name: string, overrides: Partial<TrainOptions> = {}): TrainOptions => trainOptions(ws.data, out(name), ws.cache, overrides);
 
   before(async () => {
     reference = out('reference');
-    const { outcome } = await recordRun(options('reference'));
+    const { outcome, events } = await recordRun(options('reference'));
     assert.equal(outcome.status, 'completed');
+    referenceEvents = events;
+  });
+
+  it('says where it trains, once its sessions are made and before the first step', () => {
+    const events = referenceEvents;
+    const device = events.findIndex((e) => e.type === 'device');
+    assert.ok(device >= 0 && device < events.findIndex((e) => e.type === 'step'), 'a device event before the steps');
+    assert.deepEqual(events[device], { type: 'device', device: 'cpu', label: describeDevice('cpu').label });
+    assert.match(describeDevice('cpu').label, /^CPU/);
   });
 
   describe('data folders', () => {

@@ -130,7 +130,8 @@ function inputGrad(g: Graph, dy: Tensor, w: Tensor, xShape: readonly number[], p
  * The windows of padded x that each kernel tap multiplies: window(i, j) is the (N, C, Ho, Wo) strided view for
  * offset (i, j), taken over axes 2 and 3 (so x may also be (C, N, H, W)). Windows are made on demand so that each
  * is consumed before the next is made. With strides and a kernel wider than 1, x is first split into its stride
- * phases by SpaceToDepth, and each window is a stride-1 Slice of one phase.
+ * phases by SpaceToDepth, and each window is a stride-1 Slice of one phase (on the CPU; SpaceToDepth measured 2–3×
+ * faster there than the Reshape + Transpose that WebGPU would need, which takes strided Slices instead).
  */
 function windowsOf(
   g: Graph,
@@ -141,7 +142,8 @@ function windowsOf(
 ): (i: number, j: number) => Tensor {
   const [sh, sw] = p.strides;
   const [t, l, b, r] = p.pads;
-  if (sh === sw && sh > 1 && kernel[0] * kernel[1] > 1) {
+  // WebGPU has no SpaceToDepth (ORT would run it on the CPU, copying x there and back): strided Slices instead.
+  if (sh === sw && sh > 1 && kernel[0] * kernel[1] > 1 && g.device !== 'webgpu') {
     const s = sh;
     // Pad up to whole phases; the extra rows and columns lie past every window.
     const [hp, wp] = [x.shape[2]! + t + b, x.shape[3]! + l + r];

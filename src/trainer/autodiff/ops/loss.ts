@@ -2,21 +2,9 @@
  * The two terms of the paper's composite loss (§5), each a scalar with a closed-form backward: the
  * classification cross-entropy and the attention–AU-map cosine alignment, as the PyTorch peer computes them.
  */
+import { oneHot, softmax } from '../../onnx/classScores';
 import type { Graph, Tensor } from '../../onnx/graph';
-import {
-  binary,
-  cast,
-  compare,
-  div,
-  mul,
-  oneHot,
-  reduceMean,
-  reduceSum,
-  reshape,
-  softmax,
-  sub,
-  unary,
-} from '../../onnx/ops';
+import { binary, cast, compare, div, mul, reduceMean, reduceSum, reshape, sub, unary } from '../../onnx/ops';
 import type { DiffOp } from '../tape';
 
 export interface SoftmaxCrossEntropySaved {

@@ -1,4 +1,5 @@
-import { mul, reduceSum, softmax, sub } from '../../onnx/ops';
+import { softmax } from '../../onnx/classScores';
+import { mul, reduceSum, sub } from '../../onnx/ops';
 import type { DiffOp } from '../tape';
 
 /**

@@ -2,8 +2,9 @@
  * Faithfulness test models built with the project's graph builder and run on ONNX Runtime, as the engine will run
  * real models: a `Classifier` over an ORT session with a static batch, padding a short last batch.
  */
+import { softmax } from '../../../../../src/trainer/onnx/classScores';
 import { Graph } from '../../../../../src/trainer/onnx/graph';
-import { conv, gemm, reshape, softmax, unary } from '../../../../../src/trainer/onnx/ops';
+import { conv, gemm, reshape, unary } from '../../../../../src/trainer/onnx/ops';
 import { toModelBytes } from '../../../../../src/trainer/onnx/serialize';
 import { createSession, floatTensor } from '../../../../../src/trainer/onnx/session';
 import type { Classifier } from '../../../../../src/trainer/science/metrics/faithfulness/classifier';
