@@ -37,6 +37,12 @@ function patchRows(tape: Tape, image: Tensor, arch: VitArch): Tensor {
   const [n] = image.shape as [number];
   const g = vitGrid(arch);
   const depth = 3 * arch.patch ** 2;
+  if (tape.graph.device === 'webgpu') {
+    // WebGPU has no SpaceToDepth (ORT would copy the images to the CPU and back): the same order by one 6-D
+    // Transpose, which the CPU runs slower than SpaceToDepth and a 3-D Transpose.
+    const blocks = tape.apply1(Reshape, [image], [n, 3, g, arch.patch, g, arch.patch]);
+    return tape.apply1(Reshape, [tape.apply1(Transpose, [blocks], [0, 2, 4, 3, 5, 1])], [n * g * g, depth]);
+  }
   const pixels = tape.apply1(Reshape, [tape.apply1(SpaceToDepth, [image], { block: arch.patch })], [n, depth, g * g]);
   return tape.apply1(Reshape, [tape.apply1(Transpose, [pixels], [0, 2, 1])], [n * g * g, depth]);
 }

@@ -84,8 +84,8 @@ describe('graphs built for WebGPU', function () {
   });
 
   // resnet18's max-pool: autodiff/pool.test.ts checks both forms against PyTorch; test/webgpu checks the whole step.
-  it('a training step gives the CPU form\'s loss and updates (tiny64: strided windows and the loss)', async () => {
-    const preset = 'tiny64';
+  // tiny64: strided windows and the loss; vit64: the patch rows (a 6-D Transpose instead of SpaceToDepth).
+  for (const preset of ['tiny64', 'vit64'] as const) it(`a ${preset} training step gives the CPU form's loss and updates`, async () => {
     const info = presetInfo(preset);
     const specs = paramSpecs(preset, CLASSES);
     const weights = initParams(specs, 1);
