@@ -1,0 +1,129 @@
+// End-to-end: vision transformers in the explanation panel (issue 20). A vit64 trained for one epoch by the CLI on a
+// few CK+48 crops (research-only data, copied at test time, outside the workspace) and the torchvision-layout ViT of
+// the golden fixture (test/fixtures/golden/import-vit, random weights) with a sidecar whose "tokens" put its tokens
+// on the 4×4 patch grid. face.jpg is explained with each, picked from the status bar; the panel shows a token-grid
+// layer, a class-token layer, attention rollout and Grad-CAM, each captioned with its layer name and metric.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { copyCk48Subset, extDir, runE2E } from './lib.mjs';
+
+const CLASSES = ['happy', 'surprise', 'sad', 'anger'];
+const VIT_FIXTURE = path.join(extDir, 'test/fixtures/golden/import-vit/model.onnx');
+
+/** The fixture's sidecar as a user writes it for a torchvision ViT: the inputs of its 2nd and 3rd (last) blocks. */
+const importedSidecar = {
+  version: 1,
+  labels: ['neutral', 'happy', 'surprise', 'fear', 'anger', 'disgust', 'sad'],
+  input: { channels: 'RGB', scale: 1, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+  layers: [
+    { value: '/encoder/layers/encoder_layer_0/Add_1_output_0', name: 'encoder_layer_0' },
+    { value: '/encoder/layers/encoder_layer_1/Add_1_output_0', name: 'encoder_layer_1' },
+  ],
+  camLayer: 'encoder_layer_1',
+  tokens: { grid: [4, 4], skip: 1 },
+};
+
+function prepare(ws) {
+  const data = path.join(path.dirname(ws), 'ck48-few');
+  copyCk48Subset(data, { classes: CLASSES, perClass: 6 });
+  // One epoch of vit64 on 24 crops: about 10 s on one thread; the maps need real weights only to have texture.
+  execFileSync(process.execPath, [path.join(extDir, 'bin/au-lens.js'), 'train', '--model', 'vit64', '--data', data,
+    '--out', path.join(ws, 'models/vit64'), '--epochs', '1', '--batch', '8', '--threads', '1', '--classes', CLASSES.join(','),
+    '--cache', path.join(path.dirname(ws), 'cache')], { cwd: extDir, stdio: 'ignore' });
+  fs.rmSync(path.join(ws, 'models/vit64/last.ckpt'));
+  fs.copyFileSync(VIT_FIXTURE, path.join(ws, 'models/torchvision-vit.onnx'));
+  fs.writeFileSync(path.join(ws, 'models/torchvision-vit.au-lens.json'), JSON.stringify(importedSidecar, null, 2));
+}
+
+await runE2E('vit', { prepare }, async (ui) => {
+  const { page, log, step, shoot, explorerMenu, tab, focusWorkbench, statusItem, quickPickRow } = ui;
+  const panel = () => ui.webview();
+  const caption = () => panel().locator('#overlay-caption');
+
+  /** A number that changes whenever the overlay canvas's pixels do. */
+  const overlaySum = () => panel().locator('#overlay').evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let sum = 0;
+    for (let i = 0; i < d.length; i += 4) sum += d[i] * 3 + d[i + 1] * 5 + d[i + 2] * 7;
+    return sum;
+  });
+
+  /**
+   * Picks a model from the status bar's quick pick; the panel explains face.jpg with it again, its reading naming
+   * `camLayer` (the earlier model's reading stays until then).
+   */
+  const selectModel = async (label, camLayer) => {
+    await statusItem('AU Lens:').click();
+    await quickPickRow(label).click();
+    await statusItem(label).waitFor({ timeout: 60_000 });
+    await panel().locator('#reading', { hasText: `of ${camLayer} attention lies on` }).waitFor({ timeout: 90_000 });
+    log(`  reading: ${(await panel().locator('#reading').innerText()).trim()}`);
+  };
+
+  /** Shows one map by its thumbnail; the overlay changes and its caption names the map and its metric. */
+  const showMap = async (title, expectCaption, screenshot) => {
+    const before = await overlaySum();
+    await panel().locator(`#thumbs .thumb[aria-label="Show ${title}"]`).click();
+    await caption().filter({ hasText: expectCaption }).waitFor();
+    if ((await overlaySum()) === before) throw new Error(`the overlay did not change for ${title}`);
+    log(`  ${(await caption().innerText()).trim()}`);
+    await panel().locator('#maps-h').scrollIntoViewIfNeeded();
+    await focusWorkbench();
+    await shoot(screenshot);
+  };
+
+  const thumbTitles = async () => (await panel().locator('#thumbs .thumb').evaluateAll((b) => b.map((e) => e.title)));
+
+  await step('Explorer: "Explain Expression" on face.jpg opens the panel', async () => {
+    await explorerMenu('face.jpg', 'Explain Expression');
+    await tab('Explain: face.jpg').waitFor({ timeout: 60_000 });
+    await panel().locator('#reading', { hasText: 'attention lies on' }).waitFor({ timeout: 90_000 });
+  });
+
+  await step('status bar: the trained vit64 checkpoint; every block\'s token grid and class-token attention, rollout and 4 CAMs', async () => {
+    await selectModel('best.ckpt', 'block5');
+    // The AU map, block1…6, block1.cls…block6.cls, rollout, CAM, Grad-CAM, Grad-CAM++, LayerCAM.
+    await panel().locator('#thumbs .thumb').nth(17).waitFor();
+    const titles = await thumbTitles();
+    log(`  maps: ${titles.join(' | ')}`);
+    for (const name of ['block6', 'block6.cls', 'rollout', 'Grad-CAM']) {
+      if (!titles.some((t) => t.includes(name))) throw new Error(`no ${name} map among ${titles.join(', ')}`);
+    }
+    // The default map is the CAM layer's token grid: block5, the grid entering the last block.
+    await caption().filter({ hasText: /block5.*ATT-COS \d\.\d\d/ }).waitFor();
+    await panel().locator('#maps-h').scrollIntoViewIfNeeded();
+    await focusWorkbench();
+    await shoot('1-vit64-block5-token-grid');
+    await panel().locator('#thumbs .thumb').nth(17).scrollIntoViewIfNeeded();
+    await focusWorkbench();
+    await shoot('1b-vit64-every-map');
+  });
+
+  await step('vit64: attention rollout, the class token\'s attention and Grad-CAM, each with its metric', async () => {
+    const titles = await thumbTitles();
+    const find = (re) => titles.find((t) => re.test(t)) ?? (() => { throw new Error(`no map matches ${re}`); })();
+    await showMap(find(/rollout/), /rollout.*ATT-COS \d\.\d\d/, '2-vit64-rollout');
+    await showMap(find(/block6\.cls/), /block6\.cls.*ATT-COS \d\.\d\d/, '3-vit64-block6-cls');
+    await showMap(find(/^Grad-CAM\b(?!\+)/), /Grad-CAM.*CAM-COS \d\.\d\d/, '4-vit64-gradcam');
+    await panel().locator('#metrics-card').scrollIntoViewIfNeeded();
+    await focusWorkbench();
+    await shoot('5-vit64-metrics');
+  });
+
+  await step('status bar: the imported torchvision ViT; its token layers as 4×4 grids and every gradient CAM', async () => {
+    await selectModel('torchvision-vit.onnx', 'encoder_layer_1');
+    // The AU map (when the class has one), 2 token layers, Grad-CAM, Grad-CAM++, LayerCAM (no CAM: no linear head).
+    await panel().locator('#thumbs .thumb').nth(4).waitFor();
+    const titles = await thumbTitles();
+    log(`  maps: ${titles.join(' | ')}`);
+    // Grad-CAM stays shown (the panel keeps the map chosen for this image when the new model has it).
+    await caption().filter({ hasText: /^Grad-CAM \(CAM-COS/ }).waitFor();
+    await showMap('encoder_layer_0 attention', /encoder_layer_0.*ATT-COS \d\.\d\d/, '6-imported-first-block');
+    await showMap('encoder_layer_1 attention', /encoder_layer_1.*ATT-COS \d\.\d\d/, '7-imported-token-grid');
+    await showMap(titles.find((t) => /^Grad-CAM\b(?!\+)/.test(t)) ?? 'Grad-CAM', /Grad-CAM.*CAM-COS \d\.\d\d/, '8-imported-gradcam');
+    await panel().locator('#metrics-card').scrollIntoViewIfNeeded();
+    await focusWorkbench();
+    await shoot('9-imported-metrics');
+  });
+});
