@@ -11,16 +11,19 @@ import { copyCk48Subset, extDir, runE2E } from './lib.mjs';
 const CLASSES = ['happy', 'surprise', 'sad', 'anger'];
 const VIT_FIXTURE = path.join(extDir, 'test/fixtures/golden/import-vit/model.onnx');
 
-/** The fixture's sidecar as a user writes it for a torchvision ViT: the inputs of its 2nd and 3rd (last) blocks. */
+/**
+ * The fixture's sidecar as a user writes it for a torchvision ViT (`au-lens inspect` lists spatial maps only): the
+ * outputs of its 1st and 2nd of 3 blocks, named as vit64 names them; CAMs on block2, the grid entering the last block.
+ */
 const importedSidecar = {
   version: 1,
   labels: ['neutral', 'happy', 'surprise', 'fear', 'anger', 'disgust', 'sad'],
   input: { channels: 'RGB', scale: 1, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
   layers: [
-    { value: '/encoder/layers/encoder_layer_0/Add_1_output_0', name: 'encoder_layer_0' },
-    { value: '/encoder/layers/encoder_layer_1/Add_1_output_0', name: 'encoder_layer_1' },
+    { value: '/encoder/layers/encoder_layer_0/Add_1_output_0', name: 'block1' },
+    { value: '/encoder/layers/encoder_layer_1/Add_1_output_0', name: 'block2' },
   ],
-  camLayer: 'encoder_layer_1',
+  camLayer: 'block2',
   tokens: { grid: [4, 4], skip: 1 },
 };
 
@@ -37,7 +40,7 @@ function prepare(ws) {
 }
 
 await runE2E('vit', { prepare }, async (ui) => {
-  const { page, log, step, shoot, explorerMenu, tab, focusWorkbench, statusItem, quickPickRow } = ui;
+  const { log, step, shoot, explorerMenu, tab, focusWorkbench, statusItem, quickPickRow, colourTheme } = ui;
   const panel = () => ui.webview();
   const caption = () => panel().locator('#overlay-caption');
 
@@ -112,18 +115,30 @@ await runE2E('vit', { prepare }, async (ui) => {
   });
 
   await step('status bar: the imported torchvision ViT; its token layers as 4×4 grids and every gradient CAM', async () => {
-    await selectModel('torchvision-vit.onnx', 'encoder_layer_1');
+    await selectModel('torchvision-vit.onnx', 'block2');
     // The AU map (when the class has one), 2 token layers, Grad-CAM, Grad-CAM++, LayerCAM (no CAM: no linear head).
     await panel().locator('#thumbs .thumb').nth(4).waitFor();
     const titles = await thumbTitles();
     log(`  maps: ${titles.join(' | ')}`);
     // Grad-CAM stays shown (the panel keeps the map chosen for this image when the new model has it).
     await caption().filter({ hasText: /^Grad-CAM \(CAM-COS/ }).waitFor();
-    await showMap('encoder_layer_0 attention', /encoder_layer_0.*ATT-COS \d\.\d\d/, '6-imported-first-block');
-    await showMap('encoder_layer_1 attention', /encoder_layer_1.*ATT-COS \d\.\d\d/, '7-imported-token-grid');
+    await showMap('block1 attention', /^block1 attention \(ATT-COS \d\.\d\d/, '6-imported-block1');
+    await showMap('block2 attention', /^block2 attention \(ATT-COS \d\.\d\d/, '7-imported-block2');
     await showMap(titles.find((t) => /^Grad-CAM\b(?!\+)/.test(t)) ?? 'Grad-CAM', /Grad-CAM.*CAM-COS \d\.\d\d/, '8-imported-gradcam');
     await panel().locator('#metrics-card').scrollIntoViewIfNeeded();
     await focusWorkbench();
     await shoot('9-imported-metrics');
+  });
+
+  await step('Dark Modern: the imported model\'s block2 grid beside its Grad-CAM across the split', async () => {
+    await panel().locator('#map-a').click();
+    await panel().locator('#map-a [role="option"]', { hasText: /^\s*block2 attention\s*$/ }).first().click();
+    await panel().locator('#map-b').click();
+    await panel().locator('#map-b [role="option"]', { hasText: /^\s*Grad-CAM\s*$/ }).first().click();
+    await caption().filter({ hasText: /^Left: block2 attention .* right: Grad-CAM/ }).waitFor();
+    await panel().locator('#maps-h').scrollIntoViewIfNeeded();
+    await colourTheme('Dark Modern');
+    await shoot('10-imported-split-dark');
+    await colourTheme('Light Modern');
   });
 });
