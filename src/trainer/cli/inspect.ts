@@ -1,6 +1,7 @@
 import { defaultLabels, inspectModel, layerDisplayName, sidecarFor, writeSidecar } from '../import/inspectModel';
 import type { ModelInspection } from '../import/inspectModel';
 import { describeUnsupported } from '../import/opCoverage';
+import type { TokenLayout } from '../import/tokenLayers';
 import { defineCommand, parseIntFlag, parseThreads, requireFlag, UsageError } from './command';
 
 const USAGE = `Usage: au-lens inspect --model MODEL.onnx [--write-sidecar] [flags]
@@ -25,6 +26,9 @@ Flags:
   --threads N          engine threads (default: all cores)
   --json               print the inspection as JSON`;
 
+const tokensLine = (t: TokenLayout): string => `  a vision transformer: tokens on a ${t.grid.join('×')} patch ` +
+  `grid after ${t.skip} class token(s), its blocks' outputs shown as C×H×W grids (sidecar "tokens")`;
+
 /** The inspection as lines for a terminal. */
 export function formatInspection(r: ModelInspection): string[] {
   const lines = [
@@ -33,6 +37,7 @@ export function formatInspection(r: ModelInspection): string[] {
       ? '  gradients: every op is covered — CAM (linear head), Grad-CAM, Grad-CAM++, LayerCAM'
       : `  gradients: not available with the default CAM layer, the differentiator lacks ` +
         `${describeUnsupported(r.unsupported)} after it; attention and CAM (linear head) only`,
+    ...(r.tokens ? [tokensLine(r.tokens)] : []),
     `  candidate layers (${r.layers.length}, graph order; * default):`,
   ];
   for (const l of r.layers) {

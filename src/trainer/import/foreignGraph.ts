@@ -233,13 +233,13 @@ export async function measureValues(
   }
 }
 
-/** The spatial feature maps of the graph, in graph order, and the logits' shape for one image. */
+/** The spatial feature maps of the graph, in graph order, the logits' shape for one image, and every value's. */
 export async function discoverLayers(
   model: onnx.IModelProto,
   file: string,
   io: ClassifierIo,
   engine: EngineOptions = {},
-): Promise<{ layers: CandidateLayer[]; logits: readonly Dim[] }> {
+): Promise<{ layers: CandidateLayer[]; logits: readonly Dim[]; shapes: ReadonlyMap<string, readonly Dim[]> }> {
   const shapes =
     staticShapes(model) ??
     new Map([...(await measureValues(model, file, io, engine))].map(([name, v]) => [name, v.dims]));
@@ -247,7 +247,7 @@ export async function discoverLayers(
     const dims = shapes.get(value);
     return isSpatial(dims) ? [{ value, node, shape: [dims[1], dims[2], dims[3]] as const }] : [];
   });
-  return { layers, logits: shapes.get(io.logits) ?? [] };
+  return { layers, logits: shapes.get(io.logits) ?? [], shapes };
 }
 
 /**

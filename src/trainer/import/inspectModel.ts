@@ -20,6 +20,8 @@ import type { Sidecar, SidecarLayer } from './sidecar';
 import { parseSidecar, sidecarJson, sidecarPathFor } from './sidecar';
 import type { UnsupportedOp } from './opCoverage';
 import { gradientBlockers } from './opCoverage';
+import { tokenCandidates } from './tokenCandidates';
+import type { TokenLayout } from './tokenLayers';
 
 export interface ModelInspection {
   readonly file: string;
@@ -37,6 +39,8 @@ export interface ModelInspection {
   readonly unsupported: readonly UnsupportedOp[];
   /** Where the sidecar goes, and whether one is there already. */
   readonly sidecar: { readonly path: string; readonly exists: boolean };
+  /** A vision transformer's token layout; its token layers are among `layers` and are the defaults. */
+  readonly tokens?: TokenLayout;
 }
 
 export interface InspectOptions extends Trust {
@@ -77,7 +81,9 @@ export async function inspectModel(
     options.size === undefined ? {} : { size: options.size },
     'the sidecar (or pass --size)',
   );
-  const { layers, logits } = await discoverLayers(proto, file, io, engine);
+  const { layers: spatial, logits, shapes } = await discoverLayers(proto, file, io, engine);
+  const vit = tokenCandidates(proto, shapes, spatial);
+  const layers = vit ? [...spatial, ...vit.layers] : spatial;
   const k = classCount(proto, io.logits) ?? (typeof logits[1] === 'number' ? logits[1] : undefined);
   if (logits.length > 0 && logits.length !== 2) {
     throw new ModelFileError(
@@ -94,7 +100,7 @@ export async function inspectModel(
   if (layers.length === 0) {
     throw new ModelFileError(file, 'the graph has no spatial feature map (N×C×H×W with H, W > 1) to explain');
   }
-  const defaults = defaultLayers(layers).map((l) => l.value);
+  const defaults = vit?.defaults ?? defaultLayers(layers).map((l) => l.value);
   const where = sidecarPathFor(file);
   const exists = await stat(where).then(
     () => true,
@@ -108,6 +114,7 @@ export async function inspectModel(
     defaults,
     unsupported: gradientBlockers(proto, defaults.at(-1)!),
     sidecar: { path: where, exists },
+    ...(vit && { tokens: vit.tokens }),
   };
 }
 
@@ -162,6 +169,7 @@ export function sidecarFor(inspection: ModelInspection, choice: SidecarChoice): 
     input: { name: inspection.io.input, size: inspection.io.size },
     logits: inspection.io.logits,
     layers,
+    ...(inspection.tokens && { tokens: inspection.tokens }),
   }, inspection.sidecar.path);
 }
 
