@@ -1,7 +1,7 @@
 // End-to-end: vision transformers in the explanation panel (issue 20). A vit64 trained for one epoch by the CLI on a
 // few CK+48 crops (research-only data, copied at test time, outside the workspace) and the torchvision-layout ViT of
-// the golden fixture (test/fixtures/golden/import-vit, random weights) with a sidecar whose "tokens" put its tokens
-// on the 4×4 patch grid. face.jpg is explained with each, picked from the status bar; the panel shows a token-grid
+// the golden fixture (test/fixtures/golden/import-vit, random weights) with the sidecar `au-lens inspect` writes, whose
+// "tokens" put its tokens on the 4×4 patch grid. face.jpg is explained with each, picked from the status bar; the panel shows a token-grid
 // layer, a class-token layer, attention rollout and Grad-CAM, each captioned with its layer name and metric.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,22 +11,6 @@ import { copyCk48Subset, extDir, runE2E } from './lib.mjs';
 const CLASSES = ['happy', 'surprise', 'sad', 'anger'];
 const VIT_FIXTURE = path.join(extDir, 'test/fixtures/golden/import-vit/model.onnx');
 
-/**
- * The fixture's sidecar as a user writes it for a torchvision ViT (`au-lens inspect` lists spatial maps only): the
- * outputs of its 1st and 2nd of 3 blocks, named as vit64 names them; CAMs on block2, the grid entering the last block.
- */
-const importedSidecar = {
-  version: 1,
-  labels: ['neutral', 'happy', 'surprise', 'fear', 'anger', 'disgust', 'sad'],
-  input: { channels: 'RGB', scale: 1, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
-  layers: [
-    { value: '/encoder/layers/encoder_layer_0/Add_1_output_0', name: 'block1' },
-    { value: '/encoder/layers/encoder_layer_1/Add_1_output_0', name: 'block2' },
-  ],
-  camLayer: 'block2',
-  tokens: { grid: [4, 4], skip: 1 },
-};
-
 function prepare(ws) {
   const data = path.join(path.dirname(ws), 'ck48-few');
   copyCk48Subset(data, { classes: CLASSES, perClass: 6 });
@@ -35,8 +19,14 @@ function prepare(ws) {
     '--out', path.join(ws, 'models/vit64'), '--epochs', '1', '--batch', '8', '--threads', '1', '--classes', CLASSES.join(','),
     '--cache', path.join(path.dirname(ws), 'cache')], { cwd: extDir, stdio: 'ignore' });
   fs.rmSync(path.join(ws, 'models/vit64/last.ckpt'));
-  fs.copyFileSync(VIT_FIXTURE, path.join(ws, 'models/torchvision-vit.onnx'));
-  fs.writeFileSync(path.join(ws, 'models/torchvision-vit.au-lens.json'), JSON.stringify(importedSidecar, null, 2));
+  // The sidecar as `au-lens inspect` proposes it: "tokens" and the outputs of blocks 1 and 2 of 3 (the last block's
+  // patch tokens get no class-score gradient), named by module scope (encoder_layer_1.Add_1).
+  const vit = path.join(ws, 'models/torchvision-vit.onnx');
+  fs.copyFileSync(VIT_FIXTURE, vit);
+  execFileSync(process.execPath, [path.join(extDir, 'bin/au-lens.js'), 'inspect', '--model', vit, '--write-sidecar', '--threads', '1'],
+    { cwd: extDir, stdio: 'ignore' });
+  const { tokens } = JSON.parse(fs.readFileSync(path.join(ws, 'models/torchvision-vit.au-lens.json'), 'utf8'));
+  if (JSON.stringify(tokens) !== '{"grid":[4,4],"skip":1}') throw new Error(`the sidecar's tokens are ${JSON.stringify(tokens)}`);
 }
 
 await runE2E('vit', { prepare }, async (ui) => {
@@ -115,27 +105,27 @@ await runE2E('vit', { prepare }, async (ui) => {
   });
 
   await step('status bar: the imported torchvision ViT; its token layers as 4×4 grids and every gradient CAM', async () => {
-    await selectModel('torchvision-vit.onnx', 'block2');
+    await selectModel('torchvision-vit.onnx', 'encoder_layer_1.Add_1');
     // The AU map (when the class has one), 2 token layers, Grad-CAM, Grad-CAM++, LayerCAM (no CAM: no linear head).
     await panel().locator('#thumbs .thumb').nth(4).waitFor();
     const titles = await thumbTitles();
     log(`  maps: ${titles.join(' | ')}`);
     // Grad-CAM stays shown (the panel keeps the map chosen for this image when the new model has it).
     await caption().filter({ hasText: /^Grad-CAM \(CAM-COS/ }).waitFor();
-    await showMap('block1 attention', /^block1 attention \(ATT-COS \d\.\d\d/, '6-imported-block1');
-    await showMap('block2 attention', /^block2 attention \(ATT-COS \d\.\d\d/, '7-imported-block2');
+    await showMap('encoder_layer_0.Add_1 attention', /^encoder_layer_0\.Add_1 attention \(ATT-COS \d\.\d\d/, '6-imported-block1');
+    await showMap('encoder_layer_1.Add_1 attention', /^encoder_layer_1\.Add_1 attention \(ATT-COS \d\.\d\d/, '7-imported-block2');
     await showMap(titles.find((t) => /^Grad-CAM\b(?!\+)/.test(t)) ?? 'Grad-CAM', /Grad-CAM.*CAM-COS \d\.\d\d/, '8-imported-gradcam');
     await panel().locator('#metrics-card').scrollIntoViewIfNeeded();
     await focusWorkbench();
     await shoot('9-imported-metrics');
   });
 
-  await step('Dark Modern: the imported model\'s block2 grid beside its Grad-CAM across the split', async () => {
+  await step('Dark Modern: the imported model\'s 2nd block grid beside its Grad-CAM across the split', async () => {
     await panel().locator('#map-a').click();
-    await panel().locator('#map-a [role="option"]', { hasText: /^\s*block2 attention\s*$/ }).first().click();
+    await panel().locator('#map-a [role="option"]', { hasText: /^\s*encoder_layer_1\.Add_1 attention\s*$/ }).first().click();
     await panel().locator('#map-b').click();
     await panel().locator('#map-b [role="option"]', { hasText: /^\s*Grad-CAM\s*$/ }).first().click();
-    await caption().filter({ hasText: /^Left: block2 attention .* right: Grad-CAM/ }).waitFor();
+    await caption().filter({ hasText: /^Left: encoder_layer_1\.Add_1 attention .* right: Grad-CAM/ }).waitFor();
     await panel().locator('#maps-h').scrollIntoViewIfNeeded();
     await colourTheme('Dark Modern');
     await shoot('10-imported-split-dark');
