@@ -18,7 +18,8 @@ function imports(file: string, { values = false } = {}): string[] {
 }
 
 /** The files that describe models without building them; a new family's description joins them. */
-const MODEL_METADATA = ['models/presets', 'models/modelNames', 'models/modelInfo', 'models/resnetPresets', 'models/faceApiInfo'];
+const MODEL_METADATA = ['models/presets', 'models/modelNames', 'models/modelInfo', 'models/resnetPresets', 'models/faceApiInfo',
+  'models/vitPresets', 'models/vitArch'];
 
 /** The sweep modules the editor reads a sweep's files and asks Slurm with; none of them trains. */
 const SWEEP_FILES = ['sweep/loadSweep', 'sweep/sweepFile', 'sweep/expand', 'sweep/sweepPlan', 'sweep/runFolder',

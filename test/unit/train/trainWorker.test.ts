@@ -43,7 +43,7 @@ describe('trainer worker: train/run', function () {
       },
     });
     assert.equal(cancelled.status, 'cancelled');
-    assert.deepEqual(events.map((e) => e.type).filter((t, i, all) => all.indexOf(t) === i), ['data', 'prepare', 'prepared', 'step', 'checkpoint', 'epoch', 'stopped']);
+    assert.deepEqual(events.map((e) => e.type).filter((t, i, all) => all.indexOf(t) === i), ['data', 'prepare', 'prepared', 'device', 'step', 'checkpoint', 'epoch', 'stopped']);
     assert.deepEqual((await readProgress(out)).events, events, 'progress.jsonl holds the events in order');
     const cancelledRecord = await readRunRecord(out);
     assert.equal(cancelledRecord?.status, 'cancelled');
