@@ -77,6 +77,18 @@ describe('data/cache prepareCached (the prepared-sample shard cache)', () => {
     }
   });
 
+  it('face-api\'s crop, made at the input size, reads back as prepared (records of that side, not the base side)', async () => {
+    const set = await prepare(samples.slice(0, 6), options('faceapi-crop', { crop: 'faceapi' }));
+    const memory = await prepareSamples(samples.slice(0, 6).map((s) => ({ path: (s.source as { path: string }).path, label: s.label })),
+      { labels: LABELS, inputSize: INPUT, codebook: codebookPreset('paper'), detector: new FakeDetector(), crop: 'faceapi',
+        cacheDir: path.join(dir, 'faceapi-crop') });
+    for (let i = 0; i < 6; i++) {
+      const got = set.store.read(i);
+      assert.equal(got.side, INPUT);
+      assert.deepEqual(got.rgb, memory.samples[i]!.rgb);
+    }
+  });
+
   it('reusing a cache decodes nothing; a changed input (codebook, side, crop, classes, detector, a file) picks another cache', async () => {
     const list = samples.slice(0, 12);
     const first = await prepare(list, options('reuse'));

@@ -21,8 +21,8 @@ import type { Expression } from '../../science/labels';
 import type { Pool } from '../../workers/pool';
 import { defaultWorkers, startPool } from '../../workers/pool';
 import { runJobs } from '../../workers/runJobs';
-import { baseSideFor } from '../augment';
 import type { PrepareReport, SampleSettings } from '../prepare';
+import { preparedSide } from '../prepare';
 import type { CacheSample } from './cacheKey';
 import { preparedCacheKey, preparedCacheRoot } from './cacheKey';
 import type { PrepareJob, PrepareOutcome } from './prepareRecord';
@@ -218,8 +218,9 @@ export async function prepareCached(samples: readonly CacheSample[], options: Ca
       `${sampleName(unknown)}: class ${unknown.label} is not among the run's labels (${labels.join(', ')})`,
     );
   }
-  const side = baseSideFor(options.inputSize);
   const crop = options.crop ?? 'paper';
+  // Records are as long as the prepared square: face-api's crop is made at the input size, not at the base side.
+  const side = preparedSide(options.inputSize, crop);
   const key = await preparedCacheKey({
     samples, labels, side, crop, codebook: options.codebook, detectorVersion: options.detector.version,
     ...(options.maxPixels !== undefined && { maxPixels: options.maxPixels }),

@@ -10,8 +10,8 @@ import { open, readdir, rename, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ShardFooter, ShardShape } from './shardFormat';
 import {
-  checkPreamble, decodeFooter, encodeFooter, encodePreamble, PREAMBLE_BYTES, recordOffset, TRAILER_BYTES,
-  trailerJsonLength,
+  checkPreamble, decodeFooter, encodeFooter, encodePreamble, PREAMBLE_BYTES, recordBytes, recordOffset,
+  TRAILER_BYTES, trailerJsonLength,
 } from './shardFormat';
 
 const TEMP_SUFFIX = /\.(\d+)\.[0-9a-f]{8}\.tmp$/;
@@ -41,6 +41,10 @@ export class ShardWriter {
 
   /** Writes the record of `slot`; records may come in any order, and slots never written stay empty. */
   async write(slot: number, record: Uint8Array): Promise<void> {
+    // A record of another side would overwrite its neighbours and read back as damaged: refuse it here instead.
+    if (record.length !== recordBytes(this.shape.side)) {
+      throw new RangeError(`a record of ${record.length} bytes in a shard of side ${this.shape.side}`);
+    }
     await this.handle.write(record, 0, record.length, recordOffset(this.shape.side, slot));
   }
 
