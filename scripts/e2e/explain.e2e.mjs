@@ -1,15 +1,34 @@
 // End-to-end smoke test of the explanation features through the real VS Code UI (scripts/e2e/lib.mjs), driven the
 // way a person uses it: AU heatmaps from the Explorer and the Command Palette, errors, the explanation panel with the
-// built-in model, no model and a checkpoint, its sliders, reload, themes, the device setting without a GPU, and VS
-// Code's activation time.
+// built-in model, no model and a checkpoint, its sliders, reload, themes, "What the decision depends on" with the
+// built-in model (a neutral class too) and with a trained checkpoint, the device setting without a GPU, and VS Code's
+// activation time.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { extDir, runE2E } from './lib.mjs';
+import { copyCk48Subset, extDir, runE2E } from './lib.mjs';
 
-/** An untrained checkpoint to select from the status bar (scores mean nothing; maps and metrics have real shapes). */
-const prepare = (ws) => execFileSync(process.execPath, ['--import', 'tsx', path.join(extDir, 'scripts/vscode-host/make-demo-checkpoint.ts'),
-  path.join(ws, 'models/demo.ckpt')], { cwd: extDir });
+const TRAINED_CLASSES = ['happy', 'surprise', 'sad', 'anger'];
+
+/**
+ * An untrained checkpoint to select from the status bar (scores mean nothing; maps and metrics have real shapes), and
+ * a tiny64 trained by the CLI for two epochs on five CK+48 subjects per class (research-only crops copied into the
+ * workspace at test time; about 6 s), so the faithfulness section is also seen on weights that learned something.
+ */
+function prepare(ws) {
+  execFileSync(process.execPath, ['--import', 'tsx', path.join(extDir, 'scripts/vscode-host/make-demo-checkpoint.ts'),
+    path.join(ws, 'models/demo.ckpt')], { cwd: extDir });
+  const data = path.join(ws, 'ck48-few');
+  copyCk48Subset(data, { classes: TRAINED_CLASSES, perClass: 5 });
+  const run = path.join(path.dirname(ws), 'trained-run');
+  execFileSync(process.execPath, [path.join(extDir, 'bin/au-lens.js'), 'train', '--data', data, '--out', run, '--epochs', '2',
+    '--batch', '8', '--threads', '1', '--classes', TRAINED_CLASSES.join(','), '--cache', path.join(path.dirname(ws), 'cache')],
+  { cwd: extDir, stdio: 'ignore' });
+  fs.copyFileSync(path.join(run, 'best.ckpt'), path.join(ws, 'models/trained.ckpt'));
+}
+
+/** Text that must never stand for a number in the panel. */
+const BAD_NUMBER = /NaN|Infinity|undefined|[-−]0\.0+(?![0-9])/;
 
 await runE2E('explain', { prepare }, async (ui) => {
   const { page, log, step, shoot, explorerRow, menuItem, tab, contextMenu, explorerMenu, focusWorkbench, runCommand, colourTheme, imageShown } = ui;
@@ -90,6 +109,57 @@ await runE2E('explain', { prepare }, async (ui) => {
     log(`  reading: ${(await panel().locator('#reading').innerText()).trim()}`);
     await focusWorkbench();
     await shoot('9-explain-builtin-model');
+  });
+
+  /**
+   * Checks "What the decision depends on" for numbers that read badly and shoots it in light, dark and high contrast
+   * (the workbench is in Light Modern before and after).
+   */
+  const faithfulnessInThemes = async (shot) => {
+    const card = panel().locator('#faith-card');
+    await card.locator('#faith .faith-layout').waitFor({ timeout: 60_000 });
+    const text = await card.innerText();
+    const bad = text.match(BAD_NUMBER);
+    if (bad) throw new Error(`"What the decision depends on" shows "${bad[0]}": ${text.replace(/\s+/g, ' ').slice(0, 400)}`);
+    log(`  faithfulness: ${(await panel().locator('#faith .reading-small').innerText()).trim()}`);
+    await card.scrollIntoViewIfNeeded();
+    await focusWorkbench();
+    await shoot(`${shot}-light`);
+    await colourTheme('Dark Modern');
+    await shoot(`${shot}-dark`);
+    await colourTheme('Dark High Contrast');
+    await shoot(`${shot}-high-contrast`);
+    await colourTheme('Light Modern');
+    return text;
+  };
+
+  /** Explains another class by its bar in "Class probabilities" (each bar is a button). */
+  const explainClass = async (label) => {
+    await panel().locator('#bars .bar-row', { hasText: label }).first().click();
+    await panel().locator('#bars .bar-row.explained', { hasText: label }).waitFor({ timeout: 60_000 });
+  };
+
+  await step('"What the decision depends on" with the built-in model: AU drops beside attention, a control, curves; three themes', async () => {
+    const text = await faithfulnessInThemes('9a-faithfulness-builtin');
+    if (!/control/.test(text) || !/deletion AUC/.test(text)) throw new Error(`no control row or curves: ${text.slice(0, 300)}`);
+    if (!(await panel().locator('#faith svg.curves polyline').count())) throw new Error('the curves chart has no lines');
+  });
+
+  await step('a class with no AUs (neutral, built-in model): the section says there is nothing to hide, no NaN', async () => {
+    await explainClass('neutral');
+    const card = panel().locator('#faith-card');
+    await card.locator('#faith', { hasText: /uses no action units/ }).waitFor({ timeout: 60_000 });
+    const text = await card.innerText();
+    const bad = text.match(BAD_NUMBER);
+    if (bad) throw new Error(`the neutral class's section shows "${bad[0]}": ${text.replace(/\s+/g, ' ').slice(0, 400)}`);
+    log(`  neutral: ${(await panel().locator('#faith .reading-small').innerText()).trim()}`);
+    await card.scrollIntoViewIfNeeded();
+    await focusWorkbench();
+    await shoot('9b-faithfulness-neutral');
+    // Back to the predicted class, so the models selected next explain what they predict.
+    await panel().locator('#class-select').click();
+    await panel().locator('#class-select [role="option"]', { hasText: 'Predicted class' }).first().click();
+    await panel().locator('#bars .bar-row.predicted.explained').waitFor({ timeout: 60_000 });
   });
 
   await step('status bar: "No model" shows landmarks and every AU map in the panel', async () => {
@@ -177,6 +247,17 @@ await runE2E('explain', { prepare }, async (ui) => {
     await colourTheme('Dark High Contrast');
     await shoot('17-explain-high-contrast');
     await colourTheme('Light Modern');
+  });
+
+  await step('status bar: a trained checkpoint; "What the decision depends on" with its classes, three themes', async () => {
+    await page.locator('.statusbar-item', { hasText: 'AU Lens:' }).first().click();
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'trained.ckpt' });
+    await row.waitFor();
+    await row.click();
+    await page.locator('.statusbar-item', { hasText: 'trained.ckpt' }).waitFor();
+    await panel().locator('#bars .bar-row').nth(TRAINED_CLASSES.length - 1).waitFor({ timeout: 60_000 });
+    await panel().locator('#reading', { hasText: 'attention lies on' }).waitFor({ timeout: 60_000 });
+    await faithfulnessInThemes('17a-faithfulness-trained');
   });
 
   await step('an unreadable image: the panel and a notification say so, with their actions', async () => {
