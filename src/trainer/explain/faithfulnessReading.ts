@@ -7,8 +7,15 @@ import type { AuOcclusionResult } from '../science/metrics/faithfulness/auOcclus
 import type { DeletionInsertionResult } from '../science/metrics/faithfulness/deletion';
 import type { AuReliance } from '../science/faithfulnessReport';
 
-const change = (drop: number): string =>
-  drop >= 0 ? `falls ${drop.toFixed(2)}` : `rises ${(-drop).toFixed(2)}`;
+/** A drop that shows as 0.00 is no change: "falls 0.00" or "rises 0.00" would claim a direction the text cannot
+ * show. */
+const shown = (drop: number): number => (Math.abs(drop) < 0.005 ? 0 : drop);
+
+const change = (drop: number): string => {
+  const d = shown(drop);
+  if (d === 0) return 'does not change';
+  return d > 0 ? `falls ${d.toFixed(2)}` : `rises ${(-d).toFixed(2)}`;
+};
 
 /** The occlusion sentence. */
 export function occlusionReading(
@@ -23,7 +30,7 @@ export function occlusionReading(
   const name = top.name ? ` (${top.name.toLowerCase()})` : '';
   const head = `the '${className}' score ${change(top.drop!)} when ${top.au}${name} is hidden`;
   if (occlusion.control === null) return `${head}; ${occlusion.note ?? 'no control region fits on the skin'}`;
-  const control = occlusion.control.drop;
+  const control = shown(occlusion.control.drop);
   const controlText = control >= 0 ? `, ${control.toFixed(2)}` : ` and ${change(control)}`;
   return `${head}${controlText} for a control region of skin the same size`;
 }

@@ -47,7 +47,7 @@ function polyline(fractions: readonly number[], values: readonly number[], cls: 
   return s('polyline', { class: cls, points: points.join(' ') });
 }
 
-function chart(title: string, c: Curves, random: Curves | undefined): SVGSVGElement {
+function chart(title: string, className: string, c: Curves, random: Curves | undefined): SVGSVGElement {
   const label = `Deletion and insertion curves of ${title}: deletion AUC ${fixed(c.deletion.auc)}, insertion AUC ` +
     `${fixed(c.insertion.auc)}${random ? `; random map ${fixed(random.deletion.auc)} and ` +
     `${fixed(random.insertion.auc)}` : ''}`;
@@ -58,6 +58,8 @@ function chart(title: string, c: Curves, random: Curves | undefined): SVGSVGElem
     s('line', { class: 'axis', x1: PAD, y1: 8, x2: PAD, y2: H - PAD }),
     text(PAD, H - PAD + 12, '0'), text(W - 8, H - PAD + 12, '1'), text((W + PAD) / 2, H - 4, 'share of pixels changed'),
     text(PAD - 4, H - PAD, '0', 'end'), text(PAD - 4, 14, '1', 'end'),
+    s('text', { x: 0, y: 0, 'text-anchor': 'middle', transform: `translate(10 ${(H - PAD + 8) / 2}) rotate(-90)` },
+      `${className} probability`),
     random ? polyline(random.deletion.fractions, random.deletion.probabilities, 'random') : null,
     random ? polyline(random.insertion.fractions, random.insertion.probabilities, 'random') : null,
     polyline(c.deletion.fractions, c.deletion.probabilities, 'deletion'),
@@ -74,7 +76,7 @@ function curves(f: ViewFaithfulness, key: string, fallback: string): HTMLElement
   const random = f.maps['random']?.deletion;
   const floor = random?.status === 'ok' ? random : undefined;
   return h('figure', { class: 'curves-figure' },
-    chart(m.title, m.deletion, floor),
+    chart(m.title, f.class, m.deletion, floor),
     h('figcaption', { class: 'small' },
       h('span', { class: 'key deletion' }, `deletion AUC ${fixed(m.deletion.deletion.auc)} (lower is better)`), ' · ',
       h('span', { class: 'key insertion' }, `insertion AUC ${fixed(m.deletion.insertion.auc)} (higher)`),
