@@ -12,8 +12,9 @@ const TRAINED_CLASSES = ['happy', 'surprise', 'sad', 'anger'];
 
 /**
  * An untrained checkpoint to select from the status bar (scores mean nothing; maps and metrics have real shapes), and
- * a tiny64 trained by the CLI for two epochs on five CK+48 subjects per class (research-only crops copied into the
- * workspace at test time; about 6 s), so the faithfulness section is also seen on weights that learned something.
+ * a tiny64 trained by the CLI for 20 epochs on five CK+48 subjects per class (research-only crops copied into the
+ * workspace at test time; about 10 s), so the faithfulness section is also seen on weights that learned something:
+ * after two epochs its scores were still uniform and every curve flat.
  */
 function prepare(ws) {
   execFileSync(process.execPath, ['--import', 'tsx', path.join(extDir, 'scripts/vscode-host/make-demo-checkpoint.ts'),
@@ -21,7 +22,7 @@ function prepare(ws) {
   const data = path.join(ws, 'ck48-few');
   copyCk48Subset(data, { classes: TRAINED_CLASSES, perClass: 5 });
   const run = path.join(path.dirname(ws), 'trained-run');
-  execFileSync(process.execPath, [path.join(extDir, 'bin/au-lens.js'), 'train', '--data', data, '--out', run, '--epochs', '2',
+  execFileSync(process.execPath, [path.join(extDir, 'bin/au-lens.js'), 'train', '--data', data, '--out', run, '--epochs', '20',
     '--batch', '8', '--threads', '1', '--classes', TRAINED_CLASSES.join(','), '--cache', path.join(path.dirname(ws), 'cache')],
   { cwd: extDir, stdio: 'ignore' });
   fs.copyFileSync(path.join(run, 'best.ckpt'), path.join(ws, 'models/trained.ckpt'));
