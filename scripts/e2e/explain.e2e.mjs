@@ -256,8 +256,14 @@ await runE2E('explain', { prepare }, async (ui) => {
     await row.waitFor();
     await row.click();
     await page.locator('.statusbar-item', { hasText: 'trained.ckpt' }).waitFor();
-    await panel().locator('#bars .bar-row').nth(TRAINED_CLASSES.length - 1).waitFor({ timeout: 60_000 });
+    // The demo checkpoint's explanation stays in view until this one is done: wait for its header, then its result.
+    await panel().locator('#subtitle', { hasText: 'trained.ckpt' }).waitFor({ timeout: 60_000 });
+    await panel().locator('#content[aria-busy="false"]').waitFor({ timeout: 60_000 });
+    const bars = panel().locator('#bars .bar-row');
+    for (let i = 0; i < 100 && (await bars.count()) !== TRAINED_CLASSES.length; i++) await page.waitForTimeout(100);
+    if ((await bars.count()) !== TRAINED_CLASSES.length) throw new Error(`${await bars.count()} class bars, not the trained model's ${TRAINED_CLASSES.length}`);
     await panel().locator('#reading', { hasText: 'attention lies on' }).waitFor({ timeout: 60_000 });
+    log(`  reading: ${(await panel().locator('#reading').innerText()).trim()}`);
     await faithfulnessInThemes('17a-faithfulness-trained');
   });
 
