@@ -163,12 +163,18 @@ await runE2E('explain', { prepare }, async (ui) => {
     await panel().locator('#bars .bar-row.predicted.explained').waitFor({ timeout: 60_000 });
   });
 
-  await step('status bar: "No model" shows landmarks and every AU map in the panel', async () => {
+  /** Picks a model from the quick pick behind "AU Lens: <model>" in the status bar; waits until the item names it. */
+  const pickModel = async (row, statusText, { screenshot } = {}) => {
     await page.locator('.statusbar-item', { hasText: 'AU Lens:' }).first().click();
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'No model' });
-    await row.waitFor();
-    await row.click();
-    await page.locator('.statusbar-item', { hasText: 'no model' }).waitFor();
+    const item = page.locator('.quick-input-list .monaco-list-row', { hasText: row });
+    await item.waitFor();
+    if (screenshot) await shoot(screenshot);
+    await item.click();
+    await page.locator('.statusbar-item', { hasText: statusText }).waitFor();
+  };
+
+  await step('status bar: "No model" shows landmarks and every AU map in the panel', async () => {
+    await pickModel('No model', 'no model');
     await panel().locator('#thumbs .thumb').nth(5).waitFor({ timeout: 60_000 }); // six expressions have AUs
     await panel().locator('#no-model vscode-button', { hasText: 'Select Model' }).waitFor();
     // The face is cut from the photo in the canvas: a loaded photo gives texture, a grey stand-in none.
@@ -197,12 +203,7 @@ await runE2E('explain', { prepare }, async (ui) => {
   });
 
   await step('status bar: select the checkpoint; the panel explains with it', async () => {
-    await page.locator('.statusbar-item', { hasText: 'AU Lens:' }).first().click();
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'demo.ckpt' });
-    await row.waitFor();
-    await shoot('11-select-model');
-    await row.click();
-    await page.locator('.statusbar-item', { hasText: 'demo.ckpt' }).waitFor();
+    await pickModel('demo.ckpt', 'demo.ckpt', { screenshot: '11-select-model' });
     await panel().locator('#reading', { hasText: 'attention lies on' }).waitFor({ timeout: 60_000 });
     await panel().locator('#thumbs .thumb').nth(8).waitFor(); // the AU map, 4 layers' attention, 4 CAMs
     await panel().locator('#bars .bar-row').nth(6).waitFor(); // 7 classes
@@ -251,11 +252,7 @@ await runE2E('explain', { prepare }, async (ui) => {
   });
 
   await step('status bar: a trained checkpoint; "What the decision depends on" with its classes, three themes', async () => {
-    await page.locator('.statusbar-item', { hasText: 'AU Lens:' }).first().click();
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'trained.ckpt' });
-    await row.waitFor();
-    await row.click();
-    await page.locator('.statusbar-item', { hasText: 'trained.ckpt' }).waitFor();
+    await pickModel('trained.ckpt', 'trained.ckpt');
     // The demo checkpoint's explanation stays in view until this one is done: wait for its header, then its result.
     await panel().locator('#subtitle', { hasText: 'trained.ckpt' }).waitFor({ timeout: 60_000 });
     await panel().locator('#content[aria-busy="false"]').waitFor({ timeout: 60_000 });
