@@ -150,6 +150,7 @@ await runE2E('explain', { prepare }, async (ui) => {
     await explainClass('neutral');
     const card = panel().locator('#faith-card');
     await card.locator('#faith', { hasText: /uses no action units/ }).waitFor({ timeout: 60_000 });
+    await panel().locator('#energy', { hasText: "'neutral' uses no action units" }).waitFor();
     const text = await card.innerText();
     const bad = text.match(BAD_NUMBER);
     if (bad) throw new Error(`the neutral class's section shows "${bad[0]}": ${text.replace(/\s+/g, ' ').slice(0, 400)}`);

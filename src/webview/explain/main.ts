@@ -197,7 +197,7 @@ function renderEnergy(report: ViewReport, a: ViewMap | undefined): void {
   const key = a && a.key in report.perAuEnergyShare ? a.key : report.model.camLayer;
   const title = mapsOf(view).find((m) => m.key === key && m.kind !== 'au')?.title ?? key;
   el.energyTitle.textContent = `Energy share per AU · ${title}`;
-  el.energy.replaceChildren(energyBars(report.perAuEnergyShare[key], title));
+  el.energy.replaceChildren(energyBars(report.perAuEnergyShare[key], title, report.explained));
 }
 
 /** Faithfulness keys are the panel's map ids (`attention:<layer>`, `cam:<method>`, `au`). */

@@ -1,6 +1,8 @@
 /** The numbers beside the maps: class probabilities, alignment metrics, per-AU energy shares, the codebook. */
 import type { ViewAuShare, ViewExpression, ViewReport } from '../protocol/explain';
 import { fixed, h, percent } from '../shared/dom';
+import type { ExplainedClass } from './notes';
+import { noEnergyNote } from './notes';
 
 /** One bar per class; each is a button that explains that class. */
 export function classBars(report: ViewReport, onExplain: (className: string) => void): HTMLElement {
@@ -69,9 +71,9 @@ export function metricsTables(report: ViewReport, titles: ReadonlyMap<string, st
 }
 
 /** Share of one map's energy inside each AU region, with FACS names. */
-export function energyBars(shares: readonly ViewAuShare[] | null | undefined, mapTitle: string): HTMLElement {
-  if (!shares?.length) return h('p', { class: 'note' },
-    `No energy shares for ${mapTitle}: the AU map is missing or the map has no energy.`);
+export function energyBars(shares: readonly ViewAuShare[] | null | undefined, mapTitle: string,
+  explained: ExplainedClass): HTMLElement {
+  if (!shares?.length) return h('p', { class: 'note' }, noEnergyNote(mapTitle, explained));
   const list = h('div', { class: 'bars energy', role: 'list',
     'aria-label': `Energy share of ${mapTitle} per action unit` });
   for (const a of shares) {
