@@ -22,6 +22,7 @@ import { initParams, paramSpecs } from '../../src/trainer/models/params';
 import type { ModelName } from '../../src/trainer/models/modelNames';
 import { isModelName, MODEL_NAMES } from '../../src/trainer/models/modelNames';
 import { presetInfo } from '../../src/trainer/models/presets';
+import { ROLLOUT_LAYER } from '../../src/trainer/models/vitPresets';
 import type { Device } from '../../src/trainer/onnx/deviceNames';
 import { isDevice } from '../../src/trainer/onnx/deviceNames';
 import { createSession, ort } from '../../src/trainer/onnx/session';
@@ -47,7 +48,9 @@ function build(model: ModelName, kind: GraphKind, device: Device): Uint8Array {
   switch (kind) {
     case 'train': return buildTrainStep({ ...config, lambda: 4, layers: [info.defaultLayer] }).model;
     case 'inference': return buildInference(config, 'inputs').model;
-    case 'explanation': return buildExplanation({ ...config, layers: info.layers }, 'inputs').model;
+    // A ViT's rollout is computed beside the network: no class score has a gradient there to explain.
+    case 'explanation':
+      return buildExplanation({ ...config, layers: info.layers.filter((l) => l !== ROLLOUT_LAYER) }, 'inputs').model;
     case 'explainer':
       return buildExplainerGraph({ preset: model, numClasses: CLASSES, camLayer: info.defaultLayer, device }, initParams(paramSpecs(model, CLASSES), 0));
     case 'logits': return buildLogits(config, initParams(paramSpecs(model, CLASSES), 0));
