@@ -11,12 +11,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { evalFileName } from '../eval/evalFile';
 import { processAlive } from '../io/liveProcess';
+import { LOCAL_LOG } from '../train/runFiles';
 import { runAction } from './runAction';
 import { readRunConfigFile, readRunFolderState } from './runFolder';
 import type { AuLensCommand } from './slurmScript';
 import type { PlannedRun } from './sweepPlan';
 
-export const LOCAL_LOG = 'local.log';
+export { LOCAL_LOG };
 
 export type LocalOutcome = 'completed' | 'skipped' | 'busy' | 'failed' | 'cancelled';
 

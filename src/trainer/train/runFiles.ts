@@ -10,14 +10,20 @@ import { SIDECAR_SUFFIX } from '../import/sidecar';
 import { RUN_LOCK_FILE } from './runLock';
 import { PROGRESS_FILE, RUN_FILE } from './runLog';
 
-const OWNED_NAMES = new Set([RUN_FILE, RUN_LOCK_FILE, PROGRESS_FILE, 'manifest.json']);
+/** The log a sweep task appends each attempt on this machine to (sweep/localRunner.ts), inside its run's folder. */
+export const LOCAL_LOG = 'local.log';
+/** The log of an attempt as a Slurm array task (sweep/slurmScript.ts): slurm-<job>_<task>.log. */
+const SLURM_TASK_LOG = /^slurm-\d+_\d+\.log$/;
+
+const OWNED_NAMES = new Set([RUN_FILE, RUN_LOCK_FILE, PROGRESS_FILE, 'manifest.json', LOCAL_LOG]);
 
 /** Whether a run folder named `run` owns the file `name`. */
 export function runOwns(run: string, name: string): boolean {
   const temp = /^\.(.+)\.\d+\.[0-9a-f]+\.tmp$/.exec(name);
   const base = temp ? temp[1]! : name;
   const exported = base.startsWith(`${run}-`) && (base.endsWith('.onnx') || base.endsWith(SIDECAR_SUFFIX));
-  return OWNED_NAMES.has(base) || base.endsWith('.ckpt') || isEvalFileName(base) || exported;
+  return OWNED_NAMES.has(base) || SLURM_TASK_LOG.test(base) || base.endsWith('.ckpt') || isEvalFileName(base) ||
+    exported;
 }
 
 /** The names in `folder` that are not its run's, sorted; none for a missing folder. By name: see runDeletion.ts. */

@@ -9,13 +9,14 @@ describe('run folders: what a run owns, and where a new run may go', function ()
   this.timeout(60_000);
   const ws = useTrainingWorkspace('run-files');
 
-  it('a run owns its status, lock, log, manifest, checkpoints, evaluations, exports and their temp files', () => {
+  it('a run owns its status, lock, log, manifest, checkpoints, evaluations, exports, sweep logs and temp files', () => {
     for (const name of ['run.json', 'run.lock', 'progress.jsonl', 'manifest.json', 'best.ckpt', 'epoch3.ckpt',
-      'eval-ck48.json', 'r1-best.onnx', 'r1-best.au-lens.json', '.run.json.123.ab12cd34.tmp', '.last.ckpt.9.ff.tmp']) {
+      'eval-ck48.json', 'r1-best.onnx', 'r1-best.au-lens.json', '.run.json.123.ab12cd34.tmp', '.last.ckpt.9.ff.tmp',
+      'local.log', 'slurm-7_0.log']) {
       assert.equal(runOwns('r1', name), true, name);
     }
     for (const name of ['notes.md', 'data.csv', 'other-best.onnx', 'model.onnx', '.bashrc', '.notes.md.1.aa.tmp',
-      'run.json.bak']) {
+      'run.json.bak', 'slurm-7.out', 'build.log']) {
       assert.equal(runOwns('r1', name), false, name);
     }
   });
