@@ -4,6 +4,7 @@
 // score (higher), with how many runs the randomisation check flagged.
 // Usage: node scripts/science/faithfulness-summary.mjs LABEL=EVAL.json,EVAL.json,... [LABEL=...]
 import { readFileSync } from 'node:fs';
+import { meanSd } from './meanSd.mjs';
 
 const MAPS = ['attention:stage3', 'cam:gradcam++', 'au', 'random'];
 const groups = process.argv.slice(2);
@@ -12,12 +13,6 @@ if (groups.length === 0) {
   process.exit(2);
 }
 
-function stat(xs, digits, scale = 1) {
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  if (xs.length < 2) return (scale * m).toFixed(digits);
-  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
-  return `${(scale * m).toFixed(digits)} ± ${(scale * sd).toFixed(digits)}`;
-}
 
 const rows = groups.map((group) => {
   // The files are after the last '=': labels may hold one ('λ=0').
@@ -32,8 +27,8 @@ line(['runs', 'n', 'accuracy %', 'AU selectivity', 'sanity flagged: attention', 
 rule(6);
 for (const { label, reports, f } of rows) {
   const flagged = (map) => `${f.filter((x) => x.maps[map]?.sanity?.flagged === true).length}/${f.length}`;
-  line([label, String(reports.length), stat(reports.map((r) => r.accuracy), 1, 100),
-    stat(f.map((x) => x.auOcclusion.auSelectivity.average.value), 4), flagged('attention:stage3'),
+  line([label, String(reports.length), meanSd(reports.map((r) => r.accuracy), 100, 1),
+    meanSd(f.map((x) => x.auOcclusion.auSelectivity.average.value), 1, 4), flagged('attention:stage3'),
     flagged('cam:gradcam++')]);
 }
 console.log('');
@@ -43,6 +38,6 @@ rule(1 + metrics.length * rows.length);
 for (const map of MAPS) {
   line([map, ...metrics.flatMap(([metric]) => rows.map(({ f }) => {
     const values = f.map((x) => x.maps[map]?.[metric]?.average?.value).filter((v) => typeof v === 'number');
-    return values.length > 0 ? stat(values, 3) : '–';
+    return values.length > 0 ? meanSd(values, 1, 3) : '–';
   }))]);
 }

@@ -2,6 +2,7 @@
 // `au-lens eval --json` wrote to OUT/<run>-seed-<seed>.eval.json (the mean alone for one seed).
 // Usage: node scripts/science/seed-summary.mjs OUT_DIR SEEDS FIRST_COLUMN LABEL=RUN...   (SEEDS: 0,1,2)
 import { readFileSync } from 'node:fs';
+import { meanSd } from './meanSd.mjs';
 
 const CAM_NAMES = { cam: 'CAM', gradcam: 'Grad-CAM', 'gradcam++': 'Grad-CAM++', layercam: 'LayerCAM' };
 const [out, seedList, firstColumn, ...rows] = process.argv.slice(2);
@@ -11,12 +12,6 @@ if (!out || !seedList || !firstColumn || rows.length === 0) {
 }
 const seeds = seedList.split(',');
 
-function stat(xs, scale, digits) {
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  if (xs.length < 2) return (scale * m).toFixed(digits);
-  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
-  return `${(scale * m).toFixed(digits)} ± ${(scale * sd).toFixed(digits)}`;
-}
 
 const table = rows.map((row) => {
   // The run is after the last '=': labels may hold one ('λ=0').
@@ -29,10 +24,10 @@ const table = rows.map((row) => {
     camLayer: first.camLayer,
     cells: [
       label,
-      stat(reports.map((r) => r.accuracy), 100, 1),
-      stat(reports.map((r) => r.balancedAccuracy), 100, 1),
-      stat(reports.map((r) => r.attCos.byKey[r.camLayer].average), 1, 3),
-      ...first.methods.map((m) => stat(reports.map((r) => r.camCos.byKey[m].average), 1, 3)),
+      meanSd(reports.map((r) => r.accuracy), 100, 1),
+      meanSd(reports.map((r) => r.balancedAccuracy), 100, 1),
+      meanSd(reports.map((r) => r.attCos.byKey[r.camLayer].average), 1, 3),
+      ...first.methods.map((m) => meanSd(reports.map((r) => r.camCos.byKey[m].average), 1, 3)),
     ],
   };
 });
