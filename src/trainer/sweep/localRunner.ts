@@ -17,8 +17,6 @@ import { readRunConfigFile, readRunFolderState } from './runFolder';
 import type { AuLensCommand } from './slurmScript';
 import type { PlannedRun } from './sweepPlan';
 
-export { LOCAL_LOG };
-
 export type LocalOutcome = 'completed' | 'skipped' | 'busy' | 'failed' | 'cancelled';
 
 export interface LocalProgress {
