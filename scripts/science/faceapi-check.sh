@@ -5,7 +5,8 @@
 # test subjects. With --seeds, every run is repeated once per seed (the seed draws the subject split, the initial
 # head or weights and the augmentation) and the table gives mean ± sd over the seeds; the pretrained model's test
 # scores stay on seed 0's split.
-# Usage: bash scripts/science/faceapi-check.sh [--seeds 0,1,2] [OUT_DIR] [EPOCHS]
+# Usage: [THREADS=N] bash scripts/science/faceapi-check.sh [--seeds 0,1,2] [OUT_DIR] [EPOCHS]
+# THREADS (default: all cores) lets two of these scripts share a machine one core each.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seeds=0
@@ -15,9 +16,10 @@ out=${1:-out/faceapi}
 epochs=${2:-60}
 data=../shared/data/ck48
 cli="node bin/au-lens.js"
+threads=(); if [ -n "${THREADS:-}" ]; then threads=(--threads "$THREADS"); fi
 mkdir -p "$out"
-$cli eval --model faceapi-expression --data "$data" --json "$out/pretrained-all.eval.json" > "$out/pretrained-all.eval.txt" 2>&1
-$cli eval --model faceapi-expression --data "$data" --split test --json "$out/pretrained.eval.json" > "$out/pretrained.eval.txt" 2>&1
+$cli eval --model faceapi-expression --data "$data" "${threads[@]}" --json "$out/pretrained-all.eval.json" > "$out/pretrained-all.eval.txt" 2>&1
+$cli eval --model faceapi-expression --data "$data" --split test "${threads[@]}" --json "$out/pretrained.eval.json" > "$out/pretrained.eval.txt" 2>&1
 run() {
   local name=$1; shift
   local seed start
@@ -25,9 +27,9 @@ run() {
     local id="$name-seed-$seed"
     rm -rf "${out:?}/$id"
     start=$(date +%s)
-    $cli train --data "$data" --out "$out/$id" --epochs "$epochs" --seed "$seed" "$@" > "$out/$id.train.log" 2>&1
+    $cli train --data "$data" --out "$out/$id" --epochs "$epochs" --seed "$seed" "${threads[@]}" "$@" > "$out/$id.train.log" 2>&1
     echo "$id: $(( $(date +%s) - start )) s (load $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a "$out/times.txt"
-    $cli eval --checkpoint "$out/$id/best.ckpt" --data "$data" --split test --json "$out/$id.eval.json" \
+    $cli eval --checkpoint "$out/$id/best.ckpt" --data "$data" --split test "${threads[@]}" --json "$out/$id.eval.json" \
       > "$out/$id.eval.txt" 2>&1
   done
 }

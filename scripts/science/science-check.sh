@@ -3,7 +3,8 @@
 # AU-guided models with the same seed, preset and epochs, then evaluate each selected model on the held-out
 # test subjects. With --seeds, every λ runs once per seed (the seed draws the subject split, the initial weights
 # and the augmentation) and the table gives mean ± sd over the seeds.
-# Usage: bash scripts/science/science-check.sh [--seeds 0,1,2] [OUT_DIR] [EPOCHS] [LAMBDAS...]
+# Usage: [THREADS=N] bash scripts/science/science-check.sh [--seeds 0,1,2] [OUT_DIR] [EPOCHS] [LAMBDAS...]
+# THREADS (default: all cores) lets two of these scripts share a machine one core each.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seeds=0
@@ -14,15 +15,16 @@ epochs=${2:-100}
 lambdas=("${@:3}")
 [ ${#lambdas[@]} -gt 0 ] || lambdas=(0 1 4)
 data=../shared/data/ck48
+threads=(); if [ -n "${THREADS:-}" ]; then threads=(--threads "$THREADS"); fi
 mkdir -p "$out"
 for lam in "${lambdas[@]}"; do
   for seed in "${seed_list[@]}"; do
     run="$out/lambda-$lam-seed-$seed"
     rm -rf "$run"
     start=$(date +%s)
-    node bin/au-lens.js train --data "$data" --out "$run" --model tiny64 --epochs "$epochs" --lambda "$lam" --lr 0.05 --seed "$seed" > "$run.train.log" 2>&1
+    node bin/au-lens.js train --data "$data" --out "$run" --model tiny64 --epochs "$epochs" --lambda "$lam" --lr 0.05 --seed "$seed" "${threads[@]}" > "$run.train.log" 2>&1
     echo "λ=$lam seed $seed: trained in $(( $(date +%s) - start )) s" | tee -a "$out/times.txt"
-    node bin/au-lens.js eval --checkpoint "$run/best.ckpt" --data "$data" --split test --json "$run.eval.json" > "$run.eval.txt" 2>&1
+    node bin/au-lens.js eval --checkpoint "$run/best.ckpt" --data "$data" --split test "${threads[@]}" --json "$run.eval.json" > "$run.eval.txt" 2>&1
   done
 done
 rows=()
