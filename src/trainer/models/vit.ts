@@ -12,13 +12,11 @@
  * Both are emitted on first request (Forward.stage): ONNX Runtime keeps nodes whose outputs nothing reads, and a
  * grid costs a transposed copy of the block's tokens.
  */
-import { ChannelMean } from '../autodiff/ops/attention';
 import { BroadcastAdd, Expand } from '../autodiff/ops/broadcast';
 import { Add } from '../autodiff/ops/elementwise';
 import { Gelu } from '../autodiff/ops/gelu';
 import { LayerNorm } from '../autodiff/ops/layerNorm';
 import { Linear } from '../autodiff/ops/linear';
-import { BatchMatMul } from '../autodiff/ops/matmul';
 import { selfAttention } from '../autodiff/ops/selfAttention';
 import { Concat, Gather, Reshape, Slice, SpaceToDepth, Transpose } from '../autodiff/ops/shape';
 import type { Tape } from '../autodiff/tape';
@@ -26,6 +24,8 @@ import type { Tensor } from '../onnx/graph';
 import { sameShape } from '../onnx/graph';
 import type { VitArch } from './vitArch';
 import type { Forward, GradientSource } from './types';
+import type { PatchGrid } from './attentionRollout';
+import { attentionRollout, classRow } from './attentionRollout';
 import { checkVitArch, vitBlockName, vitGrid, vitTokens } from './vitArch';
 import { classAttentionBlock, classAttentionLayer, ROLLOUT_LAYER } from './vitPresets';
 
@@ -62,33 +62,6 @@ function tokenGrid(tape: Tape, x: Tensor, n: number, arch: VitArch): Tensor {
   return tape.apply1(Reshape, [tape.apply1(Transpose, [patches], [0, 2, 1])], [n, arch.width, g, g]);
 }
 
-/** (N, H, T, T) → the class token's row without itself, (N, H, g, g). */
-function classRow(tape: Tape, probs: Tensor, arch: VitArch): Tensor {
-  const [n, h, t] = probs.shape as [number, number, number];
-  const g = vitGrid(arch);
-  const row = tape.apply1(Slice, [probs], { starts: [0, 1], ends: [1, t], axes: [2, 3] });
-  return tape.apply1(Reshape, [row], [n, h, g, g]);
-}
-
-/**
- * Attention rollout (Abnar & Zuidema 2020, "Quantifying Attention Flow in Transformers", eq. 1 with the residual
- * as identity): Ã_l = ½·mean_heads(A_l) + ½·I, rows summing to one; R = Ã_L·…·Ã_1; the class token's row over the
- * patches, (N, 1, g, g). Heads fused by their mean and no attention discarded (vit-explain's discard_ratio 0). It is
- * differentiable, so it can be aligned with the AU maps like any layer.
- */
-function rollout(tape: Tape, probs: readonly Tensor[], arch: VitArch): Tensor {
-  const [n, , t] = probs[0]!.shape as [number, number, number];
-  const eye = new Float32Array(t * t);
-  for (let i = 0; i < t; i++) eye[i * t + i] = 1;
-  const identity = tape.graph.constant(eye, [1, t, t]);
-  let r = tape.apply1(Expand, [identity], [n, t, t]);
-  for (const p of probs) {
-    const mixed = tape.apply1(BroadcastAdd, [tape.apply1(ChannelMean, [p], undefined), identity], undefined);
-    r = tape.apply1(BatchMatMul, [mixed, r], { alpha: 0.5 });
-  }
-  return classRow(tape, tape.apply1(Reshape, [r], [n, 1, t, t]), arch);
-}
-
 /** The forward of `arch` on normalised images (N, 3, S, S), with the weights of vitParamSpecs by name. */
 export function buildVitForward(
   tape: Tape, arch: VitArch, image: Tensor, params: ReadonlyMap<string, Tensor>,
@@ -110,6 +83,7 @@ export function buildVitForward(
   const [n] = image.shape as [number];
   const c = arch.width;
   const t = vitTokens(arch);
+  const patchGrid: PatchGrid = { grid: [vitGrid(arch), vitGrid(arch)], skip: 1 };
 
   // The patch embedding is a stride-p conv; as patches × weight it is one Gemm, and its rows are already tokens.
   const kernel = patchKernel(tape, param('patch_embed.proj.weight'));
@@ -155,13 +129,13 @@ export function buildVitForward(
     const perHead = (probs: Tensor): Tensor => tape.apply1(Reshape, [probs], [n, arch.heads, t, t]);
     return block === layer
       ? { tensor: x, view: (rows) => tokenGrid(tape, rows, n, arch) }
-      : { tensor: softmax, view: (probs) => classRow(tape, perHead(probs), arch) };
+      : { tensor: softmax, view: (probs) => classRow(tape, perHead(probs), patchGrid) };
   };
   const built = new Map<string, Tensor>();
   const stage = (layer: string): Tensor => {
     if (!built.has(layer)) {
       const make = (): Tensor => {
-        if (layer === ROLLOUT_LAYER) return rollout(tape, [...attention.values()], arch);
+        if (layer === ROLLOUT_LAYER) return attentionRollout(tape, [...attention.values()], patchGrid);
         const source = gradientSource(layer);
         return source.view(source.tensor);
       };

@@ -8,6 +8,7 @@ import type { Tensor } from '../../../src/trainer/onnx/graph';
 import { Graph, numel } from '../../../src/trainer/onnx/graph';
 import { toModelBytes } from '../../../src/trainer/onnx/serialize';
 import { createSession, floatTensor } from '../../../src/trainer/onnx/session';
+import { rolloutReference } from '../../helpers/rolloutReference';
 
 const count = (specs: readonly { shape: readonly number[] }[]): number => specs.reduce((s, p) => s + numel(p.shape), 0);
 
@@ -76,24 +77,10 @@ describe('models: vision transformer', () => {
     await session.release();
     const [h, t] = [VIT64.heads, 65];
     for (let img = 0; img < 2; img++) {
-      let r = Float64Array.from({ length: t * t }, (_, i) => (i % (t + 1) === 0 ? 1 : 0));
-      for (const block of vitLayerNames(VIT64)) {
-        const a = out[block]!.data as Float32Array;
-        const mixed = new Float64Array(t * t);
-        for (let k = 0; k < h; k++) {
-          for (let i = 0; i < t * t; i++) mixed[i] = mixed[i]! + (0.5 * a[(img * h + k) * t * t + i]!) / h;
-        }
-        for (let i = 0; i < t; i++) mixed[i * t + i] = mixed[i * t + i]! + 0.5;
-        const next = new Float64Array(t * t);
-        for (let i = 0; i < t; i++) {
-          for (let k = 0; k < t; k++) {
-            for (let j = 0; j < t; j++) next[i * t + j] = next[i * t + j]! + mixed[i * t + k]! * r[k * t + j]!;
-          }
-        }
-        r = next;
-      }
+      const blocks = vitLayerNames(VIT64).map((b) => (out[b]!.data as Float32Array).subarray(img * h * t * t, (img + 1) * h * t * t));
+      const r = rolloutReference(blocks, t);
       const ours = (out['rollout']!.data as Float32Array).subarray(img * 64, (img + 1) * 64);
-      const rowSum = r.subarray(0, t).reduce((s, v) => s + v, 0);
+      const rowSum = r.reduce((s, v) => s + v, 0);
       assert.ok(Math.abs(rowSum - 1) < 1e-6, `rows of the rollout sum to one: ${rowSum}`);
       ours.forEach((v, p) => assert.ok(Math.abs(v - r[1 + p]!) < 1e-6, `image ${img} patch ${p}: ${v} vs ${r[1 + p]}`));
     }
