@@ -13,6 +13,7 @@ import { Evaluator } from '../eval/evaluator';
 import { evaluationOf, FaithfulnessEvaluator } from '../eval/faithfulnessEvaluator';
 import type { CheckpointEvaluation, EvaluateOptions, EvaluationHooks } from '../eval/types';
 import { openModel } from '../explain/modelFile';
+import { extraLocalisedLayers } from '../models/vitPresets';
 import type { ModelOutputs, OpenModel } from '../explain/openModel';
 import type { SplitName } from '../science/split';
 import { DEFAULT_FRACTIONS, readRunDataset, samplesOf, splitDataset } from '../train/dataSplit';
@@ -143,7 +144,10 @@ export async function evaluateOnnxModel(
       if ((options.methods ?? CAM_METHOD_NAMES).includes(u.method))
         warnings.push(`${u.method} not computed: ${u.reason}`);
     }
-    const evaluator = new Evaluator({ labels, layers: d.attentionLayers, camLayer: model.camLayer, methods });
+    const evaluator = new Evaluator({
+      labels, layers: d.attentionLayers, camLayer: model.camLayer, methods,
+      localisedLayers: extraLocalisedLayers(d.attentionLayers, model.camLayer),
+    });
     const faithfulness = options.faithfulness && new FaithfulnessEvaluator({
       labels, codebook: d.codebook, inputSize: d.inputSize, camLayer: model.camLayer, methods,
       classifier: await model.classifier(), options: options.faithfulness,

@@ -3,7 +3,8 @@
  * become outputs: when every op of the graph is covered by the differentiator the model runs as a rebuilt graph
  * (translateGraph.ts) that also yields the CAM layer's gradient, so every CAM method works; otherwise the file
  * itself runs with the layers exposed as outputs and the report says which ops keep the gradient methods out.
- * Attention is the channel mean of each layer (the paper's T_l), CAM reads the linear head (linearHead.ts).
+ * Attention is the channel mean of each layer (the paper's T_l), CAM reads the linear head (linearHead.ts); a ViT
+ * whose sidecar names its blocks' attention Softmax also gets their rollout (importedRollout.ts), as the presets do.
  */
 import type { onnx } from 'onnx-proto';
 import type { LayerActivations } from '../cam';
@@ -19,13 +20,17 @@ import type { CamMethodName } from '../science/camMethods';
 import { CAM_METHOD_NAMES } from '../science/camMethods';
 import type { Classifier } from '../science/metrics/faithfulness/classifier';
 import type { Heatmap } from '../science/types';
+import { ROLLOUT_LAYER } from '../models/vitPresets';
 import type { CandidateLayer, ClassifierIo } from './foreignGraph';
 import { classCount, classifierIo, discoverLayers, measureValues, nodeOutputs, withOutputs } from './foreignGraph';
 import { findLinearHead } from './linearHead';
 import type { Sidecar } from './sidecar';
 import { rgbNormalisation } from './sidecar';
 import { readSidecar, sidecarCodebook } from './sidecarFile';
-import { buildTranslatedExplainer, CAM_GRADIENT_OUTPUT, layerOutputName, TranslationError } from './translateGraph';
+import type { ImportedRollout } from './importedRollout';
+import { missingAttention, openImportedRollout } from './importedRollout';
+import { attentionOutputName, buildTranslatedExplainer, CAM_GRADIENT_OUTPUT, layerOutputName,
+  TranslationError } from './translateGraph';
 import { describeUnsupported, gradientBlockers, unsupportedOps } from './opCoverage';
 import { tokenShape, tokensToGrid } from './tokenLayers';
 
@@ -64,6 +69,7 @@ class ImportedModel implements OpenModel {
     private readonly io: ClassifierIo,
     private readonly sidecar: Sidecar,
     private readonly shapes: readonly (readonly [number, number, number])[],
+    private readonly rollout: ImportedRollout | undefined,
   ) {}
 
   get camLayer(): string {
@@ -83,9 +89,11 @@ class ImportedModel implements OpenModel {
     });
     const cam = layers.find((l) => l.name === this.camLayer)!.activations;
     const logits = (this.runner.translated ? out['logits'] : out[this.io.logits])!.data as Float32Array;
+    const attention = new Map(layers.map((l) => [l.name, channelMean(l.activations)]));
+    if (this.rollout) attention.set(ROLLOUT_LAYER, await this.rollout.run(attentionOf(this.runner, out, this.sidecar)));
     return {
       logits,
-      attention: new Map(layers.map((l) => [l.name, channelMean(l.activations)])),
+      attention,
       activations: cam,
       ...(this.runner.translated && {
         gradients: spatial(out[CAM_GRADIENT_OUTPUT]!, cam.channels),
@@ -108,8 +116,14 @@ class ImportedModel implements OpenModel {
   }
 
   async release(): Promise<void> {
+    await this.rollout?.release();
     await this.runner.session.release();
   }
+}
+
+/** The blocks' attention probabilities the sidecar names (tokens.attention), from one run. */
+function attentionOf(runner: Runner, out: ort.InferenceSession.OnnxValueMapType, sidecar: Sidecar): ort.Tensor[] {
+  return (sidecar.tokens?.attention ?? []).map((v, i) => out[runner.translated ? attentionOutputName(i) : v]!);
 }
 
 /** The sidecar's channel order: AU Lens makes RGB planes. */
@@ -160,7 +174,10 @@ async function gradientGraph(
     return {
       bytes: buildTranslatedExplainer(
         proto,
-        { ...io, layers: sidecar.layers.map((l) => l.value), camValue: cam.value, numClasses: sidecar.labels.length },
+        {
+          ...io, layers: sidecar.layers.map((l) => l.value), camValue: cam.value, numClasses: sidecar.labels.length,
+          ...(sidecar.tokens?.attention && { attention: sidecar.tokens.attention }),
+        },
         types,
       ),
     };
@@ -219,6 +236,8 @@ export async function openImported(
         `candidate layers: ${listCandidates(layers)}`,
     );
   }
+  const noAttention = missingAttention(sidecar.tokens, known);
+  if (noAttention !== undefined) throw new ModelFileError(file, `${where}: ${noAttention}`);
   let gradient = await gradientGraph(proto, file, io, sidecar, engine);
   let session: ort.InferenceSession | undefined;
   if ('bytes' in gradient) {
@@ -232,15 +251,11 @@ export async function openImported(
     });
   }
   const translated = session !== undefined;
-  session ??= await loadSession(
-    file,
-    withOutputs(
-      proto,
-      sidecar.layers.map((l) => l.value),
-    ),
-    engine,
-  );
+  session ??= await loadSession(file, withOutputs(proto, [
+    ...sidecar.layers.map((l) => l.value), ...(sidecar.tokens?.attention ?? []),
+  ]), engine);
   const runner: Runner = { session, translated };
+  let rollout: ImportedRollout | undefined;
   try {
     const s = io.size;
     const probe = await runOnce(runner, io, new Float32Array(3 * s * s), 0).catch((error: unknown) => {
@@ -285,7 +300,12 @@ export async function openImported(
       return [];
     });
     const codebook = await sidecarCodebook(file, sidecar, sidecarPath);
-    const names = sidecar.layers.map((l) => l.name);
+    const { tokens } = sidecar;
+    rollout = tokens?.attention && await openImportedRollout(
+      attentionOf(runner, probe, sidecar).map((t) => t.dims.map(Number)), tokens, engine, (problem) => {
+        throw new ModelFileError(file, `${where}: ${problem}`);
+      });
+    const names = [...sidecar.layers.map((l) => l.name), ...(rollout ? [ROLLOUT_LAYER] : [])];
     const description: OpenModelDescription = {
       preset: 'imported',
       labels: sidecar.labels,
@@ -300,18 +320,10 @@ export async function openImported(
     const fcWeight = 'weight' in head ? head.weight : new Float32Array(k * channels);
     const methods = CAM_METHOD_NAMES.filter((m) => !unavailable.some((u) => u.method === m));
     return new ImportedModel(
-      file,
-      description,
-      sidecar.crop,
-      fcWeight,
-      methods,
-      unavailable,
-      runner,
-      io,
-      sidecar,
-      shapes,
+      file, description, sidecar.crop, fcWeight, methods, unavailable, runner, io, sidecar, shapes, rollout,
     );
   } catch (error) {
+    await rollout?.release();
     await session.release();
     throw error;
   }

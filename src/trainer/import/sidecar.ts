@@ -7,6 +7,7 @@
 import * as path from 'node:path';
 import type { Normalisation } from '../models/modelInfo';
 import { IMAGENET_NORMALISATION } from '../models/modelInfo';
+import { ROLLOUT_LAYER } from '../models/vitPresets';
 import type { FaceCrop } from '../science/faceFrame';
 import type { Expression } from '../science/labels';
 import { EXPRESSIONS, parseExpression } from '../science/labels';
@@ -85,17 +86,31 @@ const TOP_KEYS = [
   '$schema', 'version', 'labels', 'input', 'logits', 'layers', 'camLayer', 'codebook', 'crop', 'tokens',
 ];
 
-/** `tokens`: { grid: [H, W] of positive integers, skip: an integer ≥ 0 (default 1, the class token) }. */
+/**
+ * `tokens`: { grid: [H, W] of positive integers, skip: an integer ≥ 0 (default 1, the class token), attention:
+ * optionally each block's attention Softmax output in block order, distinct non-empty value names }.
+ */
 function parseTokens(raw: unknown, fail: (problem: string) => never): TokenLayout | undefined {
   if (raw === undefined) return undefined;
   const what = '"tokens" must be {"grid": [H, W], "skip": 1} (the patch grid, and the tokens before the patches)';
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail(what);
-  const { grid, skip = 1, ...rest } = raw as Record<string, unknown>;
+  const { grid, skip = 1, attention, ...rest } = raw as Record<string, unknown>;
   const whole = (v: unknown, min: number): boolean => typeof v === 'number' && Number.isInteger(v) && v >= min;
   const pair = Array.isArray(grid) && grid.length === 2 && grid.every((v) => whole(v, 1));
   const ok = pair && Object.keys(rest).length === 0;
   if (!ok || !whole(skip, 0)) return fail(`${what}, got ${JSON.stringify(raw)}`);
-  return { grid: [grid[0] as number, grid[1] as number], skip: skip as number };
+  const names = Array.isArray(attention) && attention.length > 0 &&
+    attention.every((v) => typeof v === 'string' && v !== '') && new Set(attention).size === attention.length;
+  if (attention !== undefined && !names) {
+    fail(
+      '"tokens.attention" must list each block\'s attention Softmax output (ONNX value names, [1, heads, T, T]) ' +
+        `once, in block order; \`au-lens inspect --model FILE\` proposes them; got ${JSON.stringify(attention)}`,
+    );
+  }
+  return {
+    grid: [grid[0] as number, grid[1] as number], skip: skip as number,
+    ...(attention !== undefined && { attention: attention as string[] }),
+  };
 }
 const INPUT_KEYS = ['name', 'size', 'channels', 'scale', 'mean', 'std'];
 
@@ -197,6 +212,9 @@ export function parseSidecar(json: unknown, file: string): Sidecar {
     );
   }
   const tokens = parseTokens(json['tokens'], fail);
+  if (tokens?.attention && layers.some((l) => l.name === ROLLOUT_LAYER)) {
+    fail(`"layers" names a layer "${ROLLOUT_LAYER}", the map "tokens.attention" makes; give the layer another "name"`);
+  }
 
   return {
     version: SIDECAR_FORMAT_VERSION,

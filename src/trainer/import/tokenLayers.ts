@@ -4,10 +4,14 @@
  * rest fill the grid row by row, as timm and torchvision lay them out and pytorch-grad-cam's reshape_transform
  * reads them). These turn such values into the C×H×W maps every CAM method and attention map takes.
  */
+import type { PatchGrid } from '../models/attentionRollout';
 
-export interface TokenLayout {
-  readonly grid: readonly [number, number];
-  readonly skip: number;
+export interface TokenLayout extends PatchGrid {
+  /**
+   * Each block's attention probabilities, the Softmax output (1, heads, T, T) or (heads, T, T), in block order:
+   * the ONNX values whose attention rollout (models/attentionRollout.ts) becomes the map 'rollout'; absent: none.
+   */
+  readonly attention?: readonly string[];
 }
 
 /** [C, H, W] of a token value of `dims` (1, T, C), or undefined when it is no such value. */

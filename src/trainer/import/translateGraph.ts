@@ -31,12 +31,15 @@ export interface TranslationConfig {
   readonly logits: string;
   /** ONNX values whose activations are outputs, in order. */
   readonly layers: readonly string[];
+  /** ONNX values output as they are, in order: a ViT's attention Softmax of each block, for rollout. */
+  readonly attention?: readonly string[];
   /** The ONNX value of the CAM layer, whose gradient is an output. */
   readonly camValue: string;
   readonly numClasses: number;
 }
 
 export const layerOutputName = (i: number): string => `layer.${i}`;
+export const attentionOutputName = (i: number): string => `attention.${i}`;
 export const CAM_GRADIENT_OUTPUT = 'grad.cam';
 
 /** Shape and type of each value, for the ops copied as they are (foreignGraph.ts measureValues). */
@@ -157,6 +160,8 @@ export function buildTranslatedExplainer(
   g.output(logits, 'logits');
   const layers = config.layers.map((v) => values.get(v) ?? fail('graph', `layer "${v}" is not a computed value`));
   layers.forEach((t, i) => g.output(t, layerOutputName(i)));
+  (config.attention ?? []).forEach((v, i) =>
+    g.output(values.get(v) ?? fail('graph', `attention "${v}" is not a computed value`), attentionOutputName(i)));
   const requested = g.input('target', 'int64', [1]);
   const predicted = g.node('ArgMax', [logits], [{ dtype: 'int64', shape: [1] }], {
     axis: { i: 1 },

@@ -9,7 +9,7 @@ import { exportCheckpoint } from '../../../src/trainer/export/exportModel';
 import { saveCheckpoint } from '../../../src/trainer/train/checkpoint';
 import { randomCheckpoint } from '../export/fixtures';
 import { CLASSES, FakeDetector, useTrainingWorkspace, writeDataset } from '../train/fixtures';
-import { peerFixture, peerSidecar, placePeerModel } from './fixture';
+import { importVitValue, peerFixture, peerSidecar, placeImportVit, placePeerModel } from './fixture';
 
 describe('import: evaluating ONNX models', function () {
   this.timeout(60000);
@@ -46,5 +46,15 @@ describe('import: evaluating ONNX models', function () {
     assert.deepEqual(result.report.methods, ['cam', 'gradcam', 'gradcam++', 'layercam']);
     assert.match(result.warnings.join('\n'), /has no neutral, fear, anger, disgust images: the model is scored over its 3 other classes/);
     assert.ok(Number.isFinite(result.report.camCos.byKey['layercam']!.average!));
+  });
+
+  it('scores an imported ViT\'s attention rollout as a preset\'s: ATT-COS and localisation beside the CAM layer', async () => {
+    const attention = [0, 1, 2].map((k) => importVitValue(k, 'self_attention/Softmax'));
+    const model = await placeImportVit(ws.root, 'vit.onnx', { grid: [4, 4], skip: 1, attention });
+    const result = await evaluateCheckpoint(options(model, path.join(ws.root, 'small')), { detector: new FakeDetector() });
+    assert.deepEqual(result.report.layers, ['block2', 'rollout']);
+    assert.ok(Number.isFinite(result.report.attCos.byKey['rollout']!.average!));
+    assert.deepEqual(result.report.localisation.maps, ['block2', 'rollout', ...result.report.methods]);
+    assert.ok(result.report.localisation.byMap['rollout']!.rocAuc!.average !== null);
   });
 });

@@ -7,7 +7,7 @@ import { Explainer } from '../../../src/trainer/explain/explainImage';
 import type { RgbImage } from '../../../src/trainer/io/image';
 import type { DetectedFace, FaceLandmarker } from '../../../src/trainer/io/landmarks';
 import { syntheticFace } from '../../helpers/syntheticFace';
-import { peerFixture, peerSidecar, placePeerModel, useTempDir } from './fixture';
+import { importVitValue, peerFixture, peerSidecar, placeImportVit, placePeerModel, useTempDir } from './fixture';
 
 class OneFace implements FaceLandmarker {
   readonly version = 'fake-import-1';
@@ -50,5 +50,16 @@ describe('import: explaining with an imported model', function () {
     assert.deepEqual(Object.keys(again.report.attCos), ['stage2', 'stage3']);
     assert.equal(again.report.model.crop, 'box');
     assert.ok(again.report.timingsMs.model > 0, 'reopened');
+  });
+
+  it('shows and scores an imported ViT\'s attention rollout as a preset\'s: ATT-COS, localisation, per-AU energy', async () => {
+    const attention = [0, 1, 2].map((k) => importVitValue(k, 'self_attention/Softmax'));
+    const file = await placeImportVit(scratch.dir, 'vit.onnx', { grid: [4, 4], skip: 1, attention });
+    const { report, maps } = await explainer.explain({ trusted: true, model: file, image: path.join(scratch.dir, 'photo.png'), className: 'happy' });
+    assert.deepEqual(report.model.attentionLayers, ['block2', 'rollout']);
+    assert.equal(typeof report.attCos['rollout'], 'number');
+    assert.deepEqual(Object.keys(report.localisation.maps), ['block2', 'rollout', ...report.methods.computed]);
+    assert.deepEqual(Object.keys(report.perAuEnergyShare), ['block2', 'rollout', ...report.methods.computed]);
+    assert.deepEqual([maps.attention.get('rollout')!.width, maps.attention.get('rollout')!.height], [4, 4]);
   });
 });

@@ -55,6 +55,24 @@ export async function placePeerModel(dir: string, sidecar: Record<string, unknow
   return file;
 }
 
+/** The torchvision-layout ViT exported at opset 17 (make_import_vit_fixture.py): 32 px, 4×4 patches, 3 blocks. */
+export const IMPORT_VIT = path.join(repoRoot, 'test', 'fixtures', 'golden', 'import-vit', 'model.onnx');
+/** Its block k's residual Adds ('Add', 'Add_1': the block output) and attention Softmax, as ONNX values. */
+export const importVitValue = (k: number, node: 'Add' | 'Add_1' | 'self_attention/Softmax'): string =>
+  `/encoder/layers/encoder_layer_${k}/${node}_output_0`;
+
+/**
+ * The ViT fixture copied into `dir` as `name` with a sidecar explaining block 2's output tokens, `tokens` laid out
+ * (and naming attention for rollout) as given.
+ */
+export async function placeImportVit(dir: string, name: string, tokens: Record<string, unknown>): Promise<string> {
+  const file = path.join(dir, name);
+  await copyFile(IMPORT_VIT, file);
+  const sidecar = { labels: PAPER_CLASSES, layers: [{ value: importVitValue(1, 'Add_1'), name: 'block2' }], tokens };
+  await writeFile(path.join(dir, `${path.basename(name, '.onnx')}.au-lens.json`), JSON.stringify(sidecar));
+  return file;
+}
+
 /** max |a − b| / max |b|. */
 export function maxRelDiff(a: Float32Array, b: Float32Array): number {
   let diff = 0;

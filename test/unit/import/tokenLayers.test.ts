@@ -26,4 +26,18 @@ describe('import: ViT token layers (sidecar "tokens")', () => {
       assert.throws(() => parseSidecar({ ...base, tokens: bad }, 'm.au-lens.json'), /m\.au-lens\.json: "tokens" must be/);
     }
   });
+
+  it('reads and writes each block\'s attention Softmax for rollout ("tokens.attention"), and refuses a malformed list', () => {
+    const attention = ['/blocks.0/attn/Softmax_output_0', '/blocks.1/attn/Softmax_output_0'];
+    const s = parseSidecar({ ...base, tokens: { grid: [14, 14], attention } }, 'm.au-lens.json');
+    assert.deepEqual(s.tokens, { grid: [14, 14], skip: 1, attention });
+    assert.deepEqual(JSON.parse(sidecarJson(s)).tokens, { grid: [14, 14], skip: 1, attention });
+    for (const bad of [[], 'a', ['a', 'a'], ['a', ''], [3]]) {
+      assert.throws(() => parseSidecar({ ...base, tokens: { grid: [14, 14], attention: bad } }, 'm.au-lens.json'),
+        /m\.au-lens\.json: "tokens\.attention" must list each block's attention Softmax output .* once, in block order; `au-lens inspect --model FILE` proposes them; got /);
+    }
+    const rolloutLayer = { ...base, layers: [{ value: 'x', name: 'rollout' }], tokens: { grid: [14, 14], attention } };
+    assert.throws(() => parseSidecar(rolloutLayer, 'm.au-lens.json'), /names a layer "rollout", the map "tokens\.attention" makes; give the layer another "name"/);
+    assert.equal(parseSidecar({ ...rolloutLayer, tokens: { grid: [14, 14] } }, 'm.au-lens.json').layers[0]!.name, 'rollout');
+  });
 });
