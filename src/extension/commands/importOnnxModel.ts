@@ -98,7 +98,8 @@ async function askLabels(inspection: ModelInspection): Promise<string[] | undefi
 /**
  * Makes an ONNX classifier trained elsewhere explainable: pick the .onnx, the layers to explain (spatial feature
  * maps with their shapes; the last map of each resolution preselected) and the labels; the sidecar config is
- * written beside the model with ImageNet normalisation, opened for review, and the model becomes the active one.
+ * written beside the model with ImageNet normalisation (a ViT's token grid and blocks' attention for rollout with
+ * it), opened for review, and the model becomes the active one.
  */
 export function importOnnxModel(ctx: Ctx): (arg?: unknown) => Promise<void> {
   return async (arg) => {
@@ -122,9 +123,12 @@ export function importOnnxModel(ctx: Ctx): (arg?: unknown) => Promise<void> {
     }
     const gradients = inspection.unsupported.length === 0
       ? 'Grad-CAMs available' : `no Grad-CAMs: ${inspection.unsupported.map((o) => o.op).join(', ')} not covered`;
+    // A ViT's attention rollout needs no pick: its blocks' Softmax outputs go into the sidecar's "tokens".
+    const attention = inspection.tokens?.attention;
+    const rollout = attention ? ` · attention rollout of ${attention.length} blocks` : '';
     const layers = await vscode.window.showQuickPick(layerItems(inspection), {
       title: `${TITLE} — layers to explain (2/3) · ${inspection.layers.length} feature maps of ` +
-        `${path.basename(model)} · ${gradients}`,
+        `${path.basename(model)} · ${gradients}${rollout}`,
       placeHolder: 'C × H × W in graph order; the last one picked is the CAM layer',
       canPickMany: true, matchOnDescription: true, matchOnDetail: true, ignoreFocusOut: true,
     });

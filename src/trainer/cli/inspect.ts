@@ -13,7 +13,8 @@ map of each resolution). Says whether Grad-CAM, Grad-CAM++ and LayerCAM will wor
 layer (the last default) and the logits must be one the differentiator covers; ops before it run as they are.
 
 --write-sidecar writes MODEL.au-lens.json beside the model: labels, input size and normalisation (ImageNet
-mean/std on 0–1 RGB), the logits output, the layers (default choice, or --layers) and the CAM layer (the last).
+mean/std on 0–1 RGB), the logits output, the layers (default choice, or --layers) and the CAM layer (the last);
+for a vision transformer also "tokens": the patch grid and each block's attention Softmax, for attention rollout.
 Review it, then: au-lens explain --model MODEL.onnx --image FILE --out DIR.
 
 Flags:
@@ -26,8 +27,14 @@ Flags:
   --threads N          engine threads (default: all cores)
   --json               print the inspection as JSON`;
 
-const tokensLine = (t: TokenLayout): string => `  a vision transformer: tokens on a ${t.grid.join('×')} patch ` +
-  `grid after ${t.skip} class token(s), its blocks' outputs shown as C×H×W grids (sidecar "tokens")`;
+const tokensLines = (t: TokenLayout): string[] => [
+  `  a vision transformer: tokens on a ${t.grid.join('×')} patch grid after ${t.skip} class token(s), its blocks' ` +
+    'outputs shown as C×H×W grids (sidecar "tokens")',
+  t.attention
+    ? `  attention rollout of its ${t.attention.length} blocks from their attention Softmax (sidecar ` +
+      `"tokens.attention"): ${t.attention.join(', ')}`
+    : '  no attention rollout: no attention Softmax over Q·Kᵀ found for each block (sidecar "tokens.attention")',
+];
 
 /** The inspection as lines for a terminal. */
 export function formatInspection(r: ModelInspection): string[] {
@@ -37,7 +44,7 @@ export function formatInspection(r: ModelInspection): string[] {
       ? '  gradients: every op is covered — CAM (linear head), Grad-CAM, Grad-CAM++, LayerCAM'
       : `  gradients: not available with the default CAM layer, the differentiator lacks ` +
         `${describeUnsupported(r.unsupported)} after it; attention and CAM (linear head) only`,
-    ...(r.tokens ? [tokensLine(r.tokens)] : []),
+    ...(r.tokens ? tokensLines(r.tokens) : []),
     `  candidate layers (${r.layers.length}, graph order; * default):`,
   ];
   for (const l of r.layers) {

@@ -4,8 +4,10 @@
  * ViT has. timm and torchvision export pre-norm blocks, x + attn(LN(x)) then x + mlp(LN(x)): the residual stream is
  * the outputs of the Adds whose two inputs are both (1, T, C) values made by nodes — two per block, the second the
  * block's output. The patch grid is the spatial map (the patch embedding) whose H·W is T less the class token(s).
+ * Each block's attention Softmax (attentionCandidates.ts) goes with the layout, for attention rollout.
  */
 import type { onnx } from 'onnx-proto';
+import { attentionSoftmaxes } from './attentionCandidates';
 import type { CandidateLayer, Dim } from './foreignGraph';
 import type { TokenLayout } from './tokenLayers';
 
@@ -50,5 +52,8 @@ export function tokenCandidates(
   // Two Adds per block: the block outputs are every second one, counted back from the last.
   const blockOutputs = layers.filter((_, i) => (layers.length - 1 - i) % 2 === 0);
   const defaults = (blockOutputs.length > 1 ? blockOutputs.slice(0, -1) : blockOutputs).slice(-4).map((l) => l.value);
-  return { tokens: grid, layers, defaults };
+  // Rollout multiplies every block's attention: proposed only when each block has exactly one.
+  const attention = attentionSoftmaxes(model, shapes, count);
+  const rollout = attention.length === blockOutputs.length ? { attention } : {};
+  return { tokens: { ...grid, ...rollout }, layers, defaults };
 }
