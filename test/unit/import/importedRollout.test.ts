@@ -2,10 +2,10 @@
  * Attention rollout of an imported ViT (issue 20, item 4): each block's attention Softmax, named in the sidecar's
  * `tokens.attention`, is fetched from the model's session and rolled out by the presets' code; on the
  * torchvision-layout fixture it equals the plain rollout of the same attentions as the file itself computes them,
- * and a sidecar that names a value the graph lacks, or one that is no attention, is refused by name.
+ * whether the rebuilt graph or the file as it is runs, and a sidecar that names a value the graph lacks, or one that is no attention, is refused by name.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import { openModel } from '../../../src/trainer/explain/modelFile';
@@ -50,6 +50,27 @@ describe('import: attention rollout of an imported ViT (sidecar "tokens.attentio
       rollout.data.forEach((v, p) => (worst = Math.max(worst, Math.abs(v - reference[1 + p]!))));
       assert.ok(worst < 1e-6, `rollout differs from the reference by ${worst}`);
       assert.ok(rollout.data.every((v) => v > 0), 'every patch gets some of the class token\'s attention');
+    } finally {
+      await model.release();
+    }
+  });
+
+  it('rolls out the same way when the file runs as it is (an op after the CAM layer the differentiator lacks)', async () => {
+    // Block 3's Erf becomes a Tanh: another GELU, uncovered, so no rebuilt graph; the Softmax outputs are file outputs.
+    const proto = onnx.ModelProto.decode(await readFile(IMPORT_VIT));
+    proto.graph!.node!.find((n) => n.opType === 'Erf' && n.name!.includes('encoder_layer_2'))!.opType = 'Tanh';
+    const file = await placeImportVit(scratch.dir, 'tanh.onnx', { ...GRID, attention: SOFTMAXES });
+    await writeFile(file, onnx.ModelProto.encode(proto).finish());
+    const image = tensor('image');
+    const raw = await createSession(withOutputs(proto, SOFTMAXES));
+    const attentions = await raw.run({ image: floatTensor(image, [1, 3, 32, 32]) });
+    await raw.release();
+    const reference = rolloutReference(SOFTMAXES.map((v) => attentions[v]!.data as Float32Array), T);
+    const model = await openModel(file, {}, { trusted: true });
+    try {
+      assert.equal(model.methods.includes('gradcam'), false, 'the file runs as it is');
+      const rollout = (await model.run(image, -1)).attention.get('rollout')!;
+      rollout.data.forEach((v, p) => assert.ok(Math.abs(v - reference[1 + p]!) < 1e-6, `patch ${p}: ${v}`));
     } finally {
       await model.release();
     }
