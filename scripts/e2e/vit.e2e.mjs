@@ -1,8 +1,9 @@
 // End-to-end: vision transformers in the explanation panel (issue 20). A vit64 trained for one epoch by the CLI on a
 // few CK+48 crops (research-only data, copied at test time, outside the workspace) and the torchvision-layout ViT of
 // the golden fixture (test/fixtures/golden/import-vit, random weights) with the sidecar `au-lens inspect` writes, whose
-// "tokens" put its tokens on the 4×4 patch grid. face.jpg is explained with each, picked from the status bar; the panel shows a token-grid
-// layer, a class-token layer, attention rollout and Grad-CAM, each captioned with its layer name and metric.
+// "tokens" put its tokens on the 4×4 patch grid and name its 3 blocks' attention Softmax for rollout. face.jpg is
+// explained with each, picked from the status bar; the panel shows a token-grid layer, a class-token layer (vit64),
+// attention rollout and Grad-CAM, each captioned with its layer name and metric.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,14 +20,18 @@ function prepare(ws) {
     '--out', path.join(ws, 'models/vit64'), '--epochs', '1', '--batch', '8', '--threads', '1', '--classes', CLASSES.join(','),
     '--cache', path.join(path.dirname(ws), 'cache')], { cwd: extDir, stdio: 'ignore' });
   fs.rmSync(path.join(ws, 'models/vit64/last.ckpt'));
-  // The sidecar as `au-lens inspect` proposes it: "tokens" and the outputs of blocks 1 and 2 of 3 (the last block's
-  // patch tokens get no class-score gradient), named by module scope (encoder_layer_1.Add_1).
+  // The sidecar as `au-lens inspect` proposes it: "tokens" with each block's attention Softmax, and the outputs of
+  // blocks 1 and 2 of 3 (the last block's patch tokens get no class-score gradient), named by module scope
+  // (encoder_layer_1.Add_1).
   const vit = path.join(ws, 'models/torchvision-vit.onnx');
   fs.copyFileSync(VIT_FIXTURE, vit);
   execFileSync(process.execPath, [path.join(extDir, 'bin/au-lens.js'), 'inspect', '--model', vit, '--write-sidecar', '--threads', '1'],
     { cwd: extDir, stdio: 'ignore' });
   const { tokens } = JSON.parse(fs.readFileSync(path.join(ws, 'models/torchvision-vit.au-lens.json'), 'utf8'));
-  if (JSON.stringify(tokens) !== '{"grid":[4,4],"skip":1}') throw new Error(`the sidecar's tokens are ${JSON.stringify(tokens)}`);
+  const attention = [0, 1, 2].map((k) => `/encoder/layers/encoder_layer_${k}/self_attention/Softmax_output_0`);
+  if (JSON.stringify(tokens) !== JSON.stringify({ grid: [4, 4], skip: 1, attention })) {
+    throw new Error(`the sidecar's tokens are ${JSON.stringify(tokens)}`);
+  }
 }
 
 await runE2E('vit', { prepare }, async (ui) => {
@@ -104,16 +109,20 @@ await runE2E('vit', { prepare }, async (ui) => {
     await shoot('5-vit64-metrics');
   });
 
-  await step('status bar: the imported torchvision ViT; its token layers as 4×4 grids and every gradient CAM', async () => {
+  await step('status bar: the imported torchvision ViT; its token layers as 4×4 grids, their rollout and every gradient CAM', async () => {
     await selectModel('torchvision-vit.onnx', 'encoder_layer_1.Add_1');
-    // The AU map (when the class has one), 2 token layers, Grad-CAM, Grad-CAM++, LayerCAM (no CAM: no linear head).
-    await panel().locator('#thumbs .thumb').nth(4).waitFor();
+    // The AU map (when the class has one), 2 token layers, rollout, Grad-CAM, Grad-CAM++, LayerCAM (no CAM: no linear
+    // head).
+    await panel().locator('#thumbs .thumb').nth(5).waitFor();
     const titles = await thumbTitles();
     log(`  maps: ${titles.join(' | ')}`);
+    const rollout = titles.find((t) => /rollout/.test(t));
+    if (!rollout) throw new Error(`no rollout map among ${titles.join(', ')}`);
     // Grad-CAM stays shown (the panel keeps the map chosen for this image when the new model has it).
     await caption().filter({ hasText: /^Grad-CAM \(CAM-COS/ }).waitFor();
     await showMap('encoder_layer_0.Add_1 attention', /^encoder_layer_0\.Add_1 attention \(ATT-COS \d\.\d\d/, '6-imported-block1');
     await showMap('encoder_layer_1.Add_1 attention', /^encoder_layer_1\.Add_1 attention \(ATT-COS \d\.\d\d/, '7-imported-block2');
+    await showMap(rollout, /rollout.*ATT-COS \d\.\d\d/, '7b-imported-rollout');
     await showMap(titles.find((t) => /^Grad-CAM\b(?!\+)/.test(t)) ?? 'Grad-CAM', /Grad-CAM.*CAM-COS \d\.\d\d/, '8-imported-gradcam');
     await panel().locator('#metrics-card').scrollIntoViewIfNeeded();
     await focusWorkbench();
