@@ -5,8 +5,9 @@
 # test subjects. With --seeds, every run is repeated once per seed (the seed draws the subject split, the initial
 # head or weights and the augmentation) and the table gives mean ± sd over the seeds; the pretrained model's test
 # scores stay on seed 0's split.
-# Usage: [THREADS=N] bash scripts/science/faceapi-check.sh [--seeds 0,1,2] [OUT_DIR] [EPOCHS]
-# THREADS (default: all cores) lets two of these scripts share a machine one core each.
+# Usage: [THREADS=N] [JOBS=N] bash scripts/science/faceapi-check.sh [--seeds 0,1,2] [OUT_DIR] [EPOCHS]
+# THREADS: engine threads per run (default: all cores); JOBS: runs at a time (default 1), e.g. THREADS=1 JOBS=2 on two
+# cores. A run whose evaluation JSON exists is skipped (scripts/science/jobs.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seeds=0
@@ -18,25 +19,33 @@ data=../shared/data/ck48
 cli="node bin/au-lens.js"
 threads=(); if [ -n "${THREADS:-}" ]; then threads=(--threads "$THREADS"); fi
 mkdir -p "$out"
-$cli eval --model faceapi-expression --data "$data" "${threads[@]}" --json "$out/pretrained-all.eval.json" > "$out/pretrained-all.eval.txt" 2>&1
-$cli eval --model faceapi-expression --data "$data" --split test "${threads[@]}" --json "$out/pretrained.eval.json" > "$out/pretrained.eval.txt" 2>&1
-run() {
+source scripts/science/jobs.sh
+pretrained() {  # name, then eval flags
   local name=$1; shift
-  local seed start
-  for seed in "${seed_list[@]}"; do
-    local id="$name-seed-$seed"
-    rm -rf "${out:?}/$id"
-    start=$(date +%s)
-    $cli train --data "$data" --out "$out/$id" --epochs "$epochs" --seed "$seed" "${threads[@]}" "$@" > "$out/$id.train.log" 2>&1
-    echo "$id: $(( $(date +%s) - start )) s (load $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a "$out/times.txt"
-    $cli eval --checkpoint "$out/$id/best.ckpt" --data "$data" --split test "${threads[@]}" --json "$out/$id.eval.json" \
-      > "$out/$id.eval.txt" 2>&1
-  done
+  $cli eval --model faceapi-expression --data "$data" "$@" "${threads[@]}" --json "$out/$name.eval.json" \
+    > "$out/$name.eval.txt" 2>&1
+}
+job "$out/pretrained-all.eval.json" pretrained pretrained-all
+job "$out/pretrained.eval.json" pretrained pretrained --split test
+train_and_eval() {  # id, seed, then train flags
+  local id=$1 seed=$2 start; shift 2
+  rm -rf "${out:?}/$id"
+  start=$(date +%s)
+  $cli train --data "$data" --out "$out/$id" --epochs "$epochs" --seed "$seed" "${threads[@]}" "$@" \
+    > "$out/$id.train.log" 2>&1
+  echo "$id: $(( $(date +%s) - start )) s (load $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a "$out/times.txt"
+  $cli eval --checkpoint "$out/$id/best.ckpt" --data "$data" --split test "${threads[@]}" --json "$out/$id.eval.json" \
+    > "$out/$id.eval.txt" 2>&1
+}
+run() {  # name, then train flags: one job per seed
+  local name=$1 seed; shift
+  for seed in "${seed_list[@]}"; do job "$out/$name-seed-$seed.eval.json" train_and_eval "$name-seed-$seed" "$seed" "$@"; done
 }
 run faceapi-l0 --init faceapi-expression --lambda 0 --lr 0.005
 run faceapi-l1 --init faceapi-expression --lambda 1 --lr 0.005
 run tiny64-l0 --model tiny64 --lambda 0 --lr 0.05
 run tiny64-l1 --model tiny64 --lambda 1 --lr 0.05
+jobs_wait
 node scripts/science/seed-summary.mjs "$out" "$seeds" run \
   "faceapi-expression λ=0=faceapi-l0" "faceapi-expression λ=1=faceapi-l1" "tiny64 λ=0=tiny64-l0" "tiny64 λ=1=tiny64-l1" \
   | tee "$out/summary.md"

@@ -3,8 +3,9 @@
 # AU-guided models with the same seed, preset and epochs, then evaluate each selected model on the held-out
 # test subjects. With --seeds, every λ runs once per seed (the seed draws the subject split, the initial weights
 # and the augmentation) and the table gives mean ± sd over the seeds.
-# Usage: [THREADS=N] bash scripts/science/science-check.sh [--seeds 0,1,2] [OUT_DIR] [EPOCHS] [LAMBDAS...]
-# THREADS (default: all cores) lets two of these scripts share a machine one core each.
+# Usage: [THREADS=N] [JOBS=N] bash scripts/science/science-check.sh [--seeds 0,1,2] [OUT_DIR] [EPOCHS] [LAMBDAS...]
+# THREADS: engine threads per run (default: all cores); JOBS: runs at a time (default 1), e.g. THREADS=1 JOBS=2 on two
+# cores. A run whose evaluation JSON exists is skipped (scripts/science/jobs.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seeds=0
@@ -17,16 +18,22 @@ lambdas=("${@:3}")
 data=../shared/data/ck48
 threads=(); if [ -n "${THREADS:-}" ]; then threads=(--threads "$THREADS"); fi
 mkdir -p "$out"
+source scripts/science/jobs.sh
+train_and_eval() {  # lambda seed
+  local run="$out/lambda-$1-seed-$2" start
+  rm -rf "$run"
+  start=$(date +%s)
+  node bin/au-lens.js train --data "$data" --out "$run" --model tiny64 --epochs "$epochs" --lambda "$1" --lr 0.05 \
+    --seed "$2" "${threads[@]}" > "$run.train.log" 2>&1
+  echo "λ=$1 seed $2: trained in $(( $(date +%s) - start )) s (load $(cut -d' ' -f1-3 /proc/loadavg))" \
+    | tee -a "$out/times.txt"
+  node bin/au-lens.js eval --checkpoint "$run/best.ckpt" --data "$data" --split test "${threads[@]}" \
+    --json "$run.eval.json" > "$run.eval.txt" 2>&1
+}
 for lam in "${lambdas[@]}"; do
-  for seed in "${seed_list[@]}"; do
-    run="$out/lambda-$lam-seed-$seed"
-    rm -rf "$run"
-    start=$(date +%s)
-    node bin/au-lens.js train --data "$data" --out "$run" --model tiny64 --epochs "$epochs" --lambda "$lam" --lr 0.05 --seed "$seed" "${threads[@]}" > "$run.train.log" 2>&1
-    echo "λ=$lam seed $seed: trained in $(( $(date +%s) - start )) s" | tee -a "$out/times.txt"
-    node bin/au-lens.js eval --checkpoint "$run/best.ckpt" --data "$data" --split test "${threads[@]}" --json "$run.eval.json" > "$run.eval.txt" 2>&1
-  done
+  for seed in "${seed_list[@]}"; do job "$out/lambda-$lam-seed-$seed.eval.json" train_and_eval "$lam" "$seed"; done
 done
+jobs_wait
 rows=()
 for lam in "${lambdas[@]}"; do rows+=("$lam=lambda-$lam"); done
 node scripts/science/seed-summary.mjs "$out" "$seeds" λ "${rows[@]}" | tee "$out/summary.md"
