@@ -13,6 +13,11 @@ if (!out || !seedList || !firstColumn || rows.length === 0) {
 const seeds = seedList.split(',');
 
 
+const firstReport = (row) => {
+  const run = row.slice(row.lastIndexOf('=') + 1);
+  return JSON.parse(readFileSync(`${out}/${run}-seed-${seeds[0]}.eval.json`, 'utf8')).report;
+};
+const rollout = 'rollout' in firstReport(rows[0]).attCos.byKey;
 const table = rows.map((row) => {
   // The run is after the last '=': labels may hold one ('λ=0').
   const cut = row.lastIndexOf('=');
@@ -27,6 +32,8 @@ const table = rows.map((row) => {
       meanSd(reports.map((r) => r.accuracy), 100, 1),
       meanSd(reports.map((r) => r.balancedAccuracy), 100, 1),
       meanSd(reports.map((r) => r.attCos.byKey[r.camLayer].average), 1, 3),
+      // A ViT also gets its rollout, the map made to explain a transformer, beside the CAM layer.
+      ...(rollout ? [meanSd(reports.map((r) => r.attCos.byKey.rollout.average), 1, 3)] : []),
       ...first.methods.map((m) => meanSd(reports.map((r) => r.camCos.byKey[m].average), 1, 3)),
     ],
   };
@@ -34,7 +41,8 @@ const table = rows.map((row) => {
 const methods = table[0].methods;
 if (seeds.length > 1) console.log(`Mean ± sd over seeds ${seedList}:`);
 const layers = [...new Set(table.map((t) => t.camLayer))].join('/');
-const header = [firstColumn, 'accuracy %', 'balanced %', `ATT-COS (${layers})`, ...methods.map((m) => CAM_NAMES[m] ?? m)];
+const header = [firstColumn, 'accuracy %', 'balanced %', `ATT-COS (${layers})`,
+  ...(rollout ? ['ATT-COS (rollout)'] : []), ...methods.map((m) => CAM_NAMES[m] ?? m)];
 console.log(`| ${header.join(' | ')} |`);
 console.log(`|${header.map(() => '---').join('|')}|`);
 for (const t of table) console.log(`| ${t.cells.join(' | ')} |`);
