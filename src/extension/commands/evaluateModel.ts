@@ -102,14 +102,16 @@ export function evaluateModel(ctx: Ctx): (arg?: unknown) => Promise<void> {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
         let reported = 0;
+        const stages = { prepare: 0, evaluate: 0 };
         try {
           const request = { model, ...dataset, ...(outDir !== undefined && { outDir }),
             ...(faithfulness !== undefined && { faithfulness }) };
           return await ctx.trainer.request('eval/run', request, {
             signal: controller.signal,
             onProgress: (p) => {
-              // Two stages of the same images: landmarks first (the first half of the bar), then the model.
-              const done = 50 * (p.stage === 'evaluate' ? 1 : 0) + (50 * p.done) / Math.max(1, p.total);
+              // Two stages of the same images, each half of the bar; they alternate, a chunk of images at a time.
+              stages[p.stage] = (50 * p.done) / Math.max(1, p.total);
+              const done = stages.prepare + stages.evaluate;
               progress.report({ increment: done - reported,
                 message: `${p.stage === 'prepare' ? 'preparing faces' : 'running the model'} ${p.done}/${p.total}` });
               reported = done;

@@ -65,6 +65,8 @@ export async function benchFaithfulness(options: FaithfulnessBenchOptions) {
   const common: EvaluateOptions = {
     checkpoint: options.checkpoint, data: options.data, split: 'test', batch: 32, threads: options.threads,
     methods: BENCH_METHODS, trusted: true, ...(options.images !== undefined && { maxImages: options.images }),
+    // One chunk: the suite is timed from the end of face preparation, which chunks would interleave with the model.
+    chunkImages: Infinity,
     ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }),
   };
   const baseline = await timedEvaluation(common, detector);

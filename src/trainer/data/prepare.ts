@@ -266,9 +266,24 @@ export function frameMapToInput(
   return input;
 }
 
+/** Each class's index in `labels`, refusing a sample whose class is not among them (before any file is read). */
+export function labelIndexFor(
+  samples: readonly Pick<SampleToPrepare, 'path' | 'label'>[],
+  labels: readonly Expression[],
+): Map<Expression, number> {
+  const labelIndex = new Map(labels.map((l, i) => [l, i]));
+  const unknown = samples.find((s) => !labelIndex.has(s.label));
+  if (unknown) {
+    const known = labels.join(', ');
+    throw new RangeError(`${unknown.path}: class ${unknown.label} is not among the run's labels (${known})`);
+  }
+  return labelIndex;
+}
+
 /**
  * Prepares every sample into memory, in order: the pipeline before the shard cache (cache/buildCache.ts), kept
- * for small sets and as the data benchmark's baseline. A file that cannot be read or decoded is listed in
+ * for evaluation's chunks (eval/chunkedBatches.ts: the shards lack landmark geometry), small sets and as the data
+ * benchmark's baseline. A file that cannot be read or decoded is listed in
  * `report.corrupt` and left out (the run goes on); a file without a face keeps its image and gets no AU map.
  * Cancelled through `signal`: it rejects with the signal's reason between two files.
  */
@@ -276,14 +291,8 @@ export async function prepareSamples(
   samples: readonly SampleToPrepare[],
   options: PrepareOptions,
 ): Promise<PrepareResult> {
-  const { labels, inputSize, signal } = options;
-  const labelIndex = new Map(labels.map((l, i) => [l, i]));
-  const unknown = samples.find((s) => !labelIndex.has(s.label));
-  if (unknown) {
-    throw new RangeError(
-      `${unknown.path}: class ${unknown.label} is not among the run's labels (${labels.join(', ')})`,
-    );
-  }
+  const { inputSize, signal } = options;
+  const labelIndex = labelIndexFor(samples, options.labels);
   baseSideFor(inputSize); // throws on a bad input size before any file is read
 
   const prepared: PreparedSample[] = [];

@@ -3,8 +3,6 @@
  * evaluation session fed the weights with the CAM layer's stage and the head re-drawn (weights are graph inputs
  * there, so no second graph is built).
  */
-import type { Batch } from '../data/loader';
-import type { PreparedSample } from '../data/prepare';
 import { FAITHFULNESS_SEED } from '../explain/explanationFaithfulness';
 import { checkpointClassifier } from '../explain/modelFile';
 import type { ModelName } from '../models/modelNames';
@@ -13,6 +11,7 @@ import type { CamMethodName } from '../science/camMethods';
 import { deriveSeed } from '../science/random';
 import type { Checkpoint } from '../train/checkpoint';
 import { ModelState } from '../train/modelState';
+import type { PreparedBatch } from './chunkedBatches';
 import type { EvalBatch } from './evaluator';
 import { FaithfulnessEvaluator } from './faithfulnessEvaluator';
 import type { ModelRunner } from './modelRunner';
@@ -23,7 +22,7 @@ const REDRAW_STREAM = 5;
 export interface CheckpointFaithfulness {
   readonly evaluator: FaithfulnessEvaluator;
   /** Scores one evaluated batch (evaluateBatches' onBatch). */
-  readonly onBatch: (batch: Batch, evalBatch: EvalBatch) => Promise<void>;
+  readonly onBatch: (batch: PreparedBatch, evalBatch: EvalBatch) => Promise<void>;
   release(): Promise<void>;
 }
 
@@ -34,8 +33,6 @@ export interface CheckpointFaithfulnessContext {
   readonly camLayer: string;
   readonly methods: readonly CamMethodName[];
   readonly runner: ModelRunner;
-  /** The loader's samples, which batch.indices point into. */
-  readonly samples: readonly PreparedSample[];
   readonly threads: number;
   readonly options: FaithfulnessEvalOptions;
   readonly signal?: AbortSignal;
@@ -64,7 +61,7 @@ export async function checkpointFaithfulness(ctx: CheckpointFaithfulnessContext)
     evaluator,
     async onBatch(batch, evalBatch) {
       const twin = randomised && runner.toEvalBatch(batch, await runner.run(batch, randomised.model), fc);
-      await evaluator.addBatch(batch, evalBatch, ctx.samples, twin, ctx.signal ? { signal: ctx.signal } : {});
+      await evaluator.addBatch(batch, evalBatch, batch.samples, twin, ctx.signal ? { signal: ctx.signal } : {});
     },
     release,
   };

@@ -5,9 +5,6 @@
  * every image. Data without some of the model's classes (CK+48 has no neutral) is
  * scored over the classes it has: the head is cut to their rows, so the argmax runs over those outputs alone.
  */
-import type { Batch } from '../data/loader';
-import { BatchLoader } from '../data/loader';
-import { prepareSamples } from '../data/prepare';
 import { unreadable } from '../explain/modelFile';
 import { evaluateOnnxModel } from '../import/evaluateImported';
 import { manifestHash } from '../io/manifest';
@@ -24,25 +21,12 @@ import { DEFAULT_FRACTIONS, readRunDataset, samplesOf, splitDataset } from '../t
 import { restrictClasses } from '../train/initWeights';
 import { ModelState } from '../train/modelState';
 import { isPretrainedModel, loadModelCheckpoint } from '../train/pretrained';
-import { Evaluator } from './evaluator';
 import { checkpointFaithfulness } from './checkpointFaithfulness';
+import { evaluationBatches } from './chunkedBatches';
+import { Evaluator } from './evaluator';
 import { evaluationOf } from './faithfulnessEvaluator';
 import { ModelRunner, evaluateBatches } from './modelRunner';
-import type { CheckpointEvaluation, EvaluateOptions, EvaluationHooks, EvaluationProgress } from './types';
-
-/** The batches, reporting how many images have gone through once each batch is back from the evaluator. */
-async function* counted(
-  batches: AsyncIterable<Batch>,
-  total: number,
-  onProgress: EvaluationProgress | undefined,
-): AsyncGenerator<Batch> {
-  let done = 0;
-  for await (const batch of batches) {
-    yield batch;
-    done += batch.count;
-    onProgress?.(done, total, 'evaluate');
-  }
-}
+import type { CheckpointEvaluation, EvaluateOptions, EvaluationHooks } from './types';
 
 function splitSettings(ckpt: Checkpoint): SplitSettings {
   const s = ckpt.optimizer.settings ?? {};
@@ -110,20 +94,10 @@ export async function evaluateCheckpoint(
   const ckpt = absent.length > 0 ? restrictClasses(stored, data.labels) : stored;
   const specs = paramSpecs(preset, ckpt.labels.length);
   const info = presetInfo(preset);
-  const prepared = await prepareSamples(samplesOf(data, split).slice(0, options.maxImages), {
-    labels: ckpt.labels,
-    inputSize: info.inputSize,
-    crop: info.crop,
-    codebook: ckpt.codebook,
-    detector: hooks.detector,
-    ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }),
-    ...(hooks.onProgress !== undefined && {
-      onProgress: (done: number, total: number) => hooks.onProgress?.(done, total, 'prepare'),
-    }),
-    ...(hooks.signal !== undefined && { signal: hooks.signal }),
-  });
-  if (prepared.samples.length === 0) throw new Error(`no usable image in the ${split} split of ${options.data}`);
-
+  const batches = evaluationBatches(samplesOf(data, split).slice(0, options.maxImages), split, {
+    labels: ckpt.labels, inputSize: info.inputSize, crop: info.crop, codebook: ckpt.codebook,
+    normalisation: ckpt.normalisation,
+  }, options, hooks);
   const state = ModelState.fromParams(specs, new Map(ckpt.tensors.model.map((t) => [t.name, t.data])));
   const aligned = ckpt.layers[0];
   const camLayer =
@@ -134,8 +108,8 @@ export async function evaluateCheckpoint(
     { threads: options.threads },
   );
   const faithfulness = options.faithfulness && await checkpointFaithfulness({
-    checkpoint: ckpt, file: options.checkpoint, preset, camLayer, methods, runner, samples: prepared.samples,
-    threads: options.threads, options: options.faithfulness, ...(hooks.signal && { signal: hooks.signal }),
+    checkpoint: ckpt, file: options.checkpoint, preset, camLayer, methods, runner, threads: options.threads,
+    options: options.faithfulness, ...(hooks.signal && { signal: hooks.signal }),
   }).catch(async (error: unknown) => {
     await runner.release();
     throw error;
@@ -145,18 +119,11 @@ export async function evaluateCheckpoint(
       labels: ckpt.labels, layers: info.layers, camLayer, methods,
       localisedLayers: extraLocalisedLayers(info.layers, camLayer),
     });
-    const loader = new BatchLoader(prepared.samples, {
-      batchSize: options.batch,
-      inputSize: info.inputSize,
-      mode: 'eval',
-      normalisation: ckpt.normalisation,
-    });
-    const batches = counted(loader.epoch(0), prepared.samples.length, hooks.onProgress);
     const fcWeight = state.params().get(headWeightName(preset, ckpt.labels.length));
     await evaluateBatches(runner, batches, state.model, evaluator, fcWeight, hooks.signal, faithfulness?.onBatch);
     // evaluateBatches stops early on cancel; a part of the data must not pass for the whole.
     hooks.signal?.throwIfAborted();
-    return evaluationOf(options, split, warnings, prepared.report.corrupt, evaluator, faithfulness?.evaluator);
+    return evaluationOf(options, split, warnings, batches.corrupt, evaluator, faithfulness?.evaluator);
   } finally {
     await faithfulness?.release();
     await runner.release();

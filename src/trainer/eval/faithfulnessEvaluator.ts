@@ -89,8 +89,8 @@ export class FaithfulnessEvaluator {
   }
 
   /**
-   * Scores the real samples of one batch: `samples` is the loader's sample list (batch.indices point into it),
-   * `randomised` the same batch through the randomised model when the sanity check runs.
+   * Scores the real samples of one batch: `samples` are their prepared samples in slot order (for the landmark
+   * geometry), `randomised` the same batch through the randomised model when the sanity check runs.
    */
   async addBatch(
     batch: Batch,
@@ -106,7 +106,7 @@ export class FaithfulnessEvaluator {
     const sanity: (Record<string, number | null> | undefined)[] = [];
     for (let i = 0; i < batch.count; i++) {
       const index = this.faces.length + i;
-      const sample = samples[batch.indices[i]!]!;
+      const sample = samples[i]!;
       const className = labels[Number(batch.labels[i]!)]!;
       const sources = (b: EvalBatch): Map<string, Heatmap> => modelMaps({
         size, camLayer, attention: sampleMap(b.attention[camLayer]!, i), cams: sampleCams(b, i, methods),

@@ -109,14 +109,14 @@ export class ModelRunner {
 }
 
 /** Runs every batch of an evaluation pass into the evaluator, then hands it to `onBatch` (if any). */
-export async function evaluateBatches(
+export async function evaluateBatches<B extends Batch>(
   runner: ModelRunner,
-  batches: AsyncIterable<Batch>,
+  batches: AsyncIterable<B>,
   weights: ReadonlyMap<string, ort.Tensor>,
   evaluator: Evaluator,
   fcWeight?: Float32Array,
   signal?: AbortSignal,
-  onBatch?: (batch: Batch, evalBatch: EvalBatch) => Promise<void>,
+  onBatch?: (batch: B, evalBatch: EvalBatch) => Promise<void>,
 ): Promise<void> {
   for await (const batch of batches) {
     if (signal?.aborted) return;

@@ -28,6 +28,11 @@ export interface EvaluateOptions {
   readonly cacheDir?: string;
   /** Only the first this many images of the split (benchmarks at small sizes). */
   readonly maxImages?: number;
+  /**
+   * Images prepared and held in memory at once (default: sized from the model's input, eval/chunkedBatches.ts).
+   * The results do not depend on it.
+   */
+  readonly chunkImages?: number;
   /** Also compute the faithfulness metrics (docs/faithfulness.md); slow: many forward passes per image. */
   readonly faithfulness?: FaithfulnessEvalOptions;
 }

@@ -6,8 +6,7 @@
  * classes is scored over the classes it has (logits, head rows and labels cut to them), as evaluateCheckpoint does.
  */
 import type { Batch } from '../data/loader';
-import { BatchLoader } from '../data/loader';
-import { prepareSamples } from '../data/prepare';
+import { evaluationBatches } from '../eval/chunkedBatches';
 import type { EvalBatch } from '../eval/evaluator';
 import { Evaluator } from '../eval/evaluator';
 import { evaluationOf, FaithfulnessEvaluator } from '../eval/faithfulnessEvaluator';
@@ -123,22 +122,9 @@ export async function evaluateOnnxModel(
       );
     }
     const keep = labels.map((l) => d.labels.indexOf(l));
-    const prepared = await prepareSamples(
-      samplesOf(data, split),
-      {
-        labels,
-        inputSize: d.inputSize,
-        crop: model.crop,
-        codebook: d.codebook,
-        detector: hooks.detector,
-        ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }),
-        ...(hooks.onProgress !== undefined && {
-          onProgress: (done: number, total: number) => hooks.onProgress?.(done, total, 'prepare'),
-        }),
-        ...(hooks.signal !== undefined && { signal: hooks.signal }),
-      },
-    );
-    if (prepared.samples.length === 0) throw new Error(`no usable image in the ${split} split of ${options.data}`);
+    const batches = evaluationBatches(samplesOf(data, split), split, {
+      labels, inputSize: d.inputSize, crop: model.crop, codebook: d.codebook, normalisation: d.normalisation,
+    }, options, hooks);
     const methods = (options.methods ?? CAM_METHOD_NAMES).filter((m) => model.methods.includes(m));
     for (const u of model.unavailable) {
       if ((options.methods ?? CAM_METHOD_NAMES).includes(u.method))
@@ -153,24 +139,15 @@ export async function evaluateOnnxModel(
       classifier: await model.classifier(), options: options.faithfulness,
       sanity: { unavailable: 'an ONNX model\'s weights are not re-drawn; evaluate the checkpoint it came from' },
     });
-    const loader = new BatchLoader(prepared.samples, {
-      batchSize: options.batch,
-      inputSize: d.inputSize,
-      mode: 'eval',
-      normalisation: d.normalisation,
-    });
     const needsGrads = methods.some((m) => m !== 'cam');
-    let done = 0;
-    for await (const batch of loader.epoch(0)) {
+    for await (const batch of batches) {
       hooks.signal?.throwIfAborted();
       const evalBatch = await runBatch(model, batch, d.inputSize, keep, needsGrads);
       evaluator.addBatch(evalBatch);
-      await faithfulness?.addBatch(batch, evalBatch, prepared.samples, undefined,
+      await faithfulness?.addBatch(batch, evalBatch, batch.samples, undefined,
         hooks.signal ? { signal: hooks.signal } : {});
-      done += batch.count;
-      hooks.onProgress?.(done, prepared.samples.length, 'evaluate');
     }
-    return evaluationOf(options, split, warnings, prepared.report.corrupt, evaluator, faithfulness);
+    return evaluationOf(options, split, warnings, batches.corrupt, evaluator, faithfulness);
   } finally {
     await model.release();
   }
