@@ -266,16 +266,20 @@ export function frameMapToInput(
   return input;
 }
 
-/** Each class's index in `labels`, refusing a sample whose class is not among them (before any file is read). */
-export function labelIndexFor(
-  samples: readonly Pick<SampleToPrepare, 'path' | 'label'>[],
+/**
+ * Each class's index in `labels`, refusing a sample whose class is not among them (before any file is read);
+ * `name` says which sample that is.
+ */
+export function labelIndexFor<S extends { readonly label: Expression }>(
+  samples: readonly S[],
   labels: readonly Expression[],
+  name: (sample: S) => string,
 ): Map<Expression, number> {
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
   const unknown = samples.find((s) => !labelIndex.has(s.label));
   if (unknown) {
     const known = labels.join(', ');
-    throw new RangeError(`${unknown.path}: class ${unknown.label} is not among the run's labels (${known})`);
+    throw new RangeError(`${name(unknown)}: class ${unknown.label} is not among the run's labels (${known})`);
   }
   return labelIndex;
 }
@@ -292,7 +296,7 @@ export async function prepareSamples(
   options: PrepareOptions,
 ): Promise<PrepareResult> {
   const { inputSize, signal } = options;
-  const labelIndex = labelIndexFor(samples, options.labels);
+  const labelIndex = labelIndexFor(samples, options.labels, (s) => s.path);
   baseSideFor(inputSize); // throws on a bad input size before any file is read
 
   const prepared: PreparedSample[] = [];

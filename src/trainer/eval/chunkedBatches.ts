@@ -61,7 +61,7 @@ export class ChunkedBatches implements AsyncIterable<PreparedBatch> {
     }
     this.chunkImages = chunk;
     // A sample of a class the model lacks is refused before any file is read, not after some chunks have run.
-    labelIndexFor(samples, options.labels);
+    labelIndexFor(samples, options.labels, (s) => s.path);
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<PreparedBatch, void, undefined> {

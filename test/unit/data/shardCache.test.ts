@@ -178,6 +178,14 @@ describe('data/cache prepareCached (the prepared-sample shard cache)', () => {
     assert.equal(resumed.report.decoded, 30 - 8);
   });
 
+  it('refuses a sample whose class is not among the labels, naming it, before writing any cache', async () => {
+    const file = path.join(dir, 'data', 'happy', 'S000_001.png');
+    const list = [...samples.slice(0, 3), { relPath: 'fear/S000_001.png', source: { kind: 'file', path: file } as const, label: 'fear' as const }];
+    await assert.rejects(prepare(list, options('unknown-class')), (error: Error) =>
+      error.message === `${file}: class fear is not among the run's labels (happy, sad, surprise)`);
+    await assert.rejects(stat(path.join(dir, 'unknown-class')), { code: 'ENOENT' });
+  });
+
   it('an unreadable image in the middle is listed and left out, with and without workers', async () => {
     const broken = path.join(dir, 'data', 'sad', 'S999_broken.png');
     await writeFile(broken, 'not a png');

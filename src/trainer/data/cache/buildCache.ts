@@ -22,7 +22,7 @@ import type { Pool } from '../../workers/pool';
 import { defaultWorkers, startPool } from '../../workers/pool';
 import { runJobs } from '../../workers/runJobs';
 import type { PrepareReport, SampleSettings } from '../prepare';
-import { preparedSide } from '../prepare';
+import { labelIndexFor, preparedSide } from '../prepare';
 import type { CacheSample } from './cacheKey';
 import { preparedCacheKey, preparedCacheRoot } from './cacheKey';
 import type { PrepareJob, PrepareOutcome } from './prepareRecord';
@@ -211,13 +211,7 @@ function collect(
  */
 export async function prepareCached(samples: readonly CacheSample[], options: CacheOptions): Promise<CachedSet> {
   const { labels } = options;
-  const labelIndex = new Map(labels.map((l, i) => [l, i]));
-  const unknown = samples.find((s) => !labelIndex.has(s.label));
-  if (unknown) {
-    throw new RangeError(
-      `${sampleName(unknown)}: class ${unknown.label} is not among the run's labels (${labels.join(', ')})`,
-    );
-  }
+  const labelIndex = labelIndexFor(samples, labels, sampleName);
   const crop = options.crop ?? 'paper';
   // Records are as long as the prepared square: face-api's crop is made at the input size, not at the base side.
   const side = preparedSide(options.inputSize, crop);
