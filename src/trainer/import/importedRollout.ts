@@ -6,7 +6,7 @@
  */
 import { Reshape } from '../autodiff/ops/shape';
 import { Tape } from '../autodiff/tape';
-import { attentionRollout } from '../models/attentionRollout';
+import { attentionRollout, tokenCount } from '../models/attentionRollout';
 import { Graph } from '../onnx/graph';
 import { toModelBytes } from '../onnx/serialize';
 import type { EngineOptions, ort } from '../onnx/session';
@@ -29,12 +29,11 @@ export function missingAttention(tokens: TokenLayout | undefined, known: Readonl
 
 /**
  * The heads of each block from its measured dims — [1, heads, T, T], or [heads, T, T] as torch exports
- * nn.MultiheadAttention — with T the tokens of the layout; `fail` gets what is wrong with the first that is not.
+ * nn.MultiheadAttention — with `t` the tokens of the layout; `fail` gets what is wrong with the first that is not.
  */
 function headsOf(
-  dims: readonly (readonly number[])[], tokens: TokenLayout, fail: (problem: string) => never,
+  dims: readonly (readonly number[])[], tokens: TokenLayout, t: number, fail: (problem: string) => never,
 ): number[] {
-  const t = tokens.skip + tokens.grid[0] * tokens.grid[1];
   return dims.map((d, i) => {
     const square = d.length >= 2 && d.at(-1) === t && d.at(-2) === t;
     const heads = d.length === 4 && d[0] === 1 ? d[1]! : d.length === 3 ? d[0]! : 0;
@@ -56,8 +55,8 @@ export async function openImportedRollout(
   engine: EngineOptions,
   fail: (problem: string) => never,
 ): Promise<ImportedRollout> {
-  const t = tokens.skip + tokens.grid[0] * tokens.grid[1];
-  const heads = headsOf(dims, tokens, fail);
+  const t = tokenCount(tokens);
+  const heads = headsOf(dims, tokens, t, fail);
   const g = new Graph('au_lens_imported_rollout');
   const tape = new Tape(g);
   const inputName = (i: number): string => `attention.${i}`;

@@ -5,6 +5,7 @@
  * reads them). These turn such values into the C×H×W maps every CAM method and attention map takes.
  */
 import type { PatchGrid } from '../models/attentionRollout';
+import { tokenCount } from '../models/attentionRollout';
 
 export interface TokenLayout extends PatchGrid {
   /**
@@ -16,9 +17,8 @@ export interface TokenLayout extends PatchGrid {
 
 /** [C, H, W] of a token value of `dims` (1, T, C), or undefined when it is no such value. */
 export function tokenShape(dims: readonly number[], tokens: TokenLayout): [number, number, number] | undefined {
-  const [h, w] = tokens.grid;
-  if (dims.length !== 3 || dims[0] !== 1 || dims[1] !== tokens.skip + h * w) return undefined;
-  return [dims[2]!, h, w];
+  if (dims.length !== 3 || dims[0] !== 1 || dims[1] !== tokenCount(tokens)) return undefined;
+  return [dims[2]!, tokens.grid[0], tokens.grid[1]];
 }
 
 /** Tokens (T, C), row-major, as the channel-major grid C×H×W, the first `skip` tokens left out. */

@@ -18,6 +18,11 @@ export interface PatchGrid {
   readonly skip: number;
 }
 
+/** The tokens T of a layout: the ones before the patches, then one per patch. */
+export function tokenCount(patches: PatchGrid): number {
+  return patches.skip + patches.grid[0] * patches.grid[1];
+}
+
 /** (N, H, T, T) → the class token's row over the patches, (N, H, gh, gw). */
 export function classRow(tape: Tape, probs: Tensor, patches: PatchGrid): Tensor {
   const [n, h, t] = probs.shape as [number, number, number];
