@@ -27,19 +27,9 @@ pretrained() {  # name, then eval flags
 }
 job "$out/pretrained-all.eval.json" pretrained pretrained-all
 job "$out/pretrained.eval.json" pretrained pretrained --split test
-train_and_eval() {  # id, seed, then train flags
-  local id=$1 seed=$2 start; shift 2
-  rm -rf "${out:?}/$id"
-  start=$(date +%s)
-  $cli train --data "$data" --out "$out/$id" --epochs "$epochs" --seed "$seed" "${threads[@]}" "$@" \
-    > "$out/$id.train.log" 2>&1
-  echo "$id: $(( $(date +%s) - start )) s (load $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a "$out/times.txt"
-  $cli eval --checkpoint "$out/$id/best.ckpt" --data "$data" --split test "${threads[@]}" --json "$out/$id.eval.json" \
-    > "$out/$id.eval.txt" 2>&1
-}
 run() {  # name, then train flags: one job per seed
   local name=$1 seed; shift
-  for seed in "${seed_list[@]}"; do job "$out/$name-seed-$seed.eval.json" train_and_eval "$name-seed-$seed" "$seed" "$@"; done
+  for seed in "${seed_list[@]}"; do run_job "$out/$name-seed-$seed" "$seed" "$@"; done
 }
 run faceapi-l0 --init faceapi-expression --lambda 0 --lr 0.005
 run faceapi-l1 --init faceapi-expression --lambda 1 --lr 0.005

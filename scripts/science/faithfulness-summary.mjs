@@ -13,7 +13,6 @@ if (groups.length === 0) {
   process.exit(2);
 }
 
-
 const rows = groups.map((group) => {
   // The files are after the last '=': labels may hold one ('λ=0').
   const cut = group.lastIndexOf('=');

@@ -19,19 +19,10 @@ data=../shared/data/ck48
 threads=(); if [ -n "${THREADS:-}" ]; then threads=(--threads "$THREADS"); fi
 mkdir -p "$out"
 source scripts/science/jobs.sh
-train_and_eval() {  # lambda seed
-  local run="$out/lambda-$1-seed-$2" start
-  rm -rf "$run"
-  start=$(date +%s)
-  node bin/au-lens.js train --data "$data" --out "$run" --model tiny64 --epochs "$epochs" --lambda "$1" --lr 0.05 \
-    --seed "$2" "${threads[@]}" > "$run.train.log" 2>&1
-  echo "λ=$1 seed $2: trained in $(( $(date +%s) - start )) s (load $(cut -d' ' -f1-3 /proc/loadavg))" \
-    | tee -a "$out/times.txt"
-  node bin/au-lens.js eval --checkpoint "$run/best.ckpt" --data "$data" --split test "${threads[@]}" \
-    --json "$run.eval.json" > "$run.eval.txt" 2>&1
-}
 for lam in "${lambdas[@]}"; do
-  for seed in "${seed_list[@]}"; do job "$out/lambda-$lam-seed-$seed.eval.json" train_and_eval "$lam" "$seed"; done
+  for seed in "${seed_list[@]}"; do
+    run_job "$out/lambda-$lam-seed-$seed" "$seed" --model tiny64 --lambda "$lam" --lr 0.05
+  done
 done
 jobs_wait
 rows=()

@@ -20,24 +20,17 @@ seeds=(${SEEDS:-0 1 2})
 JOBS=${JOBS:-2}
 data=../shared/data/ck48
 classes=happy,surprise,fear,anger,disgust,sad
+threads=(--threads 1)
 mkdir -p "$out"
 source scripts/science/jobs.sh
 
-one() {  # λ seed
-  local run="$out/lambda-$1-seed-$2" start
-  start=$(date +%s)
-  rm -rf "$run"
-  # shellcheck disable=SC2086
-  node bin/au-lens.js train --data "$data" --out "$run" --model "$model" --epochs "$epochs" --lambda "$1" --lr "$lr" \
-    --seed "$2" --classes "$classes" --threads 1 ${EXTRA:-} > "$run.train.log" 2>&1
-  node bin/au-lens.js eval --checkpoint "$run/best.ckpt" --data "$data" --split test --threads 1 \
-    --json "$run.eval.json" > "$run.eval.txt" 2>&1
-  echo "λ=$1 seed=$2: $(( $(date +%s) - start )) s" >> "$out/times.txt"
-}
-
 if [ -z "${SUMMARY_ONLY:-}" ]; then
   for lam in "${lambdas[@]}"; do
-    for seed in "${seeds[@]}"; do job "$out/lambda-$lam-seed-$seed.eval.json" one "$lam" "$seed"; done
+    for seed in "${seeds[@]}"; do
+      # shellcheck disable=SC2086
+      run_job "$out/lambda-$lam-seed-$seed" "$seed" --model "$model" --lambda "$lam" --lr "$lr" --classes "$classes" \
+        ${EXTRA:-}
+    done
   done
   jobs_wait
 fi

@@ -12,19 +12,16 @@ if (!out || !seedList || !firstColumn || rows.length === 0) {
 }
 const seeds = seedList.split(',');
 
-
-const firstReport = (row) => {
-  const run = row.slice(row.lastIndexOf('=') + 1);
-  return JSON.parse(readFileSync(`${out}/${run}-seed-${seeds[0]}.eval.json`, 'utf8')).report;
-};
-const rollout = 'rollout' in firstReport(rows[0]).attCos.byKey;
 const table = rows.map((row) => {
   // The run is after the last '=': labels may hold one ('λ=0').
   const cut = row.lastIndexOf('=');
   const [label, run] = cut < 0 ? [row, row] : [row.slice(0, cut), row.slice(cut + 1)];
   const reports = seeds.map((s) => JSON.parse(readFileSync(`${out}/${run}-seed-${s}.eval.json`, 'utf8')).report);
   const first = reports[0];
+  // A ViT also gets its rollout, the map made to explain a transformer, beside the CAM layer.
+  const rollout = 'rollout' in first.attCos.byKey;
   return {
+    rollout,
     methods: first.methods,
     camLayer: first.camLayer,
     cells: [
@@ -32,13 +29,12 @@ const table = rows.map((row) => {
       meanSd(reports.map((r) => r.accuracy), 100, 1),
       meanSd(reports.map((r) => r.balancedAccuracy), 100, 1),
       meanSd(reports.map((r) => r.attCos.byKey[r.camLayer].average), 1, 3),
-      // A ViT also gets its rollout, the map made to explain a transformer, beside the CAM layer.
       ...(rollout ? [meanSd(reports.map((r) => r.attCos.byKey.rollout.average), 1, 3)] : []),
       ...first.methods.map((m) => meanSd(reports.map((r) => r.camCos.byKey[m].average), 1, 3)),
     ],
   };
 });
-const methods = table[0].methods;
+const { methods, rollout } = table[0];
 if (seeds.length > 1) console.log(`Mean ± sd over seeds ${seedList}:`);
 const layers = [...new Set(table.map((t) => t.camLayer))].join('/');
 const header = [firstColumn, 'accuracy %', 'balanced %', `ATT-COS (${layers})`,
